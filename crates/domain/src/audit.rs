@@ -1,0 +1,84 @@
+use crate::{ClinicId, NationalId};
+use jiff::Timestamp;
+
+/// Who did something. Every change, and every staff read of a patient's data, names one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Patient(NationalId),
+    Staff { clinic_id: ClinicId, user: String },
+    Operator { user: String },
+    /// Timebok itself, e.g. the demo seeder or an expiry sweep.
+    System,
+}
+
+impl Actor {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Patient(_) => "patient",
+            Self::Staff { .. } => "staff",
+            Self::Operator { .. } => "operator",
+            Self::System => "system",
+        }
+    }
+
+    /// The actor's identifier as stored in the audit log (inside the database, never in logs).
+    pub fn identifier(&self) -> &str {
+        match self {
+            Self::Patient(id) => id.as_str(),
+            Self::Staff { user, .. } | Self::Operator { user } => user,
+            Self::System => "timebok",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident => $code:literal),* $(,)?) => {
+        /// What an audit event records.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction { $($variant),* }
+
+        impl AuditAction {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code),* }
+            }
+
+            pub fn parse(code: &str) -> Option<Self> {
+                match code { $($code => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    ClinicSaved => "clinic.saved",
+    TimebookSaved => "timebook.saved",
+    ResourceSaved => "resource.saved",
+    PatientListed => "patient.listed",
+    PatientUnlisted => "patient.unlisted",
+    TemplateCreated => "template.created",
+    TemplatePublished => "template.published",
+    TemplateUnpublished => "template.unpublished",
+    SlotCreated => "slot.created",
+    SlotPublished => "slot.published",
+    SlotUnpublished => "slot.unpublished",
+    SlotHeld => "slot.held",
+    AppointmentBooked => "appointment.booked",
+    AppointmentCancelledByPatient => "appointment.cancelled_by_patient",
+    AppointmentCancelledByClinic => "appointment.cancelled_by_clinic",
+    PatientBlocked => "patient.blocked",
+    PatientUnblocked => "patient.unblocked",
+}
+
+/// One append-only entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub clinic_id: Option<ClinicId>,
+    pub patient: Option<NationalId>,
+    /// What was acted on, e.g. `appointment:12`.
+    pub subject: String,
+}

@@ -1,0 +1,42 @@
+use crate::{
+    Address, BlockReason, ClinicId, ClinicName, Description, HerId, InfoText, LocationId,
+    NationalId, ResourceId, ResourceName, TimebookId,
+};
+use jiff::Timestamp;
+
+/// A GP office (legekontor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clinic {
+    pub id: ClinicId,
+    pub her_id: HerId,
+    pub name: ClinicName,
+    /// «Informasjon fra legekontoret».
+    pub info: InfoText,
+}
+
+/// An oppmøtested: where the patient shows up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub id: LocationId,
+    pub clinic_id: ClinicId,
+    pub address: Address,
+}
+
+/// A bookable resource (sted) of a timebook, such as «Influensa».
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub id: ResourceId,
+    pub timebook_id: TimebookId,
+    pub name: ResourceName,
+    pub description: Description,
+    pub location: Location,
+}
+
+/// A clinic's block (sperring) of a patient who misused the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub clinic_id: ClinicId,
+    pub patient: NationalId,
+    pub reason: BlockReason,
+    pub blocked_at: Timestamp,
+}

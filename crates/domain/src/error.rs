@@ -1,0 +1,49 @@
+use crate::text::TextField;
+
+/// Why a value from outside was refused. The texts are for developers; the web layer maps
+/// each variant to a localised message, so user-facing wording lives in the Fluent files.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("a HER-id is a positive whole number")]
+    HerId,
+    #[error("a national id number has exactly 11 digits")]
+    NationalIdFormat,
+    #[error("the national id number's check digits are wrong")]
+    NationalIdChecksum,
+    #[error("the national id number holds no valid birth date")]
+    NationalIdDate,
+    #[error("synthetic test numbers are not accepted by this installation")]
+    SyntheticIdRefused,
+    #[error("{0} must not be empty")]
+    TextEmpty(TextField),
+    #[error("{field} may hold at most {max} characters")]
+    TextTooLong { field: TextField, max: usize },
+    #[error("{0} contains control characters")]
+    TextControlCharacters(TextField),
+    #[error("a slot length must be between 1 and {max} minutes", max = crate::SlotLength::MAX_MINUTES)]
+    SlotLength,
+    #[error("a capacity must be between 1 and {max}", max = crate::Capacity::MAX)]
+    Capacity,
+    #[error("a template's end time must be after its start time")]
+    TemplateEndNotAfterStart,
+    #[error("a template must name at least one weekday")]
+    TemplateNoWeekdays,
+    #[error("a template's last date must not be before its first")]
+    TemplateDatesReversed,
+    #[error("a template may span at most one year")]
+    TemplateRangeTooLong,
+    #[error("a slot or template must not start in the past")]
+    InThePast,
+    #[error("a template's day is shorter than one slot")]
+    TemplateShorterThanSlot,
+    #[error("booking rule out of range: {0}")]
+    BookingRule(&'static str),
+    #[error("unknown timebook kind")]
+    TimebookKind,
+    #[error("unknown appointment status")]
+    AppointmentStatus,
+    #[error("unknown weekday")]
+    Weekday,
+    #[error("the clinics' time zone is missing from the time zone database")]
+    TimeZone,
+}

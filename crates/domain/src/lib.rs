@@ -1,0 +1,35 @@
+//! Timebok's domain: the validated types and rules of a *ressurstimebok*.
+//!
+//! Every type here is parsed from untrusted input once and cannot hold a bad value afterwards
+//! ("parse, don't validate"), so no layer above can forget a check. Nothing in this crate does
+//! I/O or is async.
+
+mod appointment;
+mod audit;
+mod clinic;
+mod error;
+mod her_id;
+mod ids;
+mod national_id;
+mod patient;
+mod rules;
+mod slot;
+mod template;
+mod text;
+mod time;
+mod timebook;
+
+pub use appointment::{Appointment, AppointmentStatus};
+pub use audit::{Actor, AuditAction, AuditEvent};
+pub use clinic::{Block, Clinic, Location, Resource};
+pub use error::DomainError;
+pub use her_id::HerId;
+pub use ids::{AppointmentId, ClinicId, HoldId, LocationId, ResourceId, SlotId, TemplateId, TimebookId};
+pub use national_id::{IdPolicy, NationalId, NationalIdKind};
+pub use patient::Patient;
+pub use rules::BookingRules;
+pub use slot::{Capacity, Slot, SlotLength};
+pub use template::{PlannedSlot, SlotTemplate, Weekdays};
+pub use text::{Address, BlockReason, ClinicName, Description, InfoText, PersonName, Reason, ResourceName, TextField};
+pub use time::clinic_time_zone;
+pub use timebook::{Timebook, TimebookKind};

@@ -1,0 +1,74 @@
+use crate::{BookingRules, ClinicId, DomainError, TimebookId};
+use serde::{Deserialize, Serialize};
+
+/// The four kinds of ressurstimebok the guide names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimebookKind {
+    Koronatest,
+    Koronavaksine,
+    Lab,
+    Vaksine,
+}
+
+impl TimebookKind {
+    pub const ALL: [Self; 4] = [Self::Koronatest, Self::Koronavaksine, Self::Lab, Self::Vaksine];
+
+    /// The stable code used in the database, configuration and URLs.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Koronatest => "koronatest",
+            Self::Koronavaksine => "koronavaksine",
+            Self::Lab => "lab",
+            Self::Vaksine => "vaksine",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
+            .ok_or(DomainError::TimebookKind)
+    }
+
+    /// Fluent message of the patient title, «Time til … hos { $clinic }».
+    pub fn title_message(self) -> &'static str {
+        match self {
+            Self::Koronatest => "timebook-title-koronatest",
+            Self::Koronavaksine => "timebook-title-koronavaksine",
+            Self::Lab => "timebook-title-lab",
+            Self::Vaksine => "timebook-title-vaksine",
+        }
+    }
+
+    /// Fluent message of the label in «Hva trenger du?».
+    pub fn service_label_message(self) -> &'static str {
+        match self {
+            Self::Koronatest => "timebook-service-koronatest",
+            Self::Koronavaksine => "timebook-service-koronavaksine",
+            Self::Lab => "timebook-service-lab",
+            Self::Vaksine => "timebook-service-vaksine",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timebook {
+    pub id: TimebookId,
+    pub clinic_id: ClinicId,
+    pub kind: TimebookKind,
+    pub rules: BookingRules,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_unknown_codes_are_refused() {
+        for kind in TimebookKind::ALL {
+            assert_eq!(TimebookKind::parse(kind.code()), Ok(kind));
+        }
+        assert_eq!(TimebookKind::parse("tannlege"), Err(DomainError::TimebookKind));
+    }
+}
