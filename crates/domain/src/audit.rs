@@ -5,8 +5,13 @@ use jiff::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Patient(NationalId),
-    Staff { clinic_id: ClinicId, user: String },
-    Operator { user: String },
+    Staff {
+        clinic_id: ClinicId,
+        user: String,
+    },
+    Operator {
+        user: String,
+    },
     /// Timebok itself, e.g. the demo seeder or an expiry sweep.
     System,
 }

@@ -28,8 +28,8 @@ pub enum DomainError {
     TemplateEndNotAfterStart,
     #[error("a template must name at least one weekday")]
     TemplateNoWeekdays,
-    #[error("a template's last date must not be before its first")]
-    TemplateDatesReversed,
+    #[error("the last date must not be before the first")]
+    DatesReversed,
     #[error("a template may span at most one year")]
     TemplateRangeTooLong,
     #[error("a slot or template must not start in the past")]

@@ -24,12 +24,17 @@ pub use audit::{Actor, AuditAction, AuditEvent};
 pub use clinic::{Block, Clinic, Location, Resource};
 pub use error::DomainError;
 pub use her_id::HerId;
-pub use ids::{AppointmentId, ClinicId, HoldId, LocationId, ResourceId, SlotId, TemplateId, TimebookId};
+pub use ids::{
+    AppointmentId, ClinicId, HoldId, LocationId, ResourceId, SlotId, TemplateId, TimebookId,
+};
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use patient::Patient;
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
-pub use text::{Address, BlockReason, ClinicName, Description, InfoText, PersonName, Reason, ResourceName, TextField};
+pub use text::{
+    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, PersonName, Reason,
+    ResourceName, TextField, count_characters,
+};
 pub use time::clinic_time_zone;
 pub use timebook::{Timebook, TimebookKind};

@@ -9,8 +9,12 @@ pub struct IdPolicy {
 }
 
 impl IdPolicy {
-    pub const PRODUCTION: Self = Self { accept_synthetic: false };
-    pub const TEST: Self = Self { accept_synthetic: true };
+    pub const PRODUCTION: Self = Self {
+        accept_synthetic: false,
+    };
+    pub const TEST: Self = Self {
+        accept_synthetic: true,
+    };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +87,11 @@ fn decode(digits: &[u32; 11]) -> Result<Parts, DomainError> {
         i8::try_from(day).map_err(|_| DomainError::NationalIdDate)?,
     )
     .map_err(|_| DomainError::NationalIdDate)?;
-    Ok(Parts { kind, synthetic, birth_date })
+    Ok(Parts {
+        kind,
+        synthetic,
+        birth_date,
+    })
 }
 
 impl NationalId {
@@ -127,9 +135,13 @@ impl NationalId {
             for (slot, c) in digits.iter_mut().zip(head.chars()) {
                 *slot = c.to_digit(10).ok_or(DomainError::NationalIdFormat)?;
             }
-            let Some(k1) = check_digit(&digits[..9], &WEIGHTS_1) else { continue };
+            let Some(k1) = check_digit(&digits[..9], &WEIGHTS_1) else {
+                continue;
+            };
             digits[9] = k1;
-            let Some(k2) = check_digit(&digits[..10], &WEIGHTS_2) else { continue };
+            let Some(k2) = check_digit(&digits[..10], &WEIGHTS_2) else {
+                continue;
+            };
             digits[10] = k2;
             if skipped == u32::from(individual) {
                 let text: String = digits.iter().map(|d| char::from(b'0' + *d as u8)).collect();
@@ -209,7 +221,13 @@ mod tests {
 
     #[test]
     fn refuses_wrong_length_and_letters() {
-        for bad in ["", "0101075016", "010107501601", "0101075016a", "01010-50160"] {
+        for bad in [
+            "",
+            "0101075016",
+            "010107501601",
+            "0101075016a",
+            "01010-50160",
+        ] {
             assert_eq!(
                 NationalId::parse(bad, IdPolicy::TEST),
                 Err(DomainError::NationalIdFormat),
@@ -251,12 +269,19 @@ mod tests {
                 .chars()
                 .filter_map(|c| c.to_digit(10))
                 .collect();
-            let Some(k1) = check_digit(&digits, &WEIGHTS_1) else { continue };
+            let Some(k1) = check_digit(&digits, &WEIGHTS_1) else {
+                continue;
+            };
             digits.push(k1);
-            let Some(k2) = check_digit(&digits, &WEIGHTS_2) else { continue };
+            let Some(k2) = check_digit(&digits, &WEIGHTS_2) else {
+                continue;
+            };
             digits.push(k2);
             let text: String = digits.iter().map(|d| char::from(b'0' + *d as u8)).collect();
-            assert_eq!(NationalId::parse(&text, IdPolicy::TEST), Err(DomainError::NationalIdDate));
+            assert_eq!(
+                NationalId::parse(&text, IdPolicy::TEST),
+                Err(DomainError::NationalIdDate)
+            );
             tried += 1;
         }
         assert!(tried > 100);

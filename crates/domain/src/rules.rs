@@ -40,8 +40,18 @@ impl BookingRules {
         Ok(Self {
             min_notice_minutes: in_range(min_notice_minutes, 60 * 24 * 30, "minimum notice", 0)?,
             horizon_days: in_range(horizon_days, 366, "planning horizon", 1)?,
-            cancel_deadline_minutes: in_range(cancel_deadline_minutes, 60 * 24 * 30, "cancellation deadline", 0)?,
-            max_future_appointments: in_range(max_future_appointments, 50, "appointments per patient", 1)?,
+            cancel_deadline_minutes: in_range(
+                cancel_deadline_minutes,
+                60 * 24 * 30,
+                "cancellation deadline",
+                0,
+            )?,
+            max_future_appointments: in_range(
+                max_future_appointments,
+                50,
+                "appointments per patient",
+                1,
+            )?,
         })
     }
 
@@ -60,14 +70,18 @@ impl BookingRules {
 
     /// The earliest start a patient may book at `now`.
     pub fn earliest_start(&self, now: Timestamp) -> Timestamp {
-        now.saturating_add(SignedDuration::from_mins(i64::from(self.min_notice_minutes)))
-            .unwrap_or(now)
+        now.saturating_add(SignedDuration::from_mins(i64::from(
+            self.min_notice_minutes,
+        )))
+        .unwrap_or(now)
     }
 
     /// The latest start a patient may book at `now`.
     pub fn latest_start(&self, now: Timestamp) -> Timestamp {
-        now.saturating_add(SignedDuration::from_hours(24 * i64::from(self.horizon_days)))
-            .unwrap_or(now)
+        now.saturating_add(SignedDuration::from_hours(
+            24 * i64::from(self.horizon_days),
+        ))
+        .unwrap_or(now)
     }
 
     pub fn is_bookable(&self, now: Timestamp, start: Timestamp) -> bool {
@@ -77,7 +91,9 @@ impl BookingRules {
     /// Whether the patient may still cancel an appointment starting at `start`.
     pub fn patient_may_cancel(&self, now: Timestamp, start: Timestamp) -> bool {
         let deadline = start
-            .saturating_sub(SignedDuration::from_mins(i64::from(self.cancel_deadline_minutes)))
+            .saturating_sub(SignedDuration::from_mins(i64::from(
+                self.cancel_deadline_minutes,
+            )))
             .unwrap_or(start);
         now <= deadline
     }

@@ -59,7 +59,9 @@ pub struct Slot {
 
 impl Slot {
     pub fn end(&self) -> Timestamp {
-        self.start.saturating_add(self.length.duration()).unwrap_or(self.start)
+        self.start
+            .saturating_add(self.length.duration())
+            .unwrap_or(self.start)
     }
 
     pub fn places_left(&self) -> u16 {

@@ -72,7 +72,8 @@ fn minute_of_day(time: Time) -> i32 {
 }
 
 impl SlotTemplate {
-    /// `today` is the clinic's local date now; a template may not begin before it.
+    /// `today` is the clinic's local date now; a template may not begin before it. (A stored
+    /// template is read back with `today` set to its own first day.)
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         weekdays: Weekdays,
@@ -91,7 +92,7 @@ impl SlotTemplate {
             return Err(DomainError::TemplateShorterThanSlot);
         }
         if last_day < first_day {
-            return Err(DomainError::TemplateDatesReversed);
+            return Err(DomainError::DatesReversed);
         }
         // At most one year: the last day comes before the same date a year later.
         let year_later = first_day.checked_add(jiff::Span::new().years(1));
@@ -101,7 +102,15 @@ impl SlotTemplate {
         if first_day < today {
             return Err(DomainError::InThePast);
         }
-        Ok(Self { weekdays, from, to, length, capacity, first_day, last_day })
+        Ok(Self {
+            weekdays,
+            from,
+            to,
+            length,
+            capacity,
+            first_day,
+            last_day,
+        })
     }
 
     pub fn weekdays(&self) -> Weekdays {
@@ -156,15 +165,23 @@ impl SlotTemplate {
             let hour = i8::try_from(minute / 60).ok()?;
             let minute = i8::try_from(minute % 60).ok()?;
             // 24:00 is the next day's midnight.
-            let (day, hour) = if hour == 24 { (day.tomorrow().ok()?, 0) } else { (day, hour) };
+            let (day, hour) = if hour == 24 {
+                (day.tomorrow().ok()?, 0)
+            } else {
+                (day, hour)
+            };
             let time = Time::new(hour, minute, 0, 0).ok()?;
-            zone.to_ambiguous_timestamp(day.to_datetime(time)).unambiguous().ok()
+            zone.to_ambiguous_timestamp(day.to_datetime(time))
+                .unambiguous()
+                .ok()
         };
         let start_at = local(start)?;
         let end_at = local(end)?;
         // A slot that ends in another offset than it starts spans the change itself.
-        (end_at.duration_since(start_at) == self.length.duration())
-            .then_some(PlannedSlot { start: start_at, length: self.length })
+        (end_at.duration_since(start_at) == self.length.duration()).then_some(PlannedSlot {
+            start: start_at,
+            length: self.length,
+        })
     }
 }
 
@@ -194,26 +211,49 @@ mod tests {
     fn local_labels(slots: &[PlannedSlot]) -> Vec<String> {
         slots
             .iter()
-            .map(|s| s.start.to_zoned_datetime(oslo()).strftime("%Y-%m-%d %H:%M %:z").to_string())
+            .map(|s| {
+                s.start
+                    .to_zoned_datetime(oslo())
+                    .strftime("%Y-%m-%d %H:%M %:z")
+                    .to_string()
+            })
             .collect()
     }
 
     #[test]
     fn eight_stays_eight_across_the_spring_change() {
-        let t = template(time(8, 0, 0, 0), time(8, 15, 0, 0), date(2026, 3, 28), date(2026, 3, 30));
+        let t = template(
+            time(8, 0, 0, 0),
+            time(8, 15, 0, 0),
+            date(2026, 3, 28),
+            date(2026, 3, 30),
+        );
         assert_eq!(
             local_labels(&t.expand(&oslo())),
-            ["2026-03-28 08:00 +01:00", "2026-03-29 08:00 +02:00", "2026-03-30 08:00 +02:00"]
+            [
+                "2026-03-28 08:00 +01:00",
+                "2026-03-29 08:00 +02:00",
+                "2026-03-30 08:00 +02:00"
+            ]
         );
     }
 
     #[test]
     fn eight_stays_eight_across_the_autumn_change() {
-        let t = template(time(8, 0, 0, 0), time(8, 15, 0, 0), date(2026, 10, 24), date(2026, 10, 26));
+        let t = template(
+            time(8, 0, 0, 0),
+            time(8, 15, 0, 0),
+            date(2026, 10, 24),
+            date(2026, 10, 26),
+        );
         let slots = t.expand(&oslo());
         assert_eq!(
             local_labels(&slots),
-            ["2026-10-24 08:00 +02:00", "2026-10-25 08:00 +01:00", "2026-10-26 08:00 +01:00"]
+            [
+                "2026-10-24 08:00 +02:00",
+                "2026-10-25 08:00 +01:00",
+                "2026-10-26 08:00 +01:00"
+            ]
         );
         assert_eq!(slots[0].start.to_string(), "2026-10-24T06:00:00Z");
         assert_eq!(slots[2].start.to_string(), "2026-10-26T07:00:00Z");
@@ -221,7 +261,12 @@ mod tests {
 
     #[test]
     fn the_missing_spring_hour_gets_no_slots() {
-        let t = template(time(1, 30, 0, 0), time(3, 30, 0, 0), date(2026, 3, 29), date(2026, 3, 29));
+        let t = template(
+            time(1, 30, 0, 0),
+            time(3, 30, 0, 0),
+            date(2026, 3, 29),
+            date(2026, 3, 29),
+        );
         assert_eq!(
             local_labels(&t.expand(&oslo())),
             [
@@ -234,7 +279,12 @@ mod tests {
 
     #[test]
     fn the_repeated_autumn_hour_gets_no_slots() {
-        let t = template(time(1, 30, 0, 0), time(3, 30, 0, 0), date(2026, 10, 25), date(2026, 10, 25));
+        let t = template(
+            time(1, 30, 0, 0),
+            time(3, 30, 0, 0),
+            date(2026, 10, 25),
+            date(2026, 10, 25),
+        );
         let slots = t.expand(&oslo());
         assert_eq!(
             local_labels(&slots),
@@ -249,7 +299,12 @@ mod tests {
 
     #[test]
     fn a_day_running_to_midnight_ends_at_midnight() {
-        let t = template(time(23, 30, 0, 0), time(23, 59, 0, 0), date(2026, 5, 4), date(2026, 5, 4));
+        let t = template(
+            time(23, 30, 0, 0),
+            time(23, 59, 0, 0),
+            date(2026, 5, 4),
+            date(2026, 5, 4),
+        );
         assert_eq!(t.expand(&oslo()).len(), 1);
     }
 
@@ -275,16 +330,43 @@ mod tests {
     fn nonsense_templates_are_refused() {
         let len = SlotLength::minutes(15).expect("length");
         let make = |from, to, first, last, today| {
-            SlotTemplate::new(Weekdays::EVERY_DAY, from, to, len, Capacity::ONE, first, last, today)
+            SlotTemplate::new(
+                Weekdays::EVERY_DAY,
+                from,
+                to,
+                len,
+                Capacity::ONE,
+                first,
+                last,
+                today,
+            )
         };
         let (d, t8, t11) = (date(2026, 12, 1), time(8, 0, 0, 0), time(11, 0, 0, 0));
-        assert_eq!(make(t11, t8, d, d, d), Err(DomainError::TemplateEndNotAfterStart));
-        assert_eq!(make(t8, t8, d, d, d), Err(DomainError::TemplateEndNotAfterStart));
-        assert_eq!(make(t8, time(8, 10, 0, 0), d, d, d), Err(DomainError::TemplateShorterThanSlot));
-        assert_eq!(make(t8, t11, d, date(2026, 11, 30), d), Err(DomainError::TemplateDatesReversed));
-        assert_eq!(make(t8, t11, d, date(2027, 12, 1), d), Err(DomainError::TemplateRangeTooLong));
+        assert_eq!(
+            make(t11, t8, d, d, d),
+            Err(DomainError::TemplateEndNotAfterStart)
+        );
+        assert_eq!(
+            make(t8, t8, d, d, d),
+            Err(DomainError::TemplateEndNotAfterStart)
+        );
+        assert_eq!(
+            make(t8, time(8, 10, 0, 0), d, d, d),
+            Err(DomainError::TemplateShorterThanSlot)
+        );
+        assert_eq!(
+            make(t8, t11, d, date(2026, 11, 30), d),
+            Err(DomainError::DatesReversed)
+        );
+        assert_eq!(
+            make(t8, t11, d, date(2027, 12, 1), d),
+            Err(DomainError::TemplateRangeTooLong)
+        );
         assert!(make(t8, t11, d, date(2027, 11, 30), d).is_ok());
-        assert_eq!(make(t8, t11, d, d, date(2026, 12, 2)), Err(DomainError::InThePast));
+        assert_eq!(
+            make(t8, t11, d, d, date(2026, 12, 2)),
+            Err(DomainError::InThePast)
+        );
         assert_eq!(Weekdays::from_mask(0), Err(DomainError::TemplateNoWeekdays));
         assert_eq!(Weekdays::from_mask(128), Err(DomainError::Weekday));
     }

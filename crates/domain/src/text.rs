@@ -12,6 +12,7 @@ pub enum TextField {
     ResourceName,
     Description,
     BlockReason,
+    CancelReason,
 }
 
 impl std::fmt::Display for TextField {
@@ -25,6 +26,7 @@ impl std::fmt::Display for TextField {
             Self::ResourceName => "resource name",
             Self::Description => "description",
             Self::BlockReason => "block reason",
+            Self::CancelReason => "cancellation reason",
         })
     }
 }
@@ -53,7 +55,10 @@ fn check(rule: &Rule, raw: &str) -> Result<String, DomainError> {
         return Err(DomainError::TextEmpty(rule.field));
     }
     if length > rule.max {
-        return Err(DomainError::TextTooLong { field: rule.field, max: rule.max });
+        return Err(DomainError::TextTooLong {
+            field: rule.field,
+            max: rule.max,
+        });
     }
     Ok(text)
 }
@@ -104,6 +109,8 @@ bounded_text! {
     Description: Description, 0..=300, multiline = true;
     /// The clinic's internal note on why a patient is blocked. Never shown to the patient.
     BlockReason: BlockReason, 1..=300, multiline = true;
+    /// Why the clinic cancelled an appointment; the patient is told.
+    CancelReason: CancelReason, 1..=300, multiline = true;
 }
 
 #[cfg(test)]
@@ -112,8 +119,14 @@ mod tests {
 
     #[test]
     fn reason_is_trimmed_and_must_not_be_empty() {
-        assert_eq!(Reason::parse("  Influensavaksine  ").map(|r| r.to_string()), Ok("Influensavaksine".into()));
-        assert_eq!(Reason::parse("   "), Err(DomainError::TextEmpty(TextField::Reason)));
+        assert_eq!(
+            Reason::parse("  Influensavaksine  ").map(|r| r.to_string()),
+            Ok("Influensavaksine".into())
+        );
+        assert_eq!(
+            Reason::parse("   "),
+            Err(DomainError::TextEmpty(TextField::Reason))
+        );
     }
 
     #[test]
@@ -125,7 +138,10 @@ mod tests {
         let fifty_one = fifty + "ø";
         assert_eq!(
             Reason::parse(&fifty_one),
-            Err(DomainError::TextTooLong { field: TextField::Reason, max: 50 })
+            Err(DomainError::TextTooLong {
+                field: TextField::Reason,
+                max: 50
+            })
         );
     }
 
@@ -141,10 +157,15 @@ mod tests {
     fn info_text_allows_300_characters_and_lines() {
         assert!(InfoText::parse(&"å".repeat(300)).is_ok());
         assert!(InfoText::parse("").is_ok());
-        assert!(InfoText::parse("Linje 1\r\nLinje 2").is_ok_and(|t| t.as_str() == "Linje 1\nLinje 2"));
+        assert!(
+            InfoText::parse("Linje 1\r\nLinje 2").is_ok_and(|t| t.as_str() == "Linje 1\nLinje 2")
+        );
         assert_eq!(
             InfoText::parse(&"å".repeat(301)),
-            Err(DomainError::TextTooLong { field: TextField::InfoText, max: 300 })
+            Err(DomainError::TextTooLong {
+                field: TextField::InfoText,
+                max: 300
+            })
         );
     }
 

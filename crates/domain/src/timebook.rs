@@ -12,7 +12,12 @@ pub enum TimebookKind {
 }
 
 impl TimebookKind {
-    pub const ALL: [Self; 4] = [Self::Koronatest, Self::Koronavaksine, Self::Lab, Self::Vaksine];
+    pub const ALL: [Self; 4] = [
+        Self::Koronatest,
+        Self::Koronavaksine,
+        Self::Lab,
+        Self::Vaksine,
+    ];
 
     /// The stable code used in the database, configuration and URLs.
     pub fn code(self) -> &'static str {
@@ -69,6 +74,9 @@ mod tests {
         for kind in TimebookKind::ALL {
             assert_eq!(TimebookKind::parse(kind.code()), Ok(kind));
         }
-        assert_eq!(TimebookKind::parse("tannlege"), Err(DomainError::TimebookKind));
+        assert_eq!(
+            TimebookKind::parse("tannlege"),
+            Err(DomainError::TimebookKind)
+        );
     }
 }

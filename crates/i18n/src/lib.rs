@@ -70,9 +70,7 @@ impl Lang {
             .map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(*value)))
             .collect();
         let args = (!args.is_empty()).then_some(&args);
-        LOCALES
-            .lookup_single_language(&self.id(), key, args)
-            .ok()
+        LOCALES.lookup_single_language(&self.id(), key, args).ok()
     }
 }
 
@@ -84,8 +82,10 @@ mod tests {
     #[test]
     fn patient_titles_are_the_guides() {
         let clinic = [("clinic", "Helsenorge testlegekontor")];
-        let titles: Vec<String> =
-            TimebookKind::ALL.iter().map(|k| Lang::Nb.text(k.title_message(), &clinic)).collect();
+        let titles: Vec<String> = TimebookKind::ALL
+            .iter()
+            .map(|k| Lang::Nb.text(k.title_message(), &clinic))
+            .collect();
         assert_eq!(
             titles,
             [
@@ -110,7 +110,10 @@ mod tests {
         for kind in TimebookKind::ALL {
             for key in [kind.title_message(), kind.service_label_message()] {
                 for lang in Lang::ALL {
-                    assert!(lang.try_text(key, &[("clinic", "X")]).is_some(), "{key} in {lang:?}");
+                    assert!(
+                        lang.try_text(key, &[("clinic", "X")]).is_some(),
+                        "{key} in {lang:?}"
+                    );
                 }
             }
         }

@@ -1,0 +1,154 @@
+-- Instants are whole seconds since the Unix epoch, UTC; local dates are ISO text.
+-- The same tables and columns as migrations/sqlite, so that the queries are shared.
+
+CREATE TABLE clinic (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    her_id BIGINT NOT NULL UNIQUE CHECK (her_id > 0),
+    name TEXT NOT NULL,
+    info TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE location (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    address TEXT NOT NULL,
+    UNIQUE (clinic_id, address)
+);
+
+CREATE TABLE timebook (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    kind TEXT NOT NULL,
+    min_notice_minutes BIGINT NOT NULL,
+    horizon_days BIGINT NOT NULL,
+    cancel_deadline_minutes BIGINT NOT NULL,
+    max_future_appointments BIGINT NOT NULL,
+    UNIQUE (clinic_id, kind)
+);
+
+CREATE TABLE resource (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    timebook_id BIGINT NOT NULL REFERENCES timebook (id),
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    location_id BIGINT NOT NULL REFERENCES location (id),
+    UNIQUE (timebook_id, name)
+);
+
+-- A person and the GP office whose list (fastlegeliste) they are on.
+CREATE TABLE patient (
+    national_id TEXT PRIMARY KEY,
+    clinic_id BIGINT REFERENCES clinic (id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL
+);
+CREATE INDEX patient_by_clinic ON patient (clinic_id);
+
+CREATE TABLE slot_template (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    timebook_id BIGINT NOT NULL REFERENCES timebook (id),
+    resource_id BIGINT NOT NULL REFERENCES resource (id),
+    weekdays BIGINT NOT NULL,
+    from_minute BIGINT NOT NULL,
+    to_minute BIGINT NOT NULL,
+    length_minutes BIGINT NOT NULL,
+    capacity BIGINT NOT NULL,
+    first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL,
+    published BOOLEAN NOT NULL DEFAULT FALSE,
+    UNIQUE (resource_id, weekdays, from_minute, to_minute, length_minutes, capacity, first_day, last_day)
+);
+
+CREATE TABLE slot (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    timebook_id BIGINT NOT NULL REFERENCES timebook (id),
+    resource_id BIGINT NOT NULL REFERENCES resource (id),
+    template_id BIGINT REFERENCES slot_template (id),
+    starts_at BIGINT NOT NULL,
+    length_minutes BIGINT NOT NULL CHECK (length_minutes > 0),
+    capacity BIGINT NOT NULL CHECK (capacity > 0),
+    booked BIGINT NOT NULL DEFAULT 0,
+    published BOOLEAN NOT NULL DEFAULT FALSE,
+    -- The last line of defence against double booking.
+    CHECK (booked >= 0 AND booked <= capacity),
+    UNIQUE (resource_id, starts_at)
+);
+CREATE INDEX slot_by_timebook_start ON slot (timebook_id, starts_at);
+CREATE INDEX slot_by_template ON slot (template_id);
+
+CREATE TABLE slot_hold (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    timebook_id BIGINT NOT NULL REFERENCES timebook (id),
+    slot_id BIGINT NOT NULL REFERENCES slot (id),
+    national_id TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    UNIQUE (slot_id, national_id)
+);
+CREATE INDEX slot_hold_by_patient ON slot_hold (national_id, timebook_id);
+
+CREATE TABLE appointment (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    timebook_id BIGINT NOT NULL REFERENCES timebook (id),
+    slot_id BIGINT NOT NULL REFERENCES slot (id),
+    national_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL,
+    starts_at BIGINT NOT NULL,
+    booked_at BIGINT NOT NULL,
+    cancelled_at BIGINT,
+    cancel_reason TEXT
+);
+CREATE UNIQUE INDEX appointment_once_per_patient_and_slot
+    ON appointment (slot_id, national_id) WHERE status = 'booked';
+CREATE INDEX appointment_by_patient ON appointment (national_id, timebook_id, status, starts_at);
+CREATE INDEX appointment_by_clinic_start ON appointment (clinic_id, starts_at);
+
+CREATE TABLE block (
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    national_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    blocked_at BIGINT NOT NULL,
+    PRIMARY KEY (clinic_id, national_id)
+);
+
+-- Notification jobs, written in the transaction of the change that causes them.
+CREATE TABLE outbox (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    clinic_id BIGINT NOT NULL REFERENCES clinic (id),
+    kind TEXT NOT NULL,
+    appointment_id BIGINT NOT NULL REFERENCES appointment (id),
+    created_at BIGINT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    failed_at BIGINT,
+    last_error TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+
+CREATE TABLE audit_event (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at BIGINT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    clinic_id BIGINT,
+    national_id TEXT,
+    subject TEXT NOT NULL
+);
+CREATE INDEX audit_event_by_patient ON audit_event (national_id, at);
+
+CREATE FUNCTION audit_event_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_event is append-only';
+END;
+$$;
+
+CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event
+    FOR EACH ROW EXECUTE FUNCTION audit_event_is_append_only();

@@ -1,0 +1,52 @@
+use domain::DomainError;
+
+/// Everything the store can refuse or fail with. The booking refusals are typed so that
+/// callers can answer each with its own message; none of them carries patient data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the slot is no longer free")]
+    Taken,
+    #[error("the hold on the slot has expired or was released")]
+    HoldLost,
+    #[error("the slot is outside the timebook's booking window")]
+    OutsideWindow,
+    #[error("the patient already has as many future appointments as the timebook allows")]
+    OverLimit,
+    #[error("the clinic has blocked this patient")]
+    Blocked,
+    #[error("the patient is not on this clinic's list")]
+    NotOnList,
+    #[error("the patient has already booked this slot")]
+    AlreadyBooked,
+    #[error("the deadline for cancelling this appointment has passed")]
+    CancelDeadlinePassed,
+    #[error("the appointment is not booked (already cancelled or completed)")]
+    NotBooked,
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("the date range may cover at most {max} days")]
+    RangeTooLong { max: i32 },
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    #[error("the database URL must start with sqlite:// or postgres://")]
+    UnsupportedUrl,
+    /// A stored value no longer passes validation; names the column, never the value.
+    #[error("stored data failed validation in {0}")]
+    Corrupt(&'static str),
+    #[error("a slot already starts at that time at this resource")]
+    Overlap,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether the error is the caller's to fix rather than an operator's.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(
+            self,
+            Self::Database(_) | Self::Migrate(_) | Self::Corrupt(_) | Self::UnsupportedUrl
+        )
+    }
+}

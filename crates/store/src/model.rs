@@ -1,0 +1,162 @@
+//! What the store hands back beyond the domain's own types.
+
+use domain::{
+    AppointmentId, AuditAction, Capacity, ClinicId, ClinicName, HoldId, NationalId, Reason,
+    ResourceId, ResourceName, SlotId, SlotLength, TemplateId, TimebookId, TimebookKind,
+};
+use jiff::{SignedDuration, Timestamp};
+
+/// Settings the store applies to every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreSettings {
+    /// How long a slot is held for a patient who is reviewing a booking.
+    pub hold_for: SignedDuration,
+    /// Connections in the pool.
+    pub max_connections: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            hold_for: SignedDuration::from_mins(5),
+            max_connections: 10,
+        }
+    }
+}
+
+/// A slot a patient may book (HentLedigeTimer's answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeSlot {
+    pub id: SlotId,
+    pub resource_id: ResourceId,
+    pub start: Timestamp,
+    pub length: SlotLength,
+    pub places_left: u16,
+}
+
+impl FreeSlot {
+    pub fn end(&self) -> Timestamp {
+        self.start
+            .saturating_add(self.length.duration())
+            .unwrap_or(self.start)
+    }
+}
+
+/// A patient's hold on a slot while they review the booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub id: HoldId,
+    pub slot_id: SlotId,
+    pub expires_at: Timestamp,
+}
+
+/// What a patient asks ReserverAvtale for.
+#[derive(Debug, Clone)]
+pub struct ReserveRequest {
+    pub patient: NationalId,
+    pub slot_id: SlotId,
+    pub reason: Reason,
+    /// The hold taken at «Se gjennom før du sender»; `None` books directly if a place is free.
+    pub hold: Option<HoldId>,
+}
+
+/// One of a patient's appointments with what is needed to show it (HentPlanlagteTimer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedAppointment {
+    pub id: AppointmentId,
+    pub clinic_id: ClinicId,
+    pub clinic_name: ClinicName,
+    pub timebook_id: TimebookId,
+    pub kind: TimebookKind,
+    pub resource_name: ResourceName,
+    pub address: domain::Address,
+    pub start: Timestamp,
+    pub length: SlotLength,
+    pub reason: Reason,
+    /// Until when the patient may cancel it themselves.
+    pub cancel_until: Timestamp,
+}
+
+/// The result of publishing a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PublishReport {
+    /// Slots that did not exist before.
+    pub created: usize,
+    /// Slots of the template that existed and are now published.
+    pub republished: usize,
+    /// Slots the template describes that start in the past and were left out.
+    pub skipped_past: usize,
+}
+
+/// A stored template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTemplate {
+    pub id: TemplateId,
+    pub timebook_id: TimebookId,
+    pub resource_id: ResourceId,
+    pub template: domain::SlotTemplate,
+    pub published: bool,
+}
+
+/// A notification job waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxJob {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub appointment_id: AppointmentId,
+    pub created_at: Timestamp,
+}
+
+/// Why a patient is to be notified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    Booked,
+    CancelledByPatient,
+    CancelledByClinic,
+}
+
+impl NotificationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Booked => "appointment.booked",
+            Self::CancelledByPatient => "appointment.cancelled_by_patient",
+            Self::CancelledByClinic => "appointment.cancelled_by_clinic",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            Self::Booked,
+            Self::CancelledByPatient,
+            Self::CancelledByClinic,
+        ]
+        .into_iter()
+        .find(|kind| kind.code() == code)
+    }
+}
+
+/// Which audit events to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub patient: Option<NationalId>,
+    pub action: Option<AuditAction>,
+    pub limit: u32,
+}
+
+/// The numbers an operator checks after a rush: both must be zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Integrity {
+    /// Slots with more booked places than capacity.
+    pub overbooked_slots: u64,
+    /// Slots whose booked count differs from their booked appointments.
+    pub miscounted_slots: u64,
+}
+
+/// A new single slot.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSlot {
+    pub resource_id: ResourceId,
+    pub start: Timestamp,
+    pub length: SlotLength,
+    pub capacity: Capacity,
+}

@@ -1,0 +1,456 @@
+//! Rows as both databases return them, and their conversion into domain types. A stored value
+//! that no longer validates is reported as [`StoreError::Corrupt`] naming the column.
+
+use crate::{
+    FreeSlot, NotificationKind, OutboxJob, PlannedAppointment, Result, StoreError, StoredTemplate,
+};
+use domain::{
+    Actor, Address, Appointment, AppointmentId, AppointmentStatus, AuditAction, AuditEvent, Block,
+    BlockReason, BookingRules, Capacity, Clinic, ClinicId, ClinicName, Description, HerId,
+    IdPolicy, InfoText, Location, LocationId, NationalId, Patient, PersonName, Reason, Resource,
+    ResourceId, ResourceName, Slot, SlotId, SlotLength, SlotTemplate, TemplateId, Timebook,
+    TimebookId, TimebookKind, Weekdays,
+};
+use jiff::Timestamp;
+use jiff::civil::{Date, Time};
+
+pub(crate) fn instant(seconds: i64, column: &'static str) -> Result<Timestamp> {
+    Timestamp::from_second(seconds).map_err(|_| StoreError::Corrupt(column))
+}
+
+/// Stored numbers were validated on the way in, so synthetic ones are read back as well.
+pub(crate) fn national_id(text: &str, column: &'static str) -> Result<NationalId> {
+    NationalId::parse(text, IdPolicy::TEST).map_err(|_| StoreError::Corrupt(column))
+}
+
+fn valid<T, E>(value: std::result::Result<T, E>, column: &'static str) -> Result<T> {
+    value.map_err(|_| StoreError::Corrupt(column))
+}
+
+fn small(value: i64, column: &'static str) -> Result<u16> {
+    valid(u16::try_from(value), column)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClinicRow {
+    pub id: i64,
+    pub her_id: i64,
+    pub name: String,
+    pub info: String,
+}
+
+impl ClinicRow {
+    pub fn into_domain(self) -> Result<Clinic> {
+        Ok(Clinic {
+            id: ClinicId(self.id),
+            her_id: valid(HerId::new(self.her_id), "clinic.her_id")?,
+            name: valid(ClinicName::parse(&self.name), "clinic.name")?,
+            info: valid(InfoText::parse(&self.info), "clinic.info")?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LocationRow {
+    pub id: i64,
+    pub clinic_id: i64,
+    pub address: String,
+}
+
+impl LocationRow {
+    pub fn into_domain(self) -> Result<Location> {
+        Ok(Location {
+            id: LocationId(self.id),
+            clinic_id: ClinicId(self.clinic_id),
+            address: valid(Address::parse(&self.address), "location.address")?,
+        })
+    }
+}
+
+/// A timebook's rules, as selected alongside other rows.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RulesRow {
+    pub min_notice_minutes: i64,
+    pub horizon_days: i64,
+    pub cancel_deadline_minutes: i64,
+    pub max_future_appointments: i64,
+}
+
+impl RulesRow {
+    pub fn rules(&self) -> Result<BookingRules> {
+        valid(
+            BookingRules::new(
+                self.min_notice_minutes,
+                self.horizon_days,
+                self.cancel_deadline_minutes,
+                self.max_future_appointments,
+            ),
+            "timebook rules",
+        )
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TimebookRow {
+    pub id: i64,
+    pub clinic_id: i64,
+    pub kind: String,
+    #[sqlx(flatten)]
+    pub rules: RulesRow,
+}
+
+impl TimebookRow {
+    pub fn into_domain(self) -> Result<Timebook> {
+        Ok(Timebook {
+            id: TimebookId(self.id),
+            clinic_id: ClinicId(self.clinic_id),
+            kind: valid(TimebookKind::parse(&self.kind), "timebook.kind")?,
+            rules: self.rules.rules()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ResourceRow {
+    pub id: i64,
+    pub timebook_id: i64,
+    pub name: String,
+    pub description: String,
+    pub location_id: i64,
+    pub clinic_id: i64,
+    pub address: String,
+}
+
+impl ResourceRow {
+    pub fn into_domain(self) -> Result<Resource> {
+        Ok(Resource {
+            id: ResourceId(self.id),
+            timebook_id: TimebookId(self.timebook_id),
+            name: valid(ResourceName::parse(&self.name), "resource.name")?,
+            description: valid(
+                Description::parse(&self.description),
+                "resource.description",
+            )?,
+            location: LocationRow {
+                id: self.location_id,
+                clinic_id: self.clinic_id,
+                address: self.address,
+            }
+            .into_domain()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PatientRow {
+    pub national_id: String,
+    pub clinic_id: Option<i64>,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+impl PatientRow {
+    /// `None` for a person on no office's list.
+    pub fn into_domain(self) -> Result<Option<Patient>> {
+        let Some(clinic_id) = self.clinic_id else {
+            return Ok(None);
+        };
+        Ok(Some(Patient {
+            national_id: national_id(&self.national_id, "patient.national_id")?,
+            first_name: valid(PersonName::parse(&self.first_name), "patient.first_name")?,
+            last_name: valid(PersonName::parse(&self.last_name), "patient.last_name")?,
+            clinic_id: ClinicId(clinic_id),
+        }))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SlotRow {
+    pub id: i64,
+    pub clinic_id: i64,
+    pub timebook_id: i64,
+    pub resource_id: i64,
+    pub starts_at: i64,
+    pub length_minutes: i64,
+    pub capacity: i64,
+    pub booked: i64,
+    pub published: bool,
+}
+
+impl SlotRow {
+    pub fn into_domain(self) -> Result<Slot> {
+        Ok(Slot {
+            id: SlotId(self.id),
+            timebook_id: TimebookId(self.timebook_id),
+            resource_id: ResourceId(self.resource_id),
+            start: instant(self.starts_at, "slot.starts_at")?,
+            length: valid(
+                SlotLength::minutes(self.length_minutes),
+                "slot.length_minutes",
+            )?,
+            capacity: valid(Capacity::new(self.capacity), "slot.capacity")?,
+            booked: small(self.booked, "slot.booked")?,
+            published: self.published,
+        })
+    }
+}
+
+/// A slot locked for a booking, with its timebook's rules.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LockedSlotRow {
+    #[sqlx(flatten)]
+    pub slot: SlotRow,
+    #[sqlx(flatten)]
+    pub rules: RulesRow,
+}
+
+/// A patient locked for a booking, with what the booking rules need to know about them.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PatientStandingRow {
+    pub blocked: bool,
+    pub future_appointments: i64,
+    pub has_slot: bool,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FreeSlotRow {
+    pub id: i64,
+    pub resource_id: i64,
+    pub starts_at: i64,
+    pub length_minutes: i64,
+    pub capacity: i64,
+    pub booked: i64,
+    pub held: i64,
+}
+
+impl FreeSlotRow {
+    /// `None` when holds by other patients fill the places that are not booked.
+    pub fn into_domain(self) -> Result<Option<FreeSlot>> {
+        let left = self.capacity - self.booked - self.held;
+        if left <= 0 {
+            return Ok(None);
+        }
+        Ok(Some(FreeSlot {
+            id: SlotId(self.id),
+            resource_id: ResourceId(self.resource_id),
+            start: instant(self.starts_at, "slot.starts_at")?,
+            length: valid(
+                SlotLength::minutes(self.length_minutes),
+                "slot.length_minutes",
+            )?,
+            places_left: small(left, "slot.capacity")?,
+        }))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AppointmentRow {
+    pub id: i64,
+    pub clinic_id: i64,
+    pub slot_id: i64,
+    pub national_id: String,
+    pub reason: String,
+    pub status: String,
+    pub starts_at: i64,
+    pub booked_at: i64,
+}
+
+impl AppointmentRow {
+    pub fn status(&self) -> Result<AppointmentStatus> {
+        valid(AppointmentStatus::parse(&self.status), "appointment.status")
+    }
+
+    pub fn into_domain(self) -> Result<Appointment> {
+        Ok(Appointment {
+            id: AppointmentId(self.id),
+            slot_id: SlotId(self.slot_id),
+            status: self.status()?,
+            patient: national_id(&self.national_id, "appointment.national_id")?,
+            reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
+            booked_at: instant(self.booked_at, "appointment.booked_at")?,
+        })
+    }
+}
+
+/// An appointment about to be cancelled, with the deadline that applies to patients.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CancellableRow {
+    #[sqlx(flatten)]
+    pub appointment: AppointmentRow,
+    pub cancel_deadline_minutes: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PlannedRow {
+    pub id: i64,
+    pub clinic_id: i64,
+    pub clinic_name: String,
+    pub timebook_id: i64,
+    pub kind: String,
+    pub resource_name: String,
+    pub address: String,
+    pub starts_at: i64,
+    pub length_minutes: i64,
+    pub reason: String,
+    pub cancel_deadline_minutes: i64,
+}
+
+impl PlannedRow {
+    pub fn into_domain(self) -> Result<PlannedAppointment> {
+        let start = instant(self.starts_at, "appointment.starts_at")?;
+        let deadline = jiff::SignedDuration::from_mins(self.cancel_deadline_minutes);
+        Ok(PlannedAppointment {
+            id: AppointmentId(self.id),
+            clinic_id: ClinicId(self.clinic_id),
+            clinic_name: valid(ClinicName::parse(&self.clinic_name), "clinic.name")?,
+            timebook_id: TimebookId(self.timebook_id),
+            kind: valid(TimebookKind::parse(&self.kind), "timebook.kind")?,
+            resource_name: valid(ResourceName::parse(&self.resource_name), "resource.name")?,
+            address: valid(Address::parse(&self.address), "location.address")?,
+            start,
+            length: valid(
+                SlotLength::minutes(self.length_minutes),
+                "slot.length_minutes",
+            )?,
+            reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
+            cancel_until: start.saturating_sub(deadline).unwrap_or(start),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct BlockRow {
+    pub clinic_id: i64,
+    pub national_id: String,
+    pub reason: String,
+    pub blocked_at: i64,
+}
+
+impl BlockRow {
+    pub fn into_domain(self) -> Result<Block> {
+        Ok(Block {
+            clinic_id: ClinicId(self.clinic_id),
+            patient: national_id(&self.national_id, "block.national_id")?,
+            reason: valid(BlockReason::parse(&self.reason), "block.reason")?,
+            blocked_at: instant(self.blocked_at, "block.blocked_at")?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TemplateRow {
+    pub id: i64,
+    pub clinic_id: i64,
+    pub timebook_id: i64,
+    pub resource_id: i64,
+    pub weekdays: i64,
+    pub from_minute: i64,
+    pub to_minute: i64,
+    pub length_minutes: i64,
+    pub capacity: i64,
+    pub first_day: String,
+    pub last_day: String,
+    pub published: bool,
+}
+
+pub(crate) fn minute_of_day(time: Time) -> i64 {
+    i64::from(time.hour()) * 60 + i64::from(time.minute())
+}
+
+fn time_of_day(minute: i64, column: &'static str) -> Result<Time> {
+    let hour = valid(i8::try_from(minute / 60), column)?;
+    let minute = valid(i8::try_from(minute % 60), column)?;
+    valid(Time::new(hour, minute, 0, 0), column)
+}
+
+impl TemplateRow {
+    pub fn into_domain(self) -> Result<StoredTemplate> {
+        let first_day: Date = valid(self.first_day.parse(), "slot_template.first_day")?;
+        let template = valid(
+            SlotTemplate::new(
+                valid(Weekdays::from_mask(self.weekdays), "slot_template.weekdays")?,
+                time_of_day(self.from_minute, "slot_template.from_minute")?,
+                time_of_day(self.to_minute, "slot_template.to_minute")?,
+                valid(
+                    SlotLength::minutes(self.length_minutes),
+                    "slot_template.length_minutes",
+                )?,
+                valid(Capacity::new(self.capacity), "slot_template.capacity")?,
+                first_day,
+                valid(self.last_day.parse(), "slot_template.last_day")?,
+                first_day,
+            ),
+            "slot_template",
+        )?;
+        Ok(StoredTemplate {
+            id: TemplateId(self.id),
+            timebook_id: TimebookId(self.timebook_id),
+            resource_id: ResourceId(self.resource_id),
+            template,
+            published: self.published,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub action: String,
+    pub clinic_id: Option<i64>,
+    pub national_id: Option<String>,
+    pub subject: String,
+}
+
+impl AuditRow {
+    pub fn into_domain(self) -> Result<AuditEvent> {
+        let actor = match self.actor_kind.as_str() {
+            "patient" => Actor::Patient(national_id(&self.actor_id, "audit_event.actor_id")?),
+            "staff" => Actor::Staff {
+                clinic_id: ClinicId(
+                    self.clinic_id
+                        .ok_or(StoreError::Corrupt("audit_event.clinic_id"))?,
+                ),
+                user: self.actor_id,
+            },
+            "operator" => Actor::Operator {
+                user: self.actor_id,
+            },
+            "system" => Actor::System,
+            _ => return Err(StoreError::Corrupt("audit_event.actor_kind")),
+        };
+        Ok(AuditEvent {
+            at: instant(self.at, "audit_event.at")?,
+            actor,
+            action: AuditAction::parse(&self.action)
+                .ok_or(StoreError::Corrupt("audit_event.action"))?,
+            clinic_id: self.clinic_id.map(ClinicId),
+            patient: self
+                .national_id
+                .as_deref()
+                .map(|n| national_id(n, "audit_event.national_id"))
+                .transpose()?,
+            subject: self.subject,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub appointment_id: i64,
+    pub created_at: i64,
+}
+
+impl OutboxRow {
+    pub fn into_domain(self) -> Result<OutboxJob> {
+        Ok(OutboxJob {
+            id: self.id,
+            kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
+            appointment_id: AppointmentId(self.appointment_id),
+            created_at: instant(self.created_at, "outbox.created_at")?,
+        })
+    }
+}

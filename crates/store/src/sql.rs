@@ -1,0 +1,979 @@
+//! The one implementation of [`crate::Store`] in SQL that SQLite and PostgreSQL both accept.
+//!
+//! `shared_store!` expands it for each backend's concrete types, because sqlx's generic
+//! bounds over `Database` cost more clarity than a macro does. A backend supplies:
+//! - `begin_write()`: `BEGIN IMMEDIATE` on SQLite (a deferred transaction fails with "database
+//!   is locked" when it upgrades), plain `BEGIN` on PostgreSQL;
+//! - `run_migrations()`: its own migration folder;
+//! - the row-lock clauses: PostgreSQL locks the slot and the patient rows a booking depends on
+//!   (`FOR UPDATE OF …`); SQLite needs none because its write transaction is exclusive.
+//!
+//! Lock order is always slot, then patient, so concurrent bookings cannot deadlock.
+
+macro_rules! slot_columns {
+    () => {
+        "s.id, s.clinic_id, s.timebook_id, s.resource_id, s.starts_at, s.length_minutes, \
+         s.capacity, s.booked, s.published"
+    };
+}
+
+macro_rules! rules_columns {
+    () => {
+        "t.min_notice_minutes, t.horizon_days, t.cancel_deadline_minutes, t.max_future_appointments"
+    };
+}
+
+macro_rules! appointment_columns {
+    () => {
+        "a.id, a.clinic_id, a.slot_id, a.national_id, a.reason, a.status, \
+         a.starts_at, a.booked_at"
+    };
+}
+
+macro_rules! template_columns {
+    () => {
+        "id, clinic_id, timebook_id, resource_id, weekdays, from_minute, to_minute, length_minutes, \
+         capacity, first_day, last_day, published"
+    };
+}
+
+macro_rules! shared_store {
+    ($store:ty, $db:ty, lock_slot = $lock_slot:literal, lock_patient = $lock_patient:literal) => {
+        use $crate::rows::*;
+        use $crate::{
+            AuditFilter, FreeSlot, Hold, Integrity, NewSlot, NotificationKind, OutboxJob,
+            PlannedAppointment, PublishReport, ReserveRequest, Result, StoreError, StoredTemplate,
+        };
+        use domain::{
+            Actor, Address, Appointment, AppointmentId, AppointmentStatus, AuditAction, AuditEvent,
+            Block, BlockReason, BookingRules, CancelReason, Clinic, ClinicId, ClinicName,
+            Description, DomainError, HerId, HoldId, InfoText, Location, NationalId, Patient,
+            PersonName, Resource, ResourceId, ResourceName, Slot, SlotId, SlotTemplate,
+            TemplateId, Timebook, TimebookId, TimebookKind,
+        };
+        use jiff::civil::Date;
+        use jiff::Timestamp;
+
+        type Conn = <$db as sqlx::Database>::Connection;
+
+        /// An audit entry about to be written inside a change's transaction.
+        struct Audit<'a> {
+            at: i64,
+            actor: &'a Actor,
+            action: AuditAction,
+            clinic_id: Option<i64>,
+            patient: Option<&'a NationalId>,
+            subject: String,
+        }
+
+        impl $store {
+            async fn audit(conn: &mut Conn, entry: Audit<'_>) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(entry.at)
+                .bind(entry.actor.kind())
+                .bind(entry.actor.identifier())
+                .bind(entry.action.code())
+                .bind(entry.clinic_id)
+                .bind(entry.patient.map(NationalId::as_str))
+                .bind(entry.subject)
+                .execute(conn)
+                .await?;
+                Ok(())
+            }
+
+            async fn enqueue(conn: &mut Conn, clinic_id: i64, kind: NotificationKind, appointment: i64, now: i64) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
+                     VALUES ($1, $2, $3, $4, $4)",
+                )
+                .bind(clinic_id)
+                .bind(kind.code())
+                .bind(appointment)
+                .bind(now)
+                .execute(conn)
+                .await?;
+                Ok(())
+            }
+
+            fn now(&self) -> Timestamp {
+                self.clock.now()
+            }
+
+            /// The first instant of a local date in the clinics' time zone.
+            fn start_of(&self, day: Date) -> Result<i64> {
+                let midnight = day.to_datetime(jiff::civil::Time::midnight());
+                let at = self.zone.to_ambiguous_timestamp(midnight).compatible().map_err(|_| DomainError::TimeZone)?;
+                Ok(at.as_second())
+            }
+
+            async fn lock_slot(conn: &mut Conn, id: SlotId) -> Result<LockedSlotRow> {
+                sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::slot_columns!(), ", ", $crate::sql::rules_columns!(),
+                    " FROM slot s JOIN timebook t ON t.id = s.timebook_id WHERE s.id = $1", $lock_slot
+                ))
+                .bind(id.0)
+                .fetch_optional(conn)
+                .await?
+                .ok_or(StoreError::NotFound("slot"))
+            }
+
+            /// Locks the patient's row and checks that they may book in the slot's clinic.
+            ///
+            /// The lock and the reads are two statements on purpose: on PostgreSQL a statement
+            /// that waited for a row lock still reads everything else from the snapshot it
+            /// started with, so counting in the same statement would miss the appointment that
+            /// the transaction we waited for has just committed.
+            async fn lock_patient(conn: &mut Conn, patient: &NationalId, slot: &SlotRow, now: i64) -> Result<PatientStandingRow> {
+                let clinic_id: Option<Option<i64>> = sqlx::query_scalar(concat!(
+                    "SELECT p.clinic_id FROM patient p WHERE p.national_id = $1", $lock_patient
+                ))
+                .bind(patient.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let standing: PatientStandingRow = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM block b WHERE b.clinic_id = $2 AND b.national_id = $1) AS blocked, \
+                       (SELECT COUNT(*) FROM appointment a WHERE a.national_id = $1 \
+                          AND a.timebook_id = $3 AND a.status = 'booked' AND a.starts_at > $4) AS future_appointments, \
+                       EXISTS (SELECT 1 FROM appointment a WHERE a.national_id = $1 \
+                          AND a.slot_id = $5 AND a.status = 'booked') AS has_slot",
+                )
+                .bind(patient.as_str())
+                .bind(slot.clinic_id)
+                .bind(slot.timebook_id)
+                .bind(now)
+                .bind(slot.id)
+                .fetch_one(&mut *conn)
+                .await?;
+                if standing.blocked {
+                    return Err(StoreError::Blocked);
+                }
+                if clinic_id.flatten() != Some(slot.clinic_id) {
+                    return Err(StoreError::NotOnList);
+                }
+                Ok(standing)
+            }
+
+            /// The checks a hold and a reservation share, under both row locks.
+            async fn check_bookable(
+                conn: &mut Conn,
+                patient: &NationalId,
+                slot_id: SlotId,
+                now: Timestamp,
+            ) -> Result<LockedSlotRow> {
+                let locked = Self::lock_slot(&mut *conn, slot_id).await?;
+                let standing = Self::lock_patient(&mut *conn, patient, &locked.slot, now.as_second()).await?;
+                let rules = locked.rules.rules()?;
+                if !locked.slot.published {
+                    return Err(StoreError::Taken);
+                }
+                if !rules.is_bookable(now, instant(locked.slot.starts_at, "slot.starts_at")?) {
+                    return Err(StoreError::OutsideWindow);
+                }
+                if standing.has_slot {
+                    return Err(StoreError::AlreadyBooked);
+                }
+                if standing.future_appointments >= i64::from(rules.max_future_appointments()) {
+                    return Err(StoreError::OverLimit);
+                }
+                Ok(locked)
+            }
+
+            async fn cancel(
+                &self,
+                actor: &Actor,
+                found: Option<CancellableRow>,
+                status: AppointmentStatus,
+                reason: Option<&CancelReason>,
+            ) -> Result<Appointment> {
+                let now = self.now();
+                let row = found.ok_or(StoreError::NotFound("appointment"))?;
+                let appointment = row.appointment;
+                if appointment.status()? != AppointmentStatus::Booked {
+                    return Err(StoreError::NotBooked);
+                }
+                if status == AppointmentStatus::CancelledByPatient {
+                    let rules = BookingRules::new(0, 1, row.cancel_deadline_minutes, 1)
+                        .map_err(|_| StoreError::Corrupt("timebook.cancel_deadline_minutes"))?;
+                    if !rules.patient_may_cancel(now, instant(appointment.starts_at, "appointment.starts_at")?) {
+                        return Err(StoreError::CancelDeadlinePassed);
+                    }
+                }
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE appointment SET status = $2, cancelled_at = $3, cancel_reason = $4 \
+                     WHERE id = $1 AND status = 'booked'",
+                )
+                .bind(appointment.id)
+                .bind(status.code())
+                .bind(now.as_second())
+                .bind(reason.map(CancelReason::as_str))
+                .execute(&mut *tx)
+                .await?;
+                // Someone else cancelled first; their transaction already gave the place back.
+                if changed.rows_affected() == 0 {
+                    return Err(StoreError::NotBooked);
+                }
+                sqlx::query("UPDATE slot SET booked = booked - 1 WHERE id = $1")
+                    .bind(appointment.slot_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let (kind, action) = match status {
+                    AppointmentStatus::CancelledByPatient => {
+                        (NotificationKind::CancelledByPatient, AuditAction::AppointmentCancelledByPatient)
+                    }
+                    _ => (NotificationKind::CancelledByClinic, AuditAction::AppointmentCancelledByClinic),
+                };
+                Self::enqueue(&mut *tx, appointment.clinic_id, kind, appointment.id, now.as_second()).await?;
+                let patient = national_id(&appointment.national_id, "appointment.national_id")?;
+                Self::audit(&mut *tx, Audit {
+                    at: now.as_second(),
+                    actor,
+                    action,
+                    clinic_id: Some(appointment.clinic_id),
+                    patient: Some(&patient),
+                    subject: format!("appointment:{}", appointment.id),
+                })
+                .await?;
+                tx.commit().await?;
+                let mut cancelled = appointment.into_domain()?;
+                cancelled.status = status;
+                Ok(cancelled)
+            }
+
+            async fn template_and_clinic(&self, id: TemplateId) -> Result<(StoredTemplate, i64)> {
+                let row: Option<TemplateRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::template_columns!(), " FROM slot_template WHERE id = $1"))
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let row = row.ok_or(StoreError::NotFound("template"))?;
+                let clinic_id = row.clinic_id;
+                Ok((row.into_domain()?, clinic_id))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            async fn migrate(&self) -> Result<()> {
+                self.run_migrations().await
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            fn backend(&self) -> &'static str {
+                Self::BACKEND
+            }
+
+            async fn save_clinic(&self, actor: &Actor, her_id: HerId, name: &ClinicName, info: &InfoText) -> Result<Clinic> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: ClinicRow = sqlx::query_as(
+                    "INSERT INTO clinic (her_id, name, info, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (her_id) DO UPDATE SET name = excluded.name, info = excluded.info \
+                     RETURNING id, her_id, name, info",
+                )
+                .bind(i64::from(her_id))
+                .bind(name.as_str())
+                .bind(info.as_str())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::ClinicSaved, clinic_id: Some(row.id), patient: None,
+                    subject: format!("clinic:{}", row.id),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
+            async fn clinic(&self, id: ClinicId) -> Result<Clinic> {
+                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info FROM clinic WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or(StoreError::NotFound("clinic"))?.into_domain()
+            }
+
+            async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>> {
+                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info FROM clinic WHERE her_id = $1")
+                    .bind(i64::from(her_id))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(ClinicRow::into_domain).transpose()
+            }
+
+            async fn save_location(&self, actor: &Actor, clinic_id: ClinicId, address: &Address) -> Result<Location> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: LocationRow = sqlx::query_as(
+                    "INSERT INTO location (clinic_id, address) VALUES ($1, $2) \
+                     ON CONFLICT (clinic_id, address) DO UPDATE SET address = excluded.address \
+                     RETURNING id, clinic_id, address",
+                )
+                .bind(clinic_id.0)
+                .bind(address.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::ResourceSaved, clinic_id: Some(clinic_id.0), patient: None,
+                    subject: format!("location:{}", row.id),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
+            async fn save_timebook(&self, actor: &Actor, clinic_id: ClinicId, kind: TimebookKind, rules: BookingRules) -> Result<Timebook> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: TimebookRow = sqlx::query_as(
+                    "INSERT INTO timebook (clinic_id, kind, min_notice_minutes, horizon_days, cancel_deadline_minutes, max_future_appointments) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (clinic_id, kind) DO UPDATE SET min_notice_minutes = excluded.min_notice_minutes, \
+                       horizon_days = excluded.horizon_days, cancel_deadline_minutes = excluded.cancel_deadline_minutes, \
+                       max_future_appointments = excluded.max_future_appointments \
+                     RETURNING id, clinic_id, kind, min_notice_minutes, horizon_days, cancel_deadline_minutes, max_future_appointments",
+                )
+                .bind(clinic_id.0)
+                .bind(kind.code())
+                .bind(i64::from(rules.min_notice_minutes()))
+                .bind(i64::from(rules.horizon_days()))
+                .bind(i64::from(rules.cancel_deadline_minutes()))
+                .bind(i64::from(rules.max_future_appointments()))
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::TimebookSaved, clinic_id: Some(clinic_id.0), patient: None,
+                    subject: format!("timebook:{}", row.id),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
+            async fn timebooks(&self, clinic_id: ClinicId) -> Result<Vec<Timebook>> {
+                let rows: Vec<TimebookRow> = sqlx::query_as(concat!(
+                    "SELECT t.id, t.clinic_id, t.kind, ", $crate::sql::rules_columns!(),
+                    " FROM timebook t WHERE t.clinic_id = $1 ORDER BY t.id"
+                ))
+                .bind(clinic_id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TimebookRow::into_domain).collect()
+            }
+
+            async fn save_resource(
+                &self,
+                actor: &Actor,
+                timebook_id: TimebookId,
+                name: &ResourceName,
+                description: &Description,
+                location: &Location,
+            ) -> Result<Resource> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let clinic_id: Option<i64> = sqlx::query_scalar("SELECT clinic_id FROM timebook WHERE id = $1")
+                    .bind(timebook_id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let clinic_id = clinic_id.ok_or(StoreError::NotFound("timebook"))?;
+                if clinic_id != location.clinic_id.0 {
+                    return Err(StoreError::NotFound("location"));
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO resource (clinic_id, timebook_id, name, description, location_id) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (timebook_id, name) DO UPDATE SET description = excluded.description, \
+                       location_id = excluded.location_id \
+                     RETURNING id",
+                )
+                .bind(clinic_id)
+                .bind(timebook_id.0)
+                .bind(name.as_str())
+                .bind(description.as_str())
+                .bind(location.id.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::ResourceSaved, clinic_id: Some(clinic_id), patient: None,
+                    subject: format!("resource:{id}"),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Resource {
+                    id: ResourceId(id),
+                    timebook_id,
+                    name: name.clone(),
+                    description: description.clone(),
+                    location: location.clone(),
+                })
+            }
+
+            async fn resources(&self, timebook_id: TimebookId) -> Result<Vec<Resource>> {
+                let rows: Vec<ResourceRow> = sqlx::query_as(
+                    "SELECT r.id, r.timebook_id, r.name, r.description, r.location_id, l.clinic_id, l.address \
+                     FROM resource r JOIN location l ON l.id = r.location_id WHERE r.timebook_id = $1 ORDER BY r.id",
+                )
+                .bind(timebook_id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(ResourceRow::into_domain).collect()
+            }
+
+            async fn list_patient(&self, actor: &Actor, clinic_id: ClinicId, patient: &NationalId, first: &PersonName, last: &PersonName) -> Result<Patient> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO patient (national_id, clinic_id, first_name, last_name) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (national_id) DO UPDATE SET clinic_id = excluded.clinic_id, \
+                       first_name = excluded.first_name, last_name = excluded.last_name",
+                )
+                .bind(patient.as_str())
+                .bind(clinic_id.0)
+                .bind(first.as_str())
+                .bind(last.as_str())
+                .execute(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::PatientListed, clinic_id: Some(clinic_id.0), patient: Some(patient),
+                    subject: "patient".into(),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Patient { national_id: patient.clone(), first_name: first.clone(), last_name: last.clone(), clinic_id })
+            }
+
+            async fn unlist_patient(&self, actor: &Actor, clinic_id: ClinicId, patient: &NationalId) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE patient SET clinic_id = NULL WHERE national_id = $1 AND clinic_id = $2")
+                    .bind(patient.as_str())
+                    .bind(clinic_id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                if changed.rows_affected() == 0 {
+                    return Err(StoreError::NotFound("patient"));
+                }
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::PatientUnlisted, clinic_id: Some(clinic_id.0), patient: Some(patient),
+                    subject: "patient".into(),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn patient(&self, patient: &NationalId) -> Result<Option<Patient>> {
+                let row: Option<PatientRow> = sqlx::query_as(
+                    "SELECT national_id, clinic_id, first_name, last_name FROM patient WHERE national_id = $1",
+                )
+                .bind(patient.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(PatientRow::into_domain).transpose()?.flatten())
+            }
+
+            async fn create_template(&self, actor: &Actor, resource_id: ResourceId, template: &SlotTemplate) -> Result<TemplateId> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let owner: Option<(i64, i64)> = sqlx::query_as("SELECT clinic_id, timebook_id FROM resource WHERE id = $1")
+                    .bind(resource_id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (clinic_id, timebook_id) = owner.ok_or(StoreError::NotFound("resource"))?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO slot_template (clinic_id, timebook_id, resource_id, weekdays, from_minute, to_minute, \
+                       length_minutes, capacity, first_day, last_day) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (resource_id, weekdays, from_minute, to_minute, length_minutes, capacity, first_day, last_day) \
+                     DO UPDATE SET capacity = excluded.capacity RETURNING id",
+                )
+                .bind(clinic_id)
+                .bind(timebook_id)
+                .bind(resource_id.0)
+                .bind(i64::from(template.weekdays().mask()))
+                .bind(minute_of_day(template.from()))
+                .bind(minute_of_day(template.to()))
+                .bind(i64::from(template.length().as_minutes()))
+                .bind(i64::from(template.capacity().get()))
+                .bind(template.first_day().to_string())
+                .bind(template.last_day().to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::TemplateCreated, clinic_id: Some(clinic_id), patient: None,
+                    subject: format!("template:{id}"),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(TemplateId(id))
+            }
+
+            async fn template(&self, id: TemplateId) -> Result<StoredTemplate> {
+                Ok(self.template_and_clinic(id).await?.0)
+            }
+
+            async fn publish_template(&self, actor: &Actor, id: TemplateId) -> Result<PublishReport> {
+                let now = self.now();
+                let (stored, clinic_id) = self.template_and_clinic(id).await?;
+                let mut report = PublishReport::default();
+                let mut tx = self.begin_write().await?;
+                for planned in stored.template.expand(&self.zone) {
+                    if planned.start <= now {
+                        report.skipped_past += 1;
+                        continue;
+                    }
+                    let inserted = sqlx::query(
+                        "INSERT INTO slot (clinic_id, timebook_id, resource_id, template_id, starts_at, length_minutes, capacity, booked, published) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, TRUE) ON CONFLICT (resource_id, starts_at) DO NOTHING",
+                    )
+                    .bind(clinic_id)
+                    .bind(stored.timebook_id.0)
+                    .bind(stored.resource_id.0)
+                    .bind(id.0)
+                    .bind(planned.start.as_second())
+                    .bind(i64::from(planned.length.as_minutes()))
+                    .bind(i64::from(stored.template.capacity().get()))
+                    .execute(&mut *tx)
+                    .await?;
+                    report.created += usize::try_from(inserted.rows_affected()).unwrap_or(0);
+                }
+                let republished = sqlx::query(
+                    "UPDATE slot SET published = TRUE WHERE template_id = $1 AND starts_at > $2 AND published = FALSE",
+                )
+                .bind(id.0)
+                .bind(now.as_second())
+                .execute(&mut *tx)
+                .await?;
+                report.republished = usize::try_from(republished.rows_affected()).unwrap_or(0);
+                sqlx::query("UPDATE slot_template SET published = TRUE WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now.as_second(), actor, action: AuditAction::TemplatePublished, clinic_id: Some(clinic_id), patient: None,
+                    subject: format!("template:{}", id.0),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(report)
+            }
+
+            async fn unpublish_template(&self, actor: &Actor, id: TemplateId) -> Result<u64> {
+                let now = self.now().as_second();
+                let (_, clinic_id) = self.template_and_clinic(id).await?;
+                let mut tx = self.begin_write().await?;
+                let changed = sqlx::query(
+                    "UPDATE slot SET published = FALSE WHERE template_id = $1 AND starts_at > $2 AND published = TRUE",
+                )
+                .bind(id.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE slot_template SET published = FALSE WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::TemplateUnpublished, clinic_id: Some(clinic_id), patient: None,
+                    subject: format!("template:{}", id.0),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(changed.rows_affected())
+            }
+
+            async fn add_slot(&self, actor: &Actor, slot: NewSlot) -> Result<Slot> {
+                let now = self.now().as_second();
+                if slot.start.as_second() <= now {
+                    return Err(DomainError::InThePast.into());
+                }
+                let mut tx = self.begin_write().await?;
+                let owner: Option<(i64, i64)> = sqlx::query_as("SELECT clinic_id, timebook_id FROM resource WHERE id = $1")
+                    .bind(slot.resource_id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (clinic_id, timebook_id) = owner.ok_or(StoreError::NotFound("resource"))?;
+                let row: Option<SlotRow> = sqlx::query_as(
+                    "INSERT INTO slot (clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, published) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, TRUE) ON CONFLICT (resource_id, starts_at) DO NOTHING \
+                     RETURNING id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, published",
+                )
+                .bind(clinic_id)
+                .bind(timebook_id)
+                .bind(slot.resource_id.0)
+                .bind(slot.start.as_second())
+                .bind(i64::from(slot.length.as_minutes()))
+                .bind(i64::from(slot.capacity.get()))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let row = row.ok_or(StoreError::Overlap)?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::SlotCreated, clinic_id: Some(clinic_id), patient: None,
+                    subject: format!("slot:{}", row.id),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
+            async fn set_slot_published(&self, actor: &Actor, id: SlotId, published: bool) -> Result<Slot> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: Option<SlotRow> = sqlx::query_as(
+                    "UPDATE slot SET published = $2 WHERE id = $1 \
+                     RETURNING id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, published",
+                )
+                .bind(id.0)
+                .bind(published)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let row = row.ok_or(StoreError::NotFound("slot"))?;
+                let action = if published { AuditAction::SlotPublished } else { AuditAction::SlotUnpublished };
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action, clinic_id: Some(row.clinic_id), patient: None,
+                    subject: format!("slot:{}", row.id),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
+            async fn slot(&self, id: SlotId) -> Result<Slot> {
+                let row: Option<SlotRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::slot_columns!(), " FROM slot s WHERE s.id = $1"))
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or(StoreError::NotFound("slot"))?.into_domain()
+            }
+
+            async fn free_slots(&self, patient: &NationalId, timebook_id: TimebookId, from: Date, to: Date) -> Result<Vec<FreeSlot>> {
+                if to < from {
+                    return Err(DomainError::DatesReversed.into());
+                }
+                let days = from.until(to).map(|span| span.get_days()).unwrap_or(i32::MAX);
+                if days >= $crate::MAX_QUERY_DAYS {
+                    return Err(StoreError::RangeTooLong { max: $crate::MAX_QUERY_DAYS });
+                }
+                let now = self.now();
+                let timebook: Option<TimebookRow> = sqlx::query_as(concat!(
+                    "SELECT t.id, t.clinic_id, t.kind, ", $crate::sql::rules_columns!(), " FROM timebook t WHERE t.id = $1"
+                ))
+                .bind(timebook_id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                let timebook = timebook.ok_or(StoreError::NotFound("timebook"))?.into_domain()?;
+                let (blocked, listed): (bool, bool) = sqlx::query_as(
+                    "SELECT EXISTS (SELECT 1 FROM block WHERE clinic_id = $1 AND national_id = $2), \
+                            EXISTS (SELECT 1 FROM patient WHERE clinic_id = $1 AND national_id = $2)",
+                )
+                .bind(timebook.clinic_id.0)
+                .bind(patient.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+                if blocked {
+                    return Err(StoreError::Blocked);
+                }
+                if !listed {
+                    return Err(StoreError::NotOnList);
+                }
+                let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
+                let start = self.start_of(from)?.max(timebook.rules.earliest_start(now).as_second());
+                let end = self.start_of(day_after)?.min(timebook.rules.latest_start(now).as_second() + 1);
+                let rows: Vec<FreeSlotRow> = sqlx::query_as(
+                    "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, s.capacity, s.booked, \
+                       (SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = s.id AND h.expires_at > $4 \
+                          AND h.national_id <> $5) AS held \
+                     FROM slot s \
+                     WHERE s.timebook_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 \
+                       AND s.published = TRUE AND s.booked < s.capacity \
+                       AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id \
+                          AND a.national_id = $5 AND a.status = 'booked') \
+                     ORDER BY s.starts_at, s.resource_id",
+                )
+                .bind(timebook_id.0)
+                .bind(start)
+                .bind(end)
+                .bind(now.as_second())
+                .bind(patient.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                let mut free = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(slot) = row.into_domain()? {
+                        free.push(slot);
+                    }
+                }
+                Ok(free)
+            }
+
+            async fn hold_slot(&self, patient: &NationalId, slot_id: SlotId) -> Result<Hold> {
+                let now = self.now();
+                let expires_at = now.saturating_add(self.settings.hold_for).unwrap_or(now);
+                let mut tx = self.begin_write().await?;
+                let locked = Self::check_bookable(&mut *tx, patient, slot_id, now).await?;
+                let slot = locked.slot;
+                // A patient reviews one booking at a time: their other holds in this timebook go.
+                sqlx::query("DELETE FROM slot_hold WHERE (national_id = $1 AND timebook_id = $2 AND slot_id <> $3) \
+                             OR (slot_id = $3 AND expires_at <= $4)")
+                    .bind(patient.as_str())
+                    .bind(slot.timebook_id)
+                    .bind(slot.id)
+                    .bind(now.as_second())
+                    .execute(&mut *tx)
+                    .await?;
+                let held_by_others: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM slot_hold WHERE slot_id = $1 AND expires_at > $2 AND national_id <> $3",
+                )
+                .bind(slot.id)
+                .bind(now.as_second())
+                .bind(patient.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if slot.booked + held_by_others >= slot.capacity {
+                    return Err(StoreError::Taken);
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at RETURNING id",
+                )
+                .bind(slot.clinic_id)
+                .bind(slot.timebook_id)
+                .bind(slot.id)
+                .bind(patient.as_str())
+                .bind(expires_at.as_second())
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now.as_second(), actor: &Actor::Patient(patient.clone()), action: AuditAction::SlotHeld,
+                    clinic_id: Some(slot.clinic_id), patient: Some(patient), subject: format!("slot:{}", slot.id),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Hold { id: HoldId(id), slot_id, expires_at: instant(expires_at.as_second(), "slot_hold.expires_at")? })
+            }
+
+            async fn reserve(&self, request: &ReserveRequest) -> Result<Appointment> {
+                let now = self.now();
+                let patient = &request.patient;
+                let mut tx = self.begin_write().await?;
+                let locked = Self::check_bookable(&mut *tx, patient, request.slot_id, now).await?;
+                let slot = locked.slot;
+                let released = sqlx::query(
+                    "DELETE FROM slot_hold WHERE slot_id = $1 AND national_id = $2 AND ($3 IS NULL OR id = $3) AND expires_at > $4",
+                )
+                .bind(slot.id)
+                .bind(patient.as_str())
+                .bind(request.hold.map(|h| h.0))
+                .bind(now.as_second())
+                .execute(&mut *tx)
+                .await?;
+                if request.hold.is_some() && released.rows_affected() == 0 {
+                    return Err(StoreError::HoldLost);
+                }
+                // The conditional update is what makes double booking impossible: it succeeds
+                // only while booked places plus other patients' live holds leave room.
+                let counted = sqlx::query(
+                    "UPDATE slot SET booked = booked + 1 WHERE id = $1 AND booked + \
+                       (SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = $1 AND h.expires_at > $2 AND h.national_id <> $3) \
+                     < capacity",
+                )
+                .bind(slot.id)
+                .bind(now.as_second())
+                .bind(patient.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if counted.rows_affected() == 0 {
+                    return Err(StoreError::Taken);
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, status, starts_at, booked_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'booked', $6, $7) RETURNING id",
+                )
+                .bind(slot.clinic_id)
+                .bind(slot.timebook_id)
+                .bind(slot.id)
+                .bind(patient.as_str())
+                .bind(request.reason.as_str())
+                .bind(slot.starts_at)
+                .bind(now.as_second())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|error| match &error {
+                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyBooked,
+                    _ => StoreError::Database(error),
+                })?;
+                Self::enqueue(&mut *tx, slot.clinic_id, NotificationKind::Booked, id, now.as_second()).await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now.as_second(), actor: &Actor::Patient(patient.clone()), action: AuditAction::AppointmentBooked,
+                    clinic_id: Some(slot.clinic_id), patient: Some(patient), subject: format!("appointment:{id}"),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Appointment {
+                    id: AppointmentId(id),
+                    slot_id: request.slot_id,
+                    patient: patient.clone(),
+                    reason: request.reason.clone(),
+                    status: AppointmentStatus::Booked,
+                    booked_at: instant(now.as_second(), "appointment.booked_at")?,
+                })
+            }
+
+            async fn cancel_by_patient(&self, patient: &NationalId, id: AppointmentId) -> Result<Appointment> {
+                let found: Option<CancellableRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::appointment_columns!(), ", t.cancel_deadline_minutes \
+                     FROM appointment a JOIN timebook t ON t.id = a.timebook_id WHERE a.id = $1 AND a.national_id = $2"
+                ))
+                .bind(id.0)
+                .bind(patient.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                self.cancel(&Actor::Patient(patient.clone()), found, AppointmentStatus::CancelledByPatient, None).await
+            }
+
+            async fn cancel_by_clinic(&self, actor: &Actor, clinic_id: ClinicId, id: AppointmentId, reason: Option<&CancelReason>) -> Result<Appointment> {
+                let found: Option<CancellableRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::appointment_columns!(), ", t.cancel_deadline_minutes \
+                     FROM appointment a JOIN timebook t ON t.id = a.timebook_id WHERE a.id = $1 AND a.clinic_id = $2"
+                ))
+                .bind(id.0)
+                .bind(clinic_id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                self.cancel(actor, found, AppointmentStatus::CancelledByClinic, reason).await
+            }
+
+            async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
+                let rows: Vec<PlannedRow> = sqlx::query_as(
+                    "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, r.name AS resource_name, \
+                       l.address, a.starts_at, s.length_minutes, a.reason, t.cancel_deadline_minutes \
+                     FROM appointment a \
+                       JOIN slot s ON s.id = a.slot_id \
+                       JOIN timebook t ON t.id = a.timebook_id \
+                       JOIN clinic c ON c.id = a.clinic_id \
+                       JOIN resource r ON r.id = s.resource_id \
+                       JOIN location l ON l.id = r.location_id \
+                     WHERE a.national_id = $1 AND a.status = 'booked' AND a.starts_at + s.length_minutes * 60 > $2 \
+                     ORDER BY a.starts_at, a.id",
+                )
+                .bind(patient.as_str())
+                .bind(self.now().as_second())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(PlannedRow::into_domain).collect()
+            }
+
+            async fn appointment(&self, id: AppointmentId) -> Result<Appointment> {
+                let row: Option<AppointmentRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::appointment_columns!(), " FROM appointment a WHERE a.id = $1"))
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.ok_or(StoreError::NotFound("appointment"))?.into_domain()
+            }
+
+            async fn block_patient(&self, actor: &Actor, clinic_id: ClinicId, patient: &NationalId, reason: &BlockReason) -> Result<Block> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                // Waits for a booking of this patient that is under way, so that it either
+                // finished before the block or sees it.
+                sqlx::query(concat!("SELECT p.national_id FROM patient p WHERE p.national_id = $1", $lock_patient))
+                    .bind(patient.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let row: BlockRow = sqlx::query_as(
+                    "INSERT INTO block (clinic_id, national_id, reason, blocked_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (clinic_id, national_id) DO UPDATE SET reason = excluded.reason \
+                     RETURNING clinic_id, national_id, reason, blocked_at",
+                )
+                .bind(clinic_id.0)
+                .bind(patient.as_str())
+                .bind(reason.as_str())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM slot_hold WHERE national_id = $1 AND clinic_id = $2")
+                    .bind(patient.as_str())
+                    .bind(clinic_id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::PatientBlocked, clinic_id: Some(clinic_id.0), patient: Some(patient),
+                    subject: "block".into(),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
+            async fn unblock_patient(&self, actor: &Actor, clinic_id: ClinicId, patient: &NationalId) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let removed = sqlx::query("DELETE FROM block WHERE clinic_id = $1 AND national_id = $2")
+                    .bind(clinic_id.0)
+                    .bind(patient.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                if removed.rows_affected() == 0 {
+                    return Err(StoreError::NotFound("block"));
+                }
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::PatientUnblocked, clinic_id: Some(clinic_id.0), patient: Some(patient),
+                    subject: "block".into(),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn blocks(&self, clinic_id: ClinicId) -> Result<Vec<Block>> {
+                let rows: Vec<BlockRow> = sqlx::query_as(
+                    "SELECT clinic_id, national_id, reason, blocked_at FROM block WHERE clinic_id = $1 ORDER BY blocked_at, national_id",
+                )
+                .bind(clinic_id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(BlockRow::into_domain).collect()
+            }
+
+            async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+                let rows: Vec<AuditRow> = sqlx::query_as(
+                    "SELECT at, actor_kind, actor_id, action, clinic_id, national_id, subject FROM audit_event \
+                     WHERE ($1 IS NULL OR national_id = $1) AND ($2 IS NULL OR action = $2) \
+                     ORDER BY id DESC LIMIT $3",
+                )
+                .bind(filter.patient.as_ref().map(NationalId::as_str))
+                .bind(filter.action.map(AuditAction::code))
+                .bind(i64::from(if filter.limit == 0 { 100 } else { filter.limit }))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(AuditRow::into_domain).collect()
+            }
+
+            async fn outbox_jobs(&self, appointment: AppointmentId) -> Result<Vec<OutboxJob>> {
+                let rows: Vec<OutboxRow> = sqlx::query_as(
+                    "SELECT id, kind, appointment_id, created_at FROM outbox WHERE appointment_id = $1 ORDER BY id",
+                )
+                .bind(appointment.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(OutboxRow::into_domain).collect()
+            }
+
+            async fn integrity(&self) -> Result<Integrity> {
+                let (overbooked, miscounted): (i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM slot WHERE booked > capacity), \
+                            (SELECT COUNT(*) FROM slot s WHERE s.booked <> (SELECT COUNT(*) FROM appointment a \
+                               WHERE a.slot_id = s.id AND a.status IN ('booked', 'fulfilled', 'no_show')))",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(Integrity {
+                    overbooked_slots: u64::try_from(overbooked).unwrap_or(0),
+                    miscounted_slots: u64::try_from(miscounted).unwrap_or(0),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use {appointment_columns, rules_columns, shared_store, slot_columns, template_columns};

@@ -1,0 +1,1100 @@
+use crate::common::{TestDb, World, oslo, start_of_tests};
+use domain::{
+    Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,
+    DomainError, Reason, SlotLength, SlotTemplate, Weekdays,
+};
+use jiff::civil::{date, time};
+use std::sync::Arc;
+use store::{AuditFilter, NotificationKind, ReserveRequest, Store, StoreError};
+
+fn reason(text: &str) -> Reason {
+    Reason::parse(text).expect("reason")
+}
+
+fn request(
+    patient: &domain::NationalId,
+    slot: domain::SlotId,
+    hold: Option<domain::HoldId>,
+) -> ReserveRequest {
+    ReserveRequest {
+        patient: patient.clone(),
+        slot_id: slot,
+        reason: reason("Influensavaksine"),
+        hold,
+    }
+}
+
+/// Asserts a refusal and that the slot's count did not move.
+async fn refused(
+    world: &World,
+    slot: domain::SlotId,
+    result: Result<domain::Appointment, StoreError>,
+    expected: &str,
+) {
+    let before = world.store.slot(slot).await.expect("slot").booked;
+    match result {
+        Err(error) => assert_eq!(format!("{error:?}"), expected),
+        Ok(_) => panic!("expected {expected}, got a booking"),
+    }
+    assert_eq!(world.store.slot(slot).await.expect("slot").booked, before);
+}
+
+pub async fn migrations_run_again_and_concurrently(db: TestDb) {
+    let clock = Arc::new(store::ManualClock::new(start_of_tests()));
+    let stores: Vec<Arc<dyn Store>> = futures::future::join_all((0..4).map(|_| {
+        let clock = clock.clone();
+        let url = db.url.clone();
+        async move {
+            store::open(&url, store::StoreSettings::default(), clock)
+                .await
+                .expect("open")
+        }
+    }))
+    .await;
+    let results = futures::future::join_all(stores.iter().map(|s| s.migrate())).await;
+    for result in results {
+        result.expect("concurrent migration");
+    }
+    stores[0].migrate().await.expect("migrate again");
+    stores[0].ping().await.expect("ping");
+    drop(stores);
+    db.finish().await;
+}
+
+pub async fn free_slots_are_published_future_and_inside_the_window(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let too_soon = world.slot(oslo(2026, 12, 14, 8, 15), 1).await;
+    let open = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let hidden = world.slot(oslo(2026, 12, 17, 8, 30), 1).await;
+    let full = world.slot(oslo(2026, 12, 17, 8, 45), 1).await;
+    let beyond_horizon = world.slot(oslo(2027, 1, 26, 9, 0), 1).await;
+    world
+        .store
+        .set_slot_published(&world.staff, hidden.id, false)
+        .await
+        .expect("unpublish");
+    let other = world.patient(2).await;
+    world
+        .store
+        .reserve(&request(&other, full.id, None))
+        .await
+        .expect("book");
+
+    let free = world
+        .store
+        .free_slots(
+            &kari,
+            world.timebook.id,
+            date(2026, 12, 14),
+            date(2027, 1, 31),
+        )
+        .await
+        .expect("free slots");
+    let ids: Vec<_> = free.iter().map(|s| s.id).collect();
+    assert_eq!(ids, [open.id]);
+    assert!(!ids.contains(&too_soon.id) && !ids.contains(&beyond_horizon.id));
+    assert_eq!(free[0].places_left, 1);
+    assert_eq!(free[0].start, oslo(2026, 12, 17, 8, 15));
+    assert_eq!(free[0].end(), oslo(2026, 12, 17, 8, 30));
+
+    // One local day, both ends included.
+    let day = world
+        .store
+        .free_slots(
+            &kari,
+            world.timebook.id,
+            date(2026, 12, 17),
+            date(2026, 12, 17),
+        )
+        .await
+        .expect("day");
+    assert_eq!(day.len(), 1);
+    let other_day = world
+        .store
+        .free_slots(
+            &kari,
+            world.timebook.id,
+            date(2026, 12, 18),
+            date(2026, 12, 18),
+        )
+        .await
+        .expect("day");
+    assert!(other_day.is_empty());
+    world.finish().await;
+}
+
+pub async fn free_slots_are_refused_to_blocked_and_unlisted_patients(db: TestDb) {
+    let world = World::new(db).await;
+    world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let blocked = world.patient(1).await;
+    world
+        .store
+        .block_patient(
+            &world.staff,
+            world.clinic.id,
+            &blocked,
+            &BlockReason::parse("Misbruk").expect("reason"),
+        )
+        .await
+        .expect("block");
+    let (from, to) = (date(2026, 12, 14), date(2026, 12, 31));
+    let result = world
+        .store
+        .free_slots(&blocked, world.timebook.id, from, to)
+        .await;
+    assert!(matches!(result, Err(StoreError::Blocked)), "{result:?}");
+    let stranger = World::person(99);
+    let result = world
+        .store
+        .free_slots(&stranger, world.timebook.id, from, to)
+        .await;
+    assert!(matches!(result, Err(StoreError::NotOnList)), "{result:?}");
+    world.finish().await;
+}
+
+pub async fn free_slot_queries_refuse_bad_ranges(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let result = world
+        .store
+        .free_slots(
+            &kari,
+            world.timebook.id,
+            date(2026, 12, 14),
+            date(2027, 3, 1),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::RangeTooLong { max: 62 })),
+        "{result:?}"
+    );
+    let result = world
+        .store
+        .free_slots(
+            &kari,
+            world.timebook.id,
+            date(2026, 12, 14),
+            date(2026, 12, 13),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::Invalid(DomainError::DatesReversed))),
+        "{result:?}"
+    );
+    let result = world
+        .store
+        .free_slots(
+            &kari,
+            domain::TimebookId(9_999),
+            date(2026, 12, 14),
+            date(2026, 12, 20),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::NotFound("timebook"))),
+        "{result:?}"
+    );
+    world.finish().await;
+}
+
+pub async fn a_booking_writes_appointment_outbox_and_audit_together(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let hold = world.store.hold_slot(&kari, slot.id).await.expect("hold");
+    assert_eq!(hold.expires_at, oslo(2026, 12, 14, 8, 5));
+    let booked = world
+        .store
+        .reserve(&request(&kari, slot.id, Some(hold.id)))
+        .await
+        .expect("book");
+    assert_eq!(booked.status, AppointmentStatus::Booked);
+    assert_eq!(
+        world.store.appointment(booked.id).await.expect("read"),
+        booked
+    );
+    assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 1);
+
+    let jobs = world.store.outbox_jobs(booked.id).await.expect("outbox");
+    assert_eq!(
+        jobs.iter().map(|j| j.kind).collect::<Vec<_>>(),
+        [NotificationKind::Booked]
+    );
+    let audit = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(kari.clone()),
+            action: Some(AuditAction::AppointmentBooked),
+            limit: 10,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, Actor::Patient(kari.clone()));
+    assert_eq!(audit[0].subject, format!("appointment:{}", booked.id));
+
+    let planned = world
+        .store
+        .planned_appointments(&kari)
+        .await
+        .expect("planned");
+    assert_eq!(planned.len(), 1);
+    let p = &planned[0];
+    assert_eq!(
+        (p.id, p.start, p.length.as_minutes()),
+        (booked.id, oslo(2026, 12, 17, 8, 15), 15)
+    );
+    assert_eq!(p.clinic_name.as_str(), "Helsenorge testlegekontor");
+    assert_eq!(p.resource_name.as_str(), "Influensa");
+    assert_eq!(p.address.as_str(), "Influensaveien 3a, 1325 Lysaker");
+    assert_eq!(p.reason.as_str(), "Influensavaksine");
+    assert_eq!(p.cancel_until, oslo(2026, 12, 16, 8, 15));
+
+    // Once it is over, it is no longer planned.
+    world.clock.set(oslo(2026, 12, 17, 8, 31));
+    assert!(
+        world
+            .store
+            .planned_appointments(&kari)
+            .await
+            .expect("planned")
+            .is_empty()
+    );
+    world.finish().await;
+}
+
+pub async fn refused_bookings_change_nothing(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let second = world.slot(oslo(2026, 12, 17, 8, 30), 1).await;
+    let too_soon = world.slot(oslo(2026, 12, 14, 8, 15), 1).await;
+    let late = world.slot(oslo(2027, 1, 26, 9, 0), 1).await;
+
+    world
+        .store
+        .reserve(&request(&kari, slot.id, None))
+        .await
+        .expect("book");
+    refused(
+        &world,
+        slot.id,
+        world.store.reserve(&request(&kari, slot.id, None)).await,
+        "AlreadyBooked",
+    )
+    .await;
+    refused(
+        &world,
+        slot.id,
+        world.store.reserve(&request(&ola, slot.id, None)).await,
+        "Taken",
+    )
+    .await;
+    refused(
+        &world,
+        second.id,
+        world.store.reserve(&request(&kari, second.id, None)).await,
+        "OverLimit",
+    )
+    .await;
+    refused(
+        &world,
+        too_soon.id,
+        world.store.reserve(&request(&ola, too_soon.id, None)).await,
+        "OutsideWindow",
+    )
+    .await;
+    refused(
+        &world,
+        late.id,
+        world.store.reserve(&request(&ola, late.id, None)).await,
+        "OutsideWindow",
+    )
+    .await;
+    let stranger = World::person(50);
+    refused(
+        &world,
+        second.id,
+        world
+            .store
+            .reserve(&request(&stranger, second.id, None))
+            .await,
+        "NotOnList",
+    )
+    .await;
+    let missing = world
+        .store
+        .reserve(&request(&ola, domain::SlotId(987_654), None))
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound("slot"))),
+        "{missing:?}"
+    );
+    world
+        .store
+        .set_slot_published(&world.staff, second.id, false)
+        .await
+        .expect("unpublish");
+    refused(
+        &world,
+        second.id,
+        world.store.reserve(&request(&ola, second.id, None)).await,
+        "Taken",
+    )
+    .await;
+    world
+        .store
+        .set_slot_published(&world.staff, second.id, true)
+        .await
+        .expect("publish");
+    world
+        .store
+        .block_patient(
+            &world.staff,
+            world.clinic.id,
+            &ola,
+            &BlockReason::parse("Misbruk").expect("reason"),
+        )
+        .await
+        .expect("block");
+    refused(
+        &world,
+        second.id,
+        world.store.reserve(&request(&ola, second.id, None)).await,
+        "Blocked",
+    )
+    .await;
+
+    // Only the one booking left a trace.
+    let booked = world
+        .store
+        .audit_events(&AuditFilter {
+            action: Some(AuditAction::AppointmentBooked),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(booked.len(), 1);
+    let integrity = world.store.integrity().await.expect("integrity");
+    assert_eq!(
+        (integrity.overbooked_slots, integrity.miscounted_slots),
+        (0, 0)
+    );
+    world.finish().await;
+}
+
+pub async fn a_hold_keeps_the_slot_until_it_expires(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let (from, to) = (date(2026, 12, 17), date(2026, 12, 17));
+
+    let hold = world.store.hold_slot(&kari, slot.id).await.expect("hold");
+    assert!(
+        world
+            .store
+            .free_slots(&ola, world.timebook.id, from, to)
+            .await
+            .expect("free")
+            .is_empty()
+    );
+    assert_eq!(
+        world
+            .store
+            .free_slots(&kari, world.timebook.id, from, to)
+            .await
+            .expect("free")
+            .len(),
+        1
+    );
+    assert!(matches!(
+        world.store.hold_slot(&ola, slot.id).await,
+        Err(StoreError::Taken)
+    ));
+    refused(
+        &world,
+        slot.id,
+        world.store.reserve(&request(&ola, slot.id, None)).await,
+        "Taken",
+    )
+    .await;
+
+    // Five minutes later the hold is gone: Ola may take the slot, and Kari has lost it.
+    world.advance(5);
+    assert_eq!(
+        world
+            .store
+            .free_slots(&ola, world.timebook.id, from, to)
+            .await
+            .expect("free")
+            .len(),
+        1
+    );
+    let ola_hold = world
+        .store
+        .hold_slot(&ola, slot.id)
+        .await
+        .expect("hold after expiry");
+    refused(
+        &world,
+        slot.id,
+        world
+            .store
+            .reserve(&request(&kari, slot.id, Some(hold.id)))
+            .await,
+        "HoldLost",
+    )
+    .await;
+    world
+        .store
+        .reserve(&request(&ola, slot.id, Some(ola_hold.id)))
+        .await
+        .expect("book with hold");
+    world.finish().await;
+}
+
+pub async fn a_new_hold_releases_the_old_one(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+    let first = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let second = world.slot(oslo(2026, 12, 17, 8, 30), 1).await;
+    let old = world.store.hold_slot(&kari, first.id).await.expect("hold");
+    world
+        .store
+        .hold_slot(&kari, second.id)
+        .await
+        .expect("hold another");
+    world
+        .store
+        .hold_slot(&ola, first.id)
+        .await
+        .expect("first is free again");
+    refused(
+        &world,
+        first.id,
+        world
+            .store
+            .reserve(&request(&kari, first.id, Some(old.id)))
+            .await,
+        "HoldLost",
+    )
+    .await;
+    world.finish().await;
+}
+
+pub async fn patients_cancel_until_the_deadline(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let later = world.slot(oslo(2026, 12, 18, 8, 15), 1).await;
+    let booked = world
+        .store
+        .reserve(&request(&kari, slot.id, None))
+        .await
+        .expect("book");
+
+    let foreign = world.store.cancel_by_patient(&ola, booked.id).await;
+    assert!(
+        matches!(foreign, Err(StoreError::NotFound("appointment"))),
+        "{foreign:?}"
+    );
+    let cancelled = world
+        .store
+        .cancel_by_patient(&kari, booked.id)
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled.status, AppointmentStatus::CancelledByPatient);
+    assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 0);
+    let kinds: Vec<_> = world
+        .store
+        .outbox_jobs(booked.id)
+        .await
+        .expect("jobs")
+        .iter()
+        .map(|j| j.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            NotificationKind::Booked,
+            NotificationKind::CancelledByPatient
+        ]
+    );
+    assert!(matches!(
+        world.store.cancel_by_patient(&kari, booked.id).await,
+        Err(StoreError::NotBooked)
+    ));
+    assert!(
+        world
+            .store
+            .planned_appointments(&kari)
+            .await
+            .expect("planned")
+            .is_empty()
+    );
+
+    // The place is free again, and the limit no longer counts the cancelled appointment.
+    // Its deadline is 24 hours before the start: 17 December 08:15.
+    let again = world
+        .store
+        .reserve(&request(&kari, later.id, None))
+        .await
+        .expect("book later");
+    world.clock.set(oslo(2026, 12, 17, 8, 16));
+    assert!(matches!(
+        world.store.cancel_by_patient(&kari, again.id).await,
+        Err(StoreError::CancelDeadlinePassed)
+    ));
+    assert_eq!(
+        world
+            .store
+            .appointment(again.id)
+            .await
+            .expect("read")
+            .status,
+        AppointmentStatus::Booked
+    );
+    assert_eq!(world.store.slot(later.id).await.expect("slot").booked, 1);
+    world.clock.set(oslo(2026, 12, 17, 8, 15));
+    world
+        .store
+        .cancel_by_patient(&kari, again.id)
+        .await
+        .expect("cancel at the deadline");
+    world.finish().await;
+}
+
+pub async fn clinics_cancel_any_time_and_only_their_own(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let slot = world.slot(oslo(2026, 12, 14, 9, 0), 1).await;
+    let booked = world
+        .store
+        .reserve(&request(&kari, slot.id, None))
+        .await
+        .expect("book");
+    world.clock.set(oslo(2026, 12, 14, 8, 55));
+    let other_clinic = world
+        .store
+        .cancel_by_clinic(
+            &world.staff,
+            domain::ClinicId(world.clinic.id.0 + 1),
+            booked.id,
+            None,
+        )
+        .await;
+    assert!(
+        matches!(other_clinic, Err(StoreError::NotFound("appointment"))),
+        "{other_clinic:?}"
+    );
+    let why = CancelReason::parse("Vaksinen er ikke levert").expect("reason");
+    let cancelled = world
+        .store
+        .cancel_by_clinic(&world.staff, world.clinic.id, booked.id, Some(&why))
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled.status, AppointmentStatus::CancelledByClinic);
+    assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 0);
+    let kinds: Vec<_> = world
+        .store
+        .outbox_jobs(booked.id)
+        .await
+        .expect("jobs")
+        .iter()
+        .map(|j| j.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            NotificationKind::Booked,
+            NotificationKind::CancelledByClinic
+        ]
+    );
+    let audit = world
+        .store
+        .audit_events(&AuditFilter {
+            action: Some(AuditAction::AppointmentCancelledByClinic),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, world.staff);
+    assert_eq!(audit[0].patient.as_ref(), Some(&kari));
+    world.finish().await;
+}
+
+pub async fn blocking_releases_holds_and_unblocking_restores_booking(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let hold = world.store.hold_slot(&kari, slot.id).await.expect("hold");
+    let why = BlockReason::parse("Gjentatte uteblivelser").expect("reason");
+    let block = world
+        .store
+        .block_patient(&world.staff, world.clinic.id, &kari, &why)
+        .await
+        .expect("block");
+    assert_eq!(block.patient, kari);
+    assert_eq!(
+        world.store.blocks(world.clinic.id).await.expect("blocks"),
+        [block]
+    );
+    // The hold was released: Ola can hold the slot at once.
+    world
+        .store
+        .hold_slot(&ola, slot.id)
+        .await
+        .expect("released");
+    refused(
+        &world,
+        slot.id,
+        world
+            .store
+            .reserve(&request(&kari, slot.id, Some(hold.id)))
+            .await,
+        "Blocked",
+    )
+    .await;
+    assert!(matches!(
+        world.store.hold_slot(&kari, slot.id).await,
+        Err(StoreError::Blocked)
+    ));
+
+    world
+        .store
+        .unblock_patient(&world.staff, world.clinic.id, &kari)
+        .await
+        .expect("unblock");
+    assert!(
+        world
+            .store
+            .blocks(world.clinic.id)
+            .await
+            .expect("blocks")
+            .is_empty()
+    );
+    assert!(matches!(
+        world
+            .store
+            .unblock_patient(&world.staff, world.clinic.id, &kari)
+            .await,
+        Err(StoreError::NotFound("block"))
+    ));
+    let other = world.slot(oslo(2026, 12, 17, 9, 0), 1).await;
+    world
+        .store
+        .reserve(&request(&kari, other.id, None))
+        .await
+        .expect("books again");
+    let actions: Vec<_> = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(kari.clone()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.contains(&AuditAction::PatientBlocked));
+    assert!(actions.contains(&AuditAction::PatientUnblocked));
+    world.finish().await;
+}
+
+fn weekday_mornings(
+    first: jiff::civil::Date,
+    last: jiff::civil::Date,
+    today: jiff::civil::Date,
+) -> SlotTemplate {
+    SlotTemplate::new(
+        Weekdays::MONDAY_TO_FRIDAY,
+        time(8, 0, 0, 0),
+        time(9, 0, 0, 0),
+        SlotLength::minutes(15).expect("length"),
+        Capacity::ONE,
+        first,
+        last,
+        today,
+    )
+    .expect("template")
+}
+
+pub async fn templates_publish_once_and_unpublish(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let template = weekday_mornings(date(2026, 12, 14), date(2026, 12, 20), date(2026, 12, 14));
+    let id = world
+        .store
+        .create_template(&world.staff, world.resource.id, &template)
+        .await
+        .expect("create");
+    assert_eq!(
+        world
+            .store
+            .create_template(&world.staff, world.resource.id, &template)
+            .await
+            .expect("again"),
+        id
+    );
+    assert_eq!(
+        world.store.template(id).await.expect("read").template,
+        template
+    );
+
+    // Monday 08:00 and 08:15 have passed or are too close; 08:00 is "now", so it is skipped.
+    let report = world
+        .store
+        .publish_template(&world.staff, id)
+        .await
+        .expect("publish");
+    assert_eq!((report.created, report.skipped_past), (19, 1));
+    let again = world
+        .store
+        .publish_template(&world.staff, id)
+        .await
+        .expect("publish again");
+    assert_eq!((again.created, again.republished), (0, 0));
+    let week = || {
+        world.store.free_slots(
+            &kari,
+            world.timebook.id,
+            date(2026, 12, 14),
+            date(2026, 12, 20),
+        )
+    };
+    // 08:15 is inside the 30 minutes' notice.
+    assert_eq!(week().await.expect("free").len(), 18);
+
+    assert_eq!(
+        world
+            .store
+            .unpublish_template(&world.staff, id)
+            .await
+            .expect("unpublish"),
+        19
+    );
+    assert!(week().await.expect("free").is_empty());
+    assert!(!world.store.template(id).await.expect("read").published);
+    let back = world
+        .store
+        .publish_template(&world.staff, id)
+        .await
+        .expect("publish");
+    assert_eq!((back.created, back.republished), (0, 19));
+    assert_eq!(week().await.expect("free").len(), 18);
+    world.finish().await;
+}
+
+pub async fn templates_keep_local_time_across_dst_in_the_store(db: TestDb) {
+    let world = World::with_rules(db, BookingRules::new(0, 366, 0, 5).expect("rules")).await;
+    let kari = world.patient(1).await;
+    world.clock.set(oslo(2026, 3, 20, 12, 0));
+    let template = SlotTemplate::new(
+        Weekdays::EVERY_DAY,
+        time(8, 0, 0, 0),
+        time(8, 15, 0, 0),
+        SlotLength::minutes(15).expect("length"),
+        Capacity::ONE,
+        date(2026, 3, 27),
+        date(2026, 10, 31),
+        date(2026, 3, 20),
+    )
+    .expect("template");
+    let id = world
+        .store
+        .create_template(&world.staff, world.resource.id, &template)
+        .await
+        .expect("create");
+    world
+        .store
+        .publish_template(&world.staff, id)
+        .await
+        .expect("publish");
+    for (from, to) in [
+        (date(2026, 3, 27), date(2026, 4, 1)),
+        (date(2026, 10, 22), date(2026, 10, 28)),
+    ] {
+        let free = world
+            .store
+            .free_slots(&kari, world.timebook.id, from, to)
+            .await
+            .expect("free");
+        assert!(!free.is_empty());
+        for slot in free {
+            let local = slot
+                .start
+                .to_zoned_datetime(domain::clinic_time_zone().expect("tz"));
+            assert_eq!((local.hour(), local.minute()), (8, 0), "{local}");
+        }
+    }
+    world.finish().await;
+}
+
+pub async fn single_slots_refuse_the_past_and_overlaps(db: TestDb) {
+    let world = World::new(db).await;
+    let past = world
+        .store
+        .add_slot(
+            &world.staff,
+            store::NewSlot {
+                resource_id: world.resource.id,
+                start: oslo(2026, 12, 14, 7, 45),
+                length: SlotLength::minutes(15).expect("length"),
+                capacity: Capacity::ONE,
+            },
+        )
+        .await;
+    assert!(
+        matches!(past, Err(StoreError::Invalid(DomainError::InThePast))),
+        "{past:?}"
+    );
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let overlap = world
+        .store
+        .add_slot(
+            &world.staff,
+            store::NewSlot {
+                resource_id: world.resource.id,
+                start: slot.start,
+                length: slot.length,
+                capacity: Capacity::ONE,
+            },
+        )
+        .await;
+    assert!(matches!(overlap, Err(StoreError::Overlap)), "{overlap:?}");
+    let kari = world.patient(1).await;
+    let free = world
+        .store
+        .free_slots(
+            &kari,
+            world.timebook.id,
+            date(2026, 12, 14),
+            date(2026, 12, 31),
+        )
+        .await
+        .expect("free");
+    assert_eq!(free.len(), 1);
+    world.finish().await;
+}
+
+/// 231 patients race for 20 slots of one place and one slot of five: exactly 25 win.
+pub async fn race_of_many_patients_books_exactly_the_capacity(db: TestDb) {
+    let world = World::new(db).await;
+    let mut slots = Vec::new();
+    for i in 0..20 {
+        slots.push(
+            world
+                .slot(
+                    oslo(2026, 12, 17, 8, 0) + jiff::SignedDuration::from_mins(15 * i),
+                    1,
+                )
+                .await,
+        );
+    }
+    slots.push(world.slot(oslo(2026, 12, 18, 8, 0), 5).await);
+    let mut patients = Vec::new();
+    for n in 0..231u16 {
+        patients.push(world.patient(n).await);
+    }
+    let tasks: Vec<_> = patients
+        .into_iter()
+        .enumerate()
+        .map(|(i, patient)| {
+            let store = world.store.clone();
+            let slot = slots[i % slots.len()].id;
+            tokio::spawn(async move { store.reserve(&request(&patient, slot, None)).await })
+        })
+        .collect();
+    let (mut won, mut taken) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => won += 1,
+            Err(StoreError::Taken) => taken += 1,
+            Err(other) => panic!("unexpected error in the race: {other:?}"),
+        }
+    }
+    assert_eq!((won, taken), (25, 206));
+    for slot in &slots {
+        let stored = world.store.slot(slot.id).await.expect("slot");
+        assert_eq!(stored.booked, stored.capacity.get());
+    }
+    let integrity = world.store.integrity().await.expect("integrity");
+    assert_eq!(
+        (integrity.overbooked_slots, integrity.miscounted_slots),
+        (0, 0)
+    );
+    let booked = world
+        .store
+        .audit_events(&AuditFilter {
+            action: Some(AuditAction::AppointmentBooked),
+            limit: 1000,
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(booked.len(), 25);
+    world.finish().await;
+}
+
+/// One patient books ten different slots at once; the limit of one holds.
+pub async fn race_of_one_patient_respects_the_limit(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let mut slots = Vec::new();
+    for i in 0..10 {
+        slots.push(
+            world
+                .slot(
+                    oslo(2026, 12, 17, 8, 0) + jiff::SignedDuration::from_mins(15 * i),
+                    1,
+                )
+                .await,
+        );
+    }
+    let tasks: Vec<_> = slots
+        .iter()
+        .map(|slot| {
+            let (store, kari, slot) = (world.store.clone(), kari.clone(), slot.id);
+            tokio::spawn(async move { store.reserve(&request(&kari, slot, None)).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.expect("task"));
+    }
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1);
+    assert!(
+        outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().err())
+            .all(|e| matches!(e, StoreError::OverLimit))
+    );
+    assert_eq!(
+        world
+            .store
+            .planned_appointments(&kari)
+            .await
+            .expect("planned")
+            .len(),
+        1
+    );
+    world.finish().await;
+}
+
+/// Several independent stores on one database, as several `timebok serve` processes are.
+pub async fn race_across_separate_connection_pools(db: TestDb) {
+    let world = World::new(db).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 0), 3).await;
+    let mut patients = Vec::new();
+    for n in 0..40u16 {
+        patients.push(world.patient(n).await);
+    }
+    let mut stores = Vec::new();
+    for _ in 0..4 {
+        stores.push(world.db.open(world.clock.clone()).await);
+    }
+    let tasks: Vec<_> = patients
+        .into_iter()
+        .enumerate()
+        .map(|(i, patient)| {
+            let store = stores[i % stores.len()].clone();
+            tokio::spawn(async move { store.reserve(&request(&patient, slot.id, None)).await })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => won += 1,
+            Err(StoreError::Taken) => {}
+            Err(other) => panic!("unexpected: {other:?}"),
+        }
+    }
+    assert_eq!(won, 3);
+    assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 3);
+    drop(stores);
+    world.finish().await;
+}
+
+pub async fn audit_log_is_append_only(db: TestDb) {
+    let world = World::new(db).await;
+    world.patient(1).await;
+    let statements = [
+        "UPDATE audit_event SET subject = 'x'",
+        "DELETE FROM audit_event",
+    ];
+    for statement in statements {
+        let result = if world.db.is_postgres() {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&world.db.url)
+                .await
+                .expect("connect");
+            sqlx::query(statement).execute(&mut conn).await.map(|_| ())
+        } else {
+            use sqlx::Connection;
+            let mut conn = sqlx::SqliteConnection::connect(&world.db.url)
+                .await
+                .expect("connect");
+            sqlx::query(statement).execute(&mut conn).await.map(|_| ())
+        };
+        let error = result.expect_err("audit rows must not change");
+        assert!(error.to_string().contains("append-only"), "{error}");
+    }
+    let events = world
+        .store
+        .audit_events(&AuditFilter::default())
+        .await
+        .expect("audit");
+    assert!(events.iter().all(|e| e.subject != "x"));
+    world.finish().await;
+}
+
+pub async fn demo_style_seeding_twice_duplicates_nothing(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let again = crate::common::seed(world.store.as_ref(), world.timebook.rules).await;
+    assert_eq!(
+        again,
+        (
+            world.clinic.clone(),
+            world.timebook.clone(),
+            world.resource.clone()
+        )
+    );
+    world.patient(1).await;
+    assert_eq!(
+        world
+            .store
+            .resources(world.timebook.id)
+            .await
+            .expect("resources")
+            .len(),
+        1
+    );
+    assert_eq!(
+        world
+            .store
+            .timebooks(world.clinic.id)
+            .await
+            .expect("timebooks")
+            .len(),
+        1
+    );
+    assert_eq!(
+        world
+            .store
+            .patient(&kari)
+            .await
+            .expect("patient")
+            .map(|p| p.clinic_id),
+        Some(world.clinic.id)
+    );
+    world.finish().await;
+}

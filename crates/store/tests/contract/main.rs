@@ -1,0 +1,28 @@
+//! The store's contract, run unchanged against SQLite and PostgreSQL.
+
+extern crate timebok_store as store;
+
+mod cases;
+mod common;
+
+contract_tests!(
+    migrations_run_again_and_concurrently,
+    free_slots_are_published_future_and_inside_the_window,
+    free_slots_are_refused_to_blocked_and_unlisted_patients,
+    free_slot_queries_refuse_bad_ranges,
+    a_booking_writes_appointment_outbox_and_audit_together,
+    refused_bookings_change_nothing,
+    a_hold_keeps_the_slot_until_it_expires,
+    a_new_hold_releases_the_old_one,
+    patients_cancel_until_the_deadline,
+    clinics_cancel_any_time_and_only_their_own,
+    blocking_releases_holds_and_unblocking_restores_booking,
+    templates_publish_once_and_unpublish,
+    templates_keep_local_time_across_dst_in_the_store,
+    single_slots_refuse_the_past_and_overlaps,
+    race_of_many_patients_books_exactly_the_capacity,
+    race_of_one_patient_respects_the_limit,
+    race_across_separate_connection_pools,
+    audit_log_is_append_only,
+    demo_style_seeding_twice_duplicates_nothing,
+);
