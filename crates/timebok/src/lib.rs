@@ -1,1 +1,141 @@
+//! The `timebok` command: serve, migrate, demo. `main.rs` only sets up logging and exits
+//! with the outcome; everything else is here, where the tests can reach it.
 
+pub mod config;
+pub mod demo;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{Store, StoreError, SystemClock};
+
+#[derive(Parser)]
+#[command(
+    name = "timebok",
+    version,
+    about = "An open ressurstimebok for GP offices"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Without it, ./timebok.toml is read if present.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve HTTP until SIGTERM.
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Seed the guide's example (Helsenorge testlegekontor) and serve it.
+    Demo {
+        /// Seed and exit instead of serving.
+        #[arg(long)]
+        seed_only: bool,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Demo(#[from] demo::DemoError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+pub async fn run(cli: Cli) -> Result<(), AppError> {
+    let mut raw = config::load(cli.config.as_deref())?;
+    if matches!(cli.command, Command::Demo { .. }) {
+        // Demo patients have synthetic numbers; a demo never holds real people's.
+        raw.accept_synthetic_ids = true;
+    }
+    let settings = raw.validate(cli.config.as_deref())?;
+    let store = store::open(
+        &settings.database_url,
+        settings.store,
+        Arc::new(SystemClock),
+    )
+    .await?;
+    store.migrate().await?;
+    tracing::info!(backend = store.backend(), "database ready");
+    match cli.command {
+        Command::Migrate => Ok(()),
+        Command::Serve => serve(store, &settings).await,
+        Command::Demo { seed_only } => {
+            let report = demo::seed(store.as_ref(), jiff::Timestamp::now()).await?;
+            println!(
+                "demo: {} with {} timebooks; {} new slots published; patients: {}; blocked: {}",
+                report.clinic,
+                report.timebooks,
+                report.new_slots,
+                report.patients.join(", "),
+                report.blocked.join(", ")
+            );
+            if seed_only {
+                Ok(())
+            } else {
+                serve(store, &settings).await
+            }
+        }
+    }
+}
+
+async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(), AppError> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| AppError::Listen {
+            address: settings.listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(AppError::Serve)?;
+    // On stdout, so that scripts and tests can find a port chosen by the system (listen = …:0).
+    println!("timebok: listening on http://{address}");
+    axum::serve(
+        listener,
+        web::router(web::AppState {
+            store,
+            id_policy: settings.id_policy,
+        }),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(AppError::Serve)?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (orchestrators) or Ctrl-C (a person); requests in flight finish first.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

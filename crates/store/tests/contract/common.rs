@@ -1,6 +1,4 @@
-//! One contract suite, two databases. SQLite runs always; PostgreSQL runs when
-//! `TIMEBOK_TEST_POSTGRES_URL` names a server (any database on it: each test creates its own),
-//! and must run when `CI=true`.
+//! One contract suite, two databases: see `store::testing` for how each test gets its own.
 
 #![allow(dead_code)]
 
@@ -11,103 +9,8 @@ use domain::{
 use jiff::civil::{Date, DateTime};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use store::{ManualClock, NewSlot, Store, StoreSettings};
-
-pub const POSTGRES_ENV: &str = "TIMEBOK_TEST_POSTGRES_URL";
-
-pub enum Backend {
-    Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, database: String },
-}
-
-pub struct TestDb {
-    pub url: String,
-    backend: Backend,
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-impl TestDb {
-    pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("timebok.db").display());
-        Self {
-            url,
-            backend: Backend::Sqlite(dir),
-        }
-    }
-
-    /// A fresh database on the configured PostgreSQL, or `None` (and a note) when none is
-    /// configured outside CI.
-    pub async fn postgres() -> Option<Self> {
-        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true requires {POSTGRES_ENV}: the PostgreSQL suite must run"
-            );
-            eprintln!("skipped: PostgreSQL contract test ({POSTGRES_ENV} is not set)");
-            return None;
-        };
-        let database = format!(
-            "timebok_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            Timestamp::now().as_millisecond() % 1_000_000
-        );
-        let mut conn = admin(&admin_url).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
-            .execute(&mut conn)
-            .await
-            .expect("create test database");
-        let (prefix, _) = admin_url
-            .rsplit_once('/')
-            .expect("URL with a database path");
-        let url = format!("{prefix}/{database}");
-        Some(Self {
-            url,
-            backend: Backend::Postgres {
-                admin_url,
-                database,
-            },
-        })
-    }
-
-    pub async fn open(&self, clock: Arc<ManualClock>) -> Arc<dyn Store> {
-        let store = store::open(&self.url, StoreSettings::default(), clock)
-            .await
-            .expect("open store");
-        store.migrate().await.expect("migrate");
-        store
-    }
-
-    /// Removes a PostgreSQL test database; a failed test keeps its database for inspection.
-    pub async fn finish(self) {
-        if let Backend::Postgres {
-            admin_url,
-            database,
-        } = &self.backend
-        {
-            let mut conn = admin(admin_url).await;
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self.backend, Backend::Postgres { .. })
-    }
-}
-
-async fn admin(url: &str) -> sqlx::PgConnection {
-    use sqlx::Connection;
-    sqlx::PgConnection::connect(url)
-        .await
-        .expect("connect to PostgreSQL")
-}
+pub use store::testing::TestDb;
+use store::{ManualClock, NewSlot, Store};
 
 /// Monday 14 December 2026, 08:00 in Oslo.
 pub fn start_of_tests() -> Timestamp {

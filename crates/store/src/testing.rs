@@ -1,0 +1,119 @@
+//! Fresh test databases for the contract suite and the other crates' tests: a SQLite file in a
+//! temporary folder, or a new database on the PostgreSQL server that
+//! `TIMEBOK_TEST_POSTGRES_URL` names. Under `CI=true` the PostgreSQL one is required.
+
+use crate::{Clock, Store, StoreSettings};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const POSTGRES_ENV: &str = "TIMEBOK_TEST_POSTGRES_URL";
+
+enum Backend {
+    /// The folder lives as long as the database in it.
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        database: String,
+    },
+}
+
+pub struct TestDb {
+    pub url: String,
+    backend: Backend,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+async fn admin(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to PostgreSQL")
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("timebok.db").display());
+        Self {
+            url,
+            backend: Backend::Sqlite { _dir: dir },
+        }
+    }
+
+    /// A fresh database on the configured PostgreSQL, or `None` (and a note on stderr) when
+    /// none is configured outside CI.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true requires {POSTGRES_ENV}: the PostgreSQL suite must run"
+            );
+            eprintln!("skipped: PostgreSQL test ({POSTGRES_ENV} is not set)");
+            return None;
+        };
+        let database = format!(
+            "timebok_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            jiff::Timestamp::now().as_millisecond() % 1_000_000
+        );
+        let mut conn = admin(&admin_url).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let (prefix, _) = admin_url
+            .rsplit_once('/')
+            .expect("URL with a database path");
+        let url = format!("{prefix}/{database}");
+        Some(Self {
+            url,
+            backend: Backend::Postgres {
+                admin_url,
+                database,
+            },
+        })
+    }
+
+    /// Opens and migrates the store.
+    pub async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+        let store = crate::open(&self.url, StoreSettings::default(), clock)
+            .await
+            .expect("open store");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    /// Drops a PostgreSQL test database, connections and all; a failed test keeps its
+    /// database for inspection.
+    pub async fn finish(self) {
+        if let Backend::Postgres { admin_url, .. } = &self.backend {
+            self.drop_now(admin_url).await;
+        }
+    }
+
+    /// Drops the PostgreSQL database at once, while servers may still use it.
+    pub async fn drop_database(&self) {
+        if let Backend::Postgres { admin_url, .. } = &self.backend {
+            self.drop_now(admin_url).await;
+        }
+    }
+
+    async fn drop_now(&self, admin_url: &str) {
+        if let Backend::Postgres { database, .. } = &self.backend {
+            let mut conn = admin(admin_url).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
+    }
+}

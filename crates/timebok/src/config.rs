@@ -1,0 +1,156 @@
+//! Configuration: defaults, then a TOML file, then `TIMEBOK_*` environment variables.
+
+use domain::IdPolicy;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use store::StoreSettings;
+
+/// The configuration as written by an operator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RawConfig {
+    /// `sqlite://path` or `postgres://user@host/db`. Default: `timebok.db` beside the config file.
+    pub database_url: Option<String>,
+    /// Address and port to listen on.
+    pub listen: String,
+    /// How long a slot is held for a patient reviewing a booking.
+    pub hold_minutes: i64,
+    /// Accept synthetic test fødselsnumre (test and demo installations only).
+    pub accept_synthetic_ids: bool,
+    /// Database connections per process.
+    pub max_connections: i64,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            hold_minutes: 5,
+            accept_synthetic_ids: false,
+            max_connections: 10,
+        }
+    }
+}
+
+/// Configuration that passed validation.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub store: StoreSettings,
+    pub id_policy: IdPolicy,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("configuration: {0}")]
+    Unreadable(#[from] Box<figment::Error>),
+    #[error("listen = «{0}» is not an address with a port, such as 127.0.0.1:8080")]
+    Listen(String),
+    #[error("database_url must start with sqlite:// or postgres://")]
+    DatabaseUrl,
+    #[error("hold_minutes must be between 1 and 60, not {0}")]
+    HoldMinutes(i64),
+    #[error("max_connections must be between 1 and 500, not {0}")]
+    MaxConnections(i64),
+}
+
+/// Reads the configuration. An explicitly named file must exist; `timebok.toml` in the
+/// working directory is read when present.
+pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
+    let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+    match file {
+        Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.to_owned())),
+        Some(path) => figment = figment.merge(Toml::file(path)),
+        None => figment = figment.merge(Toml::file("timebok.toml")),
+    }
+    figment
+        .merge(Env::prefixed("TIMEBOK_").only(&[
+            "database_url",
+            "listen",
+            "hold_minutes",
+            "accept_synthetic_ids",
+            "max_connections",
+        ]))
+        .extract()
+        .map_err(|e| ConfigError::Unreadable(Box::new(e)))
+}
+
+impl RawConfig {
+    pub fn validate(self, file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let listen = self
+            .listen
+            .parse()
+            .map_err(|_| ConfigError::Listen(self.listen.clone()))?;
+        let database_url = match self.database_url {
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
+            Some(_) => return Err(ConfigError::DatabaseUrl),
+            None => {
+                let dir = file
+                    .and_then(Path::parent)
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                format!("sqlite://{}", dir.join("timebok.db").display())
+            }
+        };
+        if !(1..=60).contains(&self.hold_minutes) {
+            return Err(ConfigError::HoldMinutes(self.hold_minutes));
+        }
+        let max_connections = u32::try_from(self.max_connections)
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or(ConfigError::MaxConnections(self.max_connections))?;
+        Ok(Settings {
+            database_url,
+            listen,
+            store: StoreSettings {
+                hold_for: jiff::SignedDuration::from_mins(self.hold_minutes),
+                max_connections,
+            },
+            id_policy: IdPolicy {
+                accept_synthetic: self.accept_synthetic_ids,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_put_the_database_beside_the_config() {
+        let settings = RawConfig::default()
+            .validate(Some(Path::new("/etc/timebok/timebok.toml")))
+            .expect("valid");
+        assert_eq!(settings.database_url, "sqlite:///etc/timebok/timebok.db");
+        assert_eq!(settings.listen.port(), 8080);
+        assert!(!settings.id_policy.accept_synthetic);
+        let here = RawConfig::default().validate(None).expect("valid");
+        assert_eq!(here.database_url, "sqlite://./timebok.db");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let bad = |change: fn(&mut RawConfig)| {
+            let mut config = RawConfig::default();
+            change(&mut config);
+            config.validate(None).expect_err("refused").to_string()
+        };
+        assert!(bad(|c| c.listen = "localhost".into()).contains("«localhost»"));
+        assert!(bad(|c| c.database_url = Some("mysql://x".into())).contains("database_url"));
+        assert!(bad(|c| c.hold_minutes = 0).contains("hold_minutes"));
+        assert!(bad(|c| c.max_connections = 0).contains("max_connections"));
+    }
+}

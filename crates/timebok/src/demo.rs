@@ -1,0 +1,208 @@
+//! `timebok demo`: the guide's example, ready to click through.
+//!
+//! Every step finds what an earlier run created (clinics by HER-id, timebooks by kind,
+//! resources by name, slots by resource and start), so running it again duplicates nothing;
+//! on a later day it only adds the days that have come into the six weeks.
+
+use domain::{
+    Actor, Address, BlockReason, BookingRules, Capacity, ClinicName, Description, DomainError,
+    HerId, InfoText, Location, NationalId, PersonName, ResourceName, SlotLength, SlotTemplate,
+    Timebook, TimebookKind, Weekdays,
+};
+use jiff::civil::{Date, date, time};
+use jiff::{Span, Timestamp};
+use store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("demo data: {0}")]
+    Domain(#[from] DomainError),
+}
+
+/// What the demo created, for the operator's console.
+#[derive(Debug, Default)]
+pub struct DemoReport {
+    pub clinic: String,
+    pub timebooks: usize,
+    pub new_slots: usize,
+    pub patients: Vec<String>,
+    pub blocked: Vec<String>,
+}
+
+pub const DEMO_HER_ID: i64 = 999_001;
+
+struct DemoPatient {
+    first: &'static str,
+    last: &'static str,
+    born: Date,
+    blocked: bool,
+}
+
+const PATIENTS: [DemoPatient; 4] = [
+    DemoPatient {
+        first: "Viktig",
+        last: "Person",
+        born: date(1975, 5, 17),
+        blocked: false,
+    },
+    DemoPatient {
+        first: "Kari",
+        last: "Nordmann",
+        born: date(1982, 3, 8),
+        blocked: false,
+    },
+    DemoPatient {
+        first: "Ola",
+        last: "Nordmann",
+        born: date(1990, 11, 23),
+        blocked: false,
+    },
+    DemoPatient {
+        first: "Per",
+        last: "Sperre",
+        born: date(1968, 9, 2),
+        blocked: true,
+    },
+];
+
+/// The demo patients' synthetic numbers, in the order of [`PATIENTS`].
+pub fn demo_patient_ids() -> Result<Vec<NationalId>, DomainError> {
+    PATIENTS
+        .iter()
+        .map(|p| NationalId::synthetic(p.born, 0))
+        .collect()
+}
+
+pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoError> {
+    let actor = Actor::System;
+    let clinic = store
+        .save_clinic(
+            &actor,
+            HerId::new(DEMO_HER_ID)?,
+            &ClinicName::parse("Helsenorge testlegekontor")?,
+            &InfoText::parse(
+                "Dette er en tekst legekontoret selv kan legge til på opptil 300 tegn.",
+            )?,
+        )
+        .await?;
+    let location = store
+        .save_location(
+            &actor,
+            clinic.id,
+            &Address::parse("Influensaveien 3a, 1325 Lysaker")?,
+        )
+        .await?;
+    let today = now.to_zoned_datetime(domain::clinic_time_zone()?).date();
+    let six_weeks = today
+        .checked_add(Span::new().days(41))
+        .map_err(|_| DomainError::TemplateRangeTooLong)?;
+
+    let mut report = DemoReport {
+        clinic: clinic.name.to_string(),
+        ..DemoReport::default()
+    };
+    let resources: [(TimebookKind, &str, &str, u16); 4] = [
+        (
+            TimebookKind::Vaksine,
+            "Influensa",
+            "Dette er en influensavaksine som vises på Helsenorge",
+            1,
+        ),
+        (
+            TimebookKind::Vaksine,
+            "Influensavaksine 2",
+            "Influensavaksine for deg over 65 år",
+            1,
+        ),
+        (
+            TimebookKind::Koronavaksine,
+            "Koronavaksine",
+            "Oppfriskningsdose mot covid-19",
+            5,
+        ),
+        (
+            TimebookKind::Lab,
+            "Laboratoriet",
+            "Blodprøver og andre prøver",
+            1,
+        ),
+    ];
+    let mut timebooks: Vec<Timebook> = Vec::new();
+    for (kind, name, description, capacity) in resources {
+        let timebook = match timebooks.iter().find(|t| t.kind == kind) {
+            Some(existing) => existing.clone(),
+            None => {
+                let created = store
+                    .save_timebook(&actor, clinic.id, kind, BookingRules::default())
+                    .await?;
+                timebooks.push(created.clone());
+                created
+            }
+        };
+        report.new_slots += publish_mornings(
+            store,
+            &actor,
+            &timebook,
+            &location,
+            (name, description, capacity),
+            (today, six_weeks),
+        )
+        .await?;
+    }
+    report.timebooks = timebooks.len();
+
+    let why = BlockReason::parse("Demo: gjentatt misbruk av timebestillingen")?;
+    for (patient, id) in PATIENTS.iter().zip(demo_patient_ids()?) {
+        store
+            .list_patient(
+                &actor,
+                clinic.id,
+                &id,
+                &PersonName::parse(patient.first)?,
+                &PersonName::parse(patient.last)?,
+            )
+            .await?;
+        let name = format!("{} {}", patient.first, patient.last);
+        if patient.blocked {
+            store.block_patient(&actor, clinic.id, &id, &why).await?;
+            report.blocked.push(name);
+        } else {
+            report.patients.push(name);
+        }
+    }
+    Ok(report)
+}
+
+/// Publishes weekday slots 08:00–11:00 of 15 minutes for one resource.
+async fn publish_mornings(
+    store: &dyn Store,
+    actor: &Actor,
+    timebook: &Timebook,
+    location: &Location,
+    (name, description, capacity): (&str, &str, u16),
+    (first, last): (Date, Date),
+) -> Result<usize, DemoError> {
+    let resource = store
+        .save_resource(
+            actor,
+            timebook.id,
+            &ResourceName::parse(name)?,
+            &Description::parse(description)?,
+            location,
+        )
+        .await?;
+    let template = SlotTemplate::new(
+        Weekdays::MONDAY_TO_FRIDAY,
+        time(8, 0, 0, 0),
+        time(11, 0, 0, 0),
+        SlotLength::minutes(15)?,
+        Capacity::new(i64::from(capacity))?,
+        first,
+        last,
+        first,
+    )?;
+    let id = store.create_template(actor, resource.id, &template).await?;
+    Ok(store.publish_template(actor, id).await?.created)
+}

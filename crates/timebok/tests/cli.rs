@@ -1,0 +1,279 @@
+//! The `timebok` binary as an operator runs it: real processes, real HTTP, real databases.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use store::testing::TestDb;
+
+const BIN: &str = env!("CARGO_BIN_EXE_timebok");
+
+/// A `timebok` command with a clean environment: only what a test sets.
+fn timebok(database_url: &str) -> Command {
+    let mut command = Command::new(BIN);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TIMEBOK_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("TIMEBOK_DATABASE_URL", database_url)
+        .env("TIMEBOK_LOG", "warn");
+    command
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .env("TIMEBOK_LISTEN", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start timebok");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("timebok printed its address")
+                .expect("read stdout");
+            if let Some(address) = line.strip_prefix("timebok: listening on ") {
+                break address.to_owned();
+            }
+        };
+        Self { child, base }
+    }
+
+    async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = reqwest::get(format!("{}{path}", self.base))
+            .await
+            .expect("HTTP request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("timebok did not stop within 5 seconds of SIGTERM");
+    }
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run timebok")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn serve_answers_health_and_readiness_and_stops_on_sigterm() {
+    let db = TestDb::sqlite().await;
+    let mut command = timebok(&db.url);
+    command.arg("serve");
+    let server = Server::start(command);
+    let (status, body) = server.get("/healthz").await;
+    assert_eq!(
+        (status, body["status"].as_str(), body["database"].as_str()),
+        (200, Some("ok"), Some("sqlite"))
+    );
+    let (status, body) = server.get("/readyz").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    let (status, _) = (
+        reqwest::get(format!("{}/no-such-page", server.base))
+            .await
+            .expect("GET")
+            .status()
+            .as_u16(),
+        (),
+    );
+    assert_eq!(status, 404);
+    assert!(server.terminate().success(), "a clean stop exits with 0");
+}
+
+#[tokio::test]
+async fn bad_configuration_is_refused_with_a_clear_message() {
+    let db = TestDb::sqlite().await;
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "TIMEBOK_HOLD_MINUTES",
+            "0",
+            "hold_minutes must be between 1 and 60",
+        ),
+        (
+            "TIMEBOK_LISTEN",
+            "localhost",
+            "listen = «localhost» is not an address with a port",
+        ),
+        (
+            "TIMEBOK_DATABASE_URL",
+            "mysql://db/timebok",
+            "database_url must start with sqlite:// or postgres://",
+        ),
+        ("TIMEBOK_MAX_CONNECTIONS", "many", "max_connections"),
+    ];
+    for (key, value, message) in cases {
+        let output = run(timebok(&db.url).env(key, value).arg("migrate"));
+        assert!(!output.status.success(), "{key}={value} was accepted");
+        let said = stderr(&output);
+        assert!(
+            said.to_lowercase().contains(&message.to_lowercase()),
+            "{key}={value}: {said}"
+        );
+    }
+    let output = run(timebok(&db.url).args(["--config", "/nonexistent/timebok.toml", "migrate"]));
+    assert!(
+        stderr(&output).contains("the configuration file /nonexistent/timebok.toml does not exist")
+    );
+
+    // A bad file names the key.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("timebok.toml");
+    std::fs::write(&file, "hold_minutes = \"fem\"\n").expect("write");
+    let output = run(timebok(&db.url).arg("--config").arg(&file).arg("migrate"));
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("hold_minutes"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn the_database_defaults_to_a_file_beside_the_config() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("timebok.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\n").expect("write");
+    let mut command = timebok("unused");
+    command
+        .env_remove("TIMEBOK_DATABASE_URL")
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate");
+    let output = run(&mut command);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(Path::new(&dir.path().join("timebok.db")).exists());
+}
+
+#[tokio::test]
+async fn demo_seeds_the_guides_example_once() {
+    use domain::{HerId, TimebookKind};
+    let db = TestDb::sqlite().await;
+    for _ in 0..2 {
+        let output = run(timebok(&db.url).args(["demo", "--seed-only"]));
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Helsenorge testlegekontor"));
+    }
+    let store = db.open(Arc::new(store::SystemClock)).await;
+    let clinic = store
+        .clinic_by_her_id(HerId::new(999_001).expect("her"))
+        .await
+        .expect("read")
+        .expect("clinic");
+    assert_eq!(clinic.name.as_str(), "Helsenorge testlegekontor");
+    assert!(!clinic.info.as_str().is_empty());
+    let timebooks = store.timebooks(clinic.id).await.expect("timebooks");
+    let mut kinds: Vec<_> = timebooks.iter().map(|t| t.kind).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            TimebookKind::Koronavaksine,
+            TimebookKind::Lab,
+            TimebookKind::Vaksine
+        ]
+    );
+    let vaksine = timebooks
+        .iter()
+        .find(|t| t.kind == TimebookKind::Vaksine)
+        .expect("vaksine");
+    let resources = store.resources(vaksine.id).await.expect("resources");
+    assert_eq!(resources.len(), 2);
+    assert_eq!(resources[0].name.as_str(), "Influensa");
+    assert_eq!(
+        resources[0].description.as_str(),
+        "Dette er en influensavaksine som vises på Helsenorge"
+    );
+    assert_eq!(
+        resources[0].location.address.as_str(),
+        "Influensaveien 3a, 1325 Lysaker"
+    );
+    let blocks = store.blocks(clinic.id).await.expect("blocks");
+    assert_eq!(blocks.len(), 1);
+
+    // Six weeks of weekday mornings, bookable by a listed patient who is not blocked.
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(domain::clinic_time_zone().expect("tz"))
+        .date();
+    let kari = timebok::demo::demo_patient_ids().expect("ids")[1].clone();
+    let in_a_month = today.checked_add(jiff::Span::new().days(30)).expect("date");
+    let free = store
+        .free_slots(&kari, vaksine.id, today, in_a_month)
+        .await
+        .expect("free slots");
+    // Two resources, twelve slots a morning, at least twenty weekdays after today.
+    assert!(free.len() >= 2 * 12 * 20, "only {} free slots", free.len());
+    let blocked = store
+        .free_slots(&blocks[0].patient, vaksine.id, today, today)
+        .await;
+    assert!(matches!(blocked, Err(store::StoreError::Blocked)));
+}
+
+#[tokio::test]
+async fn several_processes_migrate_one_postgres_at_once() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let children: Vec<Child> = (0..3)
+        .map(|_| {
+            timebok(&db.url)
+                .arg("migrate")
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("wait");
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_goes_away() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let mut command = timebok(&db.url);
+    command.arg("serve");
+    let server = Server::start(command);
+    assert_eq!(server.get("/readyz").await.0, 200);
+    db.drop_database().await;
+    let (status, body) = server.get("/readyz").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (503, Some("unavailable"))
+    );
+    assert_eq!(server.get("/healthz").await.0, 200);
+    assert!(server.terminate().success());
+}
