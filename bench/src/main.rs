@@ -1,1 +1,88 @@
-fn main() {}
+//! Timebok's load generator: see bench/README.md for the command and the latest figures.
+//!
+//! Each run makes fresh databases, so figures do not depend on earlier runs, and exits with
+//! failure if a single slot ends up double booked.
+
+mod pgbench;
+mod report;
+mod scenario;
+
+use clap::{Parser, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Parser, Debug)]
+#[command(about = "Booking rush and free-slot queries against Timebok's store")]
+struct Args {
+    /// Backends to measure.
+    #[arg(long, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
+    backend: Vec<Backend>,
+    /// A PostgreSQL server where the benchmark may create databases.
+    #[arg(
+        long,
+        env = "TIMEBOK_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres_url: String,
+    /// Connections per store pool.
+    #[arg(long, default_value_t = 16)]
+    pool: u32,
+    /// Seconds of pgbench for the raw database ceiling.
+    #[arg(long, default_value_t = 10)]
+    pgbench_seconds: u32,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut failed = false;
+    let mut ceiling = None;
+    if args.backend.contains(&Backend::Postgres) {
+        match pgbench::ceiling(&args.postgres_url, args.pool, args.pgbench_seconds).await {
+            Ok(tps) => ceiling = Some(tps),
+            Err(error) => {
+                eprintln!("pgbench: {error}");
+                failed = true;
+            }
+        }
+    }
+    for backend in &args.backend {
+        let outcome = match backend {
+            Backend::Sqlite => scenario::run("sqlite", None, args.pool).await,
+            Backend::Postgres => {
+                scenario::run("postgres", Some(&args.postgres_url), args.pool).await
+            }
+        };
+        match outcome {
+            Ok(figures) => {
+                report::print(
+                    &figures,
+                    if *backend == Backend::Postgres {
+                        ceiling
+                    } else {
+                        None
+                    },
+                );
+                failed |= figures.double_booked != 0;
+            }
+            Err(error) => {
+                eprintln!("{backend:?}: {error}");
+                failed = true;
+            }
+        }
+    }
+    println!(
+        "peak RSS of the load generator: {} MiB",
+        report::peak_rss_mib()
+    );
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -195,16 +195,18 @@ impl SlotRow {
     }
 }
 
-/// A slot locked for a booking, with its timebook's rules.
+/// A slot locked for a booking, with its timebook's rules and the patient's standing.
 #[derive(sqlx::FromRow)]
 pub(crate) struct LockedSlotRow {
     #[sqlx(flatten)]
     pub slot: SlotRow,
     #[sqlx(flatten)]
     pub rules: RulesRow,
+    #[sqlx(flatten)]
+    pub standing: PatientStandingRow,
 }
 
-/// A patient locked for a booking, with what the booking rules need to know about them.
+/// What the booking rules need to know about the patient.
 #[derive(sqlx::FromRow)]
 pub(crate) struct PatientStandingRow {
     pub blocked: bool,

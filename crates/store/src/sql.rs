@@ -5,10 +5,13 @@
 //! - `begin_write()`: `BEGIN IMMEDIATE` on SQLite (a deferred transaction fails with "database
 //!   is locked" when it upgrades), plain `BEGIN` on PostgreSQL;
 //! - `run_migrations()`: its own migration folder;
-//! - the row-lock clauses: PostgreSQL locks the slot and the patient rows a booking depends on
-//!   (`FOR UPDATE OF …`); SQLite needs none because its write transaction is exclusive.
+//! - the row-lock clauses: PostgreSQL locks the patient and the slot rows a booking depends on
+//!   (`FOR UPDATE OF …`); SQLite needs none because its write transaction is exclusive;
+//! - `book()`, the final step of a booking: one statement on PostgreSQL, where each statement
+//!   is a network round trip, and plain statements on SQLite, which has no data-modifying
+//!   `WITH`. The contract suite holds both to the same behaviour.
 //!
-//! Lock order is always slot, then patient, so concurrent bookings cannot deadlock.
+//! Lock order is always patient, then slot, so concurrent bookings cannot deadlock.
 
 macro_rules! slot_columns {
     () => {
@@ -35,6 +38,25 @@ macro_rules! template_columns {
         "id, clinic_id, timebook_id, resource_id, weekdays, from_minute, to_minute, length_minutes, \
          capacity, first_day, last_day, published"
     };
+}
+
+/// What a backend's `book` step needs: the slot is locked and every rule has been checked.
+pub(crate) struct Booking<'a> {
+    pub slot: &'a crate::rows::SlotRow,
+    pub patient: &'a domain::NationalId,
+    pub reason: &'a domain::Reason,
+    pub hold: Option<i64>,
+    pub now: i64,
+}
+
+/// How a backend's `book` step ended. It releases the hold, takes the place only while booked
+/// places plus other patients' live holds leave room — the conditional update that makes
+/// double booking impossible — and writes the appointment, its notification job and its audit
+/// event.
+pub(crate) enum Booked {
+    Appointment(i64),
+    HoldLost,
+    Taken,
 }
 
 macro_rules! shared_store {
@@ -109,62 +131,47 @@ macro_rules! shared_store {
                 Ok(at.as_second())
             }
 
-            async fn lock_slot(conn: &mut Conn, id: SlotId) -> Result<LockedSlotRow> {
-                sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::slot_columns!(), ", ", $crate::sql::rules_columns!(),
-                    " FROM slot s JOIN timebook t ON t.id = s.timebook_id WHERE s.id = $1", $lock_slot
-                ))
-                .bind(id.0)
-                .fetch_optional(conn)
-                .await?
-                .ok_or(StoreError::NotFound("slot"))
-            }
-
-            /// Locks the patient's row and checks that they may book in the slot's clinic.
+            /// Locks the patient, then the slot, and checks everything a hold and a booking
+            /// need, returning the locked slot.
             ///
-            /// The lock and the reads are two statements on purpose: on PostgreSQL a statement
-            /// that waited for a row lock still reads everything else from the snapshot it
-            /// started with, so counting in the same statement would miss the appointment that
-            /// the transaction we waited for has just committed.
-            async fn lock_patient(conn: &mut Conn, patient: &NationalId, slot: &SlotRow, now: i64) -> Result<PatientStandingRow> {
-                let clinic_id: Option<Option<i64>> = sqlx::query_scalar(concat!(
-                    "SELECT p.clinic_id FROM patient p WHERE p.national_id = $1", $lock_patient
-                ))
-                .bind(patient.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-                let standing: PatientStandingRow = sqlx::query_as(
-                    "SELECT EXISTS (SELECT 1 FROM block b WHERE b.clinic_id = $2 AND b.national_id = $1) AS blocked, \
-                       (SELECT COUNT(*) FROM appointment a WHERE a.national_id = $1 \
-                          AND a.timebook_id = $3 AND a.status = 'booked' AND a.starts_at > $4) AS future_appointments, \
-                       EXISTS (SELECT 1 FROM appointment a WHERE a.national_id = $1 \
-                          AND a.slot_id = $5 AND a.status = 'booked') AS has_slot",
-                )
-                .bind(patient.as_str())
-                .bind(slot.clinic_id)
-                .bind(slot.timebook_id)
-                .bind(now)
-                .bind(slot.id)
-                .fetch_one(&mut *conn)
-                .await?;
-                if standing.blocked {
-                    return Err(StoreError::Blocked);
-                }
-                if clinic_id.flatten() != Some(slot.clinic_id) {
-                    return Err(StoreError::NotOnList);
-                }
-                Ok(standing)
-            }
-
-            /// The checks a hold and a reservation share, under both row locks.
+            /// The patient's lock is its own statement on purpose: on PostgreSQL a statement
+            /// reads from the snapshot it started with, even after waiting for a row lock. Taken
+            /// first, the patient lock makes the next statement see every booking of this
+            /// patient that committed before, and nothing about the patient can change while
+            /// that statement waits for the slot.
             async fn check_bookable(
                 conn: &mut Conn,
                 patient: &NationalId,
                 slot_id: SlotId,
                 now: Timestamp,
             ) -> Result<LockedSlotRow> {
-                let locked = Self::lock_slot(&mut *conn, slot_id).await?;
-                let standing = Self::lock_patient(&mut *conn, patient, &locked.slot, now.as_second()).await?;
+                let clinic_id: Option<Option<i64>> = sqlx::query_scalar(concat!(
+                    "SELECT p.clinic_id FROM patient p WHERE p.national_id = $1", $lock_patient
+                ))
+                .bind(patient.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let locked: Option<LockedSlotRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::slot_columns!(), ", ", $crate::sql::rules_columns!(), ", \
+                       EXISTS (SELECT 1 FROM block b WHERE b.clinic_id = s.clinic_id AND b.national_id = $2) AS blocked, \
+                       (SELECT COUNT(*) FROM appointment a WHERE a.national_id = $2 \
+                          AND a.timebook_id = s.timebook_id AND a.status = 'booked' AND a.starts_at > $3) AS future_appointments, \
+                       EXISTS (SELECT 1 FROM appointment a WHERE a.national_id = $2 \
+                          AND a.slot_id = s.id AND a.status = 'booked') AS has_slot \
+                     FROM slot s JOIN timebook t ON t.id = s.timebook_id WHERE s.id = $1", $lock_slot
+                ))
+                .bind(slot_id.0)
+                .bind(patient.as_str())
+                .bind(now.as_second())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let locked = locked.ok_or(StoreError::NotFound("slot"))?;
+                if locked.standing.blocked {
+                    return Err(StoreError::Blocked);
+                }
+                if clinic_id.flatten() != Some(locked.slot.clinic_id) {
+                    return Err(StoreError::NotOnList);
+                }
                 let rules = locked.rules.rules()?;
                 if !locked.slot.published {
                     return Err(StoreError::Taken);
@@ -172,10 +179,10 @@ macro_rules! shared_store {
                 if !rules.is_bookable(now, instant(locked.slot.starts_at, "slot.starts_at")?) {
                     return Err(StoreError::OutsideWindow);
                 }
-                if standing.has_slot {
+                if locked.standing.has_slot {
                     return Err(StoreError::AlreadyBooked);
                 }
-                if standing.future_appointments >= i64::from(rules.max_future_appointments()) {
+                if locked.standing.future_appointments >= i64::from(rules.max_future_appointments()) {
                     return Err(StoreError::OverLimit);
                 }
                 Ok(locked)
@@ -758,56 +765,21 @@ macro_rules! shared_store {
                 let mut tx = self.begin_write().await?;
                 let locked = Self::check_bookable(&mut *tx, patient, request.slot_id, now).await?;
                 let slot = locked.slot;
-                let released = sqlx::query(
-                    "DELETE FROM slot_hold WHERE slot_id = $1 AND national_id = $2 AND ($3 IS NULL OR id = $3) AND expires_at > $4",
-                )
-                .bind(slot.id)
-                .bind(patient.as_str())
-                .bind(request.hold.map(|h| h.0))
-                .bind(now.as_second())
-                .execute(&mut *tx)
-                .await?;
-                if request.hold.is_some() && released.rows_affected() == 0 {
-                    return Err(StoreError::HoldLost);
-                }
-                // The conditional update is what makes double booking impossible: it succeeds
-                // only while booked places plus other patients' live holds leave room.
-                let counted = sqlx::query(
-                    "UPDATE slot SET booked = booked + 1 WHERE id = $1 AND booked + \
-                       (SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = $1 AND h.expires_at > $2 AND h.national_id <> $3) \
-                     < capacity",
-                )
-                .bind(slot.id)
-                .bind(now.as_second())
-                .bind(patient.as_str())
-                .execute(&mut *tx)
-                .await?;
-                if counted.rows_affected() == 0 {
-                    return Err(StoreError::Taken);
-                }
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, status, starts_at, booked_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'booked', $6, $7) RETURNING id",
-                )
-                .bind(slot.clinic_id)
-                .bind(slot.timebook_id)
-                .bind(slot.id)
-                .bind(patient.as_str())
-                .bind(request.reason.as_str())
-                .bind(slot.starts_at)
-                .bind(now.as_second())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|error| match &error {
-                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyBooked,
-                    _ => StoreError::Database(error),
-                })?;
-                Self::enqueue(&mut *tx, slot.clinic_id, NotificationKind::Booked, id, now.as_second()).await?;
-                Self::audit(&mut *tx, Audit {
-                    at: now.as_second(), actor: &Actor::Patient(patient.clone()), action: AuditAction::AppointmentBooked,
-                    clinic_id: Some(slot.clinic_id), patient: Some(patient), subject: format!("appointment:{id}"),
-                })
-                .await?;
+                let booking = $crate::sql::Booking {
+                    slot: &slot,
+                    patient,
+                    reason: &request.reason,
+                    hold: request.hold.map(|h| h.0),
+                    now: now.as_second(),
+                };
+                let id = match Self::book(&mut *tx, &booking).await.map_err(|error| match error {
+                    StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::AlreadyBooked,
+                    other => other,
+                })? {
+                    $crate::sql::Booked::Appointment(id) => id,
+                    $crate::sql::Booked::HoldLost => return Err(StoreError::HoldLost),
+                    $crate::sql::Booked::Taken => return Err(StoreError::Taken),
+                };
                 tx.commit().await?;
                 Ok(Appointment {
                     id: AppointmentId(id),

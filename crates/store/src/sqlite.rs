@@ -1,5 +1,6 @@
 //! The embedded default: one SQLite file in WAL mode.
 
+use crate::sql::{Booked, Booking};
 use crate::{Clock, StoreSettings};
 use jiff::tz::TimeZone;
 use sqlx::sqlite::{
@@ -64,6 +65,72 @@ impl SqliteStore {
                 outcome => return Ok(outcome?),
             }
         }
+    }
+}
+
+impl SqliteStore {
+    /// The booking's last step as plain statements: cheap here, with no network in between.
+    async fn book(conn: &mut sqlx::SqliteConnection, booking: &Booking<'_>) -> Result<Booked> {
+        let (slot, patient, now) = (booking.slot, booking.patient.as_str(), booking.now);
+        let released = sqlx::query(
+            "DELETE FROM slot_hold WHERE slot_id = $1 AND national_id = $2 AND ($3 IS NULL OR id = $3) AND expires_at > $4",
+        )
+        .bind(slot.id)
+        .bind(patient)
+        .bind(booking.hold)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        if booking.hold.is_some() && released.rows_affected() == 0 {
+            return Ok(Booked::HoldLost);
+        }
+        let counted = sqlx::query(
+            "UPDATE slot SET booked = booked + 1 WHERE id = $1 AND booked + \
+               (SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = $1 AND h.expires_at > $2 AND h.national_id <> $3) \
+             < capacity",
+        )
+        .bind(slot.id)
+        .bind(now)
+        .bind(patient)
+        .execute(&mut *conn)
+        .await?;
+        if counted.rows_affected() == 0 {
+            return Ok(Booked::Taken);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, status, starts_at, booked_at) \
+             VALUES ($1, $2, $3, $4, $5, 'booked', $6, $7) RETURNING id",
+        )
+        .bind(slot.clinic_id)
+        .bind(slot.timebook_id)
+        .bind(slot.id)
+        .bind(patient)
+        .bind(booking.reason.as_str())
+        .bind(slot.starts_at)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        Self::enqueue(
+            &mut *conn,
+            slot.clinic_id,
+            NotificationKind::Booked,
+            id,
+            now,
+        )
+        .await?;
+        Self::audit(
+            &mut *conn,
+            Audit {
+                at: now,
+                actor: &Actor::Patient(booking.patient.clone()),
+                action: AuditAction::AppointmentBooked,
+                clinic_id: Some(slot.clinic_id),
+                patient: Some(booking.patient),
+                subject: format!("appointment:{id}"),
+            },
+        )
+        .await?;
+        Ok(Booked::Appointment(id))
     }
 }
 

@@ -54,6 +54,12 @@ impl TestDb {
             eprintln!("skipped: PostgreSQL test ({POSTGRES_ENV} is not set)");
             return None;
         };
+        Some(Self::postgres_at(&admin_url).await)
+    }
+
+    /// A fresh database on the server `admin_url` names.
+    pub async fn postgres_at(admin_url: &str) -> Self {
+        let admin_url = admin_url.to_owned();
         let database = format!(
             "timebok_test_{}_{}_{}",
             std::process::id(),
@@ -69,13 +75,13 @@ impl TestDb {
             .rsplit_once('/')
             .expect("URL with a database path");
         let url = format!("{prefix}/{database}");
-        Some(Self {
+        Self {
             url,
             backend: Backend::Postgres {
                 admin_url,
                 database,
             },
-        })
+        }
     }
 
     /// Opens and migrates the store.

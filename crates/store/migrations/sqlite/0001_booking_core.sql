@@ -104,8 +104,10 @@ CREATE TABLE appointment (
     cancelled_at INTEGER,
     cancel_reason TEXT
 );
+-- Patient first: the free-slot query looks up one patient's bookings slot by slot.
 CREATE UNIQUE INDEX appointment_once_per_patient_and_slot
-    ON appointment (slot_id, national_id) WHERE status = 'booked';
+    ON appointment (national_id, slot_id) WHERE status = 'booked';
+CREATE INDEX appointment_by_slot ON appointment (slot_id);
 CREATE INDEX appointment_by_patient ON appointment (national_id, timebook_id, status, starts_at);
 CREATE INDEX appointment_by_clinic_start ON appointment (clinic_id, starts_at);
 
