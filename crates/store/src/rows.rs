@@ -220,19 +220,12 @@ pub(crate) struct FreeSlotRow {
     pub resource_id: i64,
     pub starts_at: i64,
     pub length_minutes: i64,
-    pub capacity: i64,
-    pub booked: i64,
-    pub held: i64,
+    pub places_left: i64,
 }
 
 impl FreeSlotRow {
-    /// `None` when holds by other patients fill the places that are not booked.
-    pub fn into_domain(self) -> Result<Option<FreeSlot>> {
-        let left = self.capacity - self.booked - self.held;
-        if left <= 0 {
-            return Ok(None);
-        }
-        Ok(Some(FreeSlot {
+    pub fn into_domain(self) -> Result<FreeSlot> {
+        Ok(FreeSlot {
             id: SlotId(self.id),
             resource_id: ResourceId(self.resource_id),
             start: instant(self.starts_at, "slot.starts_at")?,
@@ -240,9 +233,18 @@ impl FreeSlotRow {
                 SlotLength::minutes(self.length_minutes),
                 "slot.length_minutes",
             )?,
-            places_left: small(left, "slot.capacity")?,
-        }))
+            places_left: small(self.places_left, "slot.capacity")?,
+        })
     }
+}
+
+/// A timebook with whether a patient may see its free slots.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TimebookAccessRow {
+    #[sqlx(flatten)]
+    pub timebook: TimebookRow,
+    pub blocked: bool,
+    pub listed: bool,
 }
 
 #[derive(sqlx::FromRow)]

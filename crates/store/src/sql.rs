@@ -662,39 +662,40 @@ macro_rules! shared_store {
                     return Err(StoreError::RangeTooLong { max: $crate::MAX_QUERY_DAYS });
                 }
                 let now = self.now();
-                let timebook: Option<TimebookRow> = sqlx::query_as(concat!(
-                    "SELECT t.id, t.clinic_id, t.kind, ", $crate::sql::rules_columns!(), " FROM timebook t WHERE t.id = $1"
+                let access: Option<TimebookAccessRow> = sqlx::query_as(concat!(
+                    "SELECT t.id, t.clinic_id, t.kind, ", $crate::sql::rules_columns!(), ", \
+                       EXISTS (SELECT 1 FROM block b WHERE b.clinic_id = t.clinic_id AND b.national_id = $2) AS blocked, \
+                       EXISTS (SELECT 1 FROM patient p WHERE p.clinic_id = t.clinic_id AND p.national_id = $2) AS listed \
+                     FROM timebook t WHERE t.id = $1"
                 ))
                 .bind(timebook_id.0)
+                .bind(patient.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-                let timebook = timebook.ok_or(StoreError::NotFound("timebook"))?.into_domain()?;
-                let (blocked, listed): (bool, bool) = sqlx::query_as(
-                    "SELECT EXISTS (SELECT 1 FROM block WHERE clinic_id = $1 AND national_id = $2), \
-                            EXISTS (SELECT 1 FROM patient WHERE clinic_id = $1 AND national_id = $2)",
-                )
-                .bind(timebook.clinic_id.0)
-                .bind(patient.as_str())
-                .fetch_one(&self.pool)
-                .await?;
-                if blocked {
+                let access = access.ok_or(StoreError::NotFound("timebook"))?;
+                if access.blocked {
                     return Err(StoreError::Blocked);
                 }
-                if !listed {
+                if !access.listed {
                     return Err(StoreError::NotOnList);
                 }
+                let rules = access.timebook.rules.rules()?;
                 let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
-                let start = self.start_of(from)?.max(timebook.rules.earliest_start(now).as_second());
-                let end = self.start_of(day_after)?.min(timebook.rules.latest_start(now).as_second() + 1);
+                let start = self.start_of(from)?.max(rules.earliest_start(now).as_second());
+                let end = self.start_of(day_after)?.min(rules.latest_start(now).as_second() + 1);
+                // Holds and the patient's own bookings are few: they are gathered once and
+                // joined by hash, not looked up slot by slot.
                 let rows: Vec<FreeSlotRow> = sqlx::query_as(
-                    "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, s.capacity, s.booked, \
-                       (SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = s.id AND h.expires_at > $4 \
-                          AND h.national_id <> $5) AS held \
+                    "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, \
+                       s.capacity - s.booked - COALESCE(h.held, 0) AS places_left \
                      FROM slot s \
+                     LEFT JOIN (SELECT slot_id, COUNT(*) AS held FROM slot_hold \
+                                WHERE timebook_id = $1 AND expires_at > $4 AND national_id <> $5 \
+                                GROUP BY slot_id) h ON h.slot_id = s.id \
                      WHERE s.timebook_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 \
-                       AND s.published = TRUE AND s.booked < s.capacity \
-                       AND NOT EXISTS (SELECT 1 FROM appointment a WHERE a.slot_id = s.id \
-                          AND a.national_id = $5 AND a.status = 'booked') \
+                       AND s.published = TRUE AND s.capacity - s.booked - COALESCE(h.held, 0) > 0 \
+                       AND s.id NOT IN (SELECT a.slot_id FROM appointment a \
+                                        WHERE a.national_id = $5 AND a.status = 'booked') \
                      ORDER BY s.starts_at, s.resource_id",
                 )
                 .bind(timebook_id.0)
@@ -704,13 +705,7 @@ macro_rules! shared_store {
                 .bind(patient.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                let mut free = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if let Some(slot) = row.into_domain()? {
-                        free.push(slot);
-                    }
-                }
-                Ok(free)
+                rows.into_iter().map(FreeSlotRow::into_domain).collect()
             }
 
             async fn hold_slot(&self, patient: &NationalId, slot_id: SlotId) -> Result<Hold> {

@@ -453,6 +453,36 @@ pub async fn a_hold_keeps_the_slot_until_it_expires(db: TestDb) {
         .reserve(&request(&ola, slot.id, Some(ola_hold.id)))
         .await
         .expect("book with hold");
+
+    // In a slot of several places, a hold takes one place from everybody else.
+    let room = world.slot(oslo(2026, 12, 17, 10, 0), 3).await;
+    world
+        .store
+        .hold_slot(&kari, room.id)
+        .await
+        .expect("hold a place");
+    let places =
+        |free: Vec<store::FreeSlot>| free.iter().find(|s| s.id == room.id).map(|s| s.places_left);
+    assert_eq!(
+        places(
+            world
+                .store
+                .free_slots(&ola, world.timebook.id, from, to)
+                .await
+                .expect("free")
+        ),
+        Some(2)
+    );
+    assert_eq!(
+        places(
+            world
+                .store
+                .free_slots(&kari, world.timebook.id, from, to)
+                .await
+                .expect("free")
+        ),
+        Some(3)
+    );
     world.finish().await;
 }
 
