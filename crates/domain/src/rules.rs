@@ -84,6 +84,8 @@ impl BookingRules {
         .unwrap_or(now)
     }
 
+    /// Both ends are included. `timebok_reserve` in the PostgreSQL migrations computes the same
+    /// window in SQL; the store's contract suite checks the two agree at both ends.
     pub fn is_bookable(&self, now: Timestamp, start: Timestamp) -> bool {
         start >= self.earliest_start(now) && start <= self.latest_start(now)
     }

@@ -1,6 +1,5 @@
 //! The production engine: any number of `timebok serve` processes on one PostgreSQL.
 
-use crate::sql::{Booked, Booking};
 use crate::{Clock, StoreSettings};
 use jiff::tz::TimeZone;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -26,6 +25,9 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
+            // A ping before every checkout would add a round trip to every booking; a broken
+            // connection instead fails its first statement and the pool replaces it.
+            .test_before_acquire(false)
             .connect(url)
             .await?;
         Ok(Self {
@@ -51,50 +53,34 @@ impl PostgresStore {
 }
 
 impl PostgresStore {
-    /// The booking's last step in one statement, because each statement costs a round trip to
-    /// the server. It does what `SqliteStore::book` does step by step; the contract suite holds
-    /// the two to the same behaviour.
-    async fn book(conn: &mut sqlx::PgConnection, booking: &Booking<'_>) -> Result<Booked> {
-        let (released, appointment): (i64, Option<i64>) = sqlx::query_as(
-            "WITH released AS ( \
-               DELETE FROM slot_hold \
-               WHERE slot_id = $1 AND national_id = $2 AND ($3::BIGINT IS NULL OR id = $3) AND expires_at > $4 \
-               RETURNING id \
-             ), counted AS ( \
-               UPDATE slot SET booked = booked + 1 \
-               WHERE id = $1 \
-                 AND ($3::BIGINT IS NULL OR EXISTS (SELECT 1 FROM released)) \
-                 AND booked + (SELECT COUNT(*) FROM slot_hold h \
-                               WHERE h.slot_id = $1 AND h.expires_at > $4 AND h.national_id <> $2) < capacity \
-               RETURNING id, clinic_id, timebook_id, starts_at \
-             ), booked AS ( \
-               INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, status, starts_at, booked_at) \
-               SELECT clinic_id, timebook_id, id, $2, $5, 'booked', starts_at, $4 FROM counted \
-               RETURNING id, clinic_id \
-             ), job AS ( \
-               INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-               SELECT clinic_id, $6, id, $4, $4 FROM booked \
-             ), audit AS ( \
-               INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
-               SELECT $4, $7, $2, $8, clinic_id, $2, 'appointment:' || id FROM booked \
-             ) \
-             SELECT (SELECT COUNT(*) FROM released), (SELECT id FROM booked)",
+    /// ReserverAvtale in one round trip: `timebok_reserve`, the database function in the
+    /// migrations, locks, checks and books in one transaction.
+    async fn reserve_slot(&self, request: &ReserveRequest, now: Timestamp) -> Result<i64> {
+        let (outcome, id): (String, Option<i64>) = sqlx::query_as(
+            "SELECT o_outcome, o_appointment FROM timebok_reserve($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(booking.slot.id)
-        .bind(booking.patient.as_str())
-        .bind(booking.hold)
-        .bind(booking.now)
-        .bind(booking.reason.as_str())
+        .bind(request.slot_id.0)
+        .bind(request.patient.as_str())
+        .bind(request.reason.as_str())
+        .bind(request.hold.map(|h| h.0))
+        .bind(now.as_second())
         .bind(NotificationKind::Booked.code())
-        .bind(Actor::Patient(booking.patient.clone()).kind())
+        .bind(Actor::Patient(request.patient.clone()).kind())
         .bind(AuditAction::AppointmentBooked.code())
-        .fetch_one(&mut *conn)
+        .fetch_one(&self.pool)
         .await?;
-        Ok(match appointment {
-            Some(id) => Booked::Appointment(id),
-            None if booking.hold.is_some() && released == 0 => Booked::HoldLost,
-            None => Booked::Taken,
-        })
+        match (outcome.as_str(), id) {
+            ("booked", Some(id)) => Ok(id),
+            ("not_found", _) => Err(StoreError::NotFound("slot")),
+            ("blocked", _) => Err(StoreError::Blocked),
+            ("not_on_list", _) => Err(StoreError::NotOnList),
+            ("taken", _) => Err(StoreError::Taken),
+            ("outside_window", _) => Err(StoreError::OutsideWindow),
+            ("already_booked", _) => Err(StoreError::AlreadyBooked),
+            ("over_limit", _) => Err(StoreError::OverLimit),
+            ("hold_lost", _) => Err(StoreError::HoldLost),
+            _ => Err(StoreError::Corrupt("timebok_reserve outcome")),
+        }
     }
 }
 

@@ -214,13 +214,26 @@ pub(crate) struct PatientStandingRow {
     pub has_slot: bool,
 }
 
-#[derive(sqlx::FromRow)]
 pub(crate) struct FreeSlotRow {
     pub id: i64,
     pub resource_id: i64,
     pub starts_at: i64,
     pub length_minutes: i64,
     pub places_left: i64,
+}
+
+impl From<(i64, i64, i64, i64, i64)> for FreeSlotRow {
+    fn from(
+        (id, resource_id, starts_at, length_minutes, places_left): (i64, i64, i64, i64, i64),
+    ) -> Self {
+        Self {
+            id,
+            resource_id,
+            starts_at,
+            length_minutes,
+            places_left,
+        }
+    }
 }
 
 impl FreeSlotRow {

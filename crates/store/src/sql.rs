@@ -7,9 +7,9 @@
 //! - `run_migrations()`: its own migration folder;
 //! - the row-lock clauses: PostgreSQL locks the patient and the slot rows a booking depends on
 //!   (`FOR UPDATE OF …`); SQLite needs none because its write transaction is exclusive;
-//! - `book()`, the final step of a booking: one statement on PostgreSQL, where each statement
-//!   is a network round trip, and plain statements on SQLite, which has no data-modifying
-//!   `WITH`. The contract suite holds both to the same behaviour.
+//! - `reserve_slot()`, ReserverAvtale itself: a function in the database on PostgreSQL, where
+//!   each statement is a network round trip, and the same steps as separate statements on
+//!   SQLite. The contract suite holds both to the same behaviour.
 //!
 //! Lock order is always patient, then slot, so concurrent bookings cannot deadlock.
 
@@ -38,25 +38,6 @@ macro_rules! template_columns {
         "id, clinic_id, timebook_id, resource_id, weekdays, from_minute, to_minute, length_minutes, \
          capacity, first_day, last_day, published"
     };
-}
-
-/// What a backend's `book` step needs: the slot is locked and every rule has been checked.
-pub(crate) struct Booking<'a> {
-    pub slot: &'a crate::rows::SlotRow,
-    pub patient: &'a domain::NationalId,
-    pub reason: &'a domain::Reason,
-    pub hold: Option<i64>,
-    pub now: i64,
-}
-
-/// How a backend's `book` step ended. It releases the hold, takes the place only while booked
-/// places plus other patients' live holds leave room — the conditional update that makes
-/// double booking impossible — and writes the appointment, its notification job and its audit
-/// event.
-pub(crate) enum Booked {
-    Appointment(i64),
-    HoldLost,
-    Taken,
 }
 
 macro_rules! shared_store {
@@ -685,7 +666,8 @@ macro_rules! shared_store {
                 let end = self.start_of(day_after)?.min(rules.latest_start(now).as_second() + 1);
                 // Holds and the patient's own bookings are few: they are gathered once and
                 // joined by hash, not looked up slot by slot.
-                let rows: Vec<FreeSlotRow> = sqlx::query_as(
+                // Columns by position: a month may return a couple of thousand rows.
+                let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
                     "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, \
                        s.capacity - s.booked - COALESCE(h.held, 0) AS places_left \
                      FROM slot s \
@@ -705,7 +687,7 @@ macro_rules! shared_store {
                 .bind(patient.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(FreeSlotRow::into_domain).collect()
+                rows.into_iter().map(FreeSlotRow::from).map(FreeSlotRow::into_domain).collect()
             }
 
             async fn hold_slot(&self, patient: &NationalId, slot_id: SlotId) -> Result<Hold> {
@@ -756,30 +738,11 @@ macro_rules! shared_store {
 
             async fn reserve(&self, request: &ReserveRequest) -> Result<Appointment> {
                 let now = self.now();
-                let patient = &request.patient;
-                let mut tx = self.begin_write().await?;
-                let locked = Self::check_bookable(&mut *tx, patient, request.slot_id, now).await?;
-                let slot = locked.slot;
-                let booking = $crate::sql::Booking {
-                    slot: &slot,
-                    patient,
-                    reason: &request.reason,
-                    hold: request.hold.map(|h| h.0),
-                    now: now.as_second(),
-                };
-                let id = match Self::book(&mut *tx, &booking).await.map_err(|error| match error {
-                    StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::AlreadyBooked,
-                    other => other,
-                })? {
-                    $crate::sql::Booked::Appointment(id) => id,
-                    $crate::sql::Booked::HoldLost => return Err(StoreError::HoldLost),
-                    $crate::sql::Booked::Taken => return Err(StoreError::Taken),
-                };
-                tx.commit().await?;
+                let id = self.reserve_slot(request, now).await?;
                 Ok(Appointment {
                     id: AppointmentId(id),
                     slot_id: request.slot_id,
-                    patient: patient.clone(),
+                    patient: request.patient.clone(),
                     reason: request.reason.clone(),
                     status: AppointmentStatus::Booked,
                     booked_at: instant(now.as_second(), "appointment.booked_at")?,

@@ -1,6 +1,5 @@
 //! The embedded default: one SQLite file in WAL mode.
 
-use crate::sql::{Booked, Booking};
 use crate::{Clock, StoreSettings};
 use jiff::tz::TimeZone;
 use sqlx::sqlite::{
@@ -34,10 +33,23 @@ impl SqliteStore {
             .foreign_keys(true)
             // Writers queue behind each other's BEGIN IMMEDIATE instead of failing.
             .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
+        let pool_options = SqlitePoolOptions::new()
             .max_connections(settings.max_connections.max(1))
-            .connect_with(options)
-            .await?;
+            .test_before_acquire(false);
+        // Switching a new file to WAL needs a moment alone with it, and SQLite does not wait
+        // for that; processes opening the same new file together take turns here instead.
+        let mut attempt = 0u64;
+        let pool = loop {
+            match pool_options.clone().connect_with(options.clone()).await {
+                Err(sqlx::Error::Database(error))
+                    if error.code().as_deref() == Some("5") && attempt < 20 =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(25 * attempt)).await;
+                }
+                outcome => break outcome?,
+            }
+        };
         Ok(Self {
             pool,
             clock,
@@ -69,34 +81,49 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// The booking's last step as plain statements: cheap here, with no network in between.
-    async fn book(conn: &mut sqlx::SqliteConnection, booking: &Booking<'_>) -> Result<Booked> {
-        let (slot, patient, now) = (booking.slot, booking.patient.as_str(), booking.now);
-        let released = sqlx::query(
-            "DELETE FROM slot_hold WHERE slot_id = $1 AND national_id = $2 AND ($3 IS NULL OR id = $3) AND expires_at > $4",
-        )
-        .bind(slot.id)
-        .bind(patient)
-        .bind(booking.hold)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        if booking.hold.is_some() && released.rows_affected() == 0 {
-            return Ok(Booked::HoldLost);
+    /// ReserverAvtale as separate statements: cheap here, with no network in between, and
+    /// exclusive because the transaction began with `BEGIN IMMEDIATE`. The same steps, in the
+    /// same order, as `timebok_reserve` in the PostgreSQL migrations.
+    async fn reserve_slot(&self, request: &ReserveRequest, now: Timestamp) -> Result<i64> {
+        let (patient, now_s) = (request.patient.as_str(), now.as_second());
+        let mut tx = self.begin_write().await?;
+        let slot = Self::check_bookable(&mut *tx, &request.patient, request.slot_id, now)
+            .await?
+            .slot;
+        if let Some(hold) = request.hold {
+            let live: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM slot_hold \
+                 WHERE id = $1 AND slot_id = $2 AND national_id = $3 AND expires_at > $4)",
+            )
+            .bind(hold.0)
+            .bind(slot.id)
+            .bind(patient)
+            .bind(now_s)
+            .fetch_one(&mut *tx)
+            .await?;
+            if !live {
+                return Err(StoreError::HoldLost);
+            }
         }
+        // The conditional update that makes double booking impossible.
         let counted = sqlx::query(
             "UPDATE slot SET booked = booked + 1 WHERE id = $1 AND booked + \
                (SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = $1 AND h.expires_at > $2 AND h.national_id <> $3) \
              < capacity",
         )
         .bind(slot.id)
-        .bind(now)
+        .bind(now_s)
         .bind(patient)
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await?;
         if counted.rows_affected() == 0 {
-            return Ok(Booked::Taken);
+            return Err(StoreError::Taken);
         }
+        sqlx::query("DELETE FROM slot_hold WHERE slot_id = $1 AND national_id = $2")
+            .bind(slot.id)
+            .bind(patient)
+            .execute(&mut *tx)
+            .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, status, starts_at, booked_at) \
              VALUES ($1, $2, $3, $4, $5, 'booked', $6, $7) RETURNING id",
@@ -105,32 +132,33 @@ impl SqliteStore {
         .bind(slot.timebook_id)
         .bind(slot.id)
         .bind(patient)
-        .bind(booking.reason.as_str())
+        .bind(request.reason.as_str())
         .bind(slot.starts_at)
-        .bind(now)
-        .fetch_one(&mut *conn)
+        .bind(now_s)
+        .fetch_one(&mut *tx)
         .await?;
         Self::enqueue(
-            &mut *conn,
+            &mut *tx,
             slot.clinic_id,
             NotificationKind::Booked,
             id,
-            now,
+            now_s,
         )
         .await?;
         Self::audit(
-            &mut *conn,
+            &mut *tx,
             Audit {
-                at: now,
-                actor: &Actor::Patient(booking.patient.clone()),
+                at: now_s,
+                actor: &Actor::Patient(request.patient.clone()),
                 action: AuditAction::AppointmentBooked,
                 clinic_id: Some(slot.clinic_id),
-                patient: Some(booking.patient),
+                patient: Some(&request.patient),
                 subject: format!("appointment:{id}"),
             },
         )
         .await?;
-        Ok(Booked::Appointment(id))
+        tx.commit().await?;
+        Ok(id)
     }
 }
 

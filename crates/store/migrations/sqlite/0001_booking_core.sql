@@ -108,7 +108,6 @@ CREATE TABLE appointment (
 CREATE UNIQUE INDEX appointment_once_per_patient_and_slot
     ON appointment (national_id, slot_id) WHERE status = 'booked';
 CREATE INDEX appointment_by_slot ON appointment (slot_id);
-CREATE INDEX appointment_by_patient ON appointment (national_id, timebook_id, status, starts_at);
 CREATE INDEX appointment_by_clinic_start ON appointment (clinic_id, starts_at);
 
 CREATE TABLE block (

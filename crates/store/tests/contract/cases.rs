@@ -385,6 +385,45 @@ pub async fn refused_bookings_change_nothing(db: TestDb) {
     world.finish().await;
 }
 
+/// 30 minutes' notice and 42 days ahead, both ends included (now is 14 December 08:00).
+pub async fn the_booking_window_includes_both_ends(db: TestDb) {
+    let world = World::new(db).await;
+    let (first, last) = (oslo(2026, 12, 14, 8, 30), oslo(2027, 1, 25, 8, 0));
+    let minute = jiff::SignedDuration::from_mins(1);
+    let cases = [
+        (first - minute, false),
+        (first, true),
+        (last, true),
+        (last + minute, false),
+    ];
+    for (n, (start, bookable)) in (1u16..).zip(cases) {
+        let patient = world.patient(n).await;
+        let slot = world.slot(start, 1).await;
+        let listed = world
+            .store
+            .free_slots(
+                &patient,
+                world.timebook.id,
+                date(2026, 12, 14),
+                date(2027, 1, 31),
+            )
+            .await
+            .expect("free");
+        assert_eq!(
+            listed.iter().any(|s| s.id == slot.id),
+            bookable,
+            "listed at {start}"
+        );
+        let outcome = world.store.reserve(&request(&patient, slot.id, None)).await;
+        if bookable {
+            outcome.expect("inside the window");
+        } else {
+            refused(&world, slot.id, outcome, "OutsideWindow").await;
+        }
+    }
+    world.finish().await;
+}
+
 pub async fn a_hold_keeps_the_slot_until_it_expires(db: TestDb) {
     let world = World::new(db).await;
     let kari = world.patient(1).await;

@@ -12,6 +12,7 @@ contract_tests!(
     free_slot_queries_refuse_bad_ranges,
     a_booking_writes_appointment_outbox_and_audit_together,
     refused_bookings_change_nothing,
+    the_booking_window_includes_both_ends,
     a_hold_keeps_the_slot_until_it_expires,
     a_new_hold_releases_the_old_one,
     patients_cancel_until_the_deadline,
