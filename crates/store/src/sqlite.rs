@@ -87,7 +87,7 @@ impl SqliteStore {
     async fn reserve_slot(&self, request: &ReserveRequest, now: Timestamp) -> Result<i64> {
         let (patient, now_s) = (request.patient.as_str(), now.as_second());
         let mut tx = self.begin_write().await?;
-        let slot = Self::check_bookable(&mut *tx, &request.patient, request.slot_id, now)
+        let slot = Self::check_bookable(&mut tx, &request.patient, request.slot_id, now)
             .await?
             .slot;
         if let Some(hold) = request.hold {
@@ -137,16 +137,9 @@ impl SqliteStore {
         .bind(now_s)
         .fetch_one(&mut *tx)
         .await?;
-        Self::enqueue(
-            &mut *tx,
-            slot.clinic_id,
-            NotificationKind::Booked,
-            id,
-            now_s,
-        )
-        .await?;
+        Self::enqueue(&mut tx, slot.clinic_id, NotificationKind::Booked, id, now_s).await?;
         Self::audit(
-            &mut *tx,
+            &mut tx,
             Audit {
                 at: now_s,
                 actor: &Actor::Patient(request.patient.clone()),
