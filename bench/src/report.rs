@@ -44,7 +44,7 @@ pub fn print(figures: &Figures, ceiling: Option<f64>) {
         ceiling,
     );
     phase(
-        "distinct slots (2,000 patients, one slot each)",
+        "distinct slots (2,000 patients, four rounds of one new slot each)",
         &figures.distinct,
         ceiling,
     );
