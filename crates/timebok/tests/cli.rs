@@ -239,7 +239,7 @@ async fn demo_seeds_the_guides_example_once() {
 }
 
 #[tokio::test]
-async fn several_processes_migrate_one_postgres_at_once() {
+async fn postgres_several_processes_migrate_at_once() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
@@ -260,7 +260,7 @@ async fn several_processes_migrate_one_postgres_at_once() {
 }
 
 #[tokio::test]
-async fn readiness_fails_when_the_database_goes_away() {
+async fn postgres_readiness_fails_when_the_database_goes_away() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
