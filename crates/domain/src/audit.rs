@@ -59,6 +59,7 @@ macro_rules! actions {
 actions! {
     ClinicSaved => "clinic.saved",
     TimebookSaved => "timebook.saved",
+    LocationSaved => "location.saved",
     ResourceSaved => "resource.saved",
     PatientListed => "patient.listed",
     PatientUnlisted => "patient.unlisted",

@@ -309,7 +309,7 @@ macro_rules! shared_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 Self::audit(&mut *tx, Audit {
-                    at: now, actor, action: AuditAction::ResourceSaved, clinic_id: Some(clinic_id.0), patient: None,
+                    at: now, actor, action: AuditAction::LocationSaved, clinic_id: Some(clinic_id.0), patient: None,
                     subject: format!("location:{}", row.id),
                 })
                 .await?;

@@ -24,6 +24,12 @@ fn request(
     }
 }
 
+/// The kinds of notification job written for an appointment, oldest first.
+async fn job_kinds(world: &World, appointment: domain::AppointmentId) -> Vec<NotificationKind> {
+    let jobs = world.store.outbox_jobs(appointment).await.expect("outbox");
+    jobs.iter().map(|job| job.kind).collect()
+}
+
 /// Asserts a refusal and that the slot's count did not move.
 async fn refused(
     world: &World,
@@ -216,9 +222,8 @@ pub async fn a_booking_writes_appointment_outbox_and_audit_together(db: TestDb) 
     );
     assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 1);
 
-    let jobs = world.store.outbox_jobs(booked.id).await.expect("outbox");
     assert_eq!(
-        jobs.iter().map(|j| j.kind).collect::<Vec<_>>(),
+        job_kinds(&world, booked.id).await,
         [NotificationKind::Booked]
     );
     let audit = world
@@ -579,14 +584,7 @@ pub async fn patients_cancel_until_the_deadline(db: TestDb) {
         .expect("cancel");
     assert_eq!(cancelled.status, AppointmentStatus::CancelledByPatient);
     assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 0);
-    let kinds: Vec<_> = world
-        .store
-        .outbox_jobs(booked.id)
-        .await
-        .expect("jobs")
-        .iter()
-        .map(|j| j.kind)
-        .collect();
+    let kinds = job_kinds(&world, booked.id).await;
     assert_eq!(
         kinds,
         [
@@ -669,14 +667,7 @@ pub async fn clinics_cancel_any_time_and_only_their_own(db: TestDb) {
         .expect("cancel");
     assert_eq!(cancelled.status, AppointmentStatus::CancelledByClinic);
     assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 0);
-    let kinds: Vec<_> = world
-        .store
-        .outbox_jobs(booked.id)
-        .await
-        .expect("jobs")
-        .iter()
-        .map(|j| j.kind)
-        .collect();
+    let kinds = job_kinds(&world, booked.id).await;
     assert_eq!(
         kinds,
         [
