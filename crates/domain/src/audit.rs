@@ -73,6 +73,8 @@ actions! {
     AppointmentBooked => "appointment.booked",
     AppointmentCancelledByPatient => "appointment.cancelled_by_patient",
     AppointmentCancelledByClinic => "appointment.cancelled_by_clinic",
+    PatientLoggedIn => "patient.logged_in",
+    PatientLoggedOut => "patient.logged_out",
     PatientBlocked => "patient.blocked",
     PatientUnblocked => "patient.unblocked",
 }

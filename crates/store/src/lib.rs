@@ -158,7 +158,23 @@ pub trait Store: Send + Sync {
     ) -> Result<Appointment>;
     /// HentPlanlagteTimer: the patient's booked appointments that have not started yet.
     async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
+    /// All the patient's appointments, of every status, the latest first.
+    async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
     async fn appointment(&self, id: AppointmentId) -> Result<Appointment>;
+
+    // --- Patients' sessions ---------------------------------------------------------------
+
+    /// Starts a session for a logged-in patient. `token_hash` is a hash of the cookie's
+    /// token, so that the table cannot be used to take over sessions.
+    async fn open_session(
+        &self,
+        token_hash: &str,
+        patient: &NationalId,
+        lifetime: jiff::SignedDuration,
+    ) -> Result<()>;
+    /// The patient of a live session.
+    async fn session_patient(&self, token_hash: &str) -> Result<Option<NationalId>>;
+    async fn close_session(&self, token_hash: &str) -> Result<()>;
 
     // --- Blocking ----------------------------------------------------------------------------
 

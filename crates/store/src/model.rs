@@ -60,7 +60,7 @@ pub struct ReserveRequest {
     pub hold: Option<HoldId>,
 }
 
-/// One of a patient's appointments with what is needed to show it (HentPlanlagteTimer).
+/// One of a patient's appointments with what is needed to show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedAppointment {
     pub id: AppointmentId,
@@ -73,8 +73,17 @@ pub struct PlannedAppointment {
     pub start: Timestamp,
     pub length: SlotLength,
     pub reason: Reason,
+    pub status: domain::AppointmentStatus,
     /// Until when the patient may cancel it themselves.
     pub cancel_until: Timestamp,
+}
+
+impl PlannedAppointment {
+    pub fn end(&self) -> Timestamp {
+        self.start
+            .saturating_add(self.length.duration())
+            .unwrap_or(self.start)
+    }
 }
 
 /// The result of publishing a template.

@@ -309,6 +309,7 @@ pub(crate) struct PlannedRow {
     pub starts_at: i64,
     pub length_minutes: i64,
     pub reason: String,
+    pub status: String,
     pub cancel_deadline_minutes: i64,
 }
 
@@ -330,6 +331,7 @@ impl PlannedRow {
                 "slot.length_minutes",
             )?,
             reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
+            status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
             cancel_until: start.saturating_sub(deadline).unwrap_or(start),
         })
     }

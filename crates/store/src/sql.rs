@@ -33,6 +33,19 @@ macro_rules! appointment_columns {
     };
 }
 
+macro_rules! patient_appointments_select {
+    () => {
+        "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, r.name AS resource_name, \
+           l.address, a.starts_at, s.length_minutes, a.reason, a.status, t.cancel_deadline_minutes \
+         FROM appointment a \
+           JOIN slot s ON s.id = a.slot_id \
+           JOIN timebook t ON t.id = a.timebook_id \
+           JOIN clinic c ON c.id = a.clinic_id \
+           JOIN resource r ON r.id = s.resource_id \
+           JOIN location l ON l.id = r.location_id"
+    };
+}
+
 macro_rules! template_columns {
     () => {
         "id, clinic_id, timebook_id, resource_id, weekdays, from_minute, to_minute, length_minutes, \
@@ -774,23 +787,79 @@ macro_rules! shared_store {
             }
 
             async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
-                let rows: Vec<PlannedRow> = sqlx::query_as(
-                    "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, r.name AS resource_name, \
-                       l.address, a.starts_at, s.length_minutes, a.reason, t.cancel_deadline_minutes \
-                     FROM appointment a \
-                       JOIN slot s ON s.id = a.slot_id \
-                       JOIN timebook t ON t.id = a.timebook_id \
-                       JOIN clinic c ON c.id = a.clinic_id \
-                       JOIN resource r ON r.id = s.resource_id \
-                       JOIN location l ON l.id = r.location_id \
-                     WHERE a.national_id = $1 AND a.status = 'booked' AND a.starts_at + s.length_minutes * 60 > $2 \
-                     ORDER BY a.starts_at, a.id",
-                )
+                let rows: Vec<PlannedRow> = sqlx::query_as(concat!(
+                    $crate::sql::patient_appointments_select!(),
+                    " WHERE a.national_id = $1 AND a.status = 'booked' AND a.starts_at + s.length_minutes * 60 > $2 \
+                     ORDER BY a.starts_at, a.id"
+                ))
                 .bind(patient.as_str())
                 .bind(self.now().as_second())
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(PlannedRow::into_domain).collect()
+            }
+
+            async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
+                let rows: Vec<PlannedRow> = sqlx::query_as(concat!(
+                    $crate::sql::patient_appointments_select!(),
+                    " WHERE a.national_id = $1 ORDER BY a.starts_at DESC, a.id DESC"
+                ))
+                .bind(patient.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(PlannedRow::into_domain).collect()
+            }
+
+            async fn open_session(&self, token_hash: &str, patient: &NationalId, lifetime: jiff::SignedDuration) -> Result<()> {
+                let now = self.now();
+                let expires_at = now.saturating_add(lifetime).unwrap_or(now);
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM session WHERE expires_at <= $1")
+                    .bind(now.as_second())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO session (token_hash, national_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(patient.as_str())
+                    .bind(now.as_second())
+                    .bind(expires_at.as_second())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now.as_second(), actor: &Actor::Patient(patient.clone()), action: AuditAction::PatientLoggedIn,
+                    clinic_id: None, patient: Some(patient), subject: "session".into(),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn session_patient(&self, token_hash: &str) -> Result<Option<NationalId>> {
+                let id: Option<String> = sqlx::query_scalar("SELECT national_id FROM session WHERE token_hash = $1 AND expires_at > $2")
+                    .bind(token_hash)
+                    .bind(self.now().as_second())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                id.map(|id| national_id(&id, "session.national_id")).transpose()
+            }
+
+            async fn close_session(&self, token_hash: &str) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let patient: Option<String> = sqlx::query_scalar("DELETE FROM session WHERE token_hash = $1 RETURNING national_id")
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(patient) = patient {
+                    let patient = national_id(&patient, "session.national_id")?;
+                    Self::audit(&mut *tx, Audit {
+                        at: now, actor: &Actor::Patient(patient.clone()), action: AuditAction::PatientLoggedOut,
+                        clinic_id: None, patient: Some(&patient), subject: "session".into(),
+                    })
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn appointment(&self, id: AppointmentId) -> Result<Appointment> {
@@ -906,4 +975,7 @@ macro_rules! shared_store {
     };
 }
 
-pub(crate) use {appointment_columns, rules_columns, shared_store, slot_columns, template_columns};
+pub(crate) use {
+    appointment_columns, patient_appointments_select, rules_columns, shared_store, slot_columns,
+    template_columns,
+};

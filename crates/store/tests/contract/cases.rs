@@ -1158,3 +1158,104 @@ pub async fn demo_style_seeding_twice_duplicates_nothing(db: TestDb) {
     );
     world.finish().await;
 }
+
+pub async fn sessions_expire_and_close(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let hour = jiff::SignedDuration::from_hours(1);
+    world
+        .store
+        .open_session("token-a", &kari, hour)
+        .await
+        .expect("open");
+    assert_eq!(
+        world.store.session_patient("token-a").await.expect("read"),
+        Some(kari.clone())
+    );
+    assert_eq!(
+        world.store.session_patient("token-b").await.expect("read"),
+        None
+    );
+    world.advance(60);
+    assert_eq!(
+        world.store.session_patient("token-a").await.expect("read"),
+        None
+    );
+
+    world
+        .store
+        .open_session("token-b", &kari, hour)
+        .await
+        .expect("open");
+    world.store.close_session("token-b").await.expect("close");
+    assert_eq!(
+        world.store.session_patient("token-b").await.expect("read"),
+        None
+    );
+    let actions: Vec<_> = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(kari.clone()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == AuditAction::PatientLoggedIn)
+            .count(),
+        2
+    );
+    assert!(actions.contains(&AuditAction::PatientLoggedOut));
+    world.finish().await;
+}
+
+pub async fn history_lists_every_appointment_latest_first(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let early = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let late = world.slot(oslo(2026, 12, 18, 8, 15), 1).await;
+    let first = world
+        .store
+        .reserve(&request(&kari, early.id, None))
+        .await
+        .expect("book");
+    world
+        .store
+        .cancel_by_patient(&kari, first.id)
+        .await
+        .expect("cancel");
+    let second = world
+        .store
+        .reserve(&request(&kari, late.id, None))
+        .await
+        .expect("book");
+    let history = world
+        .store
+        .appointment_history(&kari)
+        .await
+        .expect("history");
+    let seen: Vec<_> = history.iter().map(|a| (a.id, a.status)).collect();
+    assert_eq!(
+        seen,
+        [
+            (second.id, AppointmentStatus::Booked),
+            (first.id, AppointmentStatus::CancelledByPatient)
+        ]
+    );
+    assert_eq!(history[0].end(), oslo(2026, 12, 18, 8, 30));
+    let planned = world
+        .store
+        .planned_appointments(&kari)
+        .await
+        .expect("planned");
+    assert_eq!(
+        planned.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [second.id]
+    );
+    world.finish().await;
+}

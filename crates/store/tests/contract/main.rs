@@ -25,5 +25,7 @@ contract_tests!(
     race_of_one_patient_respects_the_limit,
     race_across_separate_connection_pools,
     audit_log_is_append_only,
+    sessions_expire_and_close,
+    history_lists_every_appointment_latest_first,
     demo_style_seeding_twice_duplicates_nothing,
 );
