@@ -9,6 +9,7 @@ mod audit;
 mod clinic;
 mod error;
 mod her_id;
+mod ics;
 mod ids;
 mod national_id;
 mod patient;
@@ -24,6 +25,7 @@ pub use audit::{Actor, AuditAction, AuditEvent};
 pub use clinic::{Block, Clinic, Location, Resource};
 pub use error::DomainError;
 pub use her_id::HerId;
+pub use ics::{CalendarEvent, calendar_file};
 pub use ids::{
     AppointmentId, ClinicId, HoldId, LocationId, ResourceId, SlotId, TemplateId, TimebookId,
 };

@@ -127,3 +127,37 @@ mod tests {
         assert_eq!(Lang::parse("sv"), None);
     }
 }
+
+#[cfg(test)]
+mod completeness {
+    use super::Lang;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn keys(lang: Lang) -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang.code());
+        let mut keys = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).expect("locale folder") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("ftl");
+            for line in text.lines() {
+                if let Some((key, _)) = line.split_once(" = ")
+                    && !key.starts_with([' ', '#'])
+                {
+                    keys.insert(key.to_owned());
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let bokmal = keys(Lang::Nb);
+        assert!(bokmal.len() > 50);
+        for lang in [Lang::Nn, Lang::En] {
+            assert_eq!(keys(lang), bokmal, "{lang:?} differs from bokmål");
+        }
+    }
+}

@@ -21,6 +21,10 @@ pub struct RawConfig {
     pub accept_synthetic_ids: bool,
     /// Database connections per process.
     pub max_connections: i64,
+    /// Mark cookies `Secure`, so browsers send them only over HTTPS.
+    pub secure_cookies: bool,
+    /// The demo's test login, where anyone can be any test patient. Always on in `demo`.
+    pub demo_login: bool,
 }
 
 impl Default for RawConfig {
@@ -31,6 +35,8 @@ impl Default for RawConfig {
             hold_minutes: 5,
             accept_synthetic_ids: false,
             max_connections: 10,
+            secure_cookies: true,
+            demo_login: false,
         }
     }
 }
@@ -42,6 +48,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub store: StoreSettings,
     pub id_policy: IdPolicy,
+    pub secure_cookies: bool,
+    pub demo_login: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +129,8 @@ impl RawConfig {
             id_policy: IdPolicy {
                 accept_synthetic: self.accept_synthetic_ids,
             },
+            secure_cookies: self.secure_cookies,
+            demo_login: self.demo_login,
         })
     }
 }

@@ -67,6 +67,15 @@ const PATIENTS: [DemoPatient; 4] = [
     },
 ];
 
+/// The demo patients' names and synthetic numbers, for the test login.
+pub fn demo_patients() -> Result<Vec<(String, NationalId)>, DomainError> {
+    PATIENTS
+        .iter()
+        .zip(demo_patient_ids()?)
+        .map(|(p, id)| Ok((format!("{} {}", p.first, p.last), id)))
+        .collect()
+}
+
 /// The demo patients' synthetic numbers, in the order of [`PATIENTS`].
 pub fn demo_patient_ids() -> Result<Vec<NationalId>, DomainError> {
     PATIENTS

@@ -57,8 +57,11 @@ pub enum AppError {
 pub async fn run(cli: Cli) -> Result<(), AppError> {
     let mut raw = config::load(cli.config.as_deref())?;
     if matches!(cli.command, Command::Demo { .. }) {
-        // Demo patients have synthetic numbers; a demo never holds real people's.
+        // Demo patients have synthetic numbers; a demo never holds real people's. It runs on
+        // plain HTTP on the newcomer's own machine, with the test login.
         raw.accept_synthetic_ids = true;
+        raw.secure_cookies = false;
+        raw.demo_login = true;
     }
     let settings = raw.validate(cli.config.as_deref())?;
     let store = store::open(
@@ -101,16 +104,18 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
     let address = listener.local_addr().map_err(AppError::Serve)?;
     // On stdout, so that scripts and tests can find a port chosen by the system (listen = …:0).
     println!("timebok: listening on http://{address}");
-    axum::serve(
-        listener,
-        web::router(web::AppState {
-            store,
-            id_policy: settings.id_policy,
-        }),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(AppError::Serve)?;
+    let state = web::AppState {
+        store,
+        id_policy: settings.id_policy,
+        demo_login: settings.demo_login,
+        demo_patients: demo::demo_patients().map_err(demo::DemoError::from)?,
+        secure_cookies: settings.secure_cookies,
+        zone: domain::clinic_time_zone().map_err(demo::DemoError::from)?,
+    };
+    axum::serve(listener, web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(AppError::Serve)?;
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -1,8 +1,19 @@
-//! Timebok's HTTP application.
+//! Timebok's HTTP application: the patient portal, health and readiness.
 
+mod assets;
+mod cookies;
+mod csrf;
+mod failure;
 mod health;
+mod pages;
+mod portal;
+mod texts;
+mod tokens;
+mod visitor;
 
 use axum::Router;
+use domain::NationalId;
+use jiff::tz::TimeZone;
 use std::sync::Arc;
 use store::Store;
 use tower_http::trace::TraceLayer;
@@ -13,6 +24,14 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Whether fødselsnumre typed into forms may be synthetic test numbers.
     pub id_policy: domain::IdPolicy,
+    /// The demo's test login: on only in `timebok demo` or when switched on explicitly.
+    pub demo_login: bool,
+    /// Names and numbers offered by the test login.
+    pub demo_patients: Vec<(String, NationalId)>,
+    /// Mark cookies `Secure`: on wherever Timebok is served over HTTPS.
+    pub secure_cookies: bool,
+    /// The clinics' time zone, Europe/Oslo.
+    pub zone: TimeZone,
 }
 
 /// The whole application. Request logging records method, path and status only: paths carry
@@ -20,6 +39,12 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
+        .merge(assets::routes())
+        .merge(portal::routes(state.demo_login))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::ensure_token,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,0 +1,63 @@
+//! Pages for what went wrong: a clear message in the visitor's language and a 4xx or 5xx
+//! status, never a panic and never a blank page.
+
+use crate::pages::{ErrorPage, Page};
+use crate::texts::T;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use store::StoreError;
+
+#[derive(Debug)]
+pub enum Kind {
+    NotFound,
+    Forbidden,
+    BadRequest,
+    LoginRequired,
+    Unavailable,
+}
+
+/// A failed request, rendered in the visitor's language.
+#[derive(Debug)]
+pub struct Failure {
+    pub t: T,
+    pub kind: Kind,
+}
+
+impl Failure {
+    pub fn new(t: T, kind: Kind) -> Self {
+        Self { t, kind }
+    }
+
+    /// Store errors that reach a page unhandled. Refusals a handler expects are handled where
+    /// they happen; what is left is "not found" or an outage.
+    pub fn store(t: T, error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(_) => Self::new(t, Kind::NotFound),
+            StoreError::Invalid(_) | StoreError::RangeTooLong { .. } => {
+                Self::new(t, Kind::BadRequest)
+            }
+            other => {
+                // The error names tables and columns only, never patient data.
+                tracing::error!(error = %other, "store failure");
+                Self::new(t, Kind::Unavailable)
+            }
+        }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let (status, key) = match self.kind {
+            Kind::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            Kind::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
+            Kind::BadRequest => (StatusCode::BAD_REQUEST, "error-bad-request"),
+            Kind::LoginRequired => (StatusCode::UNAUTHORIZED, "error-login-required"),
+            Kind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"),
+        };
+        let page = ErrorPage {
+            page: Page::bare(self.t, "error-title"),
+            message: self.t.get(key),
+        };
+        (status, crate::pages::html(&page)).into_response()
+    }
+}

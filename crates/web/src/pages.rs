@@ -1,0 +1,110 @@
+//! The page templates (askama, in `templates/`) and what every page shares.
+
+use crate::texts::T;
+use crate::visitor::Visitor;
+use askama::Template;
+use axum::response::Html;
+use i18n::Lang;
+
+/// What the page frame needs: language, CSRF token, whether to offer «Logg ut», and links that
+/// switch language and come back to the same page.
+pub struct Page {
+    pub t: T,
+    pub title: String,
+    pub csrf: String,
+    pub logged_in: bool,
+    pub languages: Vec<LanguageLink>,
+}
+
+pub struct LanguageLink {
+    pub href: String,
+    pub code: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Percent-encodes a path for a query parameter.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn language_links(t: T, back_to: &str) -> Vec<LanguageLink> {
+    Lang::ALL
+        .into_iter()
+        .map(|lang| LanguageLink {
+            href: format!("/sprak/{}?tilbake={}", lang.code(), encode(back_to)),
+            code: lang.code(),
+            label: match lang {
+                Lang::Nb => "Bokmål",
+                Lang::Nn => "Nynorsk",
+                Lang::En => "English",
+            },
+            current: lang == t.0,
+        })
+        .collect()
+}
+
+impl Page {
+    pub fn new(visitor: &Visitor, title_key: &str) -> Self {
+        Self {
+            t: visitor.t,
+            title: visitor.t.get(title_key),
+            csrf: visitor.csrf.clone(),
+            logged_in: visitor.patient.is_some(),
+            languages: language_links(visitor.t, &visitor.path),
+        }
+    }
+
+    /// For pages rendered without knowing the request, such as error pages.
+    pub fn bare(t: T, title_key: &str) -> Self {
+        Self {
+            t,
+            title: t.get(title_key),
+            csrf: String::new(),
+            logged_in: false,
+            languages: language_links(t, "/"),
+        }
+    }
+}
+
+/// A link to a form field from the error summary.
+pub struct FieldError {
+    pub field: &'static str,
+    pub label: String,
+}
+
+/// Renders a template; a template that fails to render gives a plain 500 text rather than a
+/// panic, and says so in the log.
+pub fn html<P: Template>(page: &P) -> Html<String> {
+    Html(page.render().unwrap_or_else(|error| {
+        tracing::error!(%error, "template failed to render");
+        String::from("Internal error")
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub page: Page,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn back_links_are_encoded() {
+        assert_eq!(
+            encode("/bestill/3?sted=4&maned=2025-12"),
+            "/bestill/3%3Fsted%3D4%26maned%3D2025-12"
+        );
+    }
+}

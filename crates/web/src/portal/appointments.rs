@@ -1,0 +1,162 @@
+//! «Timeavtaler»: the patient's upcoming and past appointments, cancelling, and calendar files.
+
+use super::access;
+use super::login::CsrfOnly;
+use crate::failure::{Failure, Kind};
+use crate::pages::{Page, html};
+use crate::texts::{T, clock};
+use crate::visitor::Patient;
+use crate::{AppState, csrf};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::{AppointmentId, AppointmentStatus};
+use jiff::Timestamp;
+use serde::Deserialize;
+use store::{PlannedAppointment, StoreError};
+
+pub struct AppointmentView {
+    pub id: i64,
+    pub title: String,
+    pub when: String,
+    pub place: String,
+    pub reason: String,
+    pub status: String,
+    pub cancellable: bool,
+    pub cancel_note: String,
+}
+
+/// «Time til vaksine hos Helsenorge testlegekontor».
+pub fn title(t: T, appointment: &PlannedAppointment) -> String {
+    t.arg(
+        appointment.kind.title_message(),
+        "clinic",
+        appointment.clinic_name.as_str(),
+    )
+}
+
+fn view(state: &AppState, t: T, a: &PlannedAppointment, now: Timestamp) -> AppointmentView {
+    let deadline = a.cancel_until.to_zoned_datetime(state.zone.clone());
+    let deadline = t.args(
+        "date-time",
+        &[
+            ("date", &t.long_date(deadline.date())),
+            ("time", &clock(a.cancel_until, &state.zone)),
+        ],
+    );
+    AppointmentView {
+        id: a.id.0,
+        title: title(t, a),
+        when: t.date_time_range(a.start, a.end(), &state.zone),
+        place: t.arg("appointments-where", "address", a.address.as_str()),
+        reason: t.arg("appointments-reason", "reason", a.reason.as_str()),
+        status: t.get(&format!("appointments-status-{}", a.status.code())),
+        cancellable: a.status == AppointmentStatus::Booked && now <= a.cancel_until,
+        cancel_note: t.arg("appointments-cancel-until", "deadline", &deadline),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "appointments.html")]
+struct AppointmentsPage {
+    page: Page,
+    notice: Option<String>,
+    upcoming: Vec<AppointmentView>,
+    past: Vec<AppointmentView>,
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    avbestilt: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    patient: Patient,
+    Query(notice): Query<Notice>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    let history = state
+        .store
+        .appointment_history(&patient.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let now = Timestamp::now();
+    let (mut upcoming, past): (Vec<_>, Vec<_>) = history
+        .iter()
+        .partition(|a| a.status == AppointmentStatus::Booked && a.end() > now);
+    upcoming.reverse();
+    let page = AppointmentsPage {
+        page: Page::new(&patient.visitor, "appointments-title"),
+        notice: notice
+            .avbestilt
+            .map(|_| t.get("appointments-cancelled-notice")),
+        upcoming: upcoming
+            .into_iter()
+            .map(|a| view(&state, t, a, now))
+            .collect(),
+        past: past.into_iter().map(|a| view(&state, t, a, now)).collect(),
+    };
+    Ok(html(&page).into_response())
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    patient: Patient,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    if !csrf::valid(&headers, form.csrf.as_deref()) {
+        return Err(Failure::new(t, Kind::Forbidden));
+    }
+    match state
+        .store
+        .cancel_by_patient(&patient.id, AppointmentId(id))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/timeavtaler?avbestilt=1").into_response()),
+        Err(StoreError::CancelDeadlinePassed | StoreError::NotBooked) => {
+            let page = crate::pages::ErrorPage {
+                page: Page::new(&patient.visitor, "error-title"),
+                message: t.get("appointments-deadline-passed"),
+            };
+            Ok((StatusCode::CONFLICT, html(&page)).into_response())
+        }
+        Err(error) => Err(Failure::store(t, error)),
+    }
+}
+
+pub async fn calendar_file(
+    State(state): State<AppState>,
+    patient: Patient,
+    Path(id): Path<i64>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    let appointment = access::own_appointment(&state, t, &patient.id, AppointmentId(id)).await?;
+    let summary = title(t, &appointment);
+    let file = domain::calendar_file(
+        &domain::CalendarEvent {
+            uid: format!("appointment-{id}@timebok"),
+            start: appointment.start,
+            end: appointment.end(),
+            summary: &summary,
+            location: appointment.address.as_str(),
+            cancelled: appointment.status.is_cancelled(),
+            stamp: Timestamp::now(),
+        },
+        &state.zone,
+    );
+    let headers = [
+        (CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+        (
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"time-{id}.ics\""),
+        ),
+    ];
+    Ok((headers, file).into_response())
+}

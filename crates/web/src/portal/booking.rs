@@ -1,0 +1,602 @@
+//! The booking journey: «Hva trenger du?», «Velg time», «Se gjennom før du sender», receipt.
+
+use super::access;
+use super::appointments::title;
+use super::calendar::{self, Day};
+use crate::failure::{Failure, Kind};
+use crate::pages::{FieldError, Page, html};
+use crate::texts::T;
+use crate::visitor::Patient;
+use crate::{AppState, csrf};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::{AppointmentId, DomainError, HoldId, Reason, Resource, SlotId, TimebookId};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use store::{FreeSlot, ReserveRequest, StoreError};
+
+// --- «Hva trenger du?» -----------------------------------------------------------------------
+
+pub struct Service {
+    id: i64,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    page: Page,
+    info: Option<String>,
+    unavailable: Option<String>,
+    services: Vec<Service>,
+    errors: Vec<FieldError>,
+}
+
+async fn services_page(
+    state: &AppState,
+    patient: &Patient,
+    errors: Vec<FieldError>,
+) -> Result<ServicesPage, Failure> {
+    let t = patient.visitor.t;
+    let mut page = ServicesPage {
+        page: Page::new(&patient.visitor, "services-title"),
+        info: None,
+        unavailable: None,
+        services: Vec::new(),
+        errors,
+    };
+    let Some(clinic) = access::own_clinic(state, t, &patient.id).await? else {
+        page.unavailable = Some(t.get("services-not-listed"));
+        return Ok(page);
+    };
+    let mut timebooks = state
+        .store
+        .timebooks(clinic.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    timebooks.sort_by_key(|tb| tb.kind);
+    page.info = Some(clinic.info.to_string()).filter(|i| !i.is_empty());
+    page.services = timebooks
+        .iter()
+        .map(|tb| Service {
+            id: tb.id.0,
+            label: t.get(tb.kind.service_label_message()),
+        })
+        .collect();
+    if page.services.is_empty() {
+        page.unavailable = Some(t.get("services-none"));
+    }
+    Ok(page)
+}
+
+pub async fn services(
+    State(state): State<AppState>,
+    patient: Patient,
+) -> Result<Response, Failure> {
+    Ok(html(&services_page(&state, &patient, Vec::new()).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ServiceForm {
+    csrf: Option<String>,
+    timebook: Option<String>,
+}
+
+pub async fn choose_service(
+    State(state): State<AppState>,
+    patient: Patient,
+    headers: HeaderMap,
+    Form(form): Form<ServiceForm>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    if !csrf::valid(&headers, form.csrf.as_deref()) {
+        return Err(Failure::new(t, Kind::Forbidden));
+    }
+    let Some(chosen) = form.timebook.filter(|v| !v.is_empty()) else {
+        let errors = vec![FieldError {
+            field: "service",
+            label: t.get("services-choose-error"),
+        }];
+        let page = services_page(&state, &patient, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+    };
+    let id = chosen
+        .parse()
+        .map(TimebookId)
+        .map_err(|_| Failure::new(t, Kind::BadRequest))?;
+    let (_, timebook) = access::own_timebook(&state, t, &patient.id, id).await?;
+    Ok(Redirect::to(&format!("/bestill/{}", timebook.id)).into_response())
+}
+
+// --- «Velg time» -----------------------------------------------------------------------------
+
+pub struct Place {
+    id: i64,
+    name: String,
+    description: String,
+    chosen: bool,
+}
+
+pub struct SlotButton {
+    id: i64,
+    text: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "choose.html")]
+struct ChoosePage {
+    page: Page,
+    timebook_id: i64,
+    info: Option<String>,
+    notice: Option<String>,
+    blocked: bool,
+    resources: Vec<Place>,
+    month_param: String,
+    month_label: String,
+    today_href: String,
+    previous_href: String,
+    next_href: String,
+    weekday_heads: Vec<(String, String)>,
+    weeks: Vec<Vec<Option<Day>>>,
+    day_heading: Option<String>,
+    slots: Vec<SlotButton>,
+    attendance: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChooseQuery {
+    sted: Option<String>,
+    maned: Option<String>,
+    dag: Option<String>,
+    melding: Option<String>,
+}
+
+fn first_of_month(text: Option<&str>, today: Date) -> Date {
+    text.and_then(|m| format!("{m}-01").parse::<Date>().ok())
+        .unwrap_or(today.first_of_month())
+}
+
+fn month_param(date: Date) -> String {
+    date.strftime("%Y-%m").to_string()
+}
+
+/// Where «Velg time» goes back to after a refused hold or booking, with the place kept.
+fn calendar_href(
+    timebook: TimebookId,
+    resource: domain::ResourceId,
+    day: Date,
+    message: &str,
+) -> String {
+    format!(
+        "/bestill/{timebook}?sted={resource}&maned={}&dag={day}&melding={message}",
+        month_param(day)
+    )
+}
+
+pub async fn choose_time(
+    State(state): State<AppState>,
+    patient: Patient,
+    Path(timebook_id): Path<i64>,
+    Query(query): Query<ChooseQuery>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    let (clinic, timebook) =
+        access::own_timebook(&state, t, &patient.id, TimebookId(timebook_id)).await?;
+    let resources = state
+        .store
+        .resources(timebook.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let wanted = query.sted.as_deref().and_then(|s| s.parse::<i64>().ok());
+    let chosen: Option<&Resource> = resources
+        .iter()
+        .find(|r| Some(r.id.0) == wanted)
+        .or(resources.first());
+    let today = Timestamp::now()
+        .to_zoned_datetime(state.zone.clone())
+        .date();
+    let first = first_of_month(query.maned.as_deref(), today);
+    let last = first.last_of_month();
+
+    let (blocked, free) = if last < today || chosen.is_none() {
+        (false, Vec::new())
+    } else {
+        match state
+            .store
+            .free_slots(&patient.id, timebook.id, first.max(today), last)
+            .await
+        {
+            Ok(free) => (false, free),
+            Err(StoreError::Blocked) => (true, Vec::new()),
+            Err(error) => return Err(Failure::store(t, error)),
+        }
+    };
+    let resource_id = chosen.map(|r| r.id);
+    let mut by_day: BTreeMap<Date, Vec<&FreeSlot>> = BTreeMap::new();
+    for slot in free.iter().filter(|s| Some(s.resource_id) == resource_id) {
+        by_day
+            .entry(slot.start.to_zoned_datetime(state.zone.clone()).date())
+            .or_default()
+            .push(slot);
+    }
+    let wanted_day = query.dag.as_deref().and_then(|d| d.parse::<Date>().ok());
+    let day = wanted_day
+        .filter(|d| by_day.contains_key(d))
+        .or_else(|| by_day.keys().next().copied());
+    let sted = resource_id
+        .map(|r| format!("sted={r}&"))
+        .unwrap_or_default();
+    let base = format!("/bestill/{timebook_id}?{sted}");
+    let weeks = calendar::weeks(first, |date| {
+        let long = t.long_date(date);
+        let free_day = by_day.contains_key(&date);
+        Day {
+            number: date.day(),
+            href: free_day.then(|| format!("{base}maned={}&dag={date}", month_param(date))),
+            label: if free_day {
+                format!("{long}, {}", t.get("choose-available"))
+            } else {
+                t.get("choose-unavailable")
+            },
+            chosen: Some(date) == day,
+        }
+    });
+    let slots = day
+        .and_then(|d| by_day.get(&d))
+        .map(|slots| {
+            slots
+                .iter()
+                .map(|s| SlotButton {
+                    id: s.id.0,
+                    text: t.time_range(s.start, s.end(), &state.zone),
+                    label: t.date_time_range(s.start, s.end(), &state.zone),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let notice = match query.melding.as_deref() {
+        Some("opptatt") => Some(t.get("choose-taken")),
+        Some("grense") => Some(t.get("choose-over-limit")),
+        Some("vindu") => Some(t.get("choose-outside-window")),
+        _ => None,
+    };
+    let page = ChoosePage {
+        page: Page::new(&patient.visitor, "choose-title"),
+        timebook_id,
+        info: Some(clinic.info.to_string()).filter(|i| !i.is_empty()),
+        notice,
+        blocked,
+        resources: resources
+            .iter()
+            .map(|r| Place {
+                id: r.id.0,
+                name: r.name.to_string(),
+                description: r.description.to_string(),
+                chosen: Some(r.id) == resource_id,
+            })
+            .collect(),
+        month_param: month_param(first),
+        month_label: t.month_year(first),
+        today_href: format!("{base}maned={}", month_param(today)),
+        previous_href: format!(
+            "{base}maned={}",
+            month_param(first.yesterday().unwrap_or(first))
+        ),
+        next_href: format!(
+            "{base}maned={}",
+            month_param(last.tomorrow().unwrap_or(last))
+        ),
+        weekday_heads: calendar::WEEK
+            .iter()
+            .map(|d| {
+                let n = d.to_monday_one_offset();
+                (
+                    t.get(&format!("weekday-short-{n}")),
+                    t.get(&format!("weekday-{n}")),
+                )
+            })
+            .collect(),
+        weeks,
+        day_heading: day.map(|d| t.arg("choose-free-on", "date", &t.short_date(d))),
+        slots,
+        attendance: chosen
+            .map(|r| t.arg("choose-attendance", "address", r.location.address.as_str())),
+    };
+    Ok(html(&page).into_response())
+}
+
+/// Where to send the patient after a refusal, with a plain message.
+fn refusal(
+    t: T,
+    error: StoreError,
+    timebook: TimebookId,
+    resource: domain::ResourceId,
+    day: Date,
+) -> Result<Response, Failure> {
+    let message = match error {
+        StoreError::Taken | StoreError::HoldLost => "opptatt",
+        StoreError::OverLimit | StoreError::AlreadyBooked => "grense",
+        StoreError::OutsideWindow => "vindu",
+        StoreError::Blocked => "",
+        other => return Err(Failure::store(t, other)),
+    };
+    Ok(Redirect::to(&calendar_href(timebook, resource, day, message)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct HoldForm {
+    csrf: Option<String>,
+    slot: Option<String>,
+}
+
+/// Choosing a slot holds it for the patient, then shows «Se gjennom før du sender».
+pub async fn hold(
+    State(state): State<AppState>,
+    patient: Patient,
+    headers: HeaderMap,
+    Path(timebook_id): Path<i64>,
+    Form(form): Form<HoldForm>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    if !csrf::valid(&headers, form.csrf.as_deref()) {
+        return Err(Failure::new(t, Kind::Forbidden));
+    }
+    let (_, timebook) =
+        access::own_timebook(&state, t, &patient.id, TimebookId(timebook_id)).await?;
+    let slot_id = form
+        .slot
+        .and_then(|s| s.parse().ok())
+        .map(SlotId)
+        .ok_or(Failure::new(t, Kind::BadRequest))?;
+    let slot = access::slot_of(&state, t, &timebook, slot_id).await?;
+    let day = slot.start.to_zoned_datetime(state.zone.clone()).date();
+    match state.store.hold_slot(&patient.id, slot.id).await {
+        Ok(hold) => Ok(Redirect::to(&format!(
+            "/bestill/{timebook_id}/se-gjennom?time={}&hold={}",
+            slot.id, hold.id
+        ))
+        .into_response()),
+        Err(error) => refusal(t, error, timebook.id, slot.resource_id, day),
+    }
+}
+
+// --- «Se gjennom før du sender» --------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    page: Page,
+    timebook_id: i64,
+    slot_id: i64,
+    hold_id: i64,
+    appointment_at: String,
+    when: String,
+    attendance: String,
+    duration: String,
+    errors: Vec<FieldError>,
+    reason_error: Option<String>,
+    reason: String,
+    counter: String,
+    counter_template: String,
+    back_href: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    time: Option<String>,
+    hold: Option<String>,
+}
+
+struct Chosen {
+    timebook: domain::Timebook,
+    slot: domain::Slot,
+    resource: Resource,
+    clinic: domain::Clinic,
+}
+
+async fn chosen(
+    state: &AppState,
+    patient: &Patient,
+    timebook_id: i64,
+    slot: Option<&str>,
+) -> Result<Chosen, Failure> {
+    let t = patient.visitor.t;
+    let (clinic, timebook) =
+        access::own_timebook(state, t, &patient.id, TimebookId(timebook_id)).await?;
+    let slot_id = slot
+        .and_then(|s| s.parse().ok())
+        .map(SlotId)
+        .ok_or(Failure::new(t, Kind::BadRequest))?;
+    let slot = access::slot_of(state, t, &timebook, slot_id).await?;
+    let resources = state
+        .store
+        .resources(timebook.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let resource = resources
+        .into_iter()
+        .find(|r| r.id == slot.resource_id)
+        .ok_or(Failure::new(t, Kind::NotFound))?;
+    Ok(Chosen {
+        timebook,
+        slot,
+        resource,
+        clinic,
+    })
+}
+
+fn review_page(
+    state: &AppState,
+    patient: &Patient,
+    chosen: &Chosen,
+    hold: i64,
+    reason: String,
+    error: Option<String>,
+) -> ReviewPage {
+    let t = patient.visitor.t;
+    let count = domain::count_characters(&reason).to_string();
+    let day = chosen
+        .slot
+        .start
+        .to_zoned_datetime(state.zone.clone())
+        .date();
+    let errors = error
+        .iter()
+        .map(|_| FieldError {
+            field: "reason",
+            label: t.get("review-reason-label"),
+        })
+        .collect();
+    ReviewPage {
+        page: Page::new(&patient.visitor, "review-title"),
+        timebook_id: chosen.timebook.id.0,
+        slot_id: chosen.slot.id.0,
+        hold_id: hold,
+        appointment_at: t.args(
+            "review-appointment-at",
+            &[
+                ("resource", chosen.resource.name.as_str()),
+                ("clinic", chosen.clinic.name.as_str()),
+            ],
+        ),
+        when: t.date_time_range(chosen.slot.start, chosen.slot.end(), &state.zone),
+        attendance: t.arg(
+            "review-attendance",
+            "address",
+            chosen.resource.location.address.as_str(),
+        ),
+        duration: t.arg(
+            "review-duration",
+            "minutes",
+            &chosen.slot.length.as_minutes().to_string(),
+        ),
+        errors,
+        reason_error: error,
+        reason,
+        counter: t.arg("review-reason-counter", "count", &count),
+        counter_template: t.arg("review-reason-counter", "count", "{count}"),
+        back_href: format!(
+            "/bestill/{}?sted={}&maned={}&dag={day}",
+            chosen.timebook.id,
+            chosen.resource.id,
+            month_param(day)
+        ),
+    }
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    patient: Patient,
+    Path(timebook_id): Path<i64>,
+    Query(query): Query<ReviewQuery>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    let chosen = chosen(&state, &patient, timebook_id, query.time.as_deref()).await?;
+    let hold = query
+        .hold
+        .and_then(|h| h.parse().ok())
+        .ok_or(Failure::new(t, Kind::BadRequest))?;
+    Ok(html(&review_page(
+        &state,
+        &patient,
+        &chosen,
+        hold,
+        String::new(),
+        None,
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SendForm {
+    csrf: Option<String>,
+    slot: Option<String>,
+    hold: Option<String>,
+    reason: Option<String>,
+}
+
+pub async fn send(
+    State(state): State<AppState>,
+    patient: Patient,
+    headers: HeaderMap,
+    Path(timebook_id): Path<i64>,
+    Form(form): Form<SendForm>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    if !csrf::valid(&headers, form.csrf.as_deref()) {
+        return Err(Failure::new(t, Kind::Forbidden));
+    }
+    let chosen = chosen(&state, &patient, timebook_id, form.slot.as_deref()).await?;
+    let hold = form
+        .hold
+        .and_then(|h| h.parse().ok())
+        .ok_or(Failure::new(t, Kind::BadRequest))?;
+    let typed = form.reason.unwrap_or_default();
+    let reason = match Reason::parse(&typed) {
+        Ok(reason) => reason,
+        Err(error) => {
+            let key = match error {
+                DomainError::TextTooLong { .. } => "review-reason-too-long",
+                _ => "review-reason-missing",
+            };
+            let page = review_page(&state, &patient, &chosen, hold, typed, Some(t.get(key)));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+        }
+    };
+    let request = ReserveRequest {
+        patient: patient.id.clone(),
+        slot_id: chosen.slot.id,
+        reason,
+        hold: Some(HoldId(hold)),
+    };
+    match state.store.reserve(&request).await {
+        Ok(appointment) => {
+            Ok(Redirect::to(&format!("/bestill/kvittering/{}", appointment.id)).into_response())
+        }
+        Err(error) => {
+            let day = chosen
+                .slot
+                .start
+                .to_zoned_datetime(state.zone.clone())
+                .date();
+            refusal(t, error, chosen.timebook.id, chosen.resource.id, day)
+        }
+    }
+}
+
+// --- Kvittering ------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    page: Page,
+    title: String,
+    when: String,
+    place: String,
+}
+
+pub async fn receipt(
+    State(state): State<AppState>,
+    patient: Patient,
+    Path(id): Path<i64>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    let appointment = access::own_appointment(&state, t, &patient.id, AppointmentId(id)).await?;
+    let page = ReceiptPage {
+        page: Page::new(&patient.visitor, "receipt-title"),
+        title: title(t, &appointment),
+        when: t.date_time_range(appointment.start, appointment.end(), &state.zone),
+        place: t.arg(
+            "appointments-where",
+            "address",
+            appointment.address.as_str(),
+        ),
+    };
+    Ok(html(&page).into_response())
+}

@@ -1,0 +1,84 @@
+//! Who is asking: their language, their CSRF token and, once logged in, which patient they are.
+
+use crate::csrf::CsrfToken;
+use crate::failure::{Failure, Kind};
+use crate::texts::T;
+use crate::{AppState, cookies, tokens};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::NationalId;
+use i18n::Lang;
+
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub t: T,
+    pub csrf: String,
+    /// Path and query of this request, for the language links to return to.
+    pub path: String,
+    pub patient: Option<NationalId>,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = Failure;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = cookies::read(&parts.headers, cookies::LANG)
+            .and_then(|code| Lang::parse(&code))
+            .unwrap_or_default();
+        let t = T(lang);
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let patient = match cookies::read(&parts.headers, cookies::SESSION) {
+            Some(token) => state
+                .store
+                .session_patient(&tokens::hash(&token))
+                .await
+                .map_err(|e| Failure::store(t, e))?,
+            None => None,
+        };
+        Ok(Self {
+            t,
+            csrf,
+            path,
+            patient,
+        })
+    }
+}
+
+/// A logged-in patient. Pages that need one send everybody else to the login (in demo mode)
+/// or answer 401.
+#[derive(Debug, Clone)]
+pub struct Patient {
+    pub visitor: Visitor,
+    pub id: NationalId,
+}
+
+impl FromRequestParts<AppState> for Patient {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let visitor = Visitor::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match visitor.patient.clone() {
+            Some(id) => Ok(Self { visitor, id }),
+            None if state.demo_login => Err(Redirect::to("/logg-inn").into_response()),
+            None => Err(Failure::new(visitor.t, Kind::LoginRequired).into_response()),
+        }
+    }
+}

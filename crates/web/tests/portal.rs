@@ -1,0 +1,828 @@
+//! The patient portal over real HTTP, against a real database: the journey, and every kind of
+//! bad or tampered input getting a clear 4xx page that changes nothing.
+
+extern crate timebok_web as web;
+
+use domain::{
+    Actor, Address, BlockReason, BookingRules, Capacity, ClinicName, Description, HerId, InfoText,
+    NationalId, PersonName, ResourceName, SlotLength, TimebookKind,
+};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use std::sync::Arc;
+use store::testing::TestDb;
+use store::{NewSlot, Store, SystemClock};
+
+struct Portal {
+    base: String,
+    store: Arc<dyn Store>,
+    timebook: i64,
+    lab_timebook: i64,
+    other_timebook: i64,
+    slots: Vec<i64>,
+    foreign_slot: i64,
+    /// Starts in two hours: inside the 24-hour cancellation deadline.
+    soon_slot: i64,
+    day: Date,
+    kari: NationalId,
+    ola: NationalId,
+    blocked: NationalId,
+    _db: TestDb,
+}
+
+fn person(n: u16) -> NationalId {
+    NationalId::synthetic(jiff::civil::date(1980, 1, 1), n).expect("id")
+}
+
+/// A clinic with a Vaksine and a Lab timebook, three slots on one day three days from now,
+/// and a second clinic whose slot nobody here may touch.
+async fn portal(demo_login: bool) -> Portal {
+    let db = TestDb::sqlite().await;
+    let store = db.open(Arc::new(SystemClock)).await;
+    let system = Actor::System;
+    let rules = BookingRules::new(0, 60, 24 * 60, 1).expect("rules");
+    let mut clinics = Vec::new();
+    for (her, name) in [
+        (1_001, "Helsenorge testlegekontor"),
+        (1_002, "Et annet legekontor"),
+    ] {
+        let clinic = store
+            .save_clinic(
+                &system,
+                HerId::new(her).expect("her"),
+                &ClinicName::parse(name).expect("name"),
+                &InfoText::parse("Velkommen til oss").expect("info"),
+            )
+            .await
+            .expect("clinic");
+        let location = store
+            .save_location(
+                &system,
+                clinic.id,
+                &Address::parse("Influensaveien 3a, 1325 Lysaker").expect("addr"),
+            )
+            .await
+            .expect("location");
+        let mut books = Vec::new();
+        for kind in [TimebookKind::Vaksine, TimebookKind::Lab] {
+            let timebook = store
+                .save_timebook(&system, clinic.id, kind, rules)
+                .await
+                .expect("timebook");
+            let resource = store
+                .save_resource(
+                    &system,
+                    timebook.id,
+                    &ResourceName::parse("Influensa").expect("name"),
+                    &Description::parse("Dette er en influensavaksine som vises på Helsenorge")
+                        .expect("d"),
+                    &location,
+                )
+                .await
+                .expect("resource");
+            books.push((timebook, resource));
+        }
+        clinics.push((clinic, books));
+    }
+    let zone = domain::clinic_time_zone().expect("tz");
+    let day = Timestamp::now()
+        .to_zoned_datetime(zone.clone())
+        .date()
+        .checked_add(jiff::Span::new().days(3))
+        .expect("day");
+    let at = |hour: i8, minute: i8| {
+        zone.to_ambiguous_timestamp(day.at(hour, minute, 0, 0))
+            .compatible()
+            .expect("ts")
+    };
+    let mut slots = Vec::new();
+    for (h, m) in [(8, 0), (8, 15), (8, 30)] {
+        let slot = store
+            .add_slot(
+                &system,
+                NewSlot {
+                    resource_id: clinics[0].1[0].1.id,
+                    start: at(h, m),
+                    length: SlotLength::minutes(15).expect("len"),
+                    capacity: Capacity::ONE,
+                },
+            )
+            .await
+            .expect("slot");
+        slots.push(slot.id.0);
+    }
+    let foreign = store
+        .add_slot(
+            &system,
+            NewSlot {
+                resource_id: clinics[1].1[0].1.id,
+                start: at(8, 0),
+                length: SlotLength::minutes(15).expect("len"),
+                capacity: Capacity::ONE,
+            },
+        )
+        .await
+        .expect("slot");
+    let in_two_hours =
+        Timestamp::from_second(Timestamp::now().as_second() / 60 * 60 + 7200).expect("ts");
+    let soon = store
+        .add_slot(
+            &system,
+            NewSlot {
+                resource_id: clinics[0].1[1].1.id,
+                start: in_two_hours,
+                length: SlotLength::minutes(15).expect("len"),
+                capacity: Capacity::ONE,
+            },
+        )
+        .await
+        .expect("slot");
+    let (kari, ola, blocked) = (person(1), person(2), person(3));
+    for (id, first) in [(&kari, "Kari"), (&ola, "Ola"), (&blocked, "Per")] {
+        store
+            .list_patient(
+                &system,
+                clinics[0].0.id,
+                id,
+                &PersonName::parse(first).expect("n"),
+                &PersonName::parse("Nordmann").expect("n"),
+            )
+            .await
+            .expect("list");
+    }
+    store
+        .block_patient(
+            &system,
+            clinics[0].0.id,
+            &blocked,
+            &BlockReason::parse("Misbruk").expect("r"),
+        )
+        .await
+        .expect("block");
+
+    let state = web::AppState {
+        store: store.clone(),
+        id_policy: domain::IdPolicy::TEST,
+        demo_login,
+        demo_patients: vec![("Kari Nordmann".into(), kari.clone())],
+        secure_cookies: false,
+        zone,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, web::router(state)).await });
+    Portal {
+        base,
+        store,
+        timebook: clinics[0].1[0].0.id.0,
+        lab_timebook: clinics[0].1[1].0.id.0,
+        other_timebook: clinics[1].1[0].0.id.0,
+        slots,
+        foreign_slot: foreign.id.0,
+        soon_slot: soon.id.0,
+        day,
+        kari,
+        ola,
+        blocked,
+        _db: db,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(portal: &Portal) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            http,
+            base: portal.base.clone(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        Self::page(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    async fn page(response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Page {
+            status,
+            location,
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    /// The CSRF token the portal put in its forms.
+    async fn csrf(&self) -> String {
+        let page = self.get("/timeavtaler").await;
+        let page = if page.status == 200 {
+            page
+        } else {
+            self.get("/logg-inn").await
+        };
+        let marker = "name=\"csrf\" value=\"";
+        let start = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        page.body[start..start + 64].to_owned()
+    }
+
+    async fn log_in(&self, patient: &NationalId) {
+        let csrf = self.csrf().await;
+        let page = self
+            .post(
+                "/logg-inn",
+                &[("csrf", &csrf), ("national_id", patient.as_str())],
+            )
+            .await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/timeavtaler")),
+            "{}",
+            page.body
+        );
+    }
+
+    /// Holds a slot and returns the review page's path.
+    async fn hold(&self, timebook: i64, slot: i64) -> Page {
+        let csrf = self.csrf().await;
+        self.post(
+            &format!("/bestill/{timebook}/hold"),
+            &[("csrf", &csrf), ("slot", &slot.to_string())],
+        )
+        .await
+    }
+}
+
+fn hold_id(location: &str) -> String {
+    location.rsplit("hold=").next().expect("hold id").to_owned()
+}
+
+#[tokio::test]
+async fn the_whole_journey_books_an_appointment() {
+    let portal = portal(true).await;
+    let browser = Browser::new(&portal);
+    assert_eq!(
+        browser.get("/").await.location.as_deref(),
+        Some("/logg-inn")
+    );
+    browser.log_in(&portal.kari).await;
+
+    let services = browser.get("/bestill").await;
+    for text in [
+        "Hva trenger du?",
+        "Her kan du se tjenester som tilbys av helsekontakten eller tilhørende behandlingssted.",
+        "Informasjon fra legekontoret",
+        "Velkommen til oss",
+        "Ta prøve på laboratoriet",
+        ">Vaksine<",
+        "Tilbake",
+        "Neste",
+        "Avbryt",
+    ] {
+        assert!(
+            services.body.contains(text),
+            "«{text}» missing from «Hva trenger du?»"
+        );
+    }
+    let csrf = browser.csrf().await;
+    let nothing = browser.post("/bestill", &[("csrf", &csrf)]).await;
+    assert_eq!(nothing.status, 422);
+    assert!(
+        nothing
+            .body
+            .contains("Sjekk at følgende er riktig valgt/utfylt:")
+    );
+    let chosen = browser
+        .post(
+            "/bestill",
+            &[("csrf", &csrf), ("timebook", &portal.timebook.to_string())],
+        )
+        .await;
+    let choose_path = chosen.location.expect("redirect to «Velg time»");
+
+    let month = portal.day.strftime("%Y-%m");
+    let choose = browser
+        .get(&format!("{choose_path}?maned={month}&dag={}", portal.day))
+        .await;
+    for text in [
+        "Timebestilling:",
+        "Velg time",
+        "Alle felt må fylles ut",
+        "Velg sted",
+        "I dag",
+        "Man",
+        "Søn",
+        "Oppmøtested: Influensaveien 3a, 1325 Lysaker",
+        "08:15 - 08:30",
+    ] {
+        assert!(
+            choose.body.contains(text),
+            "«{text}» missing from «Velg time»"
+        );
+    }
+    assert!(
+        choose
+            .body
+            .contains(&format!("Ledige timer {}", short_date(portal.day)))
+    );
+    let review_path = browser
+        .hold(portal.timebook, portal.slots[1])
+        .await
+        .location
+        .expect("review");
+    let review = browser.get(&review_path).await;
+    for text in [
+        "Se gjennom før du sender",
+        "Time hos Influensa, Helsenorge testlegekontor",
+        "kl. 08:15 - 08:30",
+        "Antatt varighet: 15 min",
+        "Hva gjelder det?",
+        "Maks 50 tegn.",
+        "0/50 tegn",
+        "Henvendelsen lagres i legens journalsystem.",
+    ] {
+        assert!(
+            review.body.contains(text),
+            "«{text}» missing from the review"
+        );
+    }
+    let hold = hold_id(&review_path);
+    let slot = portal.slots[1].to_string();
+    let send = format!("/bestill/{}/send", portal.timebook);
+    let sent = browser
+        .post(
+            &send,
+            &[
+                ("csrf", &csrf),
+                ("slot", &slot),
+                ("hold", &hold),
+                ("reason", "Influensavaksine"),
+            ],
+        )
+        .await;
+    let receipt = browser.get(&sent.location.expect("receipt")).await;
+    assert!(
+        receipt
+            .body
+            .contains("Time til vaksine hos Helsenorge testlegekontor")
+    );
+    let list = browser.get("/timeavtaler").await;
+    assert!(list.body.contains("kl. 08:15 - 08:30") && list.body.contains("Avbestill"));
+    assert_eq!(
+        portal
+            .store
+            .planned_appointments(&portal.kari)
+            .await
+            .expect("planned")
+            .len(),
+        1
+    );
+}
+
+fn short_date(day: Date) -> String {
+    let months = [
+        "jan.", "feb.", "mar.", "apr.", "mai", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.",
+        "des.",
+    ];
+    format!(
+        "{}. {} {}",
+        day.day(),
+        months[usize::try_from(day.month() - 1).unwrap_or(0)],
+        day.year()
+    )
+}
+
+#[tokio::test]
+async fn an_empty_or_too_long_reason_is_refused_with_the_guides_texts() {
+    let portal = portal(true).await;
+    let browser = Browser::new(&portal);
+    browser.log_in(&portal.kari).await;
+    let review_path = browser
+        .hold(portal.timebook, portal.slots[0])
+        .await
+        .location
+        .expect("review");
+    let (hold, slot, csrf) = (
+        hold_id(&review_path),
+        portal.slots[0].to_string(),
+        browser.csrf().await,
+    );
+    let send = format!("/bestill/{}/send", portal.timebook);
+    let empty = browser
+        .post(
+            &send,
+            &[
+                ("csrf", &csrf),
+                ("slot", &slot),
+                ("hold", &hold),
+                ("reason", "   "),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(
+        empty
+            .body
+            .contains("Sjekk at følgende er riktig valgt/utfylt:")
+    );
+    assert!(empty.body.contains("href=\"#reason\""));
+    assert!(empty.body.contains("Du må skrive hva timen gjelder"));
+    let long = "æ".repeat(51);
+    let too_long = browser
+        .post(
+            &send,
+            &[
+                ("csrf", &csrf),
+                ("slot", &slot),
+                ("hold", &hold),
+                ("reason", &long),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status, 422);
+    assert!(too_long.body.contains("51/50 tegn"));
+    let fifty = "🧑‍⚕️".repeat(50);
+    let ok = browser
+        .post(
+            &send,
+            &[
+                ("csrf", &csrf),
+                ("slot", &slot),
+                ("hold", &hold),
+                ("reason", &fifty),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "50 emoji are 50 characters");
+    assert_eq!(
+        portal
+            .store
+            .planned_appointments(&portal.kari)
+            .await
+            .expect("planned")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_blocked_patient_gets_the_guides_message_and_no_slots() {
+    let portal = portal(true).await;
+    let browser = Browser::new(&portal);
+    browser.log_in(&portal.blocked).await;
+    let month = portal.day.strftime("%Y-%m");
+    let page = browser
+        .get(&format!("/bestill/{}?maned={month}", portal.timebook))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("Tjenesten kunne ikke hente ledige timer. Prøv igjen senere.")
+    );
+    assert!(!page.body.contains("08:00 - 08:15"));
+    let held = browser.hold(portal.timebook, portal.slots[0]).await;
+    assert_eq!(held.status, 303);
+    assert!(
+        portal
+            .store
+            .hold_slot(&portal.ola, domain::SlotId(portal.slots[0]))
+            .await
+            .is_ok(),
+        "the blocked patient held nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_slot_taken_meanwhile_sends_the_patient_back_with_a_plain_message() {
+    let portal = portal(true).await;
+    let (kari, ola) = (Browser::new(&portal), Browser::new(&portal));
+    kari.log_in(&portal.kari).await;
+    ola.log_in(&portal.ola).await;
+    let kari_review = kari
+        .hold(portal.timebook, portal.slots[2])
+        .await
+        .location
+        .expect("review");
+    let refused = ola.hold(portal.timebook, portal.slots[2]).await;
+    let back = refused.location.expect("back to the calendar");
+    assert!(
+        back.contains("melding=opptatt") && back.contains("sted="),
+        "{back}"
+    );
+    assert!(
+        ola.get(&back)
+            .await
+            .body
+            .contains("Noen andre har nettopp fått denne timen. Velg en annen time.")
+    );
+    let csrf = kari.csrf().await;
+    let sent = kari
+        .post(
+            &format!("/bestill/{}/send", portal.timebook),
+            &[
+                ("csrf", &csrf),
+                ("slot", &portal.slots[2].to_string()),
+                ("hold", &hold_id(&kari_review)),
+                ("reason", "Vaksine"),
+            ],
+        )
+        .await;
+    assert!(
+        sent.location
+            .expect("receipt")
+            .starts_with("/bestill/kvittering/")
+    );
+}
+
+#[tokio::test]
+async fn tampered_requests_get_a_clear_4xx_and_change_nothing() {
+    let portal = portal(true).await;
+    let (kari, ola) = (Browser::new(&portal), Browser::new(&portal));
+    kari.log_in(&portal.kari).await;
+    ola.log_in(&portal.ola).await;
+    let csrf = kari.csrf().await;
+
+    // No CSRF token, or a wrong one.
+    for token in [
+        "",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        let page = kari
+            .post(
+                &format!("/bestill/{}/hold", portal.timebook),
+                &[("csrf", token), ("slot", &portal.slots[0].to_string())],
+            )
+            .await;
+        assert_eq!(page.status, 403);
+        assert!(page.body.contains("sikkerhetsmerke"));
+    }
+    // Another clinic's timebook and slot, a slot of the wrong timebook, forged ids.
+    assert_eq!(
+        kari.get(&format!("/bestill/{}", portal.other_timebook))
+            .await
+            .status,
+        404
+    );
+    let foreign = kari
+        .post(
+            &format!("/bestill/{}/hold", portal.timebook),
+            &[("csrf", &csrf), ("slot", &portal.foreign_slot.to_string())],
+        )
+        .await;
+    assert_eq!(foreign.status, 404);
+    assert_eq!(
+        kari.post(
+            &format!("/bestill/{}/hold", portal.timebook),
+            &[("csrf", &csrf), ("slot", "99999")]
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        kari.post(
+            &format!("/bestill/{}/hold", portal.timebook),
+            &[("csrf", &csrf), ("slot", "x")]
+        )
+        .await
+        .status,
+        400
+    );
+    assert_eq!(kari.get("/bestill/99999").await.status, 404);
+
+    // Ola's appointment is not Kari's to see, download or cancel.
+    let review = ola
+        .hold(portal.timebook, portal.slots[0])
+        .await
+        .location
+        .expect("review");
+    let ola_csrf = ola.csrf().await;
+    let sent = ola
+        .post(
+            &format!("/bestill/{}/send", portal.timebook),
+            &[
+                ("csrf", &ola_csrf),
+                ("slot", &portal.slots[0].to_string()),
+                ("hold", &hold_id(&review)),
+                ("reason", "Vaksine"),
+            ],
+        )
+        .await;
+    let id = sent
+        .location
+        .expect("receipt")
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .to_owned();
+    assert_eq!(
+        kari.get(&format!("/bestill/kvittering/{id}")).await.status,
+        404
+    );
+    assert_eq!(
+        kari.get(&format!("/timeavtaler/{id}/kalender.ics"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        kari.post(&format!("/timeavtaler/{id}/avbestill"), &[("csrf", &csrf)])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        portal
+            .store
+            .planned_appointments(&portal.ola)
+            .await
+            .expect("planned")
+            .len(),
+        1
+    );
+
+    // Not logged in: sent to the login, nothing shown.
+    let stranger = Browser::new(&portal);
+    assert_eq!(
+        stranger.get("/timeavtaler").await.location.as_deref(),
+        Some("/logg-inn")
+    );
+}
+
+#[tokio::test]
+async fn patients_cancel_before_the_deadline_and_download_a_calendar_file() {
+    let portal = portal(true).await;
+    let browser = Browser::new(&portal);
+    browser.log_in(&portal.kari).await;
+    let review = browser
+        .hold(portal.timebook, portal.slots[0])
+        .await
+        .location
+        .expect("review");
+    let csrf = browser.csrf().await;
+    let sent = browser
+        .post(
+            &format!("/bestill/{}/send", portal.timebook),
+            &[
+                ("csrf", &csrf),
+                ("slot", &portal.slots[0].to_string()),
+                ("hold", &hold_id(&review)),
+                ("reason", "Vaksine"),
+            ],
+        )
+        .await;
+    let id = sent
+        .location
+        .expect("receipt")
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .to_owned();
+    let ics = browser
+        .get(&format!("/timeavtaler/{id}/kalender.ics"))
+        .await;
+    assert_eq!(ics.status, 200);
+    assert!(ics.body.contains(&format!(
+        "DTSTART;TZID=Europe/Oslo:{}T080000",
+        portal.day.strftime("%Y%m%d")
+    )));
+    let cancelled = browser
+        .post(&format!("/timeavtaler/{id}/avbestill"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        cancelled.location.as_deref(),
+        Some("/timeavtaler?avbestilt=1")
+    );
+    let list = browser.get("/timeavtaler?avbestilt=1").await;
+    assert!(list.body.contains("Timen er avbestilt.") && list.body.contains("Avbestilt av deg"));
+    let again = browser
+        .post(&format!("/timeavtaler/{id}/avbestill"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(again.status, 409);
+
+    // Inside the deadline: no «Avbestill», a way to reach the office instead, and a refusal.
+    let review = browser
+        .hold(portal.lab_timebook, portal.soon_slot)
+        .await
+        .location
+        .expect("review");
+    let sent = browser
+        .post(
+            &format!("/bestill/{}/send", portal.lab_timebook),
+            &[
+                ("csrf", &csrf),
+                ("slot", &portal.soon_slot.to_string()),
+                ("hold", &hold_id(&review)),
+                ("reason", "Blodprøve"),
+            ],
+        )
+        .await;
+    let soon = sent
+        .location
+        .expect("receipt")
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .to_owned();
+    let list = browser.get("/timeavtaler").await;
+    assert!(
+        list.body
+            .contains("Det er for sent å avbestille på nett. Kontakt legekontoret")
+    );
+    assert!(
+        !list
+            .body
+            .contains(&format!("/timeavtaler/{soon}/avbestill"))
+    );
+    let refused = browser
+        .post(
+            &format!("/timeavtaler/{soon}/avbestill"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(
+        portal
+            .store
+            .planned_appointments(&portal.kari)
+            .await
+            .expect("planned")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_language_switch_is_kept_and_only_goes_to_local_pages() {
+    let portal = portal(true).await;
+    let browser = Browser::new(&portal);
+    browser.log_in(&portal.kari).await;
+    let switched = browser.get("/sprak/nn?tilbake=/bestill").await;
+    assert_eq!(
+        (switched.status, switched.location.as_deref()),
+        (303, Some("/bestill"))
+    );
+    let page = browser.get("/bestill").await;
+    assert!(page.body.contains("<html lang=\"nn\"") && page.body.contains("Kva treng du?"));
+    browser.get("/sprak/en?tilbake=//evil.example").await;
+    let page = browser.get("/bestill").await;
+    assert!(page.body.contains("<html lang=\"en\"") && page.body.contains("What do you need?"));
+    assert_eq!(browser.get("/sprak/sv").await.status, 404);
+    assert_eq!(
+        browser
+            .get("/sprak/en?tilbake=//evil.example")
+            .await
+            .location
+            .as_deref(),
+        Some("/")
+    );
+}
+
+#[tokio::test]
+async fn outside_demo_there_is_no_test_login() {
+    let portal = portal(false).await;
+    let browser = Browser::new(&portal);
+    assert_eq!(browser.get("/logg-inn").await.status, 404);
+    let page = browser.get("/timeavtaler").await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("Du må logge inn"));
+}
