@@ -1,0 +1,97 @@
+// Starts `timebok demo` on a fresh SQLite database and headless Chromium from Debian's package.
+
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const screenshots = join(root, "e2e", "screenshots");
+
+export async function startTimebok() {
+  const dir = mkdtempSync(join(tmpdir(), "timebok-e2e-"));
+  const bin = process.env.TIMEBOK_BIN || join(root, "target", "debug", "timebok");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIMEBOK_")));
+  const child = spawn(bin, ["demo"], {
+    env: {
+      ...env,
+      TIMEBOK_DATABASE_URL: `sqlite://${join(dir, "timebok.db")}`,
+      TIMEBOK_LISTEN: "127.0.0.1:0",
+      TIMEBOK_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const base = await new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const found = seen.match(/listening on (http:\/\/\S+)/);
+      if (found) resolve(found[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`timebok demo exited with ${code}`)));
+  });
+  return { base, stop: () => child.kill("SIGTERM") };
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.TIMEBOK_CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    // Without these, Chromium tries to reach Google's servers, which a closed network refuses.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** The WCAG 2.1 A and AA violations axe-core finds on the page. */
+export async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+/** HTML, CSS and JS of the page, uncompressed, in bytes. */
+export async function pageWeight(page) {
+  return page.evaluate(() => {
+    const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
+    return entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0);
+  });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(screenshots, { recursive: true });
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(screenshots, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+export async function logIn(page, base, name) {
+  await page.goto(`${base}/logg-inn`);
+  await page.getByLabel(name, { exact: true }).check();
+  await page.getByRole("button", { name: "Logg inn" }).click();
+  await page.getByRole("heading", { level: 1, name: "Timeavtaler" }).waitFor();
+}
+
+/** Chooses a service in «Hva trenger du?» and goes on to «Velg time». */
+export async function chooseService(page, label) {
+  await page.getByRole("link", { name: "Bestill ny time" }).click();
+  await page.getByRole("heading", { level: 1, name: "Hva trenger du?" }).waitFor();
+  await page.getByLabel(label, { exact: true }).check();
+  await page.getByRole("button", { name: "Neste" }).click();
+  await page.getByRole("heading", { level: 1, name: "Velg time" }).waitFor();
+}
