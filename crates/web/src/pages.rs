@@ -19,7 +19,8 @@ pub struct Page {
 pub struct LanguageLink {
     pub href: String,
     pub code: &'static str,
-    pub label: &'static str,
+    /// The language's name in that language: «Nynorsk» reads the same to everyone.
+    pub label: String,
     pub current: bool,
 }
 
@@ -41,11 +42,7 @@ fn language_links(t: T, back_to: &str) -> Vec<LanguageLink> {
         .map(|lang| LanguageLink {
             href: format!("/sprak/{}?tilbake={}", lang.code(), encode(back_to)),
             code: lang.code(),
-            label: match lang {
-                Lang::Nb => "Bokmål",
-                Lang::Nn => "Nynorsk",
-                Lang::En => "English",
-            },
+            label: lang.text("language-name", &[]),
             current: lang == t.0,
         })
         .collect()

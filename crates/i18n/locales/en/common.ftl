@@ -1,5 +1,6 @@
 site-name = Timebok
 language-label = Språk/Language
+language-name = English
 nav-appointments = Appointments
 log-out = Log out
 log-in = Log in

@@ -1,5 +1,6 @@
 site-name = Timebok
 language-label = Språk/Language
+language-name = Nynorsk
 nav-appointments = Timeavtalar
 log-out = Logg ut
 log-in = Logg inn

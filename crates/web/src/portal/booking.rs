@@ -440,7 +440,7 @@ fn review_page(
     error: Option<String>,
 ) -> ReviewPage {
     let t = patient.visitor.t;
-    let count = domain::count_characters(&reason).to_string();
+    let count = domain::count_characters(reason.trim()).to_string();
     let day = chosen
         .slot
         .start
