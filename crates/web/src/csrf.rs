@@ -1,26 +1,78 @@
 //! Protection against cross-site request forgery: every visitor gets a random token in an
-//! `HttpOnly` cookie, every form carries it in a hidden field, and every state-changing request
-//! must present both, equal. Together with `SameSite=Lax` this covers anonymous forms (login)
-//! as well as logged-in ones.
+//! `HttpOnly` cookie, every form carries it in a hidden field `csrf`, and every state-changing
+//! request must present both, equal. Together with `SameSite=Lax` this covers anonymous forms
+//! (login) as well as logged-in ones. The check sits here, in front of every route, so that no
+//! handler can forget it.
 
+use crate::failure::{Failure, Kind};
+use crate::texts::T;
 use crate::{AppState, cookies, tokens};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::header::SET_COOKIE;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// The request's CSRF token, for forms to carry.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
-/// Gives a visitor without a token a new one.
-pub async fn ensure_token(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// Forms are small; anything larger is not a form of ours.
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// Refuses a state-changing request whose form lacks the visitor's token, and gives a visitor
+/// without a token a new one.
+pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let request = if request.method().is_safe() {
+        request
+    } else {
+        match checked(request).await {
+            Ok(request) => request,
+            Err(headers) => {
+                let lang = cookies::read(&headers, cookies::LANG)
+                    .and_then(|code| i18n::Lang::parse(&code))
+                    .unwrap_or_default();
+                return Failure::new(T(lang), Kind::Forbidden).into_response();
+            }
+        }
+    };
+    issue(state, request, next).await
+}
+
+/// The request again, with its body, if its form carries the cookie's token.
+async fn checked(request: Request) -> Result<Request, HeaderMap> {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        return Err(parts.headers);
+    };
+    let submitted = form_field(&bytes, "csrf");
+    if !valid(&parts.headers, submitted.as_deref()) {
+        return Err(parts.headers);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// One field of an `application/x-www-form-urlencoded` body. Tokens are hex, so they need no
+/// decoding.
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Whether a form's token matches the visitor's cookie.
+fn valid(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    match (cookies::read(headers, cookies::CSRF), submitted) {
+        (Some(cookie), Some(form)) => cookie.len() == 64 && tokens::same(&cookie, form),
+        _ => false,
+    }
+}
+
+/// Makes the visitor's token available to the page, issuing one on the first visit.
+async fn issue(state: AppState, mut request: Request, next: Next) -> Response {
     let existing = cookies::read(request.headers(), cookies::CSRF).filter(|t| t.len() == 64);
     let (token, fresh) = match existing {
         Some(token) => (token, false),
@@ -37,22 +89,17 @@ pub async fn ensure_token(
     response
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
-    type Rejection = std::convert::Infallible;
+#[cfg(test)]
+mod tests {
+    use super::form_field;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<CsrfToken>()
-            .cloned()
-            .unwrap_or(CsrfToken(String::new())))
-    }
-}
-
-/// Whether a form's token matches the visitor's cookie.
-pub fn valid(headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    match (cookies::read(headers, cookies::CSRF), submitted) {
-        (Some(cookie), Some(form)) => cookie.len() == 64 && tokens::same(&cookie, form),
-        _ => false,
+    #[test]
+    fn the_token_is_read_from_the_form() {
+        assert_eq!(
+            form_field(b"slot=3&csrf=abc&reason=x", "csrf").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(form_field(b"slot=3", "csrf"), None);
+        assert_eq!(form_field(&[0xff, 0xfe], "csrf"), None);
     }
 }

@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes(state.demo_login))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            csrf::ensure_token,
+            csrf::protect,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -281,6 +281,21 @@ impl Browser {
         );
     }
 
+    /// Holds a slot, sends «Hva gjelder det?» and returns the new appointment's id.
+    async fn book(&self, timebook: i64, slot: i64, reason: &str) -> String {
+        let review = self.hold(timebook, slot).await.location.expect("review");
+        let csrf = self.csrf().await;
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("slot", &slot.to_string()),
+            ("hold", &hold_id(&review)),
+            ("reason", reason),
+        ];
+        let sent = self.post(&format!("/bestill/{timebook}/send"), &form).await;
+        let receipt = sent.location.expect("receipt");
+        receipt.rsplit('/').next().expect("id").to_owned()
+    }
+
     /// Holds a slot and returns the review page's path.
     async fn hold(&self, timebook: i64, slot: i64) -> Page {
         let csrf = self.csrf().await;
@@ -595,6 +610,23 @@ async fn tampered_requests_get_a_clear_4xx_and_change_nothing() {
         assert_eq!(page.status, 403);
         assert!(page.body.contains("sikkerhetsmerke"));
     }
+    // Every form of the portal refuses a request without the token, and nothing changes.
+    for path in [
+        "/logg-ut",
+        "/bestill",
+        "/timeavtaler/1/avbestill",
+        &format!("/bestill/{}/send", portal.timebook),
+    ] {
+        let page = kari
+            .post(path, &[("timebook", &portal.timebook.to_string())])
+            .await;
+        assert_eq!(page.status, 403, "{path}");
+    }
+    assert_eq!(
+        kari.get("/timeavtaler").await.status,
+        200,
+        "still logged in"
+    );
     // Another clinic's timebook and slot, a slot of the wrong timebook, forged ids.
     assert_eq!(
         kari.get(&format!("/bestill/{}", portal.other_timebook))
@@ -630,30 +662,7 @@ async fn tampered_requests_get_a_clear_4xx_and_change_nothing() {
     assert_eq!(kari.get("/bestill/99999").await.status, 404);
 
     // Ola's appointment is not Kari's to see, download or cancel.
-    let review = ola
-        .hold(portal.timebook, portal.slots[0])
-        .await
-        .location
-        .expect("review");
-    let ola_csrf = ola.csrf().await;
-    let sent = ola
-        .post(
-            &format!("/bestill/{}/send", portal.timebook),
-            &[
-                ("csrf", &ola_csrf),
-                ("slot", &portal.slots[0].to_string()),
-                ("hold", &hold_id(&review)),
-                ("reason", "Vaksine"),
-            ],
-        )
-        .await;
-    let id = sent
-        .location
-        .expect("receipt")
-        .rsplit('/')
-        .next()
-        .expect("id")
-        .to_owned();
+    let id = ola.book(portal.timebook, portal.slots[0], "Vaksine").await;
     assert_eq!(
         kari.get(&format!("/bestill/kvittering/{id}")).await.status,
         404
@@ -693,30 +702,10 @@ async fn patients_cancel_before_the_deadline_and_download_a_calendar_file() {
     let portal = portal(true).await;
     let browser = Browser::new(&portal);
     browser.log_in(&portal.kari).await;
-    let review = browser
-        .hold(portal.timebook, portal.slots[0])
-        .await
-        .location
-        .expect("review");
     let csrf = browser.csrf().await;
-    let sent = browser
-        .post(
-            &format!("/bestill/{}/send", portal.timebook),
-            &[
-                ("csrf", &csrf),
-                ("slot", &portal.slots[0].to_string()),
-                ("hold", &hold_id(&review)),
-                ("reason", "Vaksine"),
-            ],
-        )
+    let id = browser
+        .book(portal.timebook, portal.slots[0], "Vaksine")
         .await;
-    let id = sent
-        .location
-        .expect("receipt")
-        .rsplit('/')
-        .next()
-        .expect("id")
-        .to_owned();
     let ics = browser
         .get(&format!("/timeavtaler/{id}/kalender.ics"))
         .await;
@@ -740,29 +729,9 @@ async fn patients_cancel_before_the_deadline_and_download_a_calendar_file() {
     assert_eq!(again.status, 409);
 
     // Inside the deadline: no «Avbestill», a way to reach the office instead, and a refusal.
-    let review = browser
-        .hold(portal.lab_timebook, portal.soon_slot)
-        .await
-        .location
-        .expect("review");
-    let sent = browser
-        .post(
-            &format!("/bestill/{}/send", portal.lab_timebook),
-            &[
-                ("csrf", &csrf),
-                ("slot", &portal.soon_slot.to_string()),
-                ("hold", &hold_id(&review)),
-                ("reason", "Blodprøve"),
-            ],
-        )
+    let soon = browser
+        .book(portal.lab_timebook, portal.soon_slot, "Blodprøve")
         .await;
-    let soon = sent
-        .location
-        .expect("receipt")
-        .rsplit('/')
-        .next()
-        .expect("id")
-        .to_owned();
     let list = browser.get("/timeavtaler").await;
     assert!(
         list.body

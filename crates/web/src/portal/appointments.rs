@@ -1,17 +1,15 @@
 //! «Timeavtaler»: the patient's upcoming and past appointments, cancelling, and calendar files.
 
 use super::access;
-use super::login::CsrfOnly;
-use crate::failure::{Failure, Kind};
+use crate::AppState;
+use crate::failure::Failure;
 use crate::pages::{Page, html};
 use crate::texts::{T, clock};
 use crate::visitor::Patient;
-use crate::{AppState, csrf};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{AppointmentId, AppointmentStatus};
 use jiff::Timestamp;
@@ -106,14 +104,9 @@ pub async fn list(
 pub async fn cancel(
     State(state): State<AppState>,
     patient: Patient,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    if !csrf::valid(&headers, form.csrf.as_deref()) {
-        return Err(Failure::new(t, Kind::Forbidden));
-    }
     match state
         .store
         .cancel_by_patient(&patient.id, AppointmentId(id))

@@ -3,15 +3,15 @@
 use super::access;
 use super::appointments::title;
 use super::calendar::{self, Day};
+use crate::AppState;
 use crate::failure::{Failure, Kind};
 use crate::pages::{FieldError, Page, html};
 use crate::texts::T;
 use crate::visitor::Patient;
-use crate::{AppState, csrf};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{AppointmentId, DomainError, HoldId, Reason, Resource, SlotId, TimebookId};
 use jiff::Timestamp;
@@ -83,20 +83,15 @@ pub async fn services(
 
 #[derive(Deserialize)]
 pub struct ServiceForm {
-    csrf: Option<String>,
     timebook: Option<String>,
 }
 
 pub async fn choose_service(
     State(state): State<AppState>,
     patient: Patient,
-    headers: HeaderMap,
     Form(form): Form<ServiceForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    if !csrf::valid(&headers, form.csrf.as_deref()) {
-        return Err(Failure::new(t, Kind::Forbidden));
-    }
     let Some(chosen) = form.timebook.filter(|v| !v.is_empty()) else {
         let errors = vec![FieldError {
             field: "service",
@@ -331,7 +326,6 @@ fn refusal(
 
 #[derive(Deserialize)]
 pub struct HoldForm {
-    csrf: Option<String>,
     slot: Option<String>,
 }
 
@@ -339,14 +333,10 @@ pub struct HoldForm {
 pub async fn hold(
     State(state): State<AppState>,
     patient: Patient,
-    headers: HeaderMap,
     Path(timebook_id): Path<i64>,
     Form(form): Form<HoldForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    if !csrf::valid(&headers, form.csrf.as_deref()) {
-        return Err(Failure::new(t, Kind::Forbidden));
-    }
     let (_, timebook) =
         access::own_timebook(&state, t, &patient.id, TimebookId(timebook_id)).await?;
     let slot_id = form
@@ -515,7 +505,6 @@ pub async fn review(
 
 #[derive(Deserialize)]
 pub struct SendForm {
-    csrf: Option<String>,
     slot: Option<String>,
     hold: Option<String>,
     reason: Option<String>,
@@ -524,14 +513,10 @@ pub struct SendForm {
 pub async fn send(
     State(state): State<AppState>,
     patient: Patient,
-    headers: HeaderMap,
     Path(timebook_id): Path<i64>,
     Form(form): Form<SendForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    if !csrf::valid(&headers, form.csrf.as_deref()) {
-        return Err(Failure::new(t, Kind::Forbidden));
-    }
     let chosen = chosen(&state, &patient, timebook_id, form.slot.as_deref()).await?;
     let hold = form
         .hold

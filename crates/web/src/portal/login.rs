@@ -4,7 +4,7 @@
 use crate::failure::{Failure, Kind};
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::Visitor;
-use crate::{AppState, cookies, csrf, tokens};
+use crate::{AppState, cookies, tokens};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -78,7 +78,6 @@ pub async fn form(State(state): State<AppState>, visitor: Visitor) -> Response {
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    csrf: Option<String>,
     patient: Option<String>,
     national_id: Option<String>,
 }
@@ -86,13 +85,9 @@ pub struct LoginForm {
 pub async fn log_in(
     State(state): State<AppState>,
     visitor: Visitor,
-    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
-    if !csrf::valid(&headers, form.csrf.as_deref()) {
-        return Err(Failure::new(t, Kind::Forbidden));
-    }
     let typed = form.national_id.unwrap_or_default().trim().to_owned();
     let chosen = if typed.is_empty() {
         form.patient.unwrap_or_default()
@@ -130,20 +125,11 @@ pub async fn log_in(
         .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    pub csrf: Option<String>,
-}
-
 pub async fn log_out(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, Failure> {
-    if !csrf::valid(&headers, form.csrf.as_deref()) {
-        return Err(Failure::new(visitor.t, Kind::Forbidden));
-    }
     if let Some(token) = cookies::read(&headers, cookies::SESSION) {
         state
             .store
