@@ -119,7 +119,7 @@ describe("the patient portal", () => {
   test("cancelling before the deadline", async () => {
     const page = await newPage();
     await logIn(page, server.base, "Ola Nordmann");
-    await chooseService(page, "Koronavaksine");
+    await chooseService(page, "Vaksine");
     await dayAhead(page, 3);
     await page.locator(".slots button").first().click();
     await page.getByLabel("Hva gjelder det?").fill("Oppfriskningsdose");
@@ -129,6 +129,22 @@ describe("the patient portal", () => {
     await page.getByRole("button", { name: /^Avbestill/ }).first().click();
     assert.ok(await page.getByText("Timen er avbestilt.").isVisible());
     assert.ok(await page.getByText("Avbestilt av deg").isVisible());
+  });
+
+  test("no «Avbestill» after the deadline, but how to reach the office", async () => {
+    // The demo's Koronavaksine timebook closes online cancellation seven days before; its
+    // first free time is at most a weekend away.
+    const page = await newPage();
+    await logIn(page, server.base, "Kari Nordmann");
+    await chooseService(page, "Koronavaksine");
+    const label = await page.locator(".slots button").first().getAttribute("aria-label");
+    await page.locator(".slots button").first().click();
+    await page.getByLabel("Hva gjelder det?").fill("Oppfriskningsdose");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByRole("link", { name: "Til Timeavtaler" }).click();
+    const item = page.locator(".appointment", { hasText: label }).filter({ hasText: "Time til koronavaksine" });
+    assert.ok(await item.getByText("Det er for sent å avbestille på nett. Kontakt legekontoret hvis du ikke kan komme.").isVisible());
+    assert.equal(await item.getByRole("button", { name: /^Avbestill/ }).count(), 0);
   });
 
   test("«Språk/Language» switches language and keeps the choice", async () => {

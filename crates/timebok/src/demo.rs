@@ -144,7 +144,7 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
             Some(existing) => existing.clone(),
             None => {
                 let created = store
-                    .save_timebook(&actor, clinic.id, kind, BookingRules::default())
+                    .save_timebook(&actor, clinic.id, kind, demo_rules(kind)?)
                     .await?;
                 timebooks.push(created.clone());
                 created
@@ -182,6 +182,22 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
         }
     }
     Ok(report)
+}
+
+/// The default rules, except that vaccine doses for a booked koronavaksine time are ordered a
+/// week ahead: online cancellation closes seven days before. The demo thus shows both sides of
+/// a cancellation deadline.
+fn demo_rules(kind: TimebookKind) -> Result<BookingRules, DomainError> {
+    let rules = BookingRules::default();
+    match kind {
+        TimebookKind::Koronavaksine => BookingRules::new(
+            i64::from(rules.min_notice_minutes()),
+            i64::from(rules.horizon_days()),
+            7 * 24 * 60,
+            i64::from(rules.max_future_appointments()),
+        ),
+        _ => Ok(rules),
+    }
 }
 
 /// Publishes weekday slots 08:00–11:00 of 15 minutes for one resource.
