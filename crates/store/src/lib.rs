@@ -21,8 +21,8 @@ pub mod testing;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use model::{
-    AuditFilter, FreeSlot, Hold, Integrity, NewSlot, NotificationKind, OutboxJob,
-    PlannedAppointment, PublishReport, ReserveRequest, StoreSettings, StoredTemplate,
+    AuditFilter, ClinicAppointment, FreeSlot, Hold, Integrity, NewSlot, NotificationKind,
+    OutboxJob, PlannedAppointment, PublishReport, ReserveRequest, StoreSettings, StoredTemplate,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -175,6 +175,44 @@ pub trait Store: Send + Sync {
     /// The patient of a live session.
     async fn session_patient(&self, token_hash: &str) -> Result<Option<NationalId>>;
     async fn close_session(&self, token_hash: &str) -> Result<()>;
+
+    // --- Staff and operator ------------------------------------------------------------------
+
+    /// Starts a session for a staff member (`Actor::Staff`) or the operator (`Actor::Operator`).
+    async fn open_staff_session(
+        &self,
+        token_hash: &str,
+        who: &Actor,
+        lifetime: jiff::SignedDuration,
+    ) -> Result<()>;
+    async fn staff_session(&self, token_hash: &str) -> Result<Option<Actor>>;
+    async fn close_staff_session(&self, token_hash: &str) -> Result<()>;
+    /// The clinic's appointments starting between two local dates, both included, for its
+    /// staff. Each patient shown is an audited access.
+    async fn clinic_appointments(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<ClinicAppointment>>;
+    /// Marks a booked appointment fulfilled or no-show.
+    async fn set_appointment_outcome(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        id: AppointmentId,
+        outcome: domain::AppointmentStatus,
+    ) -> Result<Appointment>;
+    /// Records that staff saw a patient's data, where no other operation does.
+    async fn record_view(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        patient: &NationalId,
+        action: domain::AuditAction,
+        subject: &str,
+    ) -> Result<()>;
 
     // --- Blocking ----------------------------------------------------------------------------
 

@@ -169,3 +169,19 @@ pub struct NewSlot {
     pub length: SlotLength,
     pub capacity: Capacity,
 }
+
+/// An appointment as the clinic's day list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClinicAppointment {
+    pub id: AppointmentId,
+    pub timebook_id: TimebookId,
+    pub kind: TimebookKind,
+    pub resource_name: ResourceName,
+    pub start: Timestamp,
+    pub length: SlotLength,
+    pub patient: NationalId,
+    pub first_name: domain::PersonName,
+    pub last_name: domain::PersonName,
+    pub reason: Reason,
+    pub status: domain::AppointmentStatus,
+}

@@ -2,7 +2,8 @@
 //! that no longer validates is reported as [`StoreError::Corrupt`] naming the column.
 
 use crate::{
-    FreeSlot, NotificationKind, OutboxJob, PlannedAppointment, Result, StoreError, StoredTemplate,
+    ClinicAppointment, FreeSlot, NotificationKind, OutboxJob, PlannedAppointment, Result,
+    StoreError, StoredTemplate,
 };
 use domain::{
     Actor, Address, Appointment, AppointmentId, AppointmentStatus, AuditAction, AuditEvent, Block,
@@ -470,6 +471,64 @@ impl OutboxRow {
             kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
             appointment_id: AppointmentId(self.appointment_id),
             created_at: instant(self.created_at, "outbox.created_at")?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaffSessionRow {
+    pub role: String,
+    pub user_name: String,
+    pub clinic_id: Option<i64>,
+}
+
+impl StaffSessionRow {
+    pub fn into_domain(self) -> Result<Actor> {
+        match (self.role.as_str(), self.clinic_id) {
+            ("staff", Some(clinic_id)) => Ok(Actor::Staff {
+                clinic_id: ClinicId(clinic_id),
+                user: self.user_name,
+            }),
+            ("operator", None) => Ok(Actor::Operator {
+                user: self.user_name,
+            }),
+            _ => Err(StoreError::Corrupt("staff_session.role")),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClinicAppointmentRow {
+    pub id: i64,
+    pub timebook_id: i64,
+    pub kind: String,
+    pub resource_name: String,
+    pub starts_at: i64,
+    pub length_minutes: i64,
+    pub national_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub reason: String,
+    pub status: String,
+}
+
+impl ClinicAppointmentRow {
+    pub fn into_domain(self) -> Result<ClinicAppointment> {
+        Ok(ClinicAppointment {
+            id: AppointmentId(self.id),
+            timebook_id: TimebookId(self.timebook_id),
+            kind: valid(TimebookKind::parse(&self.kind), "timebook.kind")?,
+            resource_name: valid(ResourceName::parse(&self.resource_name), "resource.name")?,
+            start: instant(self.starts_at, "appointment.starts_at")?,
+            length: valid(
+                SlotLength::minutes(self.length_minutes),
+                "slot.length_minutes",
+            )?,
+            patient: national_id(&self.national_id, "appointment.national_id")?,
+            first_name: valid(PersonName::parse(&self.first_name), "patient.first_name")?,
+            last_name: valid(PersonName::parse(&self.last_name), "patient.last_name")?,
+            reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
+            status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
         })
     }
 }

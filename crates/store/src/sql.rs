@@ -57,7 +57,7 @@ macro_rules! shared_store {
     ($store:ty, $db:ty, lock_slot = $lock_slot:literal, lock_patient = $lock_patient:literal) => {
         use $crate::rows::*;
         use $crate::{
-            AuditFilter, FreeSlot, Hold, Integrity, NewSlot, NotificationKind, OutboxJob,
+            AuditFilter, ClinicAppointment, FreeSlot, Hold, Integrity, NewSlot, NotificationKind, OutboxJob,
             PlannedAppointment, PublishReport, ReserveRequest, Result, StoreError, StoredTemplate,
         };
         use domain::{
@@ -858,6 +858,155 @@ macro_rules! shared_store {
                     })
                     .await?;
                 }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn open_staff_session(&self, token_hash: &str, who: &Actor, lifetime: jiff::SignedDuration) -> Result<()> {
+                let (role, clinic_id) = match who {
+                    Actor::Staff { clinic_id, .. } => ("staff", Some(clinic_id.0)),
+                    Actor::Operator { .. } => ("operator", None),
+                    _ => return Err(StoreError::NotFound("staff user")),
+                };
+                let now = self.now();
+                let expires_at = now.saturating_add(lifetime).unwrap_or(now);
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM staff_session WHERE expires_at <= $1")
+                    .bind(now.as_second())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO staff_session (token_hash, role, user_name, clinic_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(token_hash)
+                .bind(role)
+                .bind(who.identifier())
+                .bind(clinic_id)
+                .bind(now.as_second())
+                .bind(expires_at.as_second())
+                .execute(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now.as_second(), actor: who, action: AuditAction::StaffLoggedIn, clinic_id, patient: None,
+                    subject: "session".into(),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn staff_session(&self, token_hash: &str) -> Result<Option<Actor>> {
+                let row: Option<StaffSessionRow> = sqlx::query_as(
+                    "SELECT role, user_name, clinic_id FROM staff_session WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(self.now().as_second())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(StaffSessionRow::into_domain).transpose()
+            }
+
+            async fn close_staff_session(&self, token_hash: &str) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: Option<StaffSessionRow> = sqlx::query_as(
+                    "DELETE FROM staff_session WHERE token_hash = $1 RETURNING role, user_name, clinic_id",
+                )
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = row {
+                    let clinic_id = row.clinic_id;
+                    let who = row.into_domain()?;
+                    Self::audit(&mut *tx, Audit {
+                        at: now, actor: &who, action: AuditAction::StaffLoggedOut, clinic_id, patient: None,
+                        subject: "session".into(),
+                    })
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn clinic_appointments(&self, actor: &Actor, clinic_id: ClinicId, from: Date, to: Date) -> Result<Vec<ClinicAppointment>> {
+                if to < from {
+                    return Err(DomainError::DatesReversed.into());
+                }
+                let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let rows: Vec<ClinicAppointmentRow> = sqlx::query_as(
+                    "SELECT a.id, a.timebook_id, t.kind, r.name AS resource_name, a.starts_at, s.length_minutes, \
+                       a.national_id, p.first_name, p.last_name, a.reason, a.status \
+                     FROM appointment a \
+                       JOIN slot s ON s.id = a.slot_id \
+                       JOIN timebook t ON t.id = a.timebook_id \
+                       JOIN resource r ON r.id = s.resource_id \
+                       JOIN patient p ON p.national_id = a.national_id \
+                     WHERE a.clinic_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 \
+                     ORDER BY a.starts_at, t.kind, a.id",
+                )
+                .bind(clinic_id.0)
+                .bind(self.start_of(from)?)
+                .bind(self.start_of(day_after)?)
+                .fetch_all(&mut *tx)
+                .await?;
+                let appointments = rows.into_iter().map(ClinicAppointmentRow::into_domain).collect::<Result<Vec<_>>>()?;
+                for shown in &appointments {
+                    Self::audit(&mut *tx, Audit {
+                        at: now, actor, action: AuditAction::AppointmentViewed, clinic_id: Some(clinic_id.0),
+                        patient: Some(&shown.patient), subject: format!("appointment:{}", shown.id),
+                    })
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(appointments)
+            }
+
+            async fn set_appointment_outcome(&self, actor: &Actor, clinic_id: ClinicId, id: AppointmentId, outcome: AppointmentStatus) -> Result<Appointment> {
+                let action = match outcome {
+                    AppointmentStatus::Fulfilled => AuditAction::AppointmentFulfilled,
+                    AppointmentStatus::NoShow => AuditAction::AppointmentNoShow,
+                    _ => return Err(DomainError::AppointmentStatus.into()),
+                };
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: Option<AppointmentRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::appointment_columns!(), " FROM appointment a WHERE a.id = $1 AND a.clinic_id = $2"
+                ))
+                .bind(id.0)
+                .bind(clinic_id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let row = row.ok_or(StoreError::NotFound("appointment"))?;
+                let changed = sqlx::query("UPDATE appointment SET status = $2 WHERE id = $1 AND status = 'booked'")
+                    .bind(id.0)
+                    .bind(outcome.code())
+                    .execute(&mut *tx)
+                    .await?;
+                if changed.rows_affected() == 0 {
+                    return Err(StoreError::NotBooked);
+                }
+                let patient = national_id(&row.national_id, "appointment.national_id")?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action, clinic_id: Some(clinic_id.0), patient: Some(&patient),
+                    subject: format!("appointment:{}", id.0),
+                })
+                .await?;
+                tx.commit().await?;
+                let mut appointment = row.into_domain()?;
+                appointment.status = outcome;
+                Ok(appointment)
+            }
+
+            async fn record_view(&self, actor: &Actor, clinic_id: ClinicId, patient: &NationalId, action: AuditAction, subject: &str) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action, clinic_id: Some(clinic_id.0), patient: Some(patient), subject: subject.to_owned(),
+                })
+                .await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -1259,3 +1259,207 @@ pub async fn history_lists_every_appointment_latest_first(db: TestDb) {
     );
     world.finish().await;
 }
+
+pub async fn staff_sessions_know_their_clinic(db: TestDb) {
+    let world = World::new(db).await;
+    let hour = jiff::SignedDuration::from_hours(1);
+    let operator = Actor::Operator {
+        user: "drift".into(),
+    };
+    world
+        .store
+        .open_staff_session("staff-token", &world.staff, hour)
+        .await
+        .expect("open");
+    world
+        .store
+        .open_staff_session("operator-token", &operator, hour)
+        .await
+        .expect("open");
+    assert_eq!(
+        world
+            .store
+            .staff_session("staff-token")
+            .await
+            .expect("read"),
+        Some(world.staff.clone())
+    );
+    assert_eq!(
+        world
+            .store
+            .staff_session("operator-token")
+            .await
+            .expect("read"),
+        Some(operator)
+    );
+    assert_eq!(
+        world.store.staff_session("nobody").await.expect("read"),
+        None
+    );
+    world
+        .store
+        .close_staff_session("staff-token")
+        .await
+        .expect("close");
+    assert_eq!(
+        world
+            .store
+            .staff_session("staff-token")
+            .await
+            .expect("read"),
+        None
+    );
+    world.advance(61);
+    assert_eq!(
+        world
+            .store
+            .staff_session("operator-token")
+            .await
+            .expect("read"),
+        None
+    );
+    assert!(
+        world
+            .store
+            .open_staff_session("x", &Actor::System, hour)
+            .await
+            .is_err()
+    );
+    world.finish().await;
+}
+
+pub async fn the_day_list_shows_the_clinics_appointments_and_audits_each_view(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+    let early = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let late = world.slot(oslo(2026, 12, 17, 9, 0), 1).await;
+    let next_day = world.slot(oslo(2026, 12, 18, 9, 0), 1).await;
+    world
+        .store
+        .reserve(&request(&ola, late.id, None))
+        .await
+        .expect("book");
+    world
+        .store
+        .reserve(&request(&kari, early.id, None))
+        .await
+        .expect("book");
+    let day = world
+        .store
+        .clinic_appointments(
+            &world.staff,
+            world.clinic.id,
+            date(2026, 12, 17),
+            date(2026, 12, 17),
+        )
+        .await
+        .expect("day");
+    let shown: Vec<_> = day
+        .iter()
+        .map(|a| (a.patient.clone(), a.start, a.last_name.to_string()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                kari.clone(),
+                oslo(2026, 12, 17, 8, 15),
+                "Nordmann 1".to_owned()
+            ),
+            (
+                ola.clone(),
+                oslo(2026, 12, 17, 9, 0),
+                "Nordmann 2".to_owned()
+            )
+        ]
+    );
+    assert_eq!(day[0].reason.as_str(), "Influensavaksine");
+    let other_clinic = world
+        .store
+        .clinic_appointments(
+            &world.staff,
+            domain::ClinicId(world.clinic.id.0 + 1),
+            date(2026, 12, 17),
+            date(2026, 12, 18),
+        )
+        .await
+        .expect("other");
+    assert!(other_clinic.is_empty());
+    let _ = next_day;
+    let views = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(kari.clone()),
+            action: Some(AuditAction::AppointmentViewed),
+            limit: 10,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].actor, world.staff);
+    world.finish().await;
+}
+
+pub async fn outcomes_are_recorded_for_booked_appointments_of_the_clinic(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let booked = world
+        .store
+        .reserve(&request(&kari, slot.id, None))
+        .await
+        .expect("book");
+    let elsewhere = world
+        .store
+        .set_appointment_outcome(
+            &world.staff,
+            domain::ClinicId(world.clinic.id.0 + 1),
+            booked.id,
+            AppointmentStatus::Fulfilled,
+        )
+        .await;
+    assert!(
+        matches!(elsewhere, Err(StoreError::NotFound("appointment"))),
+        "{elsewhere:?}"
+    );
+    let wrong = world
+        .store
+        .set_appointment_outcome(
+            &world.staff,
+            world.clinic.id,
+            booked.id,
+            AppointmentStatus::Booked,
+        )
+        .await;
+    assert!(matches!(wrong, Err(StoreError::Invalid(_))), "{wrong:?}");
+    let done = world
+        .store
+        .set_appointment_outcome(
+            &world.staff,
+            world.clinic.id,
+            booked.id,
+            AppointmentStatus::NoShow,
+        )
+        .await
+        .expect("no-show");
+    assert_eq!(done.status, AppointmentStatus::NoShow);
+    let again = world
+        .store
+        .set_appointment_outcome(
+            &world.staff,
+            world.clinic.id,
+            booked.id,
+            AppointmentStatus::Fulfilled,
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::NotBooked)), "{again:?}");
+    // A no-show keeps its place: the slot stays counted.
+    assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 1);
+    let integrity = world.store.integrity().await.expect("integrity");
+    assert_eq!(
+        (integrity.overbooked_slots, integrity.miscounted_slots),
+        (0, 0)
+    );
+    world.finish().await;
+}

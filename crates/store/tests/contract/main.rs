@@ -26,6 +26,9 @@ contract_tests!(
     race_across_separate_connection_pools,
     audit_log_is_append_only,
     sessions_expire_and_close,
+    staff_sessions_know_their_clinic,
+    the_day_list_shows_the_clinics_appointments_and_audits_each_view,
+    outcomes_are_recorded_for_booked_appointments_of_the_clinic,
     history_lists_every_appointment_latest_first,
     demo_style_seeding_twice_duplicates_nothing,
 );
