@@ -152,6 +152,25 @@ mod completeness {
         keys
     }
 
+    /// Every key in the files is in the compiled bundle, so a file added without a rebuild
+    /// cannot leave pages showing keys.
+    #[test]
+    fn every_key_in_the_files_is_compiled_in() {
+        const NAMES: [&str; 16] = [
+            "clinic", "address", "reason", "deadline", "date", "day", "month", "year", "weekday",
+            "from", "to", "time", "minutes", "count", "resource", "user",
+        ];
+        let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
+        for lang in Lang::ALL {
+            for key in keys(lang) {
+                assert!(
+                    lang.try_text(&key, &args).is_some(),
+                    "{key} in {lang:?} is not compiled in"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_language_has_every_key() {
         let bokmal = keys(Lang::Nb);

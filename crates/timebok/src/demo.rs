@@ -76,6 +76,21 @@ pub fn demo_patients() -> Result<Vec<(String, NationalId)>, DomainError> {
         .collect()
 }
 
+/// The demo clinic's staff user for the staff's test login, once the demo data is there.
+pub async fn demo_staff(store: &dyn Store) -> Result<Vec<(String, Actor)>, DemoError> {
+    let clinic = store.clinic_by_her_id(HerId::new(DEMO_HER_ID)?).await?;
+    Ok(clinic
+        .map(|clinic| {
+            let who = Actor::Staff {
+                clinic_id: clinic.id,
+                user: "resepsjon".into(),
+            };
+            (format!("Resepsjonen, {}", clinic.name), who)
+        })
+        .into_iter()
+        .collect())
+}
+
 /// The demo patients' synthetic numbers, in the order of [`PATIENTS`].
 pub fn demo_patient_ids() -> Result<Vec<NationalId>, DomainError> {
     PATIENTS

@@ -105,10 +105,11 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
     // On stdout, so that scripts and tests can find a port chosen by the system (listen = …:0).
     println!("timebok: listening on http://{address}");
     let state = web::AppState {
-        store,
+        store: store.clone(),
         id_policy: settings.id_policy,
         demo_login: settings.demo_login,
         demo_patients: demo::demo_patients().map_err(demo::DemoError::from)?,
+        demo_staff: demo::demo_staff(store.as_ref()).await?,
         secure_cookies: settings.secure_cookies,
         zone: domain::clinic_time_zone().map_err(demo::DemoError::from)?,
     };

@@ -4,6 +4,7 @@ use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 
 pub const SESSION: &str = "timebok_session";
+pub const STAFF: &str = "timebok_staff";
 pub const CSRF: &str = "timebok_csrf";
 pub const LANG: &str = "timebok_lang";
 

@@ -1,6 +1,7 @@
 //! Timebok's HTTP application: the patient portal, health and readiness.
 
 mod assets;
+mod clinic;
 mod cookies;
 mod csrf;
 mod failure;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub demo_login: bool,
     /// Names and numbers offered by the test login.
     pub demo_patients: Vec<(String, NationalId)>,
+    /// Staff users and the operator offered by the staff's test login.
+    pub demo_staff: Vec<(String, domain::Actor)>,
     /// Mark cookies `Secure`: on wherever Timebok is served over HTTPS.
     pub secure_cookies: bool,
     /// The clinics' time zone, Europe/Oslo.
@@ -41,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(assets::routes())
         .merge(portal::routes(state.demo_login))
+        .merge(clinic::routes(state.demo_login))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,

@@ -12,8 +12,17 @@ pub struct Page {
     pub t: T,
     pub title: String,
     pub csrf: String,
-    pub logged_in: bool,
+    /// Where «Logg ut» posts to, for whoever is logged in.
+    pub logout: Option<&'static str>,
     pub languages: Vec<LanguageLink>,
+    /// The staff pages' navigation; empty for patients.
+    pub nav: Vec<NavLink>,
+}
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
 }
 
 pub struct LanguageLink {
@@ -54,8 +63,30 @@ impl Page {
             t: visitor.t,
             title: visitor.t.get(title_key),
             csrf: visitor.csrf.clone(),
-            logged_in: visitor.patient.is_some(),
+            logout: visitor.patient.is_some().then_some("/logg-ut"),
             languages: language_links(visitor.t, &visitor.path),
+            nav: Vec::new(),
+        }
+    }
+
+    /// A page of the clinic's workspace, with its navigation.
+    pub fn staff(visitor: &Visitor, title_key: &str, current: &str) -> Self {
+        let t = visitor.t;
+        let nav = [
+            ("/klinikk", "staff-nav-overview"),
+            ("/klinikk/sperring", "staff-nav-blocks"),
+        ]
+        .into_iter()
+        .map(|(href, key)| NavLink {
+            href,
+            label: t.get(key),
+            current: href == current,
+        })
+        .collect();
+        Self {
+            logout: Some("/personale/logg-ut"),
+            nav,
+            ..Self::new(visitor, title_key)
         }
     }
 
@@ -65,8 +96,9 @@ impl Page {
             t,
             title: t.get(title_key),
             csrf: String::new(),
-            logged_in: false,
+            logout: None,
             languages: language_links(t, "/"),
+            nav: Vec::new(),
         }
     }
 }

@@ -82,3 +82,46 @@ impl FromRequestParts<AppState> for Patient {
         }
     }
 }
+
+/// A logged-in staff member of one clinic. Every clinic page takes this, and every query it
+/// makes is scoped to `clinic_id`, taken from the session and never from the request, so a
+/// staff member can neither see nor change another clinic's data.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub visitor: Visitor,
+    pub actor: domain::Actor,
+    pub clinic_id: domain::ClinicId,
+}
+
+impl FromRequestParts<AppState> for StaffMember {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let visitor = Visitor::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let t = visitor.t;
+        let who = match cookies::read(&parts.headers, cookies::STAFF) {
+            Some(token) => state
+                .store
+                .staff_session(&tokens::hash(&token))
+                .await
+                .map_err(|e| Failure::store(t, e).into_response())?,
+            None => None,
+        };
+        match who {
+            Some(actor @ domain::Actor::Staff { clinic_id, .. }) => Ok(Self {
+                visitor,
+                actor,
+                clinic_id,
+            }),
+            // The operator keeps the register, not a clinic's patients.
+            Some(_) => Err(Failure::new(t, Kind::Forbidden).into_response()),
+            None if state.demo_login => Err(Redirect::to("/personale/logg-inn").into_response()),
+            None => Err(Failure::new(t, Kind::LoginRequired).into_response()),
+        }
+    }
+}

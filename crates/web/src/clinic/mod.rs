@@ -1,0 +1,23 @@
+//! The clinic's workspace (the journal system's side): the day's appointments and blocking.
+
+mod blocks;
+mod login;
+mod overview;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn routes(demo_login: bool) -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/personale/logg-ut", post(login::log_out))
+        .route("/klinikk", get(overview::show))
+        .route("/klinikk/timeavtaler/{id}/avlys", post(overview::cancel))
+        .route("/klinikk/timeavtaler/{id}/utfall", post(overview::outcome))
+        .route("/klinikk/sperring", get(blocks::show).post(blocks::block))
+        .route("/klinikk/sperring/opphev", post(blocks::unblock));
+    if demo_login {
+        router = router.route("/personale/logg-inn", get(login::form).post(login::log_in));
+    }
+    router
+}

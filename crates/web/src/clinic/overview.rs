@@ -1,0 +1,174 @@
+//! «Oversikt»: today's and the next six days' appointments, with cancelling (the patient is
+//! notified as «avlyst av tjenesten») and marking fulfilled or no-show.
+
+use crate::AppState;
+use crate::failure::{Failure, Kind};
+use crate::pages::{Page, html};
+use crate::texts::clock;
+use crate::visitor::StaffMember;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::{AppointmentId, AppointmentStatus, CancelReason};
+use jiff::Timestamp;
+use serde::Deserialize;
+use store::StoreError;
+
+pub struct Row {
+    id: i64,
+    time: String,
+    patient: String,
+    what: String,
+    reason: String,
+    status: String,
+    booked: bool,
+    describe: String,
+}
+
+pub struct DayList {
+    label: String,
+    rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    page: Page,
+    notice: Option<String>,
+    days: Vec<DayList>,
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    melding: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Query(notice): Query<Notice>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let today = Timestamp::now()
+        .to_zoned_datetime(state.zone.clone())
+        .date();
+    let last = today
+        .checked_add(jiff::Span::new().days(6))
+        .unwrap_or(today);
+    let appointments = state
+        .store
+        .clinic_appointments(&staff.actor, staff.clinic_id, today, last)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let mut days = Vec::new();
+    let mut day = today;
+    while day <= last {
+        let rows = appointments
+            .iter()
+            .filter(|a| a.start.to_zoned_datetime(state.zone.clone()).date() == day)
+            .map(|a| {
+                let patient = format!("{} {}", a.first_name, a.last_name);
+                let time = t.time_range(a.start, a.start + a.length.duration(), &state.zone);
+                Row {
+                    id: a.id.0,
+                    describe: format!("{} {}", clock(a.start, &state.zone), patient),
+                    time,
+                    patient,
+                    what: format!(
+                        "{}, {}",
+                        t.get(a.kind.service_label_message()),
+                        a.resource_name
+                    ),
+                    reason: a.reason.to_string(),
+                    status: t.get(&format!("appointments-status-{}", a.status.code())),
+                    booked: a.status == AppointmentStatus::Booked,
+                }
+            })
+            .collect();
+        days.push(DayList {
+            label: t.long_date(day),
+            rows,
+        });
+        day = match day.tomorrow() {
+            Ok(next) => next,
+            Err(_) => break,
+        };
+    }
+    let notice = match notice.melding.as_deref() {
+        Some("avlyst") => Some(t.get("overview-cancelled")),
+        Some("lagret") => Some(t.get("overview-outcome-saved")),
+        Some("ikke-bestilt") => Some(t.get("overview-not-booked")),
+        Some("begrunnelse") => Some(t.get("overview-reason-missing")),
+        _ => None,
+    };
+    let page = OverviewPage {
+        page: Page::staff(&staff.visitor, "overview-title", "/klinikk"),
+        notice,
+        days,
+    };
+    Ok(html(&page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    begrunnelse: Option<String>,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path(id): Path<i64>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let Ok(reason) = CancelReason::parse(form.begrunnelse.as_deref().unwrap_or_default()) else {
+        return Ok(Redirect::to("/klinikk?melding=begrunnelse").into_response());
+    };
+    match state
+        .store
+        .cancel_by_clinic(
+            &staff.actor,
+            staff.clinic_id,
+            AppointmentId(id),
+            Some(&reason),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/klinikk?melding=avlyst").into_response()),
+        Err(StoreError::NotBooked) => {
+            Ok(Redirect::to("/klinikk?melding=ikke-bestilt").into_response())
+        }
+        Err(error) => Err(Failure::store(t, error)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    utfall: Option<String>,
+}
+
+pub async fn outcome(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path(id): Path<i64>,
+    Form(form): Form<OutcomeForm>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let outcome = match form.utfall.as_deref() {
+        Some("fulfilled") => AppointmentStatus::Fulfilled,
+        Some("no_show") => AppointmentStatus::NoShow,
+        _ => return Err(Failure::new(t, Kind::BadRequest)),
+    };
+    match state
+        .store
+        .set_appointment_outcome(&staff.actor, staff.clinic_id, AppointmentId(id), outcome)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/klinikk?melding=lagret").into_response()),
+        Err(StoreError::NotBooked) => {
+            Ok(Redirect::to("/klinikk?melding=ikke-bestilt").into_response())
+        }
+        Err(error) => Err(Failure::store(t, error)),
+    }
+}

@@ -1,0 +1,345 @@
+//! A portal with two clinics on a fresh database, served over real HTTP, and a browser-like
+//! client that keeps cookies.
+
+#![allow(dead_code)]
+
+use domain::{
+    Actor, Address, BlockReason, BookingRules, Capacity, ClinicName, Description, HerId, InfoText,
+    NationalId, PersonName, ResourceName, SlotLength, TimebookKind,
+};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use std::sync::Arc;
+use store::testing::TestDb;
+use store::{NewSlot, Store, SystemClock};
+
+pub struct Portal {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    pub timebook: i64,
+    pub lab_timebook: i64,
+    pub other_timebook: i64,
+    pub slots: Vec<i64>,
+    pub foreign_slot: i64,
+    /// Starts in two hours: inside the 24-hour cancellation deadline.
+    pub soon_slot: i64,
+    pub day: Date,
+    pub kari: NationalId,
+    pub ola: NationalId,
+    pub blocked: NationalId,
+    pub _db: TestDb,
+}
+
+pub fn person(n: u16) -> NationalId {
+    NationalId::synthetic(jiff::civil::date(1980, 1, 1), n).expect("id")
+}
+
+/// A clinic with a Vaksine and a Lab timebook, three slots on one day three days from now,
+/// and a second clinic whose slot nobody here may touch.
+pub async fn portal(demo_login: bool) -> Portal {
+    let db = TestDb::sqlite().await;
+    let store = db.open(Arc::new(SystemClock)).await;
+    let system = Actor::System;
+    let rules = BookingRules::new(0, 60, 24 * 60, 1).expect("rules");
+    let mut clinics = Vec::new();
+    for (her, name) in [
+        (1_001, "Helsenorge testlegekontor"),
+        (1_002, "Et annet legekontor"),
+    ] {
+        let clinic = store
+            .save_clinic(
+                &system,
+                HerId::new(her).expect("her"),
+                &ClinicName::parse(name).expect("name"),
+                &InfoText::parse("Velkommen til oss").expect("info"),
+            )
+            .await
+            .expect("clinic");
+        let location = store
+            .save_location(
+                &system,
+                clinic.id,
+                &Address::parse("Influensaveien 3a, 1325 Lysaker").expect("addr"),
+            )
+            .await
+            .expect("location");
+        let mut books = Vec::new();
+        for kind in [TimebookKind::Vaksine, TimebookKind::Lab] {
+            let timebook = store
+                .save_timebook(&system, clinic.id, kind, rules)
+                .await
+                .expect("timebook");
+            let resource = store
+                .save_resource(
+                    &system,
+                    timebook.id,
+                    &ResourceName::parse("Influensa").expect("name"),
+                    &Description::parse("Dette er en influensavaksine som vises på Helsenorge")
+                        .expect("d"),
+                    &location,
+                )
+                .await
+                .expect("resource");
+            books.push((timebook, resource));
+        }
+        clinics.push((clinic, books));
+    }
+    let zone = domain::clinic_time_zone().expect("tz");
+    let day = Timestamp::now()
+        .to_zoned_datetime(zone.clone())
+        .date()
+        .checked_add(jiff::Span::new().days(3))
+        .expect("day");
+    let at = |hour: i8, minute: i8| {
+        zone.to_ambiguous_timestamp(day.at(hour, minute, 0, 0))
+            .compatible()
+            .expect("ts")
+    };
+    let mut slots = Vec::new();
+    for (h, m) in [(8, 0), (8, 15), (8, 30)] {
+        let slot = store
+            .add_slot(
+                &system,
+                NewSlot {
+                    resource_id: clinics[0].1[0].1.id,
+                    start: at(h, m),
+                    length: SlotLength::minutes(15).expect("len"),
+                    capacity: Capacity::ONE,
+                },
+            )
+            .await
+            .expect("slot");
+        slots.push(slot.id.0);
+    }
+    let foreign = store
+        .add_slot(
+            &system,
+            NewSlot {
+                resource_id: clinics[1].1[0].1.id,
+                start: at(8, 0),
+                length: SlotLength::minutes(15).expect("len"),
+                capacity: Capacity::ONE,
+            },
+        )
+        .await
+        .expect("slot");
+    let in_two_hours =
+        Timestamp::from_second(Timestamp::now().as_second() / 60 * 60 + 7200).expect("ts");
+    let soon = store
+        .add_slot(
+            &system,
+            NewSlot {
+                resource_id: clinics[0].1[1].1.id,
+                start: in_two_hours,
+                length: SlotLength::minutes(15).expect("len"),
+                capacity: Capacity::ONE,
+            },
+        )
+        .await
+        .expect("slot");
+    let (kari, ola, blocked) = (person(1), person(2), person(3));
+    for (id, first) in [(&kari, "Kari"), (&ola, "Ola"), (&blocked, "Per")] {
+        store
+            .list_patient(
+                &system,
+                clinics[0].0.id,
+                id,
+                &PersonName::parse(first).expect("n"),
+                &PersonName::parse("Nordmann").expect("n"),
+            )
+            .await
+            .expect("list");
+    }
+    store
+        .block_patient(
+            &system,
+            clinics[0].0.id,
+            &blocked,
+            &BlockReason::parse("Misbruk").expect("r"),
+        )
+        .await
+        .expect("block");
+
+    let state = timebok_web::AppState {
+        store: store.clone(),
+        id_policy: domain::IdPolicy::TEST,
+        demo_login,
+        demo_patients: vec![("Kari Nordmann".into(), kari.clone())],
+        demo_staff: vec![
+            (
+                "Resepsjonen".into(),
+                Actor::Staff {
+                    clinic_id: clinics[0].0.id,
+                    user: "resepsjon".into(),
+                },
+            ),
+            (
+                "Et annet kontor".into(),
+                Actor::Staff {
+                    clinic_id: clinics[1].0.id,
+                    user: "annen".into(),
+                },
+            ),
+        ],
+        secure_cookies: false,
+        zone,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, timebok_web::router(state)).await });
+    Portal {
+        base,
+        store,
+        timebook: clinics[0].1[0].0.id.0,
+        lab_timebook: clinics[0].1[1].0.id.0,
+        other_timebook: clinics[1].1[0].0.id.0,
+        slots,
+        foreign_slot: foreign.id.0,
+        soon_slot: soon.id.0,
+        day,
+        kari,
+        ola,
+        blocked,
+        _db: db,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Browser {
+    pub fn new(portal: &Portal) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            http,
+            base: portal.base.clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    async fn page(response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Page {
+            status,
+            location,
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    /// The CSRF token the portal put in its forms.
+    pub async fn csrf(&self) -> String {
+        let page = self.get("/timeavtaler").await;
+        let page = if page.status == 200 {
+            page
+        } else {
+            self.get("/logg-inn").await
+        };
+        let marker = "name=\"csrf\" value=\"";
+        let start = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        page.body[start..start + 64].to_owned()
+    }
+
+    pub async fn log_in(&self, patient: &NationalId) {
+        let csrf = self.csrf().await;
+        let page = self
+            .post(
+                "/logg-inn",
+                &[("csrf", &csrf), ("national_id", patient.as_str())],
+            )
+            .await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/timeavtaler")),
+            "{}",
+            page.body
+        );
+    }
+
+    /// Logs in as the `index`th user of the staff's test login.
+    pub async fn staff_log_in(&self, index: usize) {
+        let csrf = self.csrf().await;
+        let page = self
+            .post(
+                "/personale/logg-inn",
+                &[("csrf", &csrf), ("user", &index.to_string())],
+            )
+            .await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/klinikk")),
+            "{}",
+            page.body
+        );
+    }
+
+    /// Holds a slot, sends «Hva gjelder det?» and returns the new appointment's id.
+    pub async fn book(&self, timebook: i64, slot: i64, reason: &str) -> String {
+        let review = self.hold(timebook, slot).await.location.expect("review");
+        let csrf = self.csrf().await;
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("slot", &slot.to_string()),
+            ("hold", &hold_id(&review)),
+            ("reason", reason),
+        ];
+        let sent = self.post(&format!("/bestill/{timebook}/send"), &form).await;
+        let receipt = sent.location.expect("receipt");
+        receipt.rsplit('/').next().expect("id").to_owned()
+    }
+
+    /// Holds a slot and returns the review page's path.
+    pub async fn hold(&self, timebook: i64, slot: i64) -> Page {
+        let csrf = self.csrf().await;
+        self.post(
+            &format!("/bestill/{timebook}/hold"),
+            &[("csrf", &csrf), ("slot", &slot.to_string())],
+        )
+        .await
+    }
+}
+
+pub fn hold_id(location: &str) -> String {
+    location.rsplit("hold=").next().expect("hold id").to_owned()
+}
