@@ -74,14 +74,42 @@ describe("the clinic's workspace", () => {
     assert.ok(await patient.getByText("Avlyst av tjenesten").isVisible());
   });
 
+  test("a published template's slots appear in the patient portal", async () => {
+    const staff = await staffPage();
+    await staff.getByRole("link", { name: "Publisering" }).click();
+    const day = new Date(Date.now() + 4 * 86400000);
+    while (day.getDay() === 0 || day.getDay() === 6) day.setDate(day.getDate() + 1);
+    const iso = day.toISOString().slice(0, 10);
+    await staff.getByLabel("Timebok og sted").selectOption({ label: "Vaksine – Influensa" });
+    await staff.getByLabel("Fra klokken").fill("13:00");
+    await staff.getByLabel("Til klokken").fill("14:00");
+    await staff.getByLabel("Første dag").fill(iso);
+    await staff.getByLabel("Siste dag").fill(iso);
+    await staff.getByRole("button", { name: "Forhåndsvis" }).click();
+    assert.ok(await staff.getByRole("heading", { name: "Forhåndsvisning: 4 timer" }).isVisible());
+    assert.ok(await staff.getByText("13:00, 13:15, 13:30, 13:45").isVisible());
+    await staff.getByRole("button", { name: "Publiser", exact: true }).click();
+    assert.ok(await staff.getByText("4 nye timer er publisert.").isVisible());
+
+    const patient = await (await browser.newContext()).newPage();
+    await logIn(patient, server.base, "Viktig Person");
+    await chooseService(patient, "Vaksine");
+    const url = new URL(patient.url());
+    url.searchParams.set("maned", iso.slice(0, 7));
+    url.searchParams.set("dag", iso);
+    await patient.goto(url.toString());
+    assert.ok(await patient.getByRole("button", { name: /kl\. 13:45 - 14:00$/ }).isVisible());
+  });
+
   test("axe-core finds no violations on the clinic's pages in all three languages", async () => {
     const staff = await staffPage();
     for (const lang of ["nb", "nn", "en"]) {
-      for (const path of ["/klinikk", "/klinikk/sperring", "/personale/logg-inn"]) {
-        await staff.goto(`${server.base}/sprak/${lang}?tilbake=${path}`);
+      const preview = "/klinikk/publisering?ressurs=1&dag=1&dag=2&fra=08%3A00&til=09%3A00&lengde=15&plasser=1&forhandsvis=1";
+      for (const path of ["/klinikk", "/klinikk/sperring", "/klinikk/publisering", preview, "/personale/logg-inn"]) {
+        await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
         const violations = await axeViolations(staff);
         assert.deepEqual(violations, [], `${path} in ${lang}: ${violations.join("\n")}`);
-        if (lang === "nb") await screenshot(staff, `clinic${path.replaceAll("/", "-")}`);
+        if (lang === "nb") await screenshot(staff, `clinic${path.split("?")[0].replaceAll("/", "-")}${path.includes("?") ? "-preview" : ""}`);
       }
     }
   });

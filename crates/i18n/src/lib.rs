@@ -156,9 +156,9 @@ mod completeness {
     /// cannot leave pages showing keys.
     #[test]
     fn every_key_in_the_files_is_compiled_in() {
-        const NAMES: [&str; 16] = [
-            "clinic", "address", "reason", "deadline", "date", "day", "month", "year", "weekday",
-            "from", "to", "time", "minutes", "count", "resource", "user",
+        const NAMES: [&str; 18] = [
+            "clinic", "address", "reason", "deadline", "date", "day", "days", "month", "year",
+            "weekday", "from", "to", "time", "minutes", "count", "resource", "first", "last",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

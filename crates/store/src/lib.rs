@@ -116,6 +116,8 @@ pub trait Store: Send + Sync {
         template: &SlotTemplate,
     ) -> Result<TemplateId>;
     async fn template(&self, id: TemplateId) -> Result<StoredTemplate>;
+    /// The clinic's templates, newest first.
+    async fn templates(&self, clinic_id: ClinicId) -> Result<Vec<StoredTemplate>>;
     /// Creates and publishes the template's future slots. Publishing again creates nothing twice.
     async fn publish_template(&self, actor: &Actor, id: TemplateId) -> Result<PublishReport>;
     /// Unpublishes the template's future slots; appointments already made stay.

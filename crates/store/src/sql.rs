@@ -519,6 +519,16 @@ macro_rules! shared_store {
                 Ok(self.template_and_clinic(id).await?.0)
             }
 
+            async fn templates(&self, clinic_id: ClinicId) -> Result<Vec<StoredTemplate>> {
+                let rows: Vec<TemplateRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::template_columns!(), " FROM slot_template WHERE clinic_id = $1 ORDER BY id DESC"
+                ))
+                .bind(clinic_id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TemplateRow::into_domain).collect()
+            }
+
             async fn publish_template(&self, actor: &Actor, id: TemplateId) -> Result<PublishReport> {
                 let now = self.now();
                 let (stored, clinic_id) = self.template_and_clinic(id).await?;

@@ -305,3 +305,224 @@ async fn staff_of_one_clinic_cannot_touch_anothers_ids() {
         Some("/personale/logg-inn")
     );
 }
+
+/// The first change to or from summer time that is at least two days away.
+fn next_dst_change() -> jiff::civil::Date {
+    let zone = domain::clinic_time_zone().expect("tz");
+    let mut day = jiff::Timestamp::now()
+        .to_zoned_datetime(zone.clone())
+        .date()
+        .checked_add(jiff::Span::new().days(2))
+        .expect("day");
+    loop {
+        let noon = |d: jiff::civil::Date| {
+            zone.to_ambiguous_timestamp(d.at(12, 0, 0, 0))
+                .compatible()
+                .expect("ts")
+        };
+        let tomorrow = day.tomorrow().expect("day");
+        if zone.to_offset(noon(day)) != zone.to_offset(noon(tomorrow)) {
+            return tomorrow;
+        }
+        day = tomorrow;
+    }
+}
+
+fn template_form<'a>(
+    resource: &'a str,
+    first: &'a str,
+    last: &'a str,
+    from: &'a str,
+    to: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    let mut form = vec![
+        ("ressurs", resource),
+        ("fra", from),
+        ("til", to),
+        ("lengde", "15"),
+        ("plasser", "1"),
+        ("forste", first),
+        ("siste", last),
+    ];
+    for day in ["1", "2", "3", "4", "5", "6", "7"] {
+        form.push(("dag", day));
+    }
+    form
+}
+
+#[tokio::test]
+async fn the_preview_keeps_eight_oclock_across_a_daylight_saving_change() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let change = next_dst_change();
+    let (first, last) = (
+        change.yesterday().expect("d").to_string(),
+        change.tomorrow().expect("d").to_string(),
+    );
+    let resource = portal.resource.to_string();
+    let form = template_form(&resource, &first, &last, "08:00", "08:15");
+    let query: Vec<String> = form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let page = staff
+        .get(&format!(
+            "/klinikk/publisering?forhandsvis=1&{}",
+            query.join("&").replace(':', "%3A")
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Forhåndsvisning: 3 timer"),
+        "{}",
+        page.body
+    );
+    assert_eq!(page.body.matches("<dd>08:00</dd>").count(), 3);
+}
+
+#[tokio::test]
+async fn a_published_template_reaches_the_portal_and_unpublishing_takes_it_away() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let csrf = staff.csrf().await;
+    let day = portal
+        .day
+        .checked_add(jiff::Span::new().days(1))
+        .expect("day")
+        .to_string();
+    let resource = portal.resource.to_string();
+    let mut form = template_form(&resource, &day, &day, "12:00", "13:00");
+    form.push(("csrf", &csrf));
+    let published = staff.post("/klinikk/publisering", &form).await;
+    assert_eq!(
+        published.location.as_deref(),
+        Some("/klinikk/publisering?melding=publisert&antall=4")
+    );
+    assert!(
+        staff
+            .get("/klinikk/publisering?melding=publisert&antall=4")
+            .await
+            .body
+            .contains("4 nye timer er publisert.")
+    );
+
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    let calendar = format!("/bestill/{}?maned={}&dag={day}", portal.timebook, &day[..7]);
+    assert!(kari.get(&calendar).await.body.contains("12:45 - 13:00"));
+
+    let templates = portal
+        .store
+        .templates(domain::ClinicId(1))
+        .await
+        .expect("templates");
+    let id = templates[0].id.0;
+    let unpublished = staff
+        .post(
+            &format!("/klinikk/publisering/{id}/avpubliser"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        unpublished.location.as_deref(),
+        Some("/klinikk/publisering?melding=avpublisert")
+    );
+    assert!(!kari.get(&calendar).await.body.contains("12:45 - 13:00"));
+
+    // Another clinic's staff can neither use this template nor publish to its resources.
+    let other = Browser::new(&portal);
+    other.staff_log_in(1).await;
+    let other_csrf = other.csrf().await;
+    assert_eq!(
+        other
+            .post(
+                &format!("/klinikk/publisering/{id}/publiser"),
+                &[("csrf", &other_csrf)]
+            )
+            .await
+            .status,
+        404
+    );
+    let mut foreign = template_form(&resource, &day, &day, "14:00", "15:00");
+    foreign.push(("csrf", &other_csrf));
+    assert_eq!(
+        other.post("/klinikk/publisering", &foreign).await.status,
+        404
+    );
+    assert_eq!(
+        portal
+            .store
+            .templates(domain::ClinicId(1))
+            .await
+            .expect("templates")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn nonsense_templates_are_refused_with_a_clear_message() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let csrf = staff.csrf().await;
+    let resource = portal.resource.to_string();
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(domain::clinic_time_zone().expect("tz"))
+        .date();
+    let (soon, yesterday) = (
+        portal.day.to_string(),
+        today.yesterday().expect("d").to_string(),
+    );
+    let far = today
+        .checked_add(jiff::Span::new().years(1).days(5))
+        .expect("d")
+        .to_string();
+    let cases = [
+        (
+            template_form(&resource, &soon, &soon, "11:00", "08:00"),
+            "Til-klokkeslettet må være etter fra-klokkeslettet",
+        ),
+        (
+            template_form(&resource, &yesterday, &soon, "08:00", "11:00"),
+            "Datoene kan ikke være tilbake i tid",
+        ),
+        (
+            template_form(&resource, &soon, &far, "08:00", "11:00"),
+            "En mal kan gjelde i høyst ett år",
+        ),
+        (
+            template_form(&resource, &soon, &soon, "08:00", "08:10"),
+            "Tidsrommet er kortere enn én time",
+        ),
+        (
+            template_form(&resource, &soon, &soon, "", "11:00"),
+            "Fyll ut alle feltene",
+        ),
+    ];
+    for (mut form, message) in cases {
+        form.push(("csrf", &csrf));
+        let page = staff.post("/klinikk/publisering", &form).await;
+        assert_eq!(page.status, 422, "{message}");
+        assert!(page.body.contains(message), "{message}");
+    }
+    let mut no_days: Vec<_> = template_form(&resource, &soon, &soon, "08:00", "11:00")
+        .into_iter()
+        .filter(|(k, _)| *k != "dag")
+        .collect();
+    no_days.push(("csrf", &csrf));
+    assert!(
+        staff
+            .post("/klinikk/publisering", &no_days)
+            .await
+            .body
+            .contains("Velg minst én ukedag")
+    );
+    assert!(
+        portal
+            .store
+            .templates(domain::ClinicId(1))
+            .await
+            .expect("templates")
+            .is_empty()
+    );
+}

@@ -3,6 +3,7 @@
 mod blocks;
 mod login;
 mod overview;
+mod publishing;
 
 use crate::AppState;
 use axum::Router;
@@ -15,7 +16,19 @@ pub fn routes(demo_login: bool) -> Router<AppState> {
         .route("/klinikk/timeavtaler/{id}/avlys", post(overview::cancel))
         .route("/klinikk/timeavtaler/{id}/utfall", post(overview::outcome))
         .route("/klinikk/sperring", get(blocks::show).post(blocks::block))
-        .route("/klinikk/sperring/opphev", post(blocks::unblock));
+        .route("/klinikk/sperring/opphev", post(blocks::unblock))
+        .route(
+            "/klinikk/publisering",
+            get(publishing::show).post(publishing::publish),
+        )
+        .route(
+            "/klinikk/publisering/{id}/avpubliser",
+            post(publishing::unpublish),
+        )
+        .route(
+            "/klinikk/publisering/{id}/publiser",
+            post(publishing::republish),
+        );
     if demo_login {
         router = router.route("/personale/logg-inn", get(login::form).post(login::log_in));
     }

@@ -20,6 +20,8 @@ pub struct Portal {
     pub lab_timebook: i64,
     pub other_timebook: i64,
     pub slots: Vec<i64>,
+    /// «Influensa» of the Vaksine timebook.
+    pub resource: i64,
     pub foreign_slot: i64,
     /// Starts in two hours: inside the 24-hour cancellation deadline.
     pub soon_slot: i64,
@@ -196,6 +198,7 @@ pub async fn portal(demo_login: bool) -> Portal {
         lab_timebook: clinics[0].1[1].0.id.0,
         other_timebook: clinics[1].1[0].0.id.0,
         slots,
+        resource: clinics[0].1[0].1.id.0,
         foreign_slot: foreign.id.0,
         soon_slot: soon.id.0,
         day,

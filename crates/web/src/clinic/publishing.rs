@@ -1,0 +1,442 @@
+//! «Publisering»: a slot template, its preview (across daylight saving changes too), and
+//! publishing or unpublishing it.
+
+use crate::AppState;
+use crate::failure::{Failure, Kind};
+use crate::pages::{FieldError, Page, html};
+use crate::texts::{T, clock};
+use crate::visitor::StaffMember;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::{Capacity, DomainError, ResourceId, SlotLength, SlotTemplate, TemplateId, Weekdays};
+use jiff::Timestamp;
+use jiff::civil::{Date, Time, Weekday};
+use std::collections::BTreeMap;
+
+/// The days of the preview shown in full; the rest are counted.
+const PREVIEW_DAYS: usize = 31;
+
+pub struct Choice {
+    id: i64,
+    label: String,
+    chosen: bool,
+}
+
+pub struct DayBox {
+    number: i8,
+    label: String,
+    checked: bool,
+}
+
+pub struct PreviewDay {
+    label: String,
+    times: String,
+}
+
+pub struct TemplateLine {
+    id: i64,
+    text: String,
+    published: bool,
+}
+
+#[derive(Template)]
+#[template(path = "publishing.html")]
+struct PublishingPage {
+    page: Page,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+    error: Option<String>,
+    resources: Vec<Choice>,
+    days: Vec<DayBox>,
+    from: String,
+    to: String,
+    length: String,
+    capacity: String,
+    first: String,
+    last: String,
+    preview_title: Option<String>,
+    preview: Vec<PreviewDay>,
+    preview_more: Option<String>,
+    templates: Vec<TemplateLine>,
+}
+
+/// The form as typed; every field is kept so that a refused form comes back filled in.
+#[derive(Default)]
+struct Typed {
+    resource: Option<i64>,
+    days: Vec<i8>,
+    from: String,
+    to: String,
+    length: String,
+    capacity: String,
+    first: String,
+    last: String,
+    preview: bool,
+}
+
+fn typed(pairs: &[(String, String)]) -> Typed {
+    let mut typed = Typed::default();
+    for (key, value) in pairs {
+        let value = value.trim().to_owned();
+        match key.as_str() {
+            "ressurs" => typed.resource = value.parse().ok(),
+            "dag" => typed.days.extend(value.parse::<i8>().ok()),
+            "fra" => typed.from = value,
+            "til" => typed.to = value,
+            "lengde" => typed.length = value,
+            "plasser" => typed.capacity = value,
+            "forste" => typed.first = value,
+            "siste" => typed.last = value,
+            "forhandsvis" => typed.preview = true,
+            _ => {}
+        }
+    }
+    typed
+}
+
+/// Why a template form is refused: a field missing or unreadable, or a rule broken.
+enum Problem {
+    Missing,
+    Invalid(DomainError),
+}
+
+impl From<DomainError> for Problem {
+    fn from(error: DomainError) -> Self {
+        Self::Invalid(error)
+    }
+}
+
+/// The problem's message and the field it concerns.
+fn problem(error: &Problem) -> (&'static str, &'static str) {
+    let Problem::Invalid(error) = error else {
+        return ("publishing-error-missing", "ressurs");
+    };
+    match error {
+        DomainError::TemplateEndNotAfterStart => ("publishing-error-end", "til"),
+        DomainError::TemplateShorterThanSlot => ("publishing-error-short", "til"),
+        DomainError::DatesReversed => ("publishing-error-dates", "siste"),
+        DomainError::TemplateRangeTooLong => ("publishing-error-year", "siste"),
+        DomainError::InThePast => ("publishing-error-past", "forste"),
+        DomainError::TemplateNoWeekdays | DomainError::Weekday => {
+            ("publishing-error-weekdays", "dag-1")
+        }
+        DomainError::SlotLength => ("publishing-error-length", "lengde"),
+        DomainError::Capacity => ("publishing-error-capacity", "plasser"),
+        _ => ("publishing-error-missing", "ressurs"),
+    }
+}
+
+fn parse(typed: &Typed, today: Date) -> Result<(ResourceId, SlotTemplate), Problem> {
+    let resource = typed.resource.map(ResourceId).ok_or(Problem::Missing)?;
+    let days: Vec<Weekday> = typed
+        .days
+        .iter()
+        .filter_map(|d| Weekday::from_monday_one_offset(*d).ok())
+        .collect();
+    let time = |text: &str| text.parse::<Time>().map_err(|_| Problem::Missing);
+    let date = |text: &str| text.parse::<Date>().map_err(|_| Problem::Missing);
+    let number = |text: &str| text.parse::<i64>().map_err(|_| Problem::Missing);
+    let template = SlotTemplate::new(
+        Weekdays::from_days(&days)?,
+        time(&typed.from)?,
+        time(&typed.to)?,
+        SlotLength::minutes(number(&typed.length)?)?,
+        Capacity::new(number(&typed.capacity)?)?,
+        date(&typed.first)?,
+        date(&typed.last)?,
+        today,
+    )?;
+    Ok((resource, template))
+}
+
+fn weekday_names(t: T, weekdays: Weekdays) -> String {
+    (1..=7)
+        .filter_map(|n| Weekday::from_monday_one_offset(n).ok())
+        .filter(|d| weekdays.contains(*d))
+        .map(|d| t.get(&format!("weekday-short-{}", d.to_monday_one_offset())))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn page(
+    state: &AppState,
+    staff: &StaffMember,
+    typed: &Typed,
+    today: Date,
+) -> Result<PublishingPage, Failure> {
+    let t = staff.visitor.t;
+    let store = &state.store;
+    let mut resources = Vec::new();
+    let mut names = BTreeMap::new();
+    for timebook in store
+        .timebooks(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?
+    {
+        for resource in store
+            .resources(timebook.id)
+            .await
+            .map_err(|e| Failure::store(t, e))?
+        {
+            let label = format!(
+                "{} – {}",
+                t.get(timebook.kind.service_label_message()),
+                resource.name
+            );
+            names.insert(resource.id, label.clone());
+            resources.push(Choice {
+                id: resource.id.0,
+                label,
+                chosen: typed.resource == Some(resource.id.0),
+            });
+        }
+    }
+    let templates = store
+        .templates(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?
+        .into_iter()
+        .map(|stored| {
+            let template = &stored.template;
+            let text = t.args(
+                "publishing-template-line",
+                &[
+                    (
+                        "resource",
+                        names.get(&stored.resource_id).map_or("", String::as_str),
+                    ),
+                    ("days", &weekday_names(t, template.weekdays())),
+                    ("from", &template.from().strftime("%H:%M").to_string()),
+                    ("to", &template.to().strftime("%H:%M").to_string()),
+                    ("first", &t.short_date(template.first_day())),
+                    ("last", &t.short_date(template.last_day())),
+                ],
+            );
+            TemplateLine {
+                id: stored.id.0,
+                text,
+                published: stored.published,
+            }
+        })
+        .collect();
+    let or = |value: &str, default: String| {
+        if value.is_empty() {
+            default
+        } else {
+            value.to_owned()
+        }
+    };
+    Ok(PublishingPage {
+        page: Page::staff(&staff.visitor, "publishing-title", "/klinikk/publisering"),
+        notice: None,
+        errors: Vec::new(),
+        error: None,
+        resources,
+        days: (1..=7)
+            .map(|n| DayBox {
+                number: n,
+                label: t.get(&format!("weekday-{n}")),
+                checked: if typed.days.is_empty() && !typed.preview {
+                    n <= 5
+                } else {
+                    typed.days.contains(&n)
+                },
+            })
+            .collect(),
+        from: or(&typed.from, "08:00".into()),
+        to: or(&typed.to, "11:00".into()),
+        length: or(&typed.length, "15".into()),
+        capacity: or(&typed.capacity, "1".into()),
+        first: or(&typed.first, today.to_string()),
+        last: or(
+            &typed.last,
+            today
+                .checked_add(jiff::Span::new().days(27))
+                .unwrap_or(today)
+                .to_string(),
+        ),
+        preview_title: None,
+        preview: Vec::new(),
+        preview_more: None,
+        templates,
+    })
+}
+
+fn today(state: &AppState) -> Date {
+    Timestamp::now()
+        .to_zoned_datetime(state.zone.clone())
+        .date()
+}
+
+fn refuse(page: &mut PublishingPage, t: T, error: &Problem) {
+    let (key, field) = problem(error);
+    page.error = Some(t.get(key));
+    page.errors.push(FieldError {
+        field,
+        label: t.get(key),
+    });
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let typed = typed(&pairs);
+    let today = today(&state);
+    let mut page = page(&state, &staff, &typed, today).await?;
+    let notice = pairs
+        .iter()
+        .find(|(k, _)| k == "melding")
+        .map(|(_, v)| v.as_str());
+    page.notice = match notice {
+        Some("publisert") => {
+            let count = pairs
+                .iter()
+                .find(|(k, _)| k == "antall")
+                .map_or("0", |(_, v)| v.as_str());
+            Some(t.arg("publishing-published", "count", count))
+        }
+        Some("avpublisert") => Some(t.get("publishing-unpublished")),
+        _ => None,
+    };
+    if typed.preview {
+        match parse(&typed, today) {
+            Ok((_, template)) => {
+                let mut by_day: BTreeMap<Date, Vec<String>> = BTreeMap::new();
+                let planned = template.expand(&state.zone);
+                for slot in &planned {
+                    let day = slot.start.to_zoned_datetime(state.zone.clone()).date();
+                    by_day
+                        .entry(day)
+                        .or_default()
+                        .push(clock(slot.start, &state.zone));
+                }
+                page.preview_title = Some(t.arg(
+                    "publishing-preview-title",
+                    "count",
+                    &planned.len().to_string(),
+                ));
+                let more = by_day.len().saturating_sub(PREVIEW_DAYS);
+                page.preview = by_day
+                    .into_iter()
+                    .take(PREVIEW_DAYS)
+                    .map(|(day, times)| PreviewDay {
+                        label: t.long_date(day),
+                        times: times.join(", "),
+                    })
+                    .collect();
+                page.preview_more =
+                    (more > 0).then(|| t.arg("publishing-preview-more", "days", &more.to_string()));
+            }
+            Err(error) => refuse(&mut page, t, &error),
+        }
+    }
+    Ok(html(&page).into_response())
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let typed = typed(&pairs);
+    let today = today(&state);
+    let (resource, template) = match parse(&typed, today) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let mut page = page(&state, &staff, &typed, today).await?;
+            refuse(&mut page, t, &error);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+        }
+    };
+    // Only a resource of the staff member's own clinic.
+    let mut own = false;
+    for timebook in state
+        .store
+        .timebooks(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?
+    {
+        let resources = state
+            .store
+            .resources(timebook.id)
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+        own |= resources.iter().any(|r| r.id == resource);
+    }
+    if !own {
+        return Err(Failure::new(t, Kind::NotFound));
+    }
+    let id = state
+        .store
+        .create_template(&staff.actor, resource, &template)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let report = state
+        .store
+        .publish_template(&staff.actor, id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(Redirect::to(&format!(
+        "/klinikk/publisering?melding=publisert&antall={}",
+        report.created
+    ))
+    .into_response())
+}
+
+/// A template of the staff member's own clinic.
+async fn own_template(
+    state: &AppState,
+    staff: &StaffMember,
+    id: i64,
+) -> Result<TemplateId, Failure> {
+    let t = staff.visitor.t;
+    let templates = state
+        .store
+        .templates(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    templates
+        .iter()
+        .find(|s| s.id.0 == id)
+        .map(|s| s.id)
+        .ok_or(Failure::new(t, Kind::NotFound))
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path(id): Path<i64>,
+) -> Result<Response, Failure> {
+    let id = own_template(&state, &staff, id).await?;
+    state
+        .store
+        .unpublish_template(&staff.actor, id)
+        .await
+        .map_err(|e| Failure::store(staff.visitor.t, e))?;
+    Ok(Redirect::to("/klinikk/publisering?melding=avpublisert").into_response())
+}
+
+pub async fn republish(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path(id): Path<i64>,
+) -> Result<Response, Failure> {
+    let id = own_template(&state, &staff, id).await?;
+    let report = state
+        .store
+        .publish_template(&staff.actor, id)
+        .await
+        .map_err(|e| Failure::store(staff.visitor.t, e))?;
+    Ok(Redirect::to(&format!(
+        "/klinikk/publisering?melding=publisert&antall={}",
+        report.created
+    ))
+    .into_response())
+}
