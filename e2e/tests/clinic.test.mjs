@@ -105,7 +105,7 @@ describe("the clinic's workspace", () => {
     const staff = await staffPage();
     for (const lang of ["nb", "nn", "en"]) {
       const preview = "/klinikk/publisering?ressurs=1&dag=1&dag=2&fra=08%3A00&til=09%3A00&lengde=15&plasser=1&forhandsvis=1";
-      for (const path of ["/klinikk", "/klinikk/sperring", "/klinikk/publisering", preview, "/personale/logg-inn"]) {
+      for (const path of ["/klinikk", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", preview, "/personale/logg-inn"]) {
         await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
         const violations = await axeViolations(staff);
         assert.deepEqual(violations, [], `${path} in ${lang}: ${violations.join("\n")}`);

@@ -74,6 +74,7 @@ impl Page {
         let t = visitor.t;
         let nav = [
             ("/klinikk", "staff-nav-overview"),
+            ("/klinikk/timeboker", "staff-nav-timebooks"),
             ("/klinikk/publisering", "staff-nav-publishing"),
             ("/klinikk/sperring", "staff-nav-blocks"),
         ]

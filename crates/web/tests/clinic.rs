@@ -526,3 +526,143 @@ async fn nonsense_templates_are_refused_with_a_clear_message() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn timebooks_info_rules_and_places_reach_the_portal() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let csrf = staff.csrf().await;
+    let page = staff.get("/klinikk/timeboker").await;
+    assert!(page.body.contains("Velkommen til oss") && page.body.contains("17/300 tegn"));
+
+    let too_long = "å".repeat(301);
+    let refused = staff
+        .post(
+            "/klinikk/timeboker/info",
+            &[("csrf", &csrf), ("informasjon", &too_long)],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("Informasjonen kan ha høyst 300 tegn")
+            && refused.body.contains("301/300 tegn")
+    );
+    let info = "Husk å ta med vaksinekortet <b>ditt</b>.";
+    let saved = staff
+        .post(
+            "/klinikk/timeboker/info",
+            &[("csrf", &csrf), ("informasjon", info)],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/klinikk/timeboker?melding=info")
+    );
+
+    let tb = portal.timebook.to_string();
+    let bad = staff
+        .post(
+            &format!("/klinikk/timeboker/{tb}/regler"),
+            &[
+                ("csrf", &csrf),
+                ("varsel", "0"),
+                ("horisont", "0"),
+                ("frist", "24"),
+                ("maks", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        bad.location.as_deref(),
+        Some("/klinikk/timeboker?melding=regler-ugyldig")
+    );
+    let good = staff
+        .post(
+            &format!("/klinikk/timeboker/{tb}/regler"),
+            &[
+                ("csrf", &csrf),
+                ("varsel", "60"),
+                ("horisont", "30"),
+                ("frist", "48"),
+                ("maks", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        good.location.as_deref(),
+        Some("/klinikk/timeboker?melding=regler")
+    );
+    let rules = portal
+        .store
+        .timebooks(domain::ClinicId(1))
+        .await
+        .expect("timebooks")[0]
+        .rules;
+    assert_eq!(
+        (
+            rules.min_notice_minutes(),
+            rules.horizon_days(),
+            rules.cancel_deadline_minutes(),
+            rules.max_future_appointments()
+        ),
+        (60, 30, 48 * 60, 2)
+    );
+
+    let place = staff
+        .post(
+            &format!("/klinikk/timeboker/{tb}/steder"),
+            &[
+                ("csrf", &csrf),
+                ("navn", "Vaksinerom 2"),
+                ("beskrivelse", "Andre etasje"),
+                ("adresse", "Influensaveien 3b, 1325 Lysaker"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        place.location.as_deref(),
+        Some("/klinikk/timeboker?melding=sted")
+    );
+    let created = staff
+        .post(
+            "/klinikk/timeboker",
+            &[("csrf", &csrf), ("type", "koronatest")],
+        )
+        .await;
+    assert_eq!(
+        created.location.as_deref(),
+        Some("/klinikk/timeboker?melding=opprettet")
+    );
+
+    // Another clinic's staff cannot change this clinic's timebook.
+    let other = Browser::new(&portal);
+    other.staff_log_in(1).await;
+    let other_csrf = other.csrf().await;
+    let foreign = other
+        .post(
+            &format!("/klinikk/timeboker/{tb}/regler"),
+            &[
+                ("csrf", &other_csrf),
+                ("varsel", "0"),
+                ("horisont", "1"),
+                ("frist", "0"),
+                ("maks", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, 404);
+
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    let services = kari.get("/bestill").await;
+    assert!(
+        services
+            .body
+            .contains("Husk å ta med vaksinekortet &#60;b&#62;ditt&#60;/b&#62;.")
+            || services.body.contains("&lt;b&gt;ditt")
+    );
+    assert!(services.body.contains(">Koronatest<"));
+    let choose = kari.get(&format!("/bestill/{tb}")).await;
+    assert!(choose.body.contains("Vaksinerom 2") && choose.body.contains("Andre etasje"));
+}

@@ -4,6 +4,7 @@ mod blocks;
 mod login;
 mod overview;
 mod publishing;
+mod timebooks;
 
 use crate::AppState;
 use axum::Router;
@@ -15,6 +16,19 @@ pub fn routes(demo_login: bool) -> Router<AppState> {
         .route("/klinikk", get(overview::show))
         .route("/klinikk/timeavtaler/{id}/avlys", post(overview::cancel))
         .route("/klinikk/timeavtaler/{id}/utfall", post(overview::outcome))
+        .route(
+            "/klinikk/timeboker",
+            get(timebooks::show).post(timebooks::create),
+        )
+        .route("/klinikk/timeboker/info", post(timebooks::save_info))
+        .route(
+            "/klinikk/timeboker/{id}/regler",
+            post(timebooks::save_rules),
+        )
+        .route(
+            "/klinikk/timeboker/{id}/steder",
+            post(timebooks::save_place),
+        )
         .route("/klinikk/sperring", get(blocks::show).post(blocks::block))
         .route("/klinikk/sperring/opphev", post(blocks::unblock))
         .route(
