@@ -114,3 +114,25 @@ describe("the clinic's workspace", () => {
     }
   });
 });
+
+describe("the register", () => {
+  test("axe-core finds no violations on the operator's pages in all three languages", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.base}/personale/logg-inn`);
+    await page.getByLabel("Operatør, Adresseregisteret").check();
+    await page.getByRole("button", { name: "Logg inn" }).click();
+    await page.getByRole("heading", { level: 1, name: "Adresseregisteret" }).waitFor();
+    for (const lang of ["nb", "nn", "en"]) {
+      for (const path of ["/register", "/register/klinikker/1", "/register/logg"]) {
+        await page.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
+        const violations = await axeViolations(page);
+        assert.deepEqual(violations, [], `${path} in ${lang}: ${violations.join("\n")}`);
+        if (lang === "nb") await screenshot(page, `register${path.replaceAll("/", "-")}`);
+      }
+      await page.locator("#fodselsnummer").fill(await nationalIdOf("Kari Nordmann"));
+      await page.locator("form[action='/register/logg'] button").click();
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, [], `audit log in ${lang}: ${violations.join("\n")}`);
+    }
+  });
+});

@@ -58,6 +58,9 @@ macro_rules! actions {
 
 actions! {
     ClinicSaved => "clinic.saved",
+    ServiceSwitched => "clinic.service_switched",
+    PatientListViewed => "patient_list.viewed",
+    AuditRead => "audit.read",
     TimebookSaved => "timebook.saved",
     LocationSaved => "location.saved",
     ResourceSaved => "resource.saved",

@@ -63,6 +63,20 @@ pub trait Store: Send + Sync {
     ) -> Result<Clinic>;
     async fn clinic(&self, id: ClinicId) -> Result<Clinic>;
     async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>>;
+    /// Every clinic in the register, by name.
+    async fn clinics(&self) -> Result<Vec<Clinic>>;
+    /// Switches a timebook kind on or off for a clinic; off hides it from patients at once.
+    async fn set_service(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        kind: TimebookKind,
+        enabled: bool,
+    ) -> Result<()>;
+    /// The kinds the clinic has switched on. A kind never switched is on.
+    async fn enabled_services(&self, clinic_id: ClinicId) -> Result<Vec<TimebookKind>>;
+    /// The patients on a clinic's list, by last name.
+    async fn clinic_patients(&self, clinic_id: ClinicId) -> Result<Vec<Patient>>;
     async fn save_location(
         &self,
         actor: &Actor,

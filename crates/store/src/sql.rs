@@ -309,6 +309,57 @@ macro_rules! shared_store {
                 row.map(ClinicRow::into_domain).transpose()
             }
 
+            async fn clinics(&self) -> Result<Vec<Clinic>> {
+                let rows: Vec<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info FROM clinic ORDER BY name, id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(ClinicRow::into_domain).collect()
+            }
+
+            async fn set_service(&self, actor: &Actor, clinic_id: ClinicId, kind: TimebookKind, enabled: bool) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO clinic_service (clinic_id, kind, enabled) VALUES ($1, $2, $3) \
+                     ON CONFLICT (clinic_id, kind) DO UPDATE SET enabled = excluded.enabled",
+                )
+                .bind(clinic_id.0)
+                .bind(kind.code())
+                .bind(enabled)
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| match &error {
+                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("clinic"),
+                    _ => StoreError::Database(error),
+                })?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::ServiceSwitched, clinic_id: Some(clinic_id.0), patient: None,
+                    subject: format!("{}:{}", kind.code(), if enabled { "on" } else { "off" }),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn enabled_services(&self, clinic_id: ClinicId) -> Result<Vec<TimebookKind>> {
+                let off: Vec<String> = sqlx::query_scalar("SELECT kind FROM clinic_service WHERE clinic_id = $1 AND enabled = FALSE")
+                    .bind(clinic_id.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(TimebookKind::ALL.into_iter().filter(|kind| !off.iter().any(|o| o == kind.code())).collect())
+            }
+
+            async fn clinic_patients(&self, clinic_id: ClinicId) -> Result<Vec<Patient>> {
+                let rows: Vec<PatientRow> = sqlx::query_as(
+                    "SELECT national_id, clinic_id, first_name, last_name FROM patient WHERE clinic_id = $1 \
+                     ORDER BY last_name, first_name, national_id",
+                )
+                .bind(clinic_id.0)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(PatientRow::into_domain).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
+            }
+
             async fn save_location(&self, actor: &Actor, clinic_id: ClinicId, address: &Address) -> Result<Location> {
                 let now = self.now().as_second();
                 let mut tx = self.begin_write().await?;

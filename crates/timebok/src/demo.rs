@@ -76,10 +76,11 @@ pub fn demo_patients() -> Result<Vec<(String, NationalId)>, DomainError> {
         .collect()
 }
 
-/// The demo clinic's staff user for the staff's test login, once the demo data is there.
+/// The demo clinic's staff user, once the demo data is there, and the register's operator, for
+/// the staff's test login.
 pub async fn demo_staff(store: &dyn Store) -> Result<Vec<(String, Actor)>, DemoError> {
     let clinic = store.clinic_by_her_id(HerId::new(DEMO_HER_ID)?).await?;
-    Ok(clinic
+    let mut users: Vec<(String, Actor)> = clinic
         .map(|clinic| {
             let who = Actor::Staff {
                 clinic_id: clinic.id,
@@ -88,7 +89,14 @@ pub async fn demo_staff(store: &dyn Store) -> Result<Vec<(String, Actor)>, DemoE
             (format!("Resepsjonen, {}", clinic.name), who)
         })
         .into_iter()
-        .collect())
+        .collect();
+    users.push((
+        "Operatør, Adresseregisteret".into(),
+        Actor::Operator {
+            user: "operator".into(),
+        },
+    ));
+    Ok(users)
 }
 
 /// The demo patients' synthetic numbers, in the order of [`PATIENTS`].

@@ -8,6 +8,7 @@ mod failure;
 mod health;
 mod pages;
 mod portal;
+mod register;
 mod texts;
 mod tokens;
 mod visitor;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .merge(portal::routes(state.demo_login))
         .merge(clinic::routes(state.demo_login))
+        .merge(register::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,

@@ -92,6 +92,27 @@ impl Page {
         }
     }
 
+    /// A page of the register, for the operator.
+    pub fn operator(visitor: &Visitor, title_key: &str, current: &str) -> Self {
+        let t = visitor.t;
+        let nav = [
+            ("/register", "register-nav-clinics"),
+            ("/register/logg", "register-nav-audit"),
+        ]
+        .into_iter()
+        .map(|(href, key)| NavLink {
+            href,
+            label: t.get(key),
+            current: href == current,
+        })
+        .collect();
+        Self {
+            logout: Some("/personale/logg-ut"),
+            nav,
+            ..Self::new(visitor, title_key)
+        }
+    }
+
     /// For pages rendered without knowing the request, such as error pages.
     pub fn bare(t: T, title_key: &str) -> Self {
         Self {

@@ -125,3 +125,38 @@ impl FromRequestParts<AppState> for StaffMember {
         }
     }
 }
+
+/// The operator, who keeps the register. Staff of a clinic get 403 here.
+#[derive(Debug, Clone)]
+pub struct OperatorUser {
+    pub visitor: Visitor,
+    pub actor: domain::Actor,
+}
+
+impl FromRequestParts<AppState> for OperatorUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let visitor = Visitor::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let t = visitor.t;
+        let who = match cookies::read(&parts.headers, cookies::STAFF) {
+            Some(token) => state
+                .store
+                .staff_session(&tokens::hash(&token))
+                .await
+                .map_err(|e| Failure::store(t, e).into_response())?,
+            None => None,
+        };
+        match who {
+            Some(actor @ domain::Actor::Operator { .. }) => Ok(Self { visitor, actor }),
+            Some(_) => Err(Failure::new(t, Kind::Forbidden).into_response()),
+            None if state.demo_login => Err(Redirect::to("/personale/logg-inn").into_response()),
+            None => Err(Failure::new(t, Kind::LoginRequired).into_response()),
+        }
+    }
+}

@@ -1463,3 +1463,97 @@ pub async fn outcomes_are_recorded_for_booked_appointments_of_the_clinic(db: Tes
     );
     world.finish().await;
 }
+
+pub async fn services_switch_off_and_on_and_lists_are_kept(db: TestDb) {
+    let world = World::new(db).await;
+    let operator = Actor::Operator {
+        user: "drift".into(),
+    };
+    assert_eq!(
+        world
+            .store
+            .enabled_services(world.clinic.id)
+            .await
+            .expect("services"),
+        domain::TimebookKind::ALL
+    );
+    world
+        .store
+        .set_service(
+            &operator,
+            world.clinic.id,
+            domain::TimebookKind::Vaksine,
+            false,
+        )
+        .await
+        .expect("off");
+    let on = world
+        .store
+        .enabled_services(world.clinic.id)
+        .await
+        .expect("services");
+    assert!(!on.contains(&domain::TimebookKind::Vaksine) && on.len() == 3);
+    world
+        .store
+        .set_service(
+            &operator,
+            world.clinic.id,
+            domain::TimebookKind::Vaksine,
+            true,
+        )
+        .await
+        .expect("on");
+    assert_eq!(
+        world
+            .store
+            .enabled_services(world.clinic.id)
+            .await
+            .expect("services")
+            .len(),
+        4
+    );
+    let missing = world
+        .store
+        .set_service(
+            &operator,
+            domain::ClinicId(999),
+            domain::TimebookKind::Lab,
+            false,
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound("clinic"))),
+        "{missing:?}"
+    );
+
+    let ola = world.patient(2).await;
+    let kari = world.patient(1).await;
+    let listed: Vec<_> = world
+        .store
+        .clinic_patients(world.clinic.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|p| p.national_id)
+        .collect();
+    assert_eq!(listed, [kari.clone(), ola.clone()]);
+    world
+        .store
+        .unlist_patient(&operator, world.clinic.id, &kari)
+        .await
+        .expect("unlist");
+    assert_eq!(
+        world
+            .store
+            .clinic_patients(world.clinic.id)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert_eq!(
+        world.store.clinics().await.expect("clinics"),
+        std::slice::from_ref(&world.clinic)
+    );
+    world.finish().await;
+}

@@ -27,6 +27,7 @@ contract_tests!(
     audit_log_is_append_only,
     sessions_expire_and_close,
     staff_sessions_know_their_clinic,
+    services_switch_off_and_on_and_lists_are_kept,
     the_day_list_shows_the_clinics_appointments_and_audits_each_view,
     outcomes_are_recorded_for_booked_appointments_of_the_clinic,
     history_lists_every_appointment_latest_first,

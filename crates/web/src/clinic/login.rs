@@ -82,7 +82,7 @@ pub async fn log_in(
     );
     let to = match who {
         domain::Actor::Staff { .. } => "/klinikk",
-        _ => "/",
+        _ => "/register",
     };
     Ok((
         StatusCode::SEE_OTHER,

@@ -30,7 +30,29 @@ pub async fn own_clinic(
         .map_err(|e| Failure::store(t, e))
 }
 
-/// A timebook of the patient's own GP office.
+/// The timebooks a clinic offers patients: those whose kind the register has switched on.
+pub async fn offered_timebooks(
+    state: &AppState,
+    t: T,
+    clinic: &Clinic,
+) -> Result<Vec<Timebook>, Failure> {
+    let on = state
+        .store
+        .enabled_services(clinic.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let timebooks = state
+        .store
+        .timebooks(clinic.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(timebooks
+        .into_iter()
+        .filter(|tb| on.contains(&tb.kind))
+        .collect())
+}
+
+/// A timebook the patient's own GP office offers.
 pub async fn own_timebook(
     state: &AppState,
     t: T,
@@ -40,11 +62,7 @@ pub async fn own_timebook(
     let clinic = own_clinic(state, t, patient)
         .await?
         .ok_or(Failure::new(t, Kind::NotFound))?;
-    let timebooks = state
-        .store
-        .timebooks(clinic.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
+    let timebooks = offered_timebooks(state, t, &clinic).await?;
     let timebook = timebooks
         .into_iter()
         .find(|tb| tb.id == id)

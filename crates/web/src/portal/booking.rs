@@ -54,11 +54,7 @@ async fn services_page(
         page.unavailable = Some(t.get("services-not-listed"));
         return Ok(page);
     };
-    let mut timebooks = state
-        .store
-        .timebooks(clinic.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
+    let mut timebooks = access::offered_timebooks(state, t, &clinic).await?;
     timebooks.sort_by_key(|tb| tb.kind);
     page.info = Some(clinic.info.to_string()).filter(|i| !i.is_empty());
     page.services = timebooks

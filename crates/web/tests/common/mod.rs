@@ -182,6 +182,12 @@ pub async fn portal(demo_login: bool) -> Portal {
                     user: "annen".into(),
                 },
             ),
+            (
+                "Operatør".into(),
+                Actor::Operator {
+                    user: "drift".into(),
+                },
+            ),
         ],
         secure_cookies: false,
         zone,
@@ -312,6 +318,20 @@ impl Browser {
         assert_eq!(
             (page.status, page.location.as_deref()),
             (303, Some("/klinikk")),
+            "{}",
+            page.body
+        );
+    }
+
+    /// Logs in as the register's operator.
+    pub async fn operator_log_in(&self) {
+        let csrf = self.csrf().await;
+        let page = self
+            .post("/personale/logg-inn", &[("csrf", &csrf), ("user", "2")])
+            .await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/register")),
             "{}",
             page.body
         );

@@ -1,0 +1,202 @@
+//! The register over real HTTP: clinics, services switched on and off, patient lists with a
+//! CSV import, and the audit log; and who may not come here.
+
+mod common;
+
+use common::{Browser, portal};
+
+#[tokio::test]
+async fn a_service_switched_off_disappears_from_the_portal_at_once() {
+    let portal = portal(true).await;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let csrf = operator.csrf().await;
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    assert!(kari.get("/bestill").await.body.contains(">Vaksine<"));
+
+    let saved = operator
+        .post(
+            "/register/klinikker/1/tjenester",
+            &[("csrf", &csrf), ("tjeneste", "lab")],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/register/klinikker/1?melding=tjenester")
+    );
+    assert!(!kari.get("/bestill").await.body.contains(">Vaksine<"));
+    assert_eq!(
+        kari.get(&format!("/bestill/{}", portal.timebook))
+            .await
+            .status,
+        404
+    );
+
+    operator
+        .post(
+            "/register/klinikker/1/tjenester",
+            &[
+                ("csrf", &csrf),
+                ("tjeneste", "lab"),
+                ("tjeneste", "vaksine"),
+            ],
+        )
+        .await;
+    assert!(kari.get("/bestill").await.body.contains(">Vaksine<"));
+    assert_eq!(
+        kari.get(&format!("/bestill/{}", portal.timebook))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line() {
+    let portal = portal(true).await;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let csrf = operator.csrf().await;
+    let refused = operator
+        .post(
+            "/register/klinikker",
+            &[("csrf", &csrf), ("her", "0"), ("navn", "Nytt kontor")],
+        )
+        .await;
+    assert_eq!(
+        refused.location.as_deref(),
+        Some("/register?melding=ugyldig")
+    );
+    let created = operator
+        .post(
+            "/register/klinikker",
+            &[
+                ("csrf", &csrf),
+                ("her", "77001"),
+                ("navn", "Nytt legekontor"),
+            ],
+        )
+        .await;
+    let path = created.location.expect("the new clinic");
+    assert!(
+        operator
+            .get("/register")
+            .await
+            .body
+            .contains("Nytt legekontor")
+    );
+
+    let id = path.rsplit('/').next().expect("id").to_owned();
+    let one = common::person(40);
+    let two = common::person(41);
+    let csv = format!(
+        "{};Liv;Lie\n12345678901;Feil;Nummer\n{};Per\n\n{},Ida,Dal\n",
+        one.as_str(),
+        two.as_str(),
+        two.as_str()
+    );
+    let report = operator
+        .post(
+            &format!("/register/klinikker/{id}/import"),
+            &[("csrf", &csrf), ("csv", &csv)],
+        )
+        .await;
+    assert_eq!(report.status, 422);
+    assert!(
+        report.body.contains("Import: 2 lagt til, 2 avvist"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("Linje 2: ugyldig fødselsnummer"));
+    assert!(
+        report
+            .body
+            .contains("Linje 3: må ha tre felt skilt med semikolon")
+    );
+    let listed = portal
+        .store
+        .clinic_patients(domain::ClinicId(id.parse().expect("id")))
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 2);
+
+    let removed = operator
+        .post(
+            &format!("/register/klinikker/{id}/pasienter/fjern"),
+            &[("csrf", &csrf), ("fodselsnummer", one.as_str())],
+        )
+        .await;
+    assert!(removed.location.expect("back").ends_with("melding=fjernet"));
+    let added = operator
+        .post(
+            &format!("/register/klinikker/{id}/pasienter"),
+            &[
+                ("csrf", &csrf),
+                ("fodselsnummer", one.as_str()),
+                ("fornavn", "Liv"),
+                ("etternavn", "Lie"),
+            ],
+        )
+        .await;
+    assert!(added.location.expect("back").ends_with("melding=lagt-til"));
+    let bad = operator
+        .post(
+            &format!("/register/klinikker/{id}/pasienter"),
+            &[
+                ("csrf", &csrf),
+                ("fodselsnummer", "1"),
+                ("fornavn", "A"),
+                ("etternavn", "B"),
+            ],
+        )
+        .await;
+    assert!(bad.location.expect("back").ends_with("melding=ugyldig"));
+    assert_eq!(operator.get("/register/klinikker/9999").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_operator_reads_the_audit_log_of_one_patient() {
+    let portal = portal(true).await;
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let csrf = operator.csrf().await;
+    let page = operator
+        .post(
+            "/register/logg",
+            &[("csrf", &csrf), ("fodselsnummer", portal.kari.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("patient.logged_in") && page.body.contains("patient.listed"));
+    assert!(!page.body.contains(portal.ola.as_str()));
+    assert_eq!(
+        operator
+            .post(
+                "/register/logg",
+                &[("csrf", &csrf), ("fodselsnummer", "nei")]
+            )
+            .await
+            .status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn staff_and_operator_each_keep_to_their_own_pages() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    assert_eq!(staff.get("/register").await.status, 403);
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    assert_eq!(operator.get("/klinikk").await.status, 403);
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    assert_eq!(
+        kari.get("/register").await.location.as_deref(),
+        Some("/personale/logg-inn")
+    );
+}
