@@ -70,6 +70,7 @@ actions! {
     TemplatePublished => "template.published",
     TemplateUnpublished => "template.unpublished",
     SlotCreated => "slot.created",
+    SlotDeleted => "slot.deleted",
     SlotPublished => "slot.published",
     SlotUnpublished => "slot.unpublished",
     SlotHeld => "slot.held",

@@ -156,10 +156,10 @@ mod completeness {
     /// cannot leave pages showing keys.
     #[test]
     fn every_key_in_the_files_is_compiled_in() {
-        const NAMES: [&str; 21] = [
+        const NAMES: [&str; 23] = [
             "clinic", "address", "reason", "deadline", "date", "day", "days", "month", "year",
             "weekday", "from", "to", "time", "minutes", "count", "resource", "first", "last",
-            "added", "rejected", "line",
+            "added", "rejected", "line", "booked", "capacity",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

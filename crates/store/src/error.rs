@@ -35,6 +35,8 @@ pub enum StoreError {
     Corrupt(&'static str),
     #[error("a slot already starts at that time at this resource")]
     Overlap,
+    #[error("the slot has appointments; cancel them or unpublish the slot instead")]
+    SlotInUse,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]

@@ -140,6 +140,10 @@ pub trait Store: Send + Sync {
     async fn add_slot(&self, actor: &Actor, slot: NewSlot) -> Result<Slot>;
     async fn set_slot_published(&self, actor: &Actor, id: SlotId, published: bool) -> Result<Slot>;
     async fn slot(&self, id: SlotId) -> Result<Slot>;
+    /// The clinic's slots starting on a local date, by start.
+    async fn day_slots(&self, clinic_id: ClinicId, day: Date) -> Result<Vec<Slot>>;
+    /// Deletes a slot of the clinic that has never had an appointment.
+    async fn delete_slot(&self, actor: &Actor, clinic_id: ClinicId, id: SlotId) -> Result<()>;
 
     // --- The patient side: the journal system's messages -------------------------------------
 

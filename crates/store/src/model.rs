@@ -95,6 +95,8 @@ pub struct PublishReport {
     pub republished: usize,
     /// Slots the template describes that start in the past and were left out.
     pub skipped_past: usize,
+    /// Slots left out because another slot of the resource starts at the same time.
+    pub overlapping: usize,
 }
 
 /// A stored template.

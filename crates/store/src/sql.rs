@@ -603,7 +603,20 @@ macro_rules! shared_store {
                     .bind(i64::from(stored.template.capacity().get()))
                     .execute(&mut *tx)
                     .await?;
-                    report.created += usize::try_from(inserted.rows_affected()).unwrap_or(0);
+                    if inserted.rows_affected() == 0 {
+                        let owner: Option<i64> = sqlx::query_scalar(
+                            "SELECT template_id FROM slot WHERE resource_id = $1 AND starts_at = $2",
+                        )
+                        .bind(stored.resource_id.0)
+                        .bind(planned.start.as_second())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if owner != Some(id.0) {
+                            report.overlapping += 1;
+                        }
+                    } else {
+                        report.created += 1;
+                    }
                 }
                 let republished = sqlx::query(
                     "UPDATE slot SET published = TRUE WHERE template_id = $1 AND starts_at > $2 AND published = FALSE",
@@ -706,6 +719,47 @@ macro_rules! shared_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 row.ok_or(StoreError::NotFound("slot"))?.into_domain()
+            }
+
+            async fn day_slots(&self, clinic_id: ClinicId, day: Date) -> Result<Vec<Slot>> {
+                let next = day.tomorrow().map_err(|_| DomainError::DatesReversed)?;
+                let rows: Vec<SlotRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::slot_columns!(),
+                    " FROM slot s WHERE s.clinic_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 ORDER BY s.starts_at, s.resource_id"
+                ))
+                .bind(clinic_id.0)
+                .bind(self.start_of(day)?)
+                .bind(self.start_of(next)?)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(SlotRow::into_domain).collect()
+            }
+
+            async fn delete_slot(&self, actor: &Actor, clinic_id: ClinicId, id: SlotId) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM slot WHERE id = $1 AND clinic_id = $2")
+                    .bind(id.0)
+                    .bind(clinic_id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                found.ok_or(StoreError::NotFound("slot"))?;
+                let used: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM appointment WHERE slot_id = $1)")
+                    .bind(id.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if used {
+                    return Err(StoreError::SlotInUse);
+                }
+                sqlx::query("DELETE FROM slot_hold WHERE slot_id = $1").bind(id.0).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM slot WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::SlotDeleted, clinic_id: Some(clinic_id.0), patient: None,
+                    subject: format!("slot:{}", id.0),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn free_slots(&self, patient: &NationalId, timebook_id: TimebookId, from: Date, to: Date) -> Result<Vec<FreeSlot>> {

@@ -395,7 +395,7 @@ async fn a_published_template_reaches_the_portal_and_unpublishing_takes_it_away(
     let published = staff.post("/klinikk/publisering", &form).await;
     assert_eq!(
         published.location.as_deref(),
-        Some("/klinikk/publisering?melding=publisert&antall=4")
+        Some("/klinikk/publisering?melding=publisert&antall=4&overlapp=0")
     );
     assert!(
         staff
@@ -665,4 +665,102 @@ async fn timebooks_info_rules_and_places_reach_the_portal() {
     assert!(services.body.contains(">Koronatest<"));
     let choose = kari.get(&format!("/bestill/{tb}")).await;
     assert!(choose.body.contains("Vaksinerom 2") && choose.body.contains("Andre etasje"));
+}
+
+#[tokio::test]
+async fn single_slots_are_unpublished_or_deleted_but_a_booked_one_is_kept() {
+    let portal = portal(true).await;
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    kari.book(portal.timebook, portal.slots[0], "Vaksine").await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let csrf = staff.csrf().await;
+    let day = portal.day.to_string();
+    let list = staff.get(&format!("/klinikk/publisering?dag={day}")).await;
+    assert!(
+        list.body
+            .contains("08:00 - 08:15, Influensa: 1 av 1 plasser bestilt")
+    );
+    assert!(
+        list.body
+            .contains("08:15 - 08:30, Influensa: 0 av 1 plasser bestilt")
+    );
+
+    let booked = staff
+        .post(
+            &format!("/klinikk/timer/{}/slett", portal.slots[0]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        booked.location,
+        Some(format!("/klinikk/publisering?dag={day}&melding=i-bruk"))
+    );
+    assert!(
+        staff
+            .get(&booked.location.expect("back"))
+            .await
+            .body
+            .contains("kan ikke slettes")
+    );
+    let hidden = staff
+        .post(
+            &format!("/klinikk/timer/{}/avpubliser", portal.slots[1]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        hidden.location,
+        Some(format!("/klinikk/publisering?dag={day}&melding=endret"))
+    );
+    let ola = Browser::new(&portal);
+    ola.log_in(&portal.ola).await;
+    let calendar = format!("/bestill/{}?maned={}&dag={day}", portal.timebook, &day[..7]);
+    let seen = ola.get(&calendar).await.body;
+    assert!(!seen.contains("08:15 - 08:30") && seen.contains("08:30 - 08:45"));
+    let deleted = staff
+        .post(
+            &format!("/klinikk/timer/{}/slett", portal.slots[2]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        deleted.location,
+        Some(format!("/klinikk/publisering?dag={day}&melding=slettet"))
+    );
+    assert!(!ola.get(&calendar).await.body.contains("08:30 - 08:45"));
+
+    let other = Browser::new(&portal);
+    other.staff_log_in(1).await;
+    let other_csrf = other.csrf().await;
+    assert_eq!(
+        other
+            .post(
+                &format!("/klinikk/timer/{}/slett", portal.slots[1]),
+                &[("csrf", &other_csrf)]
+            )
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        other
+            .post(
+                &format!("/klinikk/timer/{}/publiser", portal.slots[1]),
+                &[("csrf", &other_csrf)]
+            )
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        portal
+            .store
+            .slot(domain::SlotId(portal.slots[1]))
+            .await
+            .map(|s| s.published)
+            .ok(),
+        Some(false)
+    );
 }

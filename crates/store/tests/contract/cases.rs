@@ -1557,3 +1557,77 @@ pub async fn services_switch_off_and_on_and_lists_are_kept(db: TestDb) {
     );
     world.finish().await;
 }
+
+pub async fn free_slots_can_be_deleted_and_booked_ones_cannot(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let free = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let booked = world.slot(oslo(2026, 12, 17, 8, 30), 1).await;
+    world
+        .store
+        .reserve(&request(&kari, booked.id, None))
+        .await
+        .expect("book");
+    let day = world
+        .store
+        .day_slots(world.clinic.id, date(2026, 12, 17))
+        .await
+        .expect("day");
+    assert_eq!(
+        day.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [free.id, booked.id]
+    );
+    let in_use = world
+        .store
+        .delete_slot(&world.staff, world.clinic.id, booked.id)
+        .await;
+    assert!(matches!(in_use, Err(StoreError::SlotInUse)), "{in_use:?}");
+    let elsewhere = world
+        .store
+        .delete_slot(
+            &world.staff,
+            domain::ClinicId(world.clinic.id.0 + 1),
+            free.id,
+        )
+        .await;
+    assert!(
+        matches!(elsewhere, Err(StoreError::NotFound("slot"))),
+        "{elsewhere:?}"
+    );
+    world
+        .store
+        .delete_slot(&world.staff, world.clinic.id, free.id)
+        .await
+        .expect("delete");
+    let day = world
+        .store
+        .day_slots(world.clinic.id, date(2026, 12, 17))
+        .await
+        .expect("day");
+    assert_eq!(day.iter().map(|s| s.id).collect::<Vec<_>>(), [booked.id]);
+    world.finish().await;
+}
+
+pub async fn overlapping_publication_is_reported(db: TestDb) {
+    let world = World::new(db).await;
+    world.slot(oslo(2026, 12, 15, 8, 15), 1).await;
+    let template = weekday_mornings(date(2026, 12, 15), date(2026, 12, 15), date(2026, 12, 14));
+    let id = world
+        .store
+        .create_template(&world.staff, world.resource.id, &template)
+        .await
+        .expect("create");
+    let report = world
+        .store
+        .publish_template(&world.staff, id)
+        .await
+        .expect("publish");
+    assert_eq!((report.created, report.overlapping), (3, 1));
+    let again = world
+        .store
+        .publish_template(&world.staff, id)
+        .await
+        .expect("again");
+    assert_eq!((again.created, again.overlapping), (0, 1));
+    world.finish().await;
+}

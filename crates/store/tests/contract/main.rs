@@ -21,6 +21,8 @@ contract_tests!(
     templates_publish_once_and_unpublish,
     templates_keep_local_time_across_dst_in_the_store,
     single_slots_refuse_the_past_and_overlaps,
+    free_slots_can_be_deleted_and_booked_ones_cannot,
+    overlapping_publication_is_reported,
     race_of_many_patients_books_exactly_the_capacity,
     race_of_one_patient_respects_the_limit,
     race_across_separate_connection_pools,

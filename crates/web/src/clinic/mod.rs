@@ -29,6 +29,11 @@ pub fn routes(demo_login: bool) -> Router<AppState> {
             "/klinikk/timeboker/{id}/steder",
             post(timebooks::save_place),
         )
+        .route("/klinikk/timer/{id}/slett", post(publishing::delete_slot))
+        .route(
+            "/klinikk/timer/{id}/{action}",
+            post(publishing::slot_published),
+        )
         .route("/klinikk/sperring", get(blocks::show).post(blocks::block))
         .route("/klinikk/sperring/opphev", post(blocks::unblock))
         .route(

@@ -61,6 +61,15 @@ struct PublishingPage {
     preview: Vec<PreviewDay>,
     preview_more: Option<String>,
     templates: Vec<TemplateLine>,
+    day: String,
+    day_slots: Vec<SlotLine>,
+}
+
+pub struct SlotLine {
+    id: i64,
+    text: String,
+    published: bool,
+    deletable: bool,
 }
 
 /// The form as typed; every field is kept so that a refused form comes back filled in.
@@ -262,7 +271,59 @@ async fn page(
         preview: Vec::new(),
         preview_more: None,
         templates,
+        day: today.to_string(),
+        day_slots: Vec::new(),
     })
+}
+
+/// The clinic's slots on one day, with their resource names.
+async fn day_slots(
+    state: &AppState,
+    staff: &StaffMember,
+    day: Date,
+) -> Result<Vec<SlotLine>, Failure> {
+    let t = staff.visitor.t;
+    let mut names = BTreeMap::new();
+    for timebook in state
+        .store
+        .timebooks(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?
+    {
+        for resource in state
+            .store
+            .resources(timebook.id)
+            .await
+            .map_err(|e| Failure::store(t, e))?
+        {
+            names.insert(resource.id, resource.name.to_string());
+        }
+    }
+    let slots = state
+        .store
+        .day_slots(staff.clinic_id, day)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(slots
+        .into_iter()
+        .map(|slot| SlotLine {
+            id: slot.id.0,
+            text: t.args(
+                "publishing-slot-line",
+                &[
+                    ("time", &t.time_range(slot.start, slot.end(), &state.zone)),
+                    (
+                        "resource",
+                        names.get(&slot.resource_id).map_or("", String::as_str),
+                    ),
+                    ("booked", &slot.booked.to_string()),
+                    ("capacity", &slot.capacity.get().to_string()),
+                ],
+            ),
+            published: slot.published,
+            deletable: slot.booked == 0,
+        })
+        .collect())
 }
 
 fn today(state: &AppState) -> Date {
@@ -302,8 +363,27 @@ pub async fn show(
             Some(t.arg("publishing-published", "count", count))
         }
         Some("avpublisert") => Some(t.get("publishing-unpublished")),
+        Some("slettet") => Some(t.get("publishing-slot-deleted")),
+        Some("endret") => Some(t.get("publishing-slot-changed")),
+        Some("i-bruk") => Some(t.get("publishing-slot-in-use")),
         _ => None,
     };
+    let overlapping = pairs
+        .iter()
+        .find(|(k, _)| k == "overlapp")
+        .map(|(_, v)| v.as_str())
+        .filter(|v| *v != "0");
+    if let (Some(notice), Some(count)) = (page.notice.as_mut(), overlapping) {
+        notice.push(' ');
+        notice.push_str(&t.arg("publishing-overlapping", "count", count));
+    }
+    let day = pairs
+        .iter()
+        .find(|(k, _)| k == "dag")
+        .and_then(|(_, v)| v.parse::<Date>().ok())
+        .unwrap_or(today);
+    page.day = day.to_string();
+    page.day_slots = day_slots(&state, &staff, day).await?;
     if typed.preview {
         match parse(&typed, today) {
             Ok((_, template)) => {
@@ -384,10 +464,80 @@ pub async fn publish(
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!(
-        "/klinikk/publisering?melding=publisert&antall={}",
-        report.created
+        "/klinikk/publisering?melding=publisert&antall={}&overlapp={}",
+        report.created, report.overlapping
     ))
     .into_response())
+}
+
+/// A slot of the staff member's own clinic, and the day it is on.
+async fn own_slot(
+    state: &AppState,
+    staff: &StaffMember,
+    id: i64,
+) -> Result<(domain::SlotId, Date), Failure> {
+    let t = staff.visitor.t;
+    let slot = state
+        .store
+        .slot(domain::SlotId(id))
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let timebooks = state
+        .store
+        .timebooks(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    if !timebooks.iter().any(|tb| tb.id == slot.timebook_id) {
+        return Err(Failure::new(t, Kind::NotFound));
+    }
+    Ok((
+        slot.id,
+        slot.start.to_zoned_datetime(state.zone.clone()).date(),
+    ))
+}
+
+pub async fn slot_published(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let (slot, day) = own_slot(&state, &staff, id).await?;
+    let published = match action.as_str() {
+        "publiser" => true,
+        "avpubliser" => false,
+        _ => return Err(Failure::new(t, Kind::NotFound)),
+    };
+    state
+        .store
+        .set_slot_published(&staff.actor, slot, published)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(Redirect::to(&format!("/klinikk/publisering?dag={day}&melding=endret")).into_response())
+}
+
+pub async fn delete_slot(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path(id): Path<i64>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let (slot, day) = own_slot(&state, &staff, id).await?;
+    match state
+        .store
+        .delete_slot(&staff.actor, staff.clinic_id, slot)
+        .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/klinikk/publisering?dag={day}&melding=slettet"))
+                .into_response(),
+        ),
+        Err(store::StoreError::SlotInUse) => Ok(Redirect::to(&format!(
+            "/klinikk/publisering?dag={day}&melding=i-bruk"
+        ))
+        .into_response()),
+        Err(error) => Err(Failure::store(t, error)),
+    }
 }
 
 /// A template of the staff member's own clinic.
@@ -435,8 +585,8 @@ pub async fn republish(
         .await
         .map_err(|e| Failure::store(staff.visitor.t, e))?;
     Ok(Redirect::to(&format!(
-        "/klinikk/publisering?melding=publisert&antall={}",
-        report.created
+        "/klinikk/publisering?melding=publisert&antall={}&overlapp={}",
+        report.created, report.overlapping
     ))
     .into_response())
 }
