@@ -12,6 +12,8 @@ pub struct Clinic {
     pub name: ClinicName,
     /// «Informasjon fra legekontoret».
     pub info: InfoText,
+    /// Set by the operator in the register.
+    pub org_number: Option<crate::OrgNumber>,
 }
 
 /// An oppmøtested: where the patient shows up.

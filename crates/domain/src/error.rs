@@ -6,6 +6,8 @@ use crate::text::TextField;
 pub enum DomainError {
     #[error("a HER-id is a positive whole number")]
     HerId,
+    #[error("an organisation number has nine digits, the last a valid check digit")]
+    OrgNumber,
     #[error("a national id number has exactly 11 digits")]
     NationalIdFormat,
     #[error("the national id number's check digits are wrong")]

@@ -12,6 +12,7 @@ mod her_id;
 mod ics;
 mod ids;
 mod national_id;
+mod org_number;
 mod patient;
 mod rules;
 mod slot;
@@ -30,6 +31,7 @@ pub use ids::{
     AppointmentId, ClinicId, HoldId, LocationId, ResourceId, SlotId, TemplateId, TimebookId,
 };
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
+pub use org_number::OrgNumber;
 pub use patient::Patient;
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};

@@ -63,6 +63,13 @@ pub trait Store: Send + Sync {
     ) -> Result<Clinic>;
     async fn clinic(&self, id: ClinicId) -> Result<Clinic>;
     async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>>;
+    /// Sets the organisation number the register keeps for a clinic.
+    async fn set_org_number(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        org_number: &domain::OrgNumber,
+    ) -> Result<Clinic>;
     /// Every clinic in the register, by name.
     async fn clinics(&self) -> Result<Vec<Clinic>>;
     /// Switches a timebook kind on or off for a clinic; off hides it from patients at once.

@@ -38,6 +38,7 @@ pub(crate) struct ClinicRow {
     pub her_id: i64,
     pub name: String,
     pub info: String,
+    pub org_number: Option<String>,
 }
 
 impl ClinicRow {
@@ -47,6 +48,11 @@ impl ClinicRow {
             her_id: valid(HerId::new(self.her_id), "clinic.her_id")?,
             name: valid(ClinicName::parse(&self.name), "clinic.name")?,
             info: valid(InfoText::parse(&self.info), "clinic.info")?,
+            org_number: self
+                .org_number
+                .as_deref()
+                .map(|o| valid(domain::OrgNumber::parse(o), "clinic.org_number"))
+                .transpose()?,
         })
     }
 }

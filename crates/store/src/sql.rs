@@ -276,7 +276,7 @@ macro_rules! shared_store {
                 let row: ClinicRow = sqlx::query_as(
                     "INSERT INTO clinic (her_id, name, info, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (her_id) DO UPDATE SET name = excluded.name, info = excluded.info \
-                     RETURNING id, her_id, name, info",
+                     RETURNING id, her_id, name, info, org_number",
                 )
                 .bind(i64::from(her_id))
                 .bind(name.as_str())
@@ -294,7 +294,7 @@ macro_rules! shared_store {
             }
 
             async fn clinic(&self, id: ClinicId) -> Result<Clinic> {
-                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info FROM clinic WHERE id = $1")
+                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number FROM clinic WHERE id = $1")
                     .bind(id.0)
                     .fetch_optional(&self.pool)
                     .await?;
@@ -302,15 +302,35 @@ macro_rules! shared_store {
             }
 
             async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>> {
-                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info FROM clinic WHERE her_id = $1")
+                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number FROM clinic WHERE her_id = $1")
                     .bind(i64::from(her_id))
                     .fetch_optional(&self.pool)
                     .await?;
                 row.map(ClinicRow::into_domain).transpose()
             }
 
+            async fn set_org_number(&self, actor: &Actor, clinic_id: ClinicId, org_number: &domain::OrgNumber) -> Result<Clinic> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: Option<ClinicRow> = sqlx::query_as(
+                    "UPDATE clinic SET org_number = $2 WHERE id = $1 RETURNING id, her_id, name, info, org_number",
+                )
+                .bind(clinic_id.0)
+                .bind(org_number.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let row = row.ok_or(StoreError::NotFound("clinic"))?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::ClinicSaved, clinic_id: Some(clinic_id.0), patient: None,
+                    subject: format!("clinic:{}", clinic_id.0),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
             async fn clinics(&self) -> Result<Vec<Clinic>> {
-                let rows: Vec<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info FROM clinic ORDER BY name, id")
+                let rows: Vec<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number FROM clinic ORDER BY name, id")
                     .fetch_all(&self.pool)
                     .await?;
                 rows.into_iter().map(ClinicRow::into_domain).collect()

@@ -61,7 +61,12 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
     let refused = operator
         .post(
             "/register/klinikker",
-            &[("csrf", &csrf), ("her", "0"), ("navn", "Nytt kontor")],
+            &[
+                ("csrf", &csrf),
+                ("her", "0"),
+                ("navn", "Nytt kontor"),
+                ("org", "974760673"),
+            ],
         )
         .await;
     assert_eq!(
@@ -75,16 +80,27 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
                 ("csrf", &csrf),
                 ("her", "77001"),
                 ("navn", "Nytt legekontor"),
+                ("org", "974760673"),
             ],
         )
         .await;
     let path = created.location.expect("the new clinic");
-    assert!(
-        operator
-            .get("/register")
-            .await
-            .body
-            .contains("Nytt legekontor")
+    let register = operator.get("/register").await.body;
+    assert!(register.contains("Nytt legekontor") && register.contains("974760673"));
+    let bad_org = operator
+        .post(
+            "/register/klinikker",
+            &[
+                ("csrf", &csrf),
+                ("her", "77002"),
+                ("navn", "Feil"),
+                ("org", "974760674"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        bad_org.location.as_deref(),
+        Some("/register?melding=ugyldig")
     );
 
     let id = path.rsplit('/').next().expect("id").to_owned();

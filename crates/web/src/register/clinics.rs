@@ -19,6 +19,7 @@ pub struct ClinicLine {
     id: i64,
     her_id: u32,
     name: String,
+    org_number: String,
 }
 
 #[derive(Template)]
@@ -54,6 +55,7 @@ pub async fn list(
                 id: c.id.0,
                 her_id: c.her_id.get(),
                 name: c.name.to_string(),
+                org_number: c.org_number.map(|o| o.to_string()).unwrap_or_default(),
             })
             .collect(),
     };
@@ -64,6 +66,7 @@ pub async fn list(
 pub struct CreateForm {
     her: Option<String>,
     navn: Option<String>,
+    org: Option<String>,
 }
 
 pub async fn create(
@@ -74,7 +77,8 @@ pub async fn create(
     let t = operator.visitor.t;
     let her = HerId::parse(form.her.as_deref().unwrap_or_default());
     let name = ClinicName::parse(form.navn.as_deref().unwrap_or_default());
-    let (Ok(her), Ok(name)) = (her, name) else {
+    let org = domain::OrgNumber::parse(form.org.as_deref().unwrap_or_default());
+    let (Ok(her), Ok(name), Ok(org)) = (her, name, org) else {
         return Ok(Redirect::to("/register?melding=ugyldig").into_response());
     };
     let info = match state
@@ -89,6 +93,11 @@ pub async fn create(
     let clinic = state
         .store
         .save_clinic(&operator.actor, her, &name, &info)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    state
+        .store
+        .set_org_number(&operator.actor, clinic.id, &org)
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!("/register/klinikker/{}", clinic.id)).into_response())

@@ -1,0 +1,2 @@
+-- The clinic's organisation number, kept by the operator in the register.
+ALTER TABLE clinic ADD COLUMN org_number TEXT;
