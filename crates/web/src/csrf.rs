@@ -18,8 +18,8 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
-/// Forms are small; anything larger is not a form of ours.
-const FORM_LIMIT: usize = 64 * 1024;
+/// Forms are small; the largest is a patient list's CSV file. Anything larger is not ours.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Refuses a state-changing request whose form lacks the visitor's token, and gives a visitor
 /// without a token a new one.
@@ -46,7 +46,17 @@ async fn checked(request: Request) -> Result<Request, HeaderMap> {
     let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
         return Err(parts.headers);
     };
-    let submitted = form_field(&bytes, "csrf");
+    let multipart_boundary = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("multipart/form-data"))
+        .and_then(|v| v.split("boundary=").nth(1))
+        .map(|b| b.trim_matches('"').to_owned());
+    let submitted = match multipart_boundary {
+        Some(boundary) => multipart_field(&bytes, &boundary, "csrf"),
+        None => form_field(&bytes, "csrf"),
+    };
     if !valid(&parts.headers, submitted.as_deref()) {
         return Err(parts.headers);
     }
@@ -61,6 +71,16 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .filter_map(|pair| pair.split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_owned())
+}
+
+/// One small text field of a `multipart/form-data` body (a file upload's form).
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let wanted = format!("name=\"{name}\"");
+    text.split(&format!("--{boundary}"))
+        .filter_map(|part| part.split_once("\r\n\r\n"))
+        .find(|(headers, _)| headers.contains(&wanted))
+        .map(|(_, value)| value.trim_end_matches("\r\n").to_owned())
 }
 
 /// Whether a form's token matches the visitor's cookie.
@@ -92,6 +112,16 @@ async fn issue(state: AppState, mut request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::form_field;
+
+    #[test]
+    fn the_token_is_read_from_a_file_upload_form() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"fil\"; filename=\"a.csv\"\r\n\r\nx;y;z\r\n--XyZ--\r\n";
+        assert_eq!(
+            super::multipart_field(body, "XyZ", "csrf").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(super::multipart_field(body, "XyZ", "other"), None);
+    }
 
     #[test]
     fn the_token_is_read_from_the_form() {

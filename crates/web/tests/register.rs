@@ -113,9 +113,11 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
         two.as_str()
     );
     let report = operator
-        .post(
+        .post_file(
             &format!("/register/klinikker/{id}/import"),
-            &[("csrf", &csrf), ("csv", &csv)],
+            &csrf,
+            "fil",
+            &format!("\u{feff}{csv}"),
         )
         .await;
     assert_eq!(report.status, 422);
@@ -130,6 +132,11 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
             .body
             .contains("Linje 3: må ha tre felt skilt med semikolon")
     );
+    let import = format!("/register/klinikker/{id}/import");
+    let pasted = operator.post_file(&import, &csrf, "csv", "12345;A;B").await;
+    assert!(pasted.body.contains("Import: 0 lagt til, 1 avvist"));
+    let no_token = operator.post_file(&import, "", "fil", &csv).await;
+    assert_eq!(no_token.status, 403);
     let listed = portal
         .store
         .clinic_patients(domain::ClinicId(id.parse().expect("id")))

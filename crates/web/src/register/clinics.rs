@@ -6,7 +6,7 @@ use crate::pages::{Page, html};
 use crate::visitor::OperatorUser;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{
@@ -302,12 +302,7 @@ pub async fn remove_patient(
     Ok(Redirect::to(&format!("/register/klinikker/{id}?melding=fjernet")).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct ImportForm {
-    csv: Option<String>,
-}
-
-/// One pasted CSV line: `fødselsnummer;fornavn;etternavn` (a comma works too).
+/// One CSV line: `fødselsnummer;fornavn;etternavn` (a comma works too).
 fn row(
     line: &str,
     policy: domain::IdPolicy,
@@ -322,15 +317,32 @@ fn row(
     Ok((id, first, last))
 }
 
+/// Imports a CSV file (`fil`) and lines pasted into the text field (`csv`), whichever is given.
 pub async fn import(
     State(state): State<AppState>,
     operator: OperatorUser,
     Path(id): Path<i64>,
-    Form(form): Form<ImportForm>,
+    mut form: Multipart,
 ) -> Result<Response, Failure> {
     let t = operator.visitor.t;
     let clinic = clinic(&state, &operator, id).await?;
-    let text = form.csv.unwrap_or_default();
+    let mut text = String::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| Failure::new(t, Kind::BadRequest))?
+    {
+        if matches!(field.name(), Some("fil" | "csv")) {
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| Failure::new(t, Kind::BadRequest))?;
+            let content =
+                String::from_utf8(bytes.to_vec()).map_err(|_| Failure::new(t, Kind::BadRequest))?;
+            text.push_str(content.trim_start_matches('\u{feff}'));
+            text.push('\n');
+        }
+    }
     let (mut added, mut rejected) = (0usize, Vec::new());
     for (number, line) in text
         .lines()

@@ -277,6 +277,28 @@ impl Browser {
         }
     }
 
+    /// Posts a form with one file, as a browser sends `<input type="file">`.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        csrf: &str,
+        field: &'static str,
+        content: &str,
+    ) -> Page {
+        let part = reqwest::multipart::Part::text(content.to_owned()).file_name("liste.csv");
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(field, part);
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST");
+        Self::page(response).await
+    }
+
     /// The CSRF token the portal put in its forms.
     pub async fn csrf(&self) -> String {
         let page = self.get("/timeavtaler").await;
