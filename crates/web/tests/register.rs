@@ -32,6 +32,24 @@ async fn a_service_switched_off_disappears_from_the_portal_at_once() {
             .status,
         404
     );
+    // Nor can the clinic create a timebook of a kind that is off.
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let staff_csrf = staff.csrf().await;
+    let refused = staff
+        .post(
+            "/klinikk/timeboker",
+            &[("csrf", &staff_csrf), ("type", "koronatest")],
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+    assert!(
+        !staff
+            .get("/klinikk/timeboker")
+            .await
+            .body
+            .contains("value=\"koronatest\"")
+    );
 
     operator
         .post(

@@ -96,6 +96,12 @@ async fn page(
                 .collect(),
         });
     }
+    // Only the kinds the register has switched on for this clinic can be created.
+    let enabled = state
+        .store
+        .enabled_services(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
     let info = info.unwrap_or_else(|| clinic.info.to_string());
     let count = domain::count_characters(info.trim()).to_string();
     Ok(TimebooksPage {
@@ -107,7 +113,7 @@ async fn page(
         counter_template: t.arg("timebooks-info-counter", "count", "{count}"),
         info,
         timebooks: views,
-        missing: TimebookKind::ALL
+        missing: enabled
             .into_iter()
             .filter(|kind| timebooks.iter().all(|tb| tb.kind != *kind))
             .map(|kind| KindChoice {
@@ -272,6 +278,14 @@ pub async fn create(
     let t = staff.visitor.t;
     let kind = TimebookKind::parse(form.type_.as_deref().unwrap_or_default())
         .map_err(|_| Failure::new(t, Kind::BadRequest))?;
+    let enabled = state
+        .store
+        .enabled_services(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    if !enabled.contains(&kind) {
+        return Err(Failure::new(t, Kind::NotFound));
+    }
     let existing = state
         .store
         .timebooks(staff.clinic_id)
