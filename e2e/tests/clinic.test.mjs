@@ -17,10 +17,10 @@ after(async () => {
   server?.stop();
 });
 
-async function staffPage() {
+async function staffPage(clinic = "Helsenorge testlegekontor") {
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${server.base}/personale/logg-inn`);
-  await page.getByLabel("Resepsjonen, Helsenorge testlegekontor").check();
+  await page.getByLabel(`Resepsjonen, ${clinic}`).check();
   await page.getByRole("button", { name: "Logg inn" }).click();
   await page.getByRole("heading", { level: 1, name: "Oversikt" }).waitFor();
   return page;
@@ -99,6 +99,34 @@ describe("the clinic's workspace", () => {
     url.searchParams.set("dag", iso);
     await patient.goto(url.toString());
     assert.ok(await patient.getByRole("button", { name: /kl\. 13:45 - 14:00$/ }).isVisible());
+  });
+
+  test("a staff user of another clinic is refused this clinic's ids", async () => {
+    const patient = await (await browser.newContext()).newPage();
+    await logIn(patient, server.base, "Kari Nordmann");
+    await chooseService(patient, "Vaksine");
+    await patient.locator(".slots button").first().click();
+    await patient.getByLabel("Hva gjelder det?").fill("Influensavaksine");
+    await patient.getByRole("button", { name: "Send" }).click();
+    await patient.getByRole("link", { name: "Til Timeavtaler" }).click();
+    const href = await patient.locator("a[href$='kalender.ics']").first().getAttribute("href");
+    const id = href.split("/")[2];
+
+    const neighbour = await staffPage("Nabolegekontoret");
+    assert.equal(await neighbour.getByText("Kari Nordmann").count(), 0);
+    const csrf = await neighbour.locator("input[name=csrf]").first().getAttribute("value");
+    for (const [path, form] of [
+      [`/klinikk/timeavtaler/${id}/avlys`, { csrf, begrunnelse: "Ikke vår pasient" }],
+      [`/klinikk/timeavtaler/${id}/utfall`, { csrf, utfall: "no_show" }],
+    ]) {
+      const response = await neighbour.request.post(`${server.base}${path}`, { form, maxRedirects: 0 });
+      assert.equal(response.status(), 404, path);
+      assert.match(await response.text(), /Vi fant ikke siden eller timen du lette etter\./);
+    }
+    await patient.reload();
+    const upcoming = patient.locator(".appointment", { hasText: "Time til vaksine" });
+    assert.equal(await upcoming.count(), 1);
+    assert.equal(await upcoming.getByText("Avlyst av tjenesten").count(), 0, "still booked");
   });
 
   test("axe-core finds no violations on the clinic's pages in all three languages", async () => {

@@ -76,20 +76,58 @@ pub fn demo_patients() -> Result<Vec<(String, NationalId)>, DomainError> {
         .collect()
 }
 
+/// HER-id of a second clinic, whose staff show that one clinic cannot reach another's data.
+pub const NEIGHBOUR_HER_ID: i64 = 999_002;
+
+/// «Nabolegekontoret»: a Lab timebook and its own staff user.
+async fn seed_neighbour(
+    store: &dyn Store,
+    actor: &Actor,
+    days: (Date, Date),
+) -> Result<(), DemoError> {
+    let clinic = store
+        .save_clinic(
+            actor,
+            HerId::new(NEIGHBOUR_HER_ID)?,
+            &ClinicName::parse("Nabolegekontoret")?,
+            &InfoText::parse("")?,
+        )
+        .await?;
+    let location = store
+        .save_location(
+            actor,
+            clinic.id,
+            &Address::parse("Naboveien 1, 1325 Lysaker")?,
+        )
+        .await?;
+    let timebook = store
+        .save_timebook(actor, clinic.id, TimebookKind::Lab, BookingRules::default())
+        .await?;
+    publish_mornings(
+        store,
+        actor,
+        &timebook,
+        &location,
+        ("Laboratoriet", "Blodprøver", 1),
+        days,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The demo clinic's staff user, once the demo data is there, and the register's operator, for
 /// the staff's test login.
 pub async fn demo_staff(store: &dyn Store) -> Result<Vec<(String, Actor)>, DemoError> {
-    let clinic = store.clinic_by_her_id(HerId::new(DEMO_HER_ID)?).await?;
-    let mut users: Vec<(String, Actor)> = clinic
-        .map(|clinic| {
+    let mut users: Vec<(String, Actor)> = Vec::new();
+    for her in [DEMO_HER_ID, NEIGHBOUR_HER_ID] {
+        if let Some(clinic) = store.clinic_by_her_id(HerId::new(her)?).await? {
             let who = Actor::Staff {
                 clinic_id: clinic.id,
                 user: "resepsjon".into(),
             };
-            (format!("Resepsjonen, {}", clinic.name), who)
-        })
-        .into_iter()
-        .collect();
+            users.push((format!("Resepsjonen, {}", clinic.name), who));
+        }
+    }
     users.push((
         "Operatør, Adresseregisteret".into(),
         Actor::Operator {
@@ -204,6 +242,7 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
             report.patients.push(name);
         }
     }
+    seed_neighbour(store, &actor, (today, six_weeks)).await?;
     Ok(report)
 }
 
