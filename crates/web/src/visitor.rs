@@ -83,6 +83,32 @@ impl FromRequestParts<AppState> for Patient {
     }
 }
 
+/// Whoever the staff cookie's session belongs to, with the visitor: the part the staff's and
+/// the operator's pages share. Nobody logged in is sent to the test login in demo mode, or
+/// answered 401.
+async fn staff_identity(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Visitor, domain::Actor), Response> {
+    let visitor = Visitor::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let t = visitor.t;
+    let who = match cookies::read(&parts.headers, cookies::STAFF) {
+        Some(token) => state
+            .store
+            .staff_session(&tokens::hash(&token))
+            .await
+            .map_err(|e| Failure::store(t, e).into_response())?,
+        None => None,
+    };
+    match who {
+        Some(actor) => Ok((visitor, actor)),
+        None if state.demo_login => Err(Redirect::to("/personale/logg-inn").into_response()),
+        None => Err(Failure::new(t, Kind::LoginRequired).into_response()),
+    }
+}
+
 /// A logged-in staff member of one clinic. Every clinic page takes this, and every query it
 /// makes is scoped to `clinic_id`, taken from the session and never from the request, so a
 /// staff member can neither see nor change another clinic's data.
@@ -100,28 +126,14 @@ impl FromRequestParts<AppState> for StaffMember {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let visitor = Visitor::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let t = visitor.t;
-        let who = match cookies::read(&parts.headers, cookies::STAFF) {
-            Some(token) => state
-                .store
-                .staff_session(&tokens::hash(&token))
-                .await
-                .map_err(|e| Failure::store(t, e).into_response())?,
-            None => None,
-        };
-        match who {
-            Some(actor @ domain::Actor::Staff { clinic_id, .. }) => Ok(Self {
+        match staff_identity(parts, state).await? {
+            (visitor, actor @ domain::Actor::Staff { clinic_id, .. }) => Ok(Self {
                 visitor,
                 actor,
                 clinic_id,
             }),
             // The operator keeps the register, not a clinic's patients.
-            Some(_) => Err(Failure::new(t, Kind::Forbidden).into_response()),
-            None if state.demo_login => Err(Redirect::to("/personale/logg-inn").into_response()),
-            None => Err(Failure::new(t, Kind::LoginRequired).into_response()),
+            (visitor, _) => Err(Failure::new(visitor.t, Kind::Forbidden).into_response()),
         }
     }
 }
@@ -140,23 +152,9 @@ impl FromRequestParts<AppState> for OperatorUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let visitor = Visitor::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let t = visitor.t;
-        let who = match cookies::read(&parts.headers, cookies::STAFF) {
-            Some(token) => state
-                .store
-                .staff_session(&tokens::hash(&token))
-                .await
-                .map_err(|e| Failure::store(t, e).into_response())?,
-            None => None,
-        };
-        match who {
-            Some(actor @ domain::Actor::Operator { .. }) => Ok(Self { visitor, actor }),
-            Some(_) => Err(Failure::new(t, Kind::Forbidden).into_response()),
-            None if state.demo_login => Err(Redirect::to("/personale/logg-inn").into_response()),
-            None => Err(Failure::new(t, Kind::LoginRequired).into_response()),
+        match staff_identity(parts, state).await? {
+            (visitor, actor @ domain::Actor::Operator { .. }) => Ok(Self { visitor, actor }),
+            (visitor, _) => Err(Failure::new(visitor.t, Kind::Forbidden).into_response()),
         }
     }
 }
