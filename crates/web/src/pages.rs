@@ -137,7 +137,8 @@ pub struct FieldError {
 pub fn html<P: Template>(page: &P) -> Html<String> {
     Html(page.render().unwrap_or_else(|error| {
         tracing::error!(%error, "template failed to render");
-        String::from("Internal error")
+        // The page itself could not be made; say so in the default language.
+        Lang::default().text("error-unavailable", &[])
     }))
 }
 
