@@ -26,3 +26,15 @@ pub fn set(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> Strin
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
 }
+
+/// A 303 redirect to `to` that sets `cookie`: how every login, logout and language switch ends.
+pub fn redirect_setting(cookie: String, to: &str) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::http::header::{LOCATION, SET_COOKIE};
+    use axum::response::IntoResponse;
+    (
+        StatusCode::SEE_OTHER,
+        [(SET_COOKIE, cookie), (LOCATION, to.to_owned())],
+    )
+        .into_response()
+}

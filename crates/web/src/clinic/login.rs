@@ -7,7 +7,6 @@ use crate::{AppState, cookies, tokens};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -84,11 +83,7 @@ pub async fn log_in(
         domain::Actor::Staff { .. } => "/klinikk",
         _ => "/register",
     };
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(SET_COOKIE, cookie), (LOCATION, to.to_owned())],
-    )
-        .into_response())
+    Ok(cookies::redirect_setting(cookie, to))
 }
 
 pub async fn log_out(
@@ -109,9 +104,5 @@ pub async fn log_out(
     } else {
         "/"
     };
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(SET_COOKIE, cookie), (LOCATION, to.to_owned())],
-    )
-        .into_response())
+    Ok(cookies::redirect_setting(cookie, to))
 }

@@ -4,9 +4,7 @@ use crate::failure::{Failure, Kind};
 use crate::visitor::Visitor;
 use crate::{AppState, cookies};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::http::header::{LOCATION, SET_COOKIE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use i18n::Lang;
 use serde::Deserialize;
 
@@ -38,11 +36,7 @@ pub async fn switch(
         60 * 60 * 24 * 365,
         state.secure_cookies,
     );
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(SET_COOKIE, cookie), (LOCATION, local_path(back.tilbake))],
-    )
-        .into_response())
+    Ok(cookies::redirect_setting(cookie, &local_path(back.tilbake)))
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use crate::{AppState, cookies, tokens};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::NationalId;
@@ -118,11 +117,7 @@ pub async fn log_in(
         SESSION_HOURS * 3600,
         state.secure_cookies,
     );
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(SET_COOKIE, cookie), (LOCATION, "/timeavtaler".to_owned())],
-    )
-        .into_response())
+    Ok(cookies::redirect_setting(cookie, "/timeavtaler"))
 }
 
 pub async fn log_out(
@@ -139,9 +134,5 @@ pub async fn log_out(
     }
     let cookie = cookies::set(cookies::SESSION, "", 0, state.secure_cookies);
     let to = if state.demo_login { "/logg-inn" } else { "/" };
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(SET_COOKIE, cookie), (LOCATION, to.to_owned())],
-    )
-        .into_response())
+    Ok(cookies::redirect_setting(cookie, to))
 }
