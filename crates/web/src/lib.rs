@@ -6,6 +6,7 @@ mod cookies;
 mod csrf;
 mod failure;
 mod health;
+mod logout;
 mod pages;
 mod portal;
 mod register;

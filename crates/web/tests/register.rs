@@ -240,4 +240,13 @@ async fn staff_and_operator_each_keep_to_their_own_pages() {
         kari.get("/register").await.location.as_deref(),
         Some("/personale/logg-inn")
     );
+
+    // Logging out ends the staff session.
+    let csrf = staff.csrf().await;
+    let out = staff.post("/personale/logg-ut", &[("csrf", &csrf)]).await;
+    assert_eq!(out.location.as_deref(), Some("/personale/logg-inn"));
+    assert_eq!(
+        staff.get("/klinikk").await.location.as_deref(),
+        Some("/personale/logg-inn")
+    );
 }

@@ -91,18 +91,5 @@ pub async fn log_out(
     visitor: Visitor,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    if let Some(token) = cookies::read(&headers, cookies::STAFF) {
-        state
-            .store
-            .close_staff_session(&tokens::hash(&token))
-            .await
-            .map_err(|e| Failure::store(visitor.t, e))?;
-    }
-    let cookie = cookies::set(cookies::STAFF, "", 0, state.secure_cookies);
-    let to = if state.demo_login {
-        "/personale/logg-inn"
-    } else {
-        "/"
-    };
-    Ok(cookies::redirect_setting(cookie, to))
+    crate::logout::end(&state, &visitor, &headers, crate::logout::Whose::Staff).await
 }

@@ -125,14 +125,5 @@ pub async fn log_out(
     visitor: Visitor,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    if let Some(token) = cookies::read(&headers, cookies::SESSION) {
-        state
-            .store
-            .close_session(&tokens::hash(&token))
-            .await
-            .map_err(|e| Failure::store(visitor.t, e))?;
-    }
-    let cookie = cookies::set(cookies::SESSION, "", 0, state.secure_cookies);
-    let to = if state.demo_login { "/logg-inn" } else { "/" };
-    Ok(cookies::redirect_setting(cookie, to))
+    crate::logout::end(&state, &visitor, &headers, crate::logout::Whose::Patient).await
 }
