@@ -87,6 +87,10 @@ actions! {
     PatientLoggedOut => "patient.logged_out",
     PatientBlocked => "patient.blocked",
     PatientUnblocked => "patient.unblocked",
+    ContactSettingsSaved => "contact_settings.saved",
+    PushSubscribed => "push.subscribed",
+    PushUnsubscribed => "push.unsubscribed",
+    NotificationRetried => "notification.retried",
 }
 
 /// One append-only entry of the audit log.

@@ -48,4 +48,12 @@ pub enum DomainError {
     Weekday,
     #[error("the clinics' time zone is missing from the time zone database")]
     TimeZone,
+    #[error("a Norwegian mobile number has eight digits and starts with 4 or 9")]
+    MobileNumber,
+    #[error("not a valid e-mail address")]
+    EmailAddress,
+    #[error("unknown notification channel")]
+    Channel,
+    #[error("not a usable Web Push subscription")]
+    PushSubscription,
 }

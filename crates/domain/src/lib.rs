@@ -7,6 +7,7 @@
 mod appointment;
 mod audit;
 mod clinic;
+mod contact;
 mod error;
 mod her_id;
 mod ics;
@@ -24,6 +25,7 @@ mod timebook;
 pub use appointment::{Appointment, AppointmentStatus};
 pub use audit::{Actor, AuditAction, AuditEvent};
 pub use clinic::{Block, Clinic, Location, Resource};
+pub use contact::{Channel, ContactSettings, EmailAddress, MobileNumber, PushSubscription};
 pub use error::DomainError;
 pub use her_id::HerId;
 pub use ics::{CalendarEvent, calendar_file};

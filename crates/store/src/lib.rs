@@ -11,6 +11,7 @@
 mod clock;
 mod error;
 mod model;
+mod notifications;
 mod postgres;
 mod rows;
 mod sql;
@@ -23,6 +24,10 @@ pub use error::StoreError;
 pub use model::{
     AuditFilter, ClinicAppointment, FreeSlot, Hold, Integrity, NewSlot, NotificationKind,
     OutboxJob, PlannedAppointment, PublishReport, ReserveRequest, StoreSettings, StoredTemplate,
+};
+pub use notifications::{
+    ClaimedJob, Delivery, FailedJob, JobOutcome, Notifications, OutboxCounts, SkipReason,
+    StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -43,7 +48,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub const MAX_QUERY_DAYS: i32 = 62;
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Notifications + Send + Sync {
     /// Brings the schema up to date. Safe to run from several processes at once.
     async fn migrate(&self) -> Result<()>;
     /// Whether the database answers.

@@ -124,6 +124,8 @@ pub enum NotificationKind {
     Booked,
     CancelledByPatient,
     CancelledByClinic,
+    /// A reminder the configured time before the appointment.
+    Reminder,
 }
 
 impl NotificationKind {
@@ -132,6 +134,7 @@ impl NotificationKind {
             Self::Booked => "appointment.booked",
             Self::CancelledByPatient => "appointment.cancelled_by_patient",
             Self::CancelledByClinic => "appointment.cancelled_by_clinic",
+            Self::Reminder => "appointment.reminder",
         }
     }
 
@@ -140,6 +143,7 @@ impl NotificationKind {
             Self::Booked,
             Self::CancelledByPatient,
             Self::CancelledByClinic,
+            Self::Reminder,
         ]
         .into_iter()
         .find(|kind| kind.code() == code)

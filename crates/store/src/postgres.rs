@@ -90,3 +90,4 @@ crate::sql::shared_store!(
     lock_slot = " FOR UPDATE OF s",
     lock_patient = " FOR UPDATE OF p"
 );
+crate::notifications::shared_notifications!(PostgresStore, skip_locked = " FOR UPDATE SKIP LOCKED");

@@ -538,3 +538,106 @@ impl ClinicAppointmentRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContactRow {
+    pub channel: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub language: String,
+}
+
+impl ContactRow {
+    pub fn into_domain(self) -> Result<domain::ContactSettings> {
+        Ok(domain::ContactSettings {
+            chosen: self
+                .channel
+                .map(|c| valid(domain::Channel::parse(&c), "contact_settings.channel"))
+                .transpose()?,
+            mobile: self
+                .mobile
+                .map(|m| valid(domain::MobileNumber::parse(&m), "contact_settings.mobile"))
+                .transpose()?,
+            email: self
+                .email
+                .map(|e| valid(domain::EmailAddress::parse(&e), "contact_settings.email"))
+                .transpose()?,
+            language: self.language,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PushRow {
+    pub id: i64,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+    pub device: String,
+    pub created_at: i64,
+}
+
+impl PushRow {
+    pub fn into_domain(self) -> Result<crate::StoredPushSubscription> {
+        // Stored endpoints were checked when they were added, under that day's policy.
+        let subscription =
+            domain::PushSubscription::parse(&self.endpoint, &self.p256dh, &self.auth, true);
+        Ok(crate::StoredPushSubscription {
+            id: self.id,
+            subscription: valid(subscription, "push_subscription.endpoint")?,
+            device: self.device,
+            created_at: instant(self.created_at, "push_subscription.created_at")?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClaimRow {
+    pub id: i64,
+    pub kind: String,
+    pub appointment_id: i64,
+    pub attempts: i64,
+    pub claim_token: String,
+}
+
+impl ClaimRow {
+    pub fn into_domain(self) -> Result<crate::ClaimedJob> {
+        Ok(crate::ClaimedJob {
+            id: self.id,
+            kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
+            appointment_id: AppointmentId(self.appointment_id),
+            attempt: u32::try_from(self.attempts).map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
+            token: self.claim_token,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FailedRow {
+    pub id: i64,
+    pub kind: String,
+    pub clinic_name: String,
+    pub channel: Option<String>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub failed_at: i64,
+}
+
+impl FailedRow {
+    pub fn into_domain(self) -> Result<crate::FailedJob> {
+        Ok(crate::FailedJob {
+            id: self.id,
+            kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
+            clinic_name: self.clinic_name,
+            channel: self
+                .channel
+                .map(|c| valid(domain::Channel::parse(&c), "outbox.channel"))
+                .transpose()?,
+            attempts: u32::try_from(self.attempts).map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
+            last_error: self.last_error.unwrap_or_default(),
+            created_at: instant(self.created_at, "outbox.created_at")?,
+            failed_at: instant(self.failed_at, "outbox.failed_at")?,
+        })
+    }
+}

@@ -156,3 +156,4 @@ impl SqliteStore {
 }
 
 crate::sql::shared_store!(SqliteStore, Sqlite, lock_slot = "", lock_patient = "");
+crate::notifications::shared_notifications!(SqliteStore, skip_locked = "");

@@ -1,3 +1,4 @@
+pub use crate::outbox::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,

@@ -4,8 +4,15 @@ extern crate timebok_store as store;
 
 mod cases;
 mod common;
+mod outbox;
 
 contract_tests!(
+    contact_settings_are_kept_per_patient_and_audited,
+    push_subscriptions_are_per_device_and_only_the_owners,
+    a_claimed_job_is_leased_and_finished_once,
+    failed_tries_wait_then_fail_and_can_be_retried,
+    reminders_are_written_once_and_only_for_booked_appointments,
+    concurrent_claims_never_hand_out_one_job_twice,
     migrations_run_again_and_concurrently,
     free_slots_are_published_future_and_inside_the_window,
     free_slots_are_refused_to_blocked_and_unlisted_patients,

@@ -2,6 +2,10 @@
 //! temporary folder, or a new database on the PostgreSQL server that
 //! `TIMEBOK_TEST_POSTGRES_URL` names. Under `CI=true` the PostgreSQL one is required.
 
+mod world;
+
+pub use world::{World, oslo, seed, staff, start_of_tests};
+
 use crate::{Clock, Store, StoreSettings};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,0 +1,377 @@
+//! How a patient wants to be notified, and the addresses to do it with.
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// A Norwegian mobile number: eight digits starting with 4 or 9, with or without +47.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MobileNumber(String);
+
+impl MobileNumber {
+    /// Reads «912 34 567», «+47 91234567» or «0047 91234567».
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '-' | '.'))
+            .collect();
+        let national = compact
+            .strip_prefix("+47")
+            .or_else(|| compact.strip_prefix("0047"))
+            .unwrap_or(&compact);
+        let is_mobile = national.len() == 8
+            && national.bytes().all(|b| b.is_ascii_digit())
+            && matches!(national.as_bytes().first(), Some(b'4' | b'9'));
+        if is_mobile {
+            Ok(Self(national.to_owned()))
+        } else {
+            Err(DomainError::MobileNumber)
+        }
+    }
+
+    /// The number in E.164 form, as SMS gateways take it: `+4791234567`.
+    pub fn international(&self) -> String {
+        format!("+47{}", self.0)
+    }
+
+    /// The eight digits, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for MobileNumber {
+    /// The way Norwegians write a mobile number: «912 34 567».
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (a, rest) = self.0.split_at(3);
+        let (b, c) = rest.split_at(2);
+        write!(f, "{a} {b} {c}")
+    }
+}
+
+impl std::fmt::Debug for MobileNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MobileNumber(…)")
+    }
+}
+
+impl TryFrom<String> for MobileNumber {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<MobileNumber> for String {
+    fn from(value: MobileNumber) -> Self {
+        value.0
+    }
+}
+
+/// An e-mail address of the plain `local@domain.tld` form that mail servers accept.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub const MAX_LENGTH: usize = 254;
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let text = text.trim();
+        let Some((local, domain)) = text.rsplit_once('@') else {
+            return Err(DomainError::EmailAddress);
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.chars().all(char::is_alphabetic) && tld.len() >= 2);
+        if local_ok && domain_ok && text.len() <= Self::MAX_LENGTH {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(DomainError::EmailAddress)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmailAddress(…)")
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(value: EmailAddress) -> Self {
+        value.0
+    }
+}
+
+/// Where a patient receives notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Channel {
+    Sms,
+    Email,
+    Push,
+}
+
+impl Channel {
+    pub const ALL: [Self; 3] = [Self::Sms, Self::Email, Self::Push];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Email => "email",
+            Self::Push => "push",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|channel| channel.code() == code)
+            .ok_or(DomainError::Channel)
+    }
+}
+
+/// A patient's notification settings as they chose them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactSettings {
+    /// The channel the patient picked; `None` until they pick one.
+    pub chosen: Option<Channel>,
+    pub mobile: Option<MobileNumber>,
+    pub email: Option<EmailAddress>,
+    /// The language notifications are written in, as a code (`nb`, `nn`, `en`).
+    pub language: String,
+}
+
+impl ContactSettings {
+    /// The channel to notify on: the chosen one, or SMS when a mobile number is known, or
+    /// e-mail when only an address is. `None` means there is nowhere to send.
+    pub fn channel(&self) -> Option<Channel> {
+        self.chosen.or(if self.mobile.is_some() {
+            Some(Channel::Sms)
+        } else if self.email.is_some() {
+            Some(Channel::Email)
+        } else {
+            None
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mobile_numbers_in_the_ways_norwegians_write_them() {
+        for text in ["91234567", "912 34 567", "+47 912 34 567", "004791234567", "41234567"] {
+            let number = MobileNumber::parse(text).expect(text);
+            assert_eq!(number.international().len(), 11, "{text}");
+        }
+        assert_eq!(
+            MobileNumber::parse("+47 912 34 567")
+                .expect("valid")
+                .to_string(),
+            "912 34 567"
+        );
+    }
+
+    #[test]
+    fn landlines_foreign_and_short_numbers_are_not_mobile_numbers() {
+        for text in ["", "22 22 22 22", "9123456", "912345678", "+46 91234567", "9123456a"] {
+            assert_eq!(MobileNumber::parse(text), Err(DomainError::MobileNumber), "{text}");
+        }
+    }
+
+    #[test]
+    fn e_mail_addresses() {
+        for text in ["kari@example.no", " ola.nordmann+time@post.example.com ", "å@ø.no"] {
+            assert!(EmailAddress::parse(text).is_ok(), "{text}");
+        }
+        for text in [
+            "",
+            "kari",
+            "kari@",
+            "@example.no",
+            "kari@example",
+            "kari@@example.no",
+            "kari nordmann@example.no",
+            "kari@example..no",
+            "kari@-example.no",
+            "<kari@example.no>",
+            "kari@example.no\r\nBcc: x@example.no",
+            ".kari@example.no",
+        ] {
+            assert_eq!(EmailAddress::parse(text), Err(DomainError::EmailAddress), "{text:?}");
+        }
+        let labels = vec!["b".repeat(60); 4].join(".");
+        let too_long = format!("{}@{labels}.no", "a".repeat(64));
+        assert_eq!(EmailAddress::parse(&too_long), Err(DomainError::EmailAddress));
+    }
+
+    #[test]
+    fn sms_is_the_default_when_a_number_is_known() {
+        let mobile = MobileNumber::parse("91234567").ok();
+        let email = EmailAddress::parse("kari@example.no").ok();
+        let settings = |chosen, mobile: Option<MobileNumber>, email: Option<EmailAddress>| {
+            ContactSettings { chosen, mobile, email, language: "nb".into() }
+        };
+        assert_eq!(settings(None, mobile.clone(), email.clone()).channel(), Some(Channel::Sms));
+        assert_eq!(settings(None, None, email.clone()).channel(), Some(Channel::Email));
+        assert_eq!(settings(None, None, None).channel(), None);
+        assert_eq!(
+            settings(Some(Channel::Push), mobile, email).channel(),
+            Some(Channel::Push)
+        );
+    }
+
+    #[test]
+    fn channels_round_trip_through_their_codes() {
+        for channel in Channel::ALL {
+            assert_eq!(Channel::parse(channel.code()), Ok(channel));
+        }
+        assert_eq!(Channel::parse("fax"), Err(DomainError::Channel));
+    }
+}
+
+/// One browser's Web Push subscription: where to post, and the keys to encrypt for it
+/// (RFC 8291).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PushSubscription {
+    endpoint: String,
+    p256dh: String,
+    auth: String,
+}
+
+impl PushSubscription {
+    /// Reads what a browser's `PushSubscription` holds. Push services are reached over https;
+    /// `allow_plain_http` admits `http://` endpoints on loopback, for a push service run
+    /// locally in development and tests, never an address a patient could aim elsewhere.
+    pub fn parse(
+        endpoint: &str,
+        p256dh: &str,
+        auth: &str,
+        allow_plain_http: bool,
+    ) -> Result<Self, DomainError> {
+        let endpoint = endpoint.trim();
+        let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://[::1]:"]
+            .iter()
+            .any(|prefix| endpoint.starts_with(prefix));
+        let scheme_ok = endpoint.starts_with("https://") || (allow_plain_http && loopback);
+        let shape_ok = endpoint.len() <= 1024
+            && endpoint.len() > "https://x".len()
+            && endpoint.chars().all(|c| c.is_ascii_graphic());
+        if !scheme_ok || !shape_ok {
+            return Err(DomainError::PushSubscription);
+        }
+        let key_length = |text: &str| base64_url_length(text.trim());
+        // An uncompressed P-256 point is 65 bytes; the auth secret is 16.
+        if key_length(p256dh) != Some(65) || key_length(auth) != Some(16) {
+            return Err(DomainError::PushSubscription);
+        }
+        Ok(Self {
+            endpoint: endpoint.to_owned(),
+            p256dh: p256dh.trim().trim_end_matches('=').to_owned(),
+            auth: auth.trim().trim_end_matches('=').to_owned(),
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The browser's public key, base64url without padding.
+    pub fn p256dh(&self) -> &str {
+        &self.p256dh
+    }
+
+    /// The browser's auth secret, base64url without padding.
+    pub fn auth(&self) -> &str {
+        &self.auth
+    }
+}
+
+impl std::fmt::Debug for PushSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PushSubscription(…)")
+    }
+}
+
+/// How many bytes base64url `text` (padding optional) decodes to, or `None` if it is not
+/// base64url.
+fn base64_url_length(text: &str) -> Option<usize> {
+    let text = text.trim_end_matches('=');
+    let alphabet_ok = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !alphabet_ok || text.len() % 4 == 1 {
+        return None;
+    }
+    Some(text.len() * 3 / 4)
+}
+
+#[cfg(test)]
+mod push_tests {
+    use super::*;
+
+    const P256DH: &str =
+        "BGa4N1PI79lboMR_YrwCiCsgp35DRvedt7opHcf0yM3iOBTSoQYqQLwWxAfRKE6tsDnReWmhsImkhDF_DBdkNSU";
+    const AUTH: &str = "EvcWjEgzr4rbvhfi3yds0A";
+
+    #[test]
+    fn a_browser_subscription_is_accepted() {
+        let sub = PushSubscription::parse("https://push.example.net/send/abc", P256DH, AUTH, false)
+            .expect("valid");
+        assert_eq!(sub.endpoint(), "https://push.example.net/send/abc");
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_and_only_when_allowed() {
+        let local = "http://127.0.0.1:9000/push/1";
+        assert!(PushSubscription::parse(local, P256DH, AUTH, false).is_err());
+        assert!(PushSubscription::parse(local, P256DH, AUTH, true).is_ok());
+        assert!(PushSubscription::parse("http://10.0.0.1/push", P256DH, AUTH, true).is_err());
+        assert!(PushSubscription::parse("http://127.0.0.1.evil.example/", P256DH, AUTH, true).is_err());
+    }
+
+    #[test]
+    fn keys_of_the_wrong_size_or_alphabet_are_refused() {
+        let endpoint = "https://push.example.net/send/abc";
+        assert!(PushSubscription::parse(endpoint, AUTH, AUTH, false).is_err());
+        assert!(PushSubscription::parse(endpoint, P256DH, P256DH, false).is_err());
+        assert!(PushSubscription::parse(endpoint, P256DH, "EvcWjEgzr4rbvhfi3yds0+", false).is_err());
+        assert!(PushSubscription::parse("https://push.example.net/a b", P256DH, AUTH, false).is_err());
+    }
+}

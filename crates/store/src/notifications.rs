@@ -1,0 +1,462 @@
+//! The patient's notification settings and the outbox the notification worker drains.
+//!
+//! Jobs are written by the changes that cause them (see `sql.rs`), in the same transaction.
+//! A worker claims due jobs with a lease: the claim commits before anything is sent, so a
+//! send never holds a database transaction open, and a worker that dies mid-batch leaves
+//! jobs that become claimable again when their lease runs out. Only the worker holding a
+//! job's current claim token may record its outcome. On PostgreSQL claims skip rows another
+//! worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction is exclusive.
+
+use crate::{NotificationKind, PlannedAppointment, Result};
+use async_trait::async_trait;
+use domain::{Actor, AppointmentId, Channel, ContactSettings, PersonName, PushSubscription};
+use jiff::{SignedDuration, Timestamp};
+
+/// A push subscription as stored, one per device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPushSubscription {
+    pub id: i64,
+    pub subscription: PushSubscription,
+    /// What the browser said it is, to tell the patient's devices apart.
+    pub device: String,
+    pub created_at: Timestamp,
+}
+
+/// A job a worker has claimed. `attempt` counts this try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub appointment_id: AppointmentId,
+    pub attempt: u32,
+    pub token: String,
+}
+
+/// Everything needed to write and send one notification.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub first_name: PersonName,
+    pub settings: ContactSettings,
+    pub push: Vec<StoredPushSubscription>,
+    pub appointment: PlannedAppointment,
+}
+
+/// Why a job ended without a notice going out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The patient has given no address for any channel.
+    NoAddress,
+    /// A reminder for an appointment that is no longer booked.
+    NotBooked,
+    /// A reminder that could only be sent after the appointment began.
+    TooLate,
+}
+
+impl SkipReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoAddress => "no_address",
+            Self::NotBooked => "not_booked",
+            Self::TooLate => "too_late",
+        }
+    }
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    Sent(Channel),
+    Skipped(SkipReason),
+}
+
+/// A job that used up its tries, for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedJob {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub clinic_name: String,
+    pub channel: Option<Channel>,
+    pub attempts: u32,
+    pub last_error: String,
+    pub created_at: Timestamp,
+    pub failed_at: Timestamp,
+}
+
+/// How many jobs are in each state; the operator's page and the metrics show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    /// Waiting for their first or next try, or being sent.
+    pub pending: u64,
+    pub sent: u64,
+    pub skipped: u64,
+    pub failed: u64,
+}
+
+#[async_trait]
+pub trait Notifications: Send + Sync {
+    /// The patient's settings; a patient who never chose has defaults (nothing, bokmål).
+    async fn contact_settings(&self, patient: &domain::NationalId) -> Result<ContactSettings>;
+    async fn save_contact_settings(
+        &self,
+        patient: &domain::NationalId,
+        settings: &ContactSettings,
+    ) -> Result<()>;
+    /// The patient's devices with push switched on, oldest first.
+    async fn push_subscriptions(
+        &self,
+        patient: &domain::NationalId,
+    ) -> Result<Vec<StoredPushSubscription>>;
+    /// Stores a device's subscription; the same endpoint again replaces the old keys and
+    /// moves to this patient, because a browser has one subscription whoever logs in.
+    async fn add_push_subscription(
+        &self,
+        patient: &domain::NationalId,
+        subscription: &PushSubscription,
+        device: &str,
+    ) -> Result<StoredPushSubscription>;
+    /// Removes one of the patient's own devices; another patient's id is `NotFound`.
+    async fn remove_push_subscription(&self, patient: &domain::NationalId, id: i64)
+    -> Result<()>;
+    /// Forgets an endpoint its push service says no longer exists.
+    async fn forget_push_endpoint(&self, endpoint: &str) -> Result<()>;
+
+    /// Writes a reminder job for every booked appointment that starts within `lead` and was
+    /// booked before the reminder time. Each appointment gets at most one reminder.
+    async fn schedule_reminders(&self, lead: SignedDuration) -> Result<u64>;
+    /// Claims up to `limit` due jobs for `lease`, under `token`.
+    async fn claim_jobs(
+        &self,
+        limit: u32,
+        lease: SignedDuration,
+        token: &str,
+    ) -> Result<Vec<ClaimedJob>>;
+    /// What the claimed job is about, read after the claim.
+    async fn delivery(&self, job: &ClaimedJob) -> Result<Delivery>;
+    /// Records that the job is done. `false` when the claim was lost (the lease ran out
+    /// and another worker took the job), so the caller knows it may have been sent twice.
+    async fn finish_job(&self, job: &ClaimedJob, outcome: JobOutcome) -> Result<bool>;
+    /// Records a failed try: tried again after `retry_in`, or failed for good when `None`.
+    async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        channel: Option<Channel>,
+        error: &str,
+        retry_in: Option<SignedDuration>,
+    ) -> Result<bool>;
+    /// Jobs that failed for good, the latest first.
+    async fn failed_jobs(&self, limit: u32) -> Result<Vec<FailedJob>>;
+    /// Puts a failed job back in the queue with fresh tries. Audited.
+    async fn retry_job(&self, actor: &Actor, id: i64) -> Result<()>;
+    async fn outbox_counts(&self) -> Result<OutboxCounts>;
+}
+
+macro_rules! shared_notifications {
+    ($store:ty, skip_locked = $skip_locked:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::notifications::Notifications for $store {
+            async fn contact_settings(&self, patient: &NationalId) -> Result<domain::ContactSettings> {
+                let row: Option<ContactRow> = sqlx::query_as(
+                    "SELECT channel, mobile, email, language FROM contact_settings WHERE national_id = $1",
+                )
+                .bind(patient.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map_or_else(|| Ok(domain::ContactSettings { language: "nb".into(), ..Default::default() }), ContactRow::into_domain)
+            }
+
+            async fn save_contact_settings(&self, patient: &NationalId, settings: &domain::ContactSettings) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO contact_settings (national_id, channel, mobile, email, language, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (national_id) DO UPDATE SET channel = excluded.channel, mobile = excluded.mobile, \
+                       email = excluded.email, language = excluded.language, updated_at = excluded.updated_at",
+                )
+                .bind(patient.as_str())
+                .bind(settings.chosen.map(domain::Channel::code))
+                .bind(settings.mobile.as_ref().map(domain::MobileNumber::as_str))
+                .bind(settings.email.as_ref().map(domain::EmailAddress::as_str))
+                .bind(settings.language.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let actor = Actor::Patient(patient.clone());
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor: &actor, action: AuditAction::ContactSettingsSaved, clinic_id: None,
+                    patient: Some(patient), subject: "contact_settings".into(),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn push_subscriptions(&self, patient: &NationalId) -> Result<Vec<$crate::notifications::StoredPushSubscription>> {
+                let rows: Vec<PushRow> = sqlx::query_as(
+                    "SELECT id, endpoint, p256dh, auth, device, created_at FROM push_subscription \
+                     WHERE national_id = $1 ORDER BY id",
+                )
+                .bind(patient.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(PushRow::into_domain).collect()
+            }
+
+            async fn add_push_subscription(
+                &self,
+                patient: &NationalId,
+                subscription: &domain::PushSubscription,
+                device: &str,
+            ) -> Result<$crate::notifications::StoredPushSubscription> {
+                let now = self.now().as_second();
+                let device: String = device.chars().filter(|c| !c.is_control()).take(200).collect();
+                let mut tx = self.begin_write().await?;
+                let row: PushRow = sqlx::query_as(
+                    "INSERT INTO push_subscription (national_id, endpoint, p256dh, auth, device, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (endpoint) DO UPDATE SET national_id = excluded.national_id, p256dh = excluded.p256dh, \
+                       auth = excluded.auth, device = excluded.device, created_at = excluded.created_at \
+                     RETURNING id, endpoint, p256dh, auth, device, created_at",
+                )
+                .bind(patient.as_str())
+                .bind(subscription.endpoint())
+                .bind(subscription.p256dh())
+                .bind(subscription.auth())
+                .bind(&device)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let actor = Actor::Patient(patient.clone());
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor: &actor, action: AuditAction::PushSubscribed, clinic_id: None,
+                    patient: Some(patient), subject: format!("push_subscription {}", row.id),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
+            async fn remove_push_subscription(&self, patient: &NationalId, id: i64) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let removed = sqlx::query("DELETE FROM push_subscription WHERE id = $1 AND national_id = $2")
+                    .bind(id)
+                    .bind(patient.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                if removed.rows_affected() == 0 {
+                    return Err(StoreError::NotFound("push subscription"));
+                }
+                let actor = Actor::Patient(patient.clone());
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor: &actor, action: AuditAction::PushUnsubscribed, clinic_id: None,
+                    patient: Some(patient), subject: format!("push_subscription {id}"),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn forget_push_endpoint(&self, endpoint: &str) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM push_subscription WHERE endpoint = $1")
+                    .bind(endpoint)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn schedule_reminders(&self, lead: jiff::SignedDuration) -> Result<u64> {
+                let now = self.now().as_second();
+                let lead = lead.as_secs();
+                let mut tx = self.begin_write().await?;
+                // ON CONFLICT covers a reminder another worker wrote at the same moment.
+                let written = sqlx::query(
+                    "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
+                     SELECT a.clinic_id, $1, a.id, $2, $2 FROM appointment a \
+                     WHERE a.status = 'booked' AND a.starts_at > $2 AND a.starts_at <= $2 + $3 \
+                       AND a.booked_at <= a.starts_at - $3 \
+                       AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.appointment_id = a.id AND o.kind = $1) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(NotificationKind::Reminder.code())
+                .bind(now)
+                .bind(lead)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(written.rows_affected())
+            }
+
+            async fn claim_jobs(&self, limit: u32, lease: jiff::SignedDuration, token: &str) -> Result<Vec<$crate::notifications::ClaimedJob>> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let rows: Vec<ClaimRow> = sqlx::query_as(concat!(
+                    "UPDATE outbox SET claimed_until = $1, claim_token = $2, attempts = attempts + 1 \
+                     WHERE id IN (SELECT id FROM outbox \
+                       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 \
+                         AND (claimed_until IS NULL OR claimed_until <= $3) \
+                       ORDER BY next_attempt_at, id LIMIT $4",
+                    $skip_locked,
+                    ") RETURNING id, kind, appointment_id, attempts, claim_token",
+                ))
+                .bind(now + lease.as_secs())
+                .bind(token)
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                let mut jobs = rows.into_iter().map(ClaimRow::into_domain).collect::<Result<Vec<_>>>()?;
+                jobs.sort_by_key(|job| job.id);
+                Ok(jobs)
+            }
+
+            async fn delivery(&self, job: &$crate::notifications::ClaimedJob) -> Result<$crate::notifications::Delivery> {
+                let appointment: PlannedRow = sqlx::query_as(concat!(
+                    $crate::sql::patient_appointments_select!(),
+                    " WHERE a.id = $1"
+                ))
+                .bind(job.appointment_id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound("appointment"))?;
+                let (national_id, first_name): (String, Option<String>) = sqlx::query_as(
+                    "SELECT a.national_id, p.first_name FROM appointment a \
+                     LEFT JOIN patient p ON p.national_id = a.national_id WHERE a.id = $1",
+                )
+                .bind(job.appointment_id.0)
+                .fetch_one(&self.pool)
+                .await?;
+                let patient = $crate::rows::national_id(&national_id, "appointment.national_id")?;
+                let first_name = first_name.ok_or(StoreError::NotFound("patient"))?;
+                Ok($crate::notifications::Delivery {
+                    first_name: PersonName::parse(&first_name).map_err(|_| StoreError::Corrupt("patient.first_name"))?,
+                    settings: self.contact_settings(&patient).await?,
+                    push: self.push_subscriptions(&patient).await?,
+                    appointment: appointment.into_domain()?,
+                })
+            }
+
+            async fn finish_job(&self, job: &$crate::notifications::ClaimedJob, outcome: $crate::notifications::JobOutcome) -> Result<bool> {
+                use $crate::notifications::JobOutcome;
+                let now = self.now().as_second();
+                let (channel, skipped) = match outcome {
+                    JobOutcome::Sent(channel) => (Some(channel.code()), None),
+                    JobOutcome::Skipped(reason) => (None, Some(reason.code())),
+                };
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE outbox SET sent_at = $1, channel = $2, skipped = $3, claimed_until = NULL, last_error = NULL \
+                     WHERE id = $4 AND claim_token = $5 AND sent_at IS NULL AND failed_at IS NULL",
+                )
+                .bind(now)
+                .bind(channel)
+                .bind(skipped)
+                .bind(job.id)
+                .bind(&job.token)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn fail_job(
+                &self,
+                job: &$crate::notifications::ClaimedJob,
+                channel: Option<domain::Channel>,
+                error: &str,
+                retry_in: Option<jiff::SignedDuration>,
+            ) -> Result<bool> {
+                let now = self.now().as_second();
+                let error: String = error.chars().take(500).collect();
+                let (next_attempt_at, failed_at) = match retry_in {
+                    Some(delay) => (Some(now + delay.as_secs()), None),
+                    None => (None, Some(now)),
+                };
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE outbox SET last_error = $1, channel = $2, claimed_until = NULL, \
+                       next_attempt_at = COALESCE($3, next_attempt_at), failed_at = $4 \
+                     WHERE id = $5 AND claim_token = $6 AND sent_at IS NULL AND failed_at IS NULL",
+                )
+                .bind(error)
+                .bind(channel.map(domain::Channel::code))
+                .bind(next_attempt_at)
+                .bind(failed_at)
+                .bind(job.id)
+                .bind(&job.token)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn failed_jobs(&self, limit: u32) -> Result<Vec<$crate::notifications::FailedJob>> {
+                let rows: Vec<FailedRow> = sqlx::query_as(
+                    "SELECT o.id, o.kind, c.name AS clinic_name, o.channel, o.attempts, o.last_error, o.created_at, o.failed_at \
+                     FROM outbox o JOIN clinic c ON c.id = o.clinic_id \
+                     WHERE o.failed_at IS NOT NULL ORDER BY o.failed_at DESC, o.id DESC LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(FailedRow::into_domain).collect()
+            }
+
+            async fn retry_job(&self, actor: &Actor, id: i64) -> Result<()> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT o.clinic_id, a.national_id FROM outbox o JOIN appointment a ON a.id = o.appointment_id \
+                     WHERE o.id = $1 AND o.failed_at IS NOT NULL",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $1, claimed_until = NULL, \
+                       claim_token = NULL WHERE id = $2 AND failed_at IS NOT NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let Some((clinic_id, patient)) = row else {
+                    return Err(StoreError::NotFound("failed notification"));
+                };
+                let patient = $crate::rows::national_id(&patient, "appointment.national_id")?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::NotificationRetried, clinic_id: Some(clinic_id),
+                    patient: Some(&patient), subject: format!("outbox {id}"),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn outbox_counts(&self) -> Result<$crate::notifications::OutboxCounts> {
+                let (pending, sent, skipped, failed): (i64, i64, i64, i64) = sqlx::query_as(
+                    "SELECT \
+                       COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NULL THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NOT NULL THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                     FROM outbox",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                Ok($crate::notifications::OutboxCounts {
+                    pending: count(pending),
+                    sent: count(sent),
+                    skipped: count(skipped),
+                    failed: count(failed),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use shared_notifications;
