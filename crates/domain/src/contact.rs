@@ -196,7 +196,13 @@ mod tests {
 
     #[test]
     fn mobile_numbers_in_the_ways_norwegians_write_them() {
-        for text in ["91234567", "912 34 567", "+47 912 34 567", "004791234567", "41234567"] {
+        for text in [
+            "91234567",
+            "912 34 567",
+            "+47 912 34 567",
+            "004791234567",
+            "41234567",
+        ] {
             let number = MobileNumber::parse(text).expect(text);
             assert_eq!(number.international().len(), 11, "{text}");
         }
@@ -210,14 +216,29 @@ mod tests {
 
     #[test]
     fn landlines_foreign_and_short_numbers_are_not_mobile_numbers() {
-        for text in ["", "22 22 22 22", "9123456", "912345678", "+46 91234567", "9123456a"] {
-            assert_eq!(MobileNumber::parse(text), Err(DomainError::MobileNumber), "{text}");
+        for text in [
+            "",
+            "22 22 22 22",
+            "9123456",
+            "912345678",
+            "+46 91234567",
+            "9123456a",
+        ] {
+            assert_eq!(
+                MobileNumber::parse(text),
+                Err(DomainError::MobileNumber),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn e_mail_addresses() {
-        for text in ["kari@example.no", " ola.nordmann+time@post.example.com ", "å@ø.no"] {
+        for text in [
+            "kari@example.no",
+            " ola.nordmann+time@post.example.com ",
+            "å@ø.no",
+        ] {
             assert!(EmailAddress::parse(text).is_ok(), "{text}");
         }
         for text in [
@@ -234,22 +255,39 @@ mod tests {
             "kari@example.no\r\nBcc: x@example.no",
             ".kari@example.no",
         ] {
-            assert_eq!(EmailAddress::parse(text), Err(DomainError::EmailAddress), "{text:?}");
+            assert_eq!(
+                EmailAddress::parse(text),
+                Err(DomainError::EmailAddress),
+                "{text:?}"
+            );
         }
         let labels = vec!["b".repeat(60); 4].join(".");
         let too_long = format!("{}@{labels}.no", "a".repeat(64));
-        assert_eq!(EmailAddress::parse(&too_long), Err(DomainError::EmailAddress));
+        assert_eq!(
+            EmailAddress::parse(&too_long),
+            Err(DomainError::EmailAddress)
+        );
     }
 
     #[test]
     fn sms_is_the_default_when_a_number_is_known() {
         let mobile = MobileNumber::parse("91234567").ok();
         let email = EmailAddress::parse("kari@example.no").ok();
-        let settings = |chosen, mobile: Option<MobileNumber>, email: Option<EmailAddress>| {
-            ContactSettings { chosen, mobile, email, language: "nb".into() }
-        };
-        assert_eq!(settings(None, mobile.clone(), email.clone()).channel(), Some(Channel::Sms));
-        assert_eq!(settings(None, None, email.clone()).channel(), Some(Channel::Email));
+        let settings =
+            |chosen, mobile: Option<MobileNumber>, email: Option<EmailAddress>| ContactSettings {
+                chosen,
+                mobile,
+                email,
+                language: "nb".into(),
+            };
+        assert_eq!(
+            settings(None, mobile.clone(), email.clone()).channel(),
+            Some(Channel::Sms)
+        );
+        assert_eq!(
+            settings(None, None, email.clone()).channel(),
+            Some(Channel::Email)
+        );
         assert_eq!(settings(None, None, None).channel(), None);
         assert_eq!(
             settings(Some(Channel::Push), mobile, email).channel(),
@@ -286,9 +324,14 @@ impl PushSubscription {
         allow_plain_http: bool,
     ) -> Result<Self, DomainError> {
         let endpoint = endpoint.trim();
-        let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://[::1]:"]
-            .iter()
-            .any(|prefix| endpoint.starts_with(prefix));
+        let loopback = [
+            "http://127.0.0.1:",
+            "http://127.0.0.1/",
+            "http://localhost:",
+            "http://[::1]:",
+        ]
+        .iter()
+        .any(|prefix| endpoint.starts_with(prefix));
         let scheme_ok = endpoint.starts_with("https://") || (allow_plain_http && loopback);
         let shape_ok = endpoint.len() <= 1024
             && endpoint.len() > "https://x".len()
@@ -363,7 +406,9 @@ mod push_tests {
         assert!(PushSubscription::parse(local, P256DH, AUTH, false).is_err());
         assert!(PushSubscription::parse(local, P256DH, AUTH, true).is_ok());
         assert!(PushSubscription::parse("http://10.0.0.1/push", P256DH, AUTH, true).is_err());
-        assert!(PushSubscription::parse("http://127.0.0.1.evil.example/", P256DH, AUTH, true).is_err());
+        assert!(
+            PushSubscription::parse("http://127.0.0.1.evil.example/", P256DH, AUTH, true).is_err()
+        );
     }
 
     #[test]
@@ -371,7 +416,11 @@ mod push_tests {
         let endpoint = "https://push.example.net/send/abc";
         assert!(PushSubscription::parse(endpoint, AUTH, AUTH, false).is_err());
         assert!(PushSubscription::parse(endpoint, P256DH, P256DH, false).is_err());
-        assert!(PushSubscription::parse(endpoint, P256DH, "EvcWjEgzr4rbvhfi3yds0+", false).is_err());
-        assert!(PushSubscription::parse("https://push.example.net/a b", P256DH, AUTH, false).is_err());
+        assert!(
+            PushSubscription::parse(endpoint, P256DH, "EvcWjEgzr4rbvhfi3yds0+", false).is_err()
+        );
+        assert!(
+            PushSubscription::parse("https://push.example.net/a b", P256DH, AUTH, false).is_err()
+        );
     }
 }

@@ -156,10 +156,11 @@ mod completeness {
     /// cannot leave pages showing keys.
     #[test]
     fn every_key_in_the_files_is_compiled_in() {
-        const NAMES: [&str; 23] = [
+        const NAMES: &[&str] = &[
             "clinic", "address", "reason", "deadline", "date", "day", "days", "month", "year",
             "weekday", "from", "to", "time", "minutes", "count", "resource", "first", "last",
-            "added", "rejected", "line", "booked", "capacity",
+            "added", "rejected", "line", "booked", "capacity", "kind", "when", "place", "portal",
+            "device", "channel", "attempts", "error",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

@@ -84,6 +84,28 @@ impl PlannedAppointment {
             .saturating_add(self.length.duration())
             .unwrap_or(self.start)
     }
+
+    /// The appointment as an .ics file, the same for the portal's download and the e-mail's
+    /// attachment. `summary` is its title in the reader's language.
+    pub fn calendar_file(
+        &self,
+        summary: &str,
+        stamp: Timestamp,
+        zone: &jiff::tz::TimeZone,
+    ) -> String {
+        domain::calendar_file(
+            &domain::CalendarEvent {
+                uid: format!("appointment-{}@timebok", self.id.0),
+                start: self.start,
+                end: self.end(),
+                summary,
+                location: self.address.as_str(),
+                cancelled: self.status.is_cancelled(),
+                stamp,
+            },
+            zone,
+        )
+    }
 }
 
 /// The result of publishing a template.

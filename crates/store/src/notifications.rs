@@ -115,8 +115,7 @@ pub trait Notifications: Send + Sync {
         device: &str,
     ) -> Result<StoredPushSubscription>;
     /// Removes one of the patient's own devices; another patient's id is `NotFound`.
-    async fn remove_push_subscription(&self, patient: &domain::NationalId, id: i64)
-    -> Result<()>;
+    async fn remove_push_subscription(&self, patient: &domain::NationalId, id: i64) -> Result<()>;
     /// Forgets an endpoint its push service says no longer exists.
     async fn forget_push_endpoint(&self, endpoint: &str) -> Result<()>;
 

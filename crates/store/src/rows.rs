@@ -606,7 +606,8 @@ impl ClaimRow {
             id: self.id,
             kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
             appointment_id: AppointmentId(self.appointment_id),
-            attempt: u32::try_from(self.attempts).map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
+            attempt: u32::try_from(self.attempts)
+                .map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
             token: self.claim_token,
         })
     }
@@ -634,7 +635,8 @@ impl FailedRow {
                 .channel
                 .map(|c| valid(domain::Channel::parse(&c), "outbox.channel"))
                 .transpose()?,
-            attempts: u32::try_from(self.attempts).map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
+            attempts: u32::try_from(self.attempts)
+                .map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
             last_error: self.last_error.unwrap_or_default(),
             created_at: instant(self.created_at, "outbox.created_at")?,
             failed_at: instant(self.failed_at, "outbox.failed_at")?,

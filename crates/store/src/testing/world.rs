@@ -1,6 +1,8 @@
 //! A seeded clinic for tests: one Vaksine timebook, the resource «Influensa», listed patients
 //! and a clock the test moves.
 
+use super::TestDb;
+use crate::{ManualClock, NewSlot, Store};
 use domain::{
     Actor, Address, BookingRules, Capacity, Clinic, ClinicName, Description, HerId, InfoText,
     NationalId, PersonName, Resource, ResourceName, Slot, SlotLength, Timebook, TimebookKind,
@@ -8,8 +10,6 @@ use domain::{
 use jiff::civil::{Date, DateTime};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
-use super::TestDb;
-use crate::{ManualClock, NewSlot, Store};
 
 /// Monday 14 December 2026, 08:00 in Oslo.
 pub fn start_of_tests() -> Timestamp {
@@ -145,4 +145,3 @@ impl World {
         self.db.finish().await;
     }
 }
-

@@ -1,5 +1,5 @@
-pub use crate::outbox::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
+pub use crate::outbox::*;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,
     DomainError, Reason, SlotLength, SlotTemplate, Weekdays,

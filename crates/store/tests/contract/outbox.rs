@@ -68,9 +68,17 @@ pub async fn contact_settings_are_kept_per_patient_and_audited(db: TestDb) {
         .save_contact_settings(&kari, &chosen)
         .await
         .expect("save");
-    assert_eq!(world.store.contact_settings(&kari).await.expect("read"), chosen);
     assert_eq!(
-        world.store.contact_settings(&ola).await.expect("read").chosen,
+        world.store.contact_settings(&kari).await.expect("read"),
+        chosen
+    );
+    assert_eq!(
+        world
+            .store
+            .contact_settings(&ola)
+            .await
+            .expect("read")
+            .chosen,
         None
     );
     let audited = world
@@ -92,19 +100,46 @@ pub async fn push_subscriptions_are_per_device_and_only_the_owners(db: TestDb) {
     let ola = world.patient(2).await;
     let phone = world
         .store
-        .add_push_subscription(&kari, &subscription("https://push.example.net/phone"), "Telefon")
+        .add_push_subscription(
+            &kari,
+            &subscription("https://push.example.net/phone"),
+            "Telefon",
+        )
         .await
         .expect("phone");
     world
         .store
-        .add_push_subscription(&kari, &subscription("https://push.example.net/laptop"), "PC")
+        .add_push_subscription(
+            &kari,
+            &subscription("https://push.example.net/laptop"),
+            "PC",
+        )
         .await
         .expect("laptop");
-    assert_eq!(world.store.push_subscriptions(&kari).await.expect("list").len(), 2);
+    assert_eq!(
+        world
+            .store
+            .push_subscriptions(&kari)
+            .await
+            .expect("list")
+            .len(),
+        2
+    );
 
     let foreign = world.store.remove_push_subscription(&ola, phone.id).await;
-    assert!(matches!(foreign, Err(StoreError::NotFound(_))), "{foreign:?}");
-    assert_eq!(world.store.push_subscriptions(&kari).await.expect("list").len(), 2);
+    assert!(
+        matches!(foreign, Err(StoreError::NotFound(_))),
+        "{foreign:?}"
+    );
+    assert_eq!(
+        world
+            .store
+            .push_subscriptions(&kari)
+            .await
+            .expect("list")
+            .len(),
+        2
+    );
 
     // The same browser, now logged in as Ola: the subscription follows the person.
     world
@@ -112,33 +147,74 @@ pub async fn push_subscriptions_are_per_device_and_only_the_owners(db: TestDb) {
         .add_push_subscription(&ola, &subscription("https://push.example.net/laptop"), "PC")
         .await
         .expect("moved");
-    assert_eq!(world.store.push_subscriptions(&kari).await.expect("list").len(), 1);
-    assert_eq!(world.store.push_subscriptions(&ola).await.expect("list").len(), 1);
+    assert_eq!(
+        world
+            .store
+            .push_subscriptions(&kari)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert_eq!(
+        world
+            .store
+            .push_subscriptions(&ola)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 
     world
         .store
         .remove_push_subscription(&kari, phone.id)
         .await
         .expect("remove");
-    assert!(world.store.push_subscriptions(&kari).await.expect("list").is_empty());
+    assert!(
+        world
+            .store
+            .push_subscriptions(&kari)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     world
         .store
         .forget_push_endpoint("https://push.example.net/laptop")
         .await
         .expect("forget");
-    assert!(world.store.push_subscriptions(&ola).await.expect("list").is_empty());
+    assert!(
+        world
+            .store
+            .push_subscriptions(&ola)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     world.finish().await;
 }
 
 pub async fn a_claimed_job_is_leased_and_finished_once(db: TestDb) {
     let world = World::new(db).await;
     let ids = bookings(&world, 1).await;
-    let claimed = world.store.claim_jobs(10, LEASE, "first").await.expect("claim");
+    let claimed = world
+        .store
+        .claim_jobs(10, LEASE, "first")
+        .await
+        .expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].appointment_id, ids[0]);
     assert_eq!(claimed[0].kind, NotificationKind::Booked);
     assert_eq!(claimed[0].attempt, 1);
-    assert!(world.store.claim_jobs(10, LEASE, "second").await.expect("claim").is_empty());
+    assert!(
+        world
+            .store
+            .claim_jobs(10, LEASE, "second")
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 
     let delivery = world.store.delivery(&claimed[0]).await.expect("delivery");
     assert_eq!(delivery.first_name.as_str(), "Kari");
@@ -146,7 +222,11 @@ pub async fn a_claimed_job_is_leased_and_finished_once(db: TestDb) {
 
     // The first worker died; its lease runs out and another worker takes the job.
     world.advance(6);
-    let again = world.store.claim_jobs(10, LEASE, "second").await.expect("claim");
+    let again = world
+        .store
+        .claim_jobs(10, LEASE, "second")
+        .await
+        .expect("claim");
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempt, 2);
     assert!(
@@ -165,7 +245,14 @@ pub async fn a_claimed_job_is_leased_and_finished_once(db: TestDb) {
             .expect("finish")
     );
     world.advance(60);
-    assert!(world.store.claim_jobs(10, LEASE, "third").await.expect("claim").is_empty());
+    assert!(
+        world
+            .store
+            .claim_jobs(10, LEASE, "third")
+            .await
+            .expect("claim")
+            .is_empty()
+    );
     let counts = world.store.outbox_counts().await.expect("counts");
     assert_eq!((counts.sent, counts.pending, counts.failed), (1, 0, 0));
     world.finish().await;
@@ -179,7 +266,12 @@ pub async fn failed_tries_wait_then_fail_and_can_be_retried(db: TestDb) {
     let (bad, good) = (&claimed[0], &claimed[1]);
     world
         .store
-        .fail_job(bad, Some(Channel::Sms), "gateway answered 500", Some(SignedDuration::from_mins(2)))
+        .fail_job(
+            bad,
+            Some(Channel::Sms),
+            "gateway answered 500",
+            Some(SignedDuration::from_mins(2)),
+        )
         .await
         .expect("fail");
     world
@@ -188,14 +280,26 @@ pub async fn failed_tries_wait_then_fail_and_can_be_retried(db: TestDb) {
         .await
         .expect("finish");
     world.advance(1);
-    assert!(world.store.claim_jobs(10, LEASE, "w").await.expect("claim").is_empty());
+    assert!(
+        world
+            .store
+            .claim_jobs(10, LEASE, "w")
+            .await
+            .expect("claim")
+            .is_empty()
+    );
     world.advance(1);
     let retried = world.store.claim_jobs(10, LEASE, "w").await.expect("claim");
     assert_eq!(retried.len(), 1);
     assert_eq!(retried[0].attempt, 2);
     world
         .store
-        .fail_job(&retried[0], Some(Channel::Sms), "gateway answered 500", None)
+        .fail_job(
+            &retried[0],
+            Some(Channel::Sms),
+            "gateway answered 500",
+            None,
+        )
         .await
         .expect("fail for good");
 
@@ -205,14 +309,33 @@ pub async fn failed_tries_wait_then_fail_and_can_be_retried(db: TestDb) {
     assert_eq!(failed[0].attempts, 2);
     assert_eq!(failed[0].last_error, "gateway answered 500");
     let counts = world.store.outbox_counts().await.expect("counts");
-    assert_eq!((counts.failed, counts.skipped, counts.sent, counts.pending), (1, 1, 0, 0));
+    assert_eq!(
+        (counts.failed, counts.skipped, counts.sent, counts.pending),
+        (1, 1, 0, 0)
+    );
     world.advance(600);
-    assert!(world.store.claim_jobs(10, LEASE, "w").await.expect("claim").is_empty());
+    assert!(
+        world
+            .store
+            .claim_jobs(10, LEASE, "w")
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 
-    let operator = domain::Actor::Operator { user: "drift".into() };
-    world.store.retry_job(&operator, failed[0].id).await.expect("retry");
+    let operator = domain::Actor::Operator {
+        user: "drift".into(),
+    };
+    world
+        .store
+        .retry_job(&operator, failed[0].id)
+        .await
+        .expect("retry");
     let missing = world.store.retry_job(&operator, failed[0].id).await;
-    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
     let back = world.store.claim_jobs(10, LEASE, "w").await.expect("claim");
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].attempt, 1);
@@ -239,13 +362,41 @@ pub async fn reminders_are_written_once_and_only_for_booked_appointments(db: Tes
         .cancel_by_clinic(&world.staff, world.clinic.id, ids[1], None)
         .await
         .expect("cancel");
-    assert_eq!(world.store.schedule_reminders(lead).await.expect("schedule"), 0);
+    assert_eq!(
+        world
+            .store
+            .schedule_reminders(lead)
+            .await
+            .expect("schedule"),
+        0
+    );
     // Tuesday 08:20: the first two start within 24 hours, the second is cancelled.
     world.clock.set(oslo(2026, 12, 15, 8, 20));
-    assert_eq!(world.store.schedule_reminders(lead).await.expect("schedule"), 1);
-    assert_eq!(world.store.schedule_reminders(lead).await.expect("schedule"), 0);
+    assert_eq!(
+        world
+            .store
+            .schedule_reminders(lead)
+            .await
+            .expect("schedule"),
+        1
+    );
+    assert_eq!(
+        world
+            .store
+            .schedule_reminders(lead)
+            .await
+            .expect("schedule"),
+        0
+    );
     world.clock.set(oslo(2026, 12, 15, 9, 0));
-    assert_eq!(world.store.schedule_reminders(lead).await.expect("schedule"), 1);
+    assert_eq!(
+        world
+            .store
+            .schedule_reminders(lead)
+            .await
+            .expect("schedule"),
+        1
+    );
     for (id, expected) in [(ids[0], 1), (ids[1], 0), (ids[2], 1)] {
         let reminders = world
             .store
@@ -260,7 +411,11 @@ pub async fn reminders_are_written_once_and_only_for_booked_appointments(db: Tes
 
     // Booked inside the reminder window: the booking notice is the reminder.
     let late = bookings_from(&world, 3, 1).await;
-    world.store.schedule_reminders(lead).await.expect("schedule");
+    world
+        .store
+        .schedule_reminders(lead)
+        .await
+        .expect("schedule");
     let late_kinds: Vec<_> = world
         .store
         .outbox_jobs(late[0])
@@ -294,7 +449,12 @@ pub async fn concurrent_claims_never_hand_out_one_job_twice(db: TestDb) {
                         break;
                     }
                     for job in jobs {
-                        assert!(store.finish_job(&job, JobOutcome::Sent(Channel::Email)).await.expect("finish"));
+                        assert!(
+                            store
+                                .finish_job(&job, JobOutcome::Sent(Channel::Email))
+                                .await
+                                .expect("finish")
+                        );
                         mine.push(job.id);
                     }
                 }

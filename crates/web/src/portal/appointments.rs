@@ -132,18 +132,7 @@ pub async fn calendar_file(
     let t = patient.visitor.t;
     let appointment = access::own_appointment(&state, t, &patient.id, AppointmentId(id)).await?;
     let summary = title(t, &appointment);
-    let file = domain::calendar_file(
-        &domain::CalendarEvent {
-            uid: format!("appointment-{id}@timebok"),
-            start: appointment.start,
-            end: appointment.end(),
-            summary: &summary,
-            location: appointment.address.as_str(),
-            cancelled: appointment.status.is_cancelled(),
-            stamp: Timestamp::now(),
-        },
-        &state.zone,
-    );
+    let file = appointment.calendar_file(&summary, Timestamp::now(), &state.zone);
     let headers = [
         (CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
         (

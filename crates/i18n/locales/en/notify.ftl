@@ -1,0 +1,14 @@
+# Notifications: SMS, push and e-mail.
+notice-kind-koronatest = a COVID-19 test
+notice-kind-koronavaksine = a COVID-19 vaccination
+notice-kind-lab = the laboratory
+notice-kind-vaksine = a vaccination
+notice-when = { $date } at { $time }
+notice-booked = { $first }, you have an appointment for { $kind } at { $clinic } { $when }. Location: { $place }. Log in to { $portal } to see more.
+notice-cancelled-by-clinic = { $first }, your appointment for { $kind } at { $clinic } { $when } has been cancelled by the GP office. Log in to { $portal } to see more.
+notice-cancelled-by-patient = { $first }, you have cancelled your appointment for { $kind } at { $clinic } { $when }. Log in to { $portal } to see more.
+notice-reminder = { $first }, a reminder of your appointment for { $kind } at { $clinic } { $when }. Location: { $place }. Log in to { $portal } to see more.
+notice-subject-booked = Appointment at { $clinic }
+notice-subject-cancelled-by-clinic = Your appointment at { $clinic } is cancelled
+notice-subject-cancelled-by-patient = Your appointment at { $clinic } is cancelled
+notice-subject-reminder = Reminder of your appointment at { $clinic }

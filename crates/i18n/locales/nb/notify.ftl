@@ -1,0 +1,14 @@
+# Notifications: SMS, push and e-mail. The booking text is the guide's.
+notice-kind-koronatest = koronatest
+notice-kind-koronavaksine = koronavaksine
+notice-kind-lab = laboratoriet
+notice-kind-vaksine = vaksine
+notice-when = { $date }, kl. { $time }
+notice-booked = { $first }, du har fått time til { $kind } hos { $clinic } { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
+notice-cancelled-by-clinic = { $first }, timen din til { $kind } hos { $clinic } { $when } er avlyst av legekontoret. Logg inn på { $portal } for å se mer.
+notice-cancelled-by-patient = { $first }, du har avbestilt timen til { $kind } hos { $clinic } { $when }. Logg inn på { $portal } for å se mer.
+notice-reminder = { $first }, husk timen til { $kind } hos { $clinic } { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
+notice-subject-booked = Timeavtale hos { $clinic }
+notice-subject-cancelled-by-clinic = Timen hos { $clinic } er avlyst
+notice-subject-cancelled-by-patient = Timen hos { $clinic } er avbestilt
+notice-subject-reminder = Påminnelse om time hos { $clinic }

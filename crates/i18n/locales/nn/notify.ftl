@@ -1,0 +1,14 @@
+# Varsel: SMS, push og e-post.
+notice-kind-koronatest = koronatest
+notice-kind-koronavaksine = koronavaksine
+notice-kind-lab = laboratoriet
+notice-kind-vaksine = vaksine
+notice-when = { $date }, kl. { $time }
+notice-booked = { $first }, du har fått time til { $kind } hos { $clinic } { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
+notice-cancelled-by-clinic = { $first }, timen din til { $kind } hos { $clinic } { $when } er avlyst av legekontoret. Logg inn på { $portal } for å sjå meir.
+notice-cancelled-by-patient = { $first }, du har avbestilt timen til { $kind } hos { $clinic } { $when }. Logg inn på { $portal } for å sjå meir.
+notice-reminder = { $first }, hugs timen til { $kind } hos { $clinic } { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
+notice-subject-booked = Timeavtale hos { $clinic }
+notice-subject-cancelled-by-clinic = Timen hos { $clinic } er avlyst
+notice-subject-cancelled-by-patient = Timen hos { $clinic } er avbestilt
+notice-subject-reminder = Påminning om time hos { $clinic }

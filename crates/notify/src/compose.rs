@@ -1,0 +1,207 @@
+//! The texts of each notification, in the patient's language, with the guide's wording.
+//!
+//! One text serves SMS, push and the e-mail's body, so every channel says the same. It names
+//! the kind of appointment, the clinic, the time and the place, never the reason the patient
+//! gave or the clinic's reason for cancelling: an SMS can be read on a locked screen.
+
+use i18n::Lang;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use store::{Delivery, NotificationKind};
+
+/// What one notification says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The message itself: the whole SMS, the push notice's body, the e-mail's body.
+    pub text: String,
+    /// The e-mail's subject and the push notice's title.
+    pub subject: String,
+    /// The appointment as an .ics file, for the e-mail of a new booking.
+    pub calendar: Option<String>,
+}
+
+/// Writes the notice of `kind` about the delivery's appointment.
+pub fn compose(
+    kind: NotificationKind,
+    delivery: &Delivery,
+    portal_name: &str,
+    zone: &TimeZone,
+    now: Timestamp,
+) -> Notice {
+    let lang = Lang::parse(&delivery.settings.language).unwrap_or_default();
+    let appointment = &delivery.appointment;
+    let local = appointment.start.to_zoned_datetime(zone.clone());
+    let date = local.strftime("%d.%m.%Y").to_string();
+    let time = local.strftime("%H:%M").to_string();
+    let when = lang.text("notice-when", &[("date", &date), ("time", &time)]);
+    let kind_name = lang.text(&format!("notice-kind-{}", appointment.kind.code()), &[]);
+    let clinic = appointment.clinic_name.as_str();
+    let (text_key, subject_key) = match kind {
+        NotificationKind::Booked => ("notice-booked", "notice-subject-booked"),
+        NotificationKind::CancelledByClinic => (
+            "notice-cancelled-by-clinic",
+            "notice-subject-cancelled-by-clinic",
+        ),
+        NotificationKind::CancelledByPatient => (
+            "notice-cancelled-by-patient",
+            "notice-subject-cancelled-by-patient",
+        ),
+        NotificationKind::Reminder => ("notice-reminder", "notice-subject-reminder"),
+    };
+    let text = lang.text(
+        text_key,
+        &[
+            ("first", delivery.first_name.as_str()),
+            ("kind", &kind_name),
+            ("clinic", clinic),
+            ("when", &when),
+            ("place", appointment.address.as_str()),
+            ("portal", portal_name),
+        ],
+    );
+    let subject = lang.text(subject_key, &[("clinic", clinic)]);
+    let calendar = (kind == NotificationKind::Booked).then(|| {
+        let summary = lang.text(appointment.kind.title_message(), &[("clinic", clinic)]);
+        appointment.calendar_file(&summary, now, zone)
+    });
+    Notice {
+        text,
+        subject,
+        calendar,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{
+        Address, AppointmentId, AppointmentStatus, ClinicId, ClinicName, ContactSettings,
+        PersonName, Reason, ResourceName, SlotLength, TimebookId, TimebookKind,
+    };
+    use store::PlannedAppointment;
+
+    fn delivery(language: &str, kind: TimebookKind) -> Delivery {
+        let zone = domain::clinic_time_zone().expect("zone");
+        let start = zone
+            .to_ambiguous_timestamp(jiff::civil::date(2025, 12, 17).at(8, 15, 0, 0))
+            .compatible()
+            .expect("start");
+        Delivery {
+            first_name: PersonName::parse("Kari").expect("name"),
+            settings: ContactSettings {
+                language: language.into(),
+                ..Default::default()
+            },
+            push: Vec::new(),
+            appointment: PlannedAppointment {
+                id: AppointmentId(7),
+                clinic_id: ClinicId(1),
+                clinic_name: ClinicName::parse("Helsenorge testlegekontor").expect("clinic"),
+                timebook_id: TimebookId(1),
+                kind,
+                resource_name: ResourceName::parse("Influensa").expect("resource"),
+                address: Address::parse("Influensaveien 3a, 1325 Lysaker").expect("address"),
+                start,
+                length: SlotLength::minutes(15).expect("length"),
+                reason: Reason::parse("Hemmelig grunn").expect("reason"),
+                status: AppointmentStatus::Booked,
+                cancel_until: start,
+            },
+        }
+    }
+
+    fn notice(kind: NotificationKind, language: &str) -> Notice {
+        let zone = domain::clinic_time_zone().expect("zone");
+        compose(
+            kind,
+            &delivery(language, TimebookKind::Koronavaksine),
+            "Helsenorge",
+            &zone,
+            Timestamp::UNIX_EPOCH,
+        )
+    }
+
+    #[test]
+    fn the_booking_notice_is_the_guides_text() {
+        assert_eq!(
+            notice(NotificationKind::Booked, "nb").text,
+            "Kari, du har fått time til koronavaksine hos Helsenorge testlegekontor \
+             17.12.2025, kl. 08:15. Oppmøtested: Influensaveien 3a, 1325 Lysaker. \
+             Logg inn på Helsenorge for å se mer."
+        );
+    }
+
+    #[test]
+    fn every_notice_exists_in_every_language_and_never_holds_the_reason() {
+        let kinds = [
+            NotificationKind::Booked,
+            NotificationKind::CancelledByClinic,
+            NotificationKind::CancelledByPatient,
+            NotificationKind::Reminder,
+        ];
+        for language in ["nb", "nn", "en"] {
+            for kind in kinds {
+                let notice = notice(kind, language);
+                assert!(
+                    !notice.text.contains("notice-"),
+                    "{language} {kind:?}: {}",
+                    notice.text
+                );
+                assert!(!notice.subject.contains("notice-"), "{language} {kind:?}");
+                assert!(!notice.text.contains("Hemmelig"), "{language} {kind:?}");
+                assert!(
+                    notice.text.contains("08:15"),
+                    "{language} {kind:?}: {}",
+                    notice.text
+                );
+                assert!(notice.text.starts_with("Kari, "), "{language} {kind:?}");
+                // One SMS segment pair at most, as the guide's own text.
+                assert!(notice.text.chars().count() <= 306, "{language} {kind:?}");
+            }
+        }
+        assert_ne!(
+            notice(NotificationKind::Booked, "nn").text,
+            notice(NotificationKind::Booked, "nb").text
+        );
+        assert!(
+            notice(NotificationKind::Booked, "en")
+                .text
+                .contains("Log in to Helsenorge")
+        );
+    }
+
+    #[test]
+    fn times_are_in_oslo_summer_and_winter() {
+        let zone = domain::clinic_time_zone().expect("zone");
+        let mut summer = delivery("nb", TimebookKind::Lab);
+        summer.appointment.start = zone
+            .to_ambiguous_timestamp(jiff::civil::date(2026, 6, 2).at(14, 30, 0, 0))
+            .compatible()
+            .expect("start");
+        let text = compose(
+            NotificationKind::Reminder,
+            &summer,
+            "Helsenorge",
+            &zone,
+            Timestamp::UNIX_EPOCH,
+        )
+        .text;
+        assert!(text.contains("02.06.2026, kl. 14:30"), "{text}");
+        assert!(text.contains("laboratoriet"), "{text}");
+    }
+
+    #[test]
+    fn only_the_booking_carries_a_calendar_file() {
+        let booked = notice(NotificationKind::Booked, "nb");
+        let calendar = booked.calendar.expect("ics");
+        assert!(
+            calendar.contains("DTSTART;TZID=Europe/Oslo:20251217T081500"),
+            "{calendar}"
+        );
+        assert!(
+            notice(NotificationKind::CancelledByClinic, "nb")
+                .calendar
+                .is_none()
+        );
+    }
+}

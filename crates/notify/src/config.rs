@@ -1,0 +1,146 @@
+//! What the worker and its channels are configured with (the `[notify]` section).
+
+use serde::Deserialize;
+
+/// The worker's pace, tries and channels. Every field has a default, so a bare installation
+/// runs the worker and records, for each job, that no channel is configured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Whether `timebok serve` runs a worker itself. `timebok worker` runs one alone.
+    pub run_in_serve: bool,
+    /// The portal's name in the texts: «Logg inn på Helsenorge for å se mer.»
+    pub portal_name: String,
+    /// The portal's address, for the link in e-mails and push notices.
+    pub portal_url: String,
+    /// Jobs claimed at a time.
+    pub batch_size: u32,
+    /// Tries before a job is marked failed.
+    pub max_attempts: u32,
+    /// The wait after the first failed try; it doubles with each try.
+    pub backoff_base_seconds: u32,
+    /// The longest wait between tries.
+    pub backoff_max_seconds: u32,
+    /// How often an idle worker looks for due jobs.
+    pub poll_seconds: u32,
+    /// How long a claimed job is reserved for its worker. Must exceed a whole batch of sends
+    /// at the send timeout, so a live worker never loses a claim.
+    pub lease_seconds: u32,
+    /// The longest one send may take.
+    pub send_timeout_seconds: u32,
+    /// How long before an appointment the reminder goes out.
+    pub reminder_hours: u32,
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
+    pub push: Option<PushConfig>,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            run_in_serve: true,
+            portal_name: "Helsenorge".into(),
+            portal_url: "http://localhost:8080".into(),
+            batch_size: 10,
+            max_attempts: 8,
+            backoff_base_seconds: 30,
+            backoff_max_seconds: 3600,
+            poll_seconds: 5,
+            lease_seconds: 600,
+            send_timeout_seconds: 30,
+            reminder_hours: 24,
+            smtp: None,
+            sms: None,
+            push: None,
+        }
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain SMTP: only for a relay on the same host or in tests.
+    None,
+    /// STARTTLS, required (the usual submission port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    #[serde(default)]
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `Helsenorge testlegekontor <ikke-svar@example.no>`.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// Where the gateway takes messages (HTTP POST).
+    pub url: String,
+    /// Basic authentication, when the gateway uses it.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// A bearer token, when the gateway uses one instead.
+    pub token: Option<String>,
+    /// The JSON body, with `{{to}}` (E.164), `{{text}}` and `{{sender}}` in string values.
+    pub body_template: String,
+    /// The sender name shown on the phone.
+    #[serde(default = "default_sender")]
+    pub sender: String,
+}
+
+fn default_sender() -> String {
+    "Helsenorge".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushConfig {
+    /// The VAPID key pair from `timebok vapid-keys`, base64url.
+    pub vapid_public_key: String,
+    pub vapid_private_key: String,
+    /// Who push services may contact about this sender: `mailto:…` or `https://…`.
+    pub subject: String,
+    /// Whether push endpoints on loopback over plain http are accepted: a local push
+    /// service for development and tests. Never in production.
+    #[serde(default)]
+    pub allow_loopback_http: bool,
+}
+
+impl NotifyConfig {
+    /// The configuration's own contradictions, said plainly.
+    pub fn check(&self) -> Result<(), String> {
+        if self.batch_size == 0 || self.max_attempts == 0 || self.send_timeout_seconds == 0 {
+            return Err(
+                "notify: batch_size, max_attempts and send_timeout_seconds must be at least 1"
+                    .into(),
+            );
+        }
+        let batch_time = u64::from(self.batch_size) * u64::from(self.send_timeout_seconds);
+        if u64::from(self.lease_seconds) <= batch_time {
+            return Err(format!(
+                "notify: lease_seconds ({}) must exceed batch_size × send_timeout_seconds ({batch_time})",
+                self.lease_seconds
+            ));
+        }
+        if let Some(sms) = &self.sms {
+            crate::sms::BodyTemplate::parse(&sms.body_template)
+                .map_err(|e| format!("notify.sms: {e}"))?;
+        }
+        if let Some(push) = &self.push {
+            crate::push::PushSender::new(push, std::time::Duration::from_secs(1))
+                .map_err(|e| format!("notify.push: {e}"))?;
+        }
+        Ok(())
+    }
+}

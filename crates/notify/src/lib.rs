@@ -1,0 +1,15 @@
+//! Timebok's notifications: the outbox worker and its channels (SMTP, an SMS gateway over
+//! HTTP, Web Push). The texts are written in the patient's language from the Fluent files.
+
+mod compose;
+mod config;
+mod error;
+pub mod push;
+mod sms;
+mod smtp;
+mod worker;
+
+pub use compose::{Notice, compose};
+pub use config::{NotifyConfig, PushConfig, SmsConfig, SmtpConfig, TlsMode};
+pub use error::SendError;
+pub use worker::{Round, Worker, backoff};

@@ -1,0 +1,333 @@
+//! The outbox worker: claims due jobs, writes each notice, sends it on the patient's channel,
+//! and records the outcome. A failed send is tried again with exponential backoff until the
+//! configured number of tries, then marked failed for the operator.
+//!
+//! Delivery is at least once: a worker that dies after sending but before recording leaves
+//! the job to be claimed again when its lease runs out, so at most the jobs of the batch in
+//! flight can go out twice. Nothing is dropped without a recorded reason.
+
+use crate::compose::{Notice, compose};
+use crate::config::NotifyConfig;
+use crate::error::SendError;
+use crate::push::{PushOutcome, PushSender};
+use crate::sms::SmsSender;
+use crate::smtp::SmtpSender;
+use domain::{AppointmentStatus, Channel};
+use jiff::SignedDuration;
+use jiff::tz::TimeZone;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{
+    ClaimedJob, Clock, JobOutcome, NotificationKind, Notifications, SkipReason, StoreError,
+};
+
+/// The configured channels; a channel without configuration is `None`.
+struct Channels {
+    smtp: Option<SmtpSender>,
+    sms: Option<SmsSender>,
+    push: Option<PushSender>,
+}
+
+pub struct Worker {
+    store: Arc<dyn Notifications>,
+    clock: Arc<dyn Clock>,
+    channels: Channels,
+    config: NotifyConfig,
+    zone: TimeZone,
+}
+
+/// What one round of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub claimed: usize,
+    pub sent: usize,
+    pub skipped: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+impl Worker {
+    /// A worker on `store`; `clock` is the store's, so that "too late" agrees with the
+    /// database's idea of now.
+    pub fn new(
+        store: Arc<dyn Notifications>,
+        clock: Arc<dyn Clock>,
+        config: NotifyConfig,
+    ) -> Result<Self, String> {
+        config.check()?;
+        let timeout = Duration::from_secs(u64::from(config.send_timeout_seconds));
+        let channels = Channels {
+            smtp: config
+                .smtp
+                .as_ref()
+                .map(|c| SmtpSender::new(c, timeout))
+                .transpose()?,
+            sms: config
+                .sms
+                .as_ref()
+                .map(|c| SmsSender::new(c, timeout))
+                .transpose()?,
+            push: config
+                .push
+                .as_ref()
+                .map(|c| PushSender::new(c, timeout))
+                .transpose()?,
+        };
+        let zone = domain::clinic_time_zone().map_err(|e| e.to_string())?;
+        Ok(Self {
+            store,
+            clock,
+            channels,
+            config,
+            zone,
+        })
+    }
+
+    /// Runs rounds until `shutdown` completes; an idle worker waits `poll_seconds`.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let poll = Duration::from_secs(u64::from(self.config.poll_seconds.max(1)));
+        loop {
+            let busy = match self.run_once().await {
+                Ok(round) => round.claimed == self.config.batch_size as usize,
+                Err(error) => {
+                    tracing::warn!(%error, "notification worker could not reach the database");
+                    false
+                }
+            };
+            if busy {
+                continue;
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+
+    /// One round: writes due reminders, claims a batch and delivers each job in it.
+    pub async fn run_once(&self) -> Result<Round, StoreError> {
+        let lead = SignedDuration::from_hours(i64::from(self.config.reminder_hours));
+        self.store.schedule_reminders(lead).await?;
+        let lease = SignedDuration::from_secs(i64::from(self.config.lease_seconds));
+        let jobs = self
+            .store
+            .claim_jobs(self.config.batch_size, lease, &claim_token())
+            .await?;
+        let mut round = Round {
+            claimed: jobs.len(),
+            ..Round::default()
+        };
+        for job in jobs {
+            match self.deliver(&job).await {
+                Ok(Ending::Sent) => round.sent += 1,
+                Ok(Ending::Skipped) => round.skipped += 1,
+                Ok(Ending::Retrying) => round.retrying += 1,
+                Ok(Ending::Failed) => round.failed += 1,
+                // The lease runs out and another round takes the job again.
+                Err(error) => {
+                    tracing::warn!(job = job.id, %error, "could not record a notification's outcome")
+                }
+            }
+        }
+        Ok(round)
+    }
+
+    async fn deliver(&self, job: &ClaimedJob) -> Result<Ending, StoreError> {
+        let delivery = match self.store.delivery(job).await {
+            Ok(delivery) => delivery,
+            Err(error) => {
+                return self
+                    .record_failure(
+                        job,
+                        None,
+                        &SendError::Temporary(format!("the job could not be read: {error}")),
+                    )
+                    .await;
+            }
+        };
+        let now = self.clock.now();
+        if job.kind == NotificationKind::Reminder {
+            if delivery.appointment.status != AppointmentStatus::Booked {
+                return self.skip(job, SkipReason::NotBooked).await;
+            }
+            if delivery.appointment.start <= now {
+                return self.skip(job, SkipReason::TooLate).await;
+            }
+        }
+        let Some(channel) = delivery.settings.channel() else {
+            return self.skip(job, SkipReason::NoAddress).await;
+        };
+        let notice = compose(
+            job.kind,
+            &delivery,
+            &self.config.portal_name,
+            &self.zone,
+            now,
+        );
+        let sent = match channel {
+            Channel::Sms => match (&self.channels.sms, &delivery.settings.mobile) {
+                (_, None) => return self.skip(job, SkipReason::NoAddress).await,
+                (None, _) => Err(SendError::NotConfigured("SMS")),
+                (Some(sms), Some(mobile)) => sms.send(mobile, &notice.text).await,
+            },
+            Channel::Email => match (&self.channels.smtp, &delivery.settings.email) {
+                (_, None) => return self.skip(job, SkipReason::NoAddress).await,
+                (None, _) => Err(SendError::NotConfigured("e-mail")),
+                (Some(smtp), Some(email)) => smtp.send(email, &notice).await,
+            },
+            Channel::Push => match &self.channels.push {
+                _ if delivery.push.is_empty() => {
+                    return self.skip(job, SkipReason::NoAddress).await;
+                }
+                None => Err(SendError::NotConfigured("push")),
+                Some(push) => match self.push_to_devices(push, &delivery.push, &notice).await {
+                    Ok(0) => return self.skip(job, SkipReason::NoAddress).await,
+                    Ok(_) => Ok(()),
+                    Err(error) => Err(error),
+                },
+            },
+        };
+        match sent {
+            Ok(()) => {
+                if !self
+                    .store
+                    .finish_job(job, JobOutcome::Sent(channel))
+                    .await?
+                {
+                    tracing::warn!(
+                        job = job.id,
+                        "a notification was sent after its claim ran out; it may have gone out twice"
+                    );
+                }
+                tracing::info!(
+                    job = job.id,
+                    kind = job.kind.code(),
+                    channel = channel.code(),
+                    "notification sent"
+                );
+                Ok(Ending::Sent)
+            }
+            Err(error) => self.record_failure(job, Some(channel), &error).await,
+        }
+    }
+
+    /// Sends to every device; the number that took it, or the first failure when none did.
+    /// Devices the push service has forgotten are forgotten here too.
+    async fn push_to_devices(
+        &self,
+        push: &PushSender,
+        devices: &[store::StoredPushSubscription],
+        notice: &Notice,
+    ) -> Result<usize, SendError> {
+        let payload = serde_json::json!({
+            "title": notice.subject,
+            "body": notice.text,
+            "url": format!("{}/timeavtaler", self.config.portal_url.trim_end_matches('/')),
+        })
+        .to_string();
+        let mut delivered = 0;
+        let mut first_error = None;
+        for device in devices {
+            match push.send(&device.subscription, payload.as_bytes()).await {
+                PushOutcome::Delivered => delivered += 1,
+                PushOutcome::Gone => {
+                    if let Err(error) = self
+                        .store
+                        .forget_push_endpoint(device.subscription.endpoint())
+                        .await
+                    {
+                        tracing::warn!(%error, "could not forget a gone push subscription");
+                    }
+                }
+                PushOutcome::Failed(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        match first_error {
+            Some(error) if delivered == 0 => Err(error),
+            _ => Ok(delivered),
+        }
+    }
+
+    async fn skip(&self, job: &ClaimedJob, reason: SkipReason) -> Result<Ending, StoreError> {
+        self.store
+            .finish_job(job, JobOutcome::Skipped(reason))
+            .await?;
+        tracing::info!(
+            job = job.id,
+            kind = job.kind.code(),
+            reason = reason.code(),
+            "notification not sent"
+        );
+        Ok(Ending::Skipped)
+    }
+
+    async fn record_failure(
+        &self,
+        job: &ClaimedJob,
+        channel: Option<Channel>,
+        error: &SendError,
+    ) -> Result<Ending, StoreError> {
+        let last_try = error.is_permanent() || job.attempt >= self.config.max_attempts;
+        let retry_in = (!last_try).then(|| backoff(&self.config, job.attempt));
+        self.store
+            .fail_job(job, channel, &error.to_string(), retry_in)
+            .await?;
+        if last_try {
+            tracing::warn!(job = job.id, attempt = job.attempt, %error, "notification failed for good");
+            Ok(Ending::Failed)
+        } else {
+            tracing::info!(job = job.id, attempt = job.attempt, %error, "notification will be tried again");
+            Ok(Ending::Retrying)
+        }
+    }
+}
+
+enum Ending {
+    Sent,
+    Skipped,
+    Retrying,
+    Failed,
+}
+
+/// The wait after try number `attempt`: the base, doubled for each earlier try, capped.
+pub fn backoff(config: &NotifyConfig, attempt: u32) -> SignedDuration {
+    let doublings = attempt.saturating_sub(1).min(30);
+    let seconds = u64::from(config.backoff_base_seconds)
+        .saturating_mul(1u64 << doublings)
+        .min(u64::from(config.backoff_max_seconds));
+    SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(i64::MAX))
+}
+
+fn claim_token() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness the token is still unique enough per process and time.
+    if getrandom::fill(&mut bytes).is_err() {
+        return format!(
+            "{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        );
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_stops_at_the_cap() {
+        let config = NotifyConfig {
+            backoff_base_seconds: 30,
+            backoff_max_seconds: 300,
+            ..NotifyConfig::default()
+        };
+        let waits: Vec<i64> = (1..=6).map(|n| backoff(&config, n).as_secs()).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 300, 300]);
+        assert_eq!(backoff(&config, 200).as_secs(), 300);
+    }
+}
