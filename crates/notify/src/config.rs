@@ -1,10 +1,10 @@
 //! What the worker and its channels are configured with (the `[notify]` section).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The worker's pace, tries and channels. Every field has a default, so a bare installation
 /// runs the worker and records, for each job, that no channel is configured.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotifyConfig {
     /// Whether `timebok serve` runs a worker itself. `timebok worker` runs one alone.
@@ -57,7 +57,7 @@ impl Default for NotifyConfig {
 }
 
 /// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum TlsMode {
     /// Plain SMTP: only for a relay on the same host or in tests.
@@ -69,7 +69,7 @@ pub enum TlsMode {
     Tls,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
     pub host: String,
@@ -82,7 +82,7 @@ pub struct SmtpConfig {
     pub from: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmsConfig {
     /// Where the gateway takes messages (HTTP POST).
@@ -103,7 +103,7 @@ fn default_sender() -> String {
     "Helsenorge".into()
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushConfig {
     /// The VAPID key pair from `timebok vapid-keys`, base64url.

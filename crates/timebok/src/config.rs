@@ -25,6 +25,10 @@ pub struct RawConfig {
     pub secure_cookies: bool,
     /// The demo's test login, where anyone can be any test patient. Always on in `demo`.
     pub demo_login: bool,
+    /// Where Prometheus reads `/metrics`, on its own port; off when absent.
+    pub metrics_listen: Option<String>,
+    /// Notifications: the worker and its channels.
+    pub notify: notify::NotifyConfig,
 }
 
 impl Default for RawConfig {
@@ -37,6 +41,8 @@ impl Default for RawConfig {
             max_connections: 10,
             secure_cookies: true,
             demo_login: false,
+            metrics_listen: None,
+            notify: notify::NotifyConfig::default(),
         }
     }
 }
@@ -50,6 +56,8 @@ pub struct Settings {
     pub id_policy: IdPolicy,
     pub secure_cookies: bool,
     pub demo_login: bool,
+    pub metrics_listen: Option<SocketAddr>,
+    pub notify: notify::NotifyConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +74,10 @@ pub enum ConfigError {
     HoldMinutes(i64),
     #[error("max_connections must be between 1 and 500, not {0}")]
     MaxConnections(i64),
+    #[error("metrics_listen = «{0}» is not an address with a port, such as 127.0.0.1:9090")]
+    MetricsListen(String),
+    #[error("{0}")]
+    Notify(String),
 }
 
 /// Reads the configuration. An explicitly named file must exist; `timebok.toml` in the
@@ -119,7 +131,14 @@ impl RawConfig {
             .ok()
             .filter(|n| (1..=500).contains(n))
             .ok_or(ConfigError::MaxConnections(self.max_connections))?;
+        let metrics_listen = self
+            .metrics_listen
+            .map(|text| text.parse().map_err(|_| ConfigError::MetricsListen(text)))
+            .transpose()?;
+        self.notify.check().map_err(ConfigError::Notify)?;
         Ok(Settings {
+            metrics_listen,
+            notify: self.notify,
             database_url,
             listen,
             store: StoreSettings {
@@ -152,6 +171,31 @@ mod tests {
     }
 
     #[test]
+    fn the_notify_section_is_read_from_toml() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("timebok.toml");
+        std::fs::write(
+            &file,
+            "[notify]\nportal_name = \"Helsenorge\"\nmax_attempts = 4\n\
+             [notify.sms]\nurl = \"https://sms.example.no/send\"\n\
+             body_template = '{\"to\": \"{{to}}\", \"text\": \"{{text}}\"}'\n\
+             [notify.smtp]\nhost = \"smtp.example.no\"\nport = 587\nfrom = \"ikke-svar@example.no\"\n",
+        )
+        .expect("write");
+        let settings = load(Some(&file))
+            .expect("load")
+            .validate(Some(&file))
+            .expect("valid");
+        assert_eq!(settings.notify.max_attempts, 4);
+        assert_eq!(
+            settings.notify.smtp.expect("smtp").tls,
+            notify::TlsMode::Starttls
+        );
+        assert!(settings.notify.sms.is_some());
+        assert!(settings.notify.run_in_serve);
+    }
+
+    #[test]
     fn bad_values_are_named() {
         let bad = |change: fn(&mut RawConfig)| {
             let mut config = RawConfig::default();
@@ -162,5 +206,7 @@ mod tests {
         assert!(bad(|c| c.database_url = Some("mysql://x".into())).contains("database_url"));
         assert!(bad(|c| c.hold_minutes = 0).contains("hold_minutes"));
         assert!(bad(|c| c.max_connections = 0).contains("max_connections"));
+        assert!(bad(|c| c.metrics_listen = Some("9090".into())).contains("metrics_listen"));
+        assert!(bad(|c| c.notify.lease_seconds = 10).contains("lease_seconds"));
     }
 }

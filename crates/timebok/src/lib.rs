@@ -35,6 +35,10 @@ enum Command {
         #[arg(long)]
         seed_only: bool,
     },
+    /// Run only the notification worker, until SIGTERM. Any number may run on PostgreSQL.
+    Worker,
+    /// Print a new VAPID key pair for Web Push, as lines for the [notify.push] section.
+    VapidKeys,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,9 +56,16 @@ pub enum AppError {
     },
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error("notifications: {0}")]
+    Notify(String),
 }
 
 pub async fn run(cli: Cli) -> Result<(), AppError> {
+    if matches!(cli.command, Command::VapidKeys) {
+        let (public, private) = notify::push::generate_vapid_keys().map_err(AppError::Notify)?;
+        println!("vapid_public_key = \"{public}\"\nvapid_private_key = \"{private}\"");
+        return Ok(());
+    }
     let mut raw = config::load(cli.config.as_deref())?;
     if matches!(cli.command, Command::Demo { .. }) {
         // Demo patients have synthetic numbers; a demo never holds real people's. It runs on
@@ -73,8 +84,15 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     store.migrate().await?;
     tracing::info!(backend = store.backend(), "database ready");
     match cli.command {
-        Command::Migrate => Ok(()),
+        Command::Migrate | Command::VapidKeys => Ok(()),
         Command::Serve => serve(store, &settings).await,
+        Command::Worker => {
+            let worker = worker(store, &settings)?;
+            println!("timebok: notification worker running");
+            worker.run(shutdown_signal()).await;
+            tracing::info!("worker stopped cleanly");
+            Ok(())
+        }
         Command::Demo { seed_only } => {
             let report = demo::seed(store.as_ref(), jiff::Timestamp::now()).await?;
             println!(
@@ -94,7 +112,40 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     }
 }
 
+fn worker(store: Arc<dyn Store>, settings: &config::Settings) -> Result<notify::Worker, AppError> {
+    notify::Worker::new(store, Arc::new(SystemClock), settings.notify.clone())
+        .map_err(AppError::Notify)
+}
+
 async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(), AppError> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let worker = if settings.notify.run_in_serve {
+        let worker = worker(store.clone(), settings)?;
+        Some(tokio::spawn(worker.run(until_stopped())))
+    } else {
+        None
+    };
+    if let Some(address) = settings.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| AppError::Listen { address, source })?;
+        let metrics = web::metrics_router(store.clone());
+        let until = until_stopped();
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, metrics)
+                .with_graceful_shutdown(until)
+                .await
+            {
+                tracing::warn!(%error, "metrics listener stopped");
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| AppError::Listen {
@@ -112,11 +163,21 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
         demo_staff: demo::demo_staff(store.as_ref()).await?,
         secure_cookies: settings.secure_cookies,
         zone: domain::clinic_time_zone().map_err(demo::DemoError::from)?,
+        push: settings.notify.push.as_ref().map(|push| web::PushSettings {
+            public_key: push.vapid_public_key.clone(),
+            allow_loopback_http: push.allow_loopback_http,
+        }),
     };
-    axum::serve(listener, web::router(state))
+    let served = axum::serve(listener, web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(AppError::Serve)?;
+        .map_err(AppError::Serve);
+    // The worker finishes the job in hand; an unfinished batch is claimed again later.
+    let _ = stop.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served?;
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -8,6 +8,10 @@ use axum::routing::get;
 
 const CSS: &str = include_str!("../static/timebok.css");
 const COUNTER_JS: &str = include_str!("../static/counter.js");
+const PUSH_JS: &str = include_str!("../static/push.js");
+const SERVICE_WORKER: &str = include_str!("../static/sw.js");
+const MANIFEST: &str = include_str!("../static/manifest.webmanifest");
+const ICON: &str = include_str!("../static/icon.svg");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -18,6 +22,23 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/static/counter.js",
             get(|| async { asset("text/javascript; charset=utf-8", COUNTER_JS) }),
+        )
+        .route(
+            "/static/push.js",
+            get(|| async { asset("text/javascript; charset=utf-8", PUSH_JS) }),
+        )
+        .route(
+            "/static/icon.svg",
+            get(|| async { asset("image/svg+xml", ICON) }),
+        )
+        .route(
+            "/manifest.webmanifest",
+            get(|| async { asset("application/manifest+json", MANIFEST) }),
+        )
+        // At the root, so that its scope is the whole portal.
+        .route(
+            "/sw.js",
+            get(|| async { asset("text/javascript; charset=utf-8", SERVICE_WORKER) }),
         )
 }
 

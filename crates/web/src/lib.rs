@@ -7,6 +7,7 @@ mod csrf;
 mod failure;
 mod health;
 mod logout;
+mod metrics;
 mod pages;
 mod portal;
 mod register;
@@ -20,6 +21,8 @@ use jiff::tz::TimeZone;
 use std::sync::Arc;
 use store::Store;
 use tower_http::trace::TraceLayer;
+
+pub use metrics::metrics_router;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -37,6 +40,17 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The clinics' time zone, Europe/Oslo.
     pub zone: TimeZone,
+    /// Web Push, where it is configured.
+    pub push: Option<PushSettings>,
+}
+
+/// What the portal needs to let a browser subscribe to Web Push.
+#[derive(Clone)]
+pub struct PushSettings {
+    /// The VAPID public key the browser subscribes with (base64url).
+    pub public_key: String,
+    /// Accept plain-http endpoints on loopback: a local push service in development and tests.
+    pub allow_loopback_http: bool,
 }
 
 /// The whole application. Request logging records method, path and status only: paths carry

@@ -15,8 +15,10 @@ pub struct Page {
     /// Where «Logg ut» posts to, for whoever is logged in.
     pub logout: Option<&'static str>,
     pub languages: Vec<LanguageLink>,
-    /// The staff pages' navigation; empty for patients.
+    /// The navigation of the patient's, the staff's or the operator's pages.
     pub nav: Vec<NavLink>,
+    /// The navigation's accessible name.
+    pub nav_label: String,
 }
 
 pub struct NavLink {
@@ -57,58 +59,71 @@ fn language_links(t: T, back_to: &str) -> Vec<LanguageLink> {
         .collect()
 }
 
+fn nav_links(t: T, links: &[(&'static str, &str)], current: &str) -> Vec<NavLink> {
+    links
+        .iter()
+        .map(|&(href, key)| NavLink {
+            href,
+            label: t.get(key),
+            current: href == current,
+        })
+        .collect()
+}
+
 impl Page {
     pub fn new(visitor: &Visitor, title_key: &str) -> Self {
+        let t = visitor.t;
+        let nav = if visitor.patient.is_some() {
+            let links = [
+                ("/timeavtaler", "portal-nav-appointments"),
+                ("/varslinger", "portal-nav-notifications"),
+            ];
+            nav_links(
+                t,
+                &links,
+                visitor.path.split('?').next().unwrap_or_default(),
+            )
+        } else {
+            Vec::new()
+        };
         Self {
-            t: visitor.t,
-            title: visitor.t.get(title_key),
+            t,
+            title: t.get(title_key),
             csrf: visitor.csrf.clone(),
             logout: visitor.patient.is_some().then_some("/logg-ut"),
-            languages: language_links(visitor.t, &visitor.path),
-            nav: Vec::new(),
+            languages: language_links(t, &visitor.path),
+            nav,
+            nav_label: t.get("portal-nav"),
         }
     }
 
     /// A page of the clinic's workspace, with its navigation.
     pub fn staff(visitor: &Visitor, title_key: &str, current: &str) -> Self {
-        let t = visitor.t;
-        let nav = [
+        let links = [
             ("/klinikk", "staff-nav-overview"),
             ("/klinikk/timeboker", "staff-nav-timebooks"),
             ("/klinikk/publisering", "staff-nav-publishing"),
             ("/klinikk/sperring", "staff-nav-blocks"),
-        ]
-        .into_iter()
-        .map(|(href, key)| NavLink {
-            href,
-            label: t.get(key),
-            current: href == current,
-        })
-        .collect();
+        ];
         Self {
             logout: Some("/personale/logg-ut"),
-            nav,
+            nav: nav_links(visitor.t, &links, current),
+            nav_label: visitor.t.get("staff-nav"),
             ..Self::new(visitor, title_key)
         }
     }
 
     /// A page of the register, for the operator.
     pub fn operator(visitor: &Visitor, title_key: &str, current: &str) -> Self {
-        let t = visitor.t;
-        let nav = [
+        let links = [
             ("/register", "register-nav-clinics"),
+            ("/register/varsler", "register-nav-notifications"),
             ("/register/logg", "register-nav-audit"),
-        ]
-        .into_iter()
-        .map(|(href, key)| NavLink {
-            href,
-            label: t.get(key),
-            current: href == current,
-        })
-        .collect();
+        ];
         Self {
             logout: Some("/personale/logg-ut"),
-            nav,
+            nav: nav_links(visitor.t, &links, current),
+            nav_label: visitor.t.get("staff-nav"),
             ..Self::new(visitor, title_key)
         }
     }
@@ -122,6 +137,7 @@ impl Page {
             logout: None,
             languages: language_links(t, "/"),
             nav: Vec::new(),
+            nav_label: String::new(),
         }
     }
 }

@@ -38,3 +38,27 @@ register-audit-when = Time
 register-audit-who = Who
 register-audit-what = What
 register-audit-subject = Concerns
+
+# Notifications
+register-nav-notifications = Notifications
+register-notifications-title = Notifications to patients
+register-notifications-retried = The notification is queued again.
+register-notifications-pending = Waiting
+register-notifications-sent = Sent
+register-notifications-skipped = Not sent (no address, or cancelled)
+register-notifications-failed = Failed
+register-notifications-failed-title = Notifications that did not get through
+register-notifications-none-failed = No notifications have failed.
+register-notifications-created = Created
+register-notifications-failed-at = Failed
+register-notifications-kind = Event
+register-notifications-clinic = GP office
+register-notifications-channel = Channel
+register-notifications-attempts = Tries
+register-notifications-error = Last error
+register-notifications-action = Action
+register-notifications-retry = Try again
+register-notification-kind-appointment-booked = Appointment booked
+register-notification-kind-appointment-cancelled-by-patient = Cancelled by the patient
+register-notification-kind-appointment-cancelled-by-clinic = Cancelled by the GP office
+register-notification-kind-appointment-reminder = Reminder

@@ -38,3 +38,27 @@ register-audit-when = Tid
 register-audit-who = Hvem
 register-audit-what = Hva
 register-audit-subject = Gjelder
+
+# Varsler
+register-nav-notifications = Varsler
+register-notifications-title = Varsler til pasienter
+register-notifications-retried = Varselet er lagt i køen igjen.
+register-notifications-pending = Venter
+register-notifications-sent = Sendt
+register-notifications-skipped = Ikke sendt (ingen adresse eller avlyst)
+register-notifications-failed = Feilet
+register-notifications-failed-title = Varsler som ikke kom fram
+register-notifications-none-failed = Ingen varsler har feilet.
+register-notifications-created = Opprettet
+register-notifications-failed-at = Feilet
+register-notifications-kind = Hendelse
+register-notifications-clinic = Legekontor
+register-notifications-channel = Kanal
+register-notifications-attempts = Forsøk
+register-notifications-error = Siste feil
+register-notifications-action = Handling
+register-notifications-retry = Prøv igjen
+register-notification-kind-appointment-booked = Time bestilt
+register-notification-kind-appointment-cancelled-by-patient = Avbestilt av pasienten
+register-notification-kind-appointment-cancelled-by-clinic = Avlyst av legekontoret
+register-notification-kind-appointment-reminder = Påminnelse

@@ -38,3 +38,27 @@ register-audit-when = Tid
 register-audit-who = Kven
 register-audit-what = Kva
 register-audit-subject = Gjeld
+
+# Varsel
+register-nav-notifications = Varsel
+register-notifications-title = Varsel til pasientar
+register-notifications-retried = Varselet er lagt i køen igjen.
+register-notifications-pending = Ventar
+register-notifications-sent = Sendt
+register-notifications-skipped = Ikkje sendt (inga adresse eller avlyst)
+register-notifications-failed = Feila
+register-notifications-failed-title = Varsel som ikkje kom fram
+register-notifications-none-failed = Ingen varsel har feila.
+register-notifications-created = Oppretta
+register-notifications-failed-at = Feila
+register-notifications-kind = Hending
+register-notifications-clinic = Legekontor
+register-notifications-channel = Kanal
+register-notifications-attempts = Forsøk
+register-notifications-error = Siste feil
+register-notifications-action = Handling
+register-notifications-retry = Prøv igjen
+register-notification-kind-appointment-booked = Time bestilt
+register-notification-kind-appointment-cancelled-by-patient = Avbestilt av pasienten
+register-notification-kind-appointment-cancelled-by-clinic = Avlyst av legekontoret
+register-notification-kind-appointment-reminder = Påminning

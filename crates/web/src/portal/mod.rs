@@ -7,6 +7,7 @@ mod booking;
 mod calendar;
 mod language;
 mod login;
+mod notifications;
 
 use crate::AppState;
 use axum::Router;
@@ -31,7 +32,14 @@ pub fn routes(demo_login: bool) -> Router<AppState> {
         .route("/bestill/{timebook}/hold", post(booking::hold))
         .route("/bestill/{timebook}/se-gjennom", get(booking::review))
         .route("/bestill/{timebook}/send", post(booking::send))
-        .route("/bestill/kvittering/{id}", get(booking::receipt));
+        .route("/bestill/kvittering/{id}", get(booking::receipt))
+        .route(
+            "/varslinger",
+            get(notifications::show).post(notifications::save),
+        )
+        .route("/varslinger/push", post(notifications::subscribe))
+        .route("/varslinger/push/slett", post(notifications::unsubscribe))
+        .route("/varslinger/push/{id}/fjern", post(notifications::remove));
     // The test login exists only where it is switched on: outside demo the path is unknown.
     if demo_login {
         router = router.route("/logg-inn", get(login::form).post(login::log_in));

@@ -3,6 +3,7 @@
 
 mod audit;
 mod clinics;
+mod notifications;
 
 use crate::AppState;
 use axum::Router;
@@ -27,4 +28,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/register/klinikker/{id}/import", post(clinics::import))
         .route("/register/logg", get(audit::form).post(audit::search))
+        .route("/register/varsler", get(notifications::list))
+        .route(
+            "/register/varsler/{id}/prov-igjen",
+            post(notifications::retry),
+        )
 }

@@ -191,6 +191,10 @@ pub async fn portal(demo_login: bool) -> Portal {
         ],
         secure_cookies: false,
         zone,
+        push: Some(timebok_web::PushSettings {
+            public_key: VAPID_PUBLIC_KEY.into(),
+            allow_loopback_http: false,
+        }),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -214,6 +218,10 @@ pub async fn portal(demo_login: bool) -> Portal {
         _db: db,
     }
 }
+
+/// A VAPID public key for the settings page; nothing is sent with it here.
+pub const VAPID_PUBLIC_KEY: &str =
+    "BGa4N1PI79lboMR_YrwCiCsgp35DRvedt7opHcf0yM3iOBTSoQYqQLwWxAfRKE6tsDnReWmhsImkhDF_DBdkNSU";
 
 /// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
 pub struct Browser {
