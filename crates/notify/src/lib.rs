@@ -7,6 +7,8 @@ mod error;
 pub mod push;
 mod sms;
 mod smtp;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod worker;
 
 pub use compose::{Notice, compose};

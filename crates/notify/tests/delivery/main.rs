@@ -4,7 +4,6 @@
 extern crate timebok_notify as notify;
 
 mod cases;
-mod peers;
 
 /// Runs each case of `cases.rs` once per backend.
 macro_rules! delivery_tests {

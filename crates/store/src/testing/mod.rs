@@ -99,6 +99,26 @@ impl TestDb {
 
     /// Drops a PostgreSQL test database, connections and all; a failed test keeps its
     /// database for inspection.
+    /// Runs one SQL statement outside the store, for a test that must set up what no
+    /// operation does (such as a job due at a real-world time).
+    pub async fn execute(&self, sql: &'static str) {
+        use sqlx::{Connection, Executor};
+        match &self.backend {
+            Backend::Sqlite { .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect to SQLite");
+                conn.execute(sql).await.expect("statement");
+            }
+            Backend::Postgres { .. } => {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                conn.execute(sql).await.expect("statement");
+            }
+        }
+    }
+
     pub async fn finish(self) {
         if let Backend::Postgres { admin_url, .. } = &self.backend {
             self.drop_now(admin_url).await;

@@ -136,6 +136,21 @@ impl World {
             .expect("slot")
     }
 
+    /// The `n`th patient, listed, books a new slot of one place at `start`.
+    pub async fn book(&self, n: u16, start: Timestamp) -> domain::Appointment {
+        let patient = self.patient(n).await;
+        let slot = self.slot(start, 1).await;
+        self.store
+            .reserve(&crate::ReserveRequest {
+                patient,
+                slot_id: slot.id,
+                reason: domain::Reason::parse("Influensavaksine").expect("reason"),
+                hold: None,
+            })
+            .await
+            .expect("book")
+    }
+
     pub fn advance(&self, minutes: i64) {
         self.clock.advance(SignedDuration::from_mins(minutes));
     }

@@ -1,12 +1,10 @@
 //! The notification settings and the outbox's claims, leases, retries and reminders.
 
 use crate::common::{TestDb, World, oslo};
-use domain::{
-    AuditAction, Channel, ContactSettings, EmailAddress, MobileNumber, PushSubscription, Reason,
-};
+use domain::{AuditAction, Channel, ContactSettings, EmailAddress, MobileNumber, PushSubscription};
 use jiff::SignedDuration;
 use std::collections::HashSet;
-use store::{AuditFilter, JobOutcome, NotificationKind, ReserveRequest, SkipReason, StoreError};
+use store::{AuditFilter, JobOutcome, NotificationKind, SkipReason, StoreError};
 
 const P256DH: &str =
     "BGa4N1PI79lboMR_YrwCiCsgp35DRvedt7opHcf0yM3iOBTSoQYqQLwWxAfRKE6tsDnReWmhsImkhDF_DBdkNSU";
@@ -27,24 +25,8 @@ async fn bookings(world: &World, count: u16) -> Vec<domain::AppointmentId> {
 async fn bookings_from(world: &World, first: u16, count: u16) -> Vec<domain::AppointmentId> {
     let mut ids = Vec::new();
     for n in first..first + count {
-        let patient = world.patient(100 + n).await;
-        let slot = world
-            .slot(
-                oslo(2026, 12, 16, 8, 0) + SignedDuration::from_mins(15 * i64::from(n)),
-                1,
-            )
-            .await;
-        let booked = world
-            .store
-            .reserve(&ReserveRequest {
-                patient,
-                slot_id: slot.id,
-                reason: Reason::parse("Influensavaksine").expect("reason"),
-                hold: None,
-            })
-            .await
-            .expect("book");
-        ids.push(booked.id);
+        let start = oslo(2026, 12, 16, 8, 0) + SignedDuration::from_mins(15 * i64::from(n));
+        ids.push(world.book(100 + n, start).await.id);
     }
     ids
 }

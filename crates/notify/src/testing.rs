@@ -1,7 +1,7 @@
-//! The real peers the worker talks to, listening on loopback: an SMTP server, an SMS
-//! gateway and a push service. Each records what it received.
+//! For tests here and in other crates: the real peers the worker talks to, listening on
+//! loopback (an SMTP server, an SMS gateway, a push service), each recording what it received.
 
-#![allow(dead_code)]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use axum::Router;
 use axum::body::Bytes;
