@@ -151,7 +151,7 @@ describe("the register", () => {
     await page.getByRole("button", { name: "Logg inn" }).click();
     await page.getByRole("heading", { level: 1, name: "Adresseregisteret" }).waitFor();
     for (const lang of ["nb", "nn", "en"]) {
-      for (const path of ["/register", "/register/klinikker/1", "/register/logg"]) {
+      for (const path of ["/register", "/register/klinikker/1", "/register/varsler", "/register/logg"]) {
         await page.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
         const violations = await axeViolations(page);
         assert.deepEqual(violations, [], `${path} in ${lang}: ${violations.join("\n")}`);

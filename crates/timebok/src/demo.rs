@@ -38,6 +38,8 @@ struct DemoPatient {
     last: &'static str,
     born: Date,
     blocked: bool,
+    /// A mobile number known from the contact register, so SMS is her default channel.
+    mobile: Option<&'static str>,
 }
 
 const PATIENTS: [DemoPatient; 4] = [
@@ -46,24 +48,28 @@ const PATIENTS: [DemoPatient; 4] = [
         last: "Person",
         born: date(1975, 5, 17),
         blocked: false,
+        mobile: None,
     },
     DemoPatient {
         first: "Kari",
         last: "Nordmann",
         born: date(1982, 3, 8),
         blocked: false,
+        mobile: Some("912 34 567"),
     },
     DemoPatient {
         first: "Ola",
         last: "Nordmann",
         born: date(1990, 11, 23),
         blocked: false,
+        mobile: None,
     },
     DemoPatient {
         first: "Per",
         last: "Sperre",
         born: date(1968, 9, 2),
         blocked: true,
+        mobile: None,
     },
 ];
 
@@ -234,6 +240,13 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
                 &PersonName::parse(patient.last)?,
             )
             .await?;
+        if let Some(mobile) = patient.mobile {
+            let mut settings = store.contact_settings(&id).await?;
+            if settings.mobile.is_none() {
+                settings.mobile = Some(domain::MobileNumber::parse(mobile)?);
+                store.save_contact_settings(&id, &settings).await?;
+            }
+        }
         let name = format!("{} {}", patient.first, patient.last);
         if patient.blocked {
             store.block_patient(&actor, clinic.id, &id, &why).await?;

@@ -73,6 +73,18 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         raw.accept_synthetic_ids = true;
         raw.secure_cookies = false;
         raw.demo_login = true;
+        // Push in the demo without configuration: keys for this process only, so the portal
+        // can show the whole settings page. Subscriptions end with the process.
+        if raw.notify.push.is_none() {
+            let (public, private) =
+                notify::push::generate_vapid_keys().map_err(AppError::Notify)?;
+            raw.notify.push = Some(notify::PushConfig {
+                vapid_public_key: public,
+                vapid_private_key: private,
+                subject: "mailto:demo@timebok.invalid".into(),
+                allow_loopback_http: false,
+            });
+        }
     }
     let settings = raw.validate(cli.config.as_deref())?;
     let store = store::open(
