@@ -91,6 +91,12 @@ actions! {
     PushSubscribed => "push.subscribed",
     PushUnsubscribed => "push.unsubscribed",
     NotificationRetried => "notification.retried",
+    MessageSent => "message.sent",
+    MessageReplied => "message.replied",
+    MessageDeletedByPatient => "message.deleted_by_patient",
+    ThreadViewed => "thread.viewed",
+    ThreadListed => "thread.listed",
+    ThreadClosed => "thread.closed",
 }
 
 /// One append-only entry of the audit log.

@@ -32,4 +32,8 @@ row_id!(
     HoldId,
     /// A recurring slot template.
     TemplateId,
+    /// A conversation (henvendelse) between a patient and their GP office.
+    ThreadId,
+    /// One message in a thread.
+    MessageId,
 );

@@ -30,7 +30,8 @@ pub use error::DomainError;
 pub use her_id::HerId;
 pub use ics::{CalendarEvent, calendar_file};
 pub use ids::{
-    AppointmentId, ClinicId, HoldId, LocationId, ResourceId, SlotId, TemplateId, TimebookId,
+    AppointmentId, ClinicId, HoldId, LocationId, MessageId, ResourceId, SlotId, TemplateId,
+    ThreadId, TimebookId,
 };
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
@@ -39,8 +40,8 @@ pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
 pub use text::{
-    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, PersonName, Reason,
-    ResourceName, TextField, count_characters,
+    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, MessageText, PersonName,
+    Reason, ResourceName, Subject, TextField, count_characters,
 };
 pub use time::clinic_time_zone;
 pub use timebook::{Timebook, TimebookKind};

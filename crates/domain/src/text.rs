@@ -13,6 +13,8 @@ pub enum TextField {
     Description,
     BlockReason,
     CancelReason,
+    Subject,
+    MessageText,
 }
 
 impl std::fmt::Display for TextField {
@@ -27,6 +29,8 @@ impl std::fmt::Display for TextField {
             Self::Description => "description",
             Self::BlockReason => "block reason",
             Self::CancelReason => "cancellation reason",
+            Self::Subject => "subject",
+            Self::MessageText => "message",
         })
     }
 }
@@ -111,6 +115,10 @@ bounded_text! {
     BlockReason: BlockReason, 1..=300, multiline = true;
     /// Why the clinic cancelled an appointment; the patient is told.
     CancelReason: CancelReason, 1..=300, multiline = true;
+    /// «Emne»: a message thread's subject. Health data: never log it.
+    Subject: Subject, 1..=60, multiline = false;
+    /// «Melding»: the text of a message between a patient and the GP office. Health data.
+    MessageText: MessageText, 1..=2000, multiline = true;
 }
 
 #[cfg(test)]

@@ -20,23 +20,35 @@ pub struct Notice {
     pub calendar: Option<String>,
 }
 
-/// Writes the notice of `kind` about the delivery's appointment.
+/// Writes the notice of `kind` about the delivery's appointment or thread. `None` when the
+/// job names no appointment for a kind that needs one.
 pub fn compose(
     kind: NotificationKind,
     delivery: &Delivery,
     portal_name: &str,
     zone: &TimeZone,
     now: Timestamp,
-) -> Notice {
+) -> Option<Notice> {
     let lang = Lang::parse(&delivery.settings.language).unwrap_or_default();
-    let appointment = &delivery.appointment;
-    let local = appointment.start.to_zoned_datetime(zone.clone());
-    let date = local.strftime("%d.%m.%Y").to_string();
-    let time = local.strftime("%H:%M").to_string();
-    let when = lang.text("notice-when", &[("date", &date), ("time", &time)]);
-    let kind_name = lang.text(&format!("notice-kind-{}", appointment.kind.code()), &[]);
-    let clinic = appointment.clinic_name.as_str();
+    let clinic = delivery.clinic_name.as_str();
+    let first = delivery.first_name.as_str();
     let (text_key, subject_key) = match kind {
+        NotificationKind::MessageReply => {
+            let text = lang.text(
+                "notice-message-reply",
+                &[
+                    ("first", first),
+                    ("clinic", clinic),
+                    ("portal", portal_name),
+                ],
+            );
+            let subject = lang.text("notice-subject-message-reply", &[("clinic", clinic)]);
+            return Some(Notice {
+                text,
+                subject,
+                calendar: None,
+            });
+        }
         NotificationKind::Booked => ("notice-booked", "notice-subject-booked"),
         NotificationKind::CancelledByClinic => (
             "notice-cancelled-by-clinic",
@@ -48,10 +60,16 @@ pub fn compose(
         ),
         NotificationKind::Reminder => ("notice-reminder", "notice-subject-reminder"),
     };
+    let appointment = delivery.appointment.as_ref()?;
+    let local = appointment.start.to_zoned_datetime(zone.clone());
+    let date = local.strftime("%d.%m.%Y").to_string();
+    let time = local.strftime("%H:%M").to_string();
+    let when = lang.text("notice-when", &[("date", &date), ("time", &time)]);
+    let kind_name = lang.text(&format!("notice-kind-{}", appointment.kind.code()), &[]);
     let text = lang.text(
         text_key,
         &[
-            ("first", delivery.first_name.as_str()),
+            ("first", first),
             ("kind", &kind_name),
             ("clinic", clinic),
             ("when", &when),
@@ -64,11 +82,11 @@ pub fn compose(
         let summary = lang.text(appointment.kind.title_message(), &[("clinic", clinic)]);
         appointment.calendar_file(&summary, now, zone)
     });
-    Notice {
+    Some(Notice {
         text,
         subject,
         calendar,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -93,7 +111,8 @@ mod tests {
                 ..Default::default()
             },
             push: Vec::new(),
-            appointment: PlannedAppointment {
+            clinic_name: ClinicName::parse("Helsenorge testlegekontor").expect("clinic"),
+            appointment: Some(PlannedAppointment {
                 id: AppointmentId(7),
                 clinic_id: ClinicId(1),
                 clinic_name: ClinicName::parse("Helsenorge testlegekontor").expect("clinic"),
@@ -106,7 +125,7 @@ mod tests {
                 reason: Reason::parse("Hemmelig grunn").expect("reason"),
                 status: AppointmentStatus::Booked,
                 cancel_until: start,
-            },
+            }),
         }
     }
 
@@ -119,6 +138,7 @@ mod tests {
             &zone,
             Timestamp::UNIX_EPOCH,
         )
+        .expect("a notice")
     }
 
     #[test]
@@ -139,6 +159,13 @@ mod tests {
             NotificationKind::CancelledByPatient,
             NotificationKind::Reminder,
         ];
+        for language in ["nb", "nn", "en"] {
+            let reply = notice(NotificationKind::MessageReply, language);
+            assert!(
+                !reply.text.contains("notice-") && !reply.subject.contains("notice-"),
+                "{language}"
+            );
+        }
         for language in ["nb", "nn", "en"] {
             for kind in kinds {
                 let notice = notice(kind, language);
@@ -174,7 +201,7 @@ mod tests {
     fn times_are_in_oslo_summer_and_winter() {
         let zone = domain::clinic_time_zone().expect("zone");
         let mut summer = delivery("nb", TimebookKind::Lab);
-        summer.appointment.start = zone
+        summer.appointment.as_mut().expect("appointment").start = zone
             .to_ambiguous_timestamp(jiff::civil::date(2026, 6, 2).at(14, 30, 0, 0))
             .compatible()
             .expect("start");
@@ -185,9 +212,33 @@ mod tests {
             &zone,
             Timestamp::UNIX_EPOCH,
         )
+        .expect("a notice")
         .text;
         assert!(text.contains("02.06.2026, kl. 14:30"), "{text}");
         assert!(text.contains("laboratoriet"), "{text}");
+    }
+
+    #[test]
+    fn a_reply_names_the_clinic_and_nothing_of_the_message() {
+        let reply = notice(NotificationKind::MessageReply, "nb");
+        assert_eq!(
+            reply.text,
+            "Kari, du har fått svar fra Helsenorge testlegekontor. Logg inn på Helsenorge for å lese svaret."
+        );
+        assert!(reply.calendar.is_none());
+        let mut without = delivery("nb", TimebookKind::Vaksine);
+        without.appointment = None;
+        let zone = domain::clinic_time_zone().expect("zone");
+        assert!(
+            compose(
+                NotificationKind::Booked,
+                &without,
+                "Helsenorge",
+                &zone,
+                Timestamp::UNIX_EPOCH
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -148,24 +148,29 @@ impl Worker {
             }
         };
         let now = self.clock.now();
-        if job.kind == NotificationKind::Reminder {
-            if delivery.appointment.status != AppointmentStatus::Booked {
+        if job.kind == NotificationKind::Reminder
+            && let Some(appointment) = &delivery.appointment
+        {
+            if appointment.status != AppointmentStatus::Booked {
                 return self.skip(job, SkipReason::NotBooked).await;
             }
-            if delivery.appointment.start <= now {
+            if appointment.start <= now {
                 return self.skip(job, SkipReason::TooLate).await;
             }
         }
         let Some(channel) = delivery.settings.channel() else {
             return self.skip(job, SkipReason::NoAddress).await;
         };
-        let notice = compose(
+        let Some(notice) = compose(
             job.kind,
             &delivery,
             &self.config.portal_name,
             &self.zone,
             now,
-        );
+        ) else {
+            let error = SendError::Refused("the job names no appointment".into());
+            return self.record_failure(job, None, &error).await;
+        };
         let sent = match channel {
             Channel::Sms => match (&self.channels.sms, &delivery.settings.mobile) {
                 (_, None) => return self.skip(job, SkipReason::NoAddress).await,

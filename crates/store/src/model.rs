@@ -148,6 +148,8 @@ pub enum NotificationKind {
     CancelledByClinic,
     /// A reminder the configured time before the appointment.
     Reminder,
+    /// The clinic answered the patient's message.
+    MessageReply,
 }
 
 impl NotificationKind {
@@ -157,6 +159,7 @@ impl NotificationKind {
             Self::CancelledByPatient => "appointment.cancelled_by_patient",
             Self::CancelledByClinic => "appointment.cancelled_by_clinic",
             Self::Reminder => "appointment.reminder",
+            Self::MessageReply => "message.reply",
         }
     }
 
@@ -166,6 +169,7 @@ impl NotificationKind {
             Self::CancelledByPatient,
             Self::CancelledByClinic,
             Self::Reminder,
+            Self::MessageReply,
         ]
         .into_iter()
         .find(|kind| kind.code() == code)

@@ -9,7 +9,10 @@
 
 use crate::{NotificationKind, PlannedAppointment, Result};
 use async_trait::async_trait;
-use domain::{Actor, AppointmentId, Channel, ContactSettings, PersonName, PushSubscription};
+use domain::{
+    Actor, AppointmentId, Channel, ClinicName, ContactSettings, PersonName, PushSubscription,
+    ThreadId,
+};
 use jiff::{SignedDuration, Timestamp};
 
 /// A push subscription as stored, one per device.
@@ -27,7 +30,10 @@ pub struct StoredPushSubscription {
 pub struct ClaimedJob {
     pub id: i64,
     pub kind: NotificationKind,
-    pub appointment_id: AppointmentId,
+    /// The appointment the job is about, or else…
+    pub appointment_id: Option<AppointmentId>,
+    /// …the message thread (a reply from the clinic).
+    pub thread_id: Option<ThreadId>,
     pub attempt: u32,
     pub token: String,
 }
@@ -38,7 +44,9 @@ pub struct Delivery {
     pub first_name: PersonName,
     pub settings: ContactSettings,
     pub push: Vec<StoredPushSubscription>,
-    pub appointment: PlannedAppointment,
+    pub clinic_name: ClinicName,
+    /// The appointment, for every kind but a reply to a message.
+    pub appointment: Option<PlannedAppointment>,
 }
 
 /// Why a job ended without a notice going out.
@@ -298,7 +306,7 @@ macro_rules! shared_notifications {
                          AND (claimed_until IS NULL OR claimed_until <= $3) \
                        ORDER BY next_attempt_at, id LIMIT $4",
                     $skip_locked,
-                    ") RETURNING id, kind, appointment_id, attempts, claim_token",
+                    ") RETURNING id, kind, appointment_id, thread_id, attempts, claim_token",
                 ))
                 .bind(now + lease.as_secs())
                 .bind(token)
@@ -313,28 +321,46 @@ macro_rules! shared_notifications {
             }
 
             async fn delivery(&self, job: &$crate::notifications::ClaimedJob) -> Result<$crate::notifications::Delivery> {
-                let appointment: PlannedRow = sqlx::query_as(concat!(
-                    $crate::sql::patient_appointments_select!(),
-                    " WHERE a.id = $1"
-                ))
-                .bind(job.appointment_id.0)
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(StoreError::NotFound("appointment"))?;
-                let (national_id, first_name): (String, Option<String>) = sqlx::query_as(
-                    "SELECT a.national_id, p.first_name FROM appointment a \
-                     LEFT JOIN patient p ON p.national_id = a.national_id WHERE a.id = $1",
-                )
-                .bind(job.appointment_id.0)
-                .fetch_one(&self.pool)
-                .await?;
-                let patient = $crate::rows::national_id(&national_id, "appointment.national_id")?;
+                let (appointment, (national_id, clinic_name, first_name)) = match (job.appointment_id, job.thread_id) {
+                    (Some(id), _) => {
+                        let row: PlannedRow = sqlx::query_as(concat!(
+                            $crate::sql::patient_appointments_select!(),
+                            " WHERE a.id = $1"
+                        ))
+                        .bind(id.0)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .ok_or(StoreError::NotFound("appointment"))?;
+                        let who: (String, String, Option<String>) = sqlx::query_as(
+                            "SELECT a.national_id, c.name, p.first_name FROM appointment a JOIN clinic c ON c.id = a.clinic_id \
+                             LEFT JOIN patient p ON p.national_id = a.national_id WHERE a.id = $1",
+                        )
+                        .bind(id.0)
+                        .fetch_one(&self.pool)
+                        .await?;
+                        (Some(row.into_domain()?), who)
+                    }
+                    (None, Some(id)) => {
+                        let who: (String, String, Option<String>) = sqlx::query_as(
+                            "SELECT t.national_id, c.name, p.first_name FROM thread t JOIN clinic c ON c.id = t.clinic_id \
+                             LEFT JOIN patient p ON p.national_id = t.national_id WHERE t.id = $1",
+                        )
+                        .bind(id.0)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .ok_or(StoreError::NotFound("thread"))?;
+                        (None, who)
+                    }
+                    (None, None) => return Err(StoreError::Corrupt("outbox: neither appointment nor thread")),
+                };
+                let patient = $crate::rows::national_id(&national_id, "national_id")?;
                 let first_name = first_name.ok_or(StoreError::NotFound("patient"))?;
                 Ok($crate::notifications::Delivery {
                     first_name: PersonName::parse(&first_name).map_err(|_| StoreError::Corrupt("patient.first_name"))?,
                     settings: self.contact_settings(&patient).await?,
                     push: self.push_subscriptions(&patient).await?,
-                    appointment: appointment.into_domain()?,
+                    clinic_name: ClinicName::parse(&clinic_name).map_err(|_| StoreError::Corrupt("clinic.name"))?,
+                    appointment,
                 })
             }
 
@@ -408,7 +434,8 @@ macro_rules! shared_notifications {
                 let now = self.now().as_second();
                 let mut tx = self.begin_write().await?;
                 let row: Option<(i64, String)> = sqlx::query_as(
-                    "SELECT o.clinic_id, a.national_id FROM outbox o JOIN appointment a ON a.id = o.appointment_id \
+                    "SELECT o.clinic_id, COALESCE(a.national_id, t.national_id) FROM outbox o \
+                       LEFT JOIN appointment a ON a.id = o.appointment_id LEFT JOIN thread t ON t.id = o.thread_id \
                      WHERE o.id = $1 AND o.failed_at IS NOT NULL",
                 )
                 .bind(id)

@@ -595,7 +595,8 @@ impl PushRow {
 pub(crate) struct ClaimRow {
     pub id: i64,
     pub kind: String,
-    pub appointment_id: i64,
+    pub appointment_id: Option<i64>,
+    pub thread_id: Option<i64>,
     pub attempts: i64,
     pub claim_token: String,
 }
@@ -605,7 +606,8 @@ impl ClaimRow {
         Ok(crate::ClaimedJob {
             id: self.id,
             kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
-            appointment_id: AppointmentId(self.appointment_id),
+            appointment_id: self.appointment_id.map(AppointmentId),
+            thread_id: self.thread_id.map(domain::ThreadId),
             attempt: u32::try_from(self.attempts)
                 .map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
             token: self.claim_token,

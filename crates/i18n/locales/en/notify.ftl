@@ -12,3 +12,5 @@ notice-subject-booked = Appointment at { $clinic }
 notice-subject-cancelled-by-clinic = Your appointment at { $clinic } is cancelled
 notice-subject-cancelled-by-patient = Your appointment at { $clinic } is cancelled
 notice-subject-reminder = Reminder of your appointment at { $clinic }
+notice-message-reply = { $first }, { $clinic } has answered your message. Log in to { $portal } to read the answer.
+notice-subject-message-reply = Answer from { $clinic }

@@ -62,3 +62,4 @@ register-notification-kind-appointment-booked = Appointment booked
 register-notification-kind-appointment-cancelled-by-patient = Cancelled by the patient
 register-notification-kind-appointment-cancelled-by-clinic = Cancelled by the GP office
 register-notification-kind-appointment-reminder = Reminder
+register-notification-kind-message-reply = Answer to a message

@@ -12,3 +12,5 @@ notice-subject-booked = Timeavtale hos { $clinic }
 notice-subject-cancelled-by-clinic = Timen hos { $clinic } er avlyst
 notice-subject-cancelled-by-patient = Timen hos { $clinic } er avbestilt
 notice-subject-reminder = Påminnelse om time hos { $clinic }
+notice-message-reply = { $first }, du har fått svar fra { $clinic }. Logg inn på { $portal } for å lese svaret.
+notice-subject-message-reply = Svar fra { $clinic }

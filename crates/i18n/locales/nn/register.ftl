@@ -62,3 +62,4 @@ register-notification-kind-appointment-booked = Time bestilt
 register-notification-kind-appointment-cancelled-by-patient = Avbestilt av pasienten
 register-notification-kind-appointment-cancelled-by-clinic = Avlyst av legekontoret
 register-notification-kind-appointment-reminder = Påminning
+register-notification-kind-message-reply = Svar på melding
