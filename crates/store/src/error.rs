@@ -22,6 +22,8 @@ pub enum StoreError {
     CancelDeadlinePassed,
     #[error("the appointment is not booked (already cancelled or completed)")]
     NotBooked,
+    #[error("the conversation is closed and cannot be answered")]
+    ThreadClosed,
     #[error("no such {0}")]
     NotFound(&'static str),
     #[error("the date range may cover at most {max} days")]

@@ -645,3 +645,76 @@ impl FailedRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ThreadRow {
+    pub id: i64,
+    pub clinic_id: i64,
+    pub clinic_name: String,
+    pub national_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub subject: String,
+    pub created_at: i64,
+    pub last_at: i64,
+    pub closed_at: Option<i64>,
+    pub from_blocked: bool,
+    pub unread_by_clinic: bool,
+    pub unread_by_patient: bool,
+}
+
+impl ThreadRow {
+    pub fn into_domain(self) -> Result<crate::ThreadSummary> {
+        Ok(crate::ThreadSummary {
+            id: domain::ThreadId(self.id),
+            clinic_id: ClinicId(self.clinic_id),
+            clinic_name: valid(ClinicName::parse(&self.clinic_name), "clinic.name")?,
+            patient: national_id(&self.national_id, "thread.national_id")?,
+            patient_name: format!("{} {}", self.first_name, self.last_name)
+                .trim()
+                .to_owned(),
+            subject: valid(domain::Subject::parse(&self.subject), "thread.subject")?,
+            created_at: instant(self.created_at, "thread.created_at")?,
+            last_at: instant(self.last_at, "thread.last_at")?,
+            closed: self.closed_at.is_some(),
+            from_blocked: self.from_blocked,
+            unread_by_clinic: self.unread_by_clinic,
+            unread_by_patient: self.unread_by_patient,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    pub id: i64,
+    pub sender: String,
+    pub staff_user: Option<String>,
+    pub body: String,
+    pub sent_at: i64,
+    pub hidden_for_patient_at: Option<i64>,
+}
+
+impl MessageRow {
+    pub fn into_domain(self) -> Result<crate::Message> {
+        let sender = match (self.sender.as_str(), self.staff_user) {
+            ("patient", _) => crate::Sender::Patient,
+            ("clinic", Some(user)) => crate::Sender::Clinic { user },
+            ("automatic", _) => crate::Sender::Automatic,
+            _ => return Err(StoreError::Corrupt("message.sender")),
+        };
+        let text = match sender {
+            crate::Sender::Automatic => None,
+            _ => Some(valid(
+                domain::MessageText::parse(&self.body),
+                "message.body",
+            )?),
+        };
+        Ok(crate::Message {
+            id: domain::MessageId(self.id),
+            sender,
+            text,
+            sent_at: instant(self.sent_at, "message.sent_at")?,
+            hidden_for_patient: self.hidden_for_patient_at.is_some(),
+        })
+    }
+}

@@ -4,9 +4,14 @@ extern crate timebok_store as store;
 
 mod cases;
 mod common;
+mod messages;
 mod outbox;
 
 contract_tests!(
+    a_patient_and_the_clinic_exchange_messages_until_it_is_closed,
+    nobody_reaches_another_patients_or_clinics_thread,
+    a_deleted_message_leaves_the_patients_view_only,
+    a_blocked_patients_message_is_kept_answered_and_closed,
     contact_settings_are_kept_per_patient_and_audited,
     push_subscriptions_are_per_device_and_only_the_owners,
     a_claimed_job_is_leased_and_finished_once,
