@@ -2,8 +2,10 @@
 
 mod assets;
 mod clinic;
+mod conversation;
 mod cookies;
 mod csrf;
+mod dialogmelding;
 mod failure;
 mod health;
 mod logout;

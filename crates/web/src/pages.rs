@@ -76,6 +76,7 @@ impl Page {
         let nav = if visitor.patient.is_some() {
             let links = [
                 ("/timeavtaler", "portal-nav-appointments"),
+                ("/meldinger", "portal-nav-messages"),
                 ("/varslinger", "portal-nav-notifications"),
             ];
             nav_links(
@@ -101,6 +102,7 @@ impl Page {
     pub fn staff(visitor: &Visitor, title_key: &str, current: &str) -> Self {
         let links = [
             ("/klinikk", "staff-nav-overview"),
+            ("/klinikk/innboks", "staff-nav-inbox"),
             ("/klinikk/timeboker", "staff-nav-timebooks"),
             ("/klinikk/publisering", "staff-nav-publishing"),
             ("/klinikk/sperring", "staff-nav-blocks"),

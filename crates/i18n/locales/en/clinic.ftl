@@ -107,3 +107,17 @@ publishing-slot-delete = Delete
 publishing-slot-deleted = The time is deleted.
 publishing-slot-changed = The time is changed.
 publishing-slot-in-use = A time that has had an appointment cannot be deleted. Cancel the appointment under Overview, or unpublish the time.
+
+# Inbox
+staff-nav-inbox = Inbox
+inbox-title = Inbox
+inbox-none = No messages from patients.
+inbox-subject = Subject
+inbox-patient = Patient
+inbox-last = Latest message
+inbox-status = Status
+inbox-back = Back to the inbox
+inbox-from-blocked = From a blocked patient
+inbox-from-blocked-note = This message came from a patient the office has blocked. The patient got the automatic reply, and the conversation is closed.
+inbox-closed = The conversation is closed and cannot be answered.
+inbox-close = Close the conversation

@@ -107,3 +107,17 @@ publishing-slot-delete = Slett
 publishing-slot-deleted = Timen er slettet.
 publishing-slot-changed = Timen er endret.
 publishing-slot-in-use = En time som har hatt en timeavtale kan ikke slettes. Avlys timeavtalen under Oversikt, eller avpubliser timen.
+
+# Innboks
+staff-nav-inbox = Innboks
+inbox-title = Innboks
+inbox-none = Ingen meldinger fra pasienter.
+inbox-subject = Emne
+inbox-patient = Pasient
+inbox-last = Siste melding
+inbox-status = Status
+inbox-back = Tilbake til innboksen
+inbox-from-blocked = Fra sperret pasient
+inbox-from-blocked-note = Meldingen kom fra en pasient kontoret har sperret. Pasienten har fått automatisk svar, og samtalen er avsluttet.
+inbox-closed = Samtalen er avsluttet og kan ikke besvares.
+inbox-close = Avslutt samtalen

@@ -107,3 +107,17 @@ publishing-slot-delete = Slett
 publishing-slot-deleted = Timen er sletta.
 publishing-slot-changed = Timen er endra.
 publishing-slot-in-use = Ein time som har hatt ein timeavtale kan ikkje slettast. Avlys timeavtalen under Oversikt, eller avpubliser timen.
+
+# Innboks
+staff-nav-inbox = Innboks
+inbox-title = Innboks
+inbox-none = Ingen meldingar frå pasientar.
+inbox-subject = Emne
+inbox-patient = Pasient
+inbox-last = Siste melding
+inbox-status = Status
+inbox-back = Tilbake til innboksen
+inbox-from-blocked = Frå sperra pasient
+inbox-from-blocked-note = Meldinga kom frå ein pasient kontoret har sperra. Pasienten har fått automatisk svar, og samtalen er avslutta.
+inbox-closed = Samtalen er avslutta og kan ikkje svarast på.
+inbox-close = Avslutt samtalen

@@ -1,6 +1,7 @@
 //! The clinic's workspace (the journal system's side): the day's appointments and blocking.
 
 mod blocks;
+mod inbox;
 mod login;
 mod overview;
 mod publishing;
@@ -33,6 +34,14 @@ pub fn routes(demo_login: bool) -> Router<AppState> {
         .route(
             "/klinikk/timer/{id}/{action}",
             post(publishing::slot_published),
+        )
+        .route("/klinikk/innboks", get(inbox::list))
+        .route("/klinikk/innboks/{id}", get(inbox::show))
+        .route("/klinikk/innboks/{id}/svar", post(inbox::reply))
+        .route("/klinikk/innboks/{id}/avslutt", post(inbox::close))
+        .route(
+            "/klinikk/innboks/{id}/meldinger/{message}/xml",
+            get(inbox::xml),
         )
         .route("/klinikk/sperring", get(blocks::show).post(blocks::block))
         .route("/klinikk/sperring/opphev", post(blocks::unblock))

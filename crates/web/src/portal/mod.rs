@@ -7,6 +7,7 @@ mod booking;
 mod calendar;
 mod language;
 mod login;
+pub mod messages;
 mod notifications;
 
 use crate::AppState;
@@ -39,7 +40,22 @@ pub fn routes(demo_login: bool) -> Router<AppState> {
         )
         .route("/varslinger/push", post(notifications::subscribe))
         .route("/varslinger/push/slett", post(notifications::unsubscribe))
-        .route("/varslinger/push/{id}/fjern", post(notifications::remove));
+        .route("/varslinger/push/{id}/fjern", post(notifications::remove))
+        .route("/meldinger", get(messages::list))
+        .route(
+            "/meldinger/ny",
+            get(messages::new_form).post(messages::send),
+        )
+        .route("/meldinger/{id}", get(messages::show))
+        .route("/meldinger/{id}/svar", post(messages::reply))
+        .route(
+            "/meldinger/{id}/meldinger/{message}/slett",
+            post(messages::delete),
+        )
+        .route(
+            "/meldinger/{id}/meldinger/{message}/xml",
+            get(messages::xml),
+        );
     // The test login exists only where it is switched on: outside demo the path is unknown.
     if demo_login {
         router = router.route("/logg-inn", get(login::form).post(login::log_in));
