@@ -665,3 +665,49 @@ pub async fn two_workers_never_send_one_job_at_the_same_time(db: TestDb) {
     );
     world.finish().await;
 }
+
+pub async fn a_reply_from_the_office_is_notified_without_the_message(db: TestDb) {
+    let world = World::new(db).await;
+    let gateway = HttpPeer::start(200).await;
+    let kari = world.patient(1).await;
+    world
+        .store
+        .save_contact_settings(&kari, &by_sms(1))
+        .await
+        .expect("settings");
+    let thread = world
+        .store
+        .write_message(
+            &kari,
+            &domain::Subject::parse("Resept").expect("subject"),
+            &domain::MessageText::parse("Kan jeg fornye?").expect("text"),
+        )
+        .await
+        .expect("write");
+    world
+        .store
+        .reply_as_clinic(
+            &world.staff,
+            world.clinic.id,
+            thread,
+            &domain::MessageText::parse("Ja, fornyet.").expect("text"),
+        )
+        .await
+        .expect("reply");
+    let worker = worker(
+        &world,
+        NotifyConfig {
+            sms: Some(sms(&gateway)),
+            ..config()
+        },
+    );
+    assert_eq!(worker.run_once().await.expect("round").sent, 1);
+    assert_eq!(
+        sms_texts(&gateway),
+        [(
+            "+4790000001".to_owned(),
+            "Kari, du har fått svar fra Helsenorge testlegekontor. Logg inn på Helsenorge for å lese svaret.".to_owned()
+        )]
+    );
+    world.finish().await;
+}

@@ -39,4 +39,5 @@ delivery_tests!(
     a_reminder_goes_out_for_booked_appointments_and_never_for_cancelled_ones,
     patients_without_an_address_are_recorded_not_dropped,
     two_workers_never_send_one_job_at_the_same_time,
+    a_reply_from_the_office_is_notified_without_the_message,
 );

@@ -342,3 +342,37 @@ pub async fn a_blocked_patients_message_is_kept_answered_and_closed(db: TestDb) 
     assert_eq!(after.messages.len(), 1);
     world.finish().await;
 }
+
+pub async fn blocking_keeps_existing_appointments_until_the_clinic_cancels(db: TestDb) {
+    let world = World::new(db).await;
+    let booked = world
+        .book(1, crate::common::oslo(2026, 12, 17, 8, 15))
+        .await;
+    let why = BlockReason::parse("Misbruk").expect("reason");
+    world
+        .store
+        .block_patient(&world.staff, world.clinic.id, &booked.patient, &why)
+        .await
+        .expect("block");
+    let planned = world
+        .store
+        .planned_appointments(&booked.patient)
+        .await
+        .expect("planned");
+    assert_eq!(planned.len(), 1, "the appointment stays");
+    assert_eq!(planned[0].status, domain::AppointmentStatus::Booked);
+    world
+        .store
+        .cancel_by_clinic(&world.staff, world.clinic.id, booked.id, None)
+        .await
+        .expect("the clinic cancels");
+    assert!(
+        world
+            .store
+            .planned_appointments(&booked.patient)
+            .await
+            .expect("planned")
+            .is_empty()
+    );
+    world.finish().await;
+}
