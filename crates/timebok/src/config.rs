@@ -25,6 +25,8 @@ pub struct RawConfig {
     pub secure_cookies: bool,
     /// The demo's test login, where anyone can be any test patient. Always on in `demo`.
     pub demo_login: bool,
+    /// Send `Strict-Transport-Security`, for installations served over HTTPS only.
+    pub hsts: bool,
     /// Where Prometheus reads `/metrics`, on its own port; off when absent.
     pub metrics_listen: Option<String>,
     /// Notifications: the worker and its channels.
@@ -41,6 +43,7 @@ impl Default for RawConfig {
             max_connections: 10,
             secure_cookies: true,
             demo_login: false,
+            hsts: false,
             metrics_listen: None,
             notify: notify::NotifyConfig::default(),
         }
@@ -56,6 +59,7 @@ pub struct Settings {
     pub id_policy: IdPolicy,
     pub secure_cookies: bool,
     pub demo_login: bool,
+    pub hsts: bool,
     pub metrics_listen: Option<SocketAddr>,
     pub notify: notify::NotifyConfig,
 }
@@ -96,6 +100,9 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "hold_minutes",
             "accept_synthetic_ids",
             "max_connections",
+            "secure_cookies",
+            "demo_login",
+            "hsts",
         ]))
         .extract()
         .map_err(|e| ConfigError::Unreadable(Box::new(e)))
@@ -137,6 +144,7 @@ impl RawConfig {
             .transpose()?;
         self.notify.check().map_err(ConfigError::Notify)?;
         Ok(Settings {
+            hsts: self.hsts,
             metrics_listen,
             notify: self.notify,
             database_url,

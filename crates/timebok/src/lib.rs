@@ -72,6 +72,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         // plain HTTP on the newcomer's own machine, with the test login.
         raw.accept_synthetic_ids = true;
         raw.secure_cookies = false;
+        raw.hsts = false;
         raw.demo_login = true;
         // Push in the demo without configuration: keys for this process only, so the portal
         // can show the whole settings page. Subscriptions end with the process.
@@ -179,6 +180,7 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
             public_key: push.vapid_public_key.clone(),
             allow_loopback_http: push.allow_loopback_http,
         }),
+        hsts: settings.hsts,
     };
     let served = axum::serve(listener, web::router(state))
         .with_graceful_shutdown(shutdown_signal())

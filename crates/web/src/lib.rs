@@ -7,6 +7,7 @@ mod cookies;
 mod csrf;
 mod dialogmelding;
 mod failure;
+mod headers;
 mod health;
 mod logout;
 mod metrics;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub zone: TimeZone,
     /// Web Push, where it is configured.
     pub push: Option<PushSettings>,
+    /// Send `Strict-Transport-Security`: on wherever Timebok is served over HTTPS.
+    pub hsts: bool,
 }
 
 /// What the portal needs to let a browser subscribe to Web Push.
@@ -67,6 +70,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::add,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -195,6 +195,7 @@ pub async fn portal(demo_login: bool) -> Portal {
             public_key: VAPID_PUBLIC_KEY.into(),
             allow_loopback_http: false,
         }),
+        hsts: true,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
