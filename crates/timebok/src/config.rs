@@ -8,6 +8,16 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use store::StoreSettings;
 
+/// What kind of installation this is. Production refuses what only a demo may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    #[default]
+    Production,
+    /// A developer's or a demo's machine.
+    Development,
+}
+
 /// The configuration as written by an operator.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RawConfig {
@@ -25,6 +35,8 @@ pub struct RawConfig {
     pub secure_cookies: bool,
     /// The demo's test login, where anyone can be any test patient. Always on in `demo`.
     pub demo_login: bool,
+    /// `production` (the default) or `development`; `timebok demo` runs as development.
+    pub profile: Profile,
     /// Send `Strict-Transport-Security`, for installations served over HTTPS only.
     pub hsts: bool,
     /// Where Prometheus reads `/metrics`, on its own port; off when absent.
@@ -43,6 +55,7 @@ impl Default for RawConfig {
             max_connections: 10,
             secure_cookies: true,
             demo_login: false,
+            profile: Profile::Production,
             hsts: false,
             metrics_listen: None,
             notify: notify::NotifyConfig::default(),
@@ -82,6 +95,11 @@ pub enum ConfigError {
     MetricsListen(String),
     #[error("{0}")]
     Notify(String),
+    #[error(
+        "demo_login is on, but profile is production: the test login lets anyone be any \
+         patient. Switch demo_login off, or set profile = \"development\" on a test machine"
+    )]
+    DemoLoginInProduction,
 }
 
 /// Reads the configuration. An explicitly named file must exist; `timebok.toml` in the
@@ -102,6 +120,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "max_connections",
             "secure_cookies",
             "demo_login",
+            "profile",
             "hsts",
         ]))
         .extract()
@@ -143,6 +162,9 @@ impl RawConfig {
             .map(|text| text.parse().map_err(|_| ConfigError::MetricsListen(text)))
             .transpose()?;
         self.notify.check().map_err(ConfigError::Notify)?;
+        if self.demo_login && self.profile == Profile::Production {
+            return Err(ConfigError::DemoLoginInProduction);
+        }
         Ok(Settings {
             hsts: self.hsts,
             metrics_listen,
@@ -216,5 +238,14 @@ mod tests {
         assert!(bad(|c| c.max_connections = 0).contains("max_connections"));
         assert!(bad(|c| c.metrics_listen = Some("9090".into())).contains("metrics_listen"));
         assert!(bad(|c| c.notify.lease_seconds = 10).contains("lease_seconds"));
+        assert!(bad(|c| c.demo_login = true).contains("profile is production"));
+        let mut development = RawConfig {
+            demo_login: true,
+            profile: Profile::Development,
+            ..RawConfig::default()
+        };
+        assert!(development.clone().validate(None).is_ok());
+        development.profile = Profile::Production;
+        assert!(development.validate(None).is_err());
     }
 }

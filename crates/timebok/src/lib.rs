@@ -74,6 +74,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         raw.secure_cookies = false;
         raw.hsts = false;
         raw.demo_login = true;
+        raw.profile = config::Profile::Development;
         // Push in the demo without configuration: keys for this process only, so the portal
         // can show the whole settings page. Subscriptions end with the process.
         if raw.notify.push.is_none() {

@@ -277,3 +277,44 @@ async fn postgres_readiness_fails_when_the_database_goes_away() {
     assert_eq!(server.get("/healthz").await.0, 200);
     assert!(server.terminate().success());
 }
+
+#[tokio::test]
+async fn the_production_profile_refuses_the_demo_login() {
+    let db = TestDb::sqlite().await;
+    let refused = run(timebok(&db.url)
+        .env("TIMEBOK_DEMO_LOGIN", "true")
+        .arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("demo_login is on, but profile is production"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let mut development = timebok(&db.url);
+    development
+        .env("TIMEBOK_DEMO_LOGIN", "true")
+        .env("TIMEBOK_PROFILE", "development")
+        .arg("serve");
+    let server = Server::start(development);
+    let login = reqwest::get(format!("{}/logg-inn", server.base))
+        .await
+        .expect("GET");
+    assert_eq!(
+        login.status().as_u16(),
+        200,
+        "the test login, switched on explicitly"
+    );
+    assert!(server.terminate().success());
+
+    let production = Server::start({
+        let mut command = timebok(&db.url);
+        command.arg("serve");
+        command
+    });
+    let login = reqwest::get(format!("{}/logg-inn", production.base))
+        .await
+        .expect("GET");
+    assert_eq!(login.status().as_u16(), 404, "no test login in production");
+    assert!(production.terminate().success());
+}
