@@ -160,7 +160,7 @@ mod completeness {
             "clinic", "address", "reason", "deadline", "date", "day", "days", "month", "year",
             "weekday", "from", "to", "time", "minutes", "count", "resource", "first", "last",
             "added", "rejected", "line", "booked", "capacity", "kind", "when", "place", "portal",
-            "device", "channel", "attempts", "error",
+            "device", "channel", "attempts", "error", "seconds",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

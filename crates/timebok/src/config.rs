@@ -39,6 +39,11 @@ pub struct RawConfig {
     pub profile: Profile,
     /// Send `Strict-Transport-Security`, for installations served over HTTPS only.
     pub hsts: bool,
+    /// The header a trusted reverse proxy puts the client's address in, such as
+    /// `x-forwarded-for`; absent, the connection's own address counts.
+    pub client_address_header: Option<String>,
+    /// Rate limits (per process).
+    pub rate_limits: web::limits::LimitSettings,
     /// Where Prometheus reads `/metrics`, on its own port; off when absent.
     pub metrics_listen: Option<String>,
     /// Notifications: the worker and its channels.
@@ -57,6 +62,8 @@ impl Default for RawConfig {
             demo_login: false,
             profile: Profile::Production,
             hsts: false,
+            client_address_header: None,
+            rate_limits: web::limits::LimitSettings::default(),
             metrics_listen: None,
             notify: notify::NotifyConfig::default(),
         }
@@ -73,6 +80,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub demo_login: bool,
     pub hsts: bool,
+    pub client_address_header: Option<String>,
+    pub rate_limits: web::limits::LimitSettings,
     pub metrics_listen: Option<SocketAddr>,
     pub notify: notify::NotifyConfig,
 }
@@ -95,6 +104,8 @@ pub enum ConfigError {
     MetricsListen(String),
     #[error("{0}")]
     Notify(String),
+    #[error("every rate limit must be at least 1; [rate_limits] has a 0")]
+    RateLimit,
     #[error(
         "demo_login is on, but profile is production: the test login lets anyone be any \
          patient. Switch demo_login off, or set profile = \"development\" on a test machine"
@@ -122,6 +133,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "demo_login",
             "profile",
             "hsts",
+            "client_address_header",
         ]))
         .extract()
         .map_err(|e| ConfigError::Unreadable(Box::new(e)))
@@ -162,11 +174,27 @@ impl RawConfig {
             .map(|text| text.parse().map_err(|_| ConfigError::MetricsListen(text)))
             .transpose()?;
         self.notify.check().map_err(ConfigError::Notify)?;
+        let limits = self.rate_limits;
+        if [
+            limits.logins_per_minute,
+            limits.bookings_per_minute_per_patient,
+            limits.bookings_per_minute_per_address,
+            limits.messages_per_hour,
+        ]
+        .contains(&0)
+        {
+            return Err(ConfigError::RateLimit);
+        }
         if self.demo_login && self.profile == Profile::Production {
             return Err(ConfigError::DemoLoginInProduction);
         }
         Ok(Settings {
             hsts: self.hsts,
+            client_address_header: self
+                .client_address_header
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty()),
+            rate_limits: self.rate_limits,
             metrics_listen,
             notify: self.notify,
             database_url,
@@ -239,6 +267,7 @@ mod tests {
         assert!(bad(|c| c.metrics_listen = Some("9090".into())).contains("metrics_listen"));
         assert!(bad(|c| c.notify.lease_seconds = 10).contains("lease_seconds"));
         assert!(bad(|c| c.demo_login = true).contains("profile is production"));
+        assert!(bad(|c| c.rate_limits.messages_per_hour = 0).contains("rate limit"));
         let mut development = RawConfig {
             demo_login: true,
             profile: Profile::Development,

@@ -75,6 +75,8 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         raw.hsts = false;
         raw.demo_login = true;
         raw.profile = config::Profile::Development;
+        // Many people try the demo from one address (a workshop behind one NAT).
+        raw.rate_limits.logins_per_minute = raw.rate_limits.logins_per_minute.max(600);
         // Push in the demo without configuration: keys for this process only, so the portal
         // can show the whole settings page. Subscriptions end with the process.
         if raw.notify.push.is_none() {
@@ -182,8 +184,11 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
             allow_loopback_http: push.allow_loopback_http,
         }),
         hsts: settings.hsts,
+        limits: Arc::new(web::limits::RateLimits::new(settings.rate_limits)),
+        client_address_header: settings.client_address_header.clone(),
     };
-    let served = axum::serve(listener, web::router(state))
+    let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(AppError::Serve);

@@ -14,6 +14,8 @@ pub enum Kind {
     BadRequest,
     LoginRequired,
     Unavailable,
+    /// Over a rate limit; try again after this many seconds.
+    TooMany(u64),
 }
 
 /// A failed request, rendered in the visitor's language.
@@ -26,6 +28,18 @@ pub struct Failure {
 impl Failure {
     pub fn new(t: T, kind: Kind) -> Self {
         Self { t, kind }
+    }
+
+    /// Counts a request against a rate limit; over it, the 429 page.
+    pub fn limit(
+        t: T,
+        limits: &crate::limits::RateLimits,
+        scope: crate::limits::Scope,
+        key: &str,
+    ) -> Result<(), Self> {
+        limits
+            .check(scope, key)
+            .map_err(|seconds| Self::new(t, Kind::TooMany(seconds)))
     }
 
     /// Store errors that reach a page unhandled. Refusals a handler expects are handled where
@@ -47,12 +61,29 @@ impl Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
+        if let Kind::TooMany(seconds) = self.kind {
+            let page = ErrorPage {
+                page: Page::bare(self.t, "error-title"),
+                message: self
+                    .t
+                    .arg("error-too-many", "seconds", &seconds.to_string()),
+            };
+            let retry_after = [(axum::http::header::RETRY_AFTER, seconds.to_string())];
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                retry_after,
+                crate::pages::html(&page),
+            )
+                .into_response();
+        }
         let (status, key) = match self.kind {
             Kind::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
             Kind::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             Kind::BadRequest => (StatusCode::BAD_REQUEST, "error-bad-request"),
             Kind::LoginRequired => (StatusCode::UNAUTHORIZED, "error-login-required"),
-            Kind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"),
+            Kind::Unavailable | Kind::TooMany(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
+            }
         };
         let page = ErrorPage {
             page: Page::bare(self.t, "error-title"),

@@ -9,6 +9,7 @@ mod dialogmelding;
 mod failure;
 mod headers;
 mod health;
+pub mod limits;
 mod logout;
 mod metrics;
 mod pages;
@@ -47,6 +48,11 @@ pub struct AppState {
     pub push: Option<PushSettings>,
     /// Send `Strict-Transport-Security`: on wherever Timebok is served over HTTPS.
     pub hsts: bool,
+    /// Rate limits, counted in this process.
+    pub limits: Arc<limits::RateLimits>,
+    /// The header a trusted reverse proxy puts the client's address in (its last entry), such
+    /// as `x-forwarded-for`; without it, the address of the connection.
+    pub client_address_header: Option<String>,
 }
 
 /// What the portal needs to let a browser subscribe to Web Push.

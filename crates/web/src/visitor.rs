@@ -17,6 +17,25 @@ pub struct Visitor {
     /// Path and query of this request, for the language links to return to.
     pub path: String,
     pub patient: Option<NationalId>,
+    /// The client's address, for rate limits: from the trusted proxy's header when one is
+    /// configured, otherwise from the connection.
+    pub client: String,
+}
+
+fn client_address(parts: &Parts, state: &AppState) -> String {
+    let forwarded = state.client_address_header.as_ref().and_then(|name| {
+        let value = parts.headers.get(name.as_str())?.to_str().ok()?;
+        // The proxy appends the address it saw; earlier entries are the client's own claims.
+        value.rsplit(',').next().map(|v| v.trim().to_owned())
+    });
+    forwarded
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -53,6 +72,7 @@ impl FromRequestParts<AppState> for Visitor {
             csrf,
             path,
             patient,
+            client: client_address(parts, state),
         })
     }
 }

@@ -89,3 +89,126 @@ async fn every_answer_carries_the_security_headers() {
         assert_headers(&operator, path).await;
     }
 }
+
+fn small_limits() -> timebok_web::limits::LimitSettings {
+    timebok_web::limits::LimitSettings {
+        logins_per_minute: 3,
+        bookings_per_minute_per_patient: 2,
+        bookings_per_minute_per_address: 100,
+        messages_per_hour: 2,
+    }
+}
+
+async fn post_from(
+    browser: &Browser,
+    address: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    browser
+        .http
+        .post(format!("{}{path}", browser.base))
+        .header("x-forwarded-for", format!("203.0.113.9, {address}"))
+        .form(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+#[tokio::test]
+async fn logins_bookings_and_messages_are_rate_limited_with_a_clear_page() {
+    let portal = common::portal_with_limits(true, small_limits()).await;
+    let kari = Browser::new(&portal);
+    let csrf = kari.csrf().await;
+    let login = [
+        ("csrf", csrf.as_str()),
+        ("national_id", portal.kari.as_str()),
+    ];
+    for _ in 0..3 {
+        assert_eq!(
+            post_from(&kari, "198.51.100.7", "/logg-inn", &login)
+                .await
+                .status(),
+            303
+        );
+    }
+    let refused = post_from(&kari, "198.51.100.7", "/logg-inn", &login).await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body = refused.text().await.expect("body");
+    assert!(
+        body.contains("Du har prøvd for mange ganger på kort tid."),
+        "{body}"
+    );
+    // Another address is counted apart; the spoofable first entry of the header is ignored.
+    assert_eq!(
+        post_from(&kari, "198.51.100.8", "/logg-inn", &login)
+            .await
+            .status(),
+        303
+    );
+
+    // Bookings, per patient: the third hold in a minute is refused and holds nothing.
+    let csrf = kari.csrf().await;
+    for slot in &portal.slots[..2] {
+        let form = [("csrf", csrf.as_str()), ("slot", &slot.to_string())];
+        let held = post_from(
+            &kari,
+            "198.51.100.8",
+            &format!("/bestill/{}/hold", portal.timebook),
+            &form,
+        )
+        .await;
+        assert_eq!(held.status(), 303);
+    }
+    let third = portal.slots[2].to_string();
+    let form = [("csrf", csrf.as_str()), ("slot", third.as_str())];
+    let refused = post_from(
+        &kari,
+        "198.51.100.9",
+        &format!("/bestill/{}/hold", portal.timebook),
+        &form,
+    )
+    .await;
+    assert_eq!(
+        refused.status(),
+        429,
+        "the patient's own limit, whatever the address"
+    );
+    assert!(refused.headers().contains_key("retry-after"));
+    let other = Browser::new(&portal);
+    other.log_in(&portal.ola).await;
+    assert_eq!(
+        other.hold(portal.timebook, portal.slots[2]).await.status,
+        303,
+        "the slot was not held"
+    );
+
+    // Messages, per patient.
+    for n in 0..2 {
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("emne", "Spørsmål"),
+            ("melding", &format!("Nummer {n}")),
+        ];
+        assert_eq!(kari.post("/meldinger/ny", &form).await.status, 303);
+    }
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("emne", "Spørsmål"),
+        ("melding", "Nummer 3"),
+    ];
+    let refused = kari.post("/meldinger/ny", &form).await;
+    assert_eq!(refused.status, 429);
+    let list = kari.get("/meldinger").await.body;
+    assert_eq!(
+        list.matches("<li class=\"thread").count(),
+        2,
+        "the third was not stored"
+    );
+}

@@ -60,5 +60,6 @@ error-not-found = We could not find the page or appointment you were looking for
 error-forbidden = The form could not be sent because it lacked a valid security token. Reload the page and try again.
 error-bad-request = The request contained something we did not understand.
 error-unavailable = The service is unavailable right now. Please try again later.
+error-too-many = You have tried too many times in a short while. Wait { $seconds } seconds and try again.
 error-login-required = You must log in to see this page.
 error-back-home = To the front page

@@ -60,5 +60,6 @@ error-not-found = Vi fant ikke siden eller timen du lette etter.
 error-forbidden = Skjemaet kunne ikke sendes fordi det manglet et gyldig sikkerhetsmerke. Last siden på nytt og prøv igjen.
 error-bad-request = Forespørselen inneholdt noe vi ikke forsto.
 error-unavailable = Tjenesten er ikke tilgjengelig akkurat nå. Prøv igjen senere.
+error-too-many = Du har prøvd for mange ganger på kort tid. Vent { $seconds } sekunder, og prøv igjen.
 error-login-required = Du må logge inn for å se denne siden.
 error-back-home = Til forsiden

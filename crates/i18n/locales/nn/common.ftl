@@ -60,5 +60,6 @@ error-not-found = Vi fann ikkje sida eller timen du leita etter.
 error-forbidden = Skjemaet kunne ikkje sendast fordi det mangla eit gyldig tryggleiksmerke. Last sida på nytt og prøv igjen.
 error-bad-request = Førespurnaden inneheldt noko vi ikkje forstod.
 error-unavailable = Tenesta er ikkje tilgjengeleg akkurat no. Prøv igjen seinare.
+error-too-many = Du har prøvd for mange gonger på kort tid. Vent { $seconds } sekund, og prøv igjen.
 error-login-required = Du må logge inn for å sjå denne sida.
 error-back-home = Til framsida

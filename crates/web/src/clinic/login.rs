@@ -1,6 +1,7 @@
 //! The staff's test login in demo mode, and logout. Real login (HelseID) replaces the former.
 
 use crate::failure::{Failure, Kind};
+use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::Visitor;
 use crate::{AppState, cookies, tokens};
@@ -48,6 +49,7 @@ pub async fn log_in(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
+    Failure::limit(t, &state.limits, Scope::Login, &visitor.client)?;
     let chosen = form
         .user
         .and_then(|u| u.parse::<usize>().ok())

@@ -5,6 +5,7 @@ use super::appointments::title;
 use super::calendar::{self, Day};
 use crate::AppState;
 use crate::failure::{Failure, Kind};
+use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::texts::T;
 use crate::visitor::Patient;
@@ -326,6 +327,23 @@ pub struct HoldForm {
 }
 
 /// Choosing a slot holds it for the patient, then shows «Se gjennom før du sender».
+/// Holds and bookings count against the patient's and the client address's limits.
+fn limit_booking(state: &AppState, patient: &Patient) -> Result<(), Failure> {
+    let t = patient.visitor.t;
+    Failure::limit(
+        t,
+        &state.limits,
+        Scope::BookingPerPatient,
+        patient.id.as_str(),
+    )?;
+    Failure::limit(
+        t,
+        &state.limits,
+        Scope::BookingPerAddress,
+        &patient.visitor.client,
+    )
+}
+
 pub async fn hold(
     State(state): State<AppState>,
     patient: Patient,
@@ -333,6 +351,7 @@ pub async fn hold(
     Form(form): Form<HoldForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
+    limit_booking(&state, &patient)?;
     let (_, timebook) =
         access::own_timebook(&state, t, &patient.id, TimebookId(timebook_id)).await?;
     let slot_id = form
@@ -513,6 +532,7 @@ pub async fn send(
     Form(form): Form<SendForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
+    limit_booking(&state, &patient)?;
     let chosen = chosen(&state, &patient, timebook_id, form.slot.as_deref()).await?;
     let hold = form
         .hold

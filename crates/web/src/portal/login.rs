@@ -2,6 +2,7 @@
 //! stays.
 
 use crate::failure::{Failure, Kind};
+use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::Visitor;
 use crate::{AppState, cookies, tokens};
@@ -87,6 +88,7 @@ pub async fn log_in(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
+    Failure::limit(t, &state.limits, Scope::Login, &visitor.client)?;
     let typed = form.national_id.unwrap_or_default().trim().to_owned();
     let chosen = if typed.is_empty() {
         form.patient.unwrap_or_default()

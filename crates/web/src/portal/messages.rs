@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::conversation::{MessageView, Reader, message_views, sent_label};
 use crate::failure::{Failure, Kind};
+use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::texts::T;
 use crate::visitor::Patient;
@@ -149,6 +150,7 @@ pub async fn send(
     Form(form): Form<NewForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
+    Failure::limit(t, &state.limits, Scope::Messages, patient.id.as_str())?;
     let subject = Subject::parse(&form.emne);
     let text = MessageText::parse(&form.melding);
     let (subject, text) = match (subject, text) {
@@ -256,6 +258,7 @@ pub async fn reply(
     Form(form): Form<ReplyForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
+    Failure::limit(t, &state.limits, Scope::Messages, patient.id.as_str())?;
     let text = match MessageText::parse(&form.melding) {
         Ok(text) => text,
         Err(error) => {

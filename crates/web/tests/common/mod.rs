@@ -39,6 +39,14 @@ pub fn person(n: u16) -> NationalId {
 /// A clinic with a Vaksine and a Lab timebook, three slots on one day three days from now,
 /// and a second clinic whose slot nobody here may touch.
 pub async fn portal(demo_login: bool) -> Portal {
+    portal_with_limits(demo_login, timebok_web::limits::LimitSettings::default()).await
+}
+
+/// The portal with the given rate limits.
+pub async fn portal_with_limits(
+    demo_login: bool,
+    limits: timebok_web::limits::LimitSettings,
+) -> Portal {
     let db = TestDb::sqlite().await;
     let store = db.open(Arc::new(SystemClock)).await;
     let system = Actor::System;
@@ -196,6 +204,8 @@ pub async fn portal(demo_login: bool) -> Portal {
             allow_loopback_http: false,
         }),
         hsts: true,
+        limits: Arc::new(timebok_web::limits::RateLimits::new(limits)),
+        client_address_header: Some("x-forwarded-for".into()),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -1,0 +1,146 @@
+//! Rate limits: on logins per client address, on bookings per patient and per client address,
+//! and on messages per patient. A request over a limit gets 429 with `Retry-After` and a plain
+//! page, and changes nothing.
+//!
+//! The counts live in this process's memory. With several `timebok serve` processes behind a
+//! load balancer each process counts for itself, so a client can reach the limit once per
+//! process; divide the limits by the number of processes, or have the load balancer route a
+//! client to one process (sticky sessions), or limit at the load balancer as well.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Login attempts, per client address.
+    Login,
+    /// Holds and bookings, per patient.
+    BookingPerPatient,
+    /// Holds and bookings, per client address.
+    BookingPerAddress,
+    /// Messages written, per patient.
+    Messages,
+}
+
+/// How many requests of each scope are allowed in its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    pub logins_per_minute: u32,
+    pub bookings_per_minute_per_patient: u32,
+    pub bookings_per_minute_per_address: u32,
+    pub messages_per_hour: u32,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            logins_per_minute: 10,
+            bookings_per_minute_per_patient: 20,
+            bookings_per_minute_per_address: 120,
+            messages_per_hour: 20,
+        }
+    }
+}
+
+impl LimitSettings {
+    fn rule(&self, scope: Scope) -> (u32, Duration) {
+        let minute = Duration::from_secs(60);
+        match scope {
+            Scope::Login => (self.logins_per_minute, minute),
+            Scope::BookingPerPatient => (self.bookings_per_minute_per_patient, minute),
+            Scope::BookingPerAddress => (self.bookings_per_minute_per_address, minute),
+            Scope::Messages => (self.messages_per_hour, Duration::from_secs(3600)),
+        }
+    }
+}
+
+/// Sliding-window counters, one per scope and key.
+pub struct RateLimits {
+    settings: LimitSettings,
+    seen: Mutex<HashMap<(Scope, String), VecDeque<Instant>>>,
+}
+
+impl RateLimits {
+    pub fn new(settings: LimitSettings) -> Self {
+        Self {
+            settings,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts a request of `scope` by `key`, or says in how many seconds to try again.
+    pub fn check(&self, scope: Scope, key: &str) -> Result<(), u64> {
+        self.check_at(scope, key, Instant::now())
+    }
+
+    fn check_at(&self, scope: Scope, key: &str, now: Instant) -> Result<(), u64> {
+        let (limit, window) = self.settings.rule(scope);
+        // A poisoned lock only means another request panicked mid-count; the counts are
+        // still usable.
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.len() > 100_000 {
+            seen.retain(|(s, _), times| {
+                let (_, w) = self.settings.rule(*s);
+                times.back().is_some_and(|t| now.duration_since(*t) < w)
+            });
+        }
+        let times = seen.entry((scope, key.to_owned())).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= limit as usize {
+            let oldest = times.front().copied().unwrap_or(now);
+            let wait = window.saturating_sub(now.duration_since(oldest));
+            return Err(wait.as_secs().max(1));
+        }
+        times.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_counts_per_key_and_frees_up_as_the_window_slides() {
+        let limits = RateLimits::new(LimitSettings {
+            logins_per_minute: 2,
+            ..LimitSettings::default()
+        });
+        let start = Instant::now();
+        assert!(limits.check_at(Scope::Login, "10.0.0.1", start).is_ok());
+        assert!(
+            limits
+                .check_at(Scope::Login, "10.0.0.1", start + Duration::from_secs(10))
+                .is_ok()
+        );
+        assert_eq!(
+            limits.check_at(Scope::Login, "10.0.0.1", start + Duration::from_secs(20)),
+            Err(40)
+        );
+        assert!(
+            limits
+                .check_at(Scope::Login, "10.0.0.2", start + Duration::from_secs(20))
+                .is_ok()
+        );
+        assert!(
+            limits.check_at(Scope::Messages, "10.0.0.1", start).is_ok(),
+            "scopes are apart"
+        );
+        assert!(
+            limits
+                .check_at(Scope::Login, "10.0.0.1", start + Duration::from_secs(60))
+                .is_ok()
+        );
+    }
+}
