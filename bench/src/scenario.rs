@@ -79,6 +79,7 @@ pub async fn run(
     let settings = StoreSettings {
         hold_for: SignedDuration::from_mins(5),
         max_connections: pool,
+        ..StoreSettings::default()
     };
     let store = store::open(&db.url, settings, clock).await?;
     store.migrate().await?;

@@ -13,6 +13,8 @@ pub struct StoreSettings {
     pub hold_for: SignedDuration,
     /// Connections in the pool.
     pub max_connections: u32,
+    /// A session unused this long has ended, whatever its absolute expiry.
+    pub session_idle: SignedDuration,
 }
 
 impl Default for StoreSettings {
@@ -20,6 +22,7 @@ impl Default for StoreSettings {
         Self {
             hold_for: SignedDuration::from_mins(5),
             max_connections: 10,
+            session_idle: SignedDuration::from_mins(30),
         }
     }
 }

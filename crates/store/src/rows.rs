@@ -718,3 +718,10 @@ impl MessageRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaffSessionSeenRow {
+    #[sqlx(flatten)]
+    pub session: StaffSessionRow,
+    pub last_seen_at: i64,
+}

@@ -118,6 +118,22 @@ macro_rules! shared_store {
                 self.clock.now()
             }
 
+            /// Records that a session was used, at most once a minute, so that reading a page
+            /// is not a write each time.
+            async fn touch_session(&self, table: &'static str, token_hash: &str, last_seen: i64, now: i64) -> Result<()> {
+                if now - last_seen < 60 {
+                    return Ok(());
+                }
+                let statement = match table {
+                    "session" => "UPDATE session SET last_seen_at = $1 WHERE token_hash = $2",
+                    _ => "UPDATE staff_session SET last_seen_at = $1 WHERE token_hash = $2",
+                };
+                let mut tx = self.begin_write().await?;
+                sqlx::query(statement).bind(now).bind(token_hash).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             /// The first instant of a local date in the clinics' time zone.
             fn start_of(&self, day: Date) -> Result<i64> {
                 let midnight = day.to_datetime(jiff::civil::Time::midnight());
@@ -953,7 +969,7 @@ macro_rules! shared_store {
                     .bind(now.as_second())
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("INSERT INTO session (token_hash, national_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                sqlx::query("INSERT INTO session (token_hash, national_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")
                     .bind(token_hash)
                     .bind(patient.as_str())
                     .bind(now.as_second())
@@ -970,12 +986,18 @@ macro_rules! shared_store {
             }
 
             async fn session_patient(&self, token_hash: &str) -> Result<Option<NationalId>> {
-                let id: Option<String> = sqlx::query_scalar("SELECT national_id FROM session WHERE token_hash = $1 AND expires_at > $2")
-                    .bind(token_hash)
-                    .bind(self.now().as_second())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                id.map(|id| national_id(&id, "session.national_id")).transpose()
+                let now = self.now().as_second();
+                let row: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT national_id, last_seen_at FROM session WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .bind(now - self.settings.session_idle.as_secs())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((id, last_seen)) = row else { return Ok(None) };
+                self.touch_session("session", token_hash, last_seen, now).await?;
+                national_id(&id, "session.national_id").map(Some)
             }
 
             async fn close_session(&self, token_hash: &str) -> Result<()> {
@@ -1011,8 +1033,8 @@ macro_rules! shared_store {
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(
-                    "INSERT INTO staff_session (token_hash, role, user_name, clinic_id, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO staff_session (token_hash, role, user_name, clinic_id, created_at, expires_at, last_seen_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $5)",
                 )
                 .bind(token_hash)
                 .bind(role)
@@ -1032,14 +1054,20 @@ macro_rules! shared_store {
             }
 
             async fn staff_session(&self, token_hash: &str) -> Result<Option<Actor>> {
-                let row: Option<StaffSessionRow> = sqlx::query_as(
-                    "SELECT role, user_name, clinic_id FROM staff_session WHERE token_hash = $1 AND expires_at > $2",
+                let now = self.now().as_second();
+                let row: Option<(StaffSessionRow, i64)> = sqlx::query_as::<_, StaffSessionSeenRow>(
+                    "SELECT role, user_name, clinic_id, last_seen_at FROM staff_session \
+                     WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
                 )
                 .bind(token_hash)
-                .bind(self.now().as_second())
+                .bind(now)
+                .bind(now - self.settings.session_idle.as_secs())
                 .fetch_optional(&self.pool)
-                .await?;
-                row.map(StaffSessionRow::into_domain).transpose()
+                .await?
+                .map(|r| (r.session, r.last_seen_at));
+                let Some((row, last_seen)) = row else { return Ok(None) };
+                self.touch_session("staff_session", token_hash, last_seen, now).await?;
+                row.into_domain().map(Some)
             }
 
             async fn close_staff_session(&self, token_hash: &str) -> Result<()> {

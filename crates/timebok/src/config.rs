@@ -31,6 +31,8 @@ pub struct RawConfig {
     pub accept_synthetic_ids: bool,
     /// Database connections per process.
     pub max_connections: i64,
+    /// Minutes without use after which a login session ends.
+    pub session_idle_minutes: i64,
     /// Mark cookies `Secure`, so browsers send them only over HTTPS.
     pub secure_cookies: bool,
     /// The demo's test login, where anyone can be any test patient. Always on in `demo`.
@@ -58,6 +60,7 @@ impl Default for RawConfig {
             hold_minutes: 5,
             accept_synthetic_ids: false,
             max_connections: 10,
+            session_idle_minutes: 30,
             secure_cookies: true,
             demo_login: false,
             profile: Profile::Production,
@@ -104,6 +107,8 @@ pub enum ConfigError {
     MetricsListen(String),
     #[error("{0}")]
     Notify(String),
+    #[error("session_idle_minutes must be between 5 and 720, not {0}")]
+    SessionIdle(i64),
     #[error("every rate limit must be at least 1; [rate_limits] has a 0")]
     RateLimit,
     #[error(
@@ -129,6 +134,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "hold_minutes",
             "accept_synthetic_ids",
             "max_connections",
+            "session_idle_minutes",
             "secure_cookies",
             "demo_login",
             "profile",
@@ -174,6 +180,9 @@ impl RawConfig {
             .map(|text| text.parse().map_err(|_| ConfigError::MetricsListen(text)))
             .transpose()?;
         self.notify.check().map_err(ConfigError::Notify)?;
+        if !(5..=720).contains(&self.session_idle_minutes) {
+            return Err(ConfigError::SessionIdle(self.session_idle_minutes));
+        }
         let limits = self.rate_limits;
         if [
             limits.logins_per_minute,
@@ -202,6 +211,7 @@ impl RawConfig {
             store: StoreSettings {
                 hold_for: jiff::SignedDuration::from_mins(self.hold_minutes),
                 max_connections,
+                session_idle: jiff::SignedDuration::from_mins(self.session_idle_minutes),
             },
             id_policy: IdPolicy {
                 accept_synthetic: self.accept_synthetic_ids,
@@ -268,6 +278,7 @@ mod tests {
         assert!(bad(|c| c.notify.lease_seconds = 10).contains("lease_seconds"));
         assert!(bad(|c| c.demo_login = true).contains("profile is production"));
         assert!(bad(|c| c.rate_limits.messages_per_hour = 0).contains("rate limit"));
+        assert!(bad(|c| c.session_idle_minutes = 0).contains("session_idle_minutes"));
         let mut development = RawConfig {
             demo_login: true,
             profile: Profile::Development,

@@ -212,3 +212,31 @@ async fn logins_bookings_and_messages_are_rate_limited_with_a_clear_page() {
         "the third was not stored"
     );
 }
+
+#[tokio::test]
+async fn a_login_ends_the_session_that_came_before_it() {
+    use domain::AuditAction;
+    let portal = portal(true).await;
+    let shared = Browser::new(&portal);
+    shared.log_in(&portal.kari).await;
+    shared.log_in(&portal.ola).await;
+    let ended = portal
+        .store
+        .audit_events(&store::AuditFilter {
+            patient: Some(portal.kari.clone()),
+            action: Some(AuditAction::PatientLoggedOut),
+            limit: 10,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(
+        ended.len(),
+        1,
+        "Kari's session ended when Ola logged in on the same browser"
+    );
+    assert_eq!(
+        shared.get("/timeavtaler").await.status,
+        200,
+        "Ola is logged in"
+    );
+}

@@ -8,6 +8,7 @@ mod messages;
 mod outbox;
 
 contract_tests!(
+    sessions_end_when_idle_and_at_their_absolute_limit,
     blocking_keeps_existing_appointments_until_the_clinic_cancels,
     a_patient_and_the_clinic_exchange_messages_until_it_is_closed,
     nobody_reaches_another_patients_or_clinics_thread,

@@ -376,3 +376,69 @@ pub async fn blocking_keeps_existing_appointments_until_the_clinic_cancels(db: T
     );
     world.finish().await;
 }
+
+pub async fn sessions_end_when_idle_and_at_their_absolute_limit(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let three_hours = jiff::SignedDuration::from_hours(3);
+    world
+        .store
+        .open_session("idle", &kari, three_hours)
+        .await
+        .expect("open");
+    world.advance(20);
+    assert_eq!(
+        world.store.session_patient("idle").await.expect("read"),
+        Some(kari.clone())
+    );
+    world.advance(20);
+    assert_eq!(
+        world.store.session_patient("idle").await.expect("read"),
+        Some(kari.clone()),
+        "40 minutes after login, but used 20 minutes ago"
+    );
+    world.advance(31);
+    assert_eq!(
+        world.store.session_patient("idle").await.expect("read"),
+        None,
+        "idle for 31 minutes"
+    );
+
+    world
+        .store
+        .open_session("busy", &kari, three_hours)
+        .await
+        .expect("open");
+    for _ in 0..8 {
+        world.advance(20);
+        assert!(
+            world
+                .store
+                .session_patient("busy")
+                .await
+                .expect("read")
+                .is_some()
+        );
+    }
+    world.advance(21);
+    assert_eq!(
+        world.store.session_patient("busy").await.expect("read"),
+        None,
+        "past three hours"
+    );
+
+    let staff = world.staff.clone();
+    world
+        .store
+        .open_staff_session("desk", &staff, three_hours)
+        .await
+        .expect("open");
+    world.advance(29);
+    assert_eq!(
+        world.store.staff_session("desk").await.expect("read"),
+        Some(staff)
+    );
+    world.advance(31);
+    assert_eq!(world.store.staff_session("desk").await.expect("read"), None);
+    world.finish().await;
+}

@@ -46,6 +46,7 @@ pub struct LoginForm {
 pub async fn log_in(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
@@ -65,6 +66,15 @@ pub async fn log_in(
         )
             .into_response());
     };
+    // A new session id at every login: a session id planted before the login (fixation)
+    // ends here.
+    if let Some(old) = cookies::read(&headers, cookies::STAFF) {
+        state
+            .store
+            .close_staff_session(&tokens::hash(&old))
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+    }
     let token = tokens::random().ok_or(Failure::new(t, Kind::Unavailable))?;
     state
         .store

@@ -85,6 +85,7 @@ pub struct LoginForm {
 pub async fn log_in(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
@@ -103,6 +104,15 @@ pub async fn log_in(
         let page = login_page(&state, &visitor, Some(t.get("login-invalid-id")), typed);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     };
+    // A new session id at every login: a session id planted before the login (fixation)
+    // ends here.
+    if let Some(old) = cookies::read(&headers, cookies::SESSION) {
+        state
+            .store
+            .close_session(&tokens::hash(&old))
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+    }
     let token = tokens::random().ok_or(Failure::new(t, Kind::Unavailable))?;
     state
         .store
