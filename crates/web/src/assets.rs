@@ -1,10 +1,8 @@
 //! The stylesheet and the one small script, compiled into the binary.
 
-use crate::AppState;
-use axum::Router;
+use crate::authorization::{Audience::Anyone, Routes};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 const CSS: &str = include_str!("../static/timebok.css");
 const COUNTER_JS: &str = include_str!("../static/counter.js");
@@ -13,33 +11,27 @@ const SERVICE_WORKER: &str = include_str!("../static/sw.js");
 const MANIFEST: &str = include_str!("../static/manifest.webmanifest");
 const ICON: &str = include_str!("../static/icon.svg");
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/static/timebok.css",
-            get(|| async { asset("text/css; charset=utf-8", CSS) }),
-        )
-        .route(
-            "/static/counter.js",
-            get(|| async { asset("text/javascript; charset=utf-8", COUNTER_JS) }),
-        )
-        .route(
-            "/static/push.js",
-            get(|| async { asset("text/javascript; charset=utf-8", PUSH_JS) }),
-        )
-        .route(
-            "/static/icon.svg",
-            get(|| async { asset("image/svg+xml", ICON) }),
-        )
-        .route(
-            "/manifest.webmanifest",
-            get(|| async { asset("application/manifest+json", MANIFEST) }),
-        )
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/static/timebok.css", Anyone, || async {
+            asset("text/css; charset=utf-8", CSS)
+        })
+        .get("/static/counter.js", Anyone, || async {
+            asset("text/javascript; charset=utf-8", COUNTER_JS)
+        })
+        .get("/static/push.js", Anyone, || async {
+            asset("text/javascript; charset=utf-8", PUSH_JS)
+        })
+        .get("/static/icon.svg", Anyone, || async {
+            asset("image/svg+xml", ICON)
+        })
+        .get("/manifest.webmanifest", Anyone, || async {
+            asset("application/manifest+json", MANIFEST)
+        })
         // At the root, so that its scope is the whole portal.
-        .route(
-            "/sw.js",
-            get(|| async { asset("text/javascript; charset=utf-8", SERVICE_WORKER) }),
-        )
+        .get("/sw.js", Anyone, || async {
+            asset("text/javascript; charset=utf-8", SERVICE_WORKER)
+        })
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

@@ -1,16 +1,16 @@
 //! Liveness and readiness for load balancers and orchestrators.
 
 use crate::AppState;
+use crate::authorization::{Audience, Routes};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(live))
-        .route("/readyz", get(ready))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/healthz", Audience::Anyone, live)
+        .get("/readyz", Audience::Anyone, ready)
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,7 @@
 //! Timebok's HTTP application: the patient portal, health and readiness.
 
 mod assets;
+pub mod authorization;
 mod clinic;
 mod conversation;
 mod cookies;
@@ -67,12 +68,23 @@ pub struct PushSettings {
 /// The whole application. Request logging records method, path and status only: paths carry
 /// no fødselsnummer and bodies are never logged.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    routes(state).0
+}
+
+/// Every route and who it is for, as [`router`] enforces them; for the route-table tests.
+pub fn route_table(state: AppState) -> Vec<authorization::Rule> {
+    routes(state).1
+}
+
+fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
+    let (routes, rules) = authorization::Routes::new()
         .merge(health::routes())
         .merge(assets::routes())
         .merge(portal::routes(state.demo_login))
         .merge(clinic::routes(state.demo_login))
         .merge(register::routes())
+        .finish(&state);
+    let router = routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,
@@ -82,5 +94,6 @@ pub fn router(state: AppState) -> Router {
             headers::add,
         ))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    (router, rules)
 }

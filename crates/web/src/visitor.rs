@@ -92,6 +92,10 @@ impl FromRequestParts<AppState> for Patient {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Already established by the authorization middleware for this request.
+        if let Some(known) = parts.extensions.get::<Self>() {
+            return Ok(known.clone());
+        }
         let visitor = Visitor::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -146,6 +150,10 @@ impl FromRequestParts<AppState> for StaffMember {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Already established by the authorization middleware for this request.
+        if let Some(known) = parts.extensions.get::<Self>() {
+            return Ok(known.clone());
+        }
         match staff_identity(parts, state).await? {
             (visitor, actor @ domain::Actor::Staff { clinic_id, .. }) => Ok(Self {
                 visitor,
@@ -172,6 +180,10 @@ impl FromRequestParts<AppState> for OperatorUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Already established by the authorization middleware for this request.
+        if let Some(known) = parts.extensions.get::<Self>() {
+            return Ok(known.clone());
+        }
         match staff_identity(parts, state).await? {
             (visitor, actor @ domain::Actor::Operator { .. }) => Ok(Self { visitor, actor }),
             (visitor, _) => Err(Failure::new(visitor.t, Kind::Forbidden).into_response()),

@@ -7,58 +7,63 @@ mod overview;
 mod publishing;
 mod timebooks;
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use crate::authorization::{Audience::*, Routes};
 
-pub fn routes(demo_login: bool) -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/personale/logg-ut", post(login::log_out))
-        .route("/klinikk", get(overview::show))
-        .route("/klinikk/timeavtaler/{id}/avlys", post(overview::cancel))
-        .route("/klinikk/timeavtaler/{id}/utfall", post(overview::outcome))
-        .route(
-            "/klinikk/timeboker",
-            get(timebooks::show).post(timebooks::create),
-        )
-        .route("/klinikk/timeboker/info", post(timebooks::save_info))
-        .route(
-            "/klinikk/timeboker/{id}/regler",
-            post(timebooks::save_rules),
-        )
-        .route(
-            "/klinikk/timeboker/{id}/steder",
-            post(timebooks::save_place),
-        )
-        .route("/klinikk/timer/{id}/slett", post(publishing::delete_slot))
-        .route(
-            "/klinikk/timer/{id}/{action}",
-            post(publishing::slot_published),
-        )
-        .route("/klinikk/innboks", get(inbox::list))
-        .route("/klinikk/innboks/{id}", get(inbox::show))
-        .route("/klinikk/innboks/{id}/svar", post(inbox::reply))
-        .route("/klinikk/innboks/{id}/avslutt", post(inbox::close))
-        .route(
+pub fn routes(demo_login: bool) -> Routes {
+    let mut routes = Routes::new()
+        .post("/personale/logg-ut", Anyone, login::log_out)
+        .get("/klinikk", Staff, overview::show)
+        .post("/klinikk/timeavtaler/{id}/avlys", Staff, overview::cancel)
+        .post("/klinikk/timeavtaler/{id}/utfall", Staff, overview::outcome)
+        .get("/klinikk/innboks", Staff, inbox::list)
+        .get("/klinikk/innboks/{id}", Staff, inbox::show)
+        .post("/klinikk/innboks/{id}/svar", Staff, inbox::reply)
+        .post("/klinikk/innboks/{id}/avslutt", Staff, inbox::close)
+        .get(
             "/klinikk/innboks/{id}/meldinger/{message}/xml",
-            get(inbox::xml),
+            Staff,
+            inbox::xml,
         )
-        .route("/klinikk/sperring", get(blocks::show).post(blocks::block))
-        .route("/klinikk/sperring/opphev", post(blocks::unblock))
-        .route(
-            "/klinikk/publisering",
-            get(publishing::show).post(publishing::publish),
+        .get("/klinikk/timeboker", Staff, timebooks::show)
+        .post("/klinikk/timeboker", Staff, timebooks::create)
+        .post("/klinikk/timeboker/info", Staff, timebooks::save_info)
+        .post(
+            "/klinikk/timeboker/{id}/regler",
+            Staff,
+            timebooks::save_rules,
         )
-        .route(
+        .post(
+            "/klinikk/timeboker/{id}/steder",
+            Staff,
+            timebooks::save_place,
+        )
+        .post("/klinikk/timer/{id}/slett", Staff, publishing::delete_slot)
+        .post(
+            "/klinikk/timer/{id}/{action}",
+            Staff,
+            publishing::slot_published,
+        )
+        .get("/klinikk/sperring", Staff, blocks::show)
+        .post("/klinikk/sperring", Staff, blocks::block)
+        .post("/klinikk/sperring/opphev", Staff, blocks::unblock)
+        .get("/klinikk/publisering", Staff, publishing::show)
+        .post("/klinikk/publisering", Staff, publishing::publish)
+        .post(
             "/klinikk/publisering/{id}/avpubliser",
-            post(publishing::unpublish),
+            Staff,
+            publishing::unpublish,
         )
-        .route(
+        .post(
             "/klinikk/publisering/{id}/publiser",
-            post(publishing::republish),
+            Staff,
+            publishing::republish,
         );
     if demo_login {
-        router = router.route("/personale/logg-inn", get(login::form).post(login::log_in));
+        routes = routes.get("/personale/logg-inn", Anyone, login::form).post(
+            "/personale/logg-inn",
+            Anyone,
+            login::log_in,
+        );
     }
-    router
+    routes
 }

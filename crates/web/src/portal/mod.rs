@@ -10,55 +10,61 @@ mod login;
 pub mod messages;
 mod notifications;
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use crate::authorization::{Audience::*, Routes};
 
-pub fn routes(demo_login: bool) -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/", get(login::home))
-        .route("/logg-ut", post(login::log_out))
-        .route("/sprak/{code}", get(language::switch))
-        .route("/timeavtaler", get(appointments::list))
-        .route("/timeavtaler/{id}/avbestill", post(appointments::cancel))
-        .route(
+pub fn routes(demo_login: bool) -> Routes {
+    let mut routes = Routes::new()
+        .get("/", Anyone, login::home)
+        .post("/logg-ut", Anyone, login::log_out)
+        .get("/sprak/{code}", Anyone, language::switch)
+        .get("/timeavtaler", Patient, appointments::list)
+        .post("/timeavtaler/{id}/avbestill", Patient, appointments::cancel)
+        .get(
             "/timeavtaler/{id}/kalender.ics",
-            get(appointments::calendar_file),
+            Patient,
+            appointments::calendar_file,
         )
-        .route(
-            "/bestill",
-            get(booking::services).post(booking::choose_service),
+        .get("/bestill", Patient, booking::services)
+        .post("/bestill", Patient, booking::choose_service)
+        .get("/bestill/{timebook}", Patient, booking::choose_time)
+        .post("/bestill/{timebook}/hold", Patient, booking::hold)
+        .get("/bestill/{timebook}/se-gjennom", Patient, booking::review)
+        .post("/bestill/{timebook}/send", Patient, booking::send)
+        .get("/bestill/kvittering/{id}", Patient, booking::receipt)
+        .get("/varslinger", Patient, notifications::show)
+        .post("/varslinger", Patient, notifications::save)
+        .post("/varslinger/push", Patient, notifications::subscribe)
+        .post(
+            "/varslinger/push/slett",
+            Patient,
+            notifications::unsubscribe,
         )
-        .route("/bestill/{timebook}", get(booking::choose_time))
-        .route("/bestill/{timebook}/hold", post(booking::hold))
-        .route("/bestill/{timebook}/se-gjennom", get(booking::review))
-        .route("/bestill/{timebook}/send", post(booking::send))
-        .route("/bestill/kvittering/{id}", get(booking::receipt))
-        .route(
-            "/varslinger",
-            get(notifications::show).post(notifications::save),
+        .post(
+            "/varslinger/push/{id}/fjern",
+            Patient,
+            notifications::remove,
         )
-        .route("/varslinger/push", post(notifications::subscribe))
-        .route("/varslinger/push/slett", post(notifications::unsubscribe))
-        .route("/varslinger/push/{id}/fjern", post(notifications::remove))
-        .route("/meldinger", get(messages::list))
-        .route(
-            "/meldinger/ny",
-            get(messages::new_form).post(messages::send),
-        )
-        .route("/meldinger/{id}", get(messages::show))
-        .route("/meldinger/{id}/svar", post(messages::reply))
-        .route(
+        .get("/meldinger", Patient, messages::list)
+        .get("/meldinger/ny", Patient, messages::new_form)
+        .post("/meldinger/ny", Patient, messages::send)
+        .get("/meldinger/{id}", Patient, messages::show)
+        .post("/meldinger/{id}/svar", Patient, messages::reply)
+        .post(
             "/meldinger/{id}/meldinger/{message}/slett",
-            post(messages::delete),
+            Patient,
+            messages::delete,
         )
-        .route(
+        .get(
             "/meldinger/{id}/meldinger/{message}/xml",
-            get(messages::xml),
+            Patient,
+            messages::xml,
         );
     // The test login exists only where it is switched on: outside demo the path is unknown.
     if demo_login {
-        router = router.route("/logg-inn", get(login::form).post(login::log_in));
+        routes =
+            routes
+                .get("/logg-inn", Anyone, login::form)
+                .post("/logg-inn", Anyone, login::log_in);
     }
-    router
+    routes
 }

@@ -5,32 +5,35 @@ mod audit;
 mod clinics;
 mod notifications;
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use crate::authorization::{Audience::*, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/register", get(clinics::list))
-        .route("/register/klinikker", post(clinics::create))
-        .route("/register/klinikker/{id}", get(clinics::show))
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/register", Operator, clinics::list)
+        .post("/register/klinikker", Operator, clinics::create)
+        .get("/register/klinikker/{id}", Operator, clinics::show)
+        .post(
             "/register/klinikker/{id}/tjenester",
-            post(clinics::services),
+            Operator,
+            clinics::services,
         )
-        .route(
+        .post(
             "/register/klinikker/{id}/pasienter",
-            post(clinics::add_patient),
+            Operator,
+            clinics::add_patient,
         )
-        .route(
+        .post(
             "/register/klinikker/{id}/pasienter/fjern",
-            post(clinics::remove_patient),
+            Operator,
+            clinics::remove_patient,
         )
-        .route("/register/klinikker/{id}/import", post(clinics::import))
-        .route("/register/logg", get(audit::form).post(audit::search))
-        .route("/register/varsler", get(notifications::list))
-        .route(
+        .post("/register/klinikker/{id}/import", Operator, clinics::import)
+        .get("/register/logg", Operator, audit::form)
+        .post("/register/logg", Operator, audit::search)
+        .get("/register/varsler", Operator, notifications::list)
+        .post(
             "/register/varsler/{id}/prov-igjen",
-            post(notifications::retry),
+            Operator,
+            notifications::retry,
         )
 }

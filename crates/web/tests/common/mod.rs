@@ -29,7 +29,9 @@ pub struct Portal {
     pub kari: NationalId,
     pub ola: NationalId,
     pub blocked: NationalId,
-    pub _db: TestDb,
+    pub db: TestDb,
+    /// Every route and who it is for.
+    pub rules: Vec<timebok_web::authorization::Rule>,
 }
 
 pub fn person(n: u16) -> NationalId {
@@ -211,6 +213,7 @@ pub async fn portal_with_limits(
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let rules = timebok_web::route_table(state.clone());
     tokio::spawn(async move { axum::serve(listener, timebok_web::router(state)).await });
     Portal {
         base,
@@ -226,7 +229,8 @@ pub async fn portal_with_limits(
         kari,
         ola,
         blocked,
-        _db: db,
+        db,
+        rules,
     }
 }
 
@@ -316,6 +320,27 @@ impl Browser {
             .await
             .expect("POST");
         Self::page(response).await
+    }
+
+    /// The CSRF token of this browser, from whatever page it may read.
+    pub async fn csrf_or_login_page(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        for path in [
+            "/timeavtaler",
+            "/klinikk",
+            "/register",
+            "/logg-inn",
+            "/personale/logg-inn",
+        ] {
+            let page = self.get(path).await;
+            if page.status == 200
+                && let Some(start) = page.body.find(marker)
+            {
+                let start = start + marker.len();
+                return page.body[start..start + 64].to_owned();
+            }
+        }
+        panic!("no page with a CSRF token");
     }
 
     /// The CSRF token the portal put in its forms.

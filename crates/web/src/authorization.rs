@@ -1,0 +1,164 @@
+//! Who may use which route, decided in one place. Every route is added through [`Routes`],
+//! which will not take one without its [`Audience`]; the `authorize` middleware checks the
+//! audience before any handler runs, from the same table. Object-level checks (a patient's own
+//! appointment, a clinic's own thread) then happen in the store, scoped by the identity this
+//! module established: anything else is "not found".
+
+use crate::AppState;
+use crate::visitor::{OperatorUser, Patient, StaffMember};
+use axum::Router;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Who a route is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// Anyone, logged in or not: login pages, static files, health.
+    Anyone,
+    /// A logged-in patient.
+    Patient,
+    /// A logged-in staff member of a clinic (not the operator).
+    Staff,
+    /// The register's operator (not a clinic's staff).
+    Operator,
+}
+
+/// One route and who it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub method: Method,
+    pub path: &'static str,
+    pub audience: Audience,
+}
+
+/// An axum router and the rule of each of its routes, built together.
+pub struct Routes {
+    router: Router<AppState>,
+    rules: Vec<Rule>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Self {
+            router: Router::new(),
+            rules: Vec::new(),
+        }
+    }
+
+    pub fn get<H, T>(mut self, path: &'static str, audience: Audience, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, get(handler));
+        self.rules.push(Rule {
+            method: Method::GET,
+            path,
+            audience,
+        });
+        self
+    }
+
+    pub fn post<H, T>(mut self, path: &'static str, audience: Audience, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, post(handler));
+        self.rules.push(Rule {
+            method: Method::POST,
+            path,
+            audience,
+        });
+        self
+    }
+
+    pub fn merge(mut self, other: Self) -> Self {
+        self.router = self.router.merge(other.router);
+        self.rules.extend(other.rules);
+        self
+    }
+
+    /// The router with the middleware that enforces the rules, and the rules themselves.
+    pub fn finish(self, state: &AppState) -> (Router<AppState>, Vec<Rule>) {
+        let table: HashMap<(Method, &'static str), Audience> = self
+            .rules
+            .iter()
+            .map(|rule| ((rule.method.clone(), rule.path), rule.audience))
+            .collect();
+        let guard = Guard {
+            state: state.clone(),
+            table: Arc::new(table),
+        };
+        let router = self
+            .router
+            .layer(axum::middleware::from_fn_with_state(guard, authorize));
+        (router, self.rules)
+    }
+}
+
+#[derive(Clone)]
+struct Guard {
+    state: AppState,
+    table: Arc<HashMap<(Method, &'static str), Audience>>,
+}
+
+/// Checks the route's audience before its handler runs. The identity found is left in the
+/// request, so the handler's extractor does not look it up again.
+async fn authorize(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let Some(path) = request.extensions().get::<MatchedPath>().cloned() else {
+        // No route matched: the router answers 404 or 405 itself.
+        return next.run(request).await;
+    };
+    // HEAD is answered by the GET route.
+    let method = if request.method() == Method::HEAD {
+        Method::GET
+    } else {
+        request.method().clone()
+    };
+    let audience = guard
+        .table
+        .iter()
+        .find(|((m, p), _)| *m == method && *p == path.as_str())
+        .map(|(_, audience)| *audience);
+    let (mut parts, body) = request.into_parts();
+    let state = &guard.state;
+    match audience {
+        Some(Audience::Anyone) => {}
+        Some(Audience::Patient) => match Patient::from_request_parts(&mut parts, state).await {
+            Ok(patient) => {
+                parts.extensions.insert(patient);
+            }
+            Err(refusal) => return refusal,
+        },
+        Some(Audience::Staff) => match StaffMember::from_request_parts(&mut parts, state).await {
+            Ok(staff) => {
+                parts.extensions.insert(staff);
+            }
+            Err(refusal) => return refusal,
+        },
+        Some(Audience::Operator) => {
+            match OperatorUser::from_request_parts(&mut parts, state).await {
+                Ok(operator) => {
+                    parts.extensions.insert(operator);
+                }
+                Err(refusal) => return refusal,
+            }
+        }
+        // A method the route does not have: the router answers 405.
+        None => {}
+    }
+    next.run(Request::from_parts(parts, body)).await
+}

@@ -1,0 +1,325 @@
+//! The route table, route by route: with the wrong identity every route answers 401, 403,
+//! 404 or a redirect to a login, and changes nothing; every POST without its CSRF token gets
+//! 403. A route added without a rule cannot exist (see `authorization::Routes`), and these
+//! tests take every route from the same table.
+
+mod common;
+
+use common::{Browser, Portal, portal};
+use sqlx::Connection;
+use timebok_web::authorization::Audience;
+
+/// What the wrong identity could change: a count or sum per table, sessions and audit aside.
+async fn fingerprint(portal: &Portal) -> Vec<i64> {
+    let mut conn = sqlx::SqliteConnection::connect(&portal.db.url)
+        .await
+        .expect("connect");
+    let mut values = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM appointment",
+        "SELECT COUNT(*) FROM appointment WHERE status = 'booked'",
+        "SELECT COALESCE(SUM(booked), 0) FROM slot",
+        "SELECT COUNT(*) FROM slot",
+        "SELECT COUNT(*) FROM slot WHERE published",
+        "SELECT COUNT(*) FROM slot_hold",
+        "SELECT COUNT(*) FROM slot_template",
+        "SELECT COUNT(*) FROM block",
+        "SELECT COUNT(*) FROM thread",
+        "SELECT COUNT(*) FROM thread WHERE closed_at IS NOT NULL",
+        "SELECT COUNT(*) FROM message",
+        "SELECT COUNT(*) FROM message WHERE hidden_for_patient_at IS NOT NULL",
+        "SELECT COUNT(*) FROM outbox",
+        "SELECT COUNT(*) FROM outbox WHERE failed_at IS NULL",
+        "SELECT COUNT(*) FROM push_subscription",
+        "SELECT COUNT(*) FROM contact_settings",
+        "SELECT COUNT(*) FROM clinic",
+        "SELECT COUNT(*) FROM patient",
+        "SELECT COUNT(*) FROM timebook",
+        "SELECT COUNT(*) FROM resource",
+        "SELECT COUNT(*) FROM location",
+    ] {
+        values.push(
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect(sql),
+        );
+    }
+    values
+}
+
+/// The path with every `{…}` filled in from `ids`, by the placeholder itself or by the
+/// segment before it, else with 1.
+fn fill(path: &str, ids: &[(&str, String)]) -> String {
+    let mut out = Vec::new();
+    let mut previous = "";
+    for segment in path.split('/') {
+        if segment.starts_with('{') {
+            let id = ids
+                .iter()
+                .find(|(key, _)| *key == segment)
+                .or_else(|| ids.iter().find(|(before, _)| *before == previous))
+                .map_or_else(|| "1".to_owned(), |(_, id)| id.clone());
+            let value = if segment == "{action}" {
+                "avpubliser".to_owned()
+            } else {
+                id
+            };
+            out.push(value);
+        } else {
+            out.push(segment.to_owned());
+        }
+        previous = segment;
+    }
+    out.join("/")
+}
+
+/// Valid values for every form field any route reads, so that a refusal comes from who is
+/// asking, never from a missing field.
+const PLAUSIBLE_FORM: [(&str, &str); 12] = [
+    ("begrunnelse", "Legen er syk"),
+    ("utfall", "fulfilled"),
+    ("melding", "Hei"),
+    ("emne", "Hei"),
+    ("navn", "Influensa"),
+    ("beskrivelse", "Vaksine"),
+    ("adresse", "Influensaveien 3a, 1325 Lysaker"),
+    ("varsel", "30"),
+    ("horisont", "42"),
+    ("frist", "1440"),
+    ("maks", "1"),
+    ("endpoint", "https://push.example.net/kari"),
+];
+
+async fn call(
+    browser: &Browser,
+    method: &axum::http::Method,
+    path: &str,
+    csrf: Option<&str>,
+) -> (u16, Option<String>) {
+    let page = if method == axum::http::Method::GET {
+        browser.get(path).await
+    } else {
+        let mut form: Vec<(&str, &str)> = csrf.map(|c| vec![("csrf", c)]).unwrap_or_default();
+        form.extend(PLAUSIBLE_FORM);
+        browser.post(path, &form).await
+    };
+    (page.status, page.location)
+}
+
+fn refused(status: u16, location: Option<&str>) -> bool {
+    matches!(status, 401 | 403 | 404)
+        || (status == 303 && matches!(location, Some("/logg-inn" | "/personale/logg-inn")))
+}
+
+#[tokio::test]
+async fn every_route_refuses_the_wrong_identity_and_changes_nothing() {
+    let portal = portal(true).await;
+    let anonymous = Browser::new(&portal);
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let before = fingerprint(&portal).await;
+    let mut checked = 0;
+    for rule in &portal.rules {
+        let wrong: Vec<(&str, &Browser)> = match rule.audience {
+            Audience::Anyone => continue,
+            Audience::Patient => vec![
+                ("anonymous", &anonymous),
+                ("staff", &staff),
+                ("operator", &operator),
+            ],
+            Audience::Staff => vec![
+                ("anonymous", &anonymous),
+                ("patient", &kari),
+                ("operator", &operator),
+            ],
+            Audience::Operator => vec![
+                ("anonymous", &anonymous),
+                ("patient", &kari),
+                ("staff", &staff),
+            ],
+        };
+        let path = fill(rule.path, &[]);
+        for (who, browser) in wrong {
+            let csrf = browser.csrf_or_login_page().await;
+            let (status, location) = call(browser, &rule.method, &path, Some(&csrf)).await;
+            assert!(
+                refused(status, location.as_deref()),
+                "{} {} as {who}: {status} {location:?}",
+                rule.method,
+                rule.path
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} checks");
+    assert_eq!(fingerprint(&portal).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn another_patients_or_clinics_objects_are_not_found() {
+    let portal = portal(true).await;
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    let appointment = kari.book(portal.timebook, portal.slots[0], "Vaksine").await;
+    let csrf = kari.csrf().await;
+    let thread = kari
+        .post(
+            "/meldinger/ny",
+            &[("csrf", &csrf), ("emne", "Privat"), ("melding", "Hemmelig")],
+        )
+        .await
+        .location
+        .expect("thread")
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .to_owned();
+    let message = portal
+        .store
+        .patient_thread(&portal.kari, domain::ThreadId(thread.parse().expect("n")))
+        .await
+        .expect("thread")
+        .messages[0]
+        .id
+        .0
+        .to_string();
+    let device = portal
+        .store
+        .add_push_subscription(
+            &portal.kari,
+            &domain::PushSubscription::parse(
+                "https://push.example.net/kari",
+                common::VAPID_PUBLIC_KEY,
+                "EvcWjEgzr4rbvhfi3yds0A",
+                false,
+            )
+            .expect("subscription"),
+            "Telefon",
+        )
+        .await
+        .expect("device")
+        .id
+        .to_string();
+    let patient_ids = [
+        ("timeavtaler", appointment.clone()),
+        ("kvittering", appointment.clone()),
+        ("push", device),
+        ("meldinger", thread.clone()),
+        ("{message}", message.clone()),
+    ];
+    let ola = Browser::new(&portal);
+    ola.log_in(&portal.ola).await;
+    let other_staff = Browser::new(&portal);
+    other_staff.staff_log_in(1).await;
+    let staff_ids = [
+        ("timeavtaler", appointment.clone()),
+        ("innboks", thread.clone()),
+        ("timeboker", portal.timebook.to_string()),
+        ("timer", portal.slots[1].to_string()),
+        ("{message}", message),
+    ];
+    let before = fingerprint(&portal).await;
+    let mut checked = 0;
+    for rule in &portal.rules {
+        // Routes with an object of someone else's in their path.
+        let (browser, ids): (&Browser, &[(&str, String)]) = match rule.audience {
+            Audience::Patient if rule.path.contains("{id}") => (&ola, &patient_ids),
+            Audience::Staff
+                if rule.path.contains("{id}") && !rule.path.starts_with("/klinikk/publisering") =>
+            {
+                (&other_staff, &staff_ids)
+            }
+            _ => continue,
+        };
+        let path = fill(rule.path, ids);
+        let csrf = browser.csrf_or_login_page().await;
+        let (status, location) = call(browser, &rule.method, &path, Some(&csrf)).await;
+        assert!(
+            matches!(status, 403 | 404),
+            "{} {path}: {status} {location:?}",
+            rule.method
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked} checks");
+    assert_eq!(fingerprint(&portal).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn every_post_without_its_csrf_token_is_refused() {
+    let portal = portal(true).await;
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let anonymous = Browser::new(&portal);
+    let before = fingerprint(&portal).await;
+    let mut checked = 0;
+    for rule in portal
+        .rules
+        .iter()
+        .filter(|r| r.method == axum::http::Method::POST)
+    {
+        let browser = match rule.audience {
+            Audience::Anyone => &anonymous,
+            Audience::Patient => &kari,
+            Audience::Staff => &staff,
+            Audience::Operator => &operator,
+        };
+        let path = fill(rule.path, &[("timebok", portal.timebook.to_string())]);
+        let (status, _) = call(browser, &rule.method, &path, None).await;
+        assert_eq!(status, 403, "POST {} without a token", rule.path);
+        let (status, _) = call(browser, &rule.method, &path, Some("forged")).await;
+        assert_eq!(status, 403, "POST {} with a forged token", rule.path);
+        checked += 1;
+    }
+    assert!(checked > 30, "{checked} POST routes");
+    assert_eq!(fingerprint(&portal).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn only_these_routes_are_open_to_anyone() {
+    let portal = portal(true).await;
+    let mut open: Vec<String> = portal
+        .rules
+        .iter()
+        .filter(|rule| rule.audience == Audience::Anyone)
+        .map(|rule| format!("{} {}", rule.method, rule.path))
+        .collect();
+    open.sort();
+    assert_eq!(
+        open,
+        [
+            "GET /",
+            "GET /healthz",
+            "GET /logg-inn",
+            "GET /manifest.webmanifest",
+            "GET /personale/logg-inn",
+            "GET /readyz",
+            "GET /sprak/{code}",
+            "GET /static/counter.js",
+            "GET /static/icon.svg",
+            "GET /static/push.js",
+            "GET /static/timebok.css",
+            "GET /sw.js",
+            "POST /logg-inn",
+            "POST /logg-ut",
+            "POST /personale/logg-inn",
+            "POST /personale/logg-ut",
+        ],
+        "a new public route must be added here on purpose"
+    );
+    let paths: std::collections::HashSet<_> = portal
+        .rules
+        .iter()
+        .map(|r| (r.method.clone(), r.path))
+        .collect();
+    assert_eq!(paths.len(), portal.rules.len(), "one rule per route");
+}
