@@ -32,6 +32,9 @@ struct Channels {
 pub struct Worker {
     store: Arc<dyn Notifications>,
     clock: Arc<dyn Clock>,
+    /// When this worker last wrote due reminders; once a minute is often enough, and a busy
+    /// worker claims batch after batch without scanning the appointments each time.
+    reminders_written: std::sync::Mutex<Option<jiff::Timestamp>>,
     channels: Channels,
     config: NotifyConfig,
     zone: TimeZone,
@@ -78,6 +81,7 @@ impl Worker {
         Ok(Self {
             store,
             clock,
+            reminders_written: std::sync::Mutex::new(None),
             channels,
             config,
             zone,
@@ -106,10 +110,25 @@ impl Worker {
         }
     }
 
-    /// One round: writes due reminders, claims a batch and delivers each job in it.
+    /// One round: writes due reminders (at most once a minute), claims a batch and delivers
+    /// each job in it.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
-        let lead = SignedDuration::from_hours(i64::from(self.config.reminder_hours));
-        self.store.schedule_reminders(lead).await?;
+        let now = self.clock.now();
+        let due = {
+            let mut last = self
+                .reminders_written
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = last.is_none_or(|at| now.duration_since(at) >= SignedDuration::from_mins(1));
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        if due {
+            let lead = SignedDuration::from_hours(i64::from(self.config.reminder_hours));
+            self.store.schedule_reminders(lead).await?;
+        }
         let lease = SignedDuration::from_secs(i64::from(self.config.lease_seconds));
         let jobs = self
             .store

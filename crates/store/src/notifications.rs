@@ -321,8 +321,21 @@ macro_rules! shared_notifications {
             }
 
             async fn delivery(&self, job: &$crate::notifications::ClaimedJob) -> Result<$crate::notifications::Delivery> {
-                let (appointment, (national_id, clinic_name, first_name)) = match (job.appointment_id, job.thread_id) {
-                    (Some(id), _) => {
+                // Whom the job is for, whether it concerns an appointment or a thread.
+                let (national_id, clinic_name, first_name): (String, String, Option<String>) = sqlx::query_as(
+                    "SELECT COALESCE(a.national_id, t.national_id), c.name, p.first_name FROM outbox o \
+                       JOIN clinic c ON c.id = o.clinic_id \
+                       LEFT JOIN appointment a ON a.id = o.appointment_id \
+                       LEFT JOIN thread t ON t.id = o.thread_id \
+                       LEFT JOIN patient p ON p.national_id = COALESCE(a.national_id, t.national_id) \
+                     WHERE o.id = $1",
+                )
+                .bind(job.id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound("notification job"))?;
+                let appointment = match job.appointment_id {
+                    Some(id) => {
                         let row: PlannedRow = sqlx::query_as(concat!(
                             $crate::sql::patient_appointments_select!(),
                             " WHERE a.id = $1"
@@ -331,27 +344,9 @@ macro_rules! shared_notifications {
                         .fetch_optional(&self.pool)
                         .await?
                         .ok_or(StoreError::NotFound("appointment"))?;
-                        let who: (String, String, Option<String>) = sqlx::query_as(
-                            "SELECT a.national_id, c.name, p.first_name FROM appointment a JOIN clinic c ON c.id = a.clinic_id \
-                             LEFT JOIN patient p ON p.national_id = a.national_id WHERE a.id = $1",
-                        )
-                        .bind(id.0)
-                        .fetch_one(&self.pool)
-                        .await?;
-                        (Some(row.into_domain()?), who)
+                        Some(row.into_domain()?)
                     }
-                    (None, Some(id)) => {
-                        let who: (String, String, Option<String>) = sqlx::query_as(
-                            "SELECT t.national_id, c.name, p.first_name FROM thread t JOIN clinic c ON c.id = t.clinic_id \
-                             LEFT JOIN patient p ON p.national_id = t.national_id WHERE t.id = $1",
-                        )
-                        .bind(id.0)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .ok_or(StoreError::NotFound("thread"))?;
-                        (None, who)
-                    }
-                    (None, None) => return Err(StoreError::Corrupt("outbox: neither appointment nor thread")),
+                    None => None,
                 };
                 let patient = $crate::rows::national_id(&national_id, "national_id")?;
                 let first_name = first_name.ok_or(StoreError::NotFound("patient"))?;

@@ -120,14 +120,11 @@ macro_rules! shared_store {
 
             /// Records that a session was used, at most once a minute, so that reading a page
             /// is not a write each time.
-            async fn touch_session(&self, table: &'static str, token_hash: &str, last_seen: i64, now: i64) -> Result<()> {
+            /// `statement` sets `last_seen_at` to $1 for token $2.
+            async fn touch_session(&self, statement: &'static str, token_hash: &str, last_seen: i64, now: i64) -> Result<()> {
                 if now - last_seen < 60 {
                     return Ok(());
                 }
-                let statement = match table {
-                    "session" => "UPDATE session SET last_seen_at = $1 WHERE token_hash = $2",
-                    _ => "UPDATE staff_session SET last_seen_at = $1 WHERE token_hash = $2",
-                };
                 let mut tx = self.begin_write().await?;
                 sqlx::query(statement).bind(now).bind(token_hash).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -996,7 +993,7 @@ macro_rules! shared_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some((id, last_seen)) = row else { return Ok(None) };
-                self.touch_session("session", token_hash, last_seen, now).await?;
+                self.touch_session("UPDATE session SET last_seen_at = $1 WHERE token_hash = $2", token_hash, last_seen, now).await?;
                 national_id(&id, "session.national_id").map(Some)
             }
 
@@ -1066,7 +1063,7 @@ macro_rules! shared_store {
                 .await?
                 .map(|r| (r.session, r.last_seen_at));
                 let Some((row, last_seen)) = row else { return Ok(None) };
-                self.touch_session("staff_session", token_hash, last_seen, now).await?;
+                self.touch_session("UPDATE staff_session SET last_seen_at = $1 WHERE token_hash = $2", token_hash, last_seen, now).await?;
                 row.into_domain().map(Some)
             }
 

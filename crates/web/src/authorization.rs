@@ -93,11 +93,13 @@ impl Routes {
 
     /// The router with the middleware that enforces the rules, and the rules themselves.
     pub fn finish(self, state: &AppState) -> (Router<AppState>, Vec<Rule>) {
-        let table: HashMap<(Method, &'static str), Audience> = self
-            .rules
-            .iter()
-            .map(|rule| ((rule.method.clone(), rule.path), rule.audience))
-            .collect();
+        let mut table: HashMap<&'static str, HashMap<Method, Audience>> = HashMap::new();
+        for rule in &self.rules {
+            table
+                .entry(rule.path)
+                .or_default()
+                .insert(rule.method.clone(), rule.audience);
+        }
         let guard = Guard {
             state: state.clone(),
             table: Arc::new(table),
@@ -112,7 +114,8 @@ impl Routes {
 #[derive(Clone)]
 struct Guard {
     state: AppState,
-    table: Arc<HashMap<(Method, &'static str), Audience>>,
+    /// Route path (as axum matched it), then method.
+    table: Arc<HashMap<&'static str, HashMap<Method, Audience>>>,
 }
 
 /// Checks the route's audience before its handler runs. The identity found is left in the
@@ -130,9 +133,9 @@ async fn authorize(State(guard): State<Guard>, request: Request, next: Next) -> 
     };
     let audience = guard
         .table
-        .iter()
-        .find(|((m, p), _)| *m == method && *p == path.as_str())
-        .map(|(_, audience)| *audience);
+        .get(path.as_str())
+        .and_then(|methods| methods.get(&method))
+        .copied();
     let (mut parts, body) = request.into_parts();
     let state = &guard.state;
     match audience {

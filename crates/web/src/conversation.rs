@@ -1,7 +1,10 @@
 //! What the patient's and the clinic's views of a message thread share: who sent each message,
 //! when («Sendt: I dag 16.12.2025 16:38»), and the automatic reply in the reader's language.
 
+use crate::pages::{FieldError, Page};
 use crate::texts::{T, clock};
+use askama::Template;
+use domain::{DomainError, count_characters};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use store::{Message, Sender, ThreadSummary};
@@ -11,6 +14,68 @@ use store::{Message, Sender, ThreadSummary};
 pub enum Reader {
     Patient,
     Clinic,
+}
+
+/// The live counter's text and its template for the script.
+pub struct Counter {
+    pub now: String,
+    pub template: String,
+}
+
+pub fn counter(t: T, key: &str, text: &str) -> Counter {
+    Counter {
+        now: t.arg(key, "count", &count_characters(text.trim()).to_string()),
+        template: t.arg(key, "count", "{count}"),
+    }
+}
+
+/// The message to show for a text that failed `MessageText::parse`.
+pub fn text_problem(error: &DomainError) -> &'static str {
+    match error {
+        DomainError::TextTooLong { .. } => "message-text-too-long",
+        DomainError::TextControlCharacters(_) => "message-text-invalid",
+        _ => "message-text-empty",
+    }
+}
+
+/// The answer box under an open thread (`reply_form.html`), for patients and staff alike:
+/// where it posts, what was typed, and what is wrong with it.
+pub struct ReplyBox {
+    pub action: String,
+    pub text: String,
+    pub error: Option<String>,
+    pub counter: Counter,
+}
+
+impl ReplyBox {
+    pub fn new(t: T, action: String, text: &str, problem: Option<&DomainError>) -> Self {
+        Self {
+            action,
+            text: text.to_owned(),
+            error: problem.map(|p| t.get(text_problem(p))),
+            counter: counter(t, "message-text-counter", text),
+        }
+    }
+
+    /// The error summary's link to the box, when something is wrong.
+    pub fn errors(&self) -> Vec<FieldError> {
+        self.error
+            .iter()
+            .map(|label| FieldError {
+                field: "melding",
+                label: label.clone(),
+            })
+            .collect()
+    }
+}
+
+/// «Vis XML» for patients and staff.
+#[derive(Template)]
+#[template(path = "message_xml.html")]
+pub struct XmlPage {
+    pub page: Page,
+    pub back: String,
+    pub xml: String,
 }
 
 pub struct MessageView {

@@ -61,34 +61,33 @@ impl Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        if let Kind::TooMany(seconds) = self.kind {
-            let page = ErrorPage {
-                page: Page::bare(self.t, "error-title"),
-                message: self
-                    .t
-                    .arg("error-too-many", "seconds", &seconds.to_string()),
-            };
-            let retry_after = [(axum::http::header::RETRY_AFTER, seconds.to_string())];
-            return (
+        let (status, message) = match self.kind {
+            Kind::NotFound => (StatusCode::NOT_FOUND, self.t.get("error-not-found")),
+            Kind::Forbidden => (StatusCode::FORBIDDEN, self.t.get("error-forbidden")),
+            Kind::BadRequest => (StatusCode::BAD_REQUEST, self.t.get("error-bad-request")),
+            Kind::LoginRequired => (StatusCode::UNAUTHORIZED, self.t.get("error-login-required")),
+            Kind::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                self.t.get("error-unavailable"),
+            ),
+            Kind::TooMany(seconds) => (
                 StatusCode::TOO_MANY_REQUESTS,
-                retry_after,
-                crate::pages::html(&page),
-            )
-                .into_response();
-        }
-        let (status, key) = match self.kind {
-            Kind::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
-            Kind::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
-            Kind::BadRequest => (StatusCode::BAD_REQUEST, "error-bad-request"),
-            Kind::LoginRequired => (StatusCode::UNAUTHORIZED, "error-login-required"),
-            Kind::Unavailable | Kind::TooMany(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
-            }
+                self.t
+                    .arg("error-too-many", "seconds", &seconds.to_string()),
+            ),
         };
         let page = ErrorPage {
             page: Page::bare(self.t, "error-title"),
-            message: self.t.get(key),
+            message,
         };
-        (status, crate::pages::html(&page)).into_response()
+        let mut response = (status, crate::pages::html(&page)).into_response();
+        if let Kind::TooMany(seconds) = self.kind
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

@@ -150,6 +150,23 @@ pub struct FieldError {
     pub label: String,
 }
 
+/// Each field's message (from its Fluent key, when it has a problem) and the error summary's
+/// links to the fields that have one, in the order given.
+pub fn field_errors<const N: usize>(
+    t: T,
+    fields: [(&'static str, Option<&str>); N],
+) -> (Vec<FieldError>, [Option<String>; N]) {
+    let messages = fields.map(|(_, key)| key.map(|key| t.get(key)));
+    let summary = fields
+        .iter()
+        .zip(&messages)
+        .filter_map(|((field, _), message)| {
+            message.clone().map(|label| FieldError { field, label })
+        })
+        .collect();
+    (summary, messages)
+}
+
 /// Renders a template; a template that fails to render gives a plain 500 text rather than a
 /// panic, and says so in the log.
 pub fn html<P: Template>(page: &P) -> Html<String> {

@@ -2,10 +2,9 @@
 //! it and close it. A message from a blocked patient is marked so, already answered and closed.
 
 use crate::AppState;
-use crate::conversation::{MessageView, Reader, message_views, sent_label};
+use crate::conversation::{MessageView, Reader, ReplyBox, XmlPage, message_views, sent_label};
 use crate::failure::Failure;
 use crate::pages::{FieldError, Page, html};
-use crate::portal::messages::{Counter, XmlPage, counter};
 use crate::visitor::StaffMember;
 use askama::Template;
 use axum::Form;
@@ -70,10 +69,8 @@ struct ThreadPage {
     from_blocked: bool,
     messages: Vec<MessageView>,
     closed: bool,
-    reply: String,
-    reply_error: Option<String>,
+    reply: ReplyBox,
     errors: Vec<FieldError>,
-    text_counter: Counter,
     base: String,
     can_delete: bool,
 }
@@ -83,7 +80,7 @@ async fn thread_page(
     staff: &StaffMember,
     id: ThreadId,
     reply: &str,
-    reply_error: Option<&str>,
+    problem: Option<&DomainError>,
 ) -> Result<ThreadPage, Failure> {
     let t = staff.visitor.t;
     let thread = state
@@ -91,14 +88,7 @@ async fn thread_page(
         .clinic_thread(&staff.actor, staff.clinic_id, id)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let reply_error = reply_error.map(|key| t.get(key));
-    let errors = reply_error
-        .iter()
-        .map(|label| FieldError {
-            field: "melding",
-            label: label.clone(),
-        })
-        .collect();
+    let reply = ReplyBox::new(t, format!("/klinikk/innboks/{}/svar", id.0), reply, problem);
     Ok(ThreadPage {
         page: Page::staff(&staff.visitor, "inbox-title", "/klinikk/innboks"),
         id: id.0,
@@ -114,10 +104,8 @@ async fn thread_page(
             Timestamp::now(),
         ),
         closed: thread.summary.closed,
-        reply: reply.to_owned(),
-        reply_error,
-        errors,
-        text_counter: counter(t, "message-text-counter", reply),
+        errors: reply.errors(),
+        reply,
         base: format!("/klinikk/innboks/{}/meldinger", id.0),
         can_delete: false,
     })
@@ -148,12 +136,8 @@ pub async fn reply(
     let text = match MessageText::parse(&form.melding) {
         Ok(text) => text,
         Err(error) => {
-            let key = match error {
-                DomainError::TextTooLong { .. } => "message-text-too-long",
-                DomainError::TextControlCharacters(_) => "message-text-invalid",
-                _ => "message-text-empty",
-            };
-            let page = thread_page(&state, &staff, ThreadId(id), &form.melding, Some(key)).await?;
+            let page =
+                thread_page(&state, &staff, ThreadId(id), &form.melding, Some(&error)).await?;
             return Ok((StatusCode::BAD_REQUEST, html(&page)).into_response());
         }
     };

@@ -2,18 +2,20 @@
 //! the conversation is open, deletes a message from their own view, and sees it as XML.
 
 use crate::AppState;
-use crate::conversation::{MessageView, Reader, message_views, sent_label};
+use crate::conversation::{
+    Counter, MessageView, Reader, ReplyBox, XmlPage, counter, message_views, sent_label,
+    text_problem,
+};
 use crate::failure::{Failure, Kind};
 use crate::limits::Scope;
-use crate::pages::{FieldError, Page, html};
-use crate::texts::T;
+use crate::pages::{FieldError, Page, field_errors, html};
 use crate::visitor::Patient;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{DomainError, MessageId, MessageText, Subject, ThreadId, count_characters};
+use domain::{DomainError, MessageId, MessageText, Subject, ThreadId};
 use jiff::Timestamp;
 use serde::Deserialize;
 use store::StoreError;
@@ -59,19 +61,6 @@ pub async fn list(State(state): State<AppState>, patient: Patient) -> Result<Res
     .into_response())
 }
 
-/// The live counter's text and its template for the script.
-pub struct Counter {
-    pub now: String,
-    pub template: String,
-}
-
-pub fn counter(t: T, key: &str, text: &str) -> Counter {
-    Counter {
-        now: t.arg(key, "count", &count_characters(text.trim()).to_string()),
-        template: t.arg(key, "count", "{count}"),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "message_new.html")]
 struct NewPage {
@@ -100,19 +89,8 @@ fn new_page(
     text_error: Option<&str>,
 ) -> NewPage {
     let t = patient.visitor.t;
-    let mut errors = Vec::new();
-    let mut message = |field: &'static str, key: Option<&str>| {
-        key.map(|key| {
-            let label = t.get(key);
-            errors.push(FieldError {
-                field,
-                label: label.clone(),
-            });
-            label
-        })
-    };
-    let subject_error = message("emne", subject_error);
-    let text_error = message("melding", text_error);
+    let (errors, [subject_error, text_error]) =
+        field_errors(t, [("emne", subject_error), ("melding", text_error)]);
     NewPage {
         page: Page::new(&patient.visitor, "message-new-title"),
         errors,
@@ -133,14 +111,6 @@ fn subject_problem(error: &DomainError) -> &'static str {
     match error {
         DomainError::TextTooLong { .. } => "message-subject-too-long",
         _ => "message-subject-empty",
-    }
-}
-
-fn text_problem(error: &DomainError) -> &'static str {
-    match error {
-        DomainError::TextTooLong { .. } => "message-text-too-long",
-        DomainError::TextControlCharacters(_) => "message-text-invalid",
-        _ => "message-text-empty",
     }
 }
 
@@ -180,14 +150,11 @@ pub async fn send(
 #[template(path = "thread.html")]
 struct ThreadPage {
     page: Page,
-    id: i64,
     subject: String,
     messages: Vec<MessageView>,
     closed: bool,
-    reply: String,
-    reply_error: Option<String>,
+    reply: ReplyBox,
     errors: Vec<FieldError>,
-    text_counter: Counter,
     /// Where the messages' own actions live.
     base: String,
     can_delete: bool,
@@ -198,7 +165,7 @@ async fn thread_page(
     patient: &Patient,
     id: ThreadId,
     reply: &str,
-    reply_error: Option<&str>,
+    problem: Option<&DomainError>,
 ) -> Result<ThreadPage, Failure> {
     let t = patient.visitor.t;
     let thread = state
@@ -206,17 +173,9 @@ async fn thread_page(
         .patient_thread(&patient.id, id)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let reply_error = reply_error.map(|key| t.get(key));
-    let errors = reply_error
-        .iter()
-        .map(|label| FieldError {
-            field: "melding",
-            label: label.clone(),
-        })
-        .collect();
+    let reply = ReplyBox::new(t, format!("/meldinger/{}/svar", id.0), reply, problem);
     Ok(ThreadPage {
         page: Page::new(&patient.visitor, "messages-title"),
-        id: id.0,
         subject: thread.summary.subject.to_string(),
         messages: message_views(
             t,
@@ -227,10 +186,8 @@ async fn thread_page(
             Timestamp::now(),
         ),
         closed: thread.summary.closed,
-        reply: reply.to_owned(),
-        reply_error,
-        errors,
-        text_counter: counter(t, "message-text-counter", reply),
+        errors: reply.errors(),
+        reply,
         base: format!("/meldinger/{}/meldinger", id.0),
         can_delete: true,
     })
@@ -262,14 +219,8 @@ pub async fn reply(
     let text = match MessageText::parse(&form.melding) {
         Ok(text) => text,
         Err(error) => {
-            let page = thread_page(
-                &state,
-                &patient,
-                ThreadId(id),
-                &form.melding,
-                Some(text_problem(&error)),
-            )
-            .await?;
+            let page =
+                thread_page(&state, &patient, ThreadId(id), &form.melding, Some(&error)).await?;
             return Ok((StatusCode::BAD_REQUEST, html(&page)).into_response());
         }
     };
@@ -299,14 +250,6 @@ pub async fn delete(
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!("/meldinger/{id}")).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "message_xml.html")]
-pub struct XmlPage {
-    pub page: Page,
-    pub back: String,
-    pub xml: String,
 }
 
 pub async fn xml(

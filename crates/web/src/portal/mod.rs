@@ -7,7 +7,7 @@ mod booking;
 mod calendar;
 mod language;
 mod login;
-pub mod messages;
+mod messages;
 mod notifications;
 
 use crate::authorization::{Audience::*, Routes};

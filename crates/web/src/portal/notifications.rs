@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::failure::{Failure, Kind};
-use crate::pages::{FieldError, Page, html};
+use crate::pages::{FieldError, Page, field_errors, html};
 use crate::texts::T;
 use crate::visitor::Patient;
 use askama::Template;
@@ -84,7 +84,8 @@ pub async fn show(
         epost: settings.email.as_ref().map(ToString::to_string),
         sprak: Some(settings.language.clone()),
     };
-    let page = settings_page(&state, &patient, &form, Problems::default()).await?;
+    let devices = devices(&state, &patient).await?;
+    let page = settings_page(&state, &patient, &form, Problems::default(), devices).await?;
     Ok(html(&SettingsPage {
         saved: saved.lagret.is_some(),
         ..page
@@ -162,11 +163,7 @@ pub async fn save(
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let devices = state
-        .store
-        .push_subscriptions(&patient.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
+    let devices = devices(&state, &patient).await?;
     match read(&form, !devices.is_empty()) {
         Ok(settings) => {
             state
@@ -177,10 +174,22 @@ pub async fn save(
             Ok(Redirect::to("/varslinger?lagret=1").into_response())
         }
         Err(problems) => {
-            let page = settings_page(&state, &patient, &form, problems).await?;
+            let page = settings_page(&state, &patient, &form, problems, devices).await?;
             Ok((StatusCode::BAD_REQUEST, html(&page)).into_response())
         }
     }
+}
+
+/// The patient's devices with push switched on.
+async fn devices(
+    state: &AppState,
+    patient: &Patient,
+) -> Result<Vec<StoredPushSubscription>, Failure> {
+    state
+        .store
+        .push_subscriptions(&patient.id)
+        .await
+        .map_err(|e| Failure::store(patient.visitor.t, e))
 }
 
 async fn settings_page(
@@ -188,13 +197,9 @@ async fn settings_page(
     patient: &Patient,
     form: &SettingsForm,
     problems: Problems,
+    devices: Vec<StoredPushSubscription>,
 ) -> Result<SettingsPage, Failure> {
     let t = patient.visitor.t;
-    let devices = state
-        .store
-        .push_subscriptions(&patient.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
     let chosen = form.kanal.as_deref().unwrap_or("");
     let channels = Channel::ALL
         .into_iter()
@@ -214,20 +219,14 @@ async fn settings_page(
             selected: lang == language,
         })
         .collect();
-    let mut errors = Vec::new();
-    let mut message = |field: &'static str, key: Option<&'static str>| {
-        key.map(|key| {
-            let label = t.get(key);
-            errors.push(FieldError {
-                field,
-                label: label.clone(),
-            });
-            label
-        })
-    };
-    let channel_error = message("kanal-sms", problems.channel);
-    let mobile_error = message("mobil", problems.mobile);
-    let email_error = message("epost", problems.email);
+    let (errors, [channel_error, mobile_error, email_error]) = field_errors(
+        t,
+        [
+            ("kanal-sms", problems.channel),
+            ("mobil", problems.mobile),
+            ("epost", problems.email),
+        ],
+    );
     Ok(SettingsPage {
         page: Page::new(&patient.visitor, "notify-settings-title"),
         saved: false,
@@ -306,11 +305,7 @@ pub async fn unsubscribe(
     Form(form): Form<UnsubscribeForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let devices = state
-        .store
-        .push_subscriptions(&patient.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
+    let devices = devices(&state, &patient).await?;
     let device = devices
         .iter()
         .find(|d| d.subscription.endpoint() == form.endpoint.trim())
@@ -338,11 +333,7 @@ async fn remove_device(state: &AppState, patient: &Patient, id: i64) -> Result<(
         .remove_push_subscription(&patient.id, id)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let left = state
-        .store
-        .push_subscriptions(&patient.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
+    let left = devices(state, patient).await?;
     let mut settings = state
         .store
         .contact_settings(&patient.id)
