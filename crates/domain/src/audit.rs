@@ -97,6 +97,9 @@ actions! {
     ThreadViewed => "thread.viewed",
     ThreadListed => "thread.listed",
     ThreadClosed => "thread.closed",
+    AccessGranted => "access.granted",
+    AccessRevoked => "access.revoked",
+    LoginRefused => "login.refused",
 }
 
 /// One append-only entry of the audit log.

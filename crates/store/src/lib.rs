@@ -10,6 +10,7 @@
 
 mod clock;
 mod error;
+mod logins;
 mod messages;
 mod model;
 mod notifications;
@@ -22,6 +23,7 @@ pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
+pub use logins::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use messages::{Message, Messaging, Sender, Thread, ThreadSummary};
 pub use model::{
     AuditFilter, ClinicAppointment, FreeSlot, Hold, Integrity, NewSlot, NotificationKind,
@@ -50,7 +52,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub const MAX_QUERY_DAYS: i32 = 62;
 
 #[async_trait]
-pub trait Store: Notifications + Messaging + Send + Sync {
+pub trait Store: Notifications + Messaging + Logins + Send + Sync {
     /// Brings the schema up to date. Safe to run from several processes at once.
     async fn migrate(&self) -> Result<()>;
     /// Whether the database answers.

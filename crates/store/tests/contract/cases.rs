@@ -1,4 +1,5 @@
 use crate::common::{TestDb, World, oslo, start_of_tests};
+pub use crate::logins::*;
 pub use crate::messages::*;
 pub use crate::outbox::*;
 use domain::{

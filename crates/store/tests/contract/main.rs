@@ -4,10 +4,14 @@ extern crate timebok_store as store;
 
 mod cases;
 mod common;
+mod logins;
 mod messages;
 mod outbox;
 
 contract_tests!(
+    a_login_attempt_is_taken_once_and_expires,
+    staff_access_is_granted_revoked_and_audited,
+    sessions_keep_the_providers_id_token,
     sessions_end_when_idle_and_at_their_absolute_limit,
     blocking_keeps_existing_appointments_until_the_clinic_cancels,
     a_patient_and_the_clinic_exchange_messages_until_it_is_closed,
