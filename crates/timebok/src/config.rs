@@ -50,6 +50,8 @@ pub struct RawConfig {
     pub metrics_listen: Option<String>,
     /// Notifications: the worker and its channels.
     pub notify: notify::NotifyConfig,
+    /// The OpenID providers of the patients', the staff's and the operator's logins.
+    pub oidc: web::oidc::OidcSettings,
 }
 
 impl Default for RawConfig {
@@ -69,6 +71,7 @@ impl Default for RawConfig {
             rate_limits: web::limits::LimitSettings::default(),
             metrics_listen: None,
             notify: notify::NotifyConfig::default(),
+            oidc: web::oidc::OidcSettings::default(),
         }
     }
 }
@@ -87,6 +90,7 @@ pub struct Settings {
     pub rate_limits: web::limits::LimitSettings,
     pub metrics_listen: Option<SocketAddr>,
     pub notify: notify::NotifyConfig,
+    pub oidc: web::oidc::OidcSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +145,12 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "hsts",
             "client_address_header",
         ]))
+        // Client secrets and the rest of [oidc] may come from the environment, e.g.
+        // TIMEBOK_OIDC_PATIENT__CLIENT_SECRET for oidc.patient.client_secret.
+        .merge(
+            Env::prefixed("TIMEBOK_OIDC_")
+                .map(|key| format!("oidc.{}", key.as_str().replace("__", ".")).into()),
+        )
         .extract()
         .map_err(|e| ConfigError::Unreadable(Box::new(e)))
 }
@@ -206,6 +216,7 @@ impl RawConfig {
             rate_limits: self.rate_limits,
             metrics_listen,
             notify: self.notify,
+            oidc: self.oidc,
             database_url,
             listen,
             store: StoreSettings {

@@ -1,6 +1,7 @@
 //! The `timebok` command: serve, migrate, demo. `main.rs` only sets up logging and exits
 //! with the outcome; everything else is here, where the tests can reach it.
 
+mod access;
 pub mod config;
 pub mod demo;
 
@@ -39,6 +40,11 @@ enum Command {
     Worker,
     /// Print a new VAPID key pair for Web Push, as lines for the [notify.push] section.
     VapidKeys,
+    /// Who may log in as staff or operator, beyond what their provider's claims give.
+    Access {
+        #[command(subcommand)]
+        command: access::AccessCommand,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +64,10 @@ pub enum AppError {
     Serve(std::io::Error),
     #[error("notifications: {0}")]
     Notify(String),
+    #[error("access: {0}")]
+    Access(#[from] access::AccessError),
+    #[error("login: {0}")]
+    Oidc(web::oidc::ProviderError),
 }
 
 pub async fn run(cli: Cli) -> Result<(), AppError> {
@@ -101,6 +111,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     tracing::info!(backend = store.backend(), "database ready");
     match cli.command {
         Command::Migrate | Command::VapidKeys => Ok(()),
+        Command::Access { command } => Ok(access::run(store.as_ref(), command).await?),
         Command::Serve => serve(store, &settings).await,
         Command::Worker => {
             let worker = worker(store, &settings)?;
@@ -186,6 +197,7 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
         hsts: settings.hsts,
         limits: Arc::new(web::limits::RateLimits::new(settings.rate_limits)),
         client_address_header: settings.client_address_header.clone(),
+        oidc: Arc::new(web::oidc::Providers::new(settings.oidc.clone()).map_err(AppError::Oidc)?),
     };
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)

@@ -13,9 +13,11 @@ mod health;
 pub mod limits;
 mod logout;
 mod metrics;
+pub mod oidc;
 mod pages;
 mod portal;
 mod register;
+mod sessions;
 mod texts;
 mod tokens;
 mod visitor;
@@ -54,6 +56,8 @@ pub struct AppState {
     /// The header a trusted reverse proxy puts the client's address in (its last entry), such
     /// as `x-forwarded-for`; without it, the address of the connection.
     pub client_address_header: Option<String>,
+    /// The OpenID providers of the three logins, where configured.
+    pub oidc: Arc<oidc::Providers>,
 }
 
 /// What the portal needs to let a browser subscribe to Web Push.
@@ -83,6 +87,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
         .merge(portal::routes(state.demo_login))
         .merge(clinic::routes(state.demo_login))
         .merge(register::routes())
+        .merge(oidc::routes())
         .finish(&state);
     let router = routes
         .layer(axum::middleware::from_fn_with_state(

@@ -1,11 +1,13 @@
 //! Logging out, for patients and for staff alike: the session ends in the database, the cookie
-//! is cleared, and the visitor lands on the login (demo) or the front page.
+//! is cleared, and where the login came from a provider, the browser goes on to the provider's
+//! end-session endpoint so the single sign-on session ends there too; else to the login page.
 
 use crate::failure::Failure;
 use crate::visitor::Visitor;
 use crate::{AppState, cookies, tokens};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use store::LoginFlow;
 
 /// Whose session a logout ends.
 pub enum Whose {
@@ -19,21 +21,41 @@ pub async fn end(
     headers: &HeaderMap,
     whose: Whose,
 ) -> Result<Response, Failure> {
+    let t = visitor.t;
     let (cookie_name, login) = match whose {
         Whose::Patient => (cookies::SESSION, "/logg-inn"),
         Whose::Staff => (cookies::STAFF, "/personale/logg-inn"),
     };
+    let mut to = login.to_owned();
     if let Some(token) = cookies::read(headers, cookie_name) {
         let hash = tokens::hash(&token);
+        let flow = match whose {
+            Whose::Patient => Some(LoginFlow::Patient),
+            Whose::Staff => match state.store.staff_session(&hash).await {
+                Ok(Some(domain::Actor::Staff { .. })) => Some(LoginFlow::Staff),
+                Ok(Some(domain::Actor::Operator { .. })) => Some(LoginFlow::Operator),
+                Ok(_) => None,
+                Err(e) => return Err(Failure::store(t, e)),
+            },
+        };
+        if let Some(flow) = flow {
+            let id_token = state
+                .store
+                .session_id_token(flow, &hash)
+                .await
+                .map_err(|e| Failure::store(t, e))?;
+            if let Some(id_token) = id_token
+                && let Some(url) = state.oidc.end_session_url(flow, &id_token).await
+            {
+                to = url;
+            }
+        }
         let closed = match whose {
             Whose::Patient => state.store.close_session(&hash).await,
             Whose::Staff => state.store.close_staff_session(&hash).await,
         };
-        closed.map_err(|e| Failure::store(visitor.t, e))?;
+        closed.map_err(|e| Failure::store(t, e))?;
     }
     let cookie = cookies::set(cookie_name, "", 0, state.secure_cookies);
-    Ok(cookies::redirect_setting(
-        cookie,
-        if state.demo_login { login } else { "/" },
-    ))
+    Ok(cookies::redirect_setting(cookie, &to))
 }

@@ -101,15 +101,17 @@ impl FromRequestParts<AppState> for Patient {
             .map_err(IntoResponse::into_response)?;
         match visitor.patient.clone() {
             Some(id) => Ok(Self { visitor, id }),
-            None if state.demo_login => Err(Redirect::to("/logg-inn").into_response()),
+            None if state.demo_login || state.oidc.offers(store::LoginFlow::Patient) => {
+                Err(Redirect::to("/logg-inn").into_response())
+            }
             None => Err(Failure::new(visitor.t, Kind::LoginRequired).into_response()),
         }
     }
 }
 
 /// Whoever the staff cookie's session belongs to, with the visitor: the part the staff's and
-/// the operator's pages share. Nobody logged in is sent to the test login in demo mode, or
-/// answered 401.
+/// the operator's pages share. Nobody logged in is sent to the login page where there is a way
+/// to log in, or answered 401.
 async fn staff_identity(
     parts: &mut Parts,
     state: &AppState,
@@ -128,7 +130,12 @@ async fn staff_identity(
     };
     match who {
         Some(actor) => Ok((visitor, actor)),
-        None if state.demo_login => Err(Redirect::to("/personale/logg-inn").into_response()),
+        None if state.demo_login
+            || state.oidc.offers(store::LoginFlow::Staff)
+            || state.oidc.offers(store::LoginFlow::Operator) =>
+        {
+            Err(Redirect::to("/personale/logg-inn").into_response())
+        }
         None => Err(Failure::new(t, Kind::LoginRequired).into_response()),
     }
 }

@@ -485,7 +485,23 @@ async fn the_language_switch_is_kept_and_only_goes_to_local_pages() {
 async fn outside_demo_there_is_no_test_login() {
     let portal = portal(false).await;
     let browser = Browser::new(&portal);
-    assert_eq!(browser.get("/logg-inn").await.status, 404);
+    let login = browser.get("/logg-inn").await;
+    assert_eq!(login.status, 200);
+    assert!(
+        !login.body.contains("name=\"patient\"") && !login.body.contains("<form"),
+        "no test login form"
+    );
+    assert!(login.body.contains("Innlogging er ikke satt opp her"));
+    let staff = browser.get("/personale/logg-inn").await;
+    assert!(
+        !staff.body.contains("<form") && staff.body.contains("Innlogging er ikke satt opp her")
+    );
+    let posts: Vec<_> = portal
+        .rules
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/logg-inn"))
+        .collect();
+    assert!(posts.is_empty(), "no test login routes: {posts:?}");
     let page = browser.get("/timeavtaler").await;
     assert_eq!(page.status, 401);
     assert!(page.body.contains("Du må logge inn"));

@@ -299,6 +299,8 @@ async fn only_these_routes_are_open_to_anyone() {
         [
             "GET /",
             "GET /healthz",
+            "GET /innlogging/{flow}",
+            "GET /innlogging/{flow}/svar",
             "GET /logg-inn",
             "GET /manifest.webmanifest",
             "GET /personale/logg-inn",

@@ -1,10 +1,11 @@
-//! The staff's test login in demo mode, and logout. Real login (HelseID) replaces the former.
+//! The staff's and the operator's login page (HelseID and the operator's provider where
+//! configured, the test login where switched on), the test login itself, and logout.
 
-use crate::failure::{Failure, Kind};
+use crate::failure::Failure;
 use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::Visitor;
-use crate::{AppState, cookies, tokens};
+use crate::{AppState, cookies};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -12,13 +13,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-const SESSION_HOURS: i64 = 10;
-
 #[derive(Template)]
 #[template(path = "staff_login.html")]
 struct StaffLoginPage {
     page: Page,
     users: Vec<String>,
+    helseid: bool,
+    operator: bool,
+    demo: bool,
     errors: Vec<FieldError>,
 }
 
@@ -30,6 +32,9 @@ fn login_page(state: &AppState, visitor: &Visitor, errors: Vec<FieldError>) -> S
             .iter()
             .map(|(name, _)| name.clone())
             .collect(),
+        helseid: state.oidc.offers(store::LoginFlow::Staff),
+        operator: state.oidc.offers(store::LoginFlow::Operator),
+        demo: state.demo_login,
         errors,
     }
 }
@@ -66,36 +71,11 @@ pub async fn log_in(
         )
             .into_response());
     };
-    // A new session id at every login: a session id planted before the login (fixation)
-    // ends here.
-    if let Some(old) = cookies::read(&headers, cookies::STAFF) {
-        state
-            .store
-            .close_staff_session(&tokens::hash(&old))
-            .await
-            .map_err(|e| Failure::store(t, e))?;
-    }
-    let token = tokens::random().ok_or(Failure::new(t, Kind::Unavailable))?;
-    state
-        .store
-        .open_staff_session(
-            &tokens::hash(&token),
-            who,
-            jiff::SignedDuration::from_hours(SESSION_HOURS),
-        )
-        .await
-        .map_err(|e| Failure::store(t, e))?;
-    let cookie = cookies::set(
-        cookies::STAFF,
-        &token,
-        SESSION_HOURS * 3600,
-        state.secure_cookies,
-    );
-    let to = match who {
-        domain::Actor::Staff { .. } => "/klinikk",
-        _ => "/register",
-    };
-    Ok(cookies::redirect_setting(cookie, to))
+    let opened = crate::sessions::open(&state, t, &headers, who).await?;
+    Ok(cookies::redirect_setting(
+        opened.cookie,
+        crate::sessions::landing(who),
+    ))
 }
 
 pub async fn log_out(

@@ -1,11 +1,11 @@
-//! The demo's test login, and logout. Real login (ID-porten) replaces the former; the latter
-//! stays.
+//! The patients' login page (ID-porten where configured, the test login where switched on),
+//! the test login itself, and logout.
 
-use crate::failure::{Failure, Kind};
+use crate::failure::Failure;
 use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::Visitor;
-use crate::{AppState, cookies, tokens};
+use crate::{AppState, cookies};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -13,9 +13,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::NationalId;
 use serde::Deserialize;
-
-/// How long a login lasts.
-const SESSION_HOURS: i64 = 12;
 
 pub struct DemoChoice {
     pub name: String,
@@ -27,15 +24,17 @@ pub struct DemoChoice {
 struct LoginPage {
     page: Page,
     patients: Vec<DemoChoice>,
+    idporten: bool,
+    demo: bool,
     errors: Vec<FieldError>,
     id_error: Option<String>,
     typed: String,
 }
 
-pub async fn home(State(state): State<AppState>, visitor: Visitor) -> Redirect {
-    match (&visitor.patient, state.demo_login) {
-        (None, true) => Redirect::to("/logg-inn"),
-        _ => Redirect::to("/timeavtaler"),
+pub async fn home(visitor: Visitor) -> Redirect {
+    match visitor.patient {
+        None => Redirect::to("/logg-inn"),
+        Some(_) => Redirect::to("/timeavtaler"),
     }
 }
 
@@ -63,6 +62,8 @@ fn login_page(
     LoginPage {
         page: Page::new(visitor, "login-title"),
         patients,
+        idporten: state.oidc.offers(store::LoginFlow::Patient),
+        demo: state.demo_login,
         errors,
         id_error: error,
         typed,
@@ -104,32 +105,12 @@ pub async fn log_in(
         let page = login_page(&state, &visitor, Some(t.get("login-invalid-id")), typed);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     };
-    // A new session id at every login: a session id planted before the login (fixation)
-    // ends here.
-    if let Some(old) = cookies::read(&headers, cookies::SESSION) {
-        state
-            .store
-            .close_session(&tokens::hash(&old))
-            .await
-            .map_err(|e| Failure::store(t, e))?;
-    }
-    let token = tokens::random().ok_or(Failure::new(t, Kind::Unavailable))?;
-    state
-        .store
-        .open_session(
-            &tokens::hash(&token),
-            &patient,
-            jiff::SignedDuration::from_hours(SESSION_HOURS),
-        )
-        .await
-        .map_err(|e| Failure::store(t, e))?;
-    let cookie = cookies::set(
-        cookies::SESSION,
-        &token,
-        SESSION_HOURS * 3600,
-        state.secure_cookies,
-    );
-    Ok(cookies::redirect_setting(cookie, "/timeavtaler"))
+    let who = domain::Actor::Patient(patient);
+    let opened = crate::sessions::open(&state, t, &headers, &who).await?;
+    Ok(cookies::redirect_setting(
+        opened.cookie,
+        crate::sessions::landing(&who),
+    ))
 }
 
 pub async fn log_out(

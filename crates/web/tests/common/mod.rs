@@ -49,8 +49,46 @@ pub async fn portal_with_limits(
     demo_login: bool,
     limits: timebok_web::limits::LimitSettings,
 ) -> Portal {
+    portal_with(Options {
+        demo_login,
+        limits,
+        ..Options::default()
+    })
+    .await
+}
+
+/// How a test's portal differs from the usual one.
+pub struct Options {
+    pub demo_login: bool,
+    pub limits: timebok_web::limits::LimitSettings,
+    pub oidc: timebok_web::oidc::OidcSettings,
+    pub clock: Arc<dyn store::Clock>,
+    /// Where to serve, when the test must know the address before the portal is built.
+    pub listener: Option<tokio::net::TcpListener>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            demo_login: false,
+            limits: timebok_web::limits::LimitSettings::default(),
+            oidc: timebok_web::oidc::OidcSettings::default(),
+            clock: Arc::new(SystemClock),
+            listener: None,
+        }
+    }
+}
+
+pub async fn portal_with(options: Options) -> Portal {
+    let Options {
+        demo_login,
+        limits,
+        oidc,
+        clock,
+        listener,
+    } = options;
     let db = TestDb::sqlite().await;
-    let store = db.open(Arc::new(SystemClock)).await;
+    let store = db.open(clock).await;
     let system = Actor::System;
     let rules = BookingRules::new(0, 60, 24 * 60, 1).expect("rules");
     let mut clinics = Vec::new();
@@ -208,10 +246,14 @@ pub async fn portal_with_limits(
         hsts: true,
         limits: Arc::new(timebok_web::limits::RateLimits::new(limits)),
         client_address_header: Some("x-forwarded-for".into()),
+        oidc: Arc::new(timebok_web::oidc::Providers::new(oidc).expect("providers")),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = match listener {
+        Some(listener) => listener,
+        None => tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind"),
+    };
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let rules = timebok_web::route_table(state.clone());
     tokio::spawn(async move { axum::serve(listener, timebok_web::router(state)).await });

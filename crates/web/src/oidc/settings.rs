@@ -1,0 +1,63 @@
+//! How each login's OpenID provider is configured: `[oidc]` in timebok.toml.
+
+use serde::{Deserialize, Serialize};
+
+/// The three logins. Each one left out is simply not offered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    /// Where browsers reach Timebok, e.g. `https://timebok.example.no`; the redirect URIs to
+    /// register at each provider are `<public_url>/innlogging/<pasient|personale|drift>/svar`.
+    pub public_url: Option<String>,
+    /// Patients: ID-porten in production.
+    pub patient: Option<ProviderSettings>,
+    /// Clinic staff: HelseID in production.
+    pub staff: Option<ProviderSettings>,
+    /// The operator: its own organisation's provider.
+    pub operator: Option<ProviderSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSettings {
+    /// The provider's discovery document (`…/.well-known/openid-configuration`) or its issuer.
+    pub discovery_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Scopes asked for besides `openid`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Patients: the claim that carries the fødselsnummer.
+    #[serde(default = "pid")]
+    pub national_id_claim: String,
+    /// The lowest `acr` accepted, asked for in the request too. Patients: `idporten-loa-high`
+    /// unless set; staff and operator: not checked unless set.
+    pub min_acr: Option<String>,
+    /// The `acr` values from lowest to highest, to tell what is below `min_acr`.
+    #[serde(default = "idporten_levels")]
+    pub acr_levels: Vec<String>,
+    /// Staff: a claim whose value is the clinic's organisation number or HER-id.
+    pub clinic_claim: Option<String>,
+    /// Staff and operator: a claim (a string or a list of them) that must hold `role_value`
+    /// for access from claims. Without `clinic_claim` (staff) or this (operator), access comes
+    /// from the access list in the database only.
+    pub role_claim: Option<String>,
+    pub role_value: Option<String>,
+}
+
+fn pid() -> String {
+    "pid".into()
+}
+
+fn idporten_levels() -> Vec<String> {
+    [
+        "idporten-loa-low",
+        "idporten-loa-substantial",
+        "idporten-loa-high",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// ID-porten's highest level: what a health service asks of patients.
+pub const PATIENT_MIN_ACR: &str = "idporten-loa-high";

@@ -1,0 +1,104 @@
+// A real OpenID provider on loopback for Timebok's tests, built on the `oidc-provider` package.
+//
+//   node e2e/oidc/provider.mjs <Timebok's base URL> <people as JSON>
+//
+// It registers three clients, `timebok-patient`, `timebok-staff` and `timebok-operator` (secret:
+// `secret-` and the flow), each redirecting to `<base>/innlogging/<pasient|personale|drift>/svar`, and prints
+// `issuer: http://127.0.0.1:<port>` once it listens. People are `{ "<login>": { "acr": "…",
+// "claims": { … } } }`: the login form takes the login name, the ID token carries the claims,
+// `sub` is the login name, and `acr` is the level the person logged in at.
+
+import Provider from "oidc-provider";
+import { createServer } from "node:http";
+
+const [base, peopleJson] = process.argv.slice(2);
+if (!base || !peopleJson) {
+  console.error("usage: provider.mjs <timebok base URL> <people as JSON>");
+  process.exit(2);
+}
+const people = JSON.parse(peopleJson);
+// Timebok's flows and the path segment of each one's redirect URI.
+const flows = { patient: "pasient", staff: "personale", operator: "drift" };
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const server = createServer();
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+const provider = new Provider(issuer, {
+  clients: Object.entries(flows).map(([flow, segment]) => ({
+    client_id: `timebok-${flow}`,
+    client_secret: `secret-${flow}`,
+    redirect_uris: [`${base}/innlogging/${segment}/svar`],
+    post_logout_redirect_uris: [`${base}/logg-inn`, `${base}/personale/logg-inn`],
+    grant_types: ["authorization_code"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "client_secret_basic",
+  })),
+  pkce: { required: () => true },
+  acrValues: ["idporten-loa-substantial", "idporten-loa-high"],
+  claims: { openid: ["sub"], profile: ["name", "pid", "clinic", "roles"] },
+  // Claims in the ID token, as ID-porten and HelseID give them, not only from userinfo.
+  conformIdTokenClaims: false,
+  cookies: { keys: ["timebok-tests-only"] },
+  features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  async findAccount(_ctx, id) {
+    const person = people[id];
+    if (!person) return undefined;
+    return { accountId: id, claims: async () => ({ sub: id, ...person.claims }) };
+  },
+  // First-party clients: no consent screen, the grant covers what was asked for.
+  async loadExistingGrant(ctx) {
+    const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+    const grant = new ctx.oidc.provider.Grant({
+      clientId: ctx.oidc.client.clientId,
+      accountId: ctx.oidc.session.accountId,
+    });
+    grant.addOIDCScope(ctx.oidc.params.scope);
+    await grant.save();
+    return grant;
+  },
+});
+const handle = provider.callback();
+
+function loginForm(res, uid, message) {
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  res.end(`<!doctype html><html lang="en"><head><title>Test provider</title></head><body>
+<h1>Test provider</h1>${message ? `<p role="alert">${escape(message)}</p>` : ""}
+<form method="post" action="/interaction/${escape(uid)}/login">
+<label for="login">Login</label> <input id="login" name="login" autofocus>
+<button type="submit">Sign in</button></form></body></html>`);
+}
+
+async function readForm(req) {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  return new URLSearchParams(body);
+}
+
+server.on("request", async (req, res) => {
+  const found = req.url.match(/^\/interaction\/([\w-]+)(\/login)?$/);
+  if (!found) return handle(req, res);
+  try {
+    const [, uid, login] = found;
+    const details = await provider.interactionDetails(req, res);
+    if (!login) return loginForm(res, uid);
+    const name = (await readForm(req)).get("login") || "";
+    const person = people[name];
+    if (!person) return loginForm(res, uid, `No such person: ${name}`);
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: name, acr: person.acr } },
+      { mergeWithLastSubmission: false },
+    );
+    return details;
+  } catch (error) {
+    res.writeHead(400, { "content-type": "text/plain" });
+    res.end(String(error));
+  }
+});
+
+console.log(`issuer: ${issuer}`);
