@@ -2,6 +2,7 @@
 
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,7 +12,11 @@ import { chromium } from "playwright-core";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const screenshots = join(root, "e2e", "screenshots");
 
-export async function startTimebok() {
+/**
+ * Starts `timebok demo`. `listen` fixes the address (default: a port the system picks);
+ * `env` adds settings, such as the [oidc] section through TIMEBOK_OIDC_….
+ */
+export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "timebok-e2e-"));
   const bin = process.env.TIMEBOK_BIN || join(root, "target", "debug", "timebok");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIMEBOK_")));
@@ -19,8 +24,9 @@ export async function startTimebok() {
     env: {
       ...env,
       TIMEBOK_DATABASE_URL: `sqlite://${join(dir, "timebok.db")}`,
-      TIMEBOK_LISTEN: "127.0.0.1:0",
+      TIMEBOK_LISTEN: listen,
       TIMEBOK_LOG: "warn",
+      ...extra,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -94,4 +100,36 @@ export async function chooseService(page, label) {
   await page.getByLabel(label, { exact: true }).check();
   await page.getByRole("button", { name: "Neste" }).click();
   await page.getByRole("heading", { level: 1, name: "Velg time" }).waitFor();
+}
+
+/** A port nothing listens on right now, for a server whose address must be known in advance. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the test OpenID provider (e2e/oidc/provider.mjs) for a Timebok at `base`, with
+ * `people` as the accounts it knows.
+ */
+export async function startProvider(base, people) {
+  const child = spawn(process.execPath, [join(root, "e2e", "oidc", "provider.mjs"), base, JSON.stringify(people)], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const issuer = await new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const found = seen.match(/issuer: (http:\/\/\S+)/);
+      if (found) resolve(found[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`the OpenID provider exited with ${code}`)));
+  });
+  return { issuer, stop: () => child.kill("SIGTERM") };
 }

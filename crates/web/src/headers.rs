@@ -1,5 +1,6 @@
 //! The security headers every answer carries: a Content-Security-Policy that allows only
-//! Timebok's own files (no inline script or style, no other origin, no framing), no MIME
+//! Timebok's own files (no inline script or style, no other origin, no framing; forms may end
+//! at the OpenID providers, for the logout there), no MIME
 //! sniffing, no referrer leaving the site, and HSTS where Timebok is served over HTTPS.
 
 use crate::AppState;
@@ -23,10 +24,19 @@ const HSTS_VALUE: &str = "max-age=31536000; includeSubDomains";
 pub async fn add(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
-    );
+    let origins = state.oidc.form_action_origins();
+    let policy = if origins.is_empty() {
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE)
+    } else {
+        // Logout at the provider: the logout form's redirect ends at its end-session endpoint.
+        let policy = CONTENT_SECURITY_POLICY_VALUE.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origins}"),
+        );
+        HeaderValue::from_str(&policy)
+            .unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE))
+    };
+    headers.insert(CONTENT_SECURITY_POLICY, policy);
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // For browsers that predate frame-ancestors.

@@ -183,6 +183,11 @@ impl Provider {
         })
     }
 
+    /// The provider's origin, where a logout form's redirect goes on to.
+    pub fn origin(&self) -> String {
+        self.issuer.url().origin().ascii_serialization()
+    }
+
     /// Whether `iss` of an authorization response (RFC 9207) names this provider: an answer
     /// from another provider is refused, so one cannot be passed off as the other.
     pub fn is_issuer(&self, iss: &str) -> bool {

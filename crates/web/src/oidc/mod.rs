@@ -35,6 +35,9 @@ const ATTEMPT_MINUTES: i64 = 10;
 #[derive(Default)]
 pub struct Providers {
     public_url: String,
+    /// The providers' origins, space-separated: the logout form ends at their end-session
+    /// endpoints, so the Content-Security-Policy's `form-action` must name them.
+    origins: String,
     patient: Option<Provider>,
     staff: Option<Provider>,
     operator: Option<Provider>,
@@ -58,12 +61,28 @@ impl Providers {
                 .map(|s| Provider::new(s, format!("{public_url}{}/svar", start_path(flow))))
                 .transpose()
         };
+        let patient = provider(LoginFlow::Patient, settings.patient)?;
+        let staff = provider(LoginFlow::Staff, settings.staff)?;
+        let operator = provider(LoginFlow::Operator, settings.operator)?;
+        let mut origins: Vec<String> = [&patient, &staff, &operator]
+            .into_iter()
+            .flatten()
+            .map(Provider::origin)
+            .collect();
+        origins.sort();
+        origins.dedup();
         Ok(Self {
-            patient: provider(LoginFlow::Patient, settings.patient)?,
-            staff: provider(LoginFlow::Staff, settings.staff)?,
-            operator: provider(LoginFlow::Operator, settings.operator)?,
+            patient,
+            staff,
+            operator,
             public_url,
+            origins: origins.join(" "),
         })
+    }
+
+    /// The origins a form's redirects may go on to besides Timebok's own.
+    pub fn form_action_origins(&self) -> &str {
+        &self.origins
     }
 
     fn get(&self, flow: LoginFlow) -> Option<&Provider> {
@@ -276,7 +295,8 @@ async fn answer(
         .oidc
         .get(flow)
         .ok_or(Failure::new(t, Kind::NotFound))?;
-    Failure::limit(t, &state.limits, Scope::Login, &visitor.client)?;
+    // Not rate-limited here: every answer needs a start, which is, and a state cannot be
+    // guessed.
     let started = cookies::read(&headers, LOGIN_COOKIE);
     let Some(returned) = answer.state else {
         return Ok(refused(&state, &visitor, flow, Outcome::StateMismatch).await);
