@@ -145,6 +145,8 @@ fn worker(store: Arc<dyn Store>, settings: &config::Settings) -> Result<notify::
 }
 
 async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(), AppError> {
+    // Checked before anything starts, so a bad [oidc] section stops the process at once.
+    let oidc = Arc::new(web::oidc::Providers::new(settings.oidc.clone()).map_err(AppError::Oidc)?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = move || {
         let mut stopped = stopped.clone();
@@ -197,7 +199,7 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
         hsts: settings.hsts,
         limits: Arc::new(web::limits::RateLimits::new(settings.rate_limits)),
         client_address_header: settings.client_address_header.clone(),
-        oidc: Arc::new(web::oidc::Providers::new(settings.oidc.clone()).map_err(AppError::Oidc)?),
+        oidc,
     };
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)

@@ -314,7 +314,89 @@ async fn the_production_profile_refuses_the_demo_login() {
     });
     let login = reqwest::get(format!("{}/logg-inn", production.base))
         .await
-        .expect("GET");
-    assert_eq!(login.status().as_u16(), 404, "no test login in production");
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !login.contains("<form") && !login.contains("Testpasienter"),
+        "no test login in production: {login}"
+    );
     assert!(production.terminate().success());
+}
+
+#[tokio::test]
+async fn login_settings_are_checked_before_serving() {
+    let db = TestDb::sqlite().await;
+    let refused = run(timebok(&db.url)
+        .env(
+            "TIMEBOK_OIDC_PATIENT__DISCOVERY_URL",
+            "https://idporten.example",
+        )
+        .env("TIMEBOK_OIDC_PATIENT__CLIENT_ID", "timebok")
+        .env("TIMEBOK_OIDC_PATIENT__CLIENT_SECRET", "secret")
+        .arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("oidc.public_url is needed"),
+        "{}",
+        stderr(&refused)
+    );
+    let refused = run(timebok(&db.url)
+        .env("TIMEBOK_OIDC_PUBLIC_URL", "https://timebok.example")
+        .env(
+            "TIMEBOK_OIDC_STAFF__DISCOVERY_URL",
+            "https://helseid.example",
+        )
+        .env("TIMEBOK_OIDC_STAFF__CLIENT_ID", "timebok")
+        .arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("client_secret"),
+        "a missing secret is named: {}",
+        stderr(&refused)
+    );
+}
+
+#[tokio::test]
+async fn access_is_granted_listed_and_revoked_from_the_command_line() {
+    let db = TestDb::sqlite().await;
+    assert!(
+        run(timebok(&db.url).args(["demo", "--seed-only"]))
+            .status
+            .success()
+    );
+    let granted =
+        run(timebok(&db.url).args(["access", "grant-staff", "sub-nina", "--her-id", "999001"]));
+    assert!(granted.status.success(), "{}", stderr(&granted));
+    let granted = run(timebok(&db.url).args(["access", "grant-operator", "sub-drift"]));
+    assert!(granted.status.success(), "{}", stderr(&granted));
+    let listed = run(timebok(&db.url).args(["access", "list"]));
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listed.contains("staff\tsub-nina\tHelsenorge testlegekontor"),
+        "{listed}"
+    );
+    assert!(listed.contains("operator\tsub-drift"), "{listed}");
+
+    let unknown =
+        run(timebok(&db.url).args(["access", "grant-staff", "sub-x", "--her-id", "123456"]));
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no clinic has HER-id 123456"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    let revoked = run(timebok(&db.url).args(["access", "revoke-staff", "sub-nina"]));
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let again = run(timebok(&db.url).args(["access", "revoke-staff", "sub-nina"]));
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("sub-nina had no access"),
+        "{}",
+        stderr(&again)
+    );
+    let listed = run(timebok(&db.url).args(["access", "list"]));
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("sub-nina"));
 }
