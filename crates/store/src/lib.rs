@@ -16,6 +16,7 @@ mod model;
 mod notifications;
 mod postgres;
 mod rows;
+mod schedules;
 mod sql;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -34,6 +35,7 @@ pub use notifications::{
     StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
+pub use schedules::{Schedules, SlotCursor};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -52,7 +54,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub const MAX_QUERY_DAYS: i32 = 62;
 
 #[async_trait]
-pub trait Store: Notifications + Messaging + Logins + Send + Sync {
+pub trait Store: Notifications + Messaging + Logins + Schedules + Send + Sync {
     /// Brings the schema up to date. Safe to run from several processes at once.
     async fn migrate(&self) -> Result<()>;
     /// Whether the database answers.

@@ -93,3 +93,4 @@ crate::sql::shared_store!(
 crate::notifications::shared_notifications!(PostgresStore, skip_locked = " FOR UPDATE SKIP LOCKED");
 crate::messages::shared_messaging!(PostgresStore);
 crate::logins::shared_logins!(PostgresStore);
+crate::schedules::shared_schedules!(PostgresStore);

@@ -159,3 +159,4 @@ crate::sql::shared_store!(SqliteStore, Sqlite, lock_slot = "", lock_patient = ""
 crate::notifications::shared_notifications!(SqliteStore, skip_locked = "");
 crate::messages::shared_messaging!(SqliteStore);
 crate::logins::shared_logins!(SqliteStore);
+crate::schedules::shared_schedules!(SqliteStore);

@@ -2,6 +2,7 @@ use crate::common::{TestDb, World, oslo, start_of_tests};
 pub use crate::logins::*;
 pub use crate::messages::*;
 pub use crate::outbox::*;
+pub use crate::schedules::*;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,
     DomainError, Reason, SlotLength, SlotTemplate, Weekdays,

@@ -7,8 +7,10 @@ mod common;
 mod logins;
 mod messages;
 mod outbox;
+mod schedules;
 
 contract_tests!(
+    open_slots_are_published_bookable_and_paged,
     a_login_attempt_is_taken_once_and_expires,
     staff_access_is_granted_revoked_and_audited,
     sessions_keep_the_providers_id_token,
