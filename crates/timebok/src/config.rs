@@ -52,6 +52,8 @@ pub struct RawConfig {
     pub notify: notify::NotifyConfig,
     /// The OpenID providers of the patients', the staff's and the operator's logins.
     pub oidc: web::oidc::OidcSettings,
+    /// The FHIR API's clients.
+    pub fhir: web::fhir::FhirSettings,
 }
 
 impl Default for RawConfig {
@@ -72,6 +74,7 @@ impl Default for RawConfig {
             metrics_listen: None,
             notify: notify::NotifyConfig::default(),
             oidc: web::oidc::OidcSettings::default(),
+            fhir: web::fhir::FhirSettings::default(),
         }
     }
 }
@@ -91,6 +94,7 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     pub notify: notify::NotifyConfig,
     pub oidc: web::oidc::OidcSettings,
+    pub fhir: web::fhir::FhirSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +221,7 @@ impl RawConfig {
             metrics_listen,
             notify: self.notify,
             oidc: self.oidc,
+            fhir: self.fhir,
             database_url,
             listen,
             store: StoreSettings {

@@ -66,6 +66,8 @@ pub enum AppError {
     Notify(String),
     #[error("access: {0}")]
     Access(#[from] access::AccessError),
+    #[error(transparent)]
+    Fhir(web::fhir::ClientError),
     #[error("login: {0}")]
     Oidc(web::oidc::ProviderError),
 }
@@ -87,6 +89,22 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         raw.profile = config::Profile::Development;
         // Many people try the demo from one address (a workshop behind one NAT).
         raw.rate_limits.logins_per_minute = raw.rate_limits.logins_per_minute.max(600);
+        // The FHIR API in the demo without configuration: one client that may read slots,
+        // with a token for this run, printed below.
+        if raw.fhir.clients.is_empty() {
+            let token = web::random_token().ok_or_else(|| {
+                AppError::Serve(std::io::Error::other(
+                    "the system has no randomness to give",
+                ))
+            })?;
+            println!("demo: FHIR API token (system/Slot.rs): {token}");
+            raw.fhir.clients.push(web::fhir::ClientSettings {
+                name: "demo".into(),
+                token,
+                scopes: vec![web::fhir::Scope::ReadSlots.code().into()],
+                clinic_her_id: None,
+            });
+        }
         // Push in the demo without configuration: keys for this process only, so the portal
         // can show the whole settings page. Subscriptions end with the process.
         if raw.notify.push.is_none() {
@@ -147,6 +165,7 @@ fn worker(store: Arc<dyn Store>, settings: &config::Settings) -> Result<notify::
 async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(), AppError> {
     // Checked before anything starts, so a bad [oidc] section stops the process at once.
     let oidc = Arc::new(web::oidc::Providers::new(settings.oidc.clone()).map_err(AppError::Oidc)?);
+    let fhir = Arc::new(web::fhir::Clients::new(settings.fhir.clone()).map_err(AppError::Fhir)?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = move || {
         let mut stopped = stopped.clone();
@@ -200,6 +219,7 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
         limits: Arc::new(web::limits::RateLimits::new(settings.rate_limits)),
         client_address_header: settings.client_address_header.clone(),
         oidc,
+        fhir,
     };
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)

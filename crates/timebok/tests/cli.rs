@@ -26,6 +26,8 @@ fn timebok(database_url: &str) -> Command {
 struct Server {
     child: Child,
     base: String,
+    /// What it printed before it listened.
+    printed: Vec<String>,
 }
 
 impl Server {
@@ -38,6 +40,7 @@ impl Server {
             .expect("start timebok");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let mut printed = Vec::new();
         let base = loop {
             let line = lines
                 .next()
@@ -46,8 +49,13 @@ impl Server {
             if let Some(address) = line.strip_prefix("timebok: listening on ") {
                 break address.to_owned();
             }
+            printed.push(line);
         };
-        Self { child, base }
+        Self {
+            child,
+            base,
+            printed,
+        }
     }
 
     async fn get(&self, path: &str) -> (u16, serde_json::Value) {
@@ -399,4 +407,39 @@ async fn access_is_granted_listed_and_revoked_from_the_command_line() {
     );
     let listed = run(timebok(&db.url).args(["access", "list"]));
     assert!(!String::from_utf8_lossy(&listed.stdout).contains("sub-nina"));
+}
+
+#[tokio::test]
+async fn the_demo_prints_a_token_for_the_fhir_api() {
+    let db = TestDb::sqlite().await;
+    let server = Server::start({
+        let mut command = timebok(&db.url);
+        command.arg("demo");
+        command
+    });
+    let token = server
+        .printed
+        .iter()
+        .find_map(|line| line.strip_prefix("demo: FHIR API token (system/Slot.rs): "))
+        .expect("a token")
+        .to_owned();
+    let client = reqwest::Client::new();
+    let url = format!("{}/fhir/Schedule?service-type=vaksine", server.base);
+    let refused = client.get(&url).send().await.expect("GET");
+    assert_eq!(refused.status().as_u16(), 401);
+    let answer = client
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(answer.status().as_u16(), 200);
+    let bundle: serde_json::Value = answer.json().await.expect("JSON");
+    assert!(
+        bundle["entry"]
+            .as_array()
+            .is_some_and(|entries| !entries.is_empty()),
+        "{bundle}"
+    );
+    assert!(server.terminate().success());
 }

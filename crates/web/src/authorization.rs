@@ -27,6 +27,8 @@ pub enum Audience {
     Staff,
     /// The register's operator (not a clinic's staff).
     Operator,
+    /// A machine client of the FHIR API with this scope.
+    Client(crate::fhir::Scope),
 }
 
 /// One route and who it is for.
@@ -156,6 +158,17 @@ async fn authorize(State(guard): State<Guard>, request: Request, next: Next) -> 
             match OperatorUser::from_request_parts(&mut parts, state).await {
                 Ok(operator) => {
                     parts.extensions.insert(operator);
+                }
+                Err(refusal) => return refusal,
+            }
+        }
+        Some(Audience::Client(scope)) => {
+            match crate::fhir::ApiClient::from_request_parts(&mut parts, state).await {
+                Ok(client) => {
+                    if let Err(refusal) = client.require(scope) {
+                        return axum::response::IntoResponse::into_response(refusal);
+                    }
+                    parts.extensions.insert(client);
                 }
                 Err(refusal) => return refusal,
             }

@@ -8,6 +8,7 @@ mod cookies;
 mod csrf;
 mod dialogmelding;
 mod failure;
+pub mod fhir;
 mod headers;
 mod health;
 pub mod limits;
@@ -30,6 +31,7 @@ use store::Store;
 use tower_http::trace::TraceLayer;
 
 pub use metrics::metrics_router;
+pub use tokens::random as random_token;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -58,6 +60,8 @@ pub struct AppState {
     pub client_address_header: Option<String>,
     /// The OpenID providers of the three logins, where configured.
     pub oidc: Arc<oidc::Providers>,
+    /// The FHIR API's clients.
+    pub fhir: Arc<fhir::Clients>,
 }
 
 /// What the portal needs to let a browser subscribe to Web Push.
@@ -88,6 +92,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
         .merge(clinic::routes(state.demo_login))
         .merge(register::routes())
         .merge(oidc::routes())
+        .merge(fhir::routes())
         .finish(&state);
     let router = routes
         .layer(axum::middleware::from_fn_with_state(

@@ -142,6 +142,13 @@ async fn every_route_refuses_the_wrong_identity_and_changes_nothing() {
                 ("patient", &kari),
                 ("staff", &staff),
             ],
+            // The FHIR API takes bearer tokens only: no login cookie opens it.
+            Audience::Client(_) => vec![
+                ("anonymous", &anonymous),
+                ("patient", &kari),
+                ("staff", &staff),
+                ("operator", &operator),
+            ],
         };
         let path = fill(rule.path, &[]);
         for (who, browser) in wrong {
@@ -272,6 +279,8 @@ async fn every_post_without_its_csrf_token_is_refused() {
             Audience::Patient => &kari,
             Audience::Staff => &staff,
             Audience::Operator => &operator,
+            // Bearer tokens, not cookies: a browser cannot be made to send one.
+            Audience::Client(_) => continue,
         };
         let path = fill(rule.path, &[("timebok", portal.timebook.to_string())]);
         let (status, _) = call(browser, &rule.method, &path, None).await;
@@ -298,6 +307,7 @@ async fn only_these_routes_are_open_to_anyone() {
         open,
         [
             "GET /",
+            "GET /fhir/metadata",
             "GET /healthz",
             "GET /innlogging/{flow}",
             "GET /innlogging/{flow}/svar",
@@ -324,4 +334,20 @@ async fn only_these_routes_are_open_to_anyone() {
         .map(|r| (r.method.clone(), r.path))
         .collect();
     assert_eq!(paths.len(), portal.rules.len(), "one rule per route");
+}
+
+#[tokio::test]
+async fn the_capability_statement_describes_every_fhir_route() {
+    let portal = portal(false).await;
+    let mut served: Vec<&str> = portal
+        .rules
+        .iter()
+        .map(|r| r.path)
+        .filter(|p| p.starts_with("/fhir/") && *p != "/fhir/metadata")
+        .collect();
+    served.sort_unstable();
+    served.dedup();
+    let mut described = timebok_web::fhir::described_paths();
+    described.sort_unstable();
+    assert_eq!(served, described);
 }

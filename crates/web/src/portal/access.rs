@@ -36,16 +36,19 @@ pub async fn offered_timebooks(
     t: T,
     clinic: &Clinic,
 ) -> Result<Vec<Timebook>, Failure> {
-    let on = state
-        .store
-        .enabled_services(clinic.id)
+    offered(state.store.as_ref(), clinic.id)
         .await
-        .map_err(|e| Failure::store(t, e))?;
-    let timebooks = state
-        .store
-        .timebooks(clinic.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
+        .map_err(|e| Failure::store(t, e))
+}
+
+/// The clinic's timebooks whose service is switched on: what patients and machine clients
+/// may book.
+pub async fn offered(
+    store: &dyn store::Store,
+    clinic: domain::ClinicId,
+) -> Result<Vec<Timebook>, store::StoreError> {
+    let on = store.enabled_services(clinic).await?;
+    let timebooks = store.timebooks(clinic).await?;
     Ok(timebooks
         .into_iter()
         .filter(|tb| on.contains(&tb.kind))

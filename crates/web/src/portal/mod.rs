@@ -1,7 +1,7 @@
 //! The patient portal (innbygger): login in demo mode, Timeavtaler, and the booking journey of
 //! the guide: «Hva trenger du?», «Velg time», «Se gjennom før du sender», the receipt.
 
-mod access;
+pub(crate) mod access;
 mod appointments;
 mod booking;
 mod calendar;

@@ -65,6 +65,7 @@ pub struct Options {
     pub clock: Arc<dyn store::Clock>,
     /// Where to serve, when the test must know the address before the portal is built.
     pub listener: Option<tokio::net::TcpListener>,
+    pub fhir: timebok_web::fhir::FhirSettings,
 }
 
 impl Default for Options {
@@ -75,6 +76,7 @@ impl Default for Options {
             oidc: timebok_web::oidc::OidcSettings::default(),
             clock: Arc::new(SystemClock),
             listener: None,
+            fhir: timebok_web::fhir::FhirSettings::default(),
         }
     }
 }
@@ -86,6 +88,7 @@ pub async fn portal_with(options: Options) -> Portal {
         oidc,
         clock,
         listener,
+        fhir,
     } = options;
     let db = TestDb::sqlite().await;
     let store = db.open(clock).await;
@@ -247,6 +250,7 @@ pub async fn portal_with(options: Options) -> Portal {
         limits: Arc::new(timebok_web::limits::RateLimits::new(limits)),
         client_address_header: Some("x-forwarded-for".into()),
         oidc: Arc::new(timebok_web::oidc::Providers::new(oidc).expect("providers")),
+        fhir: Arc::new(timebok_web::fhir::Clients::new(fhir).expect("clients")),
     };
     let listener = match listener {
         Some(listener) => listener,

@@ -1,0 +1,122 @@
+//! The machine clients of the FHIR API and what each may do. Until client credentials from
+//! HelseID are checked here, clients present static bearer tokens from the configuration;
+//! only a hash of each token is kept in memory.
+
+use crate::tokens;
+use domain::HerId;
+use serde::{Deserialize, Serialize};
+
+/// What a client may do, as SMART v2 system scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Read Schedules and Slots.
+    ReadSlots,
+    /// Book, read and cancel appointments.
+    Book,
+}
+
+impl Scope {
+    pub const ALL: [Self; 2] = [Self::ReadSlots, Self::Book];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ReadSlots => "system/Slot.rs",
+            Self::Book => "system/Appointment.cruds",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// One client as configured in `[[fhir.clients]]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSettings {
+    /// Who the client is, for the audit log.
+    pub name: String,
+    /// The bearer token, at least 32 characters.
+    pub token: String,
+    /// `system/Slot.rs` to read slots, `system/Appointment.cruds` to book.
+    pub scopes: Vec<String>,
+    /// The HER-id of the one clinic the client may see; without it, every clinic.
+    pub clinic_her_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirSettings {
+    #[serde(default)]
+    pub clients: Vec<ClientSettings>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("fhir client «{0}»: the token must be at least 32 characters")]
+    ShortToken(String),
+    #[error(
+        "fhir client «{0}»: unknown scope «{1}»; known: system/Slot.rs, system/Appointment.cruds"
+    )]
+    UnknownScope(String, String),
+    #[error("fhir client «{0}»: clinic_her_id is not a HER-id")]
+    HerId(String),
+}
+
+/// A client that presented its token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub name: String,
+    token_hash: String,
+    pub scopes: Vec<Scope>,
+    /// The one clinic it may see.
+    pub clinic: Option<HerId>,
+}
+
+impl Client {
+    pub fn may(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Clients(Vec<Client>);
+
+impl Clients {
+    pub fn new(settings: FhirSettings) -> Result<Self, ClientError> {
+        settings
+            .clients
+            .into_iter()
+            .map(|c| {
+                if c.token.chars().count() < 32 {
+                    return Err(ClientError::ShortToken(c.name));
+                }
+                let scopes = c
+                    .scopes
+                    .iter()
+                    .map(|s| {
+                        Scope::from_code(s)
+                            .ok_or(ClientError::UnknownScope(c.name.clone(), s.clone()))
+                    })
+                    .collect::<Result<_, _>>()?;
+                let clinic = c
+                    .clinic_her_id
+                    .map(|id| HerId::new(id).map_err(|_| ClientError::HerId(c.name.clone())))
+                    .transpose()?;
+                Ok(Client {
+                    token_hash: tokens::hash(&c.token),
+                    name: c.name,
+                    scopes,
+                    clinic,
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// The client whose token this is.
+    pub fn find(&self, token: &str) -> Option<&Client> {
+        let hash = tokens::hash(token);
+        self.0.iter().find(|c| tokens::same(&c.token_hash, &hash))
+    }
+}

@@ -1,0 +1,114 @@
+//! The FHIR R4 API under `/fhir`, for journal systems, the national portal and vaccine finders:
+//! Schedules (one per timebook resource) and their free Slots, after NHN's HnBasis profiles.
+//! Clients authenticate with a bearer token; the scopes they were given decide what they may
+//! do, and a client bound to one clinic sees only that clinic.
+
+mod capability;
+mod clients;
+mod outcome;
+mod resources;
+mod search;
+
+pub use clients::{ClientError, ClientSettings, Clients, FhirSettings, Scope};
+pub use outcome::Outcome;
+
+use crate::AppState;
+use crate::authorization::{Audience, Routes};
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use outcome::{FHIR_JSON, Problem};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/fhir/metadata", Audience::Anyone, capability::metadata)
+        .get(
+            "/fhir/Schedule",
+            Audience::Client(Scope::ReadSlots),
+            search::schedules,
+        )
+        .get(
+            "/fhir/Slot",
+            Audience::Client(Scope::ReadSlots),
+            search::slots,
+        )
+}
+
+/// The paths the CapabilityStatement describes, to check against the routes served.
+pub fn described_paths() -> Vec<&'static str> {
+    capability::SUPPORTED.iter().map(|s| s.path).collect()
+}
+
+/// A machine client that presented a known token, with the language it asked for.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    pub client: clients::Client,
+    pub t: crate::texts::T,
+}
+
+impl ApiClient {
+    /// Whether the client may see this clinic.
+    pub fn sees(&self, clinic: &domain::Clinic) -> bool {
+        self.client.clinic.is_none_or(|her| her == clinic.her_id)
+    }
+
+    /// Refuses a client without `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), Outcome> {
+        if self.client.may(scope) {
+            Ok(())
+        } else {
+            Err(Outcome::new(self.t, Problem::Forbidden))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiClient {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if let Some(known) = parts.extensions.get::<Self>() {
+            return Ok(known.clone());
+        }
+        let t = outcome::language(&parts.headers);
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        match token.and_then(|token| state.fhir.find(token)) {
+            Some(client) => Ok(Self {
+                client: client.clone(),
+                t,
+            }),
+            None => Err(Outcome::new(t, Problem::Unauthenticated).into_response()),
+        }
+    }
+}
+
+/// A FHIR JSON answer.
+fn fhir_json(body: &serde_json::Value) -> Response {
+    ([(CONTENT_TYPE, FHIR_JSON)], body.to_string()).into_response()
+}
+
+/// The API's base URL as the client reached it: the `Host` header, and the scheme a trusted
+/// proxy reports (`X-Forwarded-Proto`), else http.
+fn base_url(parts_headers: &axum::http::HeaderMap) -> String {
+    let host = parts_headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = match parts_headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}

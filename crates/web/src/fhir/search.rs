@@ -1,0 +1,354 @@
+//! The searches: Schedules by actor and service type, and free Slots of a Schedule in a time
+//! range, paged, with the Schedule included on request. Unknown parameters are refused rather
+//! than ignored, so a client never mistakes an unfiltered answer for a filtered one.
+
+use super::outcome::{Outcome, Problem};
+use super::resources::{self, ScheduleView};
+use super::{ApiClient, base_url, fhir_json};
+use crate::AppState;
+use crate::portal::access::offered;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use domain::{Clinic, Resource, SlotId, Timebook, TimebookKind};
+use jiff::{SignedDuration, Timestamp};
+use store::SlotCursor;
+
+/// The longest time range one Slot search may cover.
+const MAX_RANGE_DAYS: i64 = 31;
+const DEFAULT_COUNT: u32 = 100;
+const MAX_COUNT: u32 = 500;
+
+type Params = Vec<(String, String)>;
+
+/// Every timebook resource the client may see, with its clinic and timebook.
+async fn visible(
+    state: &AppState,
+    client: &ApiClient,
+) -> Result<Vec<(Clinic, Timebook, Resource)>, Outcome> {
+    let t = client.t;
+    let store = state.store.as_ref();
+    let mut found = Vec::new();
+    for clinic in store.clinics().await.map_err(|e| Outcome::store(t, e))? {
+        if !client.sees(&clinic) {
+            continue;
+        }
+        for timebook in offered(store, clinic.id)
+            .await
+            .map_err(|e| Outcome::store(t, e))?
+        {
+            for resource in store
+                .resources(timebook.id)
+                .await
+                .map_err(|e| Outcome::store(t, e))?
+            {
+                found.push((clinic.clone(), timebook.clone(), resource));
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn refuse_unknown(client: &ApiClient, params: &Params, known: &[&str]) -> Result<(), Outcome> {
+    match params
+        .iter()
+        .find(|(name, _)| !known.contains(&name.as_str()))
+    {
+        Some((name, _)) => Err(Outcome::new(
+            client.t,
+            Problem::NotSupported("fhir-parameter-not-supported", name.clone()),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `Location/12` or `12`.
+fn id_of(value: &str, resource_type: &str) -> Option<i64> {
+    value
+        .strip_prefix(resource_type)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(value)
+        .parse()
+        .ok()
+}
+
+/// `code` or `system|code`.
+fn kind_of(value: &str) -> Option<TimebookKind> {
+    let code = match value.split_once('|') {
+        Some((system, code)) if system.is_empty() || system == resources::SERVICE_TYPE_SYSTEM => {
+            code
+        }
+        Some(_) => return None,
+        None => value,
+    };
+    TimebookKind::parse(code).ok()
+}
+
+pub async fn schedules(
+    State(state): State<AppState>,
+    client: ApiClient,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    refuse_unknown(&client, &params, &["actor", "service-type"])?;
+    let mut actor = None;
+    let mut kind = None;
+    for (name, value) in &params {
+        match name.as_str() {
+            "actor" => {
+                actor = Some(id_of(value, "Location").ok_or(Outcome::new(
+                    t,
+                    Problem::Invalid("fhir-actor-invalid", "actor".into()),
+                ))?);
+            }
+            _ => {
+                kind = Some(kind_of(value).ok_or(Outcome::new(
+                    t,
+                    Problem::Invalid("fhir-service-type-invalid", "service-type".into()),
+                ))?);
+            }
+        }
+    }
+    let now = Timestamp::now();
+    let mut matches = Vec::new();
+    for (clinic, timebook, resource) in visible(&state, &client).await? {
+        if actor.is_some_and(|a| a != resource.location.id.0)
+            || kind.is_some_and(|k| k != timebook.kind)
+        {
+            continue;
+        }
+        let free = state
+            .store
+            .open_slot_span(resource.id)
+            .await
+            .map_err(|e| Outcome::store(t, e))?;
+        let view = ScheduleView {
+            clinic: &clinic,
+            timebook: &timebook,
+            resource: &resource,
+            kind_label: t.get(timebook.kind.service_label_message()),
+            horizon: (
+                timebook.rules.earliest_start(now),
+                timebook.rules.latest_start(now),
+            ),
+            free,
+        };
+        matches.push(resources::schedule(&view, &state.zone));
+    }
+    let base = base_url(&headers);
+    let this = format!("{base}/fhir/Schedule{}", query_string(&params));
+    Ok(fhir_json(&resources::searchset(
+        &format!("{base}/fhir"),
+        &[("self", this)],
+        matches,
+        Vec::new(),
+    )))
+}
+
+fn query_string(params: &Params) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    format!("?{}", pairs.join("&"))
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A date (`2025-12-17`, the start of that day in Oslo) or a date-time with an offset.
+fn moment(text: &str, zone: &jiff::tz::TimeZone) -> Option<Timestamp> {
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Some(at);
+    }
+    let date: jiff::civil::Date = text.parse().ok()?;
+    zone.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .compatible()
+        .ok()
+}
+
+/// The `[from, to)` of the `start` parameters.
+fn start_range(
+    client: &ApiClient,
+    values: &[&str],
+    now: Timestamp,
+    zone: &jiff::tz::TimeZone,
+) -> Result<(Timestamp, Timestamp), Outcome> {
+    let invalid = || {
+        Outcome::new(
+            client.t,
+            Problem::Invalid("fhir-start-invalid", "start".into()),
+        )
+    };
+    let second = SignedDuration::from_secs(1);
+    let mut from = None;
+    let mut to = None;
+    for value in values {
+        let (prefix, rest) = match value.get(..2) {
+            Some(p @ ("ge" | "gt" | "lt" | "le" | "eq")) => (p, &value[2..]),
+            _ => ("eq", *value),
+        };
+        let at = moment(rest, zone).ok_or_else(invalid)?;
+        match prefix {
+            "ge" => from = Some(at),
+            "gt" => from = Some(at + second),
+            "lt" => to = Some(at),
+            "le" => to = Some(at + second),
+            // A day: all of it.
+            _ => {
+                from = Some(at);
+                to = Some(at + SignedDuration::from_hours(24));
+            }
+        }
+    }
+    let from = from.unwrap_or(now);
+    let to = to.unwrap_or(from + SignedDuration::from_hours(24 * MAX_RANGE_DAYS));
+    if to <= from {
+        return Err(invalid());
+    }
+    if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_RANGE_DAYS) {
+        return Err(Outcome::new(
+            client.t,
+            Problem::TooCostly("fhir-range-too-long", "start".into()),
+        ));
+    }
+    Ok((from, to))
+}
+
+fn cursor_of(text: &str) -> Option<SlotCursor> {
+    let (start, id) = text.split_once('.')?;
+    Some(SlotCursor {
+        start: Timestamp::from_second(start.parse().ok()?).ok()?,
+        id: SlotId(id.parse().ok()?),
+    })
+}
+
+pub async fn slots(
+    State(state): State<AppState>,
+    client: ApiClient,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    refuse_unknown(
+        &client,
+        &params,
+        &[
+            "schedule", "status", "start", "_count", "_include", "_cursor",
+        ],
+    )?;
+    let params_ref = &params;
+    let value = move |name: &'static str| {
+        params_ref
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let invalid =
+        |key: &'static str, name: &str| Outcome::new(t, Problem::Invalid(key, name.into()));
+    let schedule = value("schedule")
+        .next()
+        .and_then(|s| id_of(s, "Schedule"))
+        .ok_or_else(|| invalid("fhir-schedule-required", "schedule"))?;
+    if let Some(status) = value("status").find(|s| *s != "free") {
+        return Err(Outcome::new(
+            t,
+            Problem::NotSupported("fhir-status-not-supported", format!("status={status}")),
+        ));
+    }
+    if value("_include").any(|s| s != "Slot:schedule") {
+        return Err(Outcome::new(
+            t,
+            Problem::NotSupported("fhir-include-not-supported", "_include".into()),
+        ));
+    }
+    let include = value("_include").next().is_some();
+    let count = match value("_count").next() {
+        None => DEFAULT_COUNT,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_COUNT).contains(n))
+            .ok_or_else(|| invalid("fhir-count-invalid", "_count"))?,
+    };
+    let cursor = match value("_cursor").next() {
+        None => None,
+        Some(text) => {
+            Some(cursor_of(text).ok_or_else(|| invalid("fhir-cursor-invalid", "_cursor"))?)
+        }
+    };
+    let now = Timestamp::now();
+    let starts: Vec<&str> = value("start").collect();
+    let (from, to) = start_range(&client, &starts, now, &state.zone)?;
+
+    let visible = visible(&state, &client).await?;
+    let Some((clinic, timebook, resource)) = visible.iter().find(|(_, _, r)| r.id.0 == schedule)
+    else {
+        return Err(Outcome::new(t, Problem::NotFound));
+    };
+    let mut free = state
+        .store
+        .open_slots(resource.id, from, to, cursor, count + 1)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let more = free.len() > count as usize;
+    free.truncate(count as usize);
+    let base = base_url(&headers);
+    let label = t.get(timebook.kind.service_label_message());
+    let matches = free
+        .iter()
+        .map(|slot| resources::slot(slot, timebook, &label, &base, &state.zone))
+        .collect();
+    let mut links = vec![("self", format!("{base}/fhir/Slot{}", query_string(&params)))];
+    if let (true, Some(last)) = (more, free.last()) {
+        let mut next: Params = params
+            .iter()
+            .filter(|(n, _)| n != "_cursor")
+            .cloned()
+            .collect();
+        next.push((
+            "_cursor".into(),
+            format!("{}.{}", last.start.as_second(), last.id.0),
+        ));
+        links.push(("next", format!("{base}/fhir/Slot{}", query_string(&next))));
+    }
+    let included = if include {
+        let span = state
+            .store
+            .open_slot_span(resource.id)
+            .await
+            .map_err(|e| Outcome::store(t, e))?;
+        let view = ScheduleView {
+            clinic,
+            timebook,
+            resource,
+            kind_label: label.clone(),
+            horizon: (
+                timebook.rules.earliest_start(now),
+                timebook.rules.latest_start(now),
+            ),
+            free: span,
+        };
+        vec![resources::schedule(&view, &state.zone)]
+    } else {
+        Vec::new()
+    };
+    Ok(fhir_json(&resources::searchset(
+        &format!("{base}/fhir"),
+        &links,
+        matches,
+        included,
+    )))
+}
