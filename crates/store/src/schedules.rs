@@ -4,7 +4,7 @@
 
 use crate::{FreeSlot, Result};
 use async_trait::async_trait;
-use domain::{ResourceId, SlotId};
+use domain::{Resource, ResourceId, SlotId, Timebook};
 use jiff::Timestamp;
 
 /// Where a page of slots ends: the next page starts after this slot.
@@ -26,6 +26,11 @@ pub trait Schedules: Send + Sync {
         after: Option<SlotCursor>,
         limit: u32,
     ) -> Result<Vec<FreeSlot>>;
+    /// A resource with its timebook, if it exists.
+    async fn resource_with_timebook(
+        &self,
+        resource: ResourceId,
+    ) -> Result<Option<(Timebook, Resource)>>;
     /// The start of the first and of the last free slot of a resource, if it has any.
     async fn open_slot_span(&self, resource: ResourceId) -> Result<Option<(Timestamp, Timestamp)>>;
 }
@@ -33,9 +38,8 @@ pub trait Schedules: Send + Sync {
 macro_rules! shared_schedules {
     ($store:ty) => {
         impl $store {
-            /// The booking window of a resource's timebook, now, in epoch seconds; the
-            /// resource must exist.
-            async fn booking_window(&self, resource: ResourceId) -> Result<(i64, i64)> {
+            /// The timebook a resource belongs to, if the resource exists.
+            async fn timebook_of(&self, resource: ResourceId) -> Result<Option<Timebook>> {
                 let row: Option<TimebookRow> = sqlx::query_as(concat!(
                     "SELECT t.id, t.clinic_id, t.kind, ", $crate::sql::rules_columns!(),
                     " FROM timebook t JOIN resource r ON r.timebook_id = t.id WHERE r.id = $1"
@@ -43,9 +47,21 @@ macro_rules! shared_schedules {
                 .bind(resource.0)
                 .fetch_optional(&self.pool)
                 .await?;
-                let rules = row.ok_or(StoreError::NotFound("resource"))?.rules.rules()?;
+                row.map(TimebookRow::into_domain).transpose()
+            }
+
+            /// The booking window of a resource's timebook, now, in epoch seconds; the
+            /// resource must exist.
+            async fn booking_window(&self, resource: ResourceId) -> Result<(i64, i64)> {
+                let timebook = self
+                    .timebook_of(resource)
+                    .await?
+                    .ok_or(StoreError::NotFound("resource"))?;
                 let now = self.now();
-                Ok((rules.earliest_start(now).as_second(), rules.latest_start(now).as_second()))
+                Ok((
+                    timebook.rules.earliest_start(now).as_second(),
+                    timebook.rules.latest_start(now).as_second(),
+                ))
             }
         }
 
@@ -87,6 +103,21 @@ macro_rules! shared_schedules {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(FreeSlotRow::from).map(FreeSlotRow::into_domain).collect()
+            }
+
+            async fn resource_with_timebook(
+                &self,
+                resource: ResourceId,
+            ) -> Result<Option<(Timebook, Resource)>> {
+                let Some(timebook) = self.timebook_of(resource).await? else { return Ok(None) };
+                let row: ResourceRow = sqlx::query_as(concat!(
+                    $crate::sql::resource_select!(),
+                    " WHERE r.id = $1"
+                ))
+                .bind(resource.0)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(Some((timebook, row.into_domain()?)))
             }
 
             async fn open_slot_span(&self, resource: ResourceId) -> Result<Option<(Timestamp, Timestamp)>> {

@@ -26,6 +26,14 @@ macro_rules! rules_columns {
     };
 }
 
+/// A resource with its location, as `ResourceRow` reads it.
+macro_rules! resource_select {
+    () => {
+        "SELECT r.id, r.timebook_id, r.name, r.description, r.location_id, l.clinic_id, l.address \
+         FROM resource r JOIN location l ON l.id = r.location_id"
+    };
+}
+
 macro_rules! appointment_columns {
     () => {
         "a.id, a.clinic_id, a.slot_id, a.national_id, a.reason, a.status, \
@@ -500,10 +508,10 @@ macro_rules! shared_store {
             }
 
             async fn resources(&self, timebook_id: TimebookId) -> Result<Vec<Resource>> {
-                let rows: Vec<ResourceRow> = sqlx::query_as(
-                    "SELECT r.id, r.timebook_id, r.name, r.description, r.location_id, l.clinic_id, l.address \
-                     FROM resource r JOIN location l ON l.id = r.location_id WHERE r.timebook_id = $1 ORDER BY r.id",
-                )
+                let rows: Vec<ResourceRow> = sqlx::query_as(concat!(
+                    $crate::sql::resource_select!(),
+                    " WHERE r.timebook_id = $1 ORDER BY r.id"
+                ))
                 .bind(timebook_id.0)
                 .fetch_all(&self.pool)
                 .await?;
@@ -1285,6 +1293,6 @@ macro_rules! shared_store {
 }
 
 pub(crate) use {
-    appointment_columns, patient_appointments_select, rules_columns, shared_store, slot_columns,
-    template_columns,
+    appointment_columns, patient_appointments_select, resource_select, rules_columns, shared_store,
+    slot_columns, template_columns,
 };

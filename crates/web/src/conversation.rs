@@ -167,3 +167,10 @@ mod tests {
         );
     }
 }
+
+/// An answer in a thread, from the patient or the clinic.
+#[derive(serde::Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    pub melding: String,
+}

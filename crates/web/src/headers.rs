@@ -18,25 +18,31 @@ pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; script-src 
     worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
+/// The policy, with the origins a form's redirects may go on to besides Timebok's own: the
+/// OpenID providers, where the logout form ends at their end-session endpoints. Made once, at
+/// start-up.
+pub fn content_security_policy(form_action_origins: &[String]) -> HeaderValue {
+    if form_action_origins.is_empty() {
+        return HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE);
+    }
+    let policy = CONTENT_SECURITY_POLICY_VALUE.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", form_action_origins.join(" ")),
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE))
+}
+
 /// A year, the usual minimum for HSTS preload lists.
 const HSTS_VALUE: &str = "max-age=31536000; includeSubDomains";
 
 pub async fn add(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let origins = state.oidc.form_action_origins();
-    let policy = if origins.is_empty() {
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE)
-    } else {
-        // Logout at the provider: the logout form's redirect ends at its end-session endpoint.
-        let policy = CONTENT_SECURITY_POLICY_VALUE.replace(
-            "form-action 'self'",
-            &format!("form-action 'self' {origins}"),
-        );
-        HeaderValue::from_str(&policy)
-            .unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE))
-    };
-    headers.insert(CONTENT_SECURITY_POLICY, policy);
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        state.oidc.content_security_policy().clone(),
+    );
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // For browsers that predate frame-ancestors.

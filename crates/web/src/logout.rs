@@ -3,35 +3,31 @@
 //! end-session endpoint so the single sign-on session ends there too; else to the login page.
 
 use crate::failure::Failure;
+use crate::sessions::Holder;
 use crate::visitor::Visitor;
 use crate::{AppState, cookies, tokens};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use store::LoginFlow;
 
-/// Whose session a logout ends.
-pub enum Whose {
-    Patient,
-    Staff,
-}
-
 pub async fn end(
     state: &AppState,
     visitor: &Visitor,
     headers: &HeaderMap,
-    whose: Whose,
+    whose: Holder,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
-    let (cookie_name, login) = match whose {
-        Whose::Patient => (cookies::SESSION, "/logg-inn"),
-        Whose::Staff => (cookies::STAFF, "/personale/logg-inn"),
+    let cookie_name = whose.cookie();
+    let login = match whose {
+        Holder::Patient => "/logg-inn",
+        Holder::Staff => "/personale/logg-inn",
     };
     let mut to = login.to_owned();
     if let Some(token) = cookies::read(headers, cookie_name) {
         let hash = tokens::hash(&token);
         let flow = match whose {
-            Whose::Patient => Some(LoginFlow::Patient),
-            Whose::Staff => match state.store.staff_session(&hash).await {
+            Holder::Patient => Some(LoginFlow::Patient),
+            Holder::Staff => match state.store.staff_session(&hash).await {
                 Ok(Some(domain::Actor::Staff { .. })) => Some(LoginFlow::Staff),
                 Ok(Some(domain::Actor::Operator { .. })) => Some(LoginFlow::Operator),
                 Ok(_) => None,
@@ -50,11 +46,10 @@ pub async fn end(
                 to = url;
             }
         }
-        let closed = match whose {
-            Whose::Patient => state.store.close_session(&hash).await,
-            Whose::Staff => state.store.close_staff_session(&hash).await,
-        };
-        closed.map_err(|e| Failure::store(t, e))?;
+        whose
+            .close(state, &hash)
+            .await
+            .map_err(|e| Failure::store(t, e))?;
     }
     let cookie = cookies::set(cookie_name, "", 0, state.secure_cookies);
     Ok(cookies::redirect_setting(cookie, &to))

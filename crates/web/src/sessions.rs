@@ -7,11 +7,51 @@ use crate::texts::T;
 use crate::{AppState, cookies, tokens};
 use axum::http::HeaderMap;
 use domain::Actor;
+use store::StoreError;
 
 /// How long a patient's login lasts at most.
 const PATIENT_HOURS: i64 = 12;
 /// How long a staff member's or the operator's login lasts at most: a working day.
 const STAFF_HOURS: i64 = 10;
+
+/// Whose session: a patient's (the portal) or a staff member's or the operator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Patient,
+    Staff,
+}
+
+impl Holder {
+    pub fn of(who: &Actor) -> Self {
+        match who {
+            Actor::Patient(_) => Self::Patient,
+            _ => Self::Staff,
+        }
+    }
+
+    /// The cookie that carries the session's token.
+    pub fn cookie(self) -> &'static str {
+        match self {
+            Self::Patient => cookies::SESSION,
+            Self::Staff => cookies::STAFF,
+        }
+    }
+
+    fn hours(self) -> i64 {
+        match self {
+            Self::Patient => PATIENT_HOURS,
+            Self::Staff => STAFF_HOURS,
+        }
+    }
+
+    /// Ends the session with this token hash, if it is still open.
+    pub async fn close(self, state: &AppState, token_hash: &str) -> Result<(), StoreError> {
+        match self {
+            Self::Patient => state.store.close_session(token_hash).await,
+            Self::Staff => state.store.close_staff_session(token_hash).await,
+        }
+    }
+}
 
 /// A session just opened.
 pub struct Opened {
@@ -27,24 +67,16 @@ pub async fn open(
     headers: &HeaderMap,
     who: &Actor,
 ) -> Result<Opened, Failure> {
-    let patient = matches!(who, Actor::Patient(_));
-    let (name, hours) = if patient {
-        (cookies::SESSION, PATIENT_HOURS)
-    } else {
-        (cookies::STAFF, STAFF_HOURS)
-    };
-    if let Some(old) = cookies::read(headers, name) {
-        let old = tokens::hash(&old);
-        let closed = if patient {
-            state.store.close_session(&old).await
-        } else {
-            state.store.close_staff_session(&old).await
-        };
-        closed.map_err(|e| Failure::store(t, e))?;
+    let holder = Holder::of(who);
+    if let Some(old) = cookies::read(headers, holder.cookie()) {
+        holder
+            .close(state, &tokens::hash(&old))
+            .await
+            .map_err(|e| Failure::store(t, e))?;
     }
     let token = tokens::random().ok_or(Failure::new(t, Kind::Unavailable))?;
     let token_hash = tokens::hash(&token);
-    let lifetime = jiff::SignedDuration::from_hours(hours);
+    let lifetime = jiff::SignedDuration::from_hours(holder.hours());
     let opened = match who {
         Actor::Patient(id) => state.store.open_session(&token_hash, id, lifetime).await,
         _ => {
@@ -57,7 +89,12 @@ pub async fn open(
     opened.map_err(|e| Failure::store(t, e))?;
     Ok(Opened {
         token_hash,
-        cookie: cookies::set(name, &token, hours * 3600, state.secure_cookies),
+        cookie: cookies::set(
+            holder.cookie(),
+            &token,
+            holder.hours() * 3600,
+            state.secure_cookies,
+        ),
     })
 }
 

@@ -89,6 +89,22 @@ pub async fn open_slots_are_published_bookable_and_paged(db: TestDb) {
         [first.id, held.id, roomy.id],
         "an expired hold frees its place"
     );
+    let (timebook, found) = store
+        .resource_with_timebook(resource)
+        .await
+        .expect("read")
+        .expect("known");
+    assert_eq!(
+        (timebook, found),
+        (world.timebook.clone(), world.resource.clone())
+    );
+    assert_eq!(
+        store
+            .resource_with_timebook(ResourceId(987_654))
+            .await
+            .expect("read"),
+        None
+    );
     assert!(matches!(
         store
             .open_slots(ResourceId(987_654), from, to, None, 10)

@@ -2,7 +2,9 @@
 //! it and close it. A message from a blocked patient is marked so, already answered and closed.
 
 use crate::AppState;
-use crate::conversation::{MessageView, Reader, ReplyBox, XmlPage, message_views, sent_label};
+use crate::conversation::{
+    MessageView, Reader, ReplyBox, ReplyForm, XmlPage, message_views, sent_label,
+};
 use crate::failure::Failure;
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::StaffMember;
@@ -13,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{DomainError, MessageId, MessageText, ThreadId};
 use jiff::Timestamp;
-use serde::Deserialize;
 use store::StoreError;
 
 pub struct InboxLine {
@@ -118,12 +119,6 @@ pub async fn show(
 ) -> Result<Response, Failure> {
     let page = thread_page(&state, &staff, ThreadId(id), "", None).await?;
     Ok(html(&page).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct ReplyForm {
-    #[serde(default)]
-    melding: String,
 }
 
 pub async fn reply(

@@ -83,5 +83,5 @@ pub async fn log_out(
     visitor: Visitor,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    crate::logout::end(&state, &visitor, &headers, crate::logout::Whose::Staff).await
+    crate::logout::end(&state, &visitor, &headers, crate::sessions::Holder::Staff).await
 }

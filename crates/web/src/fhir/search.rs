@@ -49,6 +49,35 @@ async fn visible(
     Ok(found)
 }
 
+/// One schedule, if the client may see it: its resource exists, its clinic is the client's
+/// (when bound to one), and its service is switched on.
+async fn schedule_of(
+    state: &AppState,
+    client: &ApiClient,
+    resource: i64,
+) -> Result<(Clinic, Timebook, Resource), Outcome> {
+    let t = client.t;
+    let store = state.store.as_ref();
+    let not_found = || Outcome::new(t, Problem::NotFound);
+    let (timebook, resource) = store
+        .resource_with_timebook(domain::ResourceId(resource))
+        .await
+        .map_err(|e| Outcome::store(t, e))?
+        .ok_or_else(not_found)?;
+    let clinic = store
+        .clinic(timebook.clinic_id)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let on = store
+        .enabled_services(clinic.id)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    if !client.sees(&clinic) || !on.contains(&timebook.kind) {
+        return Err(not_found());
+    }
+    Ok((clinic, timebook, resource))
+}
+
 fn refuse_unknown(client: &ApiClient, params: &Params, known: &[&str]) -> Result<(), Outcome> {
     match params
         .iter()
@@ -293,11 +322,8 @@ pub async fn slots(
     let starts: Vec<&str> = value("start").collect();
     let (from, to) = start_range(&client, &starts, now, &state.zone)?;
 
-    let visible = visible(&state, &client).await?;
-    let Some((clinic, timebook, resource)) = visible.iter().find(|(_, _, r)| r.id.0 == schedule)
-    else {
-        return Err(Outcome::new(t, Problem::NotFound));
-    };
+    let (clinic, timebook, resource) = schedule_of(&state, &client, schedule).await?;
+    let (clinic, timebook, resource) = (&clinic, &timebook, &resource);
     let mut free = state
         .store
         .open_slots(resource.id, from, to, cursor, count + 1)

@@ -32,12 +32,11 @@ const LOGIN_COOKIE: &str = "timebok_login";
 const ATTEMPT_MINUTES: i64 = 10;
 
 /// The providers that are configured, one per flow.
-#[derive(Default)]
 pub struct Providers {
     public_url: String,
-    /// The providers' origins, space-separated: the logout form ends at their end-session
-    /// endpoints, so the Content-Security-Policy's `form-action` must name them.
-    origins: String,
+    /// The Content-Security-Policy, whose `form-action` names the providers' origins: the
+    /// logout form ends at their end-session endpoints.
+    csp: axum::http::HeaderValue,
     patient: Option<Provider>,
     staff: Option<Provider>,
     operator: Option<Provider>,
@@ -76,13 +75,12 @@ impl Providers {
             staff,
             operator,
             public_url,
-            origins: origins.join(" "),
+            csp: crate::headers::content_security_policy(&origins),
         })
     }
 
-    /// The origins a form's redirects may go on to besides Timebok's own.
-    pub fn form_action_origins(&self) -> &str {
-        &self.origins
+    pub fn content_security_policy(&self) -> &axum::http::HeaderValue {
+        &self.csp
     }
 
     fn get(&self, flow: LoginFlow) -> Option<&Provider> {

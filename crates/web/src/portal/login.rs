@@ -118,5 +118,5 @@ pub async fn log_out(
     visitor: Visitor,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    crate::logout::end(&state, &visitor, &headers, crate::logout::Whose::Patient).await
+    crate::logout::end(&state, &visitor, &headers, crate::sessions::Holder::Patient).await
 }

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::conversation::{
-    Counter, MessageView, Reader, ReplyBox, XmlPage, counter, message_views, sent_label,
+    Counter, MessageView, Reader, ReplyBox, ReplyForm, XmlPage, counter, message_views, sent_label,
     text_problem,
 };
 use crate::failure::{Failure, Kind};
@@ -200,12 +200,6 @@ pub async fn show(
 ) -> Result<Response, Failure> {
     let page = thread_page(&state, &patient, ThreadId(id), "", None).await?;
     Ok(html(&page).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct ReplyForm {
-    #[serde(default)]
-    melding: String,
 }
 
 pub async fn reply(
