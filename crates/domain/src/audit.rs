@@ -12,6 +12,11 @@ pub enum Actor {
     Operator {
         user: String,
     },
+    /// A machine client of the FHIR API (a journal system, the national portal, a vaccine
+    /// finder), by the name it was configured or registered with.
+    Client {
+        name: String,
+    },
     /// Timebok itself, e.g. the demo seeder or an expiry sweep.
     System,
 }
@@ -22,6 +27,7 @@ impl Actor {
             Self::Patient(_) => "patient",
             Self::Staff { .. } => "staff",
             Self::Operator { .. } => "operator",
+            Self::Client { .. } => "client",
             Self::System => "system",
         }
     }
@@ -31,6 +37,7 @@ impl Actor {
         match self {
             Self::Patient(id) => id.as_str(),
             Self::Staff { user, .. } | Self::Operator { user } => user,
+            Self::Client { name } => name,
             Self::System => "timebok",
         }
     }

@@ -18,6 +18,10 @@ pub enum StoreError {
     NotOnList,
     #[error("the patient has already booked this slot")]
     AlreadyBooked,
+    #[error("the Idempotency-Key was used before for another request")]
+    IdempotencyKeyReused,
+    #[error("the appointment has changed since the version given")]
+    VersionMismatch,
     #[error("the deadline for cancelling this appointment has passed")]
     CancelDeadlinePassed,
     #[error("the appointment is not booked (already cancelled or completed)")]

@@ -8,6 +8,7 @@
 //! Both backends share one implementation of the SQL (see `sql.rs`); only connection set-up,
 //! the write transaction's `BEGIN` and row locking differ.
 
+mod client_bookings;
 mod clock;
 mod error;
 mod logins;
@@ -22,20 +23,22 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use client_bookings::{ClientBookings, IDEMPOTENCY_KEY_SECONDS};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use logins::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use messages::{Message, Messaging, Sender, Thread, ThreadSummary};
 pub use model::{
-    AuditFilter, ClinicAppointment, FreeSlot, Hold, Integrity, NewSlot, NotificationKind,
-    OutboxJob, PlannedAppointment, PublishReport, ReserveRequest, StoreSettings, StoredTemplate,
+    AppointmentRecord, AuditFilter, ClientCancel, ClinicAppointment, FreeSlot, Hold, Idempotency,
+    Integrity, NewSlot, NotificationKind, OnBehalf, OutboxJob, PlannedAppointment, PublishReport,
+    ReserveRequest, Reserved, StoreSettings, StoredTemplate,
 };
 pub use notifications::{
     ClaimedJob, Delivery, FailedJob, JobOutcome, Notifications, OutboxCounts, SkipReason,
     StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
-pub use schedules::{Schedules, SlotCursor};
+pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -54,7 +57,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub const MAX_QUERY_DAYS: i32 = 62;
 
 #[async_trait]
-pub trait Store: Notifications + Messaging + Logins + Schedules + Send + Sync {
+pub trait Store:
+    Notifications + Messaging + Logins + Schedules + ClientBookings + Send + Sync
+{
     /// Brings the schema up to date. Safe to run from several processes at once.
     async fn migrate(&self) -> Result<()>;
     /// Whether the database answers.

@@ -1,7 +1,7 @@
 //! What the store hands back beyond the domain's own types.
 
 use domain::{
-    AppointmentId, AuditAction, Capacity, ClinicId, ClinicName, HoldId, NationalId, Reason,
+    Actor, AppointmentId, AuditAction, Capacity, ClinicId, ClinicName, HoldId, NationalId, Reason,
     ResourceId, ResourceName, SlotId, SlotLength, TemplateId, TimebookId, TimebookKind,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -61,6 +61,78 @@ pub struct ReserveRequest {
     pub reason: Reason,
     /// The hold taken at «Se gjennom før du sender»; `None` books directly if a place is free.
     pub hold: Option<HoldId>,
+}
+
+/// Who books, when it is not the patient themselves: a machine client booking on a patient's
+/// behalf, with the retry key it sent.
+#[derive(Debug, Clone)]
+pub struct OnBehalf {
+    /// `Actor::Client`, for the audit log.
+    pub by: Actor,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// An `Idempotency-Key` and what the request it came with asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// The client the key belongs to: keys of different clients never meet.
+    pub client: String,
+    pub key: String,
+    /// A digest of the request, so a key sent again with another request is refused.
+    pub fingerprint: String,
+}
+
+/// What a booking on someone's behalf came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reserved {
+    pub id: AppointmentId,
+    /// The key was used before for the same request: this is the appointment made then.
+    pub replayed: bool,
+}
+
+/// An appointment with everything a machine client is shown of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentRecord {
+    pub id: AppointmentId,
+    /// Starts at 1 and grows by one with every change.
+    pub version: i64,
+    pub clinic_id: ClinicId,
+    pub timebook_id: TimebookId,
+    pub kind: TimebookKind,
+    pub resource_id: ResourceId,
+    pub location: domain::Location,
+    pub slot_id: SlotId,
+    pub start: Timestamp,
+    pub length: SlotLength,
+    pub patient: NationalId,
+    pub reason: Reason,
+    pub status: domain::AppointmentStatus,
+    pub booked_at: Timestamp,
+    pub cancelled_at: Option<Timestamp>,
+    pub cancel_reason: Option<domain::CancelReason>,
+    /// Until when the patient may cancel it themselves.
+    pub cancel_until: Timestamp,
+}
+
+impl AppointmentRecord {
+    pub fn end(&self) -> Timestamp {
+        self.start
+            .saturating_add(self.length.duration())
+            .unwrap_or(self.start)
+    }
+}
+
+/// A cancellation asked for by a machine client on the patient's behalf: the portal's rules,
+/// and only if the appointment is still the version the client saw.
+#[derive(Debug, Clone)]
+pub struct ClientCancel {
+    /// `Actor::Client`.
+    pub by: Actor,
+    pub id: AppointmentId,
+    /// The clinic a client bound to one clinic may act in.
+    pub clinic: Option<ClinicId>,
+    pub version: i64,
+    pub reason: domain::CancelReason,
 }
 
 /// One of a patient's appointments with what is needed to show it.

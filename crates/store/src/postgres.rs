@@ -55,9 +55,17 @@ impl PostgresStore {
 impl PostgresStore {
     /// ReserverAvtale in one round trip: `timebok_reserve`, the database function in the
     /// migrations, locks, checks and books in one transaction.
-    async fn reserve_slot(&self, request: &ReserveRequest, now: Timestamp) -> Result<i64> {
+    async fn reserve_slot(
+        &self,
+        request: &ReserveRequest,
+        on_behalf: Option<&OnBehalf>,
+        now: Timestamp,
+    ) -> Result<Reserved> {
+        let by = Self::booker(request, on_behalf);
+        let idempotency = on_behalf.and_then(|o| o.idempotency.as_ref());
         let (outcome, id): (String, Option<i64>) = sqlx::query_as(
-            "SELECT o_outcome, o_appointment FROM timebok_reserve($1, $2, $3, $4, $5, $6, $7, $8)",
+            "SELECT o_outcome, o_appointment \
+             FROM timebok_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(request.slot_id.0)
         .bind(request.patient.as_str())
@@ -65,12 +73,24 @@ impl PostgresStore {
         .bind(request.hold.map(|h| h.0))
         .bind(now.as_second())
         .bind(NotificationKind::Booked.code())
-        .bind(Actor::Patient(request.patient.clone()).kind())
+        .bind(by.kind())
+        .bind(by.identifier())
         .bind(AuditAction::AppointmentBooked.code())
+        .bind(idempotency.map(|k| k.client.as_str()))
+        .bind(idempotency.map(|k| k.key.as_str()))
+        .bind(idempotency.map(|k| k.fingerprint.as_str()))
         .fetch_one(&self.pool)
         .await?;
+        let reserved = |id, replayed| {
+            Ok(Reserved {
+                id: AppointmentId(id),
+                replayed,
+            })
+        };
         match (outcome.as_str(), id) {
-            ("booked", Some(id)) => Ok(id),
+            ("booked", Some(id)) => reserved(id, false),
+            ("replayed", Some(id)) => reserved(id, true),
+            ("key_reused", _) => Err(StoreError::IdempotencyKeyReused),
             ("not_found", _) => Err(StoreError::NotFound("slot")),
             ("blocked", _) => Err(StoreError::Blocked),
             ("not_on_list", _) => Err(StoreError::NotOnList),
@@ -94,3 +114,4 @@ crate::notifications::shared_notifications!(PostgresStore, skip_locked = " FOR U
 crate::messages::shared_messaging!(PostgresStore);
 crate::logins::shared_logins!(PostgresStore);
 crate::schedules::shared_schedules!(PostgresStore);
+crate::client_bookings::shared_client_bookings!(PostgresStore);

@@ -1,9 +1,10 @@
 //! Rows as both databases return them, and their conversion into domain types. A stored value
 //! that no longer validates is reported as [`StoreError::Corrupt`] naming the column.
 
+use crate::schedules::{CatalogueEntry, FeedSlot};
 use crate::{
-    ClinicAppointment, FreeSlot, NotificationKind, OutboxJob, PlannedAppointment, Result,
-    StoreError, StoredTemplate,
+    AppointmentRecord, ClinicAppointment, FreeSlot, NotificationKind, OutboxJob,
+    PlannedAppointment, Result, StoreError, StoredTemplate,
 };
 use domain::{
     Actor, Address, Appointment, AppointmentId, AppointmentStatus, AuditAction, AuditEvent, Block,
@@ -301,6 +302,7 @@ impl AppointmentRow {
 pub(crate) struct CancellableRow {
     #[sqlx(flatten)]
     pub appointment: AppointmentRow,
+    pub version: i64,
     pub cancel_deadline_minutes: i64,
 }
 
@@ -339,6 +341,172 @@ impl PlannedRow {
             )?,
             reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
             status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
+            cancel_until: start.saturating_sub(deadline).unwrap_or(start),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CatalogueRow {
+    pub clinic_id: i64,
+    pub her_id: i64,
+    pub clinic_name: String,
+    pub info: String,
+    pub org_number: Option<String>,
+    pub timebook_id: i64,
+    pub kind: String,
+    #[sqlx(flatten)]
+    pub rules: RulesRow,
+    pub resource_id: i64,
+    pub resource_name: String,
+    pub description: String,
+    pub location_id: i64,
+    pub address: String,
+}
+
+impl CatalogueRow {
+    pub fn into_domain(self) -> Result<CatalogueEntry> {
+        let clinic = ClinicRow {
+            id: self.clinic_id,
+            her_id: self.her_id,
+            name: self.clinic_name,
+            info: self.info,
+            org_number: self.org_number,
+        }
+        .into_domain()?;
+        let timebook = TimebookRow {
+            id: self.timebook_id,
+            clinic_id: self.clinic_id,
+            kind: self.kind,
+            rules: self.rules,
+        }
+        .into_domain()?;
+        let resource = ResourceRow {
+            id: self.resource_id,
+            timebook_id: self.timebook_id,
+            name: self.resource_name,
+            description: self.description,
+            location_id: self.location_id,
+            clinic_id: self.clinic_id,
+            address: self.address,
+        }
+        .into_domain()?;
+        Ok(CatalogueEntry {
+            clinic,
+            timebook,
+            resource,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FeedRow {
+    pub id: i64,
+    pub resource_id: i64,
+    pub starts_at: i64,
+    pub length_minutes: i64,
+    pub capacity: i64,
+    pub booked: i64,
+    pub published: bool,
+    #[sqlx(flatten)]
+    pub rules: RulesRow,
+}
+
+impl FeedRow {
+    /// A deleted slot: no place, never free.
+    pub fn deleted((id, resource_id, starts_at, length_minutes): (i64, i64, i64, i64)) -> Self {
+        Self {
+            id,
+            resource_id,
+            starts_at,
+            length_minutes,
+            capacity: 0,
+            booked: 0,
+            published: false,
+            rules: RulesRow {
+                min_notice_minutes: 0,
+                horizon_days: 1,
+                cancel_deadline_minutes: 0,
+                max_future_appointments: 1,
+            },
+        }
+    }
+
+    pub fn into_domain(self, now: Timestamp) -> Result<FeedSlot> {
+        let start = instant(self.starts_at, "slot.starts_at")?;
+        let places_left = small((self.capacity - self.booked).max(0), "slot.booked")?;
+        let free = self.published && places_left > 0 && self.rules.rules()?.is_bookable(now, start);
+        Ok(FeedSlot {
+            id: SlotId(self.id),
+            resource_id: ResourceId(self.resource_id),
+            start,
+            length: valid(
+                SlotLength::minutes(self.length_minutes),
+                "slot.length_minutes",
+            )?,
+            places_left,
+            free,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AppointmentRecordRow {
+    pub id: i64,
+    pub version: i64,
+    pub clinic_id: i64,
+    pub timebook_id: i64,
+    pub kind: String,
+    pub resource_id: i64,
+    pub location_id: i64,
+    pub address: String,
+    pub slot_id: i64,
+    pub starts_at: i64,
+    pub length_minutes: i64,
+    pub national_id: String,
+    pub reason: String,
+    pub status: String,
+    pub booked_at: i64,
+    pub cancelled_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+    pub cancel_deadline_minutes: i64,
+}
+
+impl AppointmentRecordRow {
+    pub fn into_domain(self) -> Result<AppointmentRecord> {
+        let start = instant(self.starts_at, "appointment.starts_at")?;
+        let deadline = jiff::SignedDuration::from_mins(self.cancel_deadline_minutes);
+        Ok(AppointmentRecord {
+            id: AppointmentId(self.id),
+            version: self.version,
+            clinic_id: ClinicId(self.clinic_id),
+            timebook_id: TimebookId(self.timebook_id),
+            kind: valid(TimebookKind::parse(&self.kind), "timebook.kind")?,
+            resource_id: ResourceId(self.resource_id),
+            location: Location {
+                id: LocationId(self.location_id),
+                clinic_id: ClinicId(self.clinic_id),
+                address: valid(Address::parse(&self.address), "location.address")?,
+            },
+            slot_id: SlotId(self.slot_id),
+            start,
+            length: valid(
+                SlotLength::minutes(self.length_minutes),
+                "slot.length_minutes",
+            )?,
+            patient: national_id(&self.national_id, "appointment.national_id")?,
+            reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
+            status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
+            booked_at: instant(self.booked_at, "appointment.booked_at")?,
+            cancelled_at: self
+                .cancelled_at
+                .map(|at| instant(at, "appointment.cancelled_at"))
+                .transpose()?,
+            cancel_reason: self
+                .cancel_reason
+                .as_deref()
+                .map(|r| valid(domain::CancelReason::parse(r), "appointment.cancel_reason"))
+                .transpose()?,
             cancel_until: start.saturating_sub(deadline).unwrap_or(start),
         })
     }
@@ -442,6 +610,9 @@ impl AuditRow {
             },
             "operator" => Actor::Operator {
                 user: self.actor_id,
+            },
+            "client" => Actor::Client {
+                name: self.actor_id,
             },
             "system" => Actor::System,
             _ => return Err(StoreError::Corrupt("audit_event.actor_kind")),

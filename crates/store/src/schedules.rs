@@ -4,8 +4,38 @@
 
 use crate::{FreeSlot, Result};
 use async_trait::async_trait;
-use domain::{Resource, ResourceId, SlotId, Timebook};
+use domain::{Clinic, Location, LocationId, Resource, ResourceId, SlotId, SlotLength, Timebook};
 use jiff::Timestamp;
+
+/// One schedule a client may find: a resource of a timebook whose service its clinic has
+/// switched on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueEntry {
+    pub clinic: Clinic,
+    pub timebook: Timebook,
+    pub resource: Resource,
+}
+
+/// A slot as a slot finder sees it (SMART Scheduling Links): free or busy, holds not counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedSlot {
+    pub id: SlotId,
+    pub resource_id: ResourceId,
+    pub start: Timestamp,
+    pub length: SlotLength,
+    /// Places not booked; 0 for a slot that was deleted.
+    pub places_left: u16,
+    /// Published, with a place left, and inside its timebook's booking window now.
+    pub free: bool,
+}
+
+impl FeedSlot {
+    pub fn end(&self) -> Timestamp {
+        self.start
+            .saturating_add(self.length.duration())
+            .unwrap_or(self.start)
+    }
+}
 
 /// Where a page of slots ends: the next page starts after this slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +63,14 @@ pub trait Schedules: Send + Sync {
     ) -> Result<Option<(Timebook, Resource)>>;
     /// The start of the first and of the last free slot of a resource, if it has any.
     async fn open_slot_span(&self, resource: ResourceId) -> Result<Option<(Timestamp, Timestamp)>>;
+    /// Every schedule whose service is switched on, in one query, by clinic name and kind.
+    async fn catalogue(&self) -> Result<Vec<CatalogueEntry>>;
+    async fn location(&self, id: LocationId) -> Result<Option<Location>>;
+    /// The slot finders' feed, by start. Without `since`: the published slots inside their
+    /// timebook's booking window from now on. With it: every future slot whose place in that
+    /// feed may have changed after `since` (changed, deleted, come inside the window, or come
+    /// too close to book), so that a finder that applies them in order is up to date.
+    async fn slot_feed(&self, since: Option<Timestamp>) -> Result<Vec<FeedSlot>>;
 }
 
 macro_rules! shared_schedules {
@@ -142,6 +180,79 @@ macro_rules! shared_schedules {
                     (Some(first), Some(last)) => Ok(Some((at(first)?, at(last)?))),
                     _ => Ok(None),
                 }
+            }
+
+            async fn catalogue(&self) -> Result<Vec<$crate::schedules::CatalogueEntry>> {
+                let rows: Vec<CatalogueRow> = sqlx::query_as(concat!(
+                    "SELECT c.id AS clinic_id, c.her_id, c.name AS clinic_name, c.info, c.org_number, \
+                       t.id AS timebook_id, t.kind, ", $crate::sql::rules_columns!(), ", \
+                       r.id AS resource_id, r.name AS resource_name, r.description, r.location_id, l.address \
+                     FROM resource r \
+                       JOIN timebook t ON t.id = r.timebook_id \
+                       JOIN clinic c ON c.id = t.clinic_id \
+                       JOIN location l ON l.id = r.location_id \
+                     WHERE NOT EXISTS (SELECT 1 FROM clinic_service cs \
+                                       WHERE cs.clinic_id = t.clinic_id AND cs.kind = t.kind AND cs.enabled = FALSE) \
+                     ORDER BY c.name, c.id, t.kind, r.id"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(CatalogueRow::into_domain).collect()
+            }
+
+            async fn location(&self, id: LocationId) -> Result<Option<Location>> {
+                let row: Option<LocationRow> = sqlx::query_as("SELECT id, clinic_id, address FROM location WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(LocationRow::into_domain).transpose()
+            }
+
+            async fn slot_feed(&self, since: Option<Timestamp>) -> Result<Vec<$crate::schedules::FeedSlot>> {
+                let now = self.now().as_second();
+                let mut rows: Vec<FeedRow> = match since {
+                    None => sqlx::query_as(concat!(
+                        "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, s.capacity, s.booked, s.published, \
+                           ", $crate::sql::rules_columns!(), " \
+                         FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+                         WHERE s.published = TRUE AND s.starts_at > $1 \
+                           AND s.starts_at <= $1 + t.horizon_days * 86400 \
+                         ORDER BY s.starts_at, s.id"
+                    ))
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?,
+                    Some(since) => sqlx::query_as(concat!(
+                        "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, s.capacity, s.booked, s.published, \
+                           ", $crate::sql::rules_columns!(), " \
+                         FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+                         WHERE s.starts_at > $1 AND ( \
+                           s.changed_at > $2 \
+                           OR (s.starts_at > $2 + t.horizon_days * 86400 AND s.starts_at <= $1 + t.horizon_days * 86400) \
+                           OR (s.starts_at >= $2 + t.min_notice_minutes * 60 AND s.starts_at < $1 + t.min_notice_minutes * 60)) \
+                         ORDER BY s.starts_at, s.id"
+                    ))
+                    .bind(now)
+                    .bind(since.as_second())
+                    .fetch_all(&self.pool)
+                    .await?,
+                };
+                if let Some(since) = since {
+                    // A deleted slot's id may be given to a new slot; then the new one speaks.
+                    let deleted: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+                        "SELECT x.slot_id, x.resource_id, x.starts_at, x.length_minutes FROM slot_tombstone x \
+                         WHERE x.deleted_at > $2 AND x.starts_at > $1 \
+                           AND NOT EXISTS (SELECT 1 FROM slot s WHERE s.id = x.slot_id)",
+                    )
+                    .bind(now)
+                    .bind(since.as_second())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.extend(deleted.into_iter().map(FeedRow::deleted));
+                    rows.sort_by_key(|r| (r.starts_at, r.id));
+                }
+                let now = Timestamp::from_second(now).map_err(|_| StoreError::Corrupt("clock"))?;
+                rows.into_iter().map(|row| row.into_domain(now)).collect()
             }
         }
     };

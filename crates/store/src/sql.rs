@@ -65,13 +65,14 @@ macro_rules! shared_store {
     ($store:ty, $db:ty, lock_slot = $lock_slot:literal, lock_patient = $lock_patient:literal) => {
         use $crate::rows::*;
         use $crate::{
-            AuditFilter, ClinicAppointment, FreeSlot, Hold, Integrity, NewSlot, NotificationKind, OutboxJob,
-            PlannedAppointment, PublishReport, ReserveRequest, Result, StoreError, StoredTemplate,
+            AppointmentRecord, AuditFilter, ClientCancel, ClinicAppointment, FreeSlot, Hold, Idempotency, Integrity, NewSlot, NotificationKind,
+            OnBehalf, OutboxJob, PlannedAppointment, PublishReport, ReserveRequest, Reserved, Result, StoreError,
+            StoredTemplate,
         };
         use domain::{
             Actor, Address, Appointment, AppointmentId, AppointmentStatus, AuditAction, AuditEvent,
             Block, BlockReason, BookingRules, CancelReason, Clinic, ClinicId, ClinicName,
-            Description, DomainError, HerId, HoldId, InfoText, Location, NationalId, Patient,
+            Description, DomainError, HerId, HoldId, InfoText, Location, LocationId, NationalId, Patient,
             PersonName, Resource, ResourceId, ResourceName, Slot, SlotId, SlotTemplate,
             TemplateId, Timebook, TimebookId, TimebookKind,
         };
@@ -124,6 +125,31 @@ macro_rules! shared_store {
 
             fn now(&self) -> Timestamp {
                 self.clock.now()
+            }
+
+            /// Who a booking's audit entry names: the client booking on the patient's behalf, or
+            /// the patient.
+            fn booker(request: &ReserveRequest, on_behalf: Option<&OnBehalf>) -> Actor {
+                on_behalf.map_or_else(|| Actor::Patient(request.patient.clone()), |o| o.by.clone())
+            }
+
+            /// The booking an Idempotency-Key was used for before: the same appointment for the
+            /// same request, a refusal for another.
+            async fn earlier_booking(conn: &mut Conn, key: &Idempotency) -> Result<Option<Reserved>> {
+                let earlier: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT fingerprint, appointment_id FROM idempotency_key WHERE client = $1 AND idem_key = $2",
+                )
+                .bind(&key.client)
+                .bind(&key.key)
+                .fetch_optional(&mut *conn)
+                .await?;
+                match earlier {
+                    Some((fingerprint, id)) if fingerprint == key.fingerprint => {
+                        Ok(Some(Reserved { id: AppointmentId(id), replayed: true }))
+                    }
+                    Some(_) => Err(StoreError::IdempotencyKeyReused),
+                    None => Ok(None),
+                }
             }
 
             /// Records that a session was used, at most once a minute, so that reading a page
@@ -209,10 +235,14 @@ macro_rules! shared_store {
                 found: Option<CancellableRow>,
                 status: AppointmentStatus,
                 reason: Option<&CancelReason>,
+                version: Option<i64>,
             ) -> Result<Appointment> {
                 let now = self.now();
                 let row = found.ok_or(StoreError::NotFound("appointment"))?;
                 let appointment = row.appointment;
+                if version.is_some_and(|v| v != row.version) {
+                    return Err(StoreError::VersionMismatch);
+                }
                 if appointment.status()? != AppointmentStatus::Booked {
                     return Err(StoreError::NotBooked);
                 }
@@ -225,21 +255,24 @@ macro_rules! shared_store {
                 }
                 let mut tx = self.begin_write().await?;
                 let changed = sqlx::query(
-                    "UPDATE appointment SET status = $2, cancelled_at = $3, cancel_reason = $4 \
-                     WHERE id = $1 AND status = 'booked'",
+                    "UPDATE appointment SET status = $2, cancelled_at = $3, cancel_reason = $4, version = version + 1 \
+                     WHERE id = $1 AND status = 'booked' AND version = $5",
                 )
                 .bind(appointment.id)
                 .bind(status.code())
                 .bind(now.as_second())
                 .bind(reason.map(CancelReason::as_str))
+                .bind(row.version)
                 .execute(&mut *tx)
                 .await?;
-                // Someone else cancelled first; their transaction already gave the place back.
+                // Someone else changed it first; a cancelling transaction already gave the place
+                // back.
                 if changed.rows_affected() == 0 {
-                    return Err(StoreError::NotBooked);
+                    return Err(if version.is_some() { StoreError::VersionMismatch } else { StoreError::NotBooked });
                 }
-                sqlx::query("UPDATE slot SET booked = booked - 1 WHERE id = $1")
+                sqlx::query("UPDATE slot SET booked = booked - 1, changed_at = $2 WHERE id = $1")
                     .bind(appointment.slot_id)
+                    .bind(now.as_second())
                     .execute(&mut *tx)
                     .await?;
                 let (kind, action) = match status {
@@ -263,6 +296,53 @@ macro_rules! shared_store {
                 let mut cancelled = appointment.into_domain()?;
                 cancelled.status = status;
                 Ok(cancelled)
+            }
+
+            /// Holds a place for the patient; `by` is who asked, for the audit log.
+            async fn hold_for(&self, by: &Actor, patient: &NationalId, slot_id: SlotId) -> Result<Hold> {
+                let now = self.now();
+                let expires_at = now.saturating_add(self.settings.hold_for).unwrap_or(now);
+                let mut tx = self.begin_write().await?;
+                let locked = Self::check_bookable(&mut *tx, patient, slot_id, now).await?;
+                let slot = locked.slot;
+                // A patient reviews one booking at a time: their other holds in this timebook go.
+                sqlx::query("DELETE FROM slot_hold WHERE (national_id = $1 AND timebook_id = $2 AND slot_id <> $3) \
+                             OR (slot_id = $3 AND expires_at <= $4)")
+                    .bind(patient.as_str())
+                    .bind(slot.timebook_id)
+                    .bind(slot.id)
+                    .bind(now.as_second())
+                    .execute(&mut *tx)
+                    .await?;
+                let held_by_others: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM slot_hold WHERE slot_id = $1 AND expires_at > $2 AND national_id <> $3",
+                )
+                .bind(slot.id)
+                .bind(now.as_second())
+                .bind(patient.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if slot.booked + held_by_others >= slot.capacity {
+                    return Err(StoreError::Taken);
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at RETURNING id",
+                )
+                .bind(slot.clinic_id)
+                .bind(slot.timebook_id)
+                .bind(slot.id)
+                .bind(patient.as_str())
+                .bind(expires_at.as_second())
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::audit(&mut *tx, Audit {
+                    at: now.as_second(), actor: by, action: AuditAction::SlotHeld,
+                    clinic_id: Some(slot.clinic_id), patient: Some(patient), subject: format!("slot:{}", slot.id),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Hold { id: HoldId(id), slot_id, expires_at: instant(expires_at.as_second(), "slot_hold.expires_at")? })
             }
 
             async fn template_and_clinic(&self, id: TemplateId) -> Result<(StoredTemplate, i64)> {
@@ -373,6 +453,16 @@ macro_rules! shared_store {
                     sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("clinic"),
                     _ => StoreError::Database(error),
                 })?;
+                // A service switched off takes its slots out of a finder's view, and back.
+                sqlx::query(
+                    "UPDATE slot SET changed_at = $3 WHERE starts_at > $3 AND timebook_id IN \
+                       (SELECT id FROM timebook WHERE clinic_id = $1 AND kind = $2)",
+                )
+                .bind(clinic_id.0)
+                .bind(kind.code())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
                 Self::audit(&mut *tx, Audit {
                     at: now, actor, action: AuditAction::ServiceSwitched, clinic_id: Some(clinic_id.0), patient: None,
                     subject: format!("{}:{}", kind.code(), if enabled { "on" } else { "off" }),
@@ -441,6 +531,12 @@ macro_rules! shared_store {
                 .bind(i64::from(rules.max_future_appointments()))
                 .fetch_one(&mut *tx)
                 .await?;
+                // The booking window decides which slots a finder sees as free.
+                sqlx::query("UPDATE slot SET changed_at = $2 WHERE timebook_id = $1 AND starts_at > $2")
+                    .bind(row.id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
                 Self::audit(&mut *tx, Audit {
                     at: now, actor, action: AuditAction::TimebookSaved, clinic_id: Some(clinic_id.0), patient: None,
                     subject: format!("timebook:{}", row.id),
@@ -632,8 +728,8 @@ macro_rules! shared_store {
                         continue;
                     }
                     let inserted = sqlx::query(
-                        "INSERT INTO slot (clinic_id, timebook_id, resource_id, template_id, starts_at, length_minutes, capacity, booked, published) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, TRUE) ON CONFLICT (resource_id, starts_at) DO NOTHING",
+                        "INSERT INTO slot (clinic_id, timebook_id, resource_id, template_id, starts_at, length_minutes, capacity, booked, published, changed_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, TRUE, $8) ON CONFLICT (resource_id, starts_at) DO NOTHING",
                     )
                     .bind(clinic_id)
                     .bind(stored.timebook_id.0)
@@ -642,6 +738,7 @@ macro_rules! shared_store {
                     .bind(planned.start.as_second())
                     .bind(i64::from(planned.length.as_minutes()))
                     .bind(i64::from(stored.template.capacity().get()))
+                    .bind(now.as_second())
                     .execute(&mut *tx)
                     .await?;
                     if inserted.rows_affected() == 0 {
@@ -660,7 +757,7 @@ macro_rules! shared_store {
                     }
                 }
                 let republished = sqlx::query(
-                    "UPDATE slot SET published = TRUE WHERE template_id = $1 AND starts_at > $2 AND published = FALSE",
+                    "UPDATE slot SET published = TRUE, changed_at = $2 WHERE template_id = $1 AND starts_at > $2 AND published = FALSE",
                 )
                 .bind(id.0)
                 .bind(now.as_second())
@@ -682,7 +779,7 @@ macro_rules! shared_store {
                 let (_, clinic_id) = self.template_and_clinic(id).await?;
                 let mut tx = self.begin_write().await?;
                 let changed = sqlx::query(
-                    "UPDATE slot SET published = FALSE WHERE template_id = $1 AND starts_at > $2 AND published = TRUE",
+                    "UPDATE slot SET published = FALSE, changed_at = $2 WHERE template_id = $1 AND starts_at > $2 AND published = TRUE",
                 )
                 .bind(id.0)
                 .bind(now)
@@ -710,8 +807,8 @@ macro_rules! shared_store {
                     .await?;
                 let (clinic_id, timebook_id) = owner.ok_or(StoreError::NotFound("resource"))?;
                 let row: Option<SlotRow> = sqlx::query_as(
-                    "INSERT INTO slot (clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, published) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 0, TRUE) ON CONFLICT (resource_id, starts_at) DO NOTHING \
+                    "INSERT INTO slot (clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, published, changed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, TRUE, $7) ON CONFLICT (resource_id, starts_at) DO NOTHING \
                      RETURNING id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, published",
                 )
                 .bind(clinic_id)
@@ -720,6 +817,7 @@ macro_rules! shared_store {
                 .bind(slot.start.as_second())
                 .bind(i64::from(slot.length.as_minutes()))
                 .bind(i64::from(slot.capacity.get()))
+                .bind(now)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let row = row.ok_or(StoreError::Overlap)?;
@@ -736,11 +834,12 @@ macro_rules! shared_store {
                 let now = self.now().as_second();
                 let mut tx = self.begin_write().await?;
                 let row: Option<SlotRow> = sqlx::query_as(
-                    "UPDATE slot SET published = $2 WHERE id = $1 \
+                    "UPDATE slot SET published = $2, changed_at = $3 WHERE id = $1 \
                      RETURNING id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, published",
                 )
                 .bind(id.0)
                 .bind(published)
+                .bind(now)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let row = row.ok_or(StoreError::NotFound("slot"))?;
@@ -793,6 +892,14 @@ macro_rules! shared_store {
                     return Err(StoreError::SlotInUse);
                 }
                 sqlx::query("DELETE FROM slot_hold WHERE slot_id = $1").bind(id.0).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO slot_tombstone (slot_id, clinic_id, resource_id, starts_at, length_minutes, deleted_at) \
+                     SELECT id, clinic_id, resource_id, starts_at, length_minutes, $2 FROM slot WHERE id = $1",
+                )
+                .bind(id.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
                 sqlx::query("DELETE FROM slot WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
                 Self::audit(&mut *tx, Audit {
                     at: now, actor, action: AuditAction::SlotDeleted, clinic_id: Some(clinic_id.0), patient: None,
@@ -860,56 +967,14 @@ macro_rules! shared_store {
             }
 
             async fn hold_slot(&self, patient: &NationalId, slot_id: SlotId) -> Result<Hold> {
-                let now = self.now();
-                let expires_at = now.saturating_add(self.settings.hold_for).unwrap_or(now);
-                let mut tx = self.begin_write().await?;
-                let locked = Self::check_bookable(&mut *tx, patient, slot_id, now).await?;
-                let slot = locked.slot;
-                // A patient reviews one booking at a time: their other holds in this timebook go.
-                sqlx::query("DELETE FROM slot_hold WHERE (national_id = $1 AND timebook_id = $2 AND slot_id <> $3) \
-                             OR (slot_id = $3 AND expires_at <= $4)")
-                    .bind(patient.as_str())
-                    .bind(slot.timebook_id)
-                    .bind(slot.id)
-                    .bind(now.as_second())
-                    .execute(&mut *tx)
-                    .await?;
-                let held_by_others: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM slot_hold WHERE slot_id = $1 AND expires_at > $2 AND national_id <> $3",
-                )
-                .bind(slot.id)
-                .bind(now.as_second())
-                .bind(patient.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-                if slot.booked + held_by_others >= slot.capacity {
-                    return Err(StoreError::Taken);
-                }
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at RETURNING id",
-                )
-                .bind(slot.clinic_id)
-                .bind(slot.timebook_id)
-                .bind(slot.id)
-                .bind(patient.as_str())
-                .bind(expires_at.as_second())
-                .fetch_one(&mut *tx)
-                .await?;
-                Self::audit(&mut *tx, Audit {
-                    at: now.as_second(), actor: &Actor::Patient(patient.clone()), action: AuditAction::SlotHeld,
-                    clinic_id: Some(slot.clinic_id), patient: Some(patient), subject: format!("slot:{}", slot.id),
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(Hold { id: HoldId(id), slot_id, expires_at: instant(expires_at.as_second(), "slot_hold.expires_at")? })
+                self.hold_for(&Actor::Patient(patient.clone()), patient, slot_id).await
             }
 
             async fn reserve(&self, request: &ReserveRequest) -> Result<Appointment> {
                 let now = self.now();
-                let id = self.reserve_slot(request, now).await?;
+                let reserved = self.reserve_slot(request, None, now).await?;
                 Ok(Appointment {
-                    id: AppointmentId(id),
+                    id: reserved.id,
                     slot_id: request.slot_id,
                     patient: request.patient.clone(),
                     reason: request.reason.clone(),
@@ -920,26 +985,26 @@ macro_rules! shared_store {
 
             async fn cancel_by_patient(&self, patient: &NationalId, id: AppointmentId) -> Result<Appointment> {
                 let found: Option<CancellableRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::appointment_columns!(), ", t.cancel_deadline_minutes \
+                    "SELECT ", $crate::sql::appointment_columns!(), ", a.version, t.cancel_deadline_minutes \
                      FROM appointment a JOIN timebook t ON t.id = a.timebook_id WHERE a.id = $1 AND a.national_id = $2"
                 ))
                 .bind(id.0)
                 .bind(patient.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-                self.cancel(&Actor::Patient(patient.clone()), found, AppointmentStatus::CancelledByPatient, None).await
+                self.cancel(&Actor::Patient(patient.clone()), found, AppointmentStatus::CancelledByPatient, None, None).await
             }
 
             async fn cancel_by_clinic(&self, actor: &Actor, clinic_id: ClinicId, id: AppointmentId, reason: Option<&CancelReason>) -> Result<Appointment> {
                 let found: Option<CancellableRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::appointment_columns!(), ", t.cancel_deadline_minutes \
+                    "SELECT ", $crate::sql::appointment_columns!(), ", a.version, t.cancel_deadline_minutes \
                      FROM appointment a JOIN timebook t ON t.id = a.timebook_id WHERE a.id = $1 AND a.clinic_id = $2"
                 ))
                 .bind(id.0)
                 .bind(clinic_id.0)
                 .fetch_optional(&self.pool)
                 .await?;
-                self.cancel(actor, found, AppointmentStatus::CancelledByClinic, reason).await
+                self.cancel(actor, found, AppointmentStatus::CancelledByClinic, reason, None).await
             }
 
             async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
@@ -1148,7 +1213,7 @@ macro_rules! shared_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let row = row.ok_or(StoreError::NotFound("appointment"))?;
-                let changed = sqlx::query("UPDATE appointment SET status = $2 WHERE id = $1 AND status = 'booked'")
+                let changed = sqlx::query("UPDATE appointment SET status = $2, version = version + 1 WHERE id = $1 AND status = 'booked'")
                     .bind(id.0)
                     .bind(outcome.code())
                     .execute(&mut *tx)

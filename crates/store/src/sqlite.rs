@@ -81,12 +81,50 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Keeps a key with the booking it made, in the booking's transaction. Keys older
+    /// than a day are let go here, so the table stays small without a sweeper.
+    async fn remember_key(
+        conn: &mut sqlx::SqliteConnection,
+        key: &Idempotency,
+        appointment: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM idempotency_key WHERE created_at < $1")
+            .bind(now - crate::IDEMPOTENCY_KEY_SECONDS)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO idempotency_key (client, idem_key, fingerprint, appointment_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&key.client)
+        .bind(&key.key)
+        .bind(&key.fingerprint)
+        .bind(appointment)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     /// ReserverAvtale as separate statements: cheap here, with no network in between, and
     /// exclusive because the transaction began with `BEGIN IMMEDIATE`. The same steps, in the
     /// same order, as `timebok_reserve` in the PostgreSQL migrations.
-    async fn reserve_slot(&self, request: &ReserveRequest, now: Timestamp) -> Result<i64> {
+    async fn reserve_slot(
+        &self,
+        request: &ReserveRequest,
+        on_behalf: Option<&OnBehalf>,
+        now: Timestamp,
+    ) -> Result<Reserved> {
         let (patient, now_s) = (request.patient.as_str(), now.as_second());
+        let by = Self::booker(request, on_behalf);
+        let idempotency = on_behalf.and_then(|o| o.idempotency.as_ref());
         let mut tx = self.begin_write().await?;
+        if let Some(key) = idempotency
+            && let Some(earlier) = Self::earlier_booking(&mut tx, key).await?
+        {
+            return Ok(earlier);
+        }
         let slot = Self::check_bookable(&mut tx, &request.patient, request.slot_id, now)
             .await?
             .slot;
@@ -107,7 +145,7 @@ impl SqliteStore {
         }
         // The conditional update that makes double booking impossible.
         let counted = sqlx::query(
-            "UPDATE slot SET booked = booked + 1 WHERE id = $1 AND booked + \
+            "UPDATE slot SET booked = booked + 1, changed_at = $2 WHERE id = $1 AND booked + \
                (SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = $1 AND h.expires_at > $2 AND h.national_id <> $3) \
              < capacity",
         )
@@ -142,7 +180,7 @@ impl SqliteStore {
             &mut tx,
             Audit {
                 at: now_s,
-                actor: &Actor::Patient(request.patient.clone()),
+                actor: &by,
                 action: AuditAction::AppointmentBooked,
                 clinic_id: Some(slot.clinic_id),
                 patient: Some(&request.patient),
@@ -150,8 +188,14 @@ impl SqliteStore {
             },
         )
         .await?;
+        if let Some(key) = idempotency {
+            Self::remember_key(&mut tx, key, id, now_s).await?;
+        }
         tx.commit().await?;
-        Ok(id)
+        Ok(Reserved {
+            id: AppointmentId(id),
+            replayed: false,
+        })
     }
 }
 
@@ -160,3 +204,4 @@ crate::notifications::shared_notifications!(SqliteStore, skip_locked = "");
 crate::messages::shared_messaging!(SqliteStore);
 crate::logins::shared_logins!(SqliteStore);
 crate::schedules::shared_schedules!(SqliteStore);
+crate::client_bookings::shared_client_bookings!(SqliteStore);

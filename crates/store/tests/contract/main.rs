@@ -3,6 +3,7 @@
 extern crate timebok_store as store;
 
 mod cases;
+mod client_bookings;
 mod common;
 mod logins;
 mod messages;
@@ -10,6 +11,13 @@ mod outbox;
 mod schedules;
 
 contract_tests!(
+    a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit,
+    an_idempotency_key_gives_the_first_appointment_again,
+    retries_racing_with_one_key_book_once,
+    clients_cancel_with_the_version_and_the_patients_deadline,
+    appointment_records_are_found_by_patient_and_start,
+    the_slot_feed_lists_the_window_and_what_changed_since,
+    the_catalogue_lists_schedules_whose_service_is_on,
     open_slots_are_published_bookable_and_paged,
     a_login_attempt_is_taken_once_and_expires,
     staff_access_is_granted_revoked_and_audited,
