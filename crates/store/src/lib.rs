@@ -38,7 +38,7 @@ pub use notifications::{
     StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
-pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor};
+pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;

@@ -29,6 +29,14 @@ pub struct FeedSlot {
     pub free: bool,
 }
 
+/// The slot finders' feed as the store's clock saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotFeed {
+    /// When it was read: a finder asks for what changed since then next time.
+    pub at: Timestamp,
+    pub slots: Vec<FeedSlot>,
+}
+
 impl FeedSlot {
     pub fn end(&self) -> Timestamp {
         self.start
@@ -70,7 +78,7 @@ pub trait Schedules: Send + Sync {
     /// timebook's booking window from now on. With it: every future slot whose place in that
     /// feed may have changed after `since` (changed, deleted, come inside the window, or come
     /// too close to book), so that a finder that applies them in order is up to date.
-    async fn slot_feed(&self, since: Option<Timestamp>) -> Result<Vec<FeedSlot>>;
+    async fn slot_feed(&self, since: Option<Timestamp>) -> Result<SlotFeed>;
 }
 
 macro_rules! shared_schedules {
@@ -208,7 +216,7 @@ macro_rules! shared_schedules {
                 row.map(LocationRow::into_domain).transpose()
             }
 
-            async fn slot_feed(&self, since: Option<Timestamp>) -> Result<Vec<$crate::schedules::FeedSlot>> {
+            async fn slot_feed(&self, since: Option<Timestamp>) -> Result<$crate::schedules::SlotFeed> {
                 let now = self.now().as_second();
                 let mut rows: Vec<FeedRow> = match since {
                     None => sqlx::query_as(concat!(
@@ -251,8 +259,9 @@ macro_rules! shared_schedules {
                     rows.extend(deleted.into_iter().map(FeedRow::deleted));
                     rows.sort_by_key(|r| (r.starts_at, r.id));
                 }
-                let now = Timestamp::from_second(now).map_err(|_| StoreError::Corrupt("clock"))?;
-                rows.into_iter().map(|row| row.into_domain(now)).collect()
+                let at = Timestamp::from_second(now).map_err(|_| StoreError::Corrupt("clock"))?;
+                let slots = rows.into_iter().map(|row| row.into_domain(at)).collect::<Result<_>>()?;
+                Ok($crate::schedules::SlotFeed { at, slots })
             }
         }
     };

@@ -12,7 +12,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, patch, post, put};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -59,28 +59,48 @@ impl Routes {
         }
     }
 
-    pub fn get<H, T>(mut self, path: &'static str, audience: Audience, handler: H) -> Self
+    pub fn get<H, T>(self, path: &'static str, audience: Audience, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.router = self.router.route(path, get(handler));
-        self.rules.push(Rule {
-            method: Method::GET,
-            path,
-            audience,
-        });
-        self
+        self.add(Method::GET, path, audience, get(handler))
     }
 
-    pub fn post<H, T>(mut self, path: &'static str, audience: Audience, handler: H) -> Self
+    pub fn post<H, T>(self, path: &'static str, audience: Audience, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.router = self.router.route(path, post(handler));
+        self.add(Method::POST, path, audience, post(handler))
+    }
+
+    pub fn put<H, T>(self, path: &'static str, audience: Audience, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PUT, path, audience, put(handler))
+    }
+
+    pub fn patch<H, T>(self, path: &'static str, audience: Audience, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PATCH, path, audience, patch(handler))
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        audience: Audience,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, route);
         self.rules.push(Rule {
-            method: Method::POST,
+            method,
             path,
             audience,
         });

@@ -1,110 +1,10 @@
-//! The FHIR API over real HTTP: every route and each of its errors. Every body is also written
-//! to `TIMEBOK_FHIR_CAPTURE` (when set), where `scripts/validate_fhir.py` checks it against the
-//! FHIR models of `fhir.resources`.
+//! The FHIR API's searches over real HTTP: the CapabilityStatement, Schedules, Slots and
+//! Locations, and each of their errors. See `common::fhir` for how answers are validated.
 
 mod common;
 
-use common::{Options, Portal, portal_with};
+use common::fhir::*;
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-const READER: &str = "reader-token-0123456789abcdef0123456789";
-const BOOKER: &str = "booker-token-0123456789abcdef0123456789";
-const BOUND: &str = "bound-token-0123456789abcdef01234567890";
-
-static CAPTURED: AtomicUsize = AtomicUsize::new(0);
-
-async fn fhir_portal() -> Portal {
-    let fhir = serde_json::from_value(serde_json::json!({
-        "clients": [
-            { "name": "reader", "token": READER, "scopes": ["system/Slot.rs"] },
-            { "name": "booker", "token": BOOKER, "scopes": ["system/Appointment.cruds"] },
-            { "name": "bound", "token": BOUND, "scopes": ["system/Slot.rs"], "clinic_her_id": 1002 },
-        ]
-    }))
-    .expect("settings");
-    portal_with(Options {
-        fhir,
-        ..Options::default()
-    })
-    .await
-}
-
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-async fn get(portal: &Portal, token: Option<&str>, path: &str) -> Answer {
-    get_url(token, &format!("{}{path}", portal.base)).await
-}
-
-async fn get_url(token: Option<&str>, url: &str) -> Answer {
-    let mut request = reqwest::Client::new().get(url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("GET");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body");
-    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON: {text}"));
-    if let Ok(dir) = std::env::var("TIMEBOK_FHIR_CAPTURE") {
-        let n = CAPTURED.fetch_add(1, Ordering::SeqCst);
-        let name = format!("{}-{}-{n}.json", std::process::id(), status);
-        std::fs::create_dir_all(&dir).expect("capture dir");
-        std::fs::write(std::path::Path::new(&dir).join(name), &text).expect("capture");
-    }
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn assert_outcome(answer: &Answer, status: u16, code: &str, expression: Option<&str>) {
-    assert_eq!(answer.status, status, "{}", answer.body);
-    assert_eq!(answer.body["resourceType"], "OperationOutcome");
-    assert_eq!(answer.body["issue"][0]["code"], code, "{}", answer.body);
-    assert!(
-        answer.body["issue"][0]["diagnostics"]
-            .as_str()
-            .is_some_and(|d| !d.is_empty())
-    );
-    match expression {
-        Some(expression) => assert_eq!(answer.body["issue"][0]["expression"][0], expression),
-        None => assert!(answer.body["issue"][0].get("expression").is_none()),
-    }
-}
-
-fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
-    bundle["entry"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .filter(|e| e["search"]["mode"] == mode)
-        .map(|e| &e["resource"])
-        .collect()
-}
-
-fn link(bundle: &Value, relation: &str) -> Option<String> {
-    bundle["link"]
-        .as_array()?
-        .iter()
-        .find(|l| l["relation"] == relation)
-        .and_then(|l| l["url"].as_str())
-        .map(str::to_owned)
-}
-
-/// `2025-12-17T08:15:00+01:00`: local time with the Oslo offset of that day.
-fn is_oslo_time(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    text.len() == 25
-        && text.parse::<jiff::Timestamp>().is_ok()
-        && (text.ends_with("+01:00") || text.ends_with("+02:00"))
-        && bytes[10] == b'T'
-}
 
 #[tokio::test]
 async fn the_capability_statement_is_public_and_names_what_is_supported() {
@@ -123,8 +23,27 @@ async fn the_capability_statement_is_public_and_names_what_is_supported() {
         .iter()
         .filter_map(|r| r["type"].as_str())
         .collect();
-    assert_eq!(types, ["Schedule", "Slot"]);
+    assert_eq!(types, ["Schedule", "Slot", "Location", "Appointment"]);
     assert_eq!(resources[1]["searchInclude"][0], "Slot:schedule");
+    let appointment = &resources[3];
+    let interactions: Vec<&str> = appointment["interaction"]
+        .as_array()
+        .expect("interactions")
+        .iter()
+        .filter_map(|i| i["code"].as_str())
+        .collect();
+    assert_eq!(
+        interactions,
+        ["create", "read", "search-type", "update", "patch"]
+    );
+    let operations: Vec<&str> = appointment["operation"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert_eq!(operations, ["hold", "book"]);
+    assert_eq!(body["rest"][0]["operation"][0]["name"], "bulk-publish");
 }
 
 #[tokio::test]

@@ -102,7 +102,7 @@ async fn call(
     } else {
         let mut form: Vec<(&str, &str)> = csrf.map(|c| vec![("csrf", c)]).unwrap_or_default();
         form.extend(PLAUSIBLE_FORM);
-        browser.post(path, &form).await
+        browser.send(method.clone(), path, &form).await
     };
     (page.status, page.location)
 }
@@ -339,15 +339,17 @@ async fn only_these_routes_are_open_to_anyone() {
 #[tokio::test]
 async fn the_capability_statement_describes_every_fhir_route() {
     let portal = portal(false).await;
-    let mut served: Vec<&str> = portal
+    let mut served: Vec<(String, String)> = portal
         .rules
         .iter()
-        .map(|r| r.path)
-        .filter(|p| p.starts_with("/fhir/") && *p != "/fhir/metadata")
+        .filter(|r| r.path.starts_with("/fhir/") && r.path != "/fhir/metadata")
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
         .collect();
-    served.sort_unstable();
-    served.dedup();
-    let mut described = timebok_web::fhir::described_paths();
-    described.sort_unstable();
+    served.sort();
+    let mut described: Vec<(String, String)> = timebok_web::fhir::described_routes()
+        .into_iter()
+        .map(|(method, path)| (method.to_string(), path))
+        .collect();
+    described.sort();
     assert_eq!(served, described);
 }

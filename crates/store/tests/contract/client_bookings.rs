@@ -393,7 +393,9 @@ pub async fn the_slot_feed_lists_the_window_and_what_changed_since(db: TestDb) {
         .await
         .expect("book");
 
-    let full = store.slot_feed(None).await.expect("feed");
+    let feed = store.slot_feed(None).await.expect("feed");
+    assert_eq!(feed.at, world.clock.now(), "read at the store's time");
+    let full = feed.slots;
     assert_eq!(
         feed_ids(&full),
         [(soon.id, false), (booked.id, false), (free.id, true)],
@@ -409,6 +411,7 @@ pub async fn the_slot_feed_lists_the_window_and_what_changed_since(db: TestDb) {
             .slot_feed(Some(since))
             .await
             .expect("nothing")
+            .slots
             .is_empty(),
         "nothing changed"
     );
@@ -431,27 +434,33 @@ pub async fn the_slot_feed_lists_the_window_and_what_changed_since(db: TestDb) {
         .delete_slot(&world.staff, world.clinic.id, gone.id)
         .await
         .expect("delete");
-    let changes = store.slot_feed(Some(since)).await.expect("changes");
+    let changes = store.slot_feed(Some(since)).await.expect("changes").slots;
     assert_eq!(
         feed_ids(&changes),
         [(booked.id, true), (gone.id, false)],
         "the freed slot, and the deleted one as not free"
     );
     assert_eq!(
-        feed_ids(&store.slot_feed(Some(after_create)).await.expect("later")),
+        feed_ids(
+            &store
+                .slot_feed(Some(after_create))
+                .await
+                .expect("later")
+                .slots
+        ),
         [(gone.id, false)]
     );
 
     // A day on, the far slot comes inside the window: it is new in the feed.
     let before = world.clock.now();
     world.advance(24 * 60);
-    let entered = store.slot_feed(Some(before)).await.expect("entered");
+    let entered = store.slot_feed(Some(before)).await.expect("entered").slots;
     assert!(feed_ids(&entered).contains(&(far.id, true)), "{entered:?}");
     // And within half an hour of a slot, it is no longer free.
     world.clock.set(oslo(2026, 12, 15, 8, 20));
     let before = world.clock.now();
     world.clock.set(oslo(2026, 12, 15, 8, 40));
-    let closed = store.slot_feed(Some(before)).await.expect("closed");
+    let closed = store.slot_feed(Some(before)).await.expect("closed").slots;
     assert_eq!(feed_ids(&closed), [(booked.id, false)]);
 
     // New rules touch every future slot of the timebook.
@@ -466,7 +475,7 @@ pub async fn the_slot_feed_lists_the_window_and_what_changed_since(db: TestDb) {
         )
         .await
         .expect("rules");
-    let touched = store.slot_feed(Some(before)).await.expect("rules");
+    let touched = store.slot_feed(Some(before)).await.expect("rules").slots;
     assert!(
         touched.iter().any(|s| s.id == far.id && !s.free),
         "beyond the shorter window: {touched:?}"

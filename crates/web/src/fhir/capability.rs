@@ -1,21 +1,36 @@
-//! The CapabilityStatement, made from [`SUPPORTED`]: the one table of what the API does. A
-//! test checks it against the routes actually served, so the two cannot drift apart.
+//! The CapabilityStatement, made from [`SUPPORTED`] and [`SYSTEM_OPERATIONS`]: the one table of
+//! what the API does. [`described_routes`] turns the same table into methods and paths, and a
+//! test checks them against the routes actually served, so the two cannot drift apart.
 
+use super::bulk;
+use super::clients::Scope;
 use super::fhir_json;
+use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
+
+/// An operation (`$name`) and the IHE or SMART definition it follows.
+pub struct Operation {
+    pub name: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    pub definition: &'static str,
+    pub documentation: &'static str,
+}
 
 /// One resource type and what the API supports of it.
 pub struct Supported {
     pub resource: &'static str,
-    /// FHIR interaction codes, such as `search-type`.
+    /// FHIR interaction codes: `read`, `search-type`, `create`, `update`, `patch`.
     pub interactions: &'static [&'static str],
     /// Search parameters: name, type, what it does.
     pub search: &'static [(&'static str, &'static str, &'static str)],
     /// `_include` values.
     pub includes: &'static [&'static str],
-    /// The route that serves it, as the router has it.
-    pub path: &'static str,
+    pub operations: &'static [Operation],
+    /// What the interactions need, beyond the token.
+    pub scope: Scope,
+    pub documentation: &'static str,
 }
 
 pub const SUPPORTED: &[Supported] = &[
@@ -31,7 +46,10 @@ pub const SUPPORTED: &[Supported] = &[
             ),
         ],
         includes: &[],
-        path: "/fhir/Schedule",
+        operations: &[],
+        scope: Scope::ReadSlots,
+        documentation: "One Schedule per timebook resource, with the booking window now \
+                        (planningHorizon) and the first and last free slot as extensions.",
     },
     Supported {
         resource: "Slot",
@@ -47,33 +65,142 @@ pub const SUPPORTED: &[Supported] = &[
             ("_count", "number", "1 to 500, 100 unless given"),
         ],
         includes: &["Slot:schedule"],
-        path: "/fhir/Slot",
+        operations: &[],
+        scope: Scope::ReadSlots,
+        documentation: "Free slots: published, inside the booking window, with a place that \
+                        neither a booking nor a live hold has taken. Paged by next links.",
+    },
+    Supported {
+        resource: "Location",
+        interactions: &["read"],
+        search: &[],
+        includes: &[],
+        operations: &[],
+        scope: Scope::ReadSlots,
+        documentation: "An oppmøtested of a Schedule the client may see.",
+    },
+    Supported {
+        resource: "Appointment",
+        interactions: &["create", "read", "search-type", "update", "patch"],
+        search: &[
+            (
+                "patient.identifier",
+                "token",
+                "the patient's fødselsnummer or D-nummer, as system|value; required",
+            ),
+            ("date", "date", "the start: ge, gt, lt, le or a day"),
+        ],
+        includes: &[],
+        operations: &[
+            Operation {
+                name: "hold",
+                method: Method::POST,
+                path: "/fhir/Appointment/$hold",
+                definition: "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-hold",
+                documentation: "Parameters with appointment-resource: an Appointment with one \
+                                slot and the patient's identifier. Holds the slot for the \
+                                configured minutes; answers a Bundle with the pending \
+                                Appointment hold-<n>.",
+            },
+            Operation {
+                name: "book",
+                method: Method::POST,
+                path: "/fhir/Appointment/$book",
+                definition: "https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-book",
+                documentation: "Parameters with appointment-resource: the pending Appointment \
+                                from $hold (id hold-<n>) with description, or one without id \
+                                to book directly. Answers a Bundle with the booked Appointment.",
+            },
+        ],
+        scope: Scope::Book,
+        documentation: "create books a slot for the patient named by identifier \
+                        (urn:oid:2.16.578.1.12.4.1.4.1 or ...4.2), with the reason in \
+                        description: 201 with Location; 409 when the slot is taken; 403 for a \
+                        blocked patient; Idempotency-Key makes retries safe. update (PUT) and \
+                        patch (JSON Patch) only cancel, with If-Match and a \
+                        cancelationReason, before the timebook's deadline; the patient is \
+                        notified. Every read is audited.",
     },
 ];
+
+/// Operations on the whole server: SMART Scheduling Links' bulk publication.
+pub const SYSTEM_OPERATIONS: &[Operation] = &[Operation {
+    name: "bulk-publish",
+    method: Method::GET,
+    path: "/fhir/$bulk-publish",
+    definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/bulk-publish",
+    documentation: "SMART Scheduling Links' manifest of Location, Schedule and Slot NDJSON \
+                    files; _since gives the slots changed since then; ETag and If-None-Match.",
+}];
+
+/// Every method and path the table describes.
+pub fn described_routes() -> Vec<(Method, String)> {
+    let mut routes = Vec::new();
+    for supported in SUPPORTED {
+        let type_path = format!("/fhir/{}", supported.resource);
+        let instance_path = format!("/fhir/{}/{{id}}", supported.resource);
+        for interaction in supported.interactions {
+            routes.push(match *interaction {
+                "search-type" => (Method::GET, type_path.clone()),
+                "create" => (Method::POST, type_path.clone()),
+                "read" => (Method::GET, instance_path.clone()),
+                "update" => (Method::PUT, instance_path.clone()),
+                "patch" => (Method::PATCH, instance_path.clone()),
+                other => (Method::OPTIONS, other.to_owned()),
+            });
+        }
+        for operation in supported.operations {
+            routes.push((operation.method.clone(), operation.path.to_owned()));
+        }
+    }
+    for operation in SYSTEM_OPERATIONS {
+        routes.push((operation.method.clone(), operation.path.to_owned()));
+    }
+    // The files the bulk manifest points to.
+    for (_, path) in bulk::FILES {
+        routes.push((Method::GET, path.to_owned()));
+    }
+    routes
+}
+
+fn operations(list: &[Operation]) -> Vec<Value> {
+    list.iter()
+        .map(|o| json!({ "name": o.name, "definition": o.definition, "documentation": o.documentation }))
+        .collect()
+}
 
 pub fn statement() -> Value {
     let resources: Vec<Value> = SUPPORTED
         .iter()
         .map(|s| {
-            json!({
+            let mut resource = json!({
                 "type": s.resource,
+                "documentation": format!("{} Scope: {}.", s.documentation, s.scope.code()),
                 "interaction": s.interactions.iter().map(|code| json!({ "code": code })).collect::<Vec<_>>(),
+                "versioning": if s.resource == "Appointment" { "versioned-update" } else { "no-version" },
+                "conditionalCreate": false,
+                "conditionalUpdate": false,
                 "searchInclude": s.includes,
                 "searchParam": s.search.iter().map(|(name, kind, doc)| json!({
                     "name": name, "type": kind, "documentation": doc,
                 })).collect::<Vec<_>>(),
-            })
+            });
+            if let (false, Some(object)) = (s.operations.is_empty(), resource.as_object_mut()) {
+                object.insert("operation".into(), json!(operations(s.operations)));
+            }
+            resource
         })
         .collect();
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-11-26",
+        "date": "2026-11-29",
         "kind": "instance",
         "software": { "name": "Timebok", "version": env!("CARGO_PKG_VERSION") },
         "implementation": { "description": "Timebok's FHIR R4 scheduling API" },
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json"],
+        "patchFormat": ["application/json-patch+json"],
         "rest": [{
             "mode": "server",
             "security": {
@@ -81,9 +208,18 @@ pub fn statement() -> Value {
                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                     "code": "OAuth",
                 }] }],
-                "description": "Bearer tokens with SMART v2 system scopes: system/Slot.rs reads Schedules and Slots",
+                "description": format!(
+                    "Bearer tokens: access tokens from the configured OAuth 2.0 authorization \
+                     server (client credentials, such as HelseID) or static tokens from the \
+                     configuration. SMART v2 system scopes: {} reads Schedules, Slots, \
+                     Locations and the bulk publication; {} books, reads and cancels \
+                     Appointments. A client bound to one clinic sees only that clinic.",
+                    Scope::ReadSlots.code(),
+                    Scope::Book.code(),
+                ),
             },
             "resource": resources,
+            "operation": operations(SYSTEM_OPERATIONS),
         }],
     })
 }

@@ -3,8 +3,11 @@
 //! Clients authenticate with a bearer token; the scopes they were given decide what they may
 //! do, and a client bound to one clinic sees only that clinic.
 
+mod appointments;
+mod bulk;
 mod capability;
 mod clients;
+mod input;
 mod outcome;
 mod resources;
 mod search;
@@ -20,24 +23,34 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use outcome::{FHIR_JSON, Problem};
 
+/// Where the API lives. Only bearer tokens open it; no cookie does.
+pub const PATH_PREFIX: &str = "/fhir/";
+
 pub fn routes() -> Routes {
+    let read = Audience::Client(Scope::ReadSlots);
+    let book = Audience::Client(Scope::Book);
     Routes::new()
         .get("/fhir/metadata", Audience::Anyone, capability::metadata)
-        .get(
-            "/fhir/Schedule",
-            Audience::Client(Scope::ReadSlots),
-            search::schedules,
-        )
-        .get(
-            "/fhir/Slot",
-            Audience::Client(Scope::ReadSlots),
-            search::slots,
-        )
+        .get("/fhir/Schedule", read, search::schedules)
+        .get("/fhir/Slot", read, search::slots)
+        .get("/fhir/Location/{id}", read, search::location)
+        .get("/fhir/$bulk-publish", read, bulk::manifest)
+        .get(bulk::FILES[0].1, read, bulk::location_file)
+        .get(bulk::FILES[1].1, read, bulk::schedule_file)
+        .get(bulk::FILES[2].1, read, bulk::slot_file)
+        .post("/fhir/Appointment", book, appointments::create)
+        .get("/fhir/Appointment", book, appointments::search)
+        .get("/fhir/Appointment/{id}", book, appointments::read)
+        .put("/fhir/Appointment/{id}", book, appointments::update)
+        .patch("/fhir/Appointment/{id}", book, appointments::patch)
+        .post("/fhir/Appointment/$hold", book, appointments::hold)
+        .post("/fhir/Appointment/$book", book, appointments::book)
 }
 
-/// The paths the CapabilityStatement describes, to check against the routes served.
-pub fn described_paths() -> Vec<&'static str> {
-    capability::SUPPORTED.iter().map(|s| s.path).collect()
+/// The methods and paths the CapabilityStatement describes, to check against the routes
+/// served.
+pub fn described_routes() -> Vec<(axum::http::Method, String)> {
+    capability::described_routes()
 }
 
 /// A machine client that presented a known token, with the language it asked for.

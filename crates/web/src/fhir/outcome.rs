@@ -37,6 +37,29 @@ pub enum Problem {
     NotSupported(&'static str, String),
     /// More than a search may cover.
     TooCostly(&'static str, String),
+    /// The body is not the JSON of a resource Timebok expected.
+    Structure(&'static str),
+    /// A field of the body is missing or wrong: the text (already in the client's language)
+    /// and the field, as a FHIRPath expression.
+    Unprocessable(String, String),
+    /// The slot has no place left (GP Connect's DUPLICATE_REJECTED).
+    SlotTaken,
+    /// The patient already has this slot.
+    AlreadyBooked,
+    /// The hold ran out or was given up.
+    HoldLost,
+    /// The clinic has blocked the patient.
+    PatientBlocked,
+    /// A booking rule refuses: the text's key and the machine code.
+    BusinessRule(&'static str, &'static str),
+    /// The Idempotency-Key was sent before with another request.
+    KeyReused,
+    /// A change without `If-Match`.
+    VersionRequired,
+    /// `If-Match` names another version than the stored one.
+    VersionMismatch,
+    /// A body in a format Timebok does not read.
+    UnsupportedMediaType,
     Unavailable,
 }
 
@@ -52,78 +75,200 @@ impl Outcome {
         Self { t, problem }
     }
 
+    /// A store refusal as the client should see it.
     pub fn store(t: T, error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound(_) => Self::new(t, Problem::NotFound),
-            other => {
-                tracing::error!(error = %other, "store failure in the FHIR API");
-                Self::new(t, Problem::Unavailable)
+        let problem = match error {
+            StoreError::NotFound(_) => Problem::NotFound,
+            StoreError::Taken => Problem::SlotTaken,
+            StoreError::AlreadyBooked => Problem::AlreadyBooked,
+            StoreError::HoldLost => Problem::HoldLost,
+            StoreError::Blocked => Problem::PatientBlocked,
+            StoreError::NotOnList => Problem::BusinessRule("fhir-not-on-list", "NOT_ON_LIST"),
+            StoreError::OutsideWindow => {
+                Problem::BusinessRule("fhir-outside-window", "OUTSIDE_BOOKING_WINDOW")
             }
-        }
+            StoreError::OverLimit => Problem::BusinessRule("fhir-over-limit", "OVER_LIMIT"),
+            StoreError::CancelDeadlinePassed => {
+                Problem::BusinessRule("fhir-deadline-passed", "CANCEL_DEADLINE_PASSED")
+            }
+            StoreError::NotBooked => Problem::BusinessRule("fhir-not-booked", "NOT_BOOKED"),
+            StoreError::IdempotencyKeyReused => Problem::KeyReused,
+            StoreError::VersionMismatch => Problem::VersionMismatch,
+            other => {
+                // Store errors name tables and columns only, never patient data.
+                tracing::error!(error = %other, "store failure in the FHIR API");
+                Problem::Unavailable
+            }
+        };
+        Self::new(t, problem)
     }
 }
 
+/// The code system of Timebok's machine-readable error codes, in `issue.details`.
+pub const ERROR_SYSTEM: &str = "urn:timebok:fhir:error";
+
+/// One issue of an OperationOutcome: what went wrong, in words and as codes.
+pub struct Issue<'a> {
+    /// FHIR's issue type, such as `invalid` or `duplicate`.
+    pub code: &'a str,
+    /// Timebok's own code, for clients to act on.
+    pub machine_code: &'a str,
+    pub diagnostics: &'a str,
+    pub expression: Option<&'a str>,
+}
+
 /// An OperationOutcome with one issue.
-pub fn operation_outcome(
-    code: &str,
-    diagnostics: &str,
-    expression: Option<&str>,
-) -> serde_json::Value {
-    let mut issue = json!({ "severity": "error", "code": code, "diagnostics": diagnostics });
-    if let (Some(expression), Some(issue)) = (expression, issue.as_object_mut()) {
-        issue.insert("expression".into(), json!([expression]));
+pub fn operation_outcome(issue: &Issue<'_>) -> serde_json::Value {
+    let mut entry = json!({
+        "severity": "error",
+        "code": issue.code,
+        "details": { "coding": [{ "system": ERROR_SYSTEM, "code": issue.machine_code }], "text": issue.diagnostics },
+        "diagnostics": issue.diagnostics,
+    });
+    if let (Some(expression), Some(entry)) = (issue.expression, entry.as_object_mut()) {
+        entry.insert("expression".into(), json!([expression]));
     }
-    json!({ "resourceType": "OperationOutcome", "issue": [issue] })
+    json!({ "resourceType": "OperationOutcome", "issue": [entry] })
 }
 
 impl IntoResponse for Outcome {
     fn into_response(self) -> Response {
         let t = self.t;
-        let (status, code, text, expression) = match self.problem {
+        let text = |key: &str| t.get(key);
+        let (status, code, machine_code, diagnostics, expression) = match self.problem {
             Problem::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 "login",
-                t.get("fhir-unauthenticated"),
+                "UNAUTHENTICATED",
+                text("fhir-unauthenticated"),
                 None,
             ),
             Problem::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                t.get("fhir-forbidden"),
+                "SCOPE_MISSING",
+                text("fhir-forbidden"),
                 None,
             ),
             Problem::NotFound => (
                 StatusCode::NOT_FOUND,
                 "not-found",
-                t.get("fhir-not-found"),
+                "NOT_FOUND",
+                text("fhir-not-found"),
                 None,
             ),
             Problem::Invalid(key, expression) => (
                 StatusCode::BAD_REQUEST,
                 "invalid",
-                t.get(key),
+                "INVALID_PARAMETER",
+                text(key),
                 Some(expression),
             ),
             Problem::NotSupported(key, expression) => (
                 StatusCode::BAD_REQUEST,
                 "not-supported",
-                t.get(key),
+                "NOT_SUPPORTED",
+                text(key),
                 Some(expression),
             ),
             Problem::TooCostly(key, expression) => (
                 StatusCode::BAD_REQUEST,
                 "too-costly",
-                t.get(key),
+                "RANGE_TOO_LONG",
+                text(key),
                 Some(expression),
+            ),
+            Problem::Structure(key) => (
+                StatusCode::BAD_REQUEST,
+                "structure",
+                "INVALID_RESOURCE",
+                text(key),
+                None,
+            ),
+            Problem::Unprocessable(diagnostics, expression) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "INVALID_RESOURCE",
+                diagnostics,
+                Some(expression),
+            ),
+            Problem::SlotTaken => (
+                StatusCode::CONFLICT,
+                "duplicate",
+                "DUPLICATE_REJECTED",
+                text("fhir-slot-taken"),
+                Some("Appointment.slot".into()),
+            ),
+            Problem::AlreadyBooked => (
+                StatusCode::CONFLICT,
+                "duplicate",
+                "ALREADY_BOOKED",
+                text("fhir-already-booked"),
+                Some("Appointment.slot".into()),
+            ),
+            Problem::HoldLost => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "HOLD_EXPIRED",
+                text("fhir-hold-lost"),
+                Some("Appointment.id".into()),
+            ),
+            Problem::PatientBlocked => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "PATIENT_BLOCKED",
+                text("fhir-patient-blocked"),
+                None,
+            ),
+            Problem::BusinessRule(key, machine_code) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "business-rule",
+                machine_code,
+                text(key),
+                None,
+            ),
+            Problem::KeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "business-rule",
+                "IDEMPOTENCY_KEY_REUSED",
+                text("fhir-key-reused"),
+                None,
+            ),
+            Problem::VersionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "required",
+                "VERSION_REQUIRED",
+                text("fhir-version-required"),
+                None,
+            ),
+            Problem::VersionMismatch => (
+                StatusCode::PRECONDITION_FAILED,
+                "conflict",
+                "VERSION_CONFLICT",
+                text("fhir-version-mismatch"),
+                None,
+            ),
+            Problem::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not-supported",
+                "UNSUPPORTED_MEDIA_TYPE",
+                text("fhir-media-type"),
+                None,
             ),
             Problem::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "transient",
-                t.get("fhir-unavailable"),
+                "UNAVAILABLE",
+                text("fhir-unavailable"),
                 None,
             ),
         };
-        let body = operation_outcome(code, &text, expression.as_deref());
+        let body = operation_outcome(&Issue {
+            code,
+            machine_code,
+            diagnostics: &diagnostics,
+            expression: expression.as_deref(),
+        });
         let mut response = (status, [(CONTENT_TYPE, FHIR_JSON)], body.to_string()).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

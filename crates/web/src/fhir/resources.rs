@@ -1,14 +1,17 @@
 //! Timebok's data as FHIR R4 resources (JSON): Schedule for a timebook's resource, Slot for a
 //! free slot, and the searchset Bundle around them. Times carry the Europe/Oslo offset.
 
-use domain::{Clinic, Location, Resource, Timebook, TimebookKind};
+use super::input::identifier_system;
+use domain::{AppointmentStatus, Clinic, Location, NationalId, Resource, Timebook, TimebookKind};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
-use store::FreeSlot;
+use store::{AppointmentRecord, CatalogueEntry, FeedSlot, FreeSlot, Hold};
 
 /// The code system of the timebook kinds in `serviceType`.
 pub const SERVICE_TYPE_SYSTEM: &str = "urn:timebok:timebook-kind";
+const HL7_SERVICE_TYPE: &str = "http://terminology.hl7.org/CodeSystem/service-type";
+const SMART_SERVICE_TYPE: &str = "http://fhir-registry.smarthealthit.org/CodeSystem/service-type";
 /// The first and the last free slot of a Schedule.
 const FIRST_FREE: &str = "urn:timebok:fhir:first-free-slot";
 const LAST_FREE: &str = "urn:timebok:fhir:last-free-slot";
@@ -16,6 +19,9 @@ const LAST_FREE: &str = "urn:timebok:fhir:last-free-slot";
 const DEEP_LINK: &str =
     "http://fhir-registry.smarthealthit.org/StructureDefinition/booking-deep-link";
 const CAPACITY: &str = "http://fhir-registry.smarthealthit.org/StructureDefinition/slot-capacity";
+/// Until when the patient may cancel online, and until when a hold lasts.
+const CANCEL_UNTIL: &str = "urn:timebok:fhir:cancel-until";
+const HELD_UNTIL: &str = "urn:timebok:fhir:held-until";
 /// The HER-id register's identifier system (the OID of HER-id).
 pub const HER_ID_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.2";
 
@@ -27,7 +33,20 @@ pub fn instant(at: Timestamp, zone: &TimeZone) -> String {
 }
 
 pub fn service_type(kind: TimebookKind, display: &str) -> Value {
-    json!([{ "coding": [{ "system": SERVICE_TYPE_SYSTEM, "code": kind.code(), "display": display }], "text": display }])
+    let mut coding =
+        vec![json!({ "system": SERVICE_TYPE_SYSTEM, "code": kind.code(), "display": display })];
+    // The codes slot finders filter on (SMART Scheduling Links' examples).
+    if matches!(kind, TimebookKind::Vaksine | TimebookKind::Koronavaksine) {
+        coding.push(json!({ "system": HL7_SERVICE_TYPE, "code": "57", "display": "Immunization" }));
+    }
+    if kind == TimebookKind::Koronavaksine {
+        coding.push(json!({
+            "system": SMART_SERVICE_TYPE,
+            "code": "covid19-immunization",
+            "display": "COVID-19 Immunization Appointment",
+        }));
+    }
+    json!([{ "coding": coding, "text": display }])
 }
 
 /// One timebook resource with what a client needs to pick it.
@@ -36,9 +55,43 @@ pub struct ScheduleView<'a> {
     pub timebook: &'a Timebook,
     pub resource: &'a Resource,
     pub kind_label: String,
-    /// The booking window now.
-    pub horizon: (Timestamp, Timestamp),
+    /// The booking window now; left out of the slot finders' file, which must not change
+    /// just because time passes.
+    pub horizon: Option<(Timestamp, Timestamp)>,
+    /// The first and the last free slot, where known.
     pub free: Option<(Timestamp, Timestamp)>,
+}
+
+impl<'a> ScheduleView<'a> {
+    pub fn new(
+        entry: &'a CatalogueEntry,
+        t: crate::texts::T,
+        now: Timestamp,
+        free: Option<(Timestamp, Timestamp)>,
+    ) -> Self {
+        let rules = &entry.timebook.rules;
+        Self {
+            clinic: &entry.clinic,
+            timebook: &entry.timebook,
+            resource: &entry.resource,
+            kind_label: t.get(entry.timebook.kind.service_label_message()),
+            horizon: Some((rules.earliest_start(now), rules.latest_start(now))),
+            free,
+        }
+    }
+
+    /// The schedule as the slot finders' file has it: what it is and where, nothing that
+    /// moves with the clock.
+    pub fn lasting(entry: &'a CatalogueEntry, t: crate::texts::T) -> Self {
+        Self {
+            clinic: &entry.clinic,
+            timebook: &entry.timebook,
+            resource: &entry.resource,
+            kind_label: t.get(entry.timebook.kind.service_label_message()),
+            horizon: None,
+            free: None,
+        }
+    }
 }
 
 pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
@@ -55,13 +108,17 @@ pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
         "serviceType": service_type(view.timebook.kind, &view.kind_label),
         "actor": [location_reference(&view.resource.location)],
         "comment": format!("{}: {}", view.resource.name.as_str(), view.resource.description.as_str()),
-        "planningHorizon": {
-            "start": instant(view.horizon.0, zone),
-            "end": instant(view.horizon.1, zone),
-        },
     });
-    if let (false, Some(object)) = (extension.is_empty(), schedule.as_object_mut()) {
-        object.insert("extension".into(), Value::Array(extension));
+    if let Some(object) = schedule.as_object_mut() {
+        if let Some((start, end)) = view.horizon {
+            object.insert(
+                "planningHorizon".into(),
+                json!({ "start": instant(start, zone), "end": instant(end, zone) }),
+            );
+        }
+        if !extension.is_empty() {
+            object.insert("extension".into(), Value::Array(extension));
+        }
     }
     schedule
 }
@@ -70,33 +127,185 @@ pub fn location_reference(location: &Location) -> Value {
     json!({ "reference": format!("Location/{}", location.id.0), "display": location.address.as_str() })
 }
 
-/// A free slot. `portal` is where patients book, for the deep link into «Velg time».
-pub fn slot(
-    free: &FreeSlot,
-    timebook: &Timebook,
-    kind_label: &str,
-    portal: &str,
-    zone: &TimeZone,
-) -> Value {
-    let day = free.start.to_zoned_datetime(zone.clone()).date();
+/// A slot as a client sees it: from a Slot search (always free) or the slot finders' feed
+/// (free or busy).
+pub struct SlotView<'a> {
+    pub id: domain::SlotId,
+    pub resource_id: domain::ResourceId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub places_left: u16,
+    pub free: bool,
+    pub timebook: &'a Timebook,
+    pub kind_label: &'a str,
+}
+
+impl<'a> SlotView<'a> {
+    pub fn free(slot: &FreeSlot, timebook: &'a Timebook, kind_label: &'a str) -> Self {
+        Self {
+            id: slot.id,
+            resource_id: slot.resource_id,
+            start: slot.start,
+            end: slot.end(),
+            places_left: slot.places_left,
+            free: true,
+            timebook,
+            kind_label,
+        }
+    }
+
+    pub fn fed(slot: &FeedSlot, timebook: &'a Timebook, kind_label: &'a str) -> Self {
+        Self {
+            id: slot.id,
+            resource_id: slot.resource_id,
+            start: slot.start,
+            end: slot.end(),
+            places_left: slot.places_left,
+            free: slot.free,
+            timebook,
+            kind_label,
+        }
+    }
+}
+
+/// A slot. `portal` is where patients book: the deep link goes to «Velg time» on the slot's
+/// day at its place, and to the slot itself there.
+pub fn slot(view: &SlotView<'_>, portal: &str, zone: &TimeZone) -> Value {
+    let day = view.start.to_zoned_datetime(zone.clone()).date();
     let deep_link = format!(
-        "{portal}/bestill/{}?sted={}&maned={}&dag={day}",
-        timebook.id.0,
-        free.resource_id.0,
+        "{portal}/bestill/{}?sted={}&maned={}&dag={day}#tid-{}",
+        view.timebook.id.0,
+        view.resource_id.0,
         day.strftime("%Y-%m"),
+        view.id.0,
     );
+    let mut extension = vec![json!({ "url": DEEP_LINK, "valueUrl": deep_link })];
+    if view.free {
+        extension.push(json!({ "url": CAPACITY, "valueInteger": view.places_left }));
+    }
     json!({
         "resourceType": "Slot",
-        "id": free.id.0.to_string(),
-        "extension": [
-            { "url": DEEP_LINK, "valueUrl": deep_link },
-            { "url": CAPACITY, "valueInteger": free.places_left },
+        "id": view.id.0.to_string(),
+        "extension": extension,
+        "serviceType": service_type(view.timebook.kind, view.kind_label),
+        "schedule": { "reference": format!("Schedule/{}", view.resource_id.0) },
+        "status": if view.free { "free" } else { "busy" },
+        "start": instant(view.start, zone),
+        "end": instant(view.end, zone),
+    })
+}
+
+/// The R4 code system of why an appointment was cancelled.
+const CANCEL_REASON_SYSTEM: &str =
+    "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason";
+
+/// FHIR's status of an appointment, and for a cancelled one who cancelled (`pat` or `prov`).
+fn fhir_status(status: AppointmentStatus) -> (&'static str, Option<&'static str>) {
+    match status {
+        AppointmentStatus::Booked => ("booked", None),
+        AppointmentStatus::CancelledByPatient => ("cancelled", Some("pat")),
+        AppointmentStatus::CancelledByClinic => ("cancelled", Some("prov")),
+        AppointmentStatus::Fulfilled => ("fulfilled", None),
+        AppointmentStatus::NoShow => ("noshow", None),
+    }
+}
+
+/// The patient as a participant: by personal number, never by name.
+fn patient_participant(patient: &NationalId) -> Value {
+    json!({
+        "actor": {
+            "type": "Patient",
+            "identifier": { "system": identifier_system(patient), "value": patient.as_str() },
+        },
+        "required": "required",
+        "status": "accepted",
+    })
+}
+
+/// An appointment, with its version in `meta`.
+pub fn appointment(record: &AppointmentRecord, kind_label: &str, zone: &TimeZone) -> Value {
+    let (status, cancelled_by) = fhir_status(record.status);
+    let mut appointment = json!({
+        "resourceType": "Appointment",
+        "id": record.id.0.to_string(),
+        "meta": { "versionId": record.version.to_string() },
+        "status": status,
+        "serviceType": service_type(record.kind, kind_label),
+        "description": record.reason.as_str(),
+        "start": instant(record.start, zone),
+        "end": instant(record.end(), zone),
+        "minutesDuration": record.length.as_minutes(),
+        "slot": [{ "reference": format!("Slot/{}", record.slot_id.0) }],
+        "created": instant(record.booked_at, zone),
+        "participant": [
+            patient_participant(&record.patient),
+            {
+                "actor": location_reference(&record.location),
+                "required": "required",
+                "status": "accepted",
+            },
         ],
-        "serviceType": service_type(timebook.kind, kind_label),
-        "schedule": { "reference": format!("Schedule/{}", free.resource_id.0) },
-        "status": "free",
-        "start": instant(free.start, zone),
-        "end": instant(free.end(), zone),
+        "extension": [{ "url": CANCEL_UNTIL, "valueDateTime": instant(record.cancel_until, zone) }],
+    });
+    if let (Some(code), Some(object)) = (cancelled_by, appointment.as_object_mut()) {
+        let mut reason = json!({ "coding": [{ "system": CANCEL_REASON_SYSTEM, "code": code }] });
+        if let (Some(text), Some(reason)) = (&record.cancel_reason, reason.as_object_mut()) {
+            reason.insert("text".into(), json!(text.as_str()));
+        }
+        object.insert("cancelationReason".into(), reason);
+    }
+    appointment
+}
+
+/// A held slot as a pending appointment (IHE's `$hold`): `hold-<n>` is what `$book` takes.
+pub fn held_appointment(
+    hold: &Hold,
+    patient: &NationalId,
+    slot: &domain::Slot,
+    location: &Location,
+    zone: &TimeZone,
+) -> Value {
+    json!({
+        "resourceType": "Appointment",
+        "id": format!("hold-{}", hold.id.0),
+        "status": "pending",
+        "start": instant(slot.start, zone),
+        "end": instant(slot.end(), zone),
+        "minutesDuration": slot.length.as_minutes(),
+        "slot": [{ "reference": format!("Slot/{}", slot.id.0) }],
+        "participant": [
+            patient_participant(patient),
+            { "actor": location_reference(location), "required": "required", "status": "accepted" },
+        ],
+        "extension": [{ "url": HELD_UNTIL, "valueDateTime": instant(hold.expires_at, zone) }],
+    })
+}
+
+/// An oppmøtested, managed by its clinic. A Norwegian address written «street, 1325 Place»
+/// is split into its line, postal code and place.
+pub fn location(location: &Location, clinic: &Clinic) -> Value {
+    let text = location.address.as_str();
+    let mut address = json!({ "text": text, "line": [text], "country": "NO" });
+    if let (Some((line, rest)), Some(object)) = (text.rsplit_once(", "), address.as_object_mut())
+        && let Some((postal_code, city)) = rest.split_once(' ')
+        && postal_code.len() == 4
+        && postal_code.bytes().all(|b| b.is_ascii_digit())
+        && !city.trim().is_empty()
+    {
+        object.insert("line".into(), json!([line]));
+        object.insert("postalCode".into(), json!(postal_code));
+        object.insert("city".into(), json!(city.trim()));
+    }
+    json!({
+        "resourceType": "Location",
+        "id": location.id.0.to_string(),
+        "status": "active",
+        "name": clinic.name.as_str(),
+        "address": address,
+        "managingOrganization": {
+            "identifier": { "system": HER_ID_SYSTEM, "value": clinic.her_id.to_string() },
+            "display": clinic.name.as_str(),
+        },
     })
 }
 

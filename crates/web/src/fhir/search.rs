@@ -6,12 +6,12 @@ use super::outcome::{Outcome, Problem};
 use super::resources::{self, ScheduleView};
 use super::{ApiClient, base_url, fhir_json};
 use crate::AppState;
-use crate::portal::access::offered;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use domain::{Clinic, Resource, SlotId, Timebook, TimebookKind};
 use jiff::{SignedDuration, Timestamp};
+use store::CatalogueEntry;
 use store::SlotCursor;
 
 /// The longest time range one Slot search may cover.
@@ -21,37 +21,23 @@ const MAX_COUNT: u32 = 500;
 
 type Params = Vec<(String, String)>;
 
-/// Every timebook resource the client may see, with its clinic and timebook.
-async fn visible(
+/// Every schedule the client may see: its clinic's service is on, and its clinic is the
+/// client's when it is bound to one.
+pub(super) async fn visible(
     state: &AppState,
     client: &ApiClient,
-) -> Result<Vec<(Clinic, Timebook, Resource)>, Outcome> {
-    let t = client.t;
-    let store = state.store.as_ref();
-    let mut found = Vec::new();
-    for clinic in store.clinics().await.map_err(|e| Outcome::store(t, e))? {
-        if !client.sees(&clinic) {
-            continue;
-        }
-        for timebook in offered(store, clinic.id)
-            .await
-            .map_err(|e| Outcome::store(t, e))?
-        {
-            for resource in store
-                .resources(timebook.id)
-                .await
-                .map_err(|e| Outcome::store(t, e))?
-            {
-                found.push((clinic.clone(), timebook.clone(), resource));
-            }
-        }
-    }
-    Ok(found)
+) -> Result<Vec<CatalogueEntry>, Outcome> {
+    let all = state
+        .store
+        .catalogue()
+        .await
+        .map_err(|e| Outcome::store(client.t, e))?;
+    Ok(all.into_iter().filter(|e| client.sees(&e.clinic)).collect())
 }
 
 /// One schedule, if the client may see it: its resource exists, its clinic is the client's
 /// (when bound to one), and its service is switched on.
-async fn schedule_of(
+pub(super) async fn schedule_of(
     state: &AppState,
     client: &ApiClient,
     resource: i64,
@@ -78,7 +64,11 @@ async fn schedule_of(
     Ok((clinic, timebook, resource))
 }
 
-fn refuse_unknown(client: &ApiClient, params: &Params, known: &[&str]) -> Result<(), Outcome> {
+pub(super) fn refuse_unknown(
+    client: &ApiClient,
+    params: &Params,
+    known: &[&str],
+) -> Result<(), Outcome> {
     match params
         .iter()
         .find(|(name, _)| !known.contains(&name.as_str()))
@@ -92,7 +82,7 @@ fn refuse_unknown(client: &ApiClient, params: &Params, known: &[&str]) -> Result
 }
 
 /// `Location/12` or `12`.
-fn id_of(value: &str, resource_type: &str) -> Option<i64> {
+pub(super) fn id_of(value: &str, resource_type: &str) -> Option<i64> {
     value
         .strip_prefix(resource_type)
         .and_then(|rest| rest.strip_prefix('/'))
@@ -141,28 +131,18 @@ pub async fn schedules(
     }
     let now = Timestamp::now();
     let mut matches = Vec::new();
-    for (clinic, timebook, resource) in visible(&state, &client).await? {
-        if actor.is_some_and(|a| a != resource.location.id.0)
-            || kind.is_some_and(|k| k != timebook.kind)
+    for entry in visible(&state, &client).await? {
+        if actor.is_some_and(|a| a != entry.resource.location.id.0)
+            || kind.is_some_and(|k| k != entry.timebook.kind)
         {
             continue;
         }
         let free = state
             .store
-            .open_slot_span(resource.id)
+            .open_slot_span(entry.resource.id)
             .await
             .map_err(|e| Outcome::store(t, e))?;
-        let view = ScheduleView {
-            clinic: &clinic,
-            timebook: &timebook,
-            resource: &resource,
-            kind_label: t.get(timebook.kind.service_label_message()),
-            horizon: (
-                timebook.rules.earliest_start(now),
-                timebook.rules.latest_start(now),
-            ),
-            free,
-        };
+        let view = ScheduleView::new(&entry, t, now, free);
         matches.push(resources::schedule(&view, &state.zone));
     }
     let base = base_url(&headers);
@@ -175,7 +155,7 @@ pub async fn schedules(
     )))
 }
 
-fn query_string(params: &Params) -> String {
+pub(super) fn query_string(params: &Params) -> String {
     if params.is_empty() {
         return String::new();
     }
@@ -208,6 +188,41 @@ fn moment(text: &str, zone: &jiff::tz::TimeZone) -> Option<Timestamp> {
         .ok()
 }
 
+/// The `[from, to)` that date parameters (`ge`, `gt`, `lt`, `le`, or a day) give; `None` for
+/// an open end, `Err` for a value that is not a date or a range that ends before it starts.
+pub(super) fn bounds(
+    values: &[&str],
+    zone: &jiff::tz::TimeZone,
+) -> Result<(Option<Timestamp>, Option<Timestamp>), ()> {
+    let second = SignedDuration::from_secs(1);
+    let mut from = None;
+    let mut to = None;
+    for value in values {
+        let (prefix, rest) = match value.get(..2) {
+            Some(p @ ("ge" | "gt" | "lt" | "le" | "eq")) => (p, &value[2..]),
+            _ => ("eq", *value),
+        };
+        let at = moment(rest, zone).ok_or(())?;
+        match prefix {
+            "ge" => from = Some(at),
+            "gt" => from = Some(at + second),
+            "lt" => to = Some(at),
+            "le" => to = Some(at + second),
+            // A day: all of it.
+            _ => {
+                from = Some(at);
+                to = Some(at + SignedDuration::from_hours(24));
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (from, to)
+        && to <= from
+    {
+        return Err(());
+    }
+    Ok((from, to))
+}
+
 /// The `[from, to)` of the `start` parameters.
 fn start_range(
     client: &ApiClient,
@@ -221,27 +236,7 @@ fn start_range(
             Problem::Invalid("fhir-start-invalid", "start".into()),
         )
     };
-    let second = SignedDuration::from_secs(1);
-    let mut from = None;
-    let mut to = None;
-    for value in values {
-        let (prefix, rest) = match value.get(..2) {
-            Some(p @ ("ge" | "gt" | "lt" | "le" | "eq")) => (p, &value[2..]),
-            _ => ("eq", *value),
-        };
-        let at = moment(rest, zone).ok_or_else(invalid)?;
-        match prefix {
-            "ge" => from = Some(at),
-            "gt" => from = Some(at + second),
-            "lt" => to = Some(at),
-            "le" => to = Some(at + second),
-            // A day: all of it.
-            _ => {
-                from = Some(at);
-                to = Some(at + SignedDuration::from_hours(24));
-            }
-        }
-    }
+    let (from, to) = bounds(values, zone).map_err(|()| invalid())?;
     let from = from.unwrap_or(now);
     let to = to.unwrap_or(from + SignedDuration::from_hours(24 * MAX_RANGE_DAYS));
     if to <= from {
@@ -335,7 +330,13 @@ pub async fn slots(
     let label = t.get(timebook.kind.service_label_message());
     let matches = free
         .iter()
-        .map(|slot| resources::slot(slot, timebook, &label, &base, &state.zone))
+        .map(|slot| {
+            resources::slot(
+                &resources::SlotView::free(slot, timebook, &label),
+                &base,
+                &state.zone,
+            )
+        })
         .collect();
     let mut links = vec![("self", format!("{base}/fhir/Slot{}", query_string(&params)))];
     if let (true, Some(last)) = (more, free.last()) {
@@ -356,18 +357,15 @@ pub async fn slots(
             .open_slot_span(resource.id)
             .await
             .map_err(|e| Outcome::store(t, e))?;
-        let view = ScheduleView {
-            clinic,
-            timebook,
-            resource,
-            kind_label: label.clone(),
-            horizon: (
-                timebook.rules.earliest_start(now),
-                timebook.rules.latest_start(now),
-            ),
-            free: span,
+        let entry = CatalogueEntry {
+            clinic: clinic.clone(),
+            timebook: timebook.clone(),
+            resource: resource.clone(),
         };
-        vec![resources::schedule(&view, &state.zone)]
+        vec![resources::schedule(
+            &ScheduleView::new(&entry, t, now, span),
+            &state.zone,
+        )]
     } else {
         Vec::new()
     };
@@ -377,4 +375,18 @@ pub async fn slots(
         matches,
         included,
     )))
+}
+
+/// `GET /fhir/Location/{id}`: an oppmøtested with a schedule the client may see.
+pub async fn location(
+    State(state): State<AppState>,
+    client: ApiClient,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, Outcome> {
+    let entries = visible(&state, &client).await?;
+    entries
+        .iter()
+        .find(|e| e.resource.location.id.0.to_string() == id)
+        .map(|e| fhir_json(&resources::location(&e.resource.location, &e.clinic)))
+        .ok_or(Outcome::new(client.t, Problem::NotFound))
 }

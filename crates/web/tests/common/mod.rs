@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fhir;
+
 use domain::{
     Actor, Address, BlockReason, BookingRules, Capacity, ClinicName, Description, HerId, InfoText,
     NationalId, PersonName, ResourceName, SlotLength, TimebookKind,
@@ -32,6 +34,8 @@ pub struct Portal {
     pub db: TestDb,
     /// Every route and who it is for.
     pub rules: Vec<timebok_web::authorization::Rule>,
+    pub state: timebok_web::AppState,
+    pub clock: Arc<dyn store::Clock>,
 }
 
 pub fn person(n: u16) -> NationalId {
@@ -66,6 +70,8 @@ pub struct Options {
     /// Where to serve, when the test must know the address before the portal is built.
     pub listener: Option<tokio::net::TcpListener>,
     pub fhir: timebok_web::fhir::FhirSettings,
+    /// The database to use; a new SQLite file unless given.
+    pub db: Option<TestDb>,
 }
 
 impl Default for Options {
@@ -77,6 +83,7 @@ impl Default for Options {
             clock: Arc::new(SystemClock),
             listener: None,
             fhir: timebok_web::fhir::FhirSettings::default(),
+            db: None,
         }
     }
 }
@@ -89,9 +96,13 @@ pub async fn portal_with(options: Options) -> Portal {
         clock,
         listener,
         fhir,
+        db,
     } = options;
-    let db = TestDb::sqlite().await;
-    let store = db.open(clock).await;
+    let db = match db {
+        Some(db) => db,
+        None => TestDb::sqlite().await,
+    };
+    let store = db.open(clock.clone()).await;
     let system = Actor::System;
     let rules = BookingRules::new(0, 60, 24 * 60, 1).expect("rules");
     let mut clinics = Vec::new();
@@ -260,7 +271,8 @@ pub async fn portal_with(options: Options) -> Portal {
     };
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let rules = timebok_web::route_table(state.clone());
-    tokio::spawn(async move { axum::serve(listener, timebok_web::router(state)).await });
+    let served = state.clone();
+    tokio::spawn(async move { axum::serve(listener, timebok_web::router(served)).await });
     Portal {
         base,
         store,
@@ -277,6 +289,25 @@ pub async fn portal_with(options: Options) -> Portal {
         blocked,
         db,
         rules,
+        state,
+        clock,
+    }
+}
+
+impl Portal {
+    /// Another server on the same database with its own connections, as a second process
+    /// would be; returns its base URL.
+    pub async fn second_server(&self) -> String {
+        let state = timebok_web::AppState {
+            store: self.db.open(self.clock.clone()).await,
+            ..self.state.clone()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, timebok_web::router(state)).await });
+        base
     }
 }
 
@@ -321,13 +352,18 @@ impl Browser {
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(reqwest::Method::POST, path, form).await
+    }
+
+    /// Sends a form with any method, as a forged request might.
+    pub async fn send(&self, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Page {
         Self::page(
             self.http
-                .post(format!("{}{path}", self.base))
+                .request(method, format!("{}{path}", self.base))
                 .form(form)
                 .send()
                 .await
-                .expect("POST"),
+                .expect("request"),
         )
         .await
     }

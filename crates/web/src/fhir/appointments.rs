@@ -1,0 +1,488 @@
+//! Appointments over FHIR: booking (`POST /fhir/Appointment`, or `$hold` then `$book` after
+//! IHE ITI Scheduling), reading and searching a patient's appointments, and cancelling with
+//! `PATCH` or `PUT` under `If-Match`. Every step is the portal's own (the store's
+//! `ClientBookings`), with the client named in the audit log; every read of an appointment by
+//! a client is audited too.
+
+use super::input::{self, AppointmentRequest, Expect};
+use super::outcome::{Outcome, Problem};
+use super::resources;
+use super::search::{bounds, query_string, refuse_unknown, schedule_of};
+use super::{ApiClient, base_url, fhir_json};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{ETAG, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use domain::{Actor, AppointmentId, AuditAction, ClinicId, NationalId, SlotId};
+use serde_json::Value;
+use store::{
+    AppointmentRecord, CatalogueEntry, ClientCancel, Idempotency, OnBehalf, ReserveRequest,
+    Reserved,
+};
+
+/// `POST /fhir/Appointment` books at once; the Appointment may say `proposed`, `pending` or
+/// `booked`, and must carry `description`.
+const CREATE: Expect = Expect {
+    statuses: &["proposed", "pending", "booked"],
+    reason: true,
+    hold: false,
+};
+/// `$hold` asks for a place only; the reason comes with `$book`.
+const HOLD: Expect = Expect {
+    statuses: &["proposed", "pending"],
+    reason: false,
+    hold: false,
+};
+/// `$book` takes the held Appointment back, `hold-<n>` as its id, with `description`.
+const BOOK: Expect = Expect {
+    statuses: &["pending", "booked"],
+    reason: true,
+    hold: true,
+};
+
+impl ApiClient {
+    /// The client as the audit log names it.
+    fn actor(&self) -> Actor {
+        Actor::Client {
+            name: self.client.name.clone(),
+        }
+    }
+
+    /// The one clinic a bound client acts in. A clinic the register does not know leaves the
+    /// client nothing to see.
+    async fn clinic_scope(&self, state: &AppState) -> Result<Option<ClinicId>, Outcome> {
+        let Some(her_id) = self.client.clinic else {
+            return Ok(None);
+        };
+        match state.store.clinic_by_her_id(her_id).await {
+            Ok(Some(clinic)) => Ok(Some(clinic.id)),
+            Ok(None) => Err(Outcome::new(self.t, Problem::NotFound)),
+            Err(error) => Err(Outcome::store(self.t, error)),
+        }
+    }
+}
+
+/// The slot an Appointment names, if the client may book there; else 422 naming the slot.
+async fn bookable_slot(
+    state: &AppState,
+    client: &ApiClient,
+    id: SlotId,
+) -> Result<(domain::Slot, CatalogueEntry), Outcome> {
+    let t = client.t;
+    let unknown = || {
+        Outcome::new(
+            t,
+            Problem::Unprocessable(t.get("fhir-slot-unknown"), "Appointment.slot".into()),
+        )
+    };
+    let slot = match state.store.slot(id).await {
+        Ok(slot) => slot,
+        Err(store::StoreError::NotFound(_)) => return Err(unknown()),
+        Err(error) => return Err(Outcome::store(t, error)),
+    };
+    let (clinic, timebook, resource) = schedule_of(state, client, slot.resource_id.0)
+        .await
+        .map_err(|outcome| match outcome.problem {
+            Problem::NotFound => unknown(),
+            _ => outcome,
+        })?;
+    Ok((
+        slot,
+        CatalogueEntry {
+            clinic,
+            timebook,
+            resource,
+        },
+    ))
+}
+
+/// Books what `request` asks for on the patient's behalf.
+async fn reserve(
+    state: &AppState,
+    client: &ApiClient,
+    headers: &HeaderMap,
+    request: &AppointmentRequest,
+) -> Result<(AppointmentRecord, Reserved), Outcome> {
+    let t = client.t;
+    let key = input::idempotency_key(t, headers)?;
+    let reason = request.reason.clone().ok_or_else(|| {
+        Outcome::new(
+            t,
+            Problem::Unprocessable(
+                t.get("fhir-reason-missing"),
+                "Appointment.description".into(),
+            ),
+        )
+    })?;
+    bookable_slot(state, client, request.slot).await?;
+    let on_behalf = OnBehalf {
+        by: client.actor(),
+        idempotency: key.map(|key| Idempotency {
+            client: client.client.name.clone(),
+            key,
+            fingerprint: request.fingerprint(),
+        }),
+    };
+    let reserved = state
+        .store
+        .reserve_on_behalf(
+            &ReserveRequest {
+                patient: request.patient.clone(),
+                slot_id: request.slot,
+                reason,
+                hold: request.hold,
+            },
+            &on_behalf,
+        )
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let record = state
+        .store
+        .appointment_record(reserved.id)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    Ok((record, reserved))
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("W/\"{version}\""))
+        .unwrap_or(HeaderValue::from_static("W/\"0\""))
+}
+
+fn appointment_json(state: &AppState, client: &ApiClient, record: &AppointmentRecord) -> Value {
+    let label = client.t.get(record.kind.service_label_message());
+    resources::appointment(record, &label, &state.zone)
+}
+
+/// One appointment, with its version as the ETag.
+fn one(state: &AppState, client: &ApiClient, record: &AppointmentRecord) -> Response {
+    let mut response = fhir_json(&appointment_json(state, client, record));
+    response.headers_mut().insert(ETAG, etag(record.version));
+    response
+}
+
+/// A retry answered from its Idempotency-Key says so, as payment APIs do.
+fn mark_replayed(response: &mut Response, reserved: Reserved) {
+    if reserved.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    client: ApiClient,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    let value = input::json_body(t, &headers, &body, false)?;
+    let request = AppointmentRequest::parse(t, &value, state.id_policy, &CREATE)?;
+    let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
+    let mut response = one(&state, &client, &record);
+    *response.status_mut() = StatusCode::CREATED;
+    let location = format!(
+        "{}/fhir/Appointment/{}/_history/{}",
+        base_url(&headers),
+        record.id.0,
+        record.version
+    );
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    mark_replayed(&mut response, reserved);
+    Ok(response)
+}
+
+/// A searchset Bundle of one resource: what IHE's operations answer with.
+fn bundle_of(headers: &HeaderMap, resource: Value) -> Response {
+    fhir_json(&resources::searchset(
+        &format!("{}/fhir", base_url(headers)),
+        &[],
+        vec![resource],
+        Vec::new(),
+    ))
+}
+
+/// `$hold` (IHE ITI-116): holds the slot for the patient as «Se gjennom før du sender» does,
+/// for the configured minutes. Answers the pending Appointment; `$book` takes it back.
+pub async fn hold(
+    State(state): State<AppState>,
+    client: ApiClient,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    let value = input::json_body(t, &headers, &body, false)?;
+    let appointment = input::parameters_appointment(t, &value)?;
+    let request = AppointmentRequest::parse(t, &appointment, state.id_policy, &HOLD)?;
+    let (slot, entry) = bookable_slot(&state, &client, request.slot).await?;
+    let hold = state
+        .store
+        .hold_on_behalf(&client.actor(), &request.patient, slot.id)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let held = resources::held_appointment(
+        &hold,
+        &request.patient,
+        &slot,
+        &entry.resource.location,
+        &state.zone,
+    );
+    Ok(bundle_of(&headers, held))
+}
+
+/// `$book` (IHE ITI-117): books the held slot (the Appointment `$hold` gave, with
+/// `description` added), or a slot directly when the Appointment has no id.
+pub async fn book(
+    State(state): State<AppState>,
+    client: ApiClient,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    let value = input::json_body(t, &headers, &body, false)?;
+    let appointment = input::parameters_appointment(t, &value)?;
+    let request = AppointmentRequest::parse(t, &appointment, state.id_policy, &BOOK)?;
+    let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
+    let mut response = bundle_of(&headers, appointment_json(&state, &client, &record));
+    mark_replayed(&mut response, reserved);
+    Ok(response)
+}
+
+/// An appointment the client may see: in its clinic, when it is bound to one.
+async fn visible_record(
+    state: &AppState,
+    client: &ApiClient,
+    id: &str,
+) -> Result<AppointmentRecord, Outcome> {
+    let t = client.t;
+    let id: i64 = id.parse().map_err(|_| Outcome::new(t, Problem::NotFound))?;
+    let record = state
+        .store
+        .appointment_record(AppointmentId(id))
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    match client.clinic_scope(state).await? {
+        Some(clinic) if clinic != record.clinic_id => Err(Outcome::new(t, Problem::NotFound)),
+        _ => Ok(record),
+    }
+}
+
+/// Writes the audit entry of a client's read of an appointment.
+async fn audit_read(
+    state: &AppState,
+    client: &ApiClient,
+    record: &AppointmentRecord,
+) -> Result<(), Outcome> {
+    state
+        .store
+        .record_view(
+            &client.actor(),
+            record.clinic_id,
+            &record.patient,
+            AuditAction::AppointmentViewed,
+            &format!("appointment:{}", record.id.0),
+        )
+        .await
+        .map_err(|e| Outcome::store(client.t, e))
+}
+
+pub async fn read(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+) -> Result<Response, Outcome> {
+    let record = visible_record(&state, &client, &id).await?;
+    audit_read(&state, &client, &record).await?;
+    Ok(one(&state, &client, &record))
+}
+
+/// `patient.identifier`: `system|number` or the number alone.
+fn patient_of(
+    t: crate::texts::T,
+    value: &str,
+    policy: domain::IdPolicy,
+) -> Result<NationalId, Outcome> {
+    let invalid = || {
+        Outcome::new(
+            t,
+            Problem::Invalid(
+                "fhir-patient-identifier-search",
+                "patient.identifier".into(),
+            ),
+        )
+    };
+    let (system, number) = match value.split_once('|') {
+        Some((system, number)) => (Some(system), number),
+        None => (None, value),
+    };
+    let id = NationalId::parse(number, policy).map_err(|_| invalid())?;
+    match system {
+        Some(system) if system != input::identifier_system(&id) => Err(invalid()),
+        _ => Ok(id),
+    }
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    client: ApiClient,
+    headers: HeaderMap,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    refuse_unknown(&client, &params, &["patient.identifier", "date"])?;
+    let patient = params
+        .iter()
+        .find(|(name, _)| name == "patient.identifier")
+        .map(|(_, value)| patient_of(t, value, state.id_policy))
+        .unwrap_or_else(|| {
+            Err(Outcome::new(
+                t,
+                Problem::Invalid(
+                    "fhir-patient-identifier-search",
+                    "patient.identifier".into(),
+                ),
+            ))
+        })?;
+    let dates: Vec<&str> = params
+        .iter()
+        .filter(|(name, _)| name == "date")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let (from, to) = bounds(&dates, &state.zone)
+        .map_err(|()| Outcome::new(t, Problem::Invalid("fhir-date-invalid", "date".into())))?;
+    let scope = match client.clinic_scope(&state).await {
+        Ok(scope) => scope,
+        // A client bound to a clinic the register does not know finds nothing.
+        Err(Outcome {
+            problem: Problem::NotFound,
+            ..
+        }) => Some(ClinicId(0)),
+        Err(other) => return Err(other),
+    };
+    let records = state
+        .store
+        .appointment_records(&patient, from, to)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let mut matches = Vec::new();
+    for record in records
+        .iter()
+        .filter(|r| scope.is_none_or(|clinic| clinic == r.clinic_id))
+    {
+        audit_read(&state, &client, record).await?;
+        matches.push(appointment_json(&state, &client, record));
+    }
+    let base = base_url(&headers);
+    Ok(fhir_json(&resources::searchset(
+        &format!("{base}/fhir"),
+        &[(
+            "self",
+            format!("{base}/fhir/Appointment{}", query_string(&params)),
+        )],
+        matches,
+        Vec::new(),
+    )))
+}
+
+/// Cancels on the patient's behalf, if the appointment is still the version the client saw.
+async fn cancel(
+    state: &AppState,
+    client: &ApiClient,
+    record: &AppointmentRecord,
+    version: i64,
+    reason: domain::CancelReason,
+) -> Result<Response, Outcome> {
+    let cancelled = state
+        .store
+        .cancel_on_behalf(&ClientCancel {
+            by: client.actor(),
+            id: record.id,
+            clinic: Some(record.clinic_id),
+            version,
+            reason,
+        })
+        .await
+        .map_err(|e| Outcome::store(client.t, e))?;
+    Ok(one(state, client, &cancelled))
+}
+
+/// `PATCH` with a JSON Patch that sets `/status` to `cancelled` and gives a
+/// `/cancelationReason`.
+pub async fn patch(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    let version = input::if_match(t, &headers)?;
+    let value = input::json_body(t, &headers, &body, true)?;
+    let reason = input::patch_cancel(t, &value)?;
+    let record = visible_record(&state, &client, &id).await?;
+    cancel(&state, &client, &record, version, reason).await
+}
+
+/// `PUT` of the whole Appointment with `status` `cancelled` and a `cancelationReason`; its
+/// slot and patient must be the stored ones.
+pub async fn update(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    let version = input::if_match(t, &headers)?;
+    let value = input::json_body(t, &headers, &body, false)?;
+    if value.get("resourceType").and_then(Value::as_str) != Some("Appointment") {
+        return Err(Outcome::new(
+            t,
+            Problem::Structure("fhir-expected-appointment"),
+        ));
+    }
+    let unprocessable =
+        |key: &str, at: &str| Outcome::new(t, Problem::Unprocessable(t.get(key), at.into()));
+    if value.get("id").and_then(Value::as_str) != Some(id.as_str()) {
+        return Err(unprocessable("fhir-id-mismatch", "Appointment.id"));
+    }
+    if value.get("status").and_then(Value::as_str) != Some("cancelled") {
+        return Err(unprocessable("fhir-cancel-status", "Appointment.status"));
+    }
+    let reason = input::cancel_reason(t, value.get("cancelationReason"))?;
+    let record = visible_record(&state, &client, &id).await?;
+    let stored = appointment_json(&state, &client, &record);
+    for field in ["slot", "start", "end"] {
+        if value
+            .get(field)
+            .is_some_and(|v| Some(v) != stored.get(field))
+        {
+            return Err(unprocessable(
+                "fhir-cancel-other-change",
+                &format!("Appointment.{field}"),
+            ));
+        }
+    }
+    let same_patient = value
+        .get("participant")
+        .and_then(Value::as_array)
+        .is_none_or(|sent| {
+            sent.iter()
+                .filter_map(|p| p.get("actor")?.get("identifier"))
+                .all(|identifier| {
+                    identifier.get("value").and_then(Value::as_str) == Some(record.patient.as_str())
+                })
+        });
+    if !same_patient {
+        return Err(unprocessable(
+            "fhir-cancel-other-change",
+            "Appointment.participant",
+        ));
+    }
+    cancel(&state, &client, &record, version, reason).await
+}
