@@ -115,15 +115,15 @@ fn tag(content: &str) -> String {
     format!("\"{}\"", &crate::tokens::hash(content)[..32])
 }
 
-/// 304 when the client already has this tag, else the answer with it.
+/// 304 when the client already has this tag, else the answer with it. `If-None-Match`
+/// compares weakly (RFC 9110): `W/` does not count.
 fn conditional(headers: &HeaderMap, etag: String, answer: impl FnOnce() -> Response) -> Response {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(&etag);
     let matches = headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
-        });
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || opaque(t) == ours));
     let mut response = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
