@@ -4,7 +4,11 @@
 //
 // It registers three clients, `timebok-patient`, `timebok-staff` and `timebok-operator` (secret:
 // `secret-` and the flow), each redirecting to `<base>/innlogging/<pasient|personale|drift>/svar`, and prints
-// `issuer: http://127.0.0.1:<port>` once it listens. People are `{ "<login>": { "acr": "…",
+// `issuer: http://127.0.0.1:<port>` once it listens.
+//
+// As an OAuth 2.0 authorization server it also registers the FHIR API's machine clients (see
+// `machineClients`), which get JWT access tokens for the resource `urn:timebok:fhir` with the
+// client credentials grant, as HelseID's clients do. People are `{ "<login>": { "acr": "…",
 // "claims": { … } } }`: the login form takes the login name, the ID token carries the claims,
 // `sub` is the login name, and `acr` is the level the person logged in at.
 
@@ -25,8 +29,28 @@ const server = createServer();
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
+// Machine clients: id, the scopes they may have, and the clinic claim in their tokens.
+const machineClients = [
+  { id: "fhir-reader", scope: "system/Slot.rs" },
+  { id: "fhir-booker", scope: "system/Slot.rs system/Appointment.cruds" },
+  { id: "fhir-clinic", scope: "system/Slot.rs system/Appointment.cruds", clinic: "1002" },
+  { id: "fhir-stranger", scope: "system/Slot.rs", clinic: "999999" },
+  { id: "fhir-unbound", scope: "system/Slot.rs" },
+];
+const fhirResource = "urn:timebok:fhir";
+
 const provider = new Provider(issuer, {
-  clients: Object.entries(flows).map(([flow, segment]) => ({
+  clients: [
+    ...machineClients.map(({ id, scope }) => ({
+      client_id: id,
+      client_secret: `secret-${id}`,
+      grant_types: ["client_credentials"],
+      redirect_uris: [],
+      response_types: [],
+      scope,
+      token_endpoint_auth_method: "client_secret_basic",
+    })),
+    ...Object.entries(flows).map(([flow, segment]) => ({
     client_id: `timebok-${flow}`,
     client_secret: `secret-${flow}`,
     redirect_uris: [`${base}/innlogging/${segment}/svar`],
@@ -35,13 +59,39 @@ const provider = new Provider(issuer, {
     response_types: ["code"],
     token_endpoint_auth_method: "client_secret_basic",
   })),
+  ],
   pkce: { required: () => true },
+  scopes: ["openid", "offline_access", "system/Slot.rs", "system/Appointment.cruds"],
   acrValues: ["idporten-loa-substantial", "idporten-loa-high"],
   claims: { openid: ["sub"], profile: ["name", "pid", "clinic", "roles"] },
   // Claims in the ID token, as ID-porten and HelseID give them, not only from userinfo.
   conformIdTokenClaims: false,
   cookies: { keys: ["timebok-tests-only"] },
-  features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+  features: {
+    devInteractions: { enabled: false },
+    rpInitiatedLogout: { enabled: true },
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => fhirResource,
+      useGrantedResource: () => true,
+      getResourceServerInfo: (_ctx, resource) => {
+        if (resource !== fhirResource) throw new Error(`unknown resource ${resource}`);
+        return {
+          scope: "system/Slot.rs system/Appointment.cruds",
+          audience: fhirResource,
+          accessTokenFormat: "jwt",
+          accessTokenTTL: 300,
+          jwt: { sign: { alg: "RS256" } },
+        };
+      },
+    },
+  },
+  // The clinic a machine client belongs to, as HelseID puts its organisation in the token.
+  async extraTokenClaims(_ctx, token) {
+    const machine = machineClients.find((c) => c.id === token.clientId);
+    return machine?.clinic ? { clinic: machine.clinic } : undefined;
+  },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(_ctx, id) {
     const person = people[id];

@@ -155,6 +155,11 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             Env::prefixed("TIMEBOK_OIDC_")
                 .map(|key| format!("oidc.{}", key.as_str().replace("__", ".")).into()),
         )
+        // The authorization server of the FHIR API's clients, e.g. TIMEBOK_FHIR_OAUTH__ISSUER.
+        .merge(
+            Env::prefixed("TIMEBOK_FHIR_OAUTH__")
+                .map(|key| format!("fhir.oauth.{}", key.as_str().replace("__", ".")).into()),
+        )
         .extract()
         .map_err(|e| ConfigError::Unreadable(Box::new(e)))
 }

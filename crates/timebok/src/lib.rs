@@ -89,19 +89,23 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         raw.profile = config::Profile::Development;
         // Many people try the demo from one address (a workshop behind one NAT).
         raw.rate_limits.logins_per_minute = raw.rate_limits.logins_per_minute.max(600);
-        // The FHIR API in the demo without configuration: one client that may read slots,
-        // with a token for this run, printed below.
+        // The FHIR API in the demo without configuration: one client that may read slots
+        // and book for the test patients, with a token for this run, printed below.
         if raw.fhir.clients.is_empty() {
             let token = web::random_token().ok_or_else(|| {
                 AppError::Serve(std::io::Error::other(
                     "the system has no randomness to give",
                 ))
             })?;
-            println!("demo: FHIR API token (system/Slot.rs): {token}");
+            let scopes: Vec<String> = web::fhir::Scope::ALL
+                .iter()
+                .map(|s| s.code().to_owned())
+                .collect();
+            println!("demo: FHIR API token ({}): {token}", scopes.join(" "));
             raw.fhir.clients.push(web::fhir::ClientSettings {
                 name: "demo".into(),
                 token,
-                scopes: vec![web::fhir::Scope::ReadSlots.code().into()],
+                scopes,
                 clinic_her_id: None,
             });
         }

@@ -364,6 +364,26 @@ async fn login_settings_are_checked_before_serving() {
         "a missing secret is named: {}",
         stderr(&refused)
     );
+    // The FHIR API's authorization server, from the environment too.
+    let refused = run(timebok(&db.url)
+        .env("TIMEBOK_FHIR_OAUTH__ISSUER", "helseid.example")
+        .env("TIMEBOK_FHIR_OAUTH__AUDIENCE", "timebok")
+        .arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("[fhir.oauth]: issuer must be an http(s) URL"),
+        "{}",
+        stderr(&refused)
+    );
+    let refused = run(timebok(&db.url)
+        .env("TIMEBOK_FHIR_OAUTH__ISSUER", "https://helseid.example")
+        .arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("audience"),
+        "a missing audience is named: {}",
+        stderr(&refused)
+    );
 }
 
 #[tokio::test]
@@ -420,7 +440,9 @@ async fn the_demo_prints_a_token_for_the_fhir_api() {
     let token = server
         .printed
         .iter()
-        .find_map(|line| line.strip_prefix("demo: FHIR API token (system/Slot.rs): "))
+        .find_map(|line| {
+            line.strip_prefix("demo: FHIR API token (system/Slot.rs system/Appointment.cruds): ")
+        })
         .expect("a token")
         .to_owned();
     let client = reqwest::Client::new();

@@ -84,6 +84,16 @@ pub fn route_table(state: AppState) -> Vec<authorization::Rule> {
     routes(state).1
 }
 
+/// A request's span: its method and path, never its query, which may carry a fødselsnummer
+/// (the FHIR API's `patient.identifier`).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
+}
+
 fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
     let (routes, rules) = authorization::Routes::new()
         .merge(health::routes())
@@ -103,7 +113,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
             state.clone(),
             headers::add,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state);
     (router, rules)
 }

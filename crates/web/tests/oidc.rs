@@ -3,46 +3,14 @@
 
 mod common;
 
+use common::provider::Provider;
 use common::{Browser, Options, Page, Portal, portal_with};
 use domain::AuditAction;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use store::{AuditFilter, LoginFlow, ManualClock};
 
-/// The provider's process; it ends with the test.
-struct Provider {
-    issuer: String,
-    child: Child,
-    /// Kept open: the provider writes to it now and then.
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn e2e_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
-}
-
-/// Starts the provider for a Timebok at `base`. `None` (the test is skipped, and says so) where
-/// Node.js or the e2e packages are missing, except under CI, where that fails the test.
+/// The provider with the people of these tests.
 fn start_provider(base: &str) -> Option<Provider> {
-    let ready = e2e_dir().join("node_modules/oidc-provider").exists()
-        && Command::new("node").arg("--version").output().is_ok();
-    if !ready {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: the OpenID provider tests need Node.js and `npm ci` in e2e/"
-        );
-        eprintln!("SKIPPED: no Node.js or no e2e/node_modules (run `npm ci` in e2e/)");
-        return None;
-    }
     let people = serde_json::json!({
         "kari": { "acr": "idporten-loa-high", "claims": { "pid": common::person(1).as_str(), "name": "Kari Nordmann" } },
         "lav": { "acr": "idporten-loa-substantial", "claims": { "pid": common::person(2).as_str() } },
@@ -53,28 +21,7 @@ fn start_provider(base: &str) -> Option<Provider> {
         "ukjent": { "acr": "idporten-loa-high", "claims": { "name": "Ukjent" } },
         "drift": { "acr": "idporten-loa-high", "claims": { "name": "Driftsoperatør" } },
     });
-    let mut child = Command::new("node")
-        .arg(e2e_dir().join("oidc/provider.mjs"))
-        .arg(base)
-        .arg(people.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut stdout = BufReader::new(stdout);
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read");
-    let issuer = line
-        .trim()
-        .strip_prefix("issuer: ")
-        .unwrap_or_else(|| panic!("the provider did not start: {line}"))
-        .to_owned();
-    Some(Provider {
-        issuer,
-        child,
-        _stdout: stdout,
-    })
+    common::provider::start(base, &people)
 }
 
 fn provider_settings(issuer: &str, flow: &str, extra: serde_json::Value) -> serde_json::Value {

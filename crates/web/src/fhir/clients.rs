@@ -1,6 +1,7 @@
-//! The machine clients of the FHIR API and what each may do. Until client credentials from
-//! HelseID are checked here, clients present static bearer tokens from the configuration;
-//! only a hash of each token is kept in memory.
+//! The machine clients of the FHIR API and what each may do. Clients present either an
+//! access token from the configured authorization server (`[fhir.oauth]`, see
+//! `access_tokens`) or a static bearer token from the configuration, of which only a hash is
+//! kept in memory.
 
 use crate::tokens;
 use domain::HerId;
@@ -25,7 +26,7 @@ impl Scope {
         }
     }
 
-    fn from_code(code: &str) -> Option<Self> {
+    pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.code() == code)
     }
 }
@@ -49,6 +50,8 @@ pub struct ClientSettings {
 pub struct FhirSettings {
     #[serde(default)]
     pub clients: Vec<ClientSettings>,
+    /// Access tokens from an OAuth 2.0 authorization server, such as HelseID.
+    pub oauth: Option<super::access_tokens::OAuthSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,8 @@ pub enum ClientError {
     UnknownScope(String, String),
     #[error("fhir client «{0}»: clinic_her_id is not a HER-id")]
     HerId(String),
+    #[error("[fhir.oauth]: {0}")]
+    OAuth(String),
 }
 
 /// A client that presented its token.
@@ -74,17 +79,43 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client that showed an access token: no static token of its own.
+    pub fn with_access_token(name: String, scopes: Vec<Scope>, clinic: Option<HerId>) -> Self {
+        Self {
+            name,
+            token_hash: String::new(),
+            scopes,
+            clinic,
+        }
+    }
+
     pub fn may(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
     }
 }
 
-#[derive(Debug, Default)]
-pub struct Clients(Vec<Client>);
+#[derive(Default)]
+pub struct Clients {
+    configured: Vec<Client>,
+    pub access_tokens: Option<super::access_tokens::AccessTokens>,
+}
 
 impl Clients {
     pub fn new(settings: FhirSettings) -> Result<Self, ClientError> {
-        settings
+        let access_tokens = settings
+            .oauth
+            .map(|oauth| {
+                if !oauth.issuer.starts_with("https://") && !oauth.issuer.starts_with("http://") {
+                    return Err(ClientError::OAuth("issuer must be an http(s) URL".into()));
+                }
+                if oauth.audience.trim().is_empty() {
+                    return Err(ClientError::OAuth("audience must be given".into()));
+                }
+                super::access_tokens::AccessTokens::new(oauth)
+                    .map_err(|e| ClientError::OAuth(e.to_string()))
+            })
+            .transpose()?;
+        let configured = settings
             .clients
             .into_iter()
             .map(|c| {
@@ -110,13 +141,18 @@ impl Clients {
                     clinic,
                 })
             })
-            .collect::<Result<_, _>>()
-            .map(Self)
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            configured,
+            access_tokens,
+        })
     }
 
-    /// The client whose token this is.
+    /// The configured client whose static token this is.
     pub fn find(&self, token: &str) -> Option<&Client> {
         let hash = tokens::hash(token);
-        self.0.iter().find(|c| tokens::same(&c.token_hash, &hash))
+        self.configured
+            .iter()
+            .find(|c| tokens::same(&c.token_hash, &hash))
     }
 }

@@ -3,6 +3,7 @@
 //! Clients authenticate with a bearer token; the scopes they were given decide what they may
 //! do, and a client bound to one clinic sees only that clinic.
 
+mod access_tokens;
 mod appointments;
 mod bulk;
 mod capability;
@@ -12,6 +13,7 @@ mod outcome;
 mod resources;
 mod search;
 
+pub use access_tokens::OAuthSettings;
 pub use clients::{ClientError, ClientSettings, Clients, FhirSettings, Scope};
 pub use outcome::Outcome;
 
@@ -89,15 +91,81 @@ impl FromRequestParts<AppState> for ApiClient {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        match token.and_then(|token| state.fhir.find(token)) {
-            Some(client) => Ok(Self {
+            .map(str::trim)
+            .filter(|token| !token.is_empty());
+        let refuse = |problem| Outcome::new(t, problem).into_response();
+        let Some(token) = token else {
+            return Err(refuse(Problem::Unauthenticated));
+        };
+        if let Some(client) = state.fhir.find(token) {
+            return Ok(Self {
                 client: client.clone(),
                 t,
-            }),
-            None => Err(Outcome::new(t, Problem::Unauthenticated).into_response()),
+            });
+        }
+        match &state.fhir.access_tokens {
+            Some(tokens) => access_token_client(state, tokens, token)
+                .await
+                .map(|client| Self { client, t })
+                .map_err(refuse),
+            None => Err(refuse(Problem::Unauthenticated)),
         }
     }
+}
+
+/// The client an access token speaks for, bound to its clinic when the token names one.
+async fn access_token_client(
+    state: &AppState,
+    tokens: &access_tokens::AccessTokens,
+    token: &str,
+) -> Result<clients::Client, Problem> {
+    let now = jiff::Timestamp::now().as_second();
+    let verified = tokens
+        .verify(token, now)
+        .await
+        .map_err(|error| match error {
+            access_tokens::TokenError::Keys(_) => {
+                tracing::warn!(%error, "the authorization server's keys could not be fetched");
+                Problem::Unavailable
+            }
+            refused => {
+                tracing::info!(reason = %refused, "access token refused");
+                Problem::Unauthenticated
+            }
+        })?;
+    let scopes = verified
+        .scopes
+        .iter()
+        .filter_map(|s| Scope::from_code(s))
+        .collect();
+    let settings = &tokens.settings;
+    let clinic = match (&settings.clinic_claim, verified.clinic_claim) {
+        (None, _) => None,
+        (Some(_), None) if settings.all_clinics_clients.contains(&verified.name) => None,
+        // A client that should name its clinic and does not sees nothing.
+        (Some(_), None) => return Err(Problem::Forbidden),
+        (Some(_), Some(values)) => {
+            let store = state.store.as_ref();
+            let mut found = None;
+            for value in values {
+                if let Some(id) = crate::oidc::clinic_named(store, value.trim())
+                    .await
+                    .map_err(|_| Problem::Unavailable)?
+                {
+                    found = Some(id);
+                    break;
+                }
+            }
+            let id = found.ok_or(Problem::Forbidden)?;
+            let clinic = store.clinic(id).await.map_err(|_| Problem::Unavailable)?;
+            Some(clinic.her_id)
+        }
+    };
+    Ok(clients::Client::with_access_token(
+        verified.name,
+        scopes,
+        clinic,
+    ))
 }
 
 /// A FHIR JSON answer.

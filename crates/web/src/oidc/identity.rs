@@ -58,7 +58,12 @@ fn acr_is_enough(flow: LoginFlow, settings: &ProviderSettings, claims: &IdClaims
 
 /// A claim's values: a string, or each string of a list.
 fn claim_values(claims: &IdClaims, name: &str) -> Vec<String> {
-    match claims.additional_claims().0.get(name) {
+    values_of(claims.additional_claims().0.get(name))
+}
+
+/// A claim's values: a string, a number, or a list of strings.
+pub(crate) fn values_of(claim: Option<&serde_json::Value>) -> Vec<String> {
+    match claim {
         Some(serde_json::Value::String(one)) => vec![one.clone()],
         Some(serde_json::Value::Array(many)) => many
             .iter()
@@ -94,7 +99,10 @@ fn user_name(claims: &IdClaims) -> String {
 }
 
 /// The clinic a claim names, by organisation number or HER-id.
-async fn clinic_named(store: &dyn Store, value: &str) -> Result<Option<ClinicId>, StoreError> {
+pub(crate) async fn clinic_named(
+    store: &dyn Store,
+    value: &str,
+) -> Result<Option<ClinicId>, StoreError> {
     if let Ok(org) = OrgNumber::parse(value) {
         let clinics = store.clinics().await?;
         return Ok(clinics

@@ -8,6 +8,8 @@ mod client;
 mod identity;
 mod settings;
 
+pub(crate) use identity::{clinic_named, values_of};
+
 pub use client::ProviderError;
 pub use settings::{OidcSettings, ProviderSettings};
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fhir;
+pub mod provider;
 
 use domain::{
     Actor, Address, BlockReason, BookingRules, Capacity, ClinicName, Description, HerId, InfoText,
