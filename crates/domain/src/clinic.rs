@@ -14,6 +14,8 @@ pub struct Clinic {
     pub info: InfoText,
     /// Set by the operator in the register.
     pub org_number: Option<crate::OrgNumber>,
+    /// Where patients call the clinic; set by the operator in the register.
+    pub phone: Option<crate::PhoneNumber>,
 }
 
 /// An oppmøtested: where the patient shows up.

@@ -8,25 +8,28 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct MobileNumber(String);
 
+/// The eight digits of a Norwegian phone number as people write it: «912 34 567»,
+/// «22 33 44 55», «+47 91234567» or «0047 91234567».
+fn norwegian_digits(text: &str) -> Option<String> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '-' | '.'))
+        .collect();
+    let national = compact
+        .strip_prefix("+47")
+        .or_else(|| compact.strip_prefix("0047"))
+        .unwrap_or(&compact);
+    (national.len() == 8 && national.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| national.to_owned())
+}
+
 impl MobileNumber {
     /// Reads «912 34 567», «+47 91234567» or «0047 91234567».
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let compact: String = text
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '-' | '.'))
-            .collect();
-        let national = compact
-            .strip_prefix("+47")
-            .or_else(|| compact.strip_prefix("0047"))
-            .unwrap_or(&compact);
-        let is_mobile = national.len() == 8
-            && national.bytes().all(|b| b.is_ascii_digit())
-            && matches!(national.as_bytes().first(), Some(b'4' | b'9'));
-        if is_mobile {
-            Ok(Self(national.to_owned()))
-        } else {
-            Err(DomainError::MobileNumber)
-        }
+        norwegian_digits(text)
+            .filter(|n| matches!(n.as_bytes().first(), Some(b'4' | b'9')))
+            .map(Self)
+            .ok_or(DomainError::MobileNumber)
     }
 
     /// The number in E.164 form, as SMS gateways take it: `+4791234567`.
@@ -65,6 +68,41 @@ impl TryFrom<String> for MobileNumber {
 impl From<MobileNumber> for String {
     fn from(value: MobileNumber) -> Self {
         value.0
+    }
+}
+
+/// A Norwegian phone number a clinic is called on: eight digits, not starting with 0 or 1.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        norwegian_digits(text)
+            .filter(|n| !matches!(n.as_bytes().first(), Some(b'0' | b'1')))
+            .map(Self)
+            .ok_or(DomainError::PhoneNumber)
+    }
+
+    /// `+4722334455`.
+    pub fn international(&self) -> String {
+        format!("+47{}", self.0)
+    }
+
+    /// The eight digits, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PhoneNumber {
+    /// As Norwegians write it: a mobile number «912 34 567», another «22 33 44 55».
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = &self.0;
+        if matches!(d.as_bytes().first(), Some(b'4' | b'9')) {
+            write!(f, "{} {} {}", &d[..3], &d[3..5], &d[5..])
+        } else {
+            write!(f, "{} {} {} {}", &d[..2], &d[2..4], &d[4..6], &d[6..])
+        }
     }
 }
 
@@ -227,6 +265,33 @@ mod tests {
             assert_eq!(
                 MobileNumber::parse(text),
                 Err(DomainError::MobileNumber),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn clinic_phone_numbers_are_landlines_or_mobiles() {
+        let landline = PhoneNumber::parse("+47 22 33 44 55").expect("landline");
+        assert_eq!(landline.to_string(), "22 33 44 55");
+        assert_eq!(landline.international(), "+4722334455");
+        assert_eq!(
+            PhoneNumber::parse("912.34.567")
+                .expect("mobile")
+                .to_string(),
+            "912 34 567"
+        );
+        for text in [
+            "",
+            "02 33 44 55",
+            "12345678",
+            "2233445",
+            "22 33 44 5x",
+            "+46 22334455",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(text),
+                Err(DomainError::PhoneNumber),
                 "{text}"
             );
         }

@@ -50,6 +50,8 @@ pub enum DomainError {
     TimeZone,
     #[error("a Norwegian mobile number has eight digits and starts with 4 or 9")]
     MobileNumber,
+    #[error("a Norwegian phone number has eight digits and does not start with 0 or 1")]
+    PhoneNumber,
     #[error("not a valid e-mail address")]
     EmailAddress,
     #[error("unknown notification channel")]

@@ -25,7 +25,9 @@ mod timebook;
 pub use appointment::{Appointment, AppointmentStatus};
 pub use audit::{Actor, AuditAction, AuditEvent};
 pub use clinic::{Block, Clinic, Location, Resource};
-pub use contact::{Channel, ContactSettings, EmailAddress, MobileNumber, PushSubscription};
+pub use contact::{
+    Channel, ContactSettings, EmailAddress, MobileNumber, PhoneNumber, PushSubscription,
+};
 pub use error::DomainError;
 pub use her_id::HerId;
 pub use ics::{CalendarEvent, calendar_file};

@@ -86,6 +86,13 @@ pub trait Store:
         clinic_id: ClinicId,
         org_number: &domain::OrgNumber,
     ) -> Result<Clinic>;
+    /// Sets or clears the phone number the register keeps for a clinic.
+    async fn set_phone(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        phone: Option<&domain::PhoneNumber>,
+    ) -> Result<Clinic>;
     /// Every clinic in the register, by name.
     async fn clinics(&self) -> Result<Vec<Clinic>>;
     /// Switches a timebook kind on or off for a clinic; off hides it from patients at once.

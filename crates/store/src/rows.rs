@@ -40,6 +40,7 @@ pub(crate) struct ClinicRow {
     pub name: String,
     pub info: String,
     pub org_number: Option<String>,
+    pub phone: Option<String>,
 }
 
 impl ClinicRow {
@@ -53,6 +54,11 @@ impl ClinicRow {
                 .org_number
                 .as_deref()
                 .map(|o| valid(domain::OrgNumber::parse(o), "clinic.org_number"))
+                .transpose()?,
+            phone: self
+                .phone
+                .as_deref()
+                .map(|p| valid(domain::PhoneNumber::parse(p), "clinic.phone"))
                 .transpose()?,
         })
     }
@@ -353,6 +359,7 @@ pub(crate) struct CatalogueRow {
     pub clinic_name: String,
     pub info: String,
     pub org_number: Option<String>,
+    pub phone: Option<String>,
     pub timebook_id: i64,
     pub kind: String,
     #[sqlx(flatten)]
@@ -372,6 +379,7 @@ impl CatalogueRow {
             name: self.clinic_name,
             info: self.info,
             org_number: self.org_number,
+            phone: self.phone,
         }
         .into_domain()?;
         let timebook = TimebookRow {

@@ -192,7 +192,7 @@ macro_rules! shared_schedules {
 
             async fn catalogue(&self) -> Result<Vec<$crate::schedules::CatalogueEntry>> {
                 let rows: Vec<CatalogueRow> = sqlx::query_as(concat!(
-                    "SELECT c.id AS clinic_id, c.her_id, c.name AS clinic_name, c.info, c.org_number, \
+                    "SELECT c.id AS clinic_id, c.her_id, c.name AS clinic_name, c.info, c.org_number, c.phone, \
                        t.id AS timebook_id, t.kind, ", $crate::sql::rules_columns!(), ", \
                        r.id AS resource_id, r.name AS resource_name, r.description, r.location_id, l.address \
                      FROM resource r \

@@ -345,6 +345,26 @@ macro_rules! shared_store {
                 Ok(Hold { id: HoldId(id), slot_id, expires_at: instant(expires_at.as_second(), "slot_hold.expires_at")? })
             }
 
+            /// Sets one column of a clinic the register keeps; `statement` sets it to $2 for
+            /// clinic $1 and returns the clinic.
+            async fn set_clinic_field(&self, actor: &Actor, clinic_id: ClinicId, statement: &'static str, value: Option<&str>) -> Result<Clinic> {
+                let now = self.now().as_second();
+                let mut tx = self.begin_write().await?;
+                let row: Option<ClinicRow> = sqlx::query_as(statement)
+                    .bind(clinic_id.0)
+                    .bind(value)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let row = row.ok_or(StoreError::NotFound("clinic"))?;
+                Self::audit(&mut *tx, Audit {
+                    at: now, actor, action: AuditAction::ClinicSaved, clinic_id: Some(clinic_id.0), patient: None,
+                    subject: format!("clinic:{}", clinic_id.0),
+                })
+                .await?;
+                tx.commit().await?;
+                row.into_domain()
+            }
+
             async fn template_and_clinic(&self, id: TemplateId) -> Result<(StoredTemplate, i64)> {
                 let row: Option<TemplateRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::template_columns!(), " FROM slot_template WHERE id = $1"))
                     .bind(id.0)
@@ -377,7 +397,7 @@ macro_rules! shared_store {
                 let row: ClinicRow = sqlx::query_as(
                     "INSERT INTO clinic (her_id, name, info, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (her_id) DO UPDATE SET name = excluded.name, info = excluded.info \
-                     RETURNING id, her_id, name, info, org_number",
+                     RETURNING id, her_id, name, info, org_number, phone",
                 )
                 .bind(i64::from(her_id))
                 .bind(name.as_str())
@@ -395,7 +415,7 @@ macro_rules! shared_store {
             }
 
             async fn clinic(&self, id: ClinicId) -> Result<Clinic> {
-                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number FROM clinic WHERE id = $1")
+                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE id = $1")
                     .bind(id.0)
                     .fetch_optional(&self.pool)
                     .await?;
@@ -403,7 +423,7 @@ macro_rules! shared_store {
             }
 
             async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>> {
-                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number FROM clinic WHERE her_id = $1")
+                let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE her_id = $1")
                     .bind(i64::from(her_id))
                     .fetch_optional(&self.pool)
                     .await?;
@@ -411,27 +431,15 @@ macro_rules! shared_store {
             }
 
             async fn set_org_number(&self, actor: &Actor, clinic_id: ClinicId, org_number: &domain::OrgNumber) -> Result<Clinic> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let row: Option<ClinicRow> = sqlx::query_as(
-                    "UPDATE clinic SET org_number = $2 WHERE id = $1 RETURNING id, her_id, name, info, org_number",
-                )
-                .bind(clinic_id.0)
-                .bind(org_number.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let row = row.ok_or(StoreError::NotFound("clinic"))?;
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor, action: AuditAction::ClinicSaved, clinic_id: Some(clinic_id.0), patient: None,
-                    subject: format!("clinic:{}", clinic_id.0),
-                })
-                .await?;
-                tx.commit().await?;
-                row.into_domain()
+                self.set_clinic_field(actor, clinic_id, "UPDATE clinic SET org_number = $2 WHERE id = $1 RETURNING id, her_id, name, info, org_number, phone", Some(org_number.as_str())).await
+            }
+
+            async fn set_phone(&self, actor: &Actor, clinic_id: ClinicId, phone: Option<&domain::PhoneNumber>) -> Result<Clinic> {
+                self.set_clinic_field(actor, clinic_id, "UPDATE clinic SET phone = $2 WHERE id = $1 RETURNING id, her_id, name, info, org_number, phone", phone.map(domain::PhoneNumber::as_str)).await
             }
 
             async fn clinics(&self) -> Result<Vec<Clinic>> {
-                let rows: Vec<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number FROM clinic ORDER BY name, id")
+                let rows: Vec<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number, phone FROM clinic ORDER BY name, id")
                     .fetch_all(&self.pool)
                     .await?;
                 rows.into_iter().map(ClinicRow::into_domain).collect()

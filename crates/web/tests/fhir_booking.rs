@@ -409,6 +409,15 @@ async fn a_held_slot_is_booked_with_book_and_kept_from_others_meanwhile() {
     // Held: not free to anyone else, and gone from the Slot search.
     let taken = book(&portal, slot, &portal.kari).await;
     assert_outcome(&taken, 409, "duplicate", Some("Appointment.slot"));
+    let held_too = post(
+        &portal,
+        BOOKER,
+        "/fhir/Appointment/$hold",
+        &[],
+        &parameters(appointment_for_hold(slot, &portal.kari)),
+    )
+    .await;
+    assert_outcome(&held_too, 409, "duplicate", Some("Appointment.slot"));
     let search = get(
         &portal,
         Some(READER),
@@ -782,6 +791,21 @@ async fn a_client_cancels_with_patch_or_put_under_if_match() {
     let mut resource = other.body.clone();
     resource["status"] = json!("cancelled");
     resource["cancelationReason"] = json!({ "text": "Kan ikke komme" });
+    let unversioned = send(
+        reqwest::Method::PUT,
+        &format!("{}/fhir/Appointment/{other_id}", portal.base),
+        Some(BOOKER),
+        &[],
+        Some(("application/fhir+json", resource.to_string())),
+    )
+    .await;
+    assert_outcome(&unversioned, 428, "required", None);
+    assert_outcome(
+        &put(resource.clone(), "W/\"2\"").await,
+        412,
+        "conflict",
+        None,
+    );
     let mut moved = resource.clone();
     moved["slot"][0]["reference"] = json!(format!("Slot/{}", portal.slots[2]));
     assert_outcome(

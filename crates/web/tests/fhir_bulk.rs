@@ -77,7 +77,8 @@ fn smart_id(resource: &Value) -> String {
 
 /// The shape of the specification's example files, field by field. Two fields of the
 /// American examples have no Norwegian counterpart in Timebok's register and are not checked:
-/// the address's `state` and `district`.
+/// the address's `state` and `district`. `telecom` is there when the register knows the
+/// clinic's phone number.
 fn assert_smart_shape(publication: &Publication) {
     let mut location_ids = HashSet::new();
     for location in &publication.locations {
@@ -169,6 +170,15 @@ async fn the_manifest_names_location_schedule_and_slot_files_in_smart_shape() {
 
     assert_eq!(published.locations.len(), 2, "one place at each clinic");
     let location = &published.locations[0];
+    assert_eq!(
+        location["telecom"],
+        json!([{ "system": "phone", "value": "+4722334455" }]),
+        "the first clinic's phone"
+    );
+    assert!(
+        published.locations[1].get("telecom").is_none(),
+        "none known"
+    );
     assert_eq!(location["address"]["line"][0], "Influensaveien 3a");
     assert_eq!(location["address"]["postalCode"], "1325");
     assert_eq!(location["address"]["city"], "Lysaker");

@@ -99,12 +99,40 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
                 ("her", "77001"),
                 ("navn", "Nytt legekontor"),
                 ("org", "974760673"),
+                ("telefon", "+47 22334455"),
             ],
         )
         .await;
     let path = created.location.expect("the new clinic");
     let register = operator.get("/register").await.body;
     assert!(register.contains("Nytt legekontor") && register.contains("974760673"));
+    assert!(
+        register.contains("22 33 44 55"),
+        "the phone, as people write it"
+    );
+    let bad_phone = operator
+        .post(
+            "/register/klinikker",
+            &[
+                ("csrf", &csrf),
+                ("her", "77003"),
+                ("navn", "Feil telefon"),
+                ("org", "974760673"),
+                ("telefon", "123"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        bad_phone.location.as_deref(),
+        Some("/register?melding=ugyldig")
+    );
+    assert!(
+        !operator
+            .get("/register")
+            .await
+            .body
+            .contains("Feil telefon")
+    );
     let bad_org = operator
         .post(
             "/register/klinikker",

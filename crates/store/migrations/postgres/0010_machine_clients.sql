@@ -1,5 +1,8 @@
 -- Booking over the FHIR API, and the slot feed of SMART Scheduling Links.
 
+-- Where patients call a clinic; slot finders show it with the clinic's places.
+ALTER TABLE clinic ADD COLUMN phone TEXT;
+
 -- An appointment's version, for the ETag and If-Match of FHIR clients: every change adds one.
 ALTER TABLE appointment ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 

@@ -1636,3 +1636,55 @@ pub async fn overlapping_publication_is_reported(db: TestDb) {
     assert_eq!((again.created, again.overlapping), (0, 1));
     world.finish().await;
 }
+
+pub async fn the_register_keeps_a_clinics_org_number_and_phone(db: TestDb) {
+    let world = World::new(db).await;
+    let operator = Actor::Operator {
+        user: "drift".into(),
+    };
+    let store = &world.store;
+    let org = domain::OrgNumber::parse("974760673").expect("org");
+    let phone = domain::PhoneNumber::parse("22 33 44 55").expect("phone");
+    store
+        .set_org_number(&operator, world.clinic.id, &org)
+        .await
+        .expect("org");
+    let saved = store
+        .set_phone(&operator, world.clinic.id, Some(&phone))
+        .await
+        .expect("phone");
+    assert_eq!(
+        (saved.org_number.as_ref(), saved.phone.as_ref()),
+        (Some(&org), Some(&phone))
+    );
+    assert_eq!(store.clinic(world.clinic.id).await.expect("clinic"), saved);
+    assert_eq!(
+        store.catalogue().await.expect("catalogue")[0].clinic,
+        saved,
+        "the catalogue reads the same clinic"
+    );
+    let cleared = store
+        .set_phone(&operator, world.clinic.id, None)
+        .await
+        .expect("clear");
+    assert_eq!(cleared.phone, None);
+    assert!(matches!(
+        store
+            .set_phone(&operator, domain::ClinicId(987_654), Some(&phone))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let saved_events = store
+        .audit_events(&AuditFilter {
+            action: Some(AuditAction::ClinicSaved),
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    assert!(
+        saved_events.iter().filter(|e| e.actor == operator).count() >= 3,
+        "each change is audited"
+    );
+    world.finish().await;
+}

@@ -11,6 +11,7 @@ mod outbox;
 mod schedules;
 
 contract_tests!(
+    the_register_keeps_a_clinics_org_number_and_phone,
     a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit,
     an_idempotency_key_gives_the_first_appointment_again,
     retries_racing_with_one_key_book_once,

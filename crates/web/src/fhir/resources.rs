@@ -296,7 +296,7 @@ pub fn location(location: &Location, clinic: &Clinic) -> Value {
         object.insert("postalCode".into(), json!(postal_code));
         object.insert("city".into(), json!(city.trim()));
     }
-    json!({
+    let mut resource = json!({
         "resourceType": "Location",
         "id": location.id.0.to_string(),
         "status": "active",
@@ -306,7 +306,14 @@ pub fn location(location: &Location, clinic: &Clinic) -> Value {
             "identifier": { "system": HER_ID_SYSTEM, "value": clinic.her_id.to_string() },
             "display": clinic.name.as_str(),
         },
-    })
+    });
+    if let (Some(phone), Some(object)) = (&clinic.phone, resource.as_object_mut()) {
+        object.insert(
+            "telecom".into(),
+            json!([{ "system": "phone", "value": phone.international() }]),
+        );
+    }
+    resource
 }
 
 /// A searchset Bundle: the matches, then what `_include` added.

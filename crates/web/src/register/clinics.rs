@@ -20,6 +20,7 @@ pub struct ClinicLine {
     her_id: u32,
     name: String,
     org_number: String,
+    phone: String,
 }
 
 #[derive(Template)]
@@ -56,6 +57,7 @@ pub async fn list(
                 her_id: c.her_id.get(),
                 name: c.name.to_string(),
                 org_number: c.org_number.map(|o| o.to_string()).unwrap_or_default(),
+                phone: c.phone.map(|p| p.to_string()).unwrap_or_default(),
             })
             .collect(),
     };
@@ -67,6 +69,7 @@ pub struct CreateForm {
     her: Option<String>,
     navn: Option<String>,
     org: Option<String>,
+    telefon: Option<String>,
 }
 
 pub async fn create(
@@ -78,7 +81,11 @@ pub async fn create(
     let her = HerId::parse(form.her.as_deref().unwrap_or_default());
     let name = ClinicName::parse(form.navn.as_deref().unwrap_or_default());
     let org = domain::OrgNumber::parse(form.org.as_deref().unwrap_or_default());
-    let (Ok(her), Ok(name), Ok(org)) = (her, name, org) else {
+    let phone = match form.telefon.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(typed) => domain::PhoneNumber::parse(typed).map(Some),
+    };
+    let (Ok(her), Ok(name), Ok(org), Ok(phone)) = (her, name, org, phone) else {
         return Ok(Redirect::to("/register?melding=ugyldig").into_response());
     };
     let info = match state
@@ -98,6 +105,11 @@ pub async fn create(
     state
         .store
         .set_org_number(&operator.actor, clinic.id, &org)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    state
+        .store
+        .set_phone(&operator.actor, clinic.id, phone.as_ref())
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!("/register/klinikker/{}", clinic.id)).into_response())

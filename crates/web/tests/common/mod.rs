@@ -120,6 +120,16 @@ pub async fn portal_with(options: Options) -> Portal {
             )
             .await
             .expect("clinic");
+        if her == 1_001 {
+            store
+                .set_phone(
+                    &system,
+                    clinic.id,
+                    Some(&domain::PhoneNumber::parse("22 33 44 55").expect("phone")),
+                )
+                .await
+                .expect("phone");
+        }
         let location = store
             .save_location(
                 &system,
