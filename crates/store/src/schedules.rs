@@ -37,6 +37,19 @@ pub struct SlotFeed {
     pub slots: Vec<FeedSlot>,
 }
 
+impl From<&FreeSlot> for FeedSlot {
+    fn from(slot: &FreeSlot) -> Self {
+        Self {
+            id: slot.id,
+            resource_id: slot.resource_id,
+            start: slot.start,
+            length: slot.length,
+            places_left: slot.places_left,
+            free: true,
+        }
+    }
+}
+
 impl FeedSlot {
     pub fn end(&self) -> Timestamp {
         self.start

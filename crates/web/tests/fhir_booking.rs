@@ -535,24 +535,30 @@ fn appointment_for_hold(slot: i64, patient: &domain::NationalId) -> Value {
     body
 }
 
+async fn search(portal: &Portal, token: &str, query: &str) -> Answer {
+    get(portal, Some(token), &format!("/fhir/Appointment?{query}")).await
+}
+
+fn ids_found(answer: &Answer) -> Vec<Value> {
+    entries(&answer.body, "match")
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_patients_appointments_are_searched_by_identifier_and_date() {
     let portal = fhir_portal().await;
     let created = book(&portal, portal.slots[0], &portal.kari).await;
     let lab = book(&portal, portal.soon_slot, &portal.kari).await;
     assert_eq!(lab.status, 201, "{}", lab.body);
-    let identifier = format!("{FODSELSNUMMER}%7C{}", portal.kari.as_str());
-    let all = get(
-        &portal,
-        Some(BOOKER),
-        &format!("/fhir/Appointment?patient.identifier={identifier}"),
-    )
-    .await;
+    let kari = portal.kari.as_str();
+    let with_system = format!("patient.identifier={FODSELSNUMMER}%7C{kari}");
+    let all = search(&portal, BOOKER, &with_system).await;
     assert_eq!(all.status, 200, "{}", all.body);
-    let found = entries(&all.body, "match");
-    assert_eq!(found.len(), 2);
     assert_eq!(
-        found[0]["id"], lab.body["id"],
+        ids_found(&all),
+        [lab.body["id"].clone(), created.body["id"].clone()],
         "by start: the lab is sooner"
     );
     assert_eq!(
@@ -561,83 +567,48 @@ async fn a_patients_appointments_are_searched_by_identifier_and_date() {
         "each appointment shown is audited"
     );
     let day = &created.body["start"].as_str().expect("start")[..10];
-    let that_day = get(
+    let that_day = search(
         &portal,
-        Some(BOOKER),
-        &format!(
-            "/fhir/Appointment?patient.identifier={}&date={day}",
-            portal.kari.as_str()
-        ),
+        BOOKER,
+        &format!("patient.identifier={kari}&date={day}"),
     )
     .await;
-    let found = entries(&that_day.body, "match");
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0]["id"], created.body["id"]);
-    let later = get(
-        &portal,
-        Some(BOOKER),
-        &format!(
-            "/fhir/Appointment?patient.identifier={}&date=ge{day}T23:59:00%2B01:00",
-            portal.kari.as_str()
-        ),
-    )
-    .await;
-    assert!(entries(&later.body, "match").is_empty());
+    assert_eq!(ids_found(&that_day), [created.body["id"].clone()]);
+    let later = format!("patient.identifier={kari}&date=ge{day}T23:59:00%2B01:00");
+    assert!(ids_found(&search(&portal, BOOKER, &later).await).is_empty());
     // Ola has none; a client bound to the other clinic sees none of Kari's.
-    let ola = get(
-        &portal,
-        Some(BOOKER),
-        &format!(
-            "/fhir/Appointment?patient.identifier={}",
-            portal.ola.as_str()
-        ),
-    )
-    .await;
-    assert!(entries(&ola.body, "match").is_empty());
-    let bound = get(
-        &portal,
-        Some(BOUND_BOOKER),
-        &format!("/fhir/Appointment?patient.identifier={identifier}"),
-    )
-    .await;
+    let ola = format!("patient.identifier={}", portal.ola.as_str());
+    assert!(ids_found(&search(&portal, BOOKER, &ola).await).is_empty());
+    let bound = search(&portal, BOUND_BOOKER, &with_system).await;
     assert_eq!(bound.status, 200);
-    assert!(entries(&bound.body, "match").is_empty());
+    assert!(ids_found(&bound).is_empty());
 
     for (query, expression) in [
-        ("", "patient.identifier"),
-        ("patient.identifier=12345678901", "patient.identifier"),
+        (String::new(), "patient.identifier"),
         (
-            &format!(
-                "patient.identifier=urn:oid:2.16.578.1.12.4.1.4.2%7C{}",
-                portal.kari.as_str()
-            ),
+            "patient.identifier=12345678901".into(),
             "patient.identifier",
         ),
         (
-            &format!(
-                "patient.identifier={}&date=ge2026-13-01",
-                portal.kari.as_str()
-            ),
+            format!("patient.identifier=urn:oid:2.16.578.1.12.4.1.4.2%7C{kari}"),
+            "patient.identifier",
+        ),
+        (
+            format!("patient.identifier={kari}&date=ge2026-13-01"),
             "date",
         ),
         (
-            &format!(
-                "patient.identifier={}&date=ge2026-02-01&date=lt2026-01-01",
-                portal.kari.as_str()
-            ),
+            format!("patient.identifier={kari}&date=ge2026-02-01&date=lt2026-01-01"),
             "date",
         ),
     ] {
-        let answer = get(&portal, Some(BOOKER), &format!("/fhir/Appointment?{query}")).await;
+        let answer = search(&portal, BOOKER, &query).await;
         assert_outcome(&answer, 400, "invalid", Some(expression));
     }
-    let unknown = get(
+    let unknown = search(
         &portal,
-        Some(BOOKER),
-        &format!(
-            "/fhir/Appointment?patient.identifier={}&status=booked",
-            portal.kari.as_str()
-        ),
+        BOOKER,
+        &format!("patient.identifier={kari}&status=booked"),
     )
     .await;
     assert_outcome(&unknown, 400, "not-supported", Some("status"));

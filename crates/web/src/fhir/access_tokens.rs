@@ -122,34 +122,31 @@ impl AccessTokens {
         self.settings.issuer.trim_end_matches('/')
     }
 
-    async fn fetch_keys(&self) -> Result<CoreJsonWebKeySet, TokenError> {
-        let keys_error = |e: reqwest::Error| TokenError::Keys(e.to_string());
-        let metadata: Value = self
-            .http
-            .get(format!(
-                "{}/.well-known/openid-configuration",
-                self.issuer()
-            ))
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, TokenError> {
+        let failed = |e: reqwest::Error| TokenError::Keys(e.to_string());
+        self.http
+            .get(url)
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .map_err(keys_error)?
+            .map_err(failed)?
             .json()
             .await
-            .map_err(keys_error)?;
+            .map_err(failed)
+    }
+
+    async fn fetch_keys(&self) -> Result<CoreJsonWebKeySet, TokenError> {
+        let metadata: Value = self
+            .get_json(&format!(
+                "{}/.well-known/openid-configuration",
+                self.issuer()
+            ))
+            .await?;
         let jwks_uri = metadata
             .get("jwks_uri")
             .and_then(Value::as_str)
             .ok_or_else(|| TokenError::Keys("the metadata names no jwks_uri".into()))?;
-        self.http
-            .get(jwks_uri)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(keys_error)?
-            .json()
-            .await
-            .map_err(keys_error)
+        self.get_json(jwks_uri).await
     }
 
     /// The published keys; fetched again when old, or when `unknown_key` and the last fetch

@@ -28,18 +28,21 @@ const CREATE: Expect = Expect {
     statuses: &["proposed", "pending", "booked"],
     reason: true,
     hold: false,
+    in_parameters: false,
 };
 /// `$hold` asks for a place only; the reason comes with `$book`.
 const HOLD: Expect = Expect {
     statuses: &["proposed", "pending"],
     reason: false,
     hold: false,
+    in_parameters: true,
 };
 /// `$book` takes the held Appointment back, `hold-<n>` as its id, with `description`.
 const BOOK: Expect = Expect {
     statuses: &["pending", "booked"],
     reason: true,
     hold: true,
+    in_parameters: true,
 };
 
 impl ApiClient {
@@ -96,6 +99,25 @@ async fn bookable_slot(
             resource,
         },
     ))
+}
+
+/// The Appointment a request's body asks for: the body itself for `create`, inside
+/// `Parameters` for the operations.
+fn read_request(
+    state: &AppState,
+    client: &ApiClient,
+    headers: &HeaderMap,
+    body: &Bytes,
+    expect: &Expect,
+) -> Result<AppointmentRequest, Outcome> {
+    let t = client.t;
+    let value = input::json_body(t, headers, body, false)?;
+    let appointment = if expect.in_parameters {
+        input::parameters_appointment(t, &value)?
+    } else {
+        value
+    };
+    AppointmentRequest::parse(t, &appointment, state.id_policy, expect)
 }
 
 /// Books what `request` asks for on the patient's behalf.
@@ -178,9 +200,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Outcome> {
-    let t = client.t;
-    let value = input::json_body(t, &headers, &body, false)?;
-    let request = AppointmentRequest::parse(t, &value, state.id_policy, &CREATE)?;
+    let request = read_request(&state, &client, &headers, &body, &CREATE)?;
     let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
     let mut response = one(&state, &client, &record);
     *response.status_mut() = StatusCode::CREATED;
@@ -216,9 +236,7 @@ pub async fn hold(
     body: Bytes,
 ) -> Result<Response, Outcome> {
     let t = client.t;
-    let value = input::json_body(t, &headers, &body, false)?;
-    let appointment = input::parameters_appointment(t, &value)?;
-    let request = AppointmentRequest::parse(t, &appointment, state.id_policy, &HOLD)?;
+    let request = read_request(&state, &client, &headers, &body, &HOLD)?;
     let (slot, entry) = bookable_slot(&state, &client, request.slot).await?;
     let hold = state
         .store
@@ -243,10 +261,7 @@ pub async fn book(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Outcome> {
-    let t = client.t;
-    let value = input::json_body(t, &headers, &body, false)?;
-    let appointment = input::parameters_appointment(t, &value)?;
-    let request = AppointmentRequest::parse(t, &appointment, state.id_policy, &BOOK)?;
+    let request = read_request(&state, &client, &headers, &body, &BOOK)?;
     let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
     let mut response = bundle_of(&headers, appointment_json(&state, &client, &record));
     mark_replayed(&mut response, reserved);

@@ -190,15 +190,29 @@ pub async fn manifest(
     }))
 }
 
+/// A file that is always whole: it takes no parameters.
+async fn whole_file(
+    state: &AppState,
+    client: &ApiClient,
+    headers: &HeaderMap,
+    params: &Params,
+    content: fn(&AppState, &ApiClient, &[CatalogueEntry]) -> String,
+) -> Result<Response, Outcome> {
+    refuse_unknown(client, params, &[])?;
+    let entries = visible(state, client).await?;
+    Ok(file(headers, content(state, client, &entries)))
+}
+
 pub async fn location_file(
     State(state): State<AppState>,
     client: ApiClient,
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
-    refuse_unknown(&client, &params, &[])?;
-    let entries = visible(&state, &client).await?;
-    Ok(file(&headers, locations(&entries)))
+    whole_file(&state, &client, &headers, &params, |_, _, entries| {
+        locations(entries)
+    })
+    .await
 }
 
 pub async fn schedule_file(
@@ -207,9 +221,7 @@ pub async fn schedule_file(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
-    refuse_unknown(&client, &params, &[])?;
-    let entries = visible(&state, &client).await?;
-    Ok(file(&headers, schedules(&state, &client, &entries)))
+    whole_file(&state, &client, &headers, &params, schedules).await
 }
 
 pub async fn slot_file(

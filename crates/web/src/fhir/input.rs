@@ -66,6 +66,9 @@ pub struct Expect {
     pub reason: bool,
     /// Whether `id` names a hold (`$book`); elsewhere an id is ignored, as FHIR's create does.
     pub hold: bool,
+    /// Whether the Appointment comes inside `Parameters` (`appointment-resource`), as the
+    /// operations take it.
+    pub in_parameters: bool,
 }
 
 impl AppointmentRequest {

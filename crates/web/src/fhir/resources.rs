@@ -142,16 +142,7 @@ pub struct SlotView<'a> {
 
 impl<'a> SlotView<'a> {
     pub fn free(slot: &FreeSlot, timebook: &'a Timebook, kind_label: &'a str) -> Self {
-        Self {
-            id: slot.id,
-            resource_id: slot.resource_id,
-            start: slot.start,
-            end: slot.end(),
-            places_left: slot.places_left,
-            free: true,
-            timebook,
-            kind_label,
-        }
+        Self::fed(&FeedSlot::from(slot), timebook, kind_label)
     }
 
     pub fn fed(slot: &FeedSlot, timebook: &'a Timebook, kind_label: &'a str) -> Self {
@@ -222,6 +213,11 @@ fn patient_participant(patient: &NationalId) -> Value {
     })
 }
 
+/// The oppmøtested as a participant.
+fn location_participant(location: &Location) -> Value {
+    json!({ "actor": location_reference(location), "required": "required", "status": "accepted" })
+}
+
 /// An appointment, with its version in `meta`.
 pub fn appointment(record: &AppointmentRecord, kind_label: &str, zone: &TimeZone) -> Value {
     let (status, cancelled_by) = fhir_status(record.status);
@@ -237,14 +233,7 @@ pub fn appointment(record: &AppointmentRecord, kind_label: &str, zone: &TimeZone
         "minutesDuration": record.length.as_minutes(),
         "slot": [{ "reference": format!("Slot/{}", record.slot_id.0) }],
         "created": instant(record.booked_at, zone),
-        "participant": [
-            patient_participant(&record.patient),
-            {
-                "actor": location_reference(&record.location),
-                "required": "required",
-                "status": "accepted",
-            },
-        ],
+        "participant": [patient_participant(&record.patient), location_participant(&record.location)],
         "extension": [{ "url": CANCEL_UNTIL, "valueDateTime": instant(record.cancel_until, zone) }],
     });
     if let (Some(code), Some(object)) = (cancelled_by, appointment.as_object_mut()) {
@@ -273,10 +262,7 @@ pub fn held_appointment(
         "end": instant(slot.end(), zone),
         "minutesDuration": slot.length.as_minutes(),
         "slot": [{ "reference": format!("Slot/{}", slot.id.0) }],
-        "participant": [
-            patient_participant(patient),
-            { "actor": location_reference(location), "required": "required", "status": "accepted" },
-        ],
+        "participant": [patient_participant(patient), location_participant(location)],
         "extension": [{ "url": HELD_UNTIL, "valueDateTime": instant(hold.expires_at, zone) }],
     })
 }
