@@ -382,16 +382,8 @@ async fn an_idempotency_key_makes_a_retry_return_the_first_booking() {
 async fn a_held_slot_is_booked_with_book_and_kept_from_others_meanwhile() {
     let portal = fhir_portal().await;
     let slot = portal.slots[1];
-    let mut proposed = appointment(slot, &portal.ola, None);
-    proposed["status"] = json!("proposed");
-    let held = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$hold",
-        &[],
-        &parameters(proposed.clone()),
-    )
-    .await;
+    let proposed = appointment_for_hold(slot, &portal.ola);
+    let held = operation(&portal, "$hold", proposed.clone()).await;
     assert_eq!(held.status, 200, "{}", held.body);
     assert_eq!(held.body["resourceType"], "Bundle");
     let pending = entries(&held.body, "match")[0].clone();
@@ -409,14 +401,7 @@ async fn a_held_slot_is_booked_with_book_and_kept_from_others_meanwhile() {
     // Held: not free to anyone else, and gone from the Slot search.
     let taken = book(&portal, slot, &portal.kari).await;
     assert_outcome(&taken, 409, "duplicate", Some("Appointment.slot"));
-    let held_too = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$hold",
-        &[],
-        &parameters(appointment_for_hold(slot, &portal.kari)),
-    )
-    .await;
+    let held_too = operation(&portal, "$hold", appointment_for_hold(slot, &portal.kari)).await;
     assert_outcome(&held_too, 409, "duplicate", Some("Appointment.slot"));
     let search = get(
         &portal,
@@ -431,25 +416,11 @@ async fn a_held_slot_is_booked_with_book_and_kept_from_others_meanwhile() {
     );
 
     // $book without a reason is refused; with one it books.
-    let no_reason = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$book",
-        &[],
-        &parameters(pending.clone()),
-    )
-    .await;
+    let no_reason = operation(&portal, "$book", pending.clone()).await;
     assert_outcome(&no_reason, 422, "invalid", Some("Appointment.description"));
     let mut complete = pending.clone();
     complete["description"] = json!("Influensavaksine");
-    let booked_now = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$book",
-        &[],
-        &parameters(complete.clone()),
-    )
-    .await;
+    let booked_now = operation(&portal, "$book", complete.clone()).await;
     assert_eq!(booked_now.status, 200, "{}", booked_now.body);
     let appointment = entries(&booked_now.body, "match")[0];
     assert_eq!(appointment["status"], "booked");
@@ -462,14 +433,7 @@ async fn a_held_slot_is_booked_with_book_and_kept_from_others_meanwhile() {
     assert_eq!(booked(&portal, slot).await, 1);
 
     // The hold was used: it cannot book again.
-    let used = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$book",
-        &[],
-        &parameters(complete),
-    )
-    .await;
+    let used = operation(&portal, "$book", complete).await;
     assert_eq!(used.status, 409, "{}", used.body);
     // A hold that never was.
     let mut unknown = pending.clone();
@@ -477,25 +441,11 @@ async fn a_held_slot_is_booked_with_book_and_kept_from_others_meanwhile() {
     unknown["description"] = json!("Vaksine");
     unknown["participant"][0]["actor"]["identifier"]["value"] = json!(portal.kari.as_str());
     unknown["slot"][0]["reference"] = json!(format!("Slot/{}", portal.slots[2]));
-    let lost = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$book",
-        &[],
-        &parameters(unknown.clone()),
-    )
-    .await;
+    let lost = operation(&portal, "$book", unknown.clone()).await;
     assert_outcome(&lost, 409, "conflict", Some("Appointment.id"));
     assert_eq!(error_code(&lost), "HOLD_EXPIRED");
     unknown["id"] = json!("nonsense");
-    let bad_id = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$book",
-        &[],
-        &parameters(unknown.clone()),
-    )
-    .await;
+    let bad_id = operation(&portal, "$book", unknown.clone()).await;
     assert_outcome(&bad_id, 422, "invalid", Some("Appointment.id"));
     // Without an id, $book books directly.
     let direct = {
@@ -505,28 +455,31 @@ async fn a_held_slot_is_booked_with_book_and_kept_from_others_meanwhile() {
         }
         direct
     };
-    let answer = post(
-        &portal,
-        BOOKER,
-        "/fhir/Appointment/$book",
-        &[],
-        &parameters(direct),
-    )
-    .await;
+    let answer = operation(&portal, "$book", direct).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     // Operations take Parameters.
     let bare = post(&portal, BOOKER, "/fhir/Appointment/$hold", &[], &proposed).await;
     assert_outcome(&bare, 400, "structure", None);
-    let blocked = post(
+    let blocked = operation(
         &portal,
-        BOOKER,
-        "/fhir/Appointment/$hold",
-        &[],
-        &parameters(appointment_for_hold(portal.slots[0], &portal.blocked)),
+        "$hold",
+        appointment_for_hold(portal.slots[0], &portal.blocked),
     )
     .await;
     assert_outcome(&blocked, 403, "forbidden", None);
     assert_eq!(error_code(&blocked), "PATIENT_BLOCKED");
+}
+
+/// `$hold` or `$book` with the Appointment in its Parameters.
+async fn operation(portal: &Portal, name: &str, appointment: Value) -> Answer {
+    post(
+        portal,
+        BOOKER,
+        &format!("/fhir/Appointment/{name}"),
+        &[],
+        &parameters(appointment),
+    )
+    .await
 }
 
 fn appointment_for_hold(slot: i64, patient: &domain::NationalId) -> Value {
