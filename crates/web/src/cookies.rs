@@ -7,6 +7,9 @@ pub const SESSION: &str = "timebok_session";
 pub const STAFF: &str = "timebok_staff";
 pub const CSRF: &str = "timebok_csrf";
 pub const LANG: &str = "timebok_lang";
+/// The page a patient asked for before logging in, such as a slot finder's link into «Velg
+/// time»; the login lands there.
+pub const RETURN_TO: &str = "timebok_return";
 
 /// The value of cookie `name`, if the request carries it.
 pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -25,6 +28,34 @@ pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
 pub fn set(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// A path of this site, written so it can stand in a cookie; `None` for anything that could
+/// lead elsewhere (`//host`, `/\host`) or is too long to keep.
+pub fn local_path(path: &str) -> Option<String> {
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && path.len() <= 1000;
+    local.then(|| {
+        path.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z'
+                | b'a'..=b'z'
+                | b'0'..=b'9'
+                | b'/'
+                | b'?'
+                | b'&'
+                | b'='
+                | b'-'
+                | b'_'
+                | b'.'
+                | b'~'
+                | b'%' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    })
 }
 
 /// A 303 redirect to `to` that sets `cookie`: how every login, logout and language switch ends.

@@ -5,7 +5,9 @@
 use crate::failure::{Failure, Kind};
 use crate::texts::T;
 use crate::{AppState, cookies, tokens};
-use axum::http::HeaderMap;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
 use domain::Actor;
 use store::StoreError;
 
@@ -99,10 +101,28 @@ pub async fn open(
 }
 
 /// Where a login lands.
-pub fn landing(who: &Actor) -> &'static str {
+fn landing(who: &Actor) -> &'static str {
     match who {
         Actor::Patient(_) => "/timeavtaler",
         Actor::Staff { .. } => "/klinikk",
         _ => "/register",
     }
+}
+
+/// The answer that ends a login: the session's cookie, and a redirect to the page a patient
+/// asked for before logging in (forgotten as it is used), or to the holder's start page.
+pub fn land(opened: Opened, who: &Actor, headers: &HeaderMap, secure: bool) -> Response {
+    let asked = match who {
+        Actor::Patient(_) => cookies::read(headers, cookies::RETURN_TO)
+            .filter(|path| cookies::local_path(path).as_deref() == Some(path.as_str())),
+        _ => None,
+    };
+    let to = asked.as_deref().unwrap_or(landing(who));
+    let mut response = cookies::redirect_setting(opened.cookie, to);
+    if asked.is_some()
+        && let Ok(forget) = HeaderValue::from_str(&cookies::set(cookies::RETURN_TO, "", 0, secure))
+    {
+        response.headers_mut().append(SET_COOKIE, forget);
+    }
+    response
 }

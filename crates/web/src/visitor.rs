@@ -77,6 +77,9 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
+/// How long a page asked for before the login is remembered.
+const RETURN_TO_SECONDS: i64 = 15 * 60;
+
 /// A logged-in patient. Pages that need one send everybody else to the login (in demo mode)
 /// or answer 401.
 #[derive(Debug, Clone)]
@@ -102,7 +105,24 @@ impl FromRequestParts<AppState> for Patient {
         match visitor.patient.clone() {
             Some(id) => Ok(Self { visitor, id }),
             None if state.demo_login || state.oidc.offers(store::LoginFlow::Patient) => {
-                Err(Redirect::to("/logg-inn").into_response())
+                // A page opened by a link (a slot finder's, a bookmark) is where the login
+                // lands.
+                let wanted = (parts.method == axum::http::Method::GET)
+                    .then(|| parts.uri.path_and_query().map(|p| p.as_str()))
+                    .flatten()
+                    .and_then(crate::cookies::local_path);
+                Err(match wanted {
+                    Some(path) => crate::cookies::redirect_setting(
+                        crate::cookies::set(
+                            crate::cookies::RETURN_TO,
+                            &path,
+                            RETURN_TO_SECONDS,
+                            state.secure_cookies,
+                        ),
+                        "/logg-inn",
+                    ),
+                    None => Redirect::to("/logg-inn").into_response(),
+                })
             }
             None => Err(Failure::new(visitor.t, Kind::LoginRequired).into_response()),
         }

@@ -506,3 +506,79 @@ async fn outside_demo_there_is_no_test_login() {
     assert_eq!(page.status, 401);
     assert!(page.body.contains("Du må logge inn"));
 }
+
+/// The CSRF token on the login page, as a browser that just arrived there has it.
+async fn login_csrf(browser: &Browser) -> String {
+    let page = browser.get("/logg-inn").await;
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.body.find(marker).expect("a CSRF token") + marker.len();
+    page.body[start..start + 64].to_owned()
+}
+
+#[tokio::test]
+async fn a_link_opened_before_logging_in_is_where_the_login_lands() {
+    let portal = portal(true).await;
+    let browser = Browser::new(&portal);
+    // A slot finder's link into «Velg time».
+    let link = format!(
+        "/bestill/{}?sted={}&maned={}&dag={}",
+        portal.timebook,
+        portal.resource,
+        portal.day.strftime("%Y-%m"),
+        portal.day
+    );
+    let asked = browser.get(&link).await;
+    assert_eq!(
+        (asked.status, asked.location.as_deref()),
+        (303, Some("/logg-inn"))
+    );
+    let csrf = login_csrf(&browser).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("national_id", portal.kari.as_str()),
+    ];
+    let landed = browser.post("/logg-inn", &form).await;
+    assert_eq!(landed.location.as_deref(), Some(link.as_str()));
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains(&format!("<li id=\"tid-{}\">", portal.slots[0]))
+    );
+    // Used once: the next login lands on the start page.
+    let again = browser.post("/logg-inn", &form).await;
+    assert_eq!(again.location.as_deref(), Some("/timeavtaler"));
+
+    // A planted cookie cannot send the login elsewhere.
+    for planted in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let token = "a".repeat(64);
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(format!("{}/logg-inn", portal.base))
+            .header(
+                "cookie",
+                format!("timebok_csrf={token}; timebok_return={planted}"),
+            )
+            .form(&[
+                ("csrf", token.as_str()),
+                ("national_id", portal.ola.as_str()),
+            ])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some("/timeavtaler"),
+            "{planted}"
+        );
+    }
+}

@@ -1,11 +1,11 @@
 //! The staff's and the operator's login page (HelseID and the operator's provider where
 //! configured, the test login where switched on), the test login itself, and logout.
 
+use crate::AppState;
 use crate::failure::Failure;
 use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::Visitor;
-use crate::{AppState, cookies};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -72,9 +72,11 @@ pub async fn log_in(
             .into_response());
     };
     let opened = crate::sessions::open(&state, t, &headers, who).await?;
-    Ok(cookies::redirect_setting(
-        opened.cookie,
-        crate::sessions::landing(who),
+    Ok(crate::sessions::land(
+        opened,
+        who,
+        &headers,
+        state.secure_cookies,
     ))
 }
 

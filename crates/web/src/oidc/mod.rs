@@ -350,7 +350,7 @@ async fn answer(
         .await
         .map_err(|e| Failure::store(t, e))?;
     let clear = cookies::set(LOGIN_COOKIE, "", 0, state.secure_cookies);
-    let mut response = cookies::redirect_setting(opened.cookie, sessions::landing(&who));
+    let mut response = sessions::land(opened, &who, &headers, state.secure_cookies);
     if let Ok(value) = axum::http::HeaderValue::from_str(&clear) {
         response
             .headers_mut()

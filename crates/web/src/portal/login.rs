@@ -1,11 +1,11 @@
 //! The patients' login page (ID-porten where configured, the test login where switched on),
 //! the test login itself, and logout.
 
+use crate::AppState;
 use crate::failure::Failure;
 use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
 use crate::visitor::Visitor;
-use crate::{AppState, cookies};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -107,9 +107,11 @@ pub async fn log_in(
     };
     let who = domain::Actor::Patient(patient);
     let opened = crate::sessions::open(&state, t, &headers, &who).await?;
-    Ok(cookies::redirect_setting(
-        opened.cookie,
-        crate::sessions::landing(&who),
+    Ok(crate::sessions::land(
+        opened,
+        &who,
+        &headers,
+        state.secure_cookies,
     ))
 }
 
