@@ -30,8 +30,8 @@ export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {} } =
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  let seen = "";
   const base = await new Promise((resolve, reject) => {
-    let seen = "";
     child.stdout.on("data", (chunk) => {
       seen += chunk;
       const found = seen.match(/listening on (http:\/\/\S+)/);
@@ -39,7 +39,9 @@ export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {} } =
     });
     child.on("exit", (code) => reject(new Error(`timebok demo exited with ${code}`)));
   });
-  return { base, stop: () => child.kill("SIGTERM") };
+  // The FHIR API's token the demo made for this run.
+  const fhirToken = seen.match(/FHIR API token \([^)]*\): (\S+)/)?.[1];
+  return { base, fhirToken, stop: () => child.kill("SIGTERM") };
 }
 
 export function launch() {

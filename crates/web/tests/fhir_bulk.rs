@@ -230,11 +230,18 @@ async fn the_manifest_names_location_schedule_and_slot_files_in_smart_shape() {
     let velg_time = kari.get(path).await;
     assert_eq!(velg_time.status, 200);
     assert!(
+        velg_time.body.contains(&format!(
+            "<li id=\"tid-{}\" class=\"linked\" aria-current=\"true\">",
+            portal.slots[0]
+        )),
+        "the slot is marked: {}",
+        velg_time.body
+    );
+    assert!(
         velg_time
             .body
-            .contains(&format!("<li id=\"tid-{}\">", portal.slots[0])),
-        "{}",
-        velg_time.body
+            .contains(&format!("<li id=\"tid-{}\">", portal.slots[1])),
+        "the others are not"
     );
 
     // A client bound to one clinic sees that clinic's only.

@@ -521,11 +521,12 @@ async fn a_link_opened_before_logging_in_is_where_the_login_lands() {
     let browser = Browser::new(&portal);
     // A slot finder's link into «Velg time».
     let link = format!(
-        "/bestill/{}?sted={}&maned={}&dag={}",
+        "/bestill/{}?sted={}&maned={}&dag={}&tid={}",
         portal.timebook,
         portal.resource,
         portal.day.strftime("%Y-%m"),
-        portal.day
+        portal.day,
+        portal.slots[0]
     );
     let asked = browser.get(&link).await;
     assert_eq!(
@@ -541,10 +542,10 @@ async fn a_link_opened_before_logging_in_is_where_the_login_lands() {
     assert_eq!(landed.location.as_deref(), Some(link.as_str()));
     let page = browser.get(&link).await;
     assert_eq!(page.status, 200);
-    assert!(
-        page.body
-            .contains(&format!("<li id=\"tid-{}\">", portal.slots[0]))
-    );
+    assert!(page.body.contains(&format!(
+        "<li id=\"tid-{}\" class=\"linked\" aria-current=\"true\">",
+        portal.slots[0]
+    )));
     // Used once: the next login lands on the start page.
     let again = browser.post("/logg-inn", &form).await;
     assert_eq!(again.location.as_deref(), Some("/timeavtaler"));

@@ -160,15 +160,15 @@ impl<'a> SlotView<'a> {
 }
 
 /// A slot. `portal` is where patients book: the deep link goes to «Velg time» on the slot's
-/// day at its place, and to the slot itself there.
+/// day at its place, which marks the slot (`tid`, kept through a login) and scrolls to it.
 pub fn slot(view: &SlotView<'_>, portal: &str, zone: &TimeZone) -> Value {
     let day = view.start.to_zoned_datetime(zone.clone()).date();
     let deep_link = format!(
-        "{portal}/bestill/{}?sted={}&maned={}&dag={day}#tid-{}",
+        "{portal}/bestill/{}?sted={}&maned={}&dag={day}&tid={id}#tid-{id}",
         view.timebook.id.0,
         view.resource_id.0,
         day.strftime("%Y-%m"),
-        view.id.0,
+        id = view.id.0,
     );
     let mut extension = vec![json!({ "url": DEEP_LINK, "valueUrl": deep_link })];
     if view.free {

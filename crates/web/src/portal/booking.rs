@@ -118,6 +118,8 @@ pub struct SlotButton {
     id: i64,
     text: String,
     label: String,
+    /// The slot a link (a slot finder's) pointed to.
+    linked: bool,
 }
 
 #[derive(Template)]
@@ -147,6 +149,8 @@ pub struct ChooseQuery {
     maned: Option<String>,
     dag: Option<String>,
     melding: Option<String>,
+    /// A slot to point out: a slot finder's link names the slot it was about.
+    tid: Option<String>,
 }
 
 fn first_of_month(text: Option<&str>, today: Date) -> Date {
@@ -194,6 +198,7 @@ pub async fn choose_time(
         .to_zoned_datetime(state.zone.clone())
         .date();
     let first = first_of_month(query.maned.as_deref(), today);
+    let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let last = first.last_of_month();
 
     let (blocked, free) = if last < today || chosen.is_none() {
@@ -248,6 +253,7 @@ pub async fn choose_time(
                     id: s.id.0,
                     text: t.time_range(s.start, s.end(), &state.zone),
                     label: t.date_time_range(s.start, s.end(), &state.zone),
+                    linked: linked == Some(s.id.0),
                 })
                 .collect()
         })
