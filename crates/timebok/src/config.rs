@@ -124,6 +124,12 @@ pub enum ConfigError {
          patient. Switch demo_login off, or set profile = \"development\" on a test machine"
     )]
     DemoLoginInProduction,
+    #[error(
+        "[[fhir.clients]] has static tokens, but profile is production: there, FHIR clients \
+         use access tokens from [fhir.oauth] (HelseID). Remove [[fhir.clients]], or set \
+         profile = \"development\" on a test machine"
+    )]
+    StaticTokensInProduction,
 }
 
 /// Reads the configuration. An explicitly named file must exist; `timebok.toml` in the
@@ -215,6 +221,9 @@ impl RawConfig {
         }
         if self.demo_login && self.profile == Profile::Production {
             return Err(ConfigError::DemoLoginInProduction);
+        }
+        if !self.fhir.clients.is_empty() && self.profile == Profile::Production {
+            return Err(ConfigError::StaticTokensInProduction);
         }
         Ok(Settings {
             hsts: self.hsts,

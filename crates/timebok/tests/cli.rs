@@ -183,6 +183,43 @@ async fn the_database_defaults_to_a_file_beside_the_config() {
 }
 
 #[tokio::test]
+async fn static_fhir_tokens_are_for_development_and_the_demo() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("timebok.toml");
+    std::fs::write(
+        &file,
+        "[[fhir.clients]]\nname = \"epj\"\ntoken = \"epj-token-0123456789abcdef0123456789\"\n\
+         scopes = [\"system/Slot.rs\"]\n",
+    )
+    .expect("write");
+    let refused = run(timebok(&db.url).arg("--config").arg(&file).arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("[[fhir.clients]] has static tokens, but profile is production"),
+        "{}",
+        stderr(&refused)
+    );
+    let server = Server::start({
+        let mut command = timebok(&db.url);
+        command
+            .env("TIMEBOK_PROFILE", "development")
+            .arg("--config")
+            .arg(&file)
+            .arg("serve");
+        command
+    });
+    let answer = reqwest::Client::new()
+        .get(format!("{}/fhir/Schedule", server.base))
+        .bearer_auth("epj-token-0123456789abcdef0123456789")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(answer.status().as_u16(), 200);
+    assert!(server.terminate().success());
+}
+
+#[tokio::test]
 async fn demo_seeds_the_guides_example_once() {
     use domain::{HerId, TimebookKind};
     let db = TestDb::sqlite().await;
