@@ -71,6 +71,8 @@ pub enum TokenError {
     Audience,
     #[error("expired or not yet valid")]
     Time,
+    #[error("bound to a key (DPoP or mTLS) whose proof Timebok does not check")]
+    SenderConstrained,
     #[error("the issuer's keys could not be fetched: {0}")]
     Keys(String),
 }
@@ -234,6 +236,11 @@ impl AccessTokens {
         {
             return Err(TokenError::Time);
         }
+        // A token bound to its client's key is only good with a proof of that key; taken
+        // as a bare bearer token, anyone holding it could use it.
+        if claims.get("cnf").is_some() {
+            return Err(TokenError::SenderConstrained);
+        }
         let name = claims
             .get(&self.settings.name_claim)
             .or_else(|| claims.get("sub"))
@@ -341,5 +348,10 @@ mod tests {
         );
         assert!(check(serde_json::json!({ "aud": "other" }), 1_000_000).is_some());
         assert!(check(serde_json::json!({ "exp": null }), 1_000_000).is_some());
+        assert!(
+            check(serde_json::json!({ "cnf": { "jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" } }), 1_000_000)
+                .is_some(),
+            "a DPoP-bound token without its proof"
+        );
     }
 }
