@@ -38,7 +38,7 @@ pub use ids::{
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
 pub use patient::Patient;
-pub use rules::BookingRules;
+pub use rules::{BookingRules, cancel_until};
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
 pub use text::{

@@ -92,13 +92,16 @@ impl BookingRules {
 
     /// Whether the patient may still cancel an appointment starting at `start`.
     pub fn patient_may_cancel(&self, now: Timestamp, start: Timestamp) -> bool {
-        let deadline = start
-            .saturating_sub(SignedDuration::from_mins(i64::from(
-                self.cancel_deadline_minutes,
-            )))
-            .unwrap_or(start);
-        now <= deadline
+        now <= cancel_until(start, i64::from(self.cancel_deadline_minutes))
     }
+}
+
+/// Until when a patient may cancel an appointment starting at `start` themselves, with the
+/// timebook's deadline in minutes before the start.
+pub fn cancel_until(start: Timestamp, deadline_minutes: i64) -> Timestamp {
+    start
+        .saturating_sub(SignedDuration::from_mins(deadline_minutes))
+        .unwrap_or(start)
 }
 
 #[cfg(test)]

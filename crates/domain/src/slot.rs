@@ -22,6 +22,11 @@ impl SlotLength {
     pub fn duration(self) -> SignedDuration {
         SignedDuration::from_mins(i64::from(self.0))
     }
+
+    /// When something of this length that begins at `start` ends.
+    pub fn end_from(self, start: Timestamp) -> Timestamp {
+        start.saturating_add(self.duration()).unwrap_or(start)
+    }
 }
 
 /// How many patients one slot takes: 1 for a consultation, more for a vaccination room.
@@ -59,9 +64,7 @@ pub struct Slot {
 
 impl Slot {
     pub fn end(&self) -> Timestamp {
-        self.start
-            .saturating_add(self.length.duration())
-            .unwrap_or(self.start)
+        self.length.end_from(self.start)
     }
 
     pub fn places_left(&self) -> u16 {

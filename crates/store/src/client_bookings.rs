@@ -114,9 +114,8 @@ macro_rules! shared_client_bookings {
 
             async fn cancel_on_behalf(&self, request: &ClientCancel) -> Result<AppointmentRecord> {
                 let found: Option<CancellableRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::appointment_columns!(), ", a.version, t.cancel_deadline_minutes \
-                     FROM appointment a JOIN timebook t ON t.id = a.timebook_id \
-                     WHERE a.id = $1 AND a.clinic_id = COALESCE($2, a.clinic_id)"
+                    $crate::sql::cancellable_select!(),
+                    " WHERE a.id = $1 AND a.clinic_id = COALESCE($2, a.clinic_id)"
                 ))
                 .bind(request.id.0)
                 .bind(request.clinic.map(|c| c.0))

@@ -79,6 +79,8 @@ pub trait Store:
     ) -> Result<Clinic>;
     async fn clinic(&self, id: ClinicId) -> Result<Clinic>;
     async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>>;
+    /// The clinic with this organisation number (the first by name, should several share one).
+    async fn clinic_by_org_number(&self, org_number: &domain::OrgNumber) -> Result<Option<Clinic>>;
     /// Sets the organisation number the register keeps for a clinic.
     async fn set_org_number(
         &self,

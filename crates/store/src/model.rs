@@ -39,9 +39,7 @@ pub struct FreeSlot {
 
 impl FreeSlot {
     pub fn end(&self) -> Timestamp {
-        self.start
-            .saturating_add(self.length.duration())
-            .unwrap_or(self.start)
+        self.length.end_from(self.start)
     }
 }
 
@@ -116,9 +114,7 @@ pub struct AppointmentRecord {
 
 impl AppointmentRecord {
     pub fn end(&self) -> Timestamp {
-        self.start
-            .saturating_add(self.length.duration())
-            .unwrap_or(self.start)
+        self.length.end_from(self.start)
     }
 }
 
@@ -155,9 +151,7 @@ pub struct PlannedAppointment {
 
 impl PlannedAppointment {
     pub fn end(&self) -> Timestamp {
-        self.start
-            .saturating_add(self.length.duration())
-            .unwrap_or(self.start)
+        self.length.end_from(self.start)
     }
 
     /// The appointment as an .ics file, the same for the portal's download and the e-mail's

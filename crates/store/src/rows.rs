@@ -331,7 +331,6 @@ pub(crate) struct PlannedRow {
 impl PlannedRow {
     pub fn into_domain(self) -> Result<PlannedAppointment> {
         let start = instant(self.starts_at, "appointment.starts_at")?;
-        let deadline = jiff::SignedDuration::from_mins(self.cancel_deadline_minutes);
         Ok(PlannedAppointment {
             id: AppointmentId(self.id),
             clinic_id: ClinicId(self.clinic_id),
@@ -347,7 +346,7 @@ impl PlannedRow {
             )?,
             reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
             status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
-            cancel_until: start.saturating_sub(deadline).unwrap_or(start),
+            cancel_until: domain::cancel_until(start, self.cancel_deadline_minutes),
         })
     }
 }
@@ -483,7 +482,6 @@ pub(crate) struct AppointmentRecordRow {
 impl AppointmentRecordRow {
     pub fn into_domain(self) -> Result<AppointmentRecord> {
         let start = instant(self.starts_at, "appointment.starts_at")?;
-        let deadline = jiff::SignedDuration::from_mins(self.cancel_deadline_minutes);
         Ok(AppointmentRecord {
             id: AppointmentId(self.id),
             version: self.version,
@@ -515,7 +513,7 @@ impl AppointmentRecordRow {
                 .as_deref()
                 .map(|r| valid(domain::CancelReason::parse(r), "appointment.cancel_reason"))
                 .transpose()?,
-            cancel_until: start.saturating_sub(deadline).unwrap_or(start),
+            cancel_until: domain::cancel_until(start, self.cancel_deadline_minutes),
         })
     }
 }

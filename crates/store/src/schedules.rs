@@ -4,7 +4,7 @@
 
 use crate::{FreeSlot, Result};
 use async_trait::async_trait;
-use domain::{Clinic, Location, LocationId, Resource, ResourceId, SlotId, SlotLength, Timebook};
+use domain::{Clinic, Resource, ResourceId, SlotId, SlotLength, Timebook};
 use jiff::Timestamp;
 
 /// One schedule a client may find: a resource of a timebook whose service its clinic has
@@ -52,9 +52,7 @@ impl From<&FreeSlot> for FeedSlot {
 
 impl FeedSlot {
     pub fn end(&self) -> Timestamp {
-        self.start
-            .saturating_add(self.length.duration())
-            .unwrap_or(self.start)
+        self.length.end_from(self.start)
     }
 }
 
@@ -86,7 +84,6 @@ pub trait Schedules: Send + Sync {
     async fn open_slot_span(&self, resource: ResourceId) -> Result<Option<(Timestamp, Timestamp)>>;
     /// Every schedule whose service is switched on, in one query, by clinic name and kind.
     async fn catalogue(&self) -> Result<Vec<CatalogueEntry>>;
-    async fn location(&self, id: LocationId) -> Result<Option<Location>>;
     /// The slot finders' feed, by start. Without `since`: the published slots inside their
     /// timebook's booking window from now on. With it: every future slot whose place in that
     /// feed may have changed after `since` (changed, deleted, come inside the window, or come
@@ -219,14 +216,6 @@ macro_rules! shared_schedules {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(CatalogueRow::into_domain).collect()
-            }
-
-            async fn location(&self, id: LocationId) -> Result<Option<Location>> {
-                let row: Option<LocationRow> = sqlx::query_as("SELECT id, clinic_id, address FROM location WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(LocationRow::into_domain).transpose()
             }
 
             async fn slot_feed(&self, since: Option<Timestamp>) -> Result<$crate::schedules::SlotFeed> {

@@ -41,6 +41,19 @@ macro_rules! appointment_columns {
     };
 }
 
+/// An appointment as `cancel` reads it (`CancellableRow`): its columns, version and the
+/// timebook's cancellation deadline.
+macro_rules! cancellable_select {
+    () => {
+        concat!(
+            "SELECT ",
+            $crate::sql::appointment_columns!(),
+            ", a.version, t.cancel_deadline_minutes \
+             FROM appointment a JOIN timebook t ON t.id = a.timebook_id"
+        )
+    };
+}
+
 macro_rules! patient_appointments_select {
     () => {
         "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, r.name AS resource_name, \
@@ -72,7 +85,7 @@ macro_rules! shared_store {
         use domain::{
             Actor, Address, Appointment, AppointmentId, AppointmentStatus, AuditAction, AuditEvent,
             Block, BlockReason, BookingRules, CancelReason, Clinic, ClinicId, ClinicName,
-            Description, DomainError, HerId, HoldId, InfoText, Location, LocationId, NationalId, Patient,
+            Description, DomainError, HerId, HoldId, InfoText, Location, NationalId, Patient,
             PersonName, Resource, ResourceId, ResourceName, Slot, SlotId, SlotTemplate,
             TemplateId, Timebook, TimebookId, TimebookKind,
         };
@@ -247,9 +260,8 @@ macro_rules! shared_store {
                     return Err(StoreError::NotBooked);
                 }
                 if status == AppointmentStatus::CancelledByPatient {
-                    let rules = BookingRules::new(0, 1, row.cancel_deadline_minutes, 1)
-                        .map_err(|_| StoreError::Corrupt("timebook.cancel_deadline_minutes"))?;
-                    if !rules.patient_may_cancel(now, instant(appointment.starts_at, "appointment.starts_at")?) {
+                    let start = instant(appointment.starts_at, "appointment.starts_at")?;
+                    if now > domain::cancel_until(start, row.cancel_deadline_minutes) {
                         return Err(StoreError::CancelDeadlinePassed);
                     }
                 }
@@ -427,6 +439,16 @@ macro_rules! shared_store {
                     .bind(i64::from(her_id))
                     .fetch_optional(&self.pool)
                     .await?;
+                row.map(ClinicRow::into_domain).transpose()
+            }
+
+            async fn clinic_by_org_number(&self, org_number: &domain::OrgNumber) -> Result<Option<Clinic>> {
+                let row: Option<ClinicRow> = sqlx::query_as(
+                    "SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE org_number = $1 ORDER BY name, id LIMIT 1",
+                )
+                .bind(org_number.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
                 row.map(ClinicRow::into_domain).transpose()
             }
 
@@ -993,8 +1015,8 @@ macro_rules! shared_store {
 
             async fn cancel_by_patient(&self, patient: &NationalId, id: AppointmentId) -> Result<Appointment> {
                 let found: Option<CancellableRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::appointment_columns!(), ", a.version, t.cancel_deadline_minutes \
-                     FROM appointment a JOIN timebook t ON t.id = a.timebook_id WHERE a.id = $1 AND a.national_id = $2"
+                    $crate::sql::cancellable_select!(),
+                    " WHERE a.id = $1 AND a.national_id = $2"
                 ))
                 .bind(id.0)
                 .bind(patient.as_str())
@@ -1005,8 +1027,8 @@ macro_rules! shared_store {
 
             async fn cancel_by_clinic(&self, actor: &Actor, clinic_id: ClinicId, id: AppointmentId, reason: Option<&CancelReason>) -> Result<Appointment> {
                 let found: Option<CancellableRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::appointment_columns!(), ", a.version, t.cancel_deadline_minutes \
-                     FROM appointment a JOIN timebook t ON t.id = a.timebook_id WHERE a.id = $1 AND a.clinic_id = $2"
+                    $crate::sql::cancellable_select!(),
+                    " WHERE a.id = $1 AND a.clinic_id = $2"
                 ))
                 .bind(id.0)
                 .bind(clinic_id.0)
@@ -1366,6 +1388,6 @@ macro_rules! shared_store {
 }
 
 pub(crate) use {
-    appointment_columns, patient_appointments_select, resource_select, rules_columns, shared_store,
-    slot_columns, template_columns,
+    appointment_columns, cancellable_select, patient_appointments_select, resource_select,
+    rules_columns, shared_store, slot_columns, template_columns,
 };

@@ -39,6 +39,13 @@ async fn audit(portal: &Portal, action: AuditAction) -> Vec<domain::AuditEvent> 
         .expect("audit")
 }
 
+/// The notification jobs of an appointment, by kind, oldest first.
+async fn job_kinds(portal: &Portal, id: &str) -> Vec<NotificationKind> {
+    let id = domain::AppointmentId(id.parse().expect("number"));
+    let jobs = portal.store.outbox_jobs(id).await.expect("jobs");
+    jobs.iter().map(|j| j.kind).collect()
+}
+
 async fn booked(portal: &Portal, slot: i64) -> i64 {
     portal
         .store
@@ -82,16 +89,7 @@ async fn a_client_books_a_slot_for_a_patient_and_reads_it_back() {
     assert_eq!(booked(&portal, slot).await, 1);
 
     // The patient is notified, and the client is named in the audit log.
-    let appointment_id = domain::AppointmentId(id.parse().expect("number"));
-    let jobs = portal
-        .store
-        .outbox_jobs(appointment_id)
-        .await
-        .expect("jobs");
-    assert_eq!(
-        jobs.iter().map(|j| j.kind).collect::<Vec<_>>(),
-        [NotificationKind::Booked]
-    );
+    assert_eq!(job_kinds(&portal, &id).await, [NotificationKind::Booked]);
     let booked_events = audit(&portal, AuditAction::AppointmentBooked).await;
     assert_eq!(booked_events.len(), 1);
     assert_eq!(booked_events[0].actor, booker());
@@ -669,14 +667,8 @@ async fn a_client_cancels_with_patch_or_put_under_if_match() {
         0,
         "the place is free again"
     );
-    let appointment_id = domain::AppointmentId(id.parse().expect("number"));
-    let jobs = portal
-        .store
-        .outbox_jobs(appointment_id)
-        .await
-        .expect("jobs");
     assert_eq!(
-        jobs.iter().map(|j| j.kind).collect::<Vec<_>>(),
+        job_kinds(&portal, &id).await,
         [
             NotificationKind::Booked,
             NotificationKind::CancelledByPatient

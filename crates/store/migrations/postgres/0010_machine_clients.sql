@@ -2,6 +2,8 @@
 
 -- Where patients call a clinic; slot finders show it with the clinic's places.
 ALTER TABLE clinic ADD COLUMN phone TEXT;
+-- A client's access token names its clinic by organisation number, on every request.
+CREATE INDEX clinic_by_org_number ON clinic (org_number);
 
 -- An appointment's version, for the ETag and If-Match of FHIR clients: every change adds one.
 ALTER TABLE appointment ADD COLUMN version BIGINT NOT NULL DEFAULT 1;

@@ -1659,6 +1659,17 @@ pub async fn the_register_keeps_a_clinics_org_number_and_phone(db: TestDb) {
     );
     assert_eq!(store.clinic(world.clinic.id).await.expect("clinic"), saved);
     assert_eq!(
+        store.clinic_by_org_number(&org).await.expect("by org"),
+        Some(saved.clone())
+    );
+    assert_eq!(
+        store
+            .clinic_by_org_number(&domain::OrgNumber::parse("974589095").expect("org"))
+            .await
+            .expect("none"),
+        None
+    );
+    assert_eq!(
         store.catalogue().await.expect("catalogue")[0].clinic,
         saved,
         "the catalogue reads the same clinic"

@@ -500,20 +500,6 @@ pub async fn the_catalogue_lists_schedules_whose_service_is_on(db: TestDb) {
     assert_eq!(catalogue[0].resource, world.resource);
     assert_eq!(catalogue[0].timebook, world.timebook);
     assert_eq!(catalogue[0].clinic, world.clinic);
-    assert_eq!(
-        store
-            .location(world.resource.location.id)
-            .await
-            .expect("location"),
-        Some(world.resource.location.clone())
-    );
-    assert_eq!(
-        store
-            .location(domain::LocationId(987_654))
-            .await
-            .expect("none"),
-        None
-    );
     store
         .set_service(
             &Actor::Operator {

@@ -9,6 +9,7 @@ use openidconnect::JsonWebKey;
 use openidconnect::core::{CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -88,7 +89,7 @@ pub struct TokenClient {
 
 struct Keys {
     fetched: Instant,
-    set: CoreJsonWebKeySet,
+    set: Arc<CoreJsonWebKeySet>,
 }
 
 pub struct AccessTokens {
@@ -153,7 +154,7 @@ impl AccessTokens {
 
     /// The published keys; fetched again when old, or when `unknown_key` and the last fetch
     /// is a minute old.
-    async fn keys(&self, unknown_key: bool) -> Result<CoreJsonWebKeySet, TokenError> {
+    async fn keys(&self, unknown_key: bool) -> Result<Arc<CoreJsonWebKeySet>, TokenError> {
         let mut keys = self.keys.lock().await;
         let fresh = keys.as_ref().is_some_and(|k| {
             let age = k.fetched.elapsed();
@@ -162,7 +163,7 @@ impl AccessTokens {
         if let (true, Some(known)) = (fresh, keys.as_ref()) {
             return Ok(known.set.clone());
         }
-        let set = self.fetch_keys().await?;
+        let set = Arc::new(self.fetch_keys().await?);
         *keys = Some(Keys {
             fetched: Instant::now(),
             set: set.clone(),

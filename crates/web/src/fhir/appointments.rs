@@ -53,16 +53,33 @@ impl ApiClient {
         }
     }
 
-    /// The one clinic a bound client acts in. A clinic the register does not know leaves the
-    /// client nothing to see.
-    async fn clinic_scope(&self, state: &AppState) -> Result<Option<ClinicId>, Outcome> {
+    /// Which clinics' appointments the client reaches.
+    async fn reach(&self, state: &AppState) -> Result<Reach, Outcome> {
         let Some(her_id) = self.client.clinic else {
-            return Ok(None);
+            return Ok(Reach::Every);
         };
         match state.store.clinic_by_her_id(her_id).await {
-            Ok(Some(clinic)) => Ok(Some(clinic.id)),
-            Ok(None) => Err(Outcome::new(self.t, Problem::NotFound)),
+            Ok(Some(clinic)) => Ok(Reach::One(clinic.id)),
+            Ok(None) => Ok(Reach::None),
             Err(error) => Err(Outcome::store(self.t, error)),
+        }
+    }
+}
+
+/// The clinics whose appointments a client reaches: every one, its own, or none when it is
+/// bound to a clinic the register does not know.
+enum Reach {
+    Every,
+    One(ClinicId),
+    None,
+}
+
+impl Reach {
+    fn includes(&self, clinic: ClinicId) -> bool {
+        match self {
+            Self::Every => true,
+            Self::One(own) => *own == clinic,
+            Self::None => false,
         }
     }
 }
@@ -74,31 +91,19 @@ async fn bookable_slot(
     id: SlotId,
 ) -> Result<(domain::Slot, CatalogueEntry), Outcome> {
     let t = client.t;
-    let unknown = || {
-        Outcome::new(
-            t,
-            Problem::Unprocessable(t.get("fhir-slot-unknown"), "Appointment.slot".into()),
-        )
-    };
+    let unknown = || Outcome::unprocessable(t, "fhir-slot-unknown", "Appointment.slot");
     let slot = match state.store.slot(id).await {
         Ok(slot) => slot,
         Err(store::StoreError::NotFound(_)) => return Err(unknown()),
         Err(error) => return Err(Outcome::store(t, error)),
     };
-    let (clinic, timebook, resource) = schedule_of(state, client, slot.resource_id.0)
+    let entry = schedule_of(state, client, slot.resource_id.0)
         .await
         .map_err(|outcome| match outcome.problem {
             Problem::NotFound => unknown(),
             _ => outcome,
         })?;
-    Ok((
-        slot,
-        CatalogueEntry {
-            clinic,
-            timebook,
-            resource,
-        },
-    ))
+    Ok((slot, entry))
 }
 
 /// The Appointment a request's body asks for: the body itself for `create`, inside
@@ -130,13 +135,7 @@ async fn reserve(
     let t = client.t;
     let key = input::idempotency_key(t, headers)?;
     let reason = request.reason.clone().ok_or_else(|| {
-        Outcome::new(
-            t,
-            Problem::Unprocessable(
-                t.get("fhir-reason-missing"),
-                "Appointment.description".into(),
-            ),
-        )
+        Outcome::unprocessable(t, "fhir-reason-missing", "Appointment.description")
     })?;
     bookable_slot(state, client, request.slot).await?;
     let on_behalf = OnBehalf {
@@ -281,9 +280,10 @@ async fn visible_record(
         .appointment_record(AppointmentId(id))
         .await
         .map_err(|e| Outcome::store(t, e))?;
-    match client.clinic_scope(state).await? {
-        Some(clinic) if clinic != record.clinic_id => Err(Outcome::new(t, Problem::NotFound)),
-        _ => Ok(record),
+    if client.reach(state).await?.includes(record.clinic_id) {
+        Ok(record)
+    } else {
+        Err(Outcome::new(t, Problem::NotFound))
     }
 }
 
@@ -322,7 +322,11 @@ fn patient_of(
     value: &str,
     policy: domain::IdPolicy,
 ) -> Result<NationalId, Outcome> {
-    let invalid = || {
+    let (system, number) = match value.split_once('|') {
+        Some((system, number)) => (Some(system), number),
+        None => (None, value),
+    };
+    input::personal_number(system, number, policy).map_err(|_| {
         Outcome::new(
             t,
             Problem::Invalid(
@@ -330,16 +334,7 @@ fn patient_of(
                 "patient.identifier".into(),
             ),
         )
-    };
-    let (system, number) = match value.split_once('|') {
-        Some((system, number)) => (Some(system), number),
-        None => (None, value),
-    };
-    let id = NationalId::parse(number, policy).map_err(|_| invalid())?;
-    match system {
-        Some(system) if system != input::identifier_system(&id) => Err(invalid()),
-        _ => Ok(id),
-    }
+    })
 }
 
 pub async fn search(
@@ -370,25 +365,14 @@ pub async fn search(
         .collect();
     let (from, to) = bounds(&dates, &state.zone)
         .map_err(|()| Outcome::new(t, Problem::Invalid("fhir-date-invalid", "date".into())))?;
-    let scope = match client.clinic_scope(&state).await {
-        Ok(scope) => scope,
-        // A client bound to a clinic the register does not know finds nothing.
-        Err(Outcome {
-            problem: Problem::NotFound,
-            ..
-        }) => Some(ClinicId(0)),
-        Err(other) => return Err(other),
-    };
+    let reach = client.reach(&state).await?;
     let records = state
         .store
         .appointment_records(&patient, from, to)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let mut matches = Vec::new();
-    for record in records
-        .iter()
-        .filter(|r| scope.is_none_or(|clinic| clinic == r.clinic_id))
-    {
+    for record in records.iter().filter(|r| reach.includes(r.clinic_id)) {
         audit_read(&state, &client, record).await?;
         matches.push(appointment_json(&state, &client, record));
     }
@@ -461,8 +445,7 @@ pub async fn update(
             Problem::Structure("fhir-expected-appointment"),
         ));
     }
-    let unprocessable =
-        |key: &str, at: &str| Outcome::new(t, Problem::Unprocessable(t.get(key), at.into()));
+    let unprocessable = |key, at: &str| Outcome::unprocessable(t, key, at);
     if value.get("id").and_then(Value::as_str) != Some(id.as_str()) {
         return Err(unprocessable("fhir-id-mismatch", "Appointment.id"));
     }

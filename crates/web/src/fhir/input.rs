@@ -43,10 +43,6 @@ pub fn json_body(t: T, headers: &HeaderMap, body: &Bytes, patch: bool) -> Result
     serde_json::from_slice(body).map_err(|_| Outcome::new(t, Problem::Structure("fhir-not-json")))
 }
 
-fn unprocessable(t: T, key: &str, expression: &str) -> Outcome {
-    Outcome::new(t, Problem::Unprocessable(t.get(key), expression.to_owned()))
-}
-
 /// What an Appointment asks for: which slot, for whom, and why.
 #[derive(Debug, Clone)]
 pub struct AppointmentRequest {
@@ -84,7 +80,7 @@ impl AppointmentRequest {
         if let Some(status) = value.get("status")
             && !status.as_str().is_some_and(|s| statuses.contains(&s))
         {
-            return Err(unprocessable(
+            return Err(Outcome::unprocessable(
                 t,
                 "fhir-appointment-status",
                 "Appointment.status",
@@ -102,12 +98,12 @@ impl AppointmentRequest {
                 .map(SlotId),
             _ => None,
         }
-        .ok_or_else(|| unprocessable(t, "fhir-slot-reference", "Appointment.slot"))?;
+        .ok_or_else(|| Outcome::unprocessable(t, "fhir-slot-reference", "Appointment.slot"))?;
         let patient = patient(t, value, policy)?;
         let reason = match value.get("description") {
             None | Some(Value::Null) if !reason_required => None,
             None | Some(Value::Null) => {
-                return Err(unprocessable(
+                return Err(Outcome::unprocessable(
                     t,
                     "fhir-reason-missing",
                     "Appointment.description",
@@ -121,7 +117,7 @@ impl AppointmentRequest {
                     .and_then(|id| id.strip_prefix("hold-"))
                     .and_then(|n| n.parse().ok())
                     .map(HoldId)
-                    .ok_or_else(|| unprocessable(t, "fhir-hold-id", "Appointment.id"))?,
+                    .ok_or_else(|| Outcome::unprocessable(t, "fhir-hold-id", "Appointment.id"))?,
             ),
             _ => None,
         };
@@ -175,40 +171,61 @@ fn patient(t: T, value: &Value, policy: IdPolicy) -> Result<NationalId, Outcome>
         })
         .collect();
     let [(index, identifier)] = found.as_slice() else {
-        return Err(unprocessable(
+        return Err(Outcome::unprocessable(
             t,
             "fhir-patient-identifier",
             "Appointment.participant",
         ));
     };
     let at = format!("Appointment.participant[{index}].actor.identifier");
+    let system = identifier.get("system").and_then(Value::as_str);
     let number = identifier
         .get("value")
         .and_then(Value::as_str)
-        .and_then(|v| NationalId::parse(v, policy).ok())
-        .ok_or_else(|| unprocessable(t, "fhir-patient-number", &format!("{at}.value")))?;
-    if identifier.get("system").and_then(Value::as_str) != Some(identifier_system(&number)) {
-        return Err(unprocessable(
-            t,
-            "fhir-patient-system",
-            &format!("{at}.system"),
-        ));
+        .unwrap_or_default();
+    personal_number(system, number, policy).map_err(|wrong| match wrong {
+        WrongNumber::Number => {
+            Outcome::unprocessable(t, "fhir-patient-number", &format!("{at}.value"))
+        }
+        WrongNumber::System => {
+            Outcome::unprocessable(t, "fhir-patient-system", &format!("{at}.system"))
+        }
+    })
+}
+
+/// What is wrong with a personal number given with its identifier system.
+pub enum WrongNumber {
+    /// Not a valid fødselsnummer or D-nummer.
+    Number,
+    /// A system that is not the number's own.
+    System,
+}
+
+/// A fødselsnummer or D-nummer; its system, where given, must be the number's own.
+pub fn personal_number(
+    system: Option<&str>,
+    number: &str,
+    policy: IdPolicy,
+) -> Result<NationalId, WrongNumber> {
+    let id = NationalId::parse(number, policy).map_err(|_| WrongNumber::Number)?;
+    match system {
+        Some(system) if system != identifier_system(&id) => Err(WrongNumber::System),
+        _ => Ok(id),
     }
-    Ok(number)
 }
 
 fn reason(t: T, value: &Value) -> Result<Reason, Outcome> {
     let expression = "Appointment.description";
     let text = value
         .as_str()
-        .ok_or_else(|| unprocessable(t, "fhir-reason-missing", expression))?;
+        .ok_or_else(|| Outcome::unprocessable(t, "fhir-reason-missing", expression))?;
     Reason::parse(text).map_err(|error| {
         let key = match error {
             DomainError::TextTooLong { .. } => "fhir-reason-too-long",
             DomainError::TextEmpty(_) => "fhir-reason-missing",
             _ => "fhir-reason-invalid",
         };
-        unprocessable(t, key, expression)
+        Outcome::unprocessable(t, key, expression)
     })
 }
 
@@ -245,13 +262,15 @@ pub fn cancel_reason(t: T, value: Option<&Value>) -> Result<CancelReason, Outcom
             })
         })
         .and_then(|text| CancelReason::parse(text).ok())
-        .ok_or_else(|| unprocessable(t, "fhir-cancel-reason", "Appointment.cancelationReason"))
+        .ok_or_else(|| {
+            Outcome::unprocessable(t, "fhir-cancel-reason", "Appointment.cancelationReason")
+        })
 }
 
 /// A cancellation sent as JSON Patch: `replace` of `/status` with `cancelled`, and `add` or
 /// `replace` of `/cancelationReason`. Nothing else may change.
 pub fn patch_cancel(t: T, value: &Value) -> Result<CancelReason, Outcome> {
-    let invalid = || unprocessable(t, "fhir-patch-invalid", "PATCH");
+    let invalid = || Outcome::unprocessable(t, "fhir-patch-invalid", "PATCH");
     let operations = value.as_array().ok_or_else(invalid)?;
     let mut cancelled = false;
     let mut reason = None;
@@ -261,7 +280,11 @@ pub fn patch_cancel(t: T, value: &Value) -> Result<CancelReason, Outcome> {
         match (op, path) {
             (Some("replace"), Some("/status")) => {
                 if operation.get("value").and_then(Value::as_str) != Some("cancelled") {
-                    return Err(unprocessable(t, "fhir-cancel-status", "Appointment.status"));
+                    return Err(Outcome::unprocessable(
+                        t,
+                        "fhir-cancel-status",
+                        "Appointment.status",
+                    ));
                 }
                 cancelled = true;
             }
@@ -271,15 +294,25 @@ pub fn patch_cancel(t: T, value: &Value) -> Result<CancelReason, Outcome> {
             // A test only checks; it changes nothing.
             (Some("test"), Some(_)) => {}
             (Some(_), Some(_)) => {
-                return Err(unprocessable(t, "fhir-cancel-other-change", "Appointment"));
+                return Err(Outcome::unprocessable(
+                    t,
+                    "fhir-cancel-other-change",
+                    "Appointment",
+                ));
             }
             _ => return Err(invalid()),
         }
     }
     if !cancelled {
-        return Err(unprocessable(t, "fhir-cancel-status", "Appointment.status"));
+        return Err(Outcome::unprocessable(
+            t,
+            "fhir-cancel-status",
+            "Appointment.status",
+        ));
     }
-    reason.ok_or_else(|| unprocessable(t, "fhir-cancel-reason", "Appointment.cancelationReason"))
+    reason.ok_or_else(|| {
+        Outcome::unprocessable(t, "fhir-cancel-reason", "Appointment.cancelationReason")
+    })
 }
 
 /// `If-Match: W/"3"` (or `"3"`, or `3`): the version the client saw.

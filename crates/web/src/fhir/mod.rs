@@ -145,19 +145,10 @@ async fn access_token_client(
         // A client that should name its clinic and does not sees nothing.
         (Some(_), None) => return Err(Problem::Forbidden),
         (Some(_), Some(values)) => {
-            let store = state.store.as_ref();
-            let mut found = None;
-            for value in values {
-                if let Some(id) = crate::oidc::clinic_named(store, value.trim())
-                    .await
-                    .map_err(|_| Problem::Unavailable)?
-                {
-                    found = Some(id);
-                    break;
-                }
-            }
-            let id = found.ok_or(Problem::Forbidden)?;
-            let clinic = store.clinic(id).await.map_err(|_| Problem::Unavailable)?;
+            let clinic = crate::oidc::clinic_named(state.store.as_ref(), &values)
+                .await
+                .map_err(|_| Problem::Unavailable)?
+                .ok_or(Problem::Forbidden)?;
             Some(clinic.her_id)
         }
     };

@@ -39,9 +39,9 @@ pub enum Problem {
     TooCostly(&'static str, String),
     /// The body is not the JSON of a resource Timebok expected.
     Structure(&'static str),
-    /// A field of the body is missing or wrong: the text (already in the client's language)
-    /// and the field, as a FHIRPath expression.
-    Unprocessable(String, String),
+    /// A field of the body is missing or wrong: the text's key, and the field as a FHIRPath
+    /// expression.
+    Unprocessable(&'static str, String),
     /// The slot has no place left (GP Connect's DUPLICATE_REJECTED).
     SlotTaken,
     /// The patient already has this slot.
@@ -73,6 +73,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn new(t: T, problem: Problem) -> Self {
         Self { t, problem }
+    }
+
+    /// A field of the body that is missing or wrong: 422 naming it.
+    pub fn unprocessable(t: T, key: &'static str, expression: &str) -> Self {
+        Self::new(t, Problem::Unprocessable(key, expression.to_owned()))
     }
 
     /// A store refusal as the client should see it.
@@ -185,11 +190,11 @@ impl IntoResponse for Outcome {
                 text(key),
                 None,
             ),
-            Problem::Unprocessable(diagnostics, expression) => (
+            Problem::Unprocessable(key, expression) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
                 "INVALID_RESOURCE",
-                diagnostics,
+                text(key),
                 Some(expression),
             ),
             Problem::SlotTaken => (

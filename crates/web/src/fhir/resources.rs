@@ -63,6 +63,8 @@ pub struct ScheduleView<'a> {
 }
 
 impl<'a> ScheduleView<'a> {
+    /// The schedule as a search shows it: with the booking window at `now` and its first and
+    /// last free slot.
     pub fn new(
         entry: &'a CatalogueEntry,
         t: crate::texts::T,
@@ -71,12 +73,9 @@ impl<'a> ScheduleView<'a> {
     ) -> Self {
         let rules = &entry.timebook.rules;
         Self {
-            clinic: &entry.clinic,
-            timebook: &entry.timebook,
-            resource: &entry.resource,
-            kind_label: t.get(entry.timebook.kind.service_label_message()),
             horizon: Some((rules.earliest_start(now), rules.latest_start(now))),
             free,
+            ..Self::lasting(entry, t)
         }
     }
 

@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use domain::{Clinic, Resource, SlotId, Timebook, TimebookKind};
+use domain::{SlotId, TimebookKind};
 use jiff::{SignedDuration, Timestamp};
 use store::CatalogueEntry;
 use store::SlotCursor;
@@ -41,7 +41,7 @@ pub(super) async fn schedule_of(
     state: &AppState,
     client: &ApiClient,
     resource: i64,
-) -> Result<(Clinic, Timebook, Resource), Outcome> {
+) -> Result<CatalogueEntry, Outcome> {
     let t = client.t;
     let store = state.store.as_ref();
     let not_found = || Outcome::new(t, Problem::NotFound);
@@ -61,7 +61,11 @@ pub(super) async fn schedule_of(
     if !client.sees(&clinic) || !on.contains(&timebook.kind) {
         return Err(not_found());
     }
-    Ok((clinic, timebook, resource))
+    Ok(CatalogueEntry {
+        clinic,
+        timebook,
+        resource,
+    })
 }
 
 pub(super) fn refuse_unknown(
@@ -317,8 +321,8 @@ pub async fn slots(
     let starts: Vec<&str> = value("start").collect();
     let (from, to) = start_range(&client, &starts, now, &state.zone)?;
 
-    let (clinic, timebook, resource) = schedule_of(&state, &client, schedule).await?;
-    let (clinic, timebook, resource) = (&clinic, &timebook, &resource);
+    let entry = schedule_of(&state, &client, schedule).await?;
+    let (timebook, resource) = (&entry.timebook, &entry.resource);
     let mut free = state
         .store
         .open_slots(resource.id, from, to, cursor, count + 1)
@@ -357,11 +361,6 @@ pub async fn slots(
             .open_slot_span(resource.id)
             .await
             .map_err(|e| Outcome::store(t, e))?;
-        let entry = CatalogueEntry {
-            clinic: clinic.clone(),
-            timebook: timebook.clone(),
-            resource: resource.clone(),
-        };
         vec![resources::schedule(
             &ScheduleView::new(&entry, t, now, span),
             &state.zone,

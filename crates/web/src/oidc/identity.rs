@@ -4,7 +4,7 @@
 
 use super::client::IdClaims;
 use super::settings::{PATIENT_MIN_ACR, ProviderSettings};
-use domain::{Actor, ClinicId, HerId, IdPolicy, NationalId, OrgNumber};
+use domain::{Actor, Clinic, HerId, IdPolicy, NationalId, OrgNumber};
 use store::{LoginFlow, Store, StoreError};
 
 /// Why a login with a valid ID token is still refused.
@@ -98,22 +98,24 @@ fn user_name(claims: &IdClaims) -> String {
     }
 }
 
-/// The clinic a claim names, by organisation number or HER-id.
+/// The first clinic a claim's values name, by organisation number or HER-id.
 pub(crate) async fn clinic_named(
     store: &dyn Store,
-    value: &str,
-) -> Result<Option<ClinicId>, StoreError> {
-    if let Ok(org) = OrgNumber::parse(value) {
-        let clinics = store.clinics().await?;
-        return Ok(clinics
-            .into_iter()
-            .find(|c| c.org_number.as_ref() == Some(&org))
-            .map(|c| c.id));
+    values: &[String],
+) -> Result<Option<Clinic>, StoreError> {
+    for value in values.iter().map(|v| v.trim()) {
+        let found = if let Ok(org) = OrgNumber::parse(value) {
+            store.clinic_by_org_number(&org).await?
+        } else if let Ok(her) = HerId::parse(value) {
+            store.clinic_by_her_id(her).await?
+        } else {
+            None
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
     }
-    match HerId::parse(value) {
-        Ok(her) => Ok(store.clinic_by_her_id(her).await?.map(|c| c.id)),
-        Err(_) => Ok(None),
-    }
+    Ok(None)
 }
 
 /// Staff or operator, from the access list first and then from the configured claims.
@@ -143,16 +145,12 @@ pub async fn staff_or_operator(
     };
     let access = match flow {
         LoginFlow::Staff => match &settings.clinic_claim {
-            Some(claim) if has_role => {
-                let mut found = None;
-                for value in claim_values(claims, claim) {
-                    if let Some(id) = clinic_named(store, value.trim()).await? {
-                        found = Some(id);
-                        break;
-                    }
-                }
-                found.map(|clinic_id| Actor::Staff { clinic_id, user })
-            }
+            Some(claim) if has_role => clinic_named(store, &claim_values(claims, claim))
+                .await?
+                .map(|clinic| Actor::Staff {
+                    clinic_id: clinic.id,
+                    user,
+                }),
             _ => None,
         },
         LoginFlow::Operator if has_role && settings.role_claim.is_some() => {
