@@ -1,16 +1,16 @@
 //! The scenarios, driven through the same `Store` the servers use.
 
 use domain::{
-    Actor, Address, BookingRules, Capacity, ClinicName, Description, HerId, InfoText, NationalId,
-    PersonName, Reason, ResourceName, SlotId, SlotLength, SlotTemplate, TimebookId, TimebookKind,
-    Weekdays,
+    Actor, Address, BookingRules, Caller, Capacity, ClinicName, Description, HerId, InfoText,
+    NationalId, PersonName, Reason, Refusal, ResourceName, SlotId, SlotLength, SlotTemplate,
+    TimebookId, TimebookKind, Weekdays,
 };
 use jiff::civil::{date, time};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::testing::TestDb;
-use store::{ManualClock, NewSlot, ReserveRequest, Store, StoreError, StoreSettings};
+use store::{BookRequest, ManualClock, NewSlot, Store, StoreError, StoreSettings};
 
 pub const PATIENTS: u16 = 2_000;
 pub const RUSH_SLOTS: usize = 500;
@@ -221,16 +221,18 @@ async fn book_all(
         .iter()
         .zip(targets)
         .map(|(patient, slot)| {
-            let request = ReserveRequest {
+            let request = BookRequest {
                 patient: patient.clone(),
-                slot_id: *slot,
+                slot: *slot,
                 reason: reason.clone(),
                 hold: None,
+                idempotency: None,
             };
+            let caller = Caller::patient(patient.clone());
             let store = store.clone();
             tokio::spawn(async move {
                 let began = Instant::now();
-                let outcome = store.reserve(&request).await;
+                let outcome = store.book(&caller, &request).await;
                 (began.elapsed(), outcome)
             })
         })
@@ -247,7 +249,7 @@ async fn book_all(
         phase.latencies.push(latency);
         match outcome {
             Ok(_) => phase.booked += 1,
-            Err(StoreError::Taken) => phase.taken += 1,
+            Err(StoreError::Refused(Refusal::Taken)) => phase.taken += 1,
             Err(other) => return Err(BenchError::Unexpected(format!("a booking failed: {other}"))),
         }
     }
@@ -291,8 +293,15 @@ async fn month_queries(
     for i in 0..QUERIES {
         let (from, to) = month(i).map_err(|_| domain::DomainError::DatesReversed)?;
         let began = Instant::now();
+        let patient = &patients[i % patients.len()];
         let free = store
-            .free_slots(&patients[i % patients.len()], timebook, from, to)
+            .free_slots(
+                &Caller::patient(patient.clone()),
+                patient,
+                timebook,
+                from,
+                to,
+            )
             .await?;
         one_client.push(began.elapsed());
         rows += free.len();
@@ -304,8 +313,15 @@ async fn month_queries(
             tokio::spawn(async move {
                 for i in (client..QUERIES).step_by(QUERY_CLIENTS) {
                     let Ok((from, to)) = month(i) else { continue };
+                    let patient = &patients[i % patients.len()];
                     store
-                        .free_slots(&patients[i % patients.len()], timebook, from, to)
+                        .free_slots(
+                            &Caller::patient(patient.clone()),
+                            patient,
+                            timebook,
+                            from,
+                            to,
+                        )
                         .await?;
                 }
                 Ok::<(), StoreError>(())

@@ -37,7 +37,7 @@ before(async () => {
   server = await startTimebok({
     listen: `127.0.0.1:${port}`,
     env: {
-      TIMEBOK_OIDC_PUBLIC_URL: base,
+      TIMEBOK_PUBLIC_URL: base,
       ...client("PATIENT"),
       ...client("STAFF"),
       TIMEBOK_OIDC_STAFF__CLINIC_CLAIM: "clinic",

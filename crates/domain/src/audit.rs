@@ -84,6 +84,7 @@ actions! {
     AppointmentBooked => "appointment.booked",
     AppointmentCancelledByPatient => "appointment.cancelled_by_patient",
     AppointmentCancelledByClinic => "appointment.cancelled_by_clinic",
+    AppointmentMoved => "appointment.moved",
     PatientLoggedIn => "patient.logged_in",
     StaffLoggedIn => "staff.logged_in",
     StaffLoggedOut => "staff.logged_out",

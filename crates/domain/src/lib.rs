@@ -6,6 +6,7 @@
 
 mod appointment;
 mod audit;
+mod booking;
 mod clinic;
 mod contact;
 mod error;
@@ -24,6 +25,7 @@ mod timebook;
 
 pub use appointment::{Appointment, AppointmentStatus};
 pub use audit::{Actor, AuditAction, AuditEvent};
+pub use booking::{Caller, Patients, Policy, Reach, Refusal};
 pub use clinic::{Block, Clinic, Location, Resource};
 pub use contact::{
     Channel, ContactSettings, EmailAddress, MobileNumber, PhoneNumber, PushSubscription,
@@ -38,7 +40,7 @@ pub use ids::{
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
 pub use patient::Patient;
-pub use rules::{BookingRules, cancel_until};
+pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
 pub use text::{

@@ -1,7 +1,8 @@
 use crate::DomainError;
-use jiff::{SignedDuration, Timestamp};
 
-/// A timebook's booking window and limits.
+/// A timebook's booking window and limits, as the clinic set them. The rules that apply them
+/// are the booking core's (`crates/store/src/booking/rules.rs`), checked inside the booking
+/// transaction; this type only keeps the values valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookingRules {
     min_notice_minutes: u32,
@@ -67,69 +68,11 @@ impl BookingRules {
     pub fn max_future_appointments(&self) -> u32 {
         self.max_future_appointments
     }
-
-    /// The earliest start a patient may book at `now`.
-    pub fn earliest_start(&self, now: Timestamp) -> Timestamp {
-        now.saturating_add(SignedDuration::from_mins(i64::from(
-            self.min_notice_minutes,
-        )))
-        .unwrap_or(now)
-    }
-
-    /// The latest start a patient may book at `now`.
-    pub fn latest_start(&self, now: Timestamp) -> Timestamp {
-        now.saturating_add(SignedDuration::from_hours(
-            24 * i64::from(self.horizon_days),
-        ))
-        .unwrap_or(now)
-    }
-
-    /// Both ends are included. `timebok_reserve` in the PostgreSQL migrations computes the same
-    /// window in SQL; the store's contract suite checks the two agree at both ends.
-    pub fn is_bookable(&self, now: Timestamp, start: Timestamp) -> bool {
-        start >= self.earliest_start(now) && start <= self.latest_start(now)
-    }
-
-    /// Whether the patient may still cancel an appointment starting at `start`.
-    pub fn patient_may_cancel(&self, now: Timestamp, start: Timestamp) -> bool {
-        now <= cancel_until(start, i64::from(self.cancel_deadline_minutes))
-    }
-}
-
-/// Until when a patient may cancel an appointment starting at `start` themselves, with the
-/// timebook's deadline in minutes before the start.
-pub fn cancel_until(start: Timestamp, deadline_minutes: i64) -> Timestamp {
-    start
-        .saturating_sub(SignedDuration::from_mins(deadline_minutes))
-        .unwrap_or(start)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(text: &str) -> Timestamp {
-        text.parse().expect("timestamp")
-    }
-
-    #[test]
-    fn window_has_minimum_notice_and_horizon() {
-        let rules = BookingRules::new(60, 14, 120, 1).expect("rules");
-        let now = at("2026-03-02T08:00:00Z");
-        assert!(!rules.is_bookable(now, at("2026-03-02T08:59:00Z")));
-        assert!(rules.is_bookable(now, at("2026-03-02T09:00:00Z")));
-        assert!(rules.is_bookable(now, at("2026-03-16T08:00:00Z")));
-        assert!(!rules.is_bookable(now, at("2026-03-16T08:01:00Z")));
-        assert!(!rules.is_bookable(now, at("2026-03-01T08:00:00Z")));
-    }
-
-    #[test]
-    fn patients_cancel_until_the_deadline() {
-        let rules = BookingRules::new(0, 14, 120, 1).expect("rules");
-        let start = at("2026-03-02T12:00:00Z");
-        assert!(rules.patient_may_cancel(at("2026-03-02T10:00:00Z"), start));
-        assert!(!rules.patient_may_cancel(at("2026-03-02T10:00:01Z"), start));
-    }
 
     #[test]
     fn out_of_range_rules_are_refused() {

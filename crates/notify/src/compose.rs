@@ -58,6 +58,7 @@ pub fn compose(
             "notice-cancelled-by-patient",
             "notice-subject-cancelled-by-patient",
         ),
+        NotificationKind::Moved => ("notice-moved", "notice-subject-moved"),
         NotificationKind::Reminder => ("notice-reminder", "notice-subject-reminder"),
     };
     let appointment = delivery.appointment.as_ref()?;
@@ -78,7 +79,8 @@ pub fn compose(
         ],
     );
     let subject = lang.text(subject_key, &[("clinic", clinic)]);
-    let calendar = (kind == NotificationKind::Booked).then(|| {
+    // A moved appointment keeps its calendar entry's UID, so the new file replaces the old.
+    let calendar = matches!(kind, NotificationKind::Booked | NotificationKind::Moved).then(|| {
         let summary = lang.text(appointment.kind.title_message(), &[("clinic", clinic)]);
         appointment.calendar_file(&summary, now, zone)
     });
@@ -157,6 +159,7 @@ mod tests {
             NotificationKind::Booked,
             NotificationKind::CancelledByClinic,
             NotificationKind::CancelledByPatient,
+            NotificationKind::Moved,
             NotificationKind::Reminder,
         ];
         for language in ["nb", "nn", "en"] {

@@ -11,7 +11,9 @@ pub struct NotifyConfig {
     pub run_in_serve: bool,
     /// The portal's name in the texts: «Logg inn på Helsenorge for å se mer.»
     pub portal_name: String,
-    /// The portal's address, for the link in e-mails and push notices.
+    /// The portal's address, for the link in push notices: the installation's `public_url`,
+    /// set by the program, never read from `[notify]`.
+    #[serde(skip)]
     pub portal_url: String,
     /// Jobs claimed at a time.
     pub batch_size: u32,

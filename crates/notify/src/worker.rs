@@ -327,14 +327,12 @@ pub fn backoff(config: &NotifyConfig, attempt: u32) -> SignedDuration {
 }
 
 fn claim_token() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut bytes = [0u8; 16];
-    // Without randomness the token is still unique enough per process and time.
+    // Without randomness the token is still unique per process and claim.
     if getrandom::fill(&mut bytes).is_err() {
-        return format!(
-            "{}-{}",
-            std::process::id(),
-            jiff::Timestamp::now().as_nanosecond()
-        );
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return format!("{}-{n}", std::process::id());
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,31 +1,12 @@
-use domain::DomainError;
+use domain::{DomainError, Refusal};
 
 /// Everything the store can refuse or fail with. The booking refusals are typed so that
 /// callers can answer each with its own message; none of them carries patient data.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the slot is no longer free")]
-    Taken,
-    #[error("the hold on the slot has expired or was released")]
-    HoldLost,
-    #[error("the slot is outside the timebook's booking window")]
-    OutsideWindow,
-    #[error("the patient already has as many future appointments as the timebook allows")]
-    OverLimit,
-    #[error("the clinic has blocked this patient")]
-    Blocked,
-    #[error("the patient is not on this clinic's list")]
-    NotOnList,
-    #[error("the patient has already booked this slot")]
-    AlreadyBooked,
-    #[error("the Idempotency-Key was used before for another request")]
-    IdempotencyKeyReused,
-    #[error("the appointment has changed since the version given")]
-    VersionMismatch,
-    #[error("the deadline for cancelling this appointment has passed")]
-    CancelDeadlinePassed,
-    #[error("the appointment is not booked (already cancelled or completed)")]
-    NotBooked,
+    /// The booking core said no, for one of its closed set of reasons.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
     #[error("the conversation is closed and cannot be answered")]
     ThreadClosed,
     #[error("no such {0}")]

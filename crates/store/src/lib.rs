@@ -2,14 +2,16 @@
 //!
 //! The patient side (the portal, the FHIR API) reaches clinic data only through the operations
 //! named after the messages a real journal system answers: [`Store::free_slots`]
-//! (HentLedigeTimer), [`Store::reserve`] (ReserverAvtale), [`Store::cancel_by_clinic`]
-//! (AvbestillAvtale) and [`Store::planned_appointments`] (HentPlanlagteTimer).
+//! (HentLedigeTimer), [`Booking::book`] (ReserverAvtale), [`Booking::cancel`]
+//! (AvbestillAvtale) and [`Store::planned_appointments`] (HentPlanlagteTimer). Every hold,
+//! booking, move and cancellation goes through the booking core, [`Booking`].
 //!
-//! Both backends share one implementation of the SQL (see `sql.rs`); only connection set-up,
-//! the write transaction's `BEGIN` and row locking differ.
+//! Both backends share one implementation of the SQL; only connection set-up, the write
+//! transaction's `BEGIN`, row locking and how a booking program runs differ (see `db/`).
 
-mod client_bookings;
+mod booking;
 mod clock;
+mod db;
 mod error;
 mod logins;
 mod messages;
@@ -23,15 +25,18 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use client_bookings::{ClientBookings, IDEMPOTENCY_KEY_SECONDS};
+pub use booking::{
+    BookRequest, Booked, Booking, CancelRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest,
+    Offer, OfferedSlot, OfferedTimebook, Offers,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use logins::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use messages::{Message, Messaging, Sender, Thread, ThreadSummary};
 pub use model::{
-    AppointmentRecord, AuditFilter, ClientCancel, ClinicAppointment, FreeSlot, Hold, Idempotency,
-    Integrity, NewSlot, NotificationKind, OnBehalf, OutboxJob, PlannedAppointment, PublishReport,
-    ReserveRequest, Reserved, StoreSettings, StoredTemplate,
+    AppointmentRecord, AuditFilter, ClinicAppointment, FreeSlot, Hold, Idempotency, Integrity,
+    NewSlot, NotificationKind, OutboxJob, PlannedAppointment, PublishReport, StoreSettings,
+    StoredTemplate,
 };
 pub use notifications::{
     ClaimedJob, Delivery, FailedJob, JobOutcome, Notifications, OutboxCounts, SkipReason,
@@ -44,21 +49,34 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 use domain::{
     Actor, Address, Appointment, AppointmentId, AuditEvent, Block, BlockReason, BookingRules,
-    CancelReason, Clinic, ClinicId, ClinicName, Description, HerId, InfoText, Location, NationalId,
-    Patient, PersonName, Resource, ResourceId, ResourceName, Slot, SlotId, SlotTemplate,
-    TemplateId, Timebook, TimebookId, TimebookKind,
+    Clinic, ClinicId, ClinicName, Description, HerId, InfoText, Location, NationalId, Patient,
+    PersonName, Resource, ResourceId, ResourceName, Slot, SlotId, SlotTemplate, TemplateId,
+    Timebook, TimebookId, TimebookKind,
 };
 use jiff::civil::Date;
 use std::sync::Arc;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// The longest range one free-slot query may cover.
-pub const MAX_QUERY_DAYS: i32 = 62;
+/// The store on a SQL database: every operation is written once over [`db::Database`], which
+/// SQLite and PostgreSQL each implement.
+pub struct SqlStore<D> {
+    pub(crate) db: D,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: StoreSettings,
+    pub(crate) zone: jiff::tz::TimeZone,
+}
+
+impl<D> SqlStore<D> {
+    /// The store's clock: booking windows, holds and deadlines are all read against it.
+    pub(crate) fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+}
 
 #[async_trait]
 pub trait Store:
-    Notifications + Messaging + Logins + Schedules + ClientBookings + Send + Sync
+    Booking + Offers + Notifications + Messaging + Logins + Schedules + Send + Sync
 {
     /// Brings the schema up to date. Safe to run from several processes at once.
     async fn migrate(&self) -> Result<()>;
@@ -179,39 +197,6 @@ pub trait Store:
 
     // --- The patient side: the journal system's messages -------------------------------------
 
-    /// HentLedigeTimer: the slots `patient` may book in a timebook between two local dates,
-    /// both included. Refused for a blocked patient and for one not on the clinic's list.
-    async fn free_slots(
-        &self,
-        patient: &NationalId,
-        timebook_id: TimebookId,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<FreeSlot>>;
-    /// Holds a place in a slot for the patient for the configured time, releasing any other
-    /// hold they have in the same timebook.
-    async fn hold_slot(&self, patient: &NationalId, slot_id: SlotId) -> Result<Hold>;
-    /// ReserverAvtale: books the slot. One transaction covers the slot's count, the
-    /// appointment, the notification job and the audit event.
-    async fn reserve(&self, request: &ReserveRequest) -> Result<Appointment>;
-    /// The patient cancels their own appointment, before the timebook's deadline.
-    async fn cancel_by_patient(
-        &self,
-        patient: &NationalId,
-        id: AppointmentId,
-    ) -> Result<Appointment>;
-    /// AvbestillAvtale: the clinic cancels an appointment at any time.
-    async fn cancel_by_clinic(
-        &self,
-        actor: &Actor,
-        clinic_id: ClinicId,
-        id: AppointmentId,
-        reason: Option<&CancelReason>,
-    ) -> Result<Appointment>;
-    /// HentPlanlagteTimer: the patient's booked appointments that have not started yet.
-    async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
-    /// All the patient's appointments, of every status, the latest first.
-    async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
     async fn appointment(&self, id: AppointmentId) -> Result<Appointment>;
 
     // --- Patients' sessions ---------------------------------------------------------------

@@ -211,7 +211,7 @@ macro_rules! shared_logins {
                 )
                 .bind(flow.code())
                 .bind(subject)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?;
                 row.map(Self::access_row).transpose()
             }
@@ -220,7 +220,7 @@ macro_rules! shared_logins {
                 let rows: Vec<(String, String, Option<i64>, i64)> = sqlx::query_as(
                     "SELECT flow, subject, clinic_id, created_at FROM staff_access ORDER BY flow, subject",
                 )
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(Self::access_row).collect()
             }
@@ -235,7 +235,7 @@ macro_rules! shared_logins {
                     $crate::logins::LoginFlow::Patient => "UPDATE session SET id_token = $1 WHERE token_hash = $2",
                     _ => "UPDATE staff_session SET id_token = $1 WHERE token_hash = $2",
                 };
-                sqlx::query(statement).bind(id_token).bind(token_hash).execute(&self.pool).await?;
+                sqlx::query(statement).bind(id_token).bind(token_hash).execute(&self.db.pool).await?;
                 Ok(())
             }
 
@@ -249,7 +249,7 @@ macro_rules! shared_logins {
                     _ => "SELECT id_token FROM staff_session WHERE token_hash = $1",
                 };
                 let token: Option<Option<String>> =
-                    sqlx::query_scalar(statement).bind(token_hash).fetch_optional(&self.pool).await?;
+                    sqlx::query_scalar(statement).bind(token_hash).fetch_optional(&self.db.pool).await?;
                 Ok(token.flatten())
             }
 

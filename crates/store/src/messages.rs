@@ -183,7 +183,7 @@ macro_rules! shared_messaging {
                 )
                 .bind(thread)
                 .bind(for_patient)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(MessageRow::into_domain).collect()
             }
@@ -193,7 +193,7 @@ macro_rules! shared_messaging {
                 sqlx::query_as(concat!($crate::messages::thread_select!(), " WHERE t.id = $1 AND t.clinic_id = $2"))
                     .bind(thread.0)
                     .bind(clinic.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.db.pool)
                     .await?
                     .ok_or(StoreError::NotFound("thread"))
             }
@@ -214,7 +214,7 @@ macro_rules! shared_messaging {
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(Some(clinic_id)) = clinic_id else {
-                    return Err(StoreError::NotOnList);
+                    return Err(StoreError::Refused(domain::Refusal::NotOnList));
                 };
                 let thread_id: i64 = sqlx::query_scalar(
                     "INSERT INTO thread (clinic_id, national_id, subject, created_at, last_at) \
@@ -258,7 +258,7 @@ macro_rules! shared_messaging {
                     " WHERE t.national_id = $1 ORDER BY t.last_at DESC, t.id DESC"
                 ))
                 .bind(patient.as_str())
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(ThreadRow::into_domain).collect()
             }
@@ -270,7 +270,7 @@ macro_rules! shared_messaging {
                 ))
                 .bind(thread.0)
                 .bind(patient.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?
                 .ok_or(StoreError::NotFound("thread"))?;
                 if row.unread_by_patient {
@@ -321,7 +321,7 @@ macro_rules! shared_messaging {
                     " WHERE t.clinic_id = $1 ORDER BY t.unread_by_clinic DESC, t.last_at DESC, t.id DESC"
                 ))
                 .bind(clinic.0)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 let threads = rows.into_iter().map(ThreadRow::into_domain).collect::<Result<Vec<_>>>()?;
                 let now = self.now().as_second();

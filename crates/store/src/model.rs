@@ -1,7 +1,7 @@
 //! What the store hands back beyond the domain's own types.
 
 use domain::{
-    Actor, AppointmentId, AuditAction, Capacity, ClinicId, ClinicName, HoldId, NationalId, Reason,
+    AppointmentId, AuditAction, Capacity, ClinicId, ClinicName, HoldId, NationalId, Reason,
     ResourceId, ResourceName, SlotId, SlotLength, TemplateId, TimebookId, TimebookKind,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -51,25 +51,6 @@ pub struct Hold {
     pub expires_at: Timestamp,
 }
 
-/// What a patient asks ReserverAvtale for.
-#[derive(Debug, Clone)]
-pub struct ReserveRequest {
-    pub patient: NationalId,
-    pub slot_id: SlotId,
-    pub reason: Reason,
-    /// The hold taken at «Se gjennom før du sender»; `None` books directly if a place is free.
-    pub hold: Option<HoldId>,
-}
-
-/// Who books, when it is not the patient themselves: a machine client booking on a patient's
-/// behalf, with the retry key it sent.
-#[derive(Debug, Clone)]
-pub struct OnBehalf {
-    /// `Actor::Client`, for the audit log.
-    pub by: Actor,
-    pub idempotency: Option<Idempotency>,
-}
-
 /// An `Idempotency-Key` and what the request it came with asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idempotency {
@@ -78,14 +59,6 @@ pub struct Idempotency {
     pub key: String,
     /// A digest of the request, so a key sent again with another request is refused.
     pub fingerprint: String,
-}
-
-/// What a booking on someone's behalf came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reserved {
-    pub id: AppointmentId,
-    /// The key was used before for the same request: this is the appointment made then.
-    pub replayed: bool,
 }
 
 /// An appointment with everything a machine client is shown of it.
@@ -116,19 +89,6 @@ impl AppointmentRecord {
     pub fn end(&self) -> Timestamp {
         self.length.end_from(self.start)
     }
-}
-
-/// A cancellation asked for by a machine client on the patient's behalf: the portal's rules,
-/// and only if the appointment is still the version the client saw.
-#[derive(Debug, Clone)]
-pub struct ClientCancel {
-    /// `Actor::Client`.
-    pub by: Actor,
-    pub id: AppointmentId,
-    /// The clinic a client bound to one clinic may act in.
-    pub clinic: Option<ClinicId>,
-    pub version: i64,
-    pub reason: domain::CancelReason,
 }
 
 /// One of a patient's appointments with what is needed to show it.
@@ -215,6 +175,8 @@ pub enum NotificationKind {
     Booked,
     CancelledByPatient,
     CancelledByClinic,
+    /// The appointment moved to another slot («endret time»).
+    Moved,
     /// A reminder the configured time before the appointment.
     Reminder,
     /// The clinic answered the patient's message.
@@ -227,6 +189,7 @@ impl NotificationKind {
             Self::Booked => "appointment.booked",
             Self::CancelledByPatient => "appointment.cancelled_by_patient",
             Self::CancelledByClinic => "appointment.cancelled_by_clinic",
+            Self::Moved => "appointment.moved",
             Self::Reminder => "appointment.reminder",
             Self::MessageReply => "message.reply",
         }
@@ -237,6 +200,7 @@ impl NotificationKind {
             Self::Booked,
             Self::CancelledByPatient,
             Self::CancelledByClinic,
+            Self::Moved,
             Self::Reminder,
             Self::MessageReply,
         ]

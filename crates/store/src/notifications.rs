@@ -166,7 +166,7 @@ macro_rules! shared_notifications {
                     "SELECT channel, mobile, email, language FROM contact_settings WHERE national_id = $1",
                 )
                 .bind(patient.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?;
                 row.map_or_else(|| Ok(domain::ContactSettings { language: "nb".into(), ..Default::default() }), ContactRow::into_domain)
             }
@@ -204,7 +204,7 @@ macro_rules! shared_notifications {
                      WHERE national_id = $1 ORDER BY id",
                 )
                 .bind(patient.as_str())
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(PushRow::into_domain).collect()
             }
@@ -331,19 +331,19 @@ macro_rules! shared_notifications {
                      WHERE o.id = $1",
                 )
                 .bind(job.id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?
                 .ok_or(StoreError::NotFound("notification job"))?;
                 let appointment = match job.appointment_id {
                     Some(id) => {
-                        let row: PlannedRow = sqlx::query_as(concat!(
-                            $crate::sql::patient_appointments_select!(),
-                            " WHERE a.id = $1"
-                        ))
-                        .bind(id.0)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .ok_or(StoreError::NotFound("appointment"))?;
+                        use $crate::db::{Database as _, Executor as _};
+                        let env = $crate::db::Env::new().with("appointment", id.0);
+                        let row: PlannedRow = self
+                            .db
+                            .pool()
+                            .fetch_optional($crate::db::Statement::named(&$crate::booking::ONE_FOR_NOTICE, &env))
+                            .await?
+                            .ok_or(StoreError::NotFound("appointment"))?;
                         Some(row.into_domain()?)
                     }
                     None => None,
@@ -420,7 +420,7 @@ macro_rules! shared_notifications {
                      WHERE o.failed_at IS NOT NULL ORDER BY o.failed_at DESC, o.id DESC LIMIT $1",
                 )
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(FailedRow::into_domain).collect()
             }
@@ -466,7 +466,7 @@ macro_rules! shared_notifications {
                        COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
                      FROM outbox",
                 )
-                .fetch_one(&self.pool)
+                .fetch_one(&self.db.pool)
                 .await?;
                 let count = |n: i64| u64::try_from(n).unwrap_or(0);
                 Ok($crate::notifications::OutboxCounts {

@@ -209,25 +209,6 @@ impl SlotRow {
     }
 }
 
-/// A slot locked for a booking, with its timebook's rules and the patient's standing.
-#[derive(sqlx::FromRow)]
-pub(crate) struct LockedSlotRow {
-    #[sqlx(flatten)]
-    pub slot: SlotRow,
-    #[sqlx(flatten)]
-    pub rules: RulesRow,
-    #[sqlx(flatten)]
-    pub standing: PatientStandingRow,
-}
-
-/// What the booking rules need to know about the patient.
-#[derive(sqlx::FromRow)]
-pub(crate) struct PatientStandingRow {
-    pub blocked: bool,
-    pub future_appointments: i64,
-    pub has_slot: bool,
-}
-
 pub(crate) struct FreeSlotRow {
     pub id: i64,
     pub resource_id: i64,
@@ -265,24 +246,13 @@ impl FreeSlotRow {
     }
 }
 
-/// A timebook with whether a patient may see its free slots.
-#[derive(sqlx::FromRow)]
-pub(crate) struct TimebookAccessRow {
-    #[sqlx(flatten)]
-    pub timebook: TimebookRow,
-    pub blocked: bool,
-    pub listed: bool,
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct AppointmentRow {
     pub id: i64,
-    pub clinic_id: i64,
     pub slot_id: i64,
     pub national_id: String,
     pub reason: String,
     pub status: String,
-    pub starts_at: i64,
     pub booked_at: i64,
 }
 
@@ -303,15 +273,6 @@ impl AppointmentRow {
     }
 }
 
-/// An appointment about to be cancelled, with the deadline that applies to patients.
-#[derive(sqlx::FromRow)]
-pub(crate) struct CancellableRow {
-    #[sqlx(flatten)]
-    pub appointment: AppointmentRow,
-    pub version: i64,
-    pub cancel_deadline_minutes: i64,
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct PlannedRow {
     pub id: i64,
@@ -325,7 +286,7 @@ pub(crate) struct PlannedRow {
     pub length_minutes: i64,
     pub reason: String,
     pub status: String,
-    pub cancel_deadline_minutes: i64,
+    pub cancel_until: i64,
 }
 
 impl PlannedRow {
@@ -346,7 +307,7 @@ impl PlannedRow {
             )?,
             reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
             status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
-            cancel_until: domain::cancel_until(start, self.cancel_deadline_minutes),
+            cancel_until: instant(self.cancel_until, "appointment.cancel_until")?,
         })
     }
 }
@@ -368,6 +329,8 @@ pub(crate) struct CatalogueRow {
     pub description: String,
     pub location_id: i64,
     pub address: String,
+    pub earliest: i64,
+    pub latest: i64,
 }
 
 impl CatalogueRow {
@@ -402,6 +365,10 @@ impl CatalogueRow {
             clinic,
             timebook,
             resource,
+            window: (
+                instant(self.earliest, "booking window")?,
+                instant(self.latest, "booking window")?,
+            ),
         })
     }
 }
@@ -412,11 +379,8 @@ pub(crate) struct FeedRow {
     pub resource_id: i64,
     pub starts_at: i64,
     pub length_minutes: i64,
-    pub capacity: i64,
-    pub booked: i64,
-    pub published: bool,
-    #[sqlx(flatten)]
-    pub rules: RulesRow,
+    pub places_left: i64,
+    pub free: bool,
 }
 
 impl FeedRow {
@@ -427,32 +391,22 @@ impl FeedRow {
             resource_id,
             starts_at,
             length_minutes,
-            capacity: 0,
-            booked: 0,
-            published: false,
-            rules: RulesRow {
-                min_notice_minutes: 0,
-                horizon_days: 1,
-                cancel_deadline_minutes: 0,
-                max_future_appointments: 1,
-            },
+            places_left: 0,
+            free: false,
         }
     }
 
-    pub fn into_domain(self, now: Timestamp) -> Result<FeedSlot> {
-        let start = instant(self.starts_at, "slot.starts_at")?;
-        let places_left = small((self.capacity - self.booked).max(0), "slot.booked")?;
-        let free = self.published && places_left > 0 && self.rules.rules()?.is_bookable(now, start);
+    pub fn into_domain(self) -> Result<FeedSlot> {
         Ok(FeedSlot {
             id: SlotId(self.id),
             resource_id: ResourceId(self.resource_id),
-            start,
+            start: instant(self.starts_at, "slot.starts_at")?,
             length: valid(
                 SlotLength::minutes(self.length_minutes),
                 "slot.length_minutes",
             )?,
-            places_left,
-            free,
+            places_left: small(self.places_left.max(0), "slot.booked")?,
+            free: self.free,
         })
     }
 }
@@ -476,7 +430,7 @@ pub(crate) struct AppointmentRecordRow {
     pub booked_at: i64,
     pub cancelled_at: Option<i64>,
     pub cancel_reason: Option<String>,
-    pub cancel_deadline_minutes: i64,
+    pub cancel_until: i64,
 }
 
 impl AppointmentRecordRow {
@@ -513,7 +467,7 @@ impl AppointmentRecordRow {
                 .as_deref()
                 .map(|r| valid(domain::CancelReason::parse(r), "appointment.cancel_reason"))
                 .transpose()?,
-            cancel_until: domain::cancel_until(start, self.cancel_deadline_minutes),
+            cancel_until: instant(self.cancel_until, "appointment.cancel_until")?,
         })
     }
 }

@@ -36,34 +36,7 @@ macro_rules! resource_select {
 
 macro_rules! appointment_columns {
     () => {
-        "a.id, a.clinic_id, a.slot_id, a.national_id, a.reason, a.status, \
-         a.starts_at, a.booked_at"
-    };
-}
-
-/// An appointment as `cancel` reads it (`CancellableRow`): its columns, version and the
-/// timebook's cancellation deadline.
-macro_rules! cancellable_select {
-    () => {
-        concat!(
-            "SELECT ",
-            $crate::sql::appointment_columns!(),
-            ", a.version, t.cancel_deadline_minutes \
-             FROM appointment a JOIN timebook t ON t.id = a.timebook_id"
-        )
-    };
-}
-
-macro_rules! patient_appointments_select {
-    () => {
-        "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, r.name AS resource_name, \
-           l.address, a.starts_at, s.length_minutes, a.reason, a.status, t.cancel_deadline_minutes \
-         FROM appointment a \
-           JOIN slot s ON s.id = a.slot_id \
-           JOIN timebook t ON t.id = a.timebook_id \
-           JOIN clinic c ON c.id = a.clinic_id \
-           JOIN resource r ON r.id = s.resource_id \
-           JOIN location l ON l.id = r.location_id"
+        "a.id, a.slot_id, a.national_id, a.reason, a.status, a.booked_at"
     };
 }
 
@@ -78,14 +51,14 @@ macro_rules! shared_store {
     ($store:ty, $db:ty, lock_slot = $lock_slot:literal, lock_patient = $lock_patient:literal) => {
         use $crate::rows::*;
         use $crate::{
-            AppointmentRecord, AuditFilter, ClientCancel, ClinicAppointment, FreeSlot, Hold, Idempotency, Integrity, NewSlot, NotificationKind,
-            OnBehalf, OutboxJob, PlannedAppointment, PublishReport, ReserveRequest, Reserved, Result, StoreError,
+            AuditFilter, ClinicAppointment, Integrity, NewSlot, NotificationKind,
+            OutboxJob, PublishReport, Result, StoreError,
             StoredTemplate,
         };
         use domain::{
             Actor, Address, Appointment, AppointmentId, AppointmentStatus, AuditAction, AuditEvent,
-            Block, BlockReason, BookingRules, CancelReason, Clinic, ClinicId, ClinicName,
-            Description, DomainError, HerId, HoldId, InfoText, Location, NationalId, Patient,
+            Block, BlockReason, BookingRules, Clinic, ClinicId, ClinicName,
+            Description, DomainError, HerId, InfoText, Location, NationalId, Patient,
             PersonName, Resource, ResourceId, ResourceName, Slot, SlotId, SlotTemplate,
             TemplateId, Timebook, TimebookId, TimebookKind,
         };
@@ -122,49 +95,6 @@ macro_rules! shared_store {
                 Ok(())
             }
 
-            async fn enqueue(conn: &mut Conn, clinic_id: i64, kind: NotificationKind, appointment: i64, now: i64) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-                     VALUES ($1, $2, $3, $4, $4)",
-                )
-                .bind(clinic_id)
-                .bind(kind.code())
-                .bind(appointment)
-                .bind(now)
-                .execute(conn)
-                .await?;
-                Ok(())
-            }
-
-            fn now(&self) -> Timestamp {
-                self.clock.now()
-            }
-
-            /// Who a booking's audit entry names: the client booking on the patient's behalf, or
-            /// the patient.
-            fn booker(request: &ReserveRequest, on_behalf: Option<&OnBehalf>) -> Actor {
-                on_behalf.map_or_else(|| Actor::Patient(request.patient.clone()), |o| o.by.clone())
-            }
-
-            /// The booking an Idempotency-Key was used for before: the same appointment for the
-            /// same request, a refusal for another.
-            async fn earlier_booking(conn: &mut Conn, key: &Idempotency) -> Result<Option<Reserved>> {
-                let earlier: Option<(String, i64)> = sqlx::query_as(
-                    "SELECT fingerprint, appointment_id FROM idempotency_key WHERE client = $1 AND idem_key = $2",
-                )
-                .bind(&key.client)
-                .bind(&key.key)
-                .fetch_optional(&mut *conn)
-                .await?;
-                match earlier {
-                    Some((fingerprint, id)) if fingerprint == key.fingerprint => {
-                        Ok(Some(Reserved { id: AppointmentId(id), replayed: true }))
-                    }
-                    Some(_) => Err(StoreError::IdempotencyKeyReused),
-                    None => Ok(None),
-                }
-            }
-
             /// Records that a session was used, at most once a minute, so that reading a page
             /// is not a write each time.
             /// `statement` sets `last_seen_at` to $1 for token $2.
@@ -176,185 +106,6 @@ macro_rules! shared_store {
                 sqlx::query(statement).bind(now).bind(token_hash).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
-            }
-
-            /// The first instant of a local date in the clinics' time zone.
-            fn start_of(&self, day: Date) -> Result<i64> {
-                let midnight = day.to_datetime(jiff::civil::Time::midnight());
-                let at = self.zone.to_ambiguous_timestamp(midnight).compatible().map_err(|_| DomainError::TimeZone)?;
-                Ok(at.as_second())
-            }
-
-            /// Locks the patient, then the slot, and checks everything a hold and a booking
-            /// need, returning the locked slot.
-            ///
-            /// The patient's lock is its own statement on purpose: on PostgreSQL a statement
-            /// reads from the snapshot it started with, even after waiting for a row lock. Taken
-            /// first, the patient lock makes the next statement see every booking of this
-            /// patient that committed before, and nothing about the patient can change while
-            /// that statement waits for the slot.
-            async fn check_bookable(
-                conn: &mut Conn,
-                patient: &NationalId,
-                slot_id: SlotId,
-                now: Timestamp,
-            ) -> Result<LockedSlotRow> {
-                let clinic_id: Option<Option<i64>> = sqlx::query_scalar(concat!(
-                    "SELECT p.clinic_id FROM patient p WHERE p.national_id = $1", $lock_patient
-                ))
-                .bind(patient.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-                let locked: Option<LockedSlotRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::slot_columns!(), ", ", $crate::sql::rules_columns!(), ", \
-                       EXISTS (SELECT 1 FROM block b WHERE b.clinic_id = s.clinic_id AND b.national_id = $2) AS blocked, \
-                       (SELECT COUNT(*) FROM appointment a WHERE a.national_id = $2 \
-                          AND a.timebook_id = s.timebook_id AND a.status = 'booked' AND a.starts_at > $3) AS future_appointments, \
-                       EXISTS (SELECT 1 FROM appointment a WHERE a.national_id = $2 \
-                          AND a.slot_id = s.id AND a.status = 'booked') AS has_slot \
-                     FROM slot s JOIN timebook t ON t.id = s.timebook_id WHERE s.id = $1", $lock_slot
-                ))
-                .bind(slot_id.0)
-                .bind(patient.as_str())
-                .bind(now.as_second())
-                .fetch_optional(&mut *conn)
-                .await?;
-                let locked = locked.ok_or(StoreError::NotFound("slot"))?;
-                if locked.standing.blocked {
-                    return Err(StoreError::Blocked);
-                }
-                if clinic_id.flatten() != Some(locked.slot.clinic_id) {
-                    return Err(StoreError::NotOnList);
-                }
-                let rules = locked.rules.rules()?;
-                if !locked.slot.published {
-                    return Err(StoreError::Taken);
-                }
-                if !rules.is_bookable(now, instant(locked.slot.starts_at, "slot.starts_at")?) {
-                    return Err(StoreError::OutsideWindow);
-                }
-                if locked.standing.has_slot {
-                    return Err(StoreError::AlreadyBooked);
-                }
-                if locked.standing.future_appointments >= i64::from(rules.max_future_appointments()) {
-                    return Err(StoreError::OverLimit);
-                }
-                Ok(locked)
-            }
-
-            async fn cancel(
-                &self,
-                actor: &Actor,
-                found: Option<CancellableRow>,
-                status: AppointmentStatus,
-                reason: Option<&CancelReason>,
-                version: Option<i64>,
-            ) -> Result<Appointment> {
-                let now = self.now();
-                let row = found.ok_or(StoreError::NotFound("appointment"))?;
-                let appointment = row.appointment;
-                if version.is_some_and(|v| v != row.version) {
-                    return Err(StoreError::VersionMismatch);
-                }
-                if appointment.status()? != AppointmentStatus::Booked {
-                    return Err(StoreError::NotBooked);
-                }
-                if status == AppointmentStatus::CancelledByPatient {
-                    let start = instant(appointment.starts_at, "appointment.starts_at")?;
-                    if now > domain::cancel_until(start, row.cancel_deadline_minutes) {
-                        return Err(StoreError::CancelDeadlinePassed);
-                    }
-                }
-                let mut tx = self.begin_write().await?;
-                let changed = sqlx::query(
-                    "UPDATE appointment SET status = $2, cancelled_at = $3, cancel_reason = $4, version = version + 1 \
-                     WHERE id = $1 AND status = 'booked' AND version = $5",
-                )
-                .bind(appointment.id)
-                .bind(status.code())
-                .bind(now.as_second())
-                .bind(reason.map(CancelReason::as_str))
-                .bind(row.version)
-                .execute(&mut *tx)
-                .await?;
-                // Someone else changed it first; a cancelling transaction already gave the place
-                // back.
-                if changed.rows_affected() == 0 {
-                    return Err(if version.is_some() { StoreError::VersionMismatch } else { StoreError::NotBooked });
-                }
-                sqlx::query("UPDATE slot SET booked = booked - 1, changed_at = $2 WHERE id = $1")
-                    .bind(appointment.slot_id)
-                    .bind(now.as_second())
-                    .execute(&mut *tx)
-                    .await?;
-                let (kind, action) = match status {
-                    AppointmentStatus::CancelledByPatient => {
-                        (NotificationKind::CancelledByPatient, AuditAction::AppointmentCancelledByPatient)
-                    }
-                    _ => (NotificationKind::CancelledByClinic, AuditAction::AppointmentCancelledByClinic),
-                };
-                Self::enqueue(&mut *tx, appointment.clinic_id, kind, appointment.id, now.as_second()).await?;
-                let patient = national_id(&appointment.national_id, "appointment.national_id")?;
-                Self::audit(&mut *tx, Audit {
-                    at: now.as_second(),
-                    actor,
-                    action,
-                    clinic_id: Some(appointment.clinic_id),
-                    patient: Some(&patient),
-                    subject: format!("appointment:{}", appointment.id),
-                })
-                .await?;
-                tx.commit().await?;
-                let mut cancelled = appointment.into_domain()?;
-                cancelled.status = status;
-                Ok(cancelled)
-            }
-
-            /// Holds a place for the patient; `by` is who asked, for the audit log.
-            async fn hold_for(&self, by: &Actor, patient: &NationalId, slot_id: SlotId) -> Result<Hold> {
-                let now = self.now();
-                let expires_at = now.saturating_add(self.settings.hold_for).unwrap_or(now);
-                let mut tx = self.begin_write().await?;
-                let locked = Self::check_bookable(&mut *tx, patient, slot_id, now).await?;
-                let slot = locked.slot;
-                // A patient reviews one booking at a time: their other holds in this timebook go.
-                sqlx::query("DELETE FROM slot_hold WHERE (national_id = $1 AND timebook_id = $2 AND slot_id <> $3) \
-                             OR (slot_id = $3 AND expires_at <= $4)")
-                    .bind(patient.as_str())
-                    .bind(slot.timebook_id)
-                    .bind(slot.id)
-                    .bind(now.as_second())
-                    .execute(&mut *tx)
-                    .await?;
-                let held_by_others: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM slot_hold WHERE slot_id = $1 AND expires_at > $2 AND national_id <> $3",
-                )
-                .bind(slot.id)
-                .bind(now.as_second())
-                .bind(patient.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-                if slot.booked + held_by_others >= slot.capacity {
-                    return Err(StoreError::Taken);
-                }
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at RETURNING id",
-                )
-                .bind(slot.clinic_id)
-                .bind(slot.timebook_id)
-                .bind(slot.id)
-                .bind(patient.as_str())
-                .bind(expires_at.as_second())
-                .fetch_one(&mut *tx)
-                .await?;
-                Self::audit(&mut *tx, Audit {
-                    at: now.as_second(), actor: by, action: AuditAction::SlotHeld,
-                    clinic_id: Some(slot.clinic_id), patient: Some(patient), subject: format!("slot:{}", slot.id),
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(Hold { id: HoldId(id), slot_id, expires_at: instant(expires_at.as_second(), "slot_hold.expires_at")? })
             }
 
             /// Sets one column of a clinic the register keeps; `statement` sets it to $2 for
@@ -380,7 +131,7 @@ macro_rules! shared_store {
             async fn template_and_clinic(&self, id: TemplateId) -> Result<(StoredTemplate, i64)> {
                 let row: Option<TemplateRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::template_columns!(), " FROM slot_template WHERE id = $1"))
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.db.pool)
                     .await?;
                 let row = row.ok_or(StoreError::NotFound("template"))?;
                 let clinic_id = row.clinic_id;
@@ -395,7 +146,7 @@ macro_rules! shared_store {
             }
 
             async fn ping(&self) -> Result<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                sqlx::query("SELECT 1").execute(&self.db.pool).await?;
                 Ok(())
             }
 
@@ -429,7 +180,7 @@ macro_rules! shared_store {
             async fn clinic(&self, id: ClinicId) -> Result<Clinic> {
                 let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE id = $1")
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.db.pool)
                     .await?;
                 row.ok_or(StoreError::NotFound("clinic"))?.into_domain()
             }
@@ -437,7 +188,7 @@ macro_rules! shared_store {
             async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>> {
                 let row: Option<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE her_id = $1")
                     .bind(i64::from(her_id))
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.db.pool)
                     .await?;
                 row.map(ClinicRow::into_domain).transpose()
             }
@@ -447,7 +198,7 @@ macro_rules! shared_store {
                     "SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE org_number = $1 ORDER BY name, id LIMIT 1",
                 )
                 .bind(org_number.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?;
                 row.map(ClinicRow::into_domain).transpose()
             }
@@ -462,7 +213,7 @@ macro_rules! shared_store {
 
             async fn clinics(&self) -> Result<Vec<Clinic>> {
                 let rows: Vec<ClinicRow> = sqlx::query_as("SELECT id, her_id, name, info, org_number, phone FROM clinic ORDER BY name, id")
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.db.pool)
                     .await?;
                 rows.into_iter().map(ClinicRow::into_domain).collect()
             }
@@ -505,7 +256,7 @@ macro_rules! shared_store {
             async fn enabled_services(&self, clinic_id: ClinicId) -> Result<Vec<TimebookKind>> {
                 let off: Vec<String> = sqlx::query_scalar("SELECT kind FROM clinic_service WHERE clinic_id = $1 AND enabled = FALSE")
                     .bind(clinic_id.0)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.db.pool)
                     .await?;
                 Ok(TimebookKind::ALL.into_iter().filter(|kind| !off.iter().any(|o| o == kind.code())).collect())
             }
@@ -516,7 +267,7 @@ macro_rules! shared_store {
                      ORDER BY last_name, first_name, national_id",
                 )
                 .bind(clinic_id.0)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 Ok(rows.into_iter().map(PatientRow::into_domain).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
             }
@@ -582,7 +333,7 @@ macro_rules! shared_store {
                     " FROM timebook t WHERE t.clinic_id = $1 ORDER BY t.id"
                 ))
                 .bind(clinic_id.0)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(TimebookRow::into_domain).collect()
             }
@@ -639,7 +390,7 @@ macro_rules! shared_store {
                     " WHERE r.timebook_id = $1 ORDER BY r.id"
                 ))
                 .bind(timebook_id.0)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(ResourceRow::into_domain).collect()
             }
@@ -692,7 +443,7 @@ macro_rules! shared_store {
                     "SELECT national_id, clinic_id, first_name, last_name FROM patient WHERE national_id = $1",
                 )
                 .bind(patient.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?;
                 Ok(row.map(PatientRow::into_domain).transpose()?.flatten())
             }
@@ -742,7 +493,7 @@ macro_rules! shared_store {
                     "SELECT ", $crate::sql::template_columns!(), " FROM slot_template WHERE clinic_id = $1 ORDER BY id DESC"
                 ))
                 .bind(clinic_id.0)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(TemplateRow::into_domain).collect()
             }
@@ -886,7 +637,7 @@ macro_rules! shared_store {
             async fn slot(&self, id: SlotId) -> Result<Slot> {
                 let row: Option<SlotRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::slot_columns!(), " FROM slot s WHERE s.id = $1"))
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.db.pool)
                     .await?;
                 row.ok_or(StoreError::NotFound("slot"))?.into_domain()
             }
@@ -900,7 +651,7 @@ macro_rules! shared_store {
                 .bind(clinic_id.0)
                 .bind(self.start_of(day)?)
                 .bind(self.start_of(next)?)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(SlotRow::into_domain).collect()
             }
@@ -940,127 +691,6 @@ macro_rules! shared_store {
                 Ok(())
             }
 
-            async fn free_slots(&self, patient: &NationalId, timebook_id: TimebookId, from: Date, to: Date) -> Result<Vec<FreeSlot>> {
-                if to < from {
-                    return Err(DomainError::DatesReversed.into());
-                }
-                let days = from.until(to).map(|span| span.get_days()).unwrap_or(i32::MAX);
-                if days >= $crate::MAX_QUERY_DAYS {
-                    return Err(StoreError::RangeTooLong { max: $crate::MAX_QUERY_DAYS });
-                }
-                let now = self.now();
-                let access: Option<TimebookAccessRow> = sqlx::query_as(concat!(
-                    "SELECT t.id, t.clinic_id, t.kind, ", $crate::sql::rules_columns!(), ", \
-                       EXISTS (SELECT 1 FROM block b WHERE b.clinic_id = t.clinic_id AND b.national_id = $2) AS blocked, \
-                       EXISTS (SELECT 1 FROM patient p WHERE p.clinic_id = t.clinic_id AND p.national_id = $2) AS listed \
-                     FROM timebook t WHERE t.id = $1"
-                ))
-                .bind(timebook_id.0)
-                .bind(patient.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                let access = access.ok_or(StoreError::NotFound("timebook"))?;
-                if access.blocked {
-                    return Err(StoreError::Blocked);
-                }
-                if !access.listed {
-                    return Err(StoreError::NotOnList);
-                }
-                let rules = access.timebook.rules.rules()?;
-                let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
-                let start = self.start_of(from)?.max(rules.earliest_start(now).as_second());
-                let end = self.start_of(day_after)?.min(rules.latest_start(now).as_second() + 1);
-                // Holds and the patient's own bookings are few: they are gathered once and
-                // joined by hash, not looked up slot by slot.
-                // Columns by position: a month may return a couple of thousand rows.
-                let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, \
-                       s.capacity - s.booked - COALESCE(h.held, 0) AS places_left \
-                     FROM slot s \
-                     LEFT JOIN (SELECT slot_id, COUNT(*) AS held FROM slot_hold \
-                                WHERE timebook_id = $1 AND expires_at > $4 AND national_id <> $5 \
-                                GROUP BY slot_id) h ON h.slot_id = s.id \
-                     WHERE s.timebook_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 \
-                       AND s.published = TRUE AND s.capacity - s.booked - COALESCE(h.held, 0) > 0 \
-                       AND s.id NOT IN (SELECT a.slot_id FROM appointment a \
-                                        WHERE a.national_id = $5 AND a.status = 'booked') \
-                     ORDER BY s.starts_at, s.resource_id",
-                )
-                .bind(timebook_id.0)
-                .bind(start)
-                .bind(end)
-                .bind(now.as_second())
-                .bind(patient.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter().map(FreeSlotRow::from).map(FreeSlotRow::into_domain).collect()
-            }
-
-            async fn hold_slot(&self, patient: &NationalId, slot_id: SlotId) -> Result<Hold> {
-                self.hold_for(&Actor::Patient(patient.clone()), patient, slot_id).await
-            }
-
-            async fn reserve(&self, request: &ReserveRequest) -> Result<Appointment> {
-                let now = self.now();
-                let reserved = self.reserve_slot(request, None, now).await?;
-                Ok(Appointment {
-                    id: reserved.id,
-                    slot_id: request.slot_id,
-                    patient: request.patient.clone(),
-                    reason: request.reason.clone(),
-                    status: AppointmentStatus::Booked,
-                    booked_at: instant(now.as_second(), "appointment.booked_at")?,
-                })
-            }
-
-            async fn cancel_by_patient(&self, patient: &NationalId, id: AppointmentId) -> Result<Appointment> {
-                let found: Option<CancellableRow> = sqlx::query_as(concat!(
-                    $crate::sql::cancellable_select!(),
-                    " WHERE a.id = $1 AND a.national_id = $2"
-                ))
-                .bind(id.0)
-                .bind(patient.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                self.cancel(&Actor::Patient(patient.clone()), found, AppointmentStatus::CancelledByPatient, None, None).await
-            }
-
-            async fn cancel_by_clinic(&self, actor: &Actor, clinic_id: ClinicId, id: AppointmentId, reason: Option<&CancelReason>) -> Result<Appointment> {
-                let found: Option<CancellableRow> = sqlx::query_as(concat!(
-                    $crate::sql::cancellable_select!(),
-                    " WHERE a.id = $1 AND a.clinic_id = $2"
-                ))
-                .bind(id.0)
-                .bind(clinic_id.0)
-                .fetch_optional(&self.pool)
-                .await?;
-                self.cancel(actor, found, AppointmentStatus::CancelledByClinic, reason, None).await
-            }
-
-            async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
-                let rows: Vec<PlannedRow> = sqlx::query_as(concat!(
-                    $crate::sql::patient_appointments_select!(),
-                    " WHERE a.national_id = $1 AND a.status = 'booked' AND a.starts_at + s.length_minutes * 60 > $2 \
-                     ORDER BY a.starts_at, a.id"
-                ))
-                .bind(patient.as_str())
-                .bind(self.now().as_second())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter().map(PlannedRow::into_domain).collect()
-            }
-
-            async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
-                let rows: Vec<PlannedRow> = sqlx::query_as(concat!(
-                    $crate::sql::patient_appointments_select!(),
-                    " WHERE a.national_id = $1 ORDER BY a.starts_at DESC, a.id DESC"
-                ))
-                .bind(patient.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter().map(PlannedRow::into_domain).collect()
-            }
-
             async fn open_session(&self, token_hash: &str, patient: &NationalId, lifetime: jiff::SignedDuration) -> Result<()> {
                 let now = self.now();
                 let expires_at = now.saturating_add(lifetime).unwrap_or(now);
@@ -1093,7 +723,7 @@ macro_rules! shared_store {
                 .bind(token_hash)
                 .bind(now)
                 .bind(now - self.settings.session_idle.as_secs())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?;
                 let Some((id, last_seen)) = row else { return Ok(None) };
                 self.touch_session("UPDATE session SET last_seen_at = $1 WHERE token_hash = $2", token_hash, last_seen, now).await?;
@@ -1162,7 +792,7 @@ macro_rules! shared_store {
                 .bind(token_hash)
                 .bind(now)
                 .bind(now - self.settings.session_idle.as_secs())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.db.pool)
                 .await?
                 .map(|r| (r.session, r.last_seen_at));
                 let Some((row, last_seen)) = row else { return Ok(None) };
@@ -1249,7 +879,7 @@ macro_rules! shared_store {
                     .execute(&mut *tx)
                     .await?;
                 if changed.rows_affected() == 0 {
-                    return Err(StoreError::NotBooked);
+                    return Err(StoreError::Refused(domain::Refusal::NotBooked));
                 }
                 let patient = national_id(&row.national_id, "appointment.national_id")?;
                 Self::audit(&mut *tx, Audit {
@@ -1277,7 +907,7 @@ macro_rules! shared_store {
             async fn appointment(&self, id: AppointmentId) -> Result<Appointment> {
                 let row: Option<AppointmentRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::appointment_columns!(), " FROM appointment a WHERE a.id = $1"))
                     .bind(id.0)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.db.pool)
                     .await?;
                 row.ok_or(StoreError::NotFound("appointment"))?.into_domain()
             }
@@ -1341,7 +971,7 @@ macro_rules! shared_store {
                     "SELECT clinic_id, national_id, reason, blocked_at FROM block WHERE clinic_id = $1 ORDER BY blocked_at, national_id",
                 )
                 .bind(clinic_id.0)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(BlockRow::into_domain).collect()
             }
@@ -1355,7 +985,7 @@ macro_rules! shared_store {
                 .bind(filter.patient.as_ref().map(NationalId::as_str))
                 .bind(filter.action.map(AuditAction::code))
                 .bind(i64::from(if filter.limit == 0 { 100 } else { filter.limit }))
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(AuditRow::into_domain).collect()
             }
@@ -1365,7 +995,7 @@ macro_rules! shared_store {
                     "SELECT id, kind, appointment_id, created_at FROM outbox WHERE appointment_id = $1 ORDER BY id",
                 )
                 .bind(appointment.0)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
                 rows.into_iter().map(OutboxRow::into_domain).collect()
             }
@@ -1376,7 +1006,7 @@ macro_rules! shared_store {
                             (SELECT COUNT(*) FROM slot s WHERE s.booked <> (SELECT COUNT(*) FROM appointment a \
                                WHERE a.slot_id = s.id AND a.status IN ('booked', 'fulfilled', 'no_show')))",
                 )
-                .fetch_one(&self.pool)
+                .fetch_one(&self.db.pool)
                 .await?;
                 Ok(Integrity {
                     overbooked_slots: u64::try_from(overbooked).unwrap_or(0),
@@ -1388,6 +1018,6 @@ macro_rules! shared_store {
 }
 
 pub(crate) use {
-    appointment_columns, cancellable_select, patient_appointments_select, resource_select,
-    rules_columns, shared_store, slot_columns, template_columns,
+    appointment_columns, resource_select, rules_columns, shared_store, slot_columns,
+    template_columns,
 };

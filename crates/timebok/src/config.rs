@@ -25,6 +25,9 @@ pub struct RawConfig {
     pub database_url: Option<String>,
     /// Address and port to listen on.
     pub listen: String,
+    /// Where browsers and clients reach Timebok, such as `https://timebok.example.no`: every
+    /// link Timebok writes starts with it. Default: `http://` and the listen address.
+    pub public_url: Option<String>,
     /// How long a slot is held for a patient reviewing a booking.
     pub hold_minutes: i64,
     /// Accept synthetic test fødselsnumre (test and demo installations only).
@@ -61,6 +64,7 @@ impl Default for RawConfig {
         Self {
             database_url: None,
             listen: "127.0.0.1:8080".into(),
+            public_url: None,
             hold_minutes: 5,
             accept_synthetic_ids: false,
             max_connections: 10,
@@ -84,6 +88,8 @@ impl Default for RawConfig {
 pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
+    /// `public_url` as configured; see [`Settings::public_url_at`].
+    pub public_url: Option<web::PublicUrl>,
     pub store: StoreSettings,
     pub id_policy: IdPolicy,
     pub secure_cookies: bool,
@@ -97,6 +103,22 @@ pub struct Settings {
     pub fhir: web::fhir::FhirSettings,
 }
 
+impl Settings {
+    /// Where Timebok is reached: the configured public URL, or else `http://` and the address
+    /// it listens on — `address`, once the system has chosen a port for `listen = …:0`.
+    pub fn public_url_at(&self, address: SocketAddr) -> Result<web::PublicUrl, ConfigError> {
+        if let Some(url) = &self.public_url {
+            return Ok(url.clone());
+        }
+        let text = if address.ip().is_unspecified() {
+            format!("http://localhost:{}", address.port())
+        } else {
+            format!("http://{address}")
+        };
+        web::PublicUrl::parse(&text).map_err(|e| ConfigError::PublicUrl(text, e))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("the configuration file {0} does not exist")]
@@ -105,6 +127,13 @@ pub enum ConfigError {
     Unreadable(#[from] Box<figment::Error>),
     #[error("listen = «{0}» is not an address with a port, such as 127.0.0.1:8080")]
     Listen(String),
+    #[error("public_url = «{0}»: {1}")]
+    PublicUrl(String, web::PublicUrlError),
+    #[error(
+        "[oidc] has a provider, but public_url is not set: the redirect URIs registered at the \
+         provider are <public_url>/innlogging/…/svar"
+    )]
+    PublicUrlForLogin,
     #[error("database_url must start with sqlite:// or postgres://")]
     DatabaseUrl,
     #[error("hold_minutes must be between 1 and 60, not {0}")]
@@ -145,6 +174,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
         .merge(Env::prefixed("TIMEBOK_").only(&[
             "database_url",
             "listen",
+            "public_url",
             "hold_minutes",
             "accept_synthetic_ids",
             "max_connections",
@@ -171,11 +201,27 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
 }
 
 impl RawConfig {
+    /// The public URL as configured. A login through a provider needs it set, because the
+    /// provider only sends browsers back to where it was told.
+    fn public_url(&self) -> Result<Option<web::PublicUrl>, ConfigError> {
+        let login = self.oidc.patient.is_some()
+            || self.oidc.staff.is_some()
+            || self.oidc.operator.is_some();
+        match &self.public_url {
+            Some(text) => web::PublicUrl::parse(text)
+                .map(Some)
+                .map_err(|e| ConfigError::PublicUrl(text.clone(), e)),
+            None if login => Err(ConfigError::PublicUrlForLogin),
+            None => Ok(None),
+        }
+    }
+
     pub fn validate(self, file: Option<&Path>) -> Result<Settings, ConfigError> {
-        let listen = self
+        let listen: SocketAddr = self
             .listen
             .parse()
             .map_err(|_| ConfigError::Listen(self.listen.clone()))?;
+        let public_url = self.public_url()?;
         let database_url = match self.database_url {
             Some(url)
                 if url.starts_with("sqlite:")
@@ -238,6 +284,7 @@ impl RawConfig {
             fhir: self.fhir,
             database_url,
             listen,
+            public_url,
             store: StoreSettings {
                 hold_for: jiff::SignedDuration::from_mins(self.hold_minutes),
                 max_connections,
@@ -264,8 +311,29 @@ mod tests {
         assert_eq!(settings.database_url, "sqlite:///etc/timebok/timebok.db");
         assert_eq!(settings.listen.port(), 8080);
         assert!(!settings.id_policy.accept_synthetic);
+        let url = |listen: &str| {
+            settings
+                .public_url_at(listen.parse().expect("address"))
+                .expect("url")
+                .to_string()
+        };
+        assert_eq!(url("127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(url("0.0.0.0:9000"), "http://localhost:9000");
         let here = RawConfig::default().validate(None).expect("valid");
         assert_eq!(here.database_url, "sqlite://./timebok.db");
+        let configured = RawConfig {
+            public_url: Some("https://timebok.example.no/".into()),
+            ..RawConfig::default()
+        }
+        .validate(None)
+        .expect("valid");
+        assert_eq!(
+            configured
+                .public_url_at("0.0.0.0:9000".parse().expect("address"))
+                .expect("url")
+                .as_str(),
+            "https://timebok.example.no"
+        );
     }
 
     #[test]
@@ -309,6 +377,7 @@ mod tests {
         assert!(bad(|c| c.demo_login = true).contains("profile is production"));
         assert!(bad(|c| c.rate_limits.messages_per_hour = 0).contains("rate limit"));
         assert!(bad(|c| c.session_idle_minutes = 0).contains("session_idle_minutes"));
+        assert!(bad(|c| c.public_url = Some("timebok.example.no".into())).contains("public_url"));
         let mut development = RawConfig {
             demo_login: true,
             profile: Profile::Development,

@@ -8,7 +8,7 @@ pub mod demo;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
-use store::{Store, StoreError, SystemClock};
+use store::{Clock, Store, StoreError, SystemClock};
 
 #[derive(Parser)]
 #[command(
@@ -67,9 +67,7 @@ pub enum AppError {
     #[error("access: {0}")]
     Access(#[from] access::AccessError),
     #[error(transparent)]
-    Fhir(web::fhir::ClientError),
-    #[error("login: {0}")]
-    Oidc(web::oidc::ProviderError),
+    Web(#[from] web::BuildError),
 }
 
 pub async fn run(cli: Cli) -> Result<(), AppError> {
@@ -123,27 +121,25 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
     }
     let settings = raw.validate(cli.config.as_deref())?;
-    let store = store::open(
-        &settings.database_url,
-        settings.store,
-        Arc::new(SystemClock),
-    )
-    .await?;
+    // The one clock of the process: the store, the worker and the pages all read it.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = store::open(&settings.database_url, settings.store, clock.clone()).await?;
     store.migrate().await?;
     tracing::info!(backend = store.backend(), "database ready");
     match cli.command {
         Command::Migrate | Command::VapidKeys => Ok(()),
         Command::Access { command } => Ok(access::run(store.as_ref(), command).await?),
-        Command::Serve => serve(store, &settings).await,
+        Command::Serve => serve(store, clock, &settings).await,
         Command::Worker => {
-            let worker = worker(store, &settings)?;
+            let public_url = settings.public_url_at(settings.listen)?;
+            let worker = worker(store, clock, &settings, &public_url)?;
             println!("timebok: notification worker running");
             worker.run(shutdown_signal()).await;
             tracing::info!("worker stopped cleanly");
             Ok(())
         }
         Command::Demo { seed_only } => {
-            let report = demo::seed(store.as_ref(), jiff::Timestamp::now()).await?;
+            let report = demo::seed(store.as_ref(), clock.now()).await?;
             println!(
                 "demo: {} with {} timebooks; {} new slots published; patients: {}; blocked: {}",
                 report.clinic,
@@ -155,21 +151,61 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             if seed_only {
                 Ok(())
             } else {
-                serve(store, &settings).await
+                serve(store, clock, &settings).await
             }
         }
     }
 }
 
-fn worker(store: Arc<dyn Store>, settings: &config::Settings) -> Result<notify::Worker, AppError> {
-    notify::Worker::new(store, Arc::new(SystemClock), settings.notify.clone())
-        .map_err(AppError::Notify)
+fn worker(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: &config::Settings,
+    public_url: &web::PublicUrl,
+) -> Result<notify::Worker, AppError> {
+    let config = notify::NotifyConfig {
+        portal_url: public_url.to_string(),
+        ..settings.notify.clone()
+    };
+    notify::Worker::new(store, clock, config).map_err(AppError::Notify)
 }
 
-async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(), AppError> {
-    // Checked before anything starts, so a bad [oidc] section stops the process at once.
-    let oidc = Arc::new(web::oidc::Providers::new(settings.oidc.clone()).map_err(AppError::Oidc)?);
-    let fhir = Arc::new(web::fhir::Clients::new(settings.fhir.clone()).map_err(AppError::Fhir)?);
+async fn serve(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: &config::Settings,
+) -> Result<(), AppError> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| AppError::Listen {
+            address: settings.listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(AppError::Serve)?;
+    let public_url = settings.public_url_at(address)?;
+    // Checked before anything is served, so a bad [oidc] or [fhir] section stops the process
+    // at once.
+    let state = web::AppState::build(
+        store.clone(),
+        clock.clone(),
+        web::AppSettings {
+            public_url: public_url.clone(),
+            id_policy: settings.id_policy,
+            demo_login: settings.demo_login,
+            demo_patients: demo::demo_patients().map_err(demo::DemoError::from)?,
+            demo_staff: demo::demo_staff(store.as_ref()).await?,
+            secure_cookies: settings.secure_cookies,
+            hsts: settings.hsts,
+            push: settings.notify.push.as_ref().map(|push| web::PushSettings {
+                public_key: push.vapid_public_key.clone(),
+                allow_loopback_http: push.allow_loopback_http,
+            }),
+            rate_limits: settings.rate_limits,
+            client_address_header: settings.client_address_header.clone(),
+            oidc: settings.oidc.clone(),
+            fhir: settings.fhir.clone(),
+        },
+    )?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = move || {
         let mut stopped = stopped.clone();
@@ -178,7 +214,7 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
         }
     };
     let worker = if settings.notify.run_in_serve {
-        let worker = worker(store.clone(), settings)?;
+        let worker = worker(store.clone(), clock, settings, &public_url)?;
         Some(tokio::spawn(worker.run(until_stopped())))
     } else {
         None
@@ -198,36 +234,9 @@ async fn serve(store: Arc<dyn Store>, settings: &config::Settings) -> Result<(),
             }
         });
     }
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .map_err(|source| AppError::Listen {
-            address: settings.listen,
-            source,
-        })?;
-    let address = listener.local_addr().map_err(AppError::Serve)?;
     // On stdout, so that scripts and tests can find a port chosen by the system (listen = …:0).
     println!("timebok: listening on http://{address}");
-    let state = web::AppState {
-        store: store.clone(),
-        id_policy: settings.id_policy,
-        demo_login: settings.demo_login,
-        demo_patients: demo::demo_patients().map_err(demo::DemoError::from)?,
-        demo_staff: demo::demo_staff(store.as_ref()).await?,
-        secure_cookies: settings.secure_cookies,
-        zone: domain::clinic_time_zone().map_err(demo::DemoError::from)?,
-        push: settings.notify.push.as_ref().map(|push| web::PushSettings {
-            public_key: push.vapid_public_key.clone(),
-            allow_loopback_http: push.allow_loopback_http,
-        }),
-        hsts: settings.hsts,
-        limits: Arc::new(web::limits::RateLimits::new(settings.rate_limits)),
-        client_address_header: settings.client_address_header.clone(),
-        oidc,
-        fhir,
-    };
-    let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    let served = web::serve(state, listener, shutdown_signal())
         .await
         .map_err(AppError::Serve);
     // The worker finishes the job in hand; an unfinished batch is claimed again later.

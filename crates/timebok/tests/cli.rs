@@ -266,21 +266,37 @@ async fn demo_seeds_the_guides_example_once() {
     assert_eq!(blocks.len(), 1);
 
     // Six weeks of weekday mornings, bookable by a listed patient who is not blocked.
-    let today = jiff::Timestamp::now()
+    let today = store::Clock::now(&store::SystemClock)
         .to_zoned_datetime(domain::clinic_time_zone().expect("tz"))
         .date();
     let kari = timebok::demo::demo_patient_ids().expect("ids")[1].clone();
     let in_a_month = today.checked_add(jiff::Span::new().days(30)).expect("date");
     let free = store
-        .free_slots(&kari, vaksine.id, today, in_a_month)
+        .free_slots(
+            &domain::Caller::patient(kari.clone()),
+            &kari,
+            vaksine.id,
+            today,
+            in_a_month,
+        )
         .await
         .expect("free slots");
     // Two resources, twelve slots a morning, at least twenty weekdays after today.
     assert!(free.len() >= 2 * 12 * 20, "only {} free slots", free.len());
+    let per = &blocks[0].patient;
     let blocked = store
-        .free_slots(&blocks[0].patient, vaksine.id, today, today)
+        .free_slots(
+            &domain::Caller::patient(per.clone()),
+            per,
+            vaksine.id,
+            today,
+            today,
+        )
         .await;
-    assert!(matches!(blocked, Err(store::StoreError::Blocked)));
+    assert!(matches!(
+        blocked,
+        Err(store::StoreError::Refused(domain::Refusal::Blocked))
+    ));
 }
 
 #[tokio::test]
@@ -383,12 +399,12 @@ async fn login_settings_are_checked_before_serving() {
         .arg("serve"));
     assert!(!refused.status.success());
     assert!(
-        stderr(&refused).contains("oidc.public_url is needed"),
+        stderr(&refused).contains("public_url is not set"),
         "{}",
         stderr(&refused)
     );
     let refused = run(timebok(&db.url)
-        .env("TIMEBOK_OIDC_PUBLIC_URL", "https://timebok.example")
+        .env("TIMEBOK_PUBLIC_URL", "https://timebok.example")
         .env(
             "TIMEBOK_OIDC_STAFF__DISCOVERY_URL",
             "https://helseid.example",

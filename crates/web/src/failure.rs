@@ -46,7 +46,9 @@ impl Failure {
     /// they happen; what is left is "not found" or an outage.
     pub fn store(t: T, error: StoreError) -> Self {
         match error {
-            StoreError::NotFound(_) => Self::new(t, Kind::NotFound),
+            // A refusal the page did not answer itself is, at most, something the visitor may
+            // not know of.
+            StoreError::NotFound(_) | StoreError::Refused(_) => Self::new(t, Kind::NotFound),
             StoreError::Invalid(_) | StoreError::RangeTooLong { .. } => {
                 Self::new(t, Kind::BadRequest)
             }

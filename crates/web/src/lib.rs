@@ -1,5 +1,6 @@
 //! Timebok's HTTP application: the patient portal, health and readiness.
 
+mod app;
 mod assets;
 pub mod authorization;
 mod clinic;
@@ -17,6 +18,7 @@ mod metrics;
 pub mod oidc;
 mod pages;
 mod portal;
+mod public_url;
 mod register;
 mod sessions;
 mod texts;
@@ -30,6 +32,7 @@ use std::sync::Arc;
 use store::Store;
 use tower_http::trace::TraceLayer;
 
+pub use app::{AppSettings, BuildError, PublicUrl, PublicUrlError, serve};
 pub use metrics::metrics_router;
 pub use tokens::random as random_token;
 
@@ -62,6 +65,17 @@ pub struct AppState {
     pub oidc: Arc<oidc::Providers>,
     /// The FHIR API's clients.
     pub fhir: Arc<fhir::Clients>,
+    /// The clock the store reads too: every "now" a page shows comes from it.
+    pub clock: Arc<dyn store::Clock>,
+    /// Where browsers and clients reach Timebok.
+    pub public_url: PublicUrl,
+}
+
+impl AppState {
+    /// Now, by the application's one clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
 }
 
 /// What the portal needs to let a browser subscribe to Web Push.

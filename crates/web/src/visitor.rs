@@ -88,6 +88,13 @@ pub struct Patient {
     pub id: NationalId,
 }
 
+impl Patient {
+    /// The patient as the booking core knows them: acting for themself.
+    pub fn caller(&self) -> domain::Caller {
+        domain::Caller::patient(self.id.clone())
+    }
+}
+
 impl FromRequestParts<AppState> for Patient {
     type Rejection = Response;
 
@@ -168,6 +175,13 @@ pub struct StaffMember {
     pub visitor: Visitor,
     pub actor: domain::Actor,
     pub clinic_id: domain::ClinicId,
+}
+
+impl StaffMember {
+    /// The staff member as the booking core knows them: the office, in their own clinic.
+    pub fn caller(&self) -> domain::Caller {
+        domain::Caller::staff(self.clinic_id, self.actor.identifier())
+    }
 }
 
 impl FromRequestParts<AppState> for StaffMember {

@@ -46,7 +46,6 @@ async fn portal_and_provider(clock: Option<Arc<ManualClock>>) -> Option<(Portal,
     let provider = start_provider(&base)?;
     let issuer = &provider.issuer;
     let oidc = serde_json::from_value(serde_json::json!({
-        "public_url": base,
         "patient": provider_settings(issuer, "patient", serde_json::json!({})),
         "staff": provider_settings(issuer, "staff", serde_json::json!({
             "clinic_claim": "clinic", "role_claim": "roles", "role_value": "timebok",
@@ -377,22 +376,16 @@ async fn an_expired_login_or_session_means_logging_in_again() {
 
 #[tokio::test]
 async fn a_provider_that_cannot_be_reached_gets_a_clear_page() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
     // A port where nothing listens.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let nowhere = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
     let oidc = serde_json::from_value(serde_json::json!({
-        "public_url": base,
         "patient": provider_settings(&nowhere, "patient", serde_json::json!({})),
     }))
     .expect("settings");
     let portal = portal_with(Options {
         oidc,
-        listener: Some(listener),
         ..Options::default()
     })
     .await;

@@ -234,7 +234,11 @@ async fn a_blocked_patient_gets_the_guides_message_and_no_slots() {
     assert!(
         portal
             .store
-            .hold_slot(&portal.ola, domain::SlotId(portal.slots[0]))
+            .hold(
+                &domain::Caller::patient(portal.ola.clone()),
+                &portal.ola,
+                domain::SlotId(portal.slots[0])
+            )
             .await
             .is_ok(),
         "the blocked patient held nothing"

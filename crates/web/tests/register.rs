@@ -14,6 +14,9 @@ async fn a_service_switched_off_disappears_from_the_portal_at_once() {
     let kari = Browser::new(&portal);
     kari.log_in(&portal.kari).await;
     assert!(kari.get("/bestill").await.body.contains(">Vaksine<"));
+    // Kari is reviewing a time when the service goes off.
+    let review = kari.hold(portal.timebook, portal.slots[0]).await;
+    assert_eq!(review.status, 303);
 
     let saved = operator
         .post(
@@ -26,11 +29,46 @@ async fn a_service_switched_off_disappears_from_the_portal_at_once() {
         Some("/register/klinikker/1?melding=tjenester")
     );
     assert!(!kari.get("/bestill").await.body.contains(">Vaksine<"));
+    let calendar = kari.get(&format!("/bestill/{}", portal.timebook)).await;
     assert_eq!(
-        kari.get(&format!("/bestill/{}", portal.timebook))
+        (calendar.status, calendar.location.as_deref()),
+        (303, Some("/bestill?melding=stengt"))
+    );
+    assert!(
+        kari.get("/bestill?melding=stengt")
             .await
-            .status,
-        404
+            .body
+            .contains("Legekontoret tilbyr ikke lenger denne tjenesten på nett.")
+    );
+    // Neither a new hold nor the booking under review goes through.
+    let held = kari.hold(portal.timebook, portal.slots[1]).await;
+    assert_eq!(held.location.as_deref(), Some("/bestill?melding=stengt"));
+    let kari_csrf = kari.csrf().await;
+    let sent = kari
+        .post(
+            &format!("/bestill/{}/send", portal.timebook),
+            &[
+                ("csrf", &kari_csrf),
+                ("slot", &portal.slots[0].to_string()),
+                (
+                    "hold",
+                    &common::hold_id(review.location.as_deref().expect("review")),
+                ),
+                ("reason", "Influensavaksine"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        sent.status, 404,
+        "the review page's slot is no longer offered"
+    );
+    assert!(
+        portal
+            .store
+            .planned_appointments(&portal.kari)
+            .await
+            .expect("planned")
+            .is_empty()
     );
     // Nor can the clinic create a timebook of a kind that is off.
     let staff = Browser::new(&portal);

@@ -33,6 +33,7 @@ services-info-heading = Information from the GP office
 services-legend = Choose a service
 services-none = Your GP office does not offer online booking.
 services-not-listed = You are not on the list of a GP office that offers booking here.
+services-service-off = The GP office no longer offers this service online. Choose another service, or contact the GP office.
 services-choose-error = Choose what you need
 error-summary-title = Check that the following is chosen or filled in correctly:
 

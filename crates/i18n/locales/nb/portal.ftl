@@ -33,6 +33,7 @@ services-info-heading = Informasjon fra legekontoret
 services-legend = Velg tjeneste
 services-none = Legekontoret ditt tilbyr ikke timebestilling på nett.
 services-not-listed = Du står ikke på listen til et legekontor som tilbyr timebestilling her.
+services-service-off = Legekontoret tilbyr ikke lenger denne tjenesten på nett. Velg en annen tjeneste, eller kontakt legekontoret.
 services-choose-error = Velg hva du trenger
 error-summary-title = Sjekk at følgende er riktig valgt/utfylt:
 

@@ -33,6 +33,7 @@ services-info-heading = Informasjon frå legekontoret
 services-legend = Vel teneste
 services-none = Legekontoret ditt tilbyr ikkje timebestilling på nett.
 services-not-listed = Du står ikkje på lista til eit legekontor som tilbyr timebestilling her.
+services-service-off = Legekontoret tilbyr ikkje lenger denne tenesta på nett. Vel ei anna teneste, eller kontakt legekontoret.
 services-choose-error = Vel kva du treng
 error-summary-title = Sjekk at følgjande er rett valt/utfylt:
 

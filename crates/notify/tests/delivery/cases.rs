@@ -1,14 +1,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::AppointmentId;
-use domain::{Channel, ContactSettings, EmailAddress, MobileNumber, PushSubscription, Reason};
+use domain::{Channel, ContactSettings, EmailAddress, MobileNumber, PushSubscription};
 use jiff::SignedDuration;
 use mail_parser::MimeHeaders;
 use notify::testing::{HttpPeer, SmtpServer};
 use notify::{NotifyConfig, PushConfig, SmsConfig, SmtpConfig, TlsMode, Worker};
 use std::sync::Arc;
 use store::testing::{TestDb, World, oslo};
-use store::{NotificationKind, ReserveRequest, Store};
+use store::{NotificationKind, Store};
 
 const GUIDE_TEXT: &str = "Kari, du har fått time til vaksine hos Helsenorge testlegekontor \
     16.12.2026, kl. 08:00. Oppmøtested: Influensaveien 3a, 1325 Lysaker. \
@@ -174,9 +174,7 @@ pub async fn the_sms_goes_through_the_gateway_without_the_reason(db: TestDb) {
     let gateway = HttpPeer::start(200).await;
     let booked = book(&world, 1, by_sms(1)).await;
     world
-        .store
         .cancel_by_clinic(
-            &world.staff,
             world.clinic.id,
             booked,
             Some(&domain::CancelReason::parse("Legen er syk").expect("reason")),
@@ -261,16 +259,7 @@ pub async fn push_is_encrypted_for_the_subscription_and_gone_devices_are_forgott
         .await
         .expect("settings");
     let slot = world.slot(oslo(2026, 12, 16, 8, 0), 1).await;
-    world
-        .store
-        .reserve(&ReserveRequest {
-            patient: patient.clone(),
-            slot_id: slot.id,
-            reason: Reason::parse("x").expect("r"),
-            hold: None,
-        })
-        .await
-        .expect("book");
+    world.book_as(&patient, slot.id, None).await.expect("book");
 
     let worker = worker(
         &world,
@@ -537,8 +526,7 @@ pub async fn a_reminder_goes_out_for_booked_appointments_and_never_for_cancelled
     );
     worker.run_once().await.expect("booking notices");
     world
-        .store
-        .cancel_by_patient(&store::testing::World::person(2), cancelled_early)
+        .cancel_as(&store::testing::World::person(2), cancelled_early)
         .await
         .expect("cancel");
     worker.run_once().await.expect("cancellation notice");
@@ -554,8 +542,7 @@ pub async fn a_reminder_goes_out_for_booked_appointments_and_never_for_cancelled
         .await
         .expect("schedule");
     world
-        .store
-        .cancel_by_clinic(&world.staff, world.clinic.id, cancelled_late, None)
+        .cancel_by_clinic(world.clinic.id, cancelled_late, None)
         .await
         .expect("cancel");
     let round = worker.run_once().await.expect("reminders");

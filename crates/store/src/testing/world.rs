@@ -2,10 +2,11 @@
 //! and a clock the test moves.
 
 use super::TestDb;
-use crate::{ManualClock, NewSlot, Store};
+use crate::{BookRequest, CancelRequest, Hold, ManualClock, NewSlot, Result, Store};
 use domain::{
-    Actor, Address, BookingRules, Capacity, Clinic, ClinicName, Description, HerId, InfoText,
-    NationalId, PersonName, Resource, ResourceName, Slot, SlotLength, Timebook, TimebookKind,
+    Actor, Address, AppointmentId, BookingRules, Caller, CancelReason, Capacity, Clinic, ClinicId,
+    ClinicName, Description, HerId, HoldId, InfoText, NationalId, PersonName, Resource,
+    ResourceName, Slot, SlotId, SlotLength, Timebook, TimebookKind,
 };
 use jiff::civil::{Date, DateTime};
 use jiff::{SignedDuration, Timestamp};
@@ -140,15 +141,79 @@ impl World {
     pub async fn book(&self, n: u16, start: Timestamp) -> domain::Appointment {
         let patient = self.patient(n).await;
         let slot = self.slot(start, 1).await;
+        self.book_as(&patient, slot.id, None).await.expect("book")
+    }
+
+    /// The patient books a slot themself, through the booking core, with the reason
+    /// «Influensavaksine»; answers the appointment as stored.
+    pub async fn book_as(
+        &self,
+        patient: &NationalId,
+        slot: SlotId,
+        hold: Option<HoldId>,
+    ) -> Result<domain::Appointment> {
+        let booked = self
+            .store
+            .book(
+                &Caller::patient(patient.clone()),
+                &BookRequest {
+                    patient: patient.clone(),
+                    slot,
+                    reason: domain::Reason::parse("Influensavaksine").expect("reason"),
+                    hold,
+                    idempotency: None,
+                },
+            )
+            .await?;
+        self.store.appointment(booked.id).await
+    }
+
+    /// The patient holds a place in a slot themself.
+    pub async fn hold_as(&self, patient: &NationalId, slot: SlotId) -> Result<Hold> {
         self.store
-            .reserve(&crate::ReserveRequest {
-                patient,
-                slot_id: slot.id,
-                reason: domain::Reason::parse("Influensavaksine").expect("reason"),
-                hold: None,
-            })
+            .hold(&Caller::patient(patient.clone()), patient, slot)
             .await
-            .expect("book")
+    }
+
+    /// The patient cancels their own appointment; answers it as stored.
+    pub async fn cancel_as(
+        &self,
+        patient: &NationalId,
+        appointment: AppointmentId,
+    ) -> Result<domain::Appointment> {
+        let caller = Caller::patient(patient.clone());
+        self.cancel_with(&caller, appointment, None).await
+    }
+
+    /// A staff member of `clinic` cancels an appointment; answers it as stored.
+    pub async fn cancel_by_clinic(
+        &self,
+        clinic: ClinicId,
+        appointment: AppointmentId,
+        reason: Option<&CancelReason>,
+    ) -> Result<domain::Appointment> {
+        let caller = Caller::staff(clinic, "resepsjon");
+        self.cancel_with(&caller, appointment, reason).await
+    }
+
+    async fn cancel_with(
+        &self,
+        caller: &Caller,
+        appointment: AppointmentId,
+        reason: Option<&CancelReason>,
+    ) -> Result<domain::Appointment> {
+        let id = self
+            .store
+            .cancel(
+                caller,
+                &CancelRequest {
+                    appointment,
+                    reason: reason.cloned(),
+                    version: None,
+                },
+            )
+            .await?;
+        self.store.appointment(id).await
     }
 
     pub fn advance(&self, minutes: i64) {

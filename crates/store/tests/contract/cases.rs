@@ -4,29 +4,37 @@ pub use crate::logins::*;
 pub use crate::messages::*;
 pub use crate::outbox::*;
 pub use crate::schedules::*;
+use domain::Refusal;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,
     DomainError, Reason, SlotLength, SlotTemplate, Weekdays,
 };
 use jiff::civil::{date, time};
 use std::sync::Arc;
-use store::{AuditFilter, NotificationKind, ReserveRequest, Store, StoreError};
+use store::{AuditFilter, NotificationKind, Store, StoreError};
 
 fn reason(text: &str) -> Reason {
     Reason::parse(text).expect("reason")
 }
 
-fn request(
+/// The patient books the slot themself, from a task of its own.
+async fn book(
+    store: &dyn Store,
     patient: &domain::NationalId,
     slot: domain::SlotId,
-    hold: Option<domain::HoldId>,
-) -> ReserveRequest {
-    ReserveRequest {
-        patient: patient.clone(),
-        slot_id: slot,
-        reason: reason("Influensavaksine"),
-        hold,
-    }
+) -> Result<store::Booked, StoreError> {
+    store
+        .book(
+            &domain::Caller::patient(patient.clone()),
+            &store::BookRequest {
+                patient: patient.clone(),
+                slot,
+                reason: reason("Influensavaksine"),
+                hold: None,
+                idempotency: None,
+            },
+        )
+        .await
 }
 
 /// The kinds of notification job written for an appointment, oldest first.
@@ -86,15 +94,12 @@ pub async fn free_slots_are_published_future_and_inside_the_window(db: TestDb) {
         .await
         .expect("unpublish");
     let other = world.patient(2).await;
-    world
-        .store
-        .reserve(&request(&other, full.id, None))
-        .await
-        .expect("book");
+    world.book_as(&other, full.id, None).await.expect("book");
 
     let free = world
         .store
         .free_slots(
+            &domain::Caller::patient(kari.clone()),
             &kari,
             world.timebook.id,
             date(2026, 12, 14),
@@ -113,6 +118,7 @@ pub async fn free_slots_are_published_future_and_inside_the_window(db: TestDb) {
     let day = world
         .store
         .free_slots(
+            &domain::Caller::patient(kari.clone()),
             &kari,
             world.timebook.id,
             date(2026, 12, 17),
@@ -124,6 +130,7 @@ pub async fn free_slots_are_published_future_and_inside_the_window(db: TestDb) {
     let other_day = world
         .store
         .free_slots(
+            &domain::Caller::patient(kari.clone()),
             &kari,
             world.timebook.id,
             date(2026, 12, 18),
@@ -152,15 +159,33 @@ pub async fn free_slots_are_refused_to_blocked_and_unlisted_patients(db: TestDb)
     let (from, to) = (date(2026, 12, 14), date(2026, 12, 31));
     let result = world
         .store
-        .free_slots(&blocked, world.timebook.id, from, to)
+        .free_slots(
+            &domain::Caller::patient(blocked.clone()),
+            &blocked,
+            world.timebook.id,
+            from,
+            to,
+        )
         .await;
-    assert!(matches!(result, Err(StoreError::Blocked)), "{result:?}");
+    assert!(
+        matches!(result, Err(StoreError::Refused(Refusal::Blocked))),
+        "{result:?}"
+    );
     let stranger = World::person(99);
     let result = world
         .store
-        .free_slots(&stranger, world.timebook.id, from, to)
+        .free_slots(
+            &domain::Caller::patient(stranger.clone()),
+            &stranger,
+            world.timebook.id,
+            from,
+            to,
+        )
         .await;
-    assert!(matches!(result, Err(StoreError::NotOnList)), "{result:?}");
+    assert!(
+        matches!(result, Err(StoreError::Refused(Refusal::NotOnList))),
+        "{result:?}"
+    );
     world.finish().await;
 }
 
@@ -170,6 +195,7 @@ pub async fn free_slot_queries_refuse_bad_ranges(db: TestDb) {
     let result = world
         .store
         .free_slots(
+            &domain::Caller::patient(kari.clone()),
             &kari,
             world.timebook.id,
             date(2026, 12, 14),
@@ -183,6 +209,7 @@ pub async fn free_slot_queries_refuse_bad_ranges(db: TestDb) {
     let result = world
         .store
         .free_slots(
+            &domain::Caller::patient(kari.clone()),
             &kari,
             world.timebook.id,
             date(2026, 12, 14),
@@ -196,6 +223,7 @@ pub async fn free_slot_queries_refuse_bad_ranges(db: TestDb) {
     let result = world
         .store
         .free_slots(
+            &domain::Caller::patient(kari.clone()),
             &kari,
             domain::TimebookId(9_999),
             date(2026, 12, 14),
@@ -213,11 +241,10 @@ pub async fn a_booking_writes_appointment_outbox_and_audit_together(db: TestDb) 
     let world = World::new(db).await;
     let kari = world.patient(1).await;
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
-    let hold = world.store.hold_slot(&kari, slot.id).await.expect("hold");
+    let hold = world.hold_as(&kari, slot.id).await.expect("hold");
     assert_eq!(hold.expires_at, oslo(2026, 12, 14, 8, 5));
     let booked = world
-        .store
-        .reserve(&request(&kari, slot.id, Some(hold.id)))
+        .book_as(&kari, slot.id, Some(hold.id))
         .await
         .expect("book");
     assert_eq!(booked.status, AppointmentStatus::Booked);
@@ -283,63 +310,53 @@ pub async fn refused_bookings_change_nothing(db: TestDb) {
     let too_soon = world.slot(oslo(2026, 12, 14, 8, 15), 1).await;
     let late = world.slot(oslo(2027, 1, 26, 9, 0), 1).await;
 
-    world
-        .store
-        .reserve(&request(&kari, slot.id, None))
-        .await
-        .expect("book");
+    world.book_as(&kari, slot.id, None).await.expect("book");
     refused(
         &world,
         slot.id,
-        world.store.reserve(&request(&kari, slot.id, None)).await,
-        "AlreadyBooked",
+        world.book_as(&kari, slot.id, None).await,
+        "Refused(AlreadyBooked)",
     )
     .await;
     refused(
         &world,
         slot.id,
-        world.store.reserve(&request(&ola, slot.id, None)).await,
-        "Taken",
+        world.book_as(&ola, slot.id, None).await,
+        "Refused(Taken)",
     )
     .await;
     refused(
         &world,
         second.id,
-        world.store.reserve(&request(&kari, second.id, None)).await,
-        "OverLimit",
+        world.book_as(&kari, second.id, None).await,
+        "Refused(OverLimit)",
     )
     .await;
     refused(
         &world,
         too_soon.id,
-        world.store.reserve(&request(&ola, too_soon.id, None)).await,
-        "OutsideWindow",
+        world.book_as(&ola, too_soon.id, None).await,
+        "Refused(OutsideWindow)",
     )
     .await;
     refused(
         &world,
         late.id,
-        world.store.reserve(&request(&ola, late.id, None)).await,
-        "OutsideWindow",
+        world.book_as(&ola, late.id, None).await,
+        "Refused(OutsideWindow)",
     )
     .await;
     let stranger = World::person(50);
     refused(
         &world,
         second.id,
-        world
-            .store
-            .reserve(&request(&stranger, second.id, None))
-            .await,
-        "NotOnList",
+        world.book_as(&stranger, second.id, None).await,
+        "Refused(NotOnList)",
     )
     .await;
-    let missing = world
-        .store
-        .reserve(&request(&ola, domain::SlotId(987_654), None))
-        .await;
+    let missing = world.book_as(&ola, domain::SlotId(987_654), None).await;
     assert!(
-        matches!(missing, Err(StoreError::NotFound("slot"))),
+        matches!(missing, Err(StoreError::Refused(Refusal::UnknownSlot))),
         "{missing:?}"
     );
     world
@@ -350,8 +367,8 @@ pub async fn refused_bookings_change_nothing(db: TestDb) {
     refused(
         &world,
         second.id,
-        world.store.reserve(&request(&ola, second.id, None)).await,
-        "Taken",
+        world.book_as(&ola, second.id, None).await,
+        "Refused(Taken)",
     )
     .await;
     world
@@ -372,8 +389,8 @@ pub async fn refused_bookings_change_nothing(db: TestDb) {
     refused(
         &world,
         second.id,
-        world.store.reserve(&request(&ola, second.id, None)).await,
-        "Blocked",
+        world.book_as(&ola, second.id, None).await,
+        "Refused(Blocked)",
     )
     .await;
 
@@ -412,6 +429,7 @@ pub async fn the_booking_window_includes_both_ends(db: TestDb) {
         let listed = world
             .store
             .free_slots(
+                &domain::Caller::patient(patient.clone()),
                 &patient,
                 world.timebook.id,
                 date(2026, 12, 14),
@@ -424,11 +442,11 @@ pub async fn the_booking_window_includes_both_ends(db: TestDb) {
             bookable,
             "listed at {start}"
         );
-        let outcome = world.store.reserve(&request(&patient, slot.id, None)).await;
+        let outcome = world.book_as(&patient, slot.id, None).await;
         if bookable {
             outcome.expect("inside the window");
         } else {
-            refused(&world, slot.id, outcome, "OutsideWindow").await;
+            refused(&world, slot.id, outcome, "Refused(OutsideWindow)").await;
         }
     }
     world.finish().await;
@@ -441,11 +459,17 @@ pub async fn a_hold_keeps_the_slot_until_it_expires(db: TestDb) {
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let (from, to) = (date(2026, 12, 17), date(2026, 12, 17));
 
-    let hold = world.store.hold_slot(&kari, slot.id).await.expect("hold");
+    let hold = world.hold_as(&kari, slot.id).await.expect("hold");
     assert!(
         world
             .store
-            .free_slots(&ola, world.timebook.id, from, to)
+            .free_slots(
+                &domain::Caller::patient(ola.clone()),
+                &ola,
+                world.timebook.id,
+                from,
+                to
+            )
             .await
             .expect("free")
             .is_empty()
@@ -453,21 +477,27 @@ pub async fn a_hold_keeps_the_slot_until_it_expires(db: TestDb) {
     assert_eq!(
         world
             .store
-            .free_slots(&kari, world.timebook.id, from, to)
+            .free_slots(
+                &domain::Caller::patient(kari.clone()),
+                &kari,
+                world.timebook.id,
+                from,
+                to
+            )
             .await
             .expect("free")
             .len(),
         1
     );
     assert!(matches!(
-        world.store.hold_slot(&ola, slot.id).await,
-        Err(StoreError::Taken)
+        world.hold_as(&ola, slot.id).await,
+        Err(StoreError::Refused(Refusal::Taken))
     ));
     refused(
         &world,
         slot.id,
-        world.store.reserve(&request(&ola, slot.id, None)).await,
-        "Taken",
+        world.book_as(&ola, slot.id, None).await,
+        "Refused(Taken)",
     )
     .await;
 
@@ -476,47 +506,50 @@ pub async fn a_hold_keeps_the_slot_until_it_expires(db: TestDb) {
     assert_eq!(
         world
             .store
-            .free_slots(&ola, world.timebook.id, from, to)
+            .free_slots(
+                &domain::Caller::patient(ola.clone()),
+                &ola,
+                world.timebook.id,
+                from,
+                to
+            )
             .await
             .expect("free")
             .len(),
         1
     );
     let ola_hold = world
-        .store
-        .hold_slot(&ola, slot.id)
+        .hold_as(&ola, slot.id)
         .await
         .expect("hold after expiry");
     refused(
         &world,
         slot.id,
-        world
-            .store
-            .reserve(&request(&kari, slot.id, Some(hold.id)))
-            .await,
-        "HoldLost",
+        world.book_as(&kari, slot.id, Some(hold.id)).await,
+        "Refused(HoldLost)",
     )
     .await;
     world
-        .store
-        .reserve(&request(&ola, slot.id, Some(ola_hold.id)))
+        .book_as(&ola, slot.id, Some(ola_hold.id))
         .await
         .expect("book with hold");
 
     // In a slot of several places, a hold takes one place from everybody else.
     let room = world.slot(oslo(2026, 12, 17, 10, 0), 3).await;
-    world
-        .store
-        .hold_slot(&kari, room.id)
-        .await
-        .expect("hold a place");
+    world.hold_as(&kari, room.id).await.expect("hold a place");
     let places =
         |free: Vec<store::FreeSlot>| free.iter().find(|s| s.id == room.id).map(|s| s.places_left);
     assert_eq!(
         places(
             world
                 .store
-                .free_slots(&ola, world.timebook.id, from, to)
+                .free_slots(
+                    &domain::Caller::patient(ola.clone()),
+                    &ola,
+                    world.timebook.id,
+                    from,
+                    to
+                )
                 .await
                 .expect("free")
         ),
@@ -526,7 +559,13 @@ pub async fn a_hold_keeps_the_slot_until_it_expires(db: TestDb) {
         places(
             world
                 .store
-                .free_slots(&kari, world.timebook.id, from, to)
+                .free_slots(
+                    &domain::Caller::patient(kari.clone()),
+                    &kari,
+                    world.timebook.id,
+                    from,
+                    to
+                )
                 .await
                 .expect("free")
         ),
@@ -541,25 +580,17 @@ pub async fn a_new_hold_releases_the_old_one(db: TestDb) {
     let ola = world.patient(2).await;
     let first = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let second = world.slot(oslo(2026, 12, 17, 8, 30), 1).await;
-    let old = world.store.hold_slot(&kari, first.id).await.expect("hold");
+    let old = world.hold_as(&kari, first.id).await.expect("hold");
+    world.hold_as(&kari, second.id).await.expect("hold another");
     world
-        .store
-        .hold_slot(&kari, second.id)
-        .await
-        .expect("hold another");
-    world
-        .store
-        .hold_slot(&ola, first.id)
+        .hold_as(&ola, first.id)
         .await
         .expect("first is free again");
     refused(
         &world,
         first.id,
-        world
-            .store
-            .reserve(&request(&kari, first.id, Some(old.id)))
-            .await,
-        "HoldLost",
+        world.book_as(&kari, first.id, Some(old.id)).await,
+        "Refused(HoldLost)",
     )
     .await;
     world.finish().await;
@@ -571,22 +602,14 @@ pub async fn patients_cancel_until_the_deadline(db: TestDb) {
     let ola = world.patient(2).await;
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let later = world.slot(oslo(2026, 12, 18, 8, 15), 1).await;
-    let booked = world
-        .store
-        .reserve(&request(&kari, slot.id, None))
-        .await
-        .expect("book");
+    let booked = world.book_as(&kari, slot.id, None).await.expect("book");
 
-    let foreign = world.store.cancel_by_patient(&ola, booked.id).await;
+    let foreign = world.cancel_as(&ola, booked.id).await;
     assert!(
-        matches!(foreign, Err(StoreError::NotFound("appointment"))),
+        matches!(foreign, Err(StoreError::Refused(Refusal::NotInReach))),
         "{foreign:?}"
     );
-    let cancelled = world
-        .store
-        .cancel_by_patient(&kari, booked.id)
-        .await
-        .expect("cancel");
+    let cancelled = world.cancel_as(&kari, booked.id).await.expect("cancel");
     assert_eq!(cancelled.status, AppointmentStatus::CancelledByPatient);
     assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 0);
     let kinds = job_kinds(&world, booked.id).await;
@@ -598,8 +621,8 @@ pub async fn patients_cancel_until_the_deadline(db: TestDb) {
         ]
     );
     assert!(matches!(
-        world.store.cancel_by_patient(&kari, booked.id).await,
-        Err(StoreError::NotBooked)
+        world.cancel_as(&kari, booked.id).await,
+        Err(StoreError::Refused(Refusal::NotBooked))
     ));
     assert!(
         world
@@ -613,14 +636,13 @@ pub async fn patients_cancel_until_the_deadline(db: TestDb) {
     // The place is free again, and the limit no longer counts the cancelled appointment.
     // Its deadline is 24 hours before the start: 17 December 08:15.
     let again = world
-        .store
-        .reserve(&request(&kari, later.id, None))
+        .book_as(&kari, later.id, None)
         .await
         .expect("book later");
     world.clock.set(oslo(2026, 12, 17, 8, 16));
     assert!(matches!(
-        world.store.cancel_by_patient(&kari, again.id).await,
-        Err(StoreError::CancelDeadlinePassed)
+        world.cancel_as(&kari, again.id).await,
+        Err(StoreError::Refused(Refusal::DeadlinePassed))
     ));
     assert_eq!(
         world
@@ -634,8 +656,7 @@ pub async fn patients_cancel_until_the_deadline(db: TestDb) {
     assert_eq!(world.store.slot(later.id).await.expect("slot").booked, 1);
     world.clock.set(oslo(2026, 12, 17, 8, 15));
     world
-        .store
-        .cancel_by_patient(&kari, again.id)
+        .cancel_as(&kari, again.id)
         .await
         .expect("cancel at the deadline");
     world.finish().await;
@@ -645,29 +666,18 @@ pub async fn clinics_cancel_any_time_and_only_their_own(db: TestDb) {
     let world = World::new(db).await;
     let kari = world.patient(1).await;
     let slot = world.slot(oslo(2026, 12, 14, 9, 0), 1).await;
-    let booked = world
-        .store
-        .reserve(&request(&kari, slot.id, None))
-        .await
-        .expect("book");
+    let booked = world.book_as(&kari, slot.id, None).await.expect("book");
     world.clock.set(oslo(2026, 12, 14, 8, 55));
     let other_clinic = world
-        .store
-        .cancel_by_clinic(
-            &world.staff,
-            domain::ClinicId(world.clinic.id.0 + 1),
-            booked.id,
-            None,
-        )
+        .cancel_by_clinic(domain::ClinicId(world.clinic.id.0 + 1), booked.id, None)
         .await;
     assert!(
-        matches!(other_clinic, Err(StoreError::NotFound("appointment"))),
+        matches!(other_clinic, Err(StoreError::Refused(Refusal::NotInReach))),
         "{other_clinic:?}"
     );
     let why = CancelReason::parse("Vaksinen er ikke levert").expect("reason");
     let cancelled = world
-        .store
-        .cancel_by_clinic(&world.staff, world.clinic.id, booked.id, Some(&why))
+        .cancel_by_clinic(world.clinic.id, booked.id, Some(&why))
         .await
         .expect("cancel");
     assert_eq!(cancelled.status, AppointmentStatus::CancelledByClinic);
@@ -699,7 +709,7 @@ pub async fn blocking_releases_holds_and_unblocking_restores_booking(db: TestDb)
     let kari = world.patient(1).await;
     let ola = world.patient(2).await;
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
-    let hold = world.store.hold_slot(&kari, slot.id).await.expect("hold");
+    let hold = world.hold_as(&kari, slot.id).await.expect("hold");
     let why = BlockReason::parse("Gjentatte uteblivelser").expect("reason");
     let block = world
         .store
@@ -712,24 +722,17 @@ pub async fn blocking_releases_holds_and_unblocking_restores_booking(db: TestDb)
         [block]
     );
     // The hold was released: Ola can hold the slot at once.
-    world
-        .store
-        .hold_slot(&ola, slot.id)
-        .await
-        .expect("released");
+    world.hold_as(&ola, slot.id).await.expect("released");
     refused(
         &world,
         slot.id,
-        world
-            .store
-            .reserve(&request(&kari, slot.id, Some(hold.id)))
-            .await,
-        "Blocked",
+        world.book_as(&kari, slot.id, Some(hold.id)).await,
+        "Refused(Blocked)",
     )
     .await;
     assert!(matches!(
-        world.store.hold_slot(&kari, slot.id).await,
-        Err(StoreError::Blocked)
+        world.hold_as(&kari, slot.id).await,
+        Err(StoreError::Refused(Refusal::Blocked))
     ));
 
     world
@@ -754,8 +757,7 @@ pub async fn blocking_releases_holds_and_unblocking_restores_booking(db: TestDb)
     ));
     let other = world.slot(oslo(2026, 12, 17, 9, 0), 1).await;
     world
-        .store
-        .reserve(&request(&kari, other.id, None))
+        .book_as(&kari, other.id, None)
         .await
         .expect("books again");
     let actions: Vec<_> = world
@@ -827,8 +829,10 @@ pub async fn templates_publish_once_and_unpublish(db: TestDb) {
         .await
         .expect("publish again");
     assert_eq!((again.created, again.republished), (0, 0));
+    let caller = domain::Caller::patient(kari.clone());
     let week = || {
         world.store.free_slots(
+            &caller,
             &kari,
             world.timebook.id,
             date(2026, 12, 14),
@@ -889,7 +893,13 @@ pub async fn templates_keep_local_time_across_dst_in_the_store(db: TestDb) {
     ] {
         let free = world
             .store
-            .free_slots(&kari, world.timebook.id, from, to)
+            .free_slots(
+                &domain::Caller::patient(kari.clone()),
+                &kari,
+                world.timebook.id,
+                from,
+                to,
+            )
             .await
             .expect("free");
         assert!(!free.is_empty());
@@ -939,6 +949,7 @@ pub async fn single_slots_refuse_the_past_and_overlaps(db: TestDb) {
     let free = world
         .store
         .free_slots(
+            &domain::Caller::patient(kari.clone()),
             &kari,
             world.timebook.id,
             date(2026, 12, 14),
@@ -975,14 +986,14 @@ pub async fn race_of_many_patients_books_exactly_the_capacity(db: TestDb) {
         .map(|(i, patient)| {
             let store = world.store.clone();
             let slot = slots[i % slots.len()].id;
-            tokio::spawn(async move { store.reserve(&request(&patient, slot, None)).await })
+            tokio::spawn(async move { book(store.as_ref(), &patient, slot).await })
         })
         .collect();
     let (mut won, mut taken) = (0, 0);
     for task in tasks {
         match task.await.expect("task") {
             Ok(_) => won += 1,
-            Err(StoreError::Taken) => taken += 1,
+            Err(StoreError::Refused(Refusal::Taken)) => taken += 1,
             Err(other) => panic!("unexpected error in the race: {other:?}"),
         }
     }
@@ -1028,7 +1039,7 @@ pub async fn race_of_one_patient_respects_the_limit(db: TestDb) {
         .iter()
         .map(|slot| {
             let (store, kari, slot) = (world.store.clone(), kari.clone(), slot.id);
-            tokio::spawn(async move { store.reserve(&request(&kari, slot, None)).await })
+            tokio::spawn(async move { book(store.as_ref(), &kari, slot).await })
         })
         .collect();
     let mut outcomes = Vec::new();
@@ -1040,7 +1051,7 @@ pub async fn race_of_one_patient_respects_the_limit(db: TestDb) {
         outcomes
             .iter()
             .filter_map(|o| o.as_ref().err())
-            .all(|e| matches!(e, StoreError::OverLimit))
+            .all(|e| matches!(e, StoreError::Refused(Refusal::OverLimit)))
     );
     assert_eq!(
         world
@@ -1071,14 +1082,14 @@ pub async fn race_across_separate_connection_pools(db: TestDb) {
         .enumerate()
         .map(|(i, patient)| {
             let store = stores[i % stores.len()].clone();
-            tokio::spawn(async move { store.reserve(&request(&patient, slot.id, None)).await })
+            tokio::spawn(async move { book(store.as_ref(), &patient, slot.id).await })
         })
         .collect();
     let mut won = 0;
     for task in tasks {
         match task.await.expect("task") {
             Ok(_) => won += 1,
-            Err(StoreError::Taken) => {}
+            Err(StoreError::Refused(Refusal::Taken)) => {}
             Err(other) => panic!("unexpected: {other:?}"),
         }
     }
@@ -1224,21 +1235,9 @@ pub async fn history_lists_every_appointment_latest_first(db: TestDb) {
     let kari = world.patient(1).await;
     let early = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let late = world.slot(oslo(2026, 12, 18, 8, 15), 1).await;
-    let first = world
-        .store
-        .reserve(&request(&kari, early.id, None))
-        .await
-        .expect("book");
-    world
-        .store
-        .cancel_by_patient(&kari, first.id)
-        .await
-        .expect("cancel");
-    let second = world
-        .store
-        .reserve(&request(&kari, late.id, None))
-        .await
-        .expect("book");
+    let first = world.book_as(&kari, early.id, None).await.expect("book");
+    world.cancel_as(&kari, first.id).await.expect("cancel");
+    let second = world.book_as(&kari, late.id, None).await.expect("book");
     let history = world
         .store
         .appointment_history(&kari)
@@ -1340,16 +1339,8 @@ pub async fn the_day_list_shows_the_clinics_appointments_and_audits_each_view(db
     let early = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let late = world.slot(oslo(2026, 12, 17, 9, 0), 1).await;
     let next_day = world.slot(oslo(2026, 12, 18, 9, 0), 1).await;
-    world
-        .store
-        .reserve(&request(&ola, late.id, None))
-        .await
-        .expect("book");
-    world
-        .store
-        .reserve(&request(&kari, early.id, None))
-        .await
-        .expect("book");
+    world.book_as(&ola, late.id, None).await.expect("book");
+    world.book_as(&kari, early.id, None).await.expect("book");
     let day = world
         .store
         .clinic_appointments(
@@ -1410,11 +1401,7 @@ pub async fn outcomes_are_recorded_for_booked_appointments_of_the_clinic(db: Tes
     let world = World::new(db).await;
     let kari = world.patient(1).await;
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
-    let booked = world
-        .store
-        .reserve(&request(&kari, slot.id, None))
-        .await
-        .expect("book");
+    let booked = world.book_as(&kari, slot.id, None).await.expect("book");
     let elsewhere = world
         .store
         .set_appointment_outcome(
@@ -1458,7 +1445,10 @@ pub async fn outcomes_are_recorded_for_booked_appointments_of_the_clinic(db: Tes
             AppointmentStatus::Fulfilled,
         )
         .await;
-    assert!(matches!(again, Err(StoreError::NotBooked)), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::Refused(Refusal::NotBooked))),
+        "{again:?}"
+    );
     // A no-show keeps its place: the slot stays counted.
     assert_eq!(world.store.slot(slot.id).await.expect("slot").booked, 1);
     let integrity = world.store.integrity().await.expect("integrity");
@@ -1568,11 +1558,7 @@ pub async fn free_slots_can_be_deleted_and_booked_ones_cannot(db: TestDb) {
     let kari = world.patient(1).await;
     let free = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let booked = world.slot(oslo(2026, 12, 17, 8, 30), 1).await;
-    world
-        .store
-        .reserve(&request(&kari, booked.id, None))
-        .await
-        .expect("book");
+    world.book_as(&kari, booked.id, None).await.expect("book");
     let day = world
         .store
         .day_slots(world.clinic.id, date(2026, 12, 17))
@@ -1670,7 +1656,11 @@ pub async fn the_register_keeps_a_clinics_org_number_and_phone(db: TestDb) {
         None
     );
     assert_eq!(
-        store.catalogue().await.expect("catalogue")[0].clinic,
+        store
+            .catalogue(domain::Reach::Everywhere)
+            .await
+            .expect("catalogue")[0]
+            .clinic,
         saved,
         "the catalogue reads the same clinic"
     );

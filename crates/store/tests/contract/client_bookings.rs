@@ -5,11 +5,12 @@ use crate::common::{TestDb, World, oslo};
 use domain::{
     Actor, AppointmentStatus, AuditAction, BookingRules, CancelReason, Reason, TimebookKind,
 };
+use domain::{Caller, Reach, Refusal};
 use jiff::SignedDuration;
 use std::sync::Arc;
 use store::{
-    AuditFilter, ClientCancel, Clock, FeedSlot, Idempotency, NotificationKind, OnBehalf,
-    ReserveRequest, StoreError,
+    AuditFilter, BookRequest, Booked, CancelRequest, Clock, FeedSlot, Idempotency,
+    NotificationKind, Store, StoreError,
 };
 
 fn client() -> Actor {
@@ -18,9 +19,21 @@ fn client() -> Actor {
     }
 }
 
-fn on_behalf(key: Option<(&str, &str)>) -> OnBehalf {
-    OnBehalf {
-        by: client(),
+/// The vaccine finder, trusted by every clinic, acting under the patients' rules.
+fn finder() -> Caller {
+    Caller::client("Vaksinefinner", Reach::Everywhere)
+}
+
+fn request(
+    patient: &domain::NationalId,
+    slot: domain::SlotId,
+    key: Option<(&str, &str)>,
+) -> BookRequest {
+    BookRequest {
+        patient: patient.clone(),
+        slot,
+        reason: Reason::parse("Influensavaksine").expect("reason"),
+        hold: None,
         idempotency: key.map(|(key, fingerprint)| Idempotency {
             client: "Vaksinefinner".into(),
             key: key.into(),
@@ -29,13 +42,9 @@ fn on_behalf(key: Option<(&str, &str)>) -> OnBehalf {
     }
 }
 
-fn request(patient: &domain::NationalId, slot: domain::SlotId) -> ReserveRequest {
-    ReserveRequest {
-        patient: patient.clone(),
-        slot_id: slot,
-        reason: Reason::parse("Influensavaksine").expect("reason"),
-        hold: None,
-    }
+/// The finder books on the patient's behalf.
+async fn book(store: &dyn Store, request: &BookRequest) -> Result<Booked, StoreError> {
+    store.book(&finder(), request).await
 }
 
 async fn audit(world: &World, action: AuditAction) -> Vec<domain::AuditEvent> {
@@ -56,24 +65,24 @@ pub async fn a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit(db
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let hold = world
         .store
-        .hold_on_behalf(&client(), &kari, slot.id)
+        .hold(&finder(), &kari, slot.id)
         .await
         .expect("hold");
     let reserved = world
         .store
-        .reserve_on_behalf(
-            &ReserveRequest {
+        .book(
+            &finder(),
+            &BookRequest {
                 hold: Some(hold.id),
-                ..request(&kari, slot.id)
+                ..request(&kari, slot.id, None)
             },
-            &on_behalf(None),
         )
         .await
         .expect("book");
     assert!(!reserved.replayed);
     let record = world
         .store
-        .appointment_record(reserved.id)
+        .appointment_for(&finder(), reserved.id)
         .await
         .expect("record");
     assert_eq!(
@@ -120,11 +129,11 @@ pub async fn an_idempotency_key_gives_the_first_appointment_again(db: TestDb) {
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 2).await;
     let store = &world.store;
     let first = store
-        .reserve_on_behalf(&request(&kari, slot.id), &on_behalf(Some(("k-1", "a"))))
+        .book(&finder(), &request(&kari, slot.id, Some(("k-1", "a"))))
         .await
         .expect("first");
     let again = store
-        .reserve_on_behalf(&request(&kari, slot.id), &on_behalf(Some(("k-1", "a"))))
+        .book(&finder(), &request(&kari, slot.id, Some(("k-1", "a"))))
         .await
         .expect("again");
     assert_eq!((again.id, again.replayed), (first.id, true));
@@ -135,16 +144,14 @@ pub async fn an_idempotency_key_gives_the_first_appointment_again(db: TestDb) {
     );
     assert!(matches!(
         store
-            .reserve_on_behalf(&request(&ola, slot.id), &on_behalf(Some(("k-1", "b"))))
+            .book(&finder(), &request(&ola, slot.id, Some(("k-1", "b"))))
             .await,
-        Err(StoreError::IdempotencyKeyReused)
+        Err(StoreError::Refused(Refusal::KeyReused))
     ));
     // Without a key, the same request is a new one and meets the patient's own booking.
     assert!(matches!(
-        store
-            .reserve_on_behalf(&request(&kari, slot.id), &on_behalf(None))
-            .await,
-        Err(StoreError::AlreadyBooked)
+        store.book(&finder(), &request(&kari, slot.id, None)).await,
+        Err(StoreError::Refused(Refusal::AlreadyBooked))
     ));
     // A refused request leaves its key unused.
     let blocked = world.patient(3).await;
@@ -159,12 +166,12 @@ pub async fn an_idempotency_key_gives_the_first_appointment_again(db: TestDb) {
         .expect("block");
     assert!(matches!(
         store
-            .reserve_on_behalf(&request(&blocked, slot.id), &on_behalf(Some(("k-2", "c"))))
+            .book(&finder(), &request(&blocked, slot.id, Some(("k-2", "c"))))
             .await,
-        Err(StoreError::Blocked)
+        Err(StoreError::Refused(Refusal::Blocked))
     ));
     let ola_booked = store
-        .reserve_on_behalf(&request(&ola, slot.id), &on_behalf(Some(("k-2", "d"))))
+        .book(&finder(), &request(&ola, slot.id, Some(("k-2", "d"))))
         .await
         .expect("the key was free");
     assert!(!ola_booked.replayed);
@@ -173,15 +180,15 @@ pub async fn an_idempotency_key_gives_the_first_appointment_again(db: TestDb) {
     let later = world.slot(oslo(2026, 12, 21, 9, 0), 1).await;
     let per = world.patient(4).await;
     store
-        .reserve_on_behalf(&request(&per, later.id), &on_behalf(Some(("k-3", "e"))))
+        .book(&finder(), &request(&per, later.id, Some(("k-3", "e"))))
         .await
         .expect("another booking");
     let lisa = world.patient(5).await;
     let reused = store
-        .reserve_on_behalf(&request(&lisa, later.id), &on_behalf(Some(("k-1", "f"))))
+        .book(&finder(), &request(&lisa, later.id, Some(("k-1", "f"))))
         .await;
     assert!(
-        matches!(reused, Err(StoreError::Taken)),
+        matches!(reused, Err(StoreError::Refused(Refusal::Taken))),
         "k-1 was forgotten: {reused:?}"
     );
     world.finish().await;
@@ -194,12 +201,8 @@ pub async fn retries_racing_with_one_key_book_once(db: TestDb) {
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let store = world.store.clone();
-            let request = request(&kari, slot.id);
-            tokio::spawn(async move {
-                store
-                    .reserve_on_behalf(&request, &on_behalf(Some(("retry", "same"))))
-                    .await
-            })
+            let request = request(&kari, slot.id, Some(("retry", "same")));
+            tokio::spawn(async move { book(store.as_ref(), &request).await })
         })
         .collect();
     let mut ids = Vec::new();
@@ -218,32 +221,33 @@ pub async fn clients_cancel_with_the_version_and_the_patients_deadline(db: TestD
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let store = &world.store;
     let id = store
-        .reserve_on_behalf(&request(&kari, slot.id), &on_behalf(None))
+        .book(&finder(), &request(&kari, slot.id, None))
         .await
         .expect("book")
         .id;
-    let cancel = |version: i64, clinic: Option<domain::ClinicId>| ClientCancel {
-        by: client(),
-        id,
-        clinic,
-        version,
-        reason: CancelReason::parse("Pasienten er frisk").expect("reason"),
+    let cancel = |id: domain::AppointmentId, version: i64| CancelRequest {
+        appointment: id,
+        version: Some(version),
+        reason: Some(CancelReason::parse("Pasienten er frisk").expect("reason")),
     };
     assert!(matches!(
-        store.cancel_on_behalf(&cancel(2, None)).await,
-        Err(StoreError::VersionMismatch)
+        store.cancel(&finder(), &cancel(id, 2)).await,
+        Err(StoreError::Refused(Refusal::Stale))
     ));
+    let elsewhere = Caller::client(
+        "Vaksinefinner",
+        Reach::Clinic(domain::ClinicId(world.clinic.id.0 + 1)),
+    );
     assert!(matches!(
-        store
-            .cancel_on_behalf(&cancel(1, Some(domain::ClinicId(world.clinic.id.0 + 1))))
-            .await,
-        Err(StoreError::NotFound(_))
+        store.cancel(&elsewhere, &cancel(id, 1)).await,
+        Err(StoreError::Refused(Refusal::NotInReach))
     ));
     assert_eq!(store.slot(slot.id).await.expect("slot").booked, 1);
-    let cancelled = store
-        .cancel_on_behalf(&cancel(1, None))
+    store
+        .cancel(&finder(), &cancel(id, 1))
         .await
         .expect("cancel");
+    let cancelled = store.appointment_for(&finder(), id).await.expect("record");
     assert_eq!(
         (cancelled.status, cancelled.version),
         (AppointmentStatus::CancelledByPatient, 2)
@@ -267,30 +271,25 @@ pub async fn clients_cancel_with_the_version_and_the_patients_deadline(db: TestD
     assert_eq!(events[0].actor, client());
     // Cancelled already: the version moved on.
     assert!(matches!(
-        store.cancel_on_behalf(&cancel(1, None)).await,
-        Err(StoreError::VersionMismatch)
+        store.cancel(&finder(), &cancel(id, 1)).await,
+        Err(StoreError::Refused(Refusal::Stale))
     ));
     assert!(matches!(
-        store.cancel_on_behalf(&cancel(2, None)).await,
-        Err(StoreError::NotBooked)
+        store.cancel(&finder(), &cancel(id, 2)).await,
+        Err(StoreError::Refused(Refusal::NotBooked))
     ));
 
     // The portal's deadline holds for clients too.
     let ola = world.patient(2).await;
     let soon = world.slot(oslo(2026, 12, 15, 7, 0), 1).await;
     let late = store
-        .reserve_on_behalf(&request(&ola, soon.id), &on_behalf(None))
+        .book(&finder(), &request(&ola, soon.id, None))
         .await
         .expect("book")
         .id;
     assert!(matches!(
-        store
-            .cancel_on_behalf(&ClientCancel {
-                id: late,
-                ..cancel(1, None)
-            })
-            .await,
-        Err(StoreError::CancelDeadlinePassed)
+        store.cancel(&finder(), &cancel(late, 1)).await,
+        Err(StoreError::Refused(Refusal::DeadlinePassed))
     ));
     // The clinic's own outcome is a change too.
     let fulfilled = store
@@ -305,7 +304,7 @@ pub async fn clients_cancel_with_the_version_and_the_patients_deadline(db: TestD
     assert_eq!(fulfilled.status, AppointmentStatus::Fulfilled);
     assert_eq!(
         store
-            .appointment_record(late)
+            .appointment_for(&finder(), late)
             .await
             .expect("record")
             .version,
@@ -323,7 +322,7 @@ pub async fn appointment_records_are_found_by_patient_and_start(db: TestDb) {
         ids.push(
             world
                 .store
-                .reserve_on_behalf(&request(&kari, slot.id), &on_behalf(None))
+                .book(&finder(), &request(&kari, slot.id, None))
                 .await
                 .expect("book")
                 .id,
@@ -331,17 +330,18 @@ pub async fn appointment_records_are_found_by_patient_and_start(db: TestDb) {
     }
     let store = &world.store;
     let all = store
-        .appointment_records(&kari, None, None)
+        .appointments_for(&finder(), &kari, None, None)
         .await
         .expect("all");
     assert_eq!(all.iter().map(|a| a.id).collect::<Vec<_>>(), ids);
     let from_17 = store
-        .appointment_records(&kari, Some(oslo(2026, 12, 17, 0, 0)), None)
+        .appointments_for(&finder(), &kari, Some(oslo(2026, 12, 17, 0, 0)), None)
         .await
         .expect("from");
     assert_eq!(from_17.len(), 2);
     let only_17 = store
-        .appointment_records(
+        .appointments_for(
+            &finder(),
             &kari,
             Some(oslo(2026, 12, 17, 0, 0)),
             Some(oslo(2026, 12, 18, 0, 0)),
@@ -351,14 +351,14 @@ pub async fn appointment_records_are_found_by_patient_and_start(db: TestDb) {
     assert_eq!(only_17.iter().map(|a| a.id).collect::<Vec<_>>(), [ids[1]]);
     assert!(
         store
-            .appointment_records(&World::person(9), None, None)
+            .appointments_for(&finder(), &World::person(9), None, None)
             .await
             .expect("nobody")
             .is_empty()
     );
     assert!(matches!(
         store
-            .appointment_record(domain::AppointmentId(987_654))
+            .appointment_for(&finder(), domain::AppointmentId(987_654))
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -389,7 +389,7 @@ pub async fn the_slot_feed_lists_the_window_and_what_changed_since(db: TestDb) {
     let soon = world.slot(oslo(2026, 12, 14, 8, 20), 1).await;
     let kari = world.patient(1).await;
     store
-        .reserve_on_behalf(&request(&kari, booked.id), &on_behalf(None))
+        .book(&finder(), &request(&kari, booked.id, None))
         .await
         .expect("book");
 
@@ -416,13 +416,8 @@ pub async fn the_slot_feed_lists_the_window_and_what_changed_since(db: TestDb) {
         "nothing changed"
     );
     // A place given back, a slot deleted, time passing.
-    store
-        .cancel_by_clinic(
-            &world.staff,
-            world.clinic.id,
-            booked_id(&world, &kari).await,
-            None,
-        )
+    world
+        .cancel_by_clinic(world.clinic.id, booked_id(&world, &kari).await, None)
         .await
         .expect("cancel");
     let gone = world
@@ -486,7 +481,7 @@ pub async fn the_slot_feed_lists_the_window_and_what_changed_since(db: TestDb) {
 async fn booked_id(world: &World, patient: &domain::NationalId) -> domain::AppointmentId {
     world
         .store
-        .appointment_records(patient, None, None)
+        .appointments_for(&finder(), patient, None, None)
         .await
         .expect("records")[0]
         .id
@@ -495,7 +490,7 @@ async fn booked_id(world: &World, patient: &domain::NationalId) -> domain::Appoi
 pub async fn the_catalogue_lists_schedules_whose_service_is_on(db: TestDb) {
     let world = World::new(db).await;
     let store: &Arc<dyn store::Store> = &world.store;
-    let catalogue = store.catalogue().await.expect("catalogue");
+    let catalogue = store.catalogue(Reach::Everywhere).await.expect("catalogue");
     assert_eq!(catalogue.len(), 1);
     assert_eq!(catalogue[0].resource, world.resource);
     assert_eq!(catalogue[0].timebook, world.timebook);
@@ -511,6 +506,12 @@ pub async fn the_catalogue_lists_schedules_whose_service_is_on(db: TestDb) {
         )
         .await
         .expect("off");
-    assert!(store.catalogue().await.expect("catalogue").is_empty());
+    assert!(
+        store
+            .catalogue(Reach::Everywhere)
+            .await
+            .expect("catalogue")
+            .is_empty()
+    );
     world.finish().await;
 }

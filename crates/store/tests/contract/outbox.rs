@@ -340,8 +340,7 @@ pub async fn reminders_are_written_once_and_only_for_booked_appointments(db: Tes
     let ids = bookings(&world, 3).await;
     let lead = SignedDuration::from_hours(24);
     world
-        .store
-        .cancel_by_clinic(&world.staff, world.clinic.id, ids[1], None)
+        .cancel_by_clinic(world.clinic.id, ids[1], None)
         .await
         .expect("cancel");
     assert_eq!(

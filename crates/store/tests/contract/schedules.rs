@@ -1,9 +1,9 @@
 //! Free slots as machine clients see them: per resource, paged.
 
 use crate::common::{TestDb, World};
-use domain::ResourceId;
+use domain::{ClinicId, Reach, ResourceId};
 use jiff::{SignedDuration, Timestamp};
-use store::{Clock, SlotCursor, StoreError};
+use store::{Clock, SlotCursor};
 
 fn at(start: Timestamp, minutes: i64) -> Timestamp {
     start + SignedDuration::from_mins(minutes)
@@ -27,7 +27,7 @@ pub async fn open_slots_are_published_bookable_and_paged(db: TestDb) {
     // A slot of one place, booked: full.
     world.book(1, at(tomorrow, 15)).await;
     let kari = world.patient(2).await;
-    world.store.hold_slot(&kari, held.id).await.expect("hold");
+    world.hold_as(&kari, held.id).await.expect("hold");
 
     let store = &world.store;
     let resource = world.resource.id;
@@ -89,27 +89,47 @@ pub async fn open_slots_are_published_bookable_and_paged(db: TestDb) {
         [first.id, held.id, roomy.id],
         "an expired hold frees its place"
     );
-    let (timebook, found) = store
-        .resource_with_timebook(resource)
+    let entry = store
+        .schedule(Reach::Everywhere, resource)
         .await
         .expect("read")
         .expect("known");
     assert_eq!(
-        (timebook, found),
+        (entry.timebook, entry.resource),
         (world.timebook.clone(), world.resource.clone())
     );
+    let now = world.clock.now();
+    assert_eq!(
+        entry.window,
+        (
+            now + SignedDuration::from_mins(30),
+            now + SignedDuration::from_hours(42 * 24)
+        ),
+        "the patients' booking window, read at the store's now"
+    );
+    for reach in [
+        Reach::Nowhere,
+        Reach::Clinic(ClinicId(world.clinic.id.0 + 1)),
+    ] {
+        assert_eq!(
+            store.schedule(reach, resource).await.expect("read"),
+            None,
+            "{reach:?}"
+        );
+    }
     assert_eq!(
         store
-            .resource_with_timebook(ResourceId(987_654))
+            .schedule(Reach::Everywhere, ResourceId(987_654))
             .await
             .expect("read"),
         None
     );
-    assert!(matches!(
+    assert!(
         store
             .open_slots(ResourceId(987_654), from, to, None, 10)
-            .await,
-        Err(StoreError::NotFound(_))
-    ));
+            .await
+            .expect("read")
+            .is_empty()
+    );
     world.finish().await;
 }

@@ -14,7 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{DomainError, MessageId, MessageText, ThreadId};
-use jiff::Timestamp;
 use store::StoreError;
 
 pub struct InboxLine {
@@ -41,7 +40,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffMember) -> Result<R
         .clinic_threads(&staff.actor, staff.clinic_id)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let now = Timestamp::now();
+    let now = state.now();
     Ok(html(&InboxPage {
         page: Page::staff(&staff.visitor, "inbox-title", "/klinikk/innboks"),
         threads: threads
@@ -102,7 +101,7 @@ async fn thread_page(
             &thread.summary,
             &thread.messages,
             Reader::Clinic,
-            Timestamp::now(),
+            state.now(),
         ),
         closed: thread.summary.closed,
         errors: reply.errors(),

@@ -10,10 +10,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{AppointmentId, AppointmentStatus, CancelReason};
-use jiff::Timestamp;
+use domain::{AppointmentId, AppointmentStatus, CancelReason, Refusal};
 use serde::Deserialize;
-use store::StoreError;
+use store::{CancelRequest, StoreError};
 
 pub struct Row {
     id: i64,
@@ -50,9 +49,7 @@ pub async fn show(
     Query(notice): Query<Notice>,
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
-    let today = Timestamp::now()
-        .to_zoned_datetime(state.zone.clone())
-        .date();
+    let today = state.now().to_zoned_datetime(state.zone.clone()).date();
     let last = today
         .checked_add(jiff::Span::new().days(6))
         .unwrap_or(today);
@@ -125,18 +122,14 @@ pub async fn cancel(
     let Ok(reason) = CancelReason::parse(form.begrunnelse.as_deref().unwrap_or_default()) else {
         return Ok(Redirect::to("/klinikk?melding=begrunnelse").into_response());
     };
-    match state
-        .store
-        .cancel_by_clinic(
-            &staff.actor,
-            staff.clinic_id,
-            AppointmentId(id),
-            Some(&reason),
-        )
-        .await
-    {
+    let request = CancelRequest {
+        appointment: AppointmentId(id),
+        reason: Some(reason),
+        version: None,
+    };
+    match state.store.cancel(&staff.caller(), &request).await {
         Ok(_) => Ok(Redirect::to("/klinikk?melding=avlyst").into_response()),
-        Err(StoreError::NotBooked) => {
+        Err(StoreError::Refused(Refusal::NotBooked)) => {
             Ok(Redirect::to("/klinikk?melding=ikke-bestilt").into_response())
         }
         Err(error) => Err(Failure::store(t, error)),
@@ -166,7 +159,7 @@ pub async fn outcome(
         .await
     {
         Ok(_) => Ok(Redirect::to("/klinikk?melding=lagret").into_response()),
-        Err(StoreError::NotBooked) => {
+        Err(StoreError::Refused(Refusal::NotBooked)) => {
             Ok(Redirect::to("/klinikk?melding=ikke-bestilt").into_response())
         }
         Err(error) => Err(Failure::store(t, error)),

@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Capacity, DomainError, ResourceId, SlotLength, SlotTemplate, TemplateId, Weekdays};
-use jiff::Timestamp;
 use jiff::civil::{Date, Time, Weekday};
 use std::collections::BTreeMap;
 
@@ -327,9 +326,7 @@ async fn day_slots(
 }
 
 fn today(state: &AppState) -> Date {
-    Timestamp::now()
-        .to_zoned_datetime(state.zone.clone())
-        .date()
+    state.now().to_zoned_datetime(state.zone.clone()).date()
 }
 
 fn refuse(page: &mut PublishingPage, t: T, error: &Problem) {

@@ -7,7 +7,7 @@
 use super::input::{self, AppointmentRequest, Expect};
 use super::outcome::{Outcome, Problem};
 use super::resources;
-use super::search::{bounds, query_string, refuse_unknown, schedule_of};
+use super::search::{bounds, query_string, refuse_unknown};
 use super::{ApiClient, base_url, fhir_json};
 use crate::AppState;
 use axum::body::Bytes;
@@ -15,12 +15,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use domain::{Actor, AppointmentId, AuditAction, ClinicId, NationalId, SlotId};
+use domain::{AppointmentId, AuditAction, NationalId};
 use serde_json::Value;
-use store::{
-    AppointmentRecord, CatalogueEntry, ClientCancel, Idempotency, OnBehalf, ReserveRequest,
-    Reserved,
-};
+use store::{AppointmentRecord, BookRequest, Booked, CancelRequest, Idempotency};
 
 /// `POST /fhir/Appointment` books at once; the Appointment may say `proposed`, `pending` or
 /// `booked`, and must carry `description`.
@@ -45,67 +42,6 @@ const BOOK: Expect = Expect {
     in_parameters: true,
 };
 
-impl ApiClient {
-    /// The client as the audit log names it.
-    fn actor(&self) -> Actor {
-        Actor::Client {
-            name: self.client.name.clone(),
-        }
-    }
-
-    /// Which clinics' appointments the client reaches.
-    async fn reach(&self, state: &AppState) -> Result<Reach, Outcome> {
-        let Some(her_id) = self.client.clinic else {
-            return Ok(Reach::Every);
-        };
-        match state.store.clinic_by_her_id(her_id).await {
-            Ok(Some(clinic)) => Ok(Reach::One(clinic.id)),
-            Ok(None) => Ok(Reach::None),
-            Err(error) => Err(Outcome::store(self.t, error)),
-        }
-    }
-}
-
-/// The clinics whose appointments a client reaches: every one, its own, or none when it is
-/// bound to a clinic the register does not know.
-enum Reach {
-    Every,
-    One(ClinicId),
-    None,
-}
-
-impl Reach {
-    fn includes(&self, clinic: ClinicId) -> bool {
-        match self {
-            Self::Every => true,
-            Self::One(own) => *own == clinic,
-            Self::None => false,
-        }
-    }
-}
-
-/// The slot an Appointment names, if the client may book there; else 422 naming the slot.
-async fn bookable_slot(
-    state: &AppState,
-    client: &ApiClient,
-    id: SlotId,
-) -> Result<(domain::Slot, CatalogueEntry), Outcome> {
-    let t = client.t;
-    let unknown = || Outcome::unprocessable(t, "fhir-slot-unknown", "Appointment.slot");
-    let slot = match state.store.slot(id).await {
-        Ok(slot) => slot,
-        Err(store::StoreError::NotFound(_)) => return Err(unknown()),
-        Err(error) => return Err(Outcome::store(t, error)),
-    };
-    let entry = schedule_of(state, client, slot.resource_id.0)
-        .await
-        .map_err(|outcome| match outcome.problem {
-            Problem::NotFound => unknown(),
-            _ => outcome,
-        })?;
-    Ok((slot, entry))
-}
-
 /// The Appointment a request's body asks for: the body itself for `create`, inside
 /// `Parameters` for the operations.
 fn read_request(
@@ -125,46 +61,45 @@ fn read_request(
     AppointmentRequest::parse(t, &appointment, state.id_policy, expect)
 }
 
-/// Books what `request` asks for on the patient's behalf.
+/// Books what `request` asks for on the patient's behalf. Every rule, the client's reach
+/// included, is the booking core's to check; a retry with its Idempotency-Key gets the first
+/// booking back before any rule is asked again.
 async fn reserve(
     state: &AppState,
     client: &ApiClient,
     headers: &HeaderMap,
     request: &AppointmentRequest,
-) -> Result<(AppointmentRecord, Reserved), Outcome> {
+) -> Result<(AppointmentRecord, Booked), Outcome> {
     let t = client.t;
     let key = input::idempotency_key(t, headers)?;
     let reason = request.reason.clone().ok_or_else(|| {
         Outcome::unprocessable(t, "fhir-reason-missing", "Appointment.description")
     })?;
-    bookable_slot(state, client, request.slot).await?;
-    let on_behalf = OnBehalf {
-        by: client.actor(),
-        idempotency: key.map(|key| Idempotency {
-            client: client.client.name.clone(),
-            key,
-            fingerprint: request.fingerprint(),
-        }),
-    };
-    let reserved = state
+    let caller = client.caller(state).await?;
+    let booked = state
         .store
-        .reserve_on_behalf(
-            &ReserveRequest {
+        .book(
+            &caller,
+            &BookRequest {
                 patient: request.patient.clone(),
-                slot_id: request.slot,
+                slot: request.slot,
                 reason,
                 hold: request.hold,
+                idempotency: key.map(|key| Idempotency {
+                    client: client.client.name.clone(),
+                    key,
+                    fingerprint: request.fingerprint(),
+                }),
             },
-            &on_behalf,
         )
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let record = state
         .store
-        .appointment_record(reserved.id)
+        .appointment_for(&caller, booked.id)
         .await
         .map_err(|e| Outcome::store(t, e))?;
-    Ok((record, reserved))
+    Ok((record, booked))
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -185,7 +120,7 @@ fn one(state: &AppState, client: &ApiClient, record: &AppointmentRecord) -> Resp
 }
 
 /// A retry answered from its Idempotency-Key says so, as payment APIs do.
-fn mark_replayed(response: &mut Response, reserved: Reserved) {
+fn mark_replayed(response: &mut Response, reserved: Booked) {
     if reserved.replayed {
         response
             .headers_mut()
@@ -205,7 +140,7 @@ pub async fn create(
     *response.status_mut() = StatusCode::CREATED;
     let location = format!(
         "{}/fhir/Appointment/{}/_history/{}",
-        base_url(&headers),
+        base_url(&state),
         record.id.0,
         record.version
     );
@@ -217,9 +152,9 @@ pub async fn create(
 }
 
 /// A searchset Bundle of one resource: what IHE's operations answer with.
-fn bundle_of(headers: &HeaderMap, resource: Value) -> Response {
+fn bundle_of(state: &AppState, resource: Value) -> Response {
     fhir_json(&resources::searchset(
-        &format!("{}/fhir", base_url(headers)),
+        &format!("{}/fhir", base_url(state)),
         &[],
         vec![resource],
         Vec::new(),
@@ -236,20 +171,25 @@ pub async fn hold(
 ) -> Result<Response, Outcome> {
     let t = client.t;
     let request = read_request(&state, &client, &headers, &body, &HOLD)?;
-    let (slot, entry) = bookable_slot(&state, &client, request.slot).await?;
+    let caller = client.caller(&state).await?;
     let hold = state
         .store
-        .hold_on_behalf(&client.actor(), &request.patient, slot.id)
+        .hold(&caller, &request.patient, request.slot)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let offered = state
+        .store
+        .offered_slot(&caller, &request.patient, request.slot)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let held = resources::held_appointment(
         &hold,
         &request.patient,
-        &slot,
-        &entry.resource.location,
+        &offered.slot,
+        &offered.resource.location,
         &state.zone,
     );
-    Ok(bundle_of(&headers, held))
+    Ok(bundle_of(&state, held))
 }
 
 /// `$book` (IHE ITI-117): books the held slot (the Appointment `$hold` gave, with
@@ -262,7 +202,7 @@ pub async fn book(
 ) -> Result<Response, Outcome> {
     let request = read_request(&state, &client, &headers, &body, &BOOK)?;
     let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
-    let mut response = bundle_of(&headers, appointment_json(&state, &client, &record));
+    let mut response = bundle_of(&state, appointment_json(&state, &client, &record));
     mark_replayed(&mut response, reserved);
     Ok(response)
 }
@@ -275,16 +215,11 @@ async fn visible_record(
 ) -> Result<AppointmentRecord, Outcome> {
     let t = client.t;
     let id: i64 = id.parse().map_err(|_| Outcome::new(t, Problem::NotFound))?;
-    let record = state
+    state
         .store
-        .appointment_record(AppointmentId(id))
+        .appointment_for(&client.caller(state).await?, AppointmentId(id))
         .await
-        .map_err(|e| Outcome::store(t, e))?;
-    if client.reach(state).await?.includes(record.clinic_id) {
-        Ok(record)
-    } else {
-        Err(Outcome::new(t, Problem::NotFound))
-    }
+        .map_err(|e| Outcome::store(t, e))
 }
 
 /// Writes the audit entry of a client's read of an appointment.
@@ -340,7 +275,6 @@ fn patient_of(
 pub async fn search(
     State(state): State<AppState>,
     client: ApiClient,
-    headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Outcome> {
     let t = client.t;
@@ -365,18 +299,17 @@ pub async fn search(
         .collect();
     let (from, to) = bounds(&dates, &state.zone)
         .map_err(|()| Outcome::new(t, Problem::Invalid("fhir-date-invalid", "date".into())))?;
-    let reach = client.reach(&state).await?;
     let records = state
         .store
-        .appointment_records(&patient, from, to)
+        .appointments_for(&client.caller(&state).await?, &patient, from, to)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let mut matches = Vec::new();
-    for record in records.iter().filter(|r| reach.includes(r.clinic_id)) {
+    for record in &records {
         audit_read(&state, &client, record).await?;
         matches.push(appointment_json(&state, &client, record));
     }
-    let base = base_url(&headers);
+    let base = base_url(&state);
     Ok(fhir_json(&resources::searchset(
         &format!("{base}/fhir"),
         &[(
@@ -396,17 +329,23 @@ async fn cancel(
     version: i64,
     reason: domain::CancelReason,
 ) -> Result<Response, Outcome> {
+    let t = client.t;
+    let caller = client.caller(state).await?;
+    let request = CancelRequest {
+        appointment: record.id,
+        reason: Some(reason),
+        version: Some(version),
+    };
+    state
+        .store
+        .cancel(&caller, &request)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
     let cancelled = state
         .store
-        .cancel_on_behalf(&ClientCancel {
-            by: client.actor(),
-            id: record.id,
-            clinic: Some(record.clinic_id),
-            version,
-            reason,
-        })
+        .appointment_for(&caller, record.id)
         .await
-        .map_err(|e| Outcome::store(client.t, e))?;
+        .map_err(|e| Outcome::store(t, e))?;
     Ok(one(state, client, &cancelled))
 }
 

@@ -148,9 +148,9 @@ pub async fn manifest(
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
     let since = since(&client, &params)?;
-    let base = base_url(&headers);
+    let base = base_url(&state);
     let entries = visible(&state, &client).await?;
-    let (slot_file, now) = slots(&state, &client, &base, &entries, since).await?;
+    let (slot_file, now) = slots(&state, &client, base, &entries, since).await?;
     // The manifest is the same while its files are: its tag is theirs, weak because the
     // transaction time in it moves on.
     let contents = [
@@ -232,6 +232,6 @@ pub async fn slot_file(
 ) -> Result<Response, Outcome> {
     let since = since(&client, &params)?;
     let entries = visible(&state, &client).await?;
-    let (content, _) = slots(&state, &client, &base_url(&headers), &entries, since).await?;
+    let (content, _) = slots(&state, &client, base_url(&state), &entries, since).await?;
     Ok(file(&headers, content))
 }

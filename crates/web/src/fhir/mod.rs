@@ -63,9 +63,33 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    /// Whether the client may see this clinic.
-    pub fn sees(&self, clinic: &domain::Clinic) -> bool {
-        self.client.clinic.is_none_or(|her| her == clinic.her_id)
+    /// The client as the audit log names it.
+    pub fn actor(&self) -> domain::Actor {
+        domain::Actor::Client {
+            name: self.client.name.clone(),
+        }
+    }
+
+    /// The clinics the client reaches: every one, its own, or none when it is bound to a
+    /// clinic the register does not know.
+    pub async fn reach(&self, state: &AppState) -> Result<domain::Reach, Outcome> {
+        let Some(her_id) = self.client.clinic else {
+            return Ok(domain::Reach::Everywhere);
+        };
+        match state.store.clinic_by_her_id(her_id).await {
+            Ok(Some(clinic)) => Ok(domain::Reach::Clinic(clinic.id)),
+            Ok(None) => Ok(domain::Reach::Nowhere),
+            Err(error) => Err(Outcome::store(self.t, error)),
+        }
+    }
+
+    /// The client as the booking core knows it: acting for patients, under their rules, in
+    /// its reach.
+    pub async fn caller(&self, state: &AppState) -> Result<domain::Caller, Outcome> {
+        Ok(domain::Caller::client(
+            &self.client.name,
+            self.reach(state).await?,
+        ))
     }
 
     /// Refuses a client without `scope`.
@@ -119,7 +143,7 @@ async fn access_token_client(
     tokens: &access_tokens::AccessTokens,
     token: &str,
 ) -> Result<clients::Client, Problem> {
-    let now = jiff::Timestamp::now().as_second();
+    let now = state.now().as_second();
     let verified = tokens
         .verify(token, now)
         .await
@@ -164,23 +188,7 @@ fn fhir_json(body: &serde_json::Value) -> Response {
     ([(CONTENT_TYPE, FHIR_JSON)], body.to_string()).into_response()
 }
 
-/// The API's base URL as the client reached it: the `Host` header, and the scheme a trusted
-/// proxy reports (`X-Forwarded-Proto`), else http.
-fn base_url(parts_headers: &axum::http::HeaderMap) -> String {
-    let host = parts_headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let scheme = match parts_headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
+/// The API's base URL: the configured public URL, whatever `Host` the request carried.
+fn base_url(state: &AppState) -> &str {
+    state.public_url.as_str()
 }

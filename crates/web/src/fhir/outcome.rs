@@ -5,6 +5,7 @@ use crate::texts::T;
 use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use domain::Refusal;
 use i18n::Lang;
 use serde_json::json;
 use store::StoreError;
@@ -80,25 +81,12 @@ impl Outcome {
         Self::new(t, Problem::Unprocessable(key, expression.to_owned()))
     }
 
-    /// A store refusal as the client should see it.
+    /// A store error as the client should see it: a refusal by the table below, anything
+    /// else an outage.
     pub fn store(t: T, error: StoreError) -> Self {
         let problem = match error {
             StoreError::NotFound(_) => Problem::NotFound,
-            StoreError::Taken => Problem::SlotTaken,
-            StoreError::AlreadyBooked => Problem::AlreadyBooked,
-            StoreError::HoldLost => Problem::HoldLost,
-            StoreError::Blocked => Problem::PatientBlocked,
-            StoreError::NotOnList => Problem::BusinessRule("fhir-not-on-list", "NOT_ON_LIST"),
-            StoreError::OutsideWindow => {
-                Problem::BusinessRule("fhir-outside-window", "OUTSIDE_BOOKING_WINDOW")
-            }
-            StoreError::OverLimit => Problem::BusinessRule("fhir-over-limit", "OVER_LIMIT"),
-            StoreError::CancelDeadlinePassed => {
-                Problem::BusinessRule("fhir-deadline-passed", "CANCEL_DEADLINE_PASSED")
-            }
-            StoreError::NotBooked => Problem::BusinessRule("fhir-not-booked", "NOT_BOOKED"),
-            StoreError::IdempotencyKeyReused => Problem::KeyReused,
-            StoreError::VersionMismatch => Problem::VersionMismatch,
+            StoreError::Refused(refusal) => problem(refusal),
             other => {
                 // Store errors name tables and columns only, never patient data.
                 tracing::error!(error = %other, "store failure in the FHIR API");
@@ -106,6 +94,34 @@ impl Outcome {
             }
         };
         Self::new(t, problem)
+    }
+}
+
+/// What a client is told for each refusal of the booking core: the one table.
+pub fn problem(refusal: Refusal) -> Problem {
+    match refusal {
+        // A slot out of reach is one the client may not know of.
+        Refusal::UnknownSlot | Refusal::NotInReach => {
+            Problem::Unprocessable("fhir-slot-unknown", "Appointment.slot".into())
+        }
+        Refusal::UnknownAppointment => Problem::NotFound,
+        Refusal::Taken => Problem::SlotTaken,
+        Refusal::AlreadyBooked => Problem::AlreadyBooked,
+        Refusal::HoldLost => Problem::HoldLost,
+        Refusal::Blocked => Problem::PatientBlocked,
+        Refusal::ServiceOff => Problem::BusinessRule("fhir-service-off", "SERVICE_OFF"),
+        Refusal::NotOnList => Problem::BusinessRule("fhir-not-on-list", "NOT_ON_LIST"),
+        Refusal::OutsideWindow => {
+            Problem::BusinessRule("fhir-outside-window", "OUTSIDE_BOOKING_WINDOW")
+        }
+        Refusal::OverLimit => Problem::BusinessRule("fhir-over-limit", "OVER_LIMIT"),
+        Refusal::DeadlinePassed => {
+            Problem::BusinessRule("fhir-deadline-passed", "CANCEL_DEADLINE_PASSED")
+        }
+        Refusal::NotBooked => Problem::BusinessRule("fhir-not-booked", "NOT_BOOKED"),
+        Refusal::OtherTimebook => Problem::BusinessRule("fhir-other-timebook", "OTHER_TIMEBOOK"),
+        Refusal::KeyReused => Problem::KeyReused,
+        Refusal::Stale => Problem::VersionMismatch,
     }
 }
 

@@ -63,17 +63,15 @@ pub struct ScheduleView<'a> {
 }
 
 impl<'a> ScheduleView<'a> {
-    /// The schedule as a search shows it: with the booking window at `now` and its first and
-    /// last free slot.
+    /// The schedule as a search shows it: with the booking window as the store read it and
+    /// its first and last free slot.
     pub fn new(
         entry: &'a CatalogueEntry,
         t: crate::texts::T,
-        now: Timestamp,
         free: Option<(Timestamp, Timestamp)>,
     ) -> Self {
-        let rules = &entry.timebook.rules;
         Self {
-            horizon: Some((rules.earliest_start(now), rules.latest_start(now))),
+            horizon: Some(entry.window),
             free,
             ..Self::lasting(entry, t)
         }

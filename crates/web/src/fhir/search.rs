@@ -7,7 +7,6 @@ use super::resources::{self, ScheduleView};
 use super::{ApiClient, base_url, fhir_json};
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use domain::{SlotId, TimebookKind};
 use jiff::{SignedDuration, Timestamp};
@@ -21,51 +20,30 @@ const MAX_COUNT: u32 = 500;
 
 type Params = Vec<(String, String)>;
 
-/// Every schedule the client may see: its clinic's service is on, and its clinic is the
-/// client's when it is bound to one.
+/// Every schedule the client may see: its service is on, and it is in the client's reach.
 pub(super) async fn visible(
     state: &AppState,
     client: &ApiClient,
 ) -> Result<Vec<CatalogueEntry>, Outcome> {
-    let all = state
+    state
         .store
-        .catalogue()
+        .catalogue(client.reach(state).await?)
         .await
-        .map_err(|e| Outcome::store(client.t, e))?;
-    Ok(all.into_iter().filter(|e| client.sees(&e.clinic)).collect())
+        .map_err(|e| Outcome::store(client.t, e))
 }
 
-/// One schedule, if the client may see it: its resource exists, its clinic is the client's
-/// (when bound to one), and its service is switched on.
+/// One schedule, if the client may see it.
 pub(super) async fn schedule_of(
     state: &AppState,
     client: &ApiClient,
     resource: i64,
 ) -> Result<CatalogueEntry, Outcome> {
-    let t = client.t;
-    let store = state.store.as_ref();
-    let not_found = || Outcome::new(t, Problem::NotFound);
-    let (timebook, resource) = store
-        .resource_with_timebook(domain::ResourceId(resource))
+    state
+        .store
+        .schedule(client.reach(state).await?, domain::ResourceId(resource))
         .await
-        .map_err(|e| Outcome::store(t, e))?
-        .ok_or_else(not_found)?;
-    let clinic = store
-        .clinic(timebook.clinic_id)
-        .await
-        .map_err(|e| Outcome::store(t, e))?;
-    let on = store
-        .enabled_services(clinic.id)
-        .await
-        .map_err(|e| Outcome::store(t, e))?;
-    if !client.sees(&clinic) || !on.contains(&timebook.kind) {
-        return Err(not_found());
-    }
-    Ok(CatalogueEntry {
-        clinic,
-        timebook,
-        resource,
-    })
+        .map_err(|e| Outcome::store(client.t, e))?
+        .ok_or_else(|| Outcome::new(client.t, Problem::NotFound))
 }
 
 pub(super) fn refuse_unknown(
@@ -110,7 +88,6 @@ fn kind_of(value: &str) -> Option<TimebookKind> {
 pub async fn schedules(
     State(state): State<AppState>,
     client: ApiClient,
-    headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
     let t = client.t;
@@ -133,7 +110,6 @@ pub async fn schedules(
             }
         }
     }
-    let now = Timestamp::now();
     let mut matches = Vec::new();
     for entry in visible(&state, &client).await? {
         if actor.is_some_and(|a| a != entry.resource.location.id.0)
@@ -146,10 +122,10 @@ pub async fn schedules(
             .open_slot_span(entry.resource.id)
             .await
             .map_err(|e| Outcome::store(t, e))?;
-        let view = ScheduleView::new(&entry, t, now, free);
+        let view = ScheduleView::new(&entry, t, free);
         matches.push(resources::schedule(&view, &state.zone));
     }
-    let base = base_url(&headers);
+    let base = base_url(&state);
     let this = format!("{base}/fhir/Schedule{}", query_string(&params));
     Ok(fhir_json(&resources::searchset(
         &format!("{base}/fhir"),
@@ -266,7 +242,6 @@ fn cursor_of(text: &str) -> Option<SlotCursor> {
 pub async fn slots(
     State(state): State<AppState>,
     client: ApiClient,
-    headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
     let t = client.t;
@@ -317,7 +292,7 @@ pub async fn slots(
             Some(cursor_of(text).ok_or_else(|| invalid("fhir-cursor-invalid", "_cursor"))?)
         }
     };
-    let now = Timestamp::now();
+    let now = state.now();
     let starts: Vec<&str> = value("start").collect();
     let (from, to) = start_range(&client, &starts, now, &state.zone)?;
 
@@ -330,14 +305,14 @@ pub async fn slots(
         .map_err(|e| Outcome::store(t, e))?;
     let more = free.len() > count as usize;
     free.truncate(count as usize);
-    let base = base_url(&headers);
+    let base = base_url(&state);
     let label = t.get(timebook.kind.service_label_message());
     let matches = free
         .iter()
         .map(|slot| {
             resources::slot(
                 &resources::SlotView::free(slot, timebook, &label),
-                &base,
+                base,
                 &state.zone,
             )
         })
@@ -362,7 +337,7 @@ pub async fn slots(
             .await
             .map_err(|e| Outcome::store(t, e))?;
         vec![resources::schedule(
-            &ScheduleView::new(&entry, t, now, span),
+            &ScheduleView::new(&entry, t, span),
             &state.zone,
         )]
     } else {

@@ -18,7 +18,7 @@ use crate::failure::{Failure, Kind};
 use crate::limits::Scope;
 use crate::pages::{Page, html};
 use crate::visitor::Visitor;
-use crate::{AppState, cookies, sessions, tokens};
+use crate::{AppState, PublicUrl, cookies, sessions, tokens};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -45,18 +45,8 @@ pub struct Providers {
 }
 
 impl Providers {
-    pub fn new(settings: OidcSettings) -> Result<Self, ProviderError> {
-        let any =
-            settings.patient.is_some() || settings.staff.is_some() || settings.operator.is_some();
-        let public_url = match settings.public_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None if any => {
-                return Err(ProviderError::Configuration(
-                    "oidc.public_url is needed for the redirect URIs".into(),
-                ));
-            }
-            None => String::new(),
-        };
+    pub fn new(settings: OidcSettings, public_url: &PublicUrl) -> Result<Self, ProviderError> {
+        let public_url = public_url.as_str().to_owned();
         let provider = |flow: LoginFlow, settings: Option<ProviderSettings>| {
             settings
                 .map(|s| Provider::new(s, format!("{public_url}{}/svar", start_path(flow))))

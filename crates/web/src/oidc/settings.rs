@@ -2,13 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The three logins. Each one left out is simply not offered.
+/// The three logins. Each one left out is simply not offered. The redirect URIs to register
+/// at each provider are `<public_url>/innlogging/<pasient|personale|drift>/svar`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcSettings {
-    /// Where browsers reach Timebok, e.g. `https://timebok.example.no`; the redirect URIs to
-    /// register at each provider are `<public_url>/innlogging/<pasient|personale|drift>/svar`.
-    pub public_url: Option<String>,
     /// Patients: ID-porten in production.
     pub patient: Option<ProviderSettings>,
     /// Clinic staff: HelseID in production.

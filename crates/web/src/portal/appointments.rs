@@ -1,6 +1,6 @@
 //! «Timeavtaler»: the patient's upcoming and past appointments, cancelling, and calendar files.
 
-use super::access;
+use super::refusals;
 use crate::AppState;
 use crate::failure::Failure;
 use crate::pages::{Page, html};
@@ -8,13 +8,12 @@ use crate::texts::{T, clock};
 use crate::visitor::Patient;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{AppointmentId, AppointmentStatus};
 use jiff::Timestamp;
 use serde::Deserialize;
-use store::{PlannedAppointment, StoreError};
+use store::{CancelRequest, PlannedAppointment, StoreError};
 
 pub struct AppointmentView {
     pub id: i64,
@@ -82,7 +81,7 @@ pub async fn list(
         .appointment_history(&patient.id)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let now = Timestamp::now();
+    let now = state.now();
     let (mut upcoming, past): (Vec<_>, Vec<_>) = history
         .iter()
         .partition(|a| a.status == AppointmentStatus::Booked && a.end() > now);
@@ -106,22 +105,34 @@ pub async fn cancel(
     patient: Patient,
     Path(id): Path<i64>,
 ) -> Result<Response, Failure> {
-    let t = patient.visitor.t;
-    match state
-        .store
-        .cancel_by_patient(&patient.id, AppointmentId(id))
-        .await
-    {
+    let request = CancelRequest {
+        appointment: AppointmentId(id),
+        reason: None,
+        version: None,
+    };
+    match state.store.cancel(&patient.caller(), &request).await {
         Ok(_) => Ok(Redirect::to("/timeavtaler?avbestilt=1").into_response()),
-        Err(StoreError::CancelDeadlinePassed | StoreError::NotBooked) => {
-            let page = crate::pages::ErrorPage {
-                page: Page::new(&patient.visitor, "error-title"),
-                message: t.get("appointments-deadline-passed"),
-            };
-            Ok((StatusCode::CONFLICT, html(&page)).into_response())
-        }
-        Err(error) => Err(Failure::store(t, error)),
+        Err(StoreError::Refused(refusal)) => refusals::respond(&patient, refusal, None),
+        Err(error) => Err(Failure::store(patient.visitor.t, error)),
     }
+}
+
+/// One of the patient's own appointments; any other is "not found".
+pub async fn own_appointment(
+    state: &AppState,
+    patient: &Patient,
+    id: AppointmentId,
+) -> Result<PlannedAppointment, Failure> {
+    let t = patient.visitor.t;
+    let history = state
+        .store
+        .appointment_history(&patient.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    history
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(Failure::new(t, crate::failure::Kind::NotFound))
 }
 
 pub async fn calendar_file(
@@ -130,9 +141,9 @@ pub async fn calendar_file(
     Path(id): Path<i64>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let appointment = access::own_appointment(&state, t, &patient.id, AppointmentId(id)).await?;
+    let appointment = own_appointment(&state, &patient, AppointmentId(id)).await?;
     let summary = title(t, &appointment);
-    let file = appointment.calendar_file(&summary, Timestamp::now(), &state.zone);
+    let file = appointment.calendar_file(&summary, state.now(), &state.zone);
     let headers = [
         (CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
         (

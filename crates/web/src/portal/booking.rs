@@ -1,25 +1,23 @@
 //! The booking journey: «Hva trenger du?», «Velg time», «Se gjennom før du sender», receipt.
 
-use super::access;
-use super::appointments::title;
+use super::appointments::{own_appointment, title};
 use super::calendar::{self, Day};
+use super::refusals;
 use crate::AppState;
 use crate::failure::{Failure, Kind};
 use crate::limits::Scope;
 use crate::pages::{FieldError, Page, html};
-use crate::texts::T;
 use crate::visitor::Patient;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{AppointmentId, DomainError, HoldId, Reason, Resource, SlotId, TimebookId};
-use jiff::Timestamp;
+use domain::{AppointmentId, DomainError, HoldId, Reason, Refusal, Resource, SlotId, TimebookId};
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use store::{FreeSlot, ReserveRequest, StoreError};
+use store::{BookRequest, FreeSlot, OfferedSlot, OfferedTimebook, StoreError};
 
 // --- «Hva trenger du?» -----------------------------------------------------------------------
 
@@ -33,6 +31,7 @@ pub struct Service {
 struct ServicesPage {
     page: Page,
     info: Option<String>,
+    notice: Option<String>,
     unavailable: Option<String>,
     services: Vec<Service>,
     errors: Vec<FieldError>,
@@ -42,22 +41,29 @@ async fn services_page(
     state: &AppState,
     patient: &Patient,
     errors: Vec<FieldError>,
+    notice: Option<&str>,
 ) -> Result<ServicesPage, Failure> {
     let t = patient.visitor.t;
     let mut page = ServicesPage {
         page: Page::new(&patient.visitor, "services-title"),
         info: None,
+        notice: refusals::services_notice(notice).map(|key| t.get(key)),
         unavailable: None,
         services: Vec::new(),
         errors,
     };
-    let Some(clinic) = access::own_clinic(state, t, &patient.id).await? else {
+    let offer = state
+        .store
+        .offer(&patient.caller(), &patient.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let Some(offer) = offer else {
         page.unavailable = Some(t.get("services-not-listed"));
         return Ok(page);
     };
-    let mut timebooks = access::offered_timebooks(state, t, &clinic).await?;
+    let mut timebooks = offer.timebooks;
     timebooks.sort_by_key(|tb| tb.kind);
-    page.info = Some(clinic.info.to_string()).filter(|i| !i.is_empty());
+    page.info = Some(offer.clinic.info.to_string()).filter(|i| !i.is_empty());
     page.services = timebooks
         .iter()
         .map(|tb| Service {
@@ -71,11 +77,18 @@ async fn services_page(
     Ok(page)
 }
 
+#[derive(Deserialize, Default)]
+pub struct ServicesQuery {
+    melding: Option<String>,
+}
+
 pub async fn services(
     State(state): State<AppState>,
     patient: Patient,
+    Query(query): Query<ServicesQuery>,
 ) -> Result<Response, Failure> {
-    Ok(html(&services_page(&state, &patient, Vec::new()).await?).into_response())
+    let page = services_page(&state, &patient, Vec::new(), query.melding.as_deref()).await?;
+    Ok(html(&page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -94,15 +107,19 @@ pub async fn choose_service(
             field: "service",
             label: t.get("services-choose-error"),
         }];
-        let page = services_page(&state, &patient, errors).await?;
+        let page = services_page(&state, &patient, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     };
     let id = chosen
         .parse()
         .map(TimebookId)
         .map_err(|_| Failure::new(t, Kind::BadRequest))?;
-    let (_, timebook) = access::own_timebook(&state, t, &patient.id, id).await?;
-    Ok(Redirect::to(&format!("/bestill/{}", timebook.id)).into_response())
+    match offered(&state, &patient, id).await? {
+        Ok(offered) => {
+            Ok(Redirect::to(&format!("/bestill/{}", offered.timebook.id)).into_response())
+        }
+        Err(refusal) => refusals::respond(&patient, refusal, None),
+    }
 }
 
 // --- «Velg time» -----------------------------------------------------------------------------
@@ -182,21 +199,20 @@ pub async fn choose_time(
     Query(query): Query<ChooseQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let (clinic, timebook) =
-        access::own_timebook(&state, t, &patient.id, TimebookId(timebook_id)).await?;
-    let resources = state
-        .store
-        .resources(timebook.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
+    let OfferedTimebook {
+        clinic,
+        timebook,
+        resources,
+    } = match offered(&state, &patient, TimebookId(timebook_id)).await? {
+        Ok(offered) => offered,
+        Err(refusal) => return refusals::respond(&patient, refusal, None),
+    };
     let wanted = query.sted.as_deref().and_then(|s| s.parse::<i64>().ok());
     let chosen: Option<&Resource> = resources
         .iter()
         .find(|r| Some(r.id.0) == wanted)
         .or(resources.first());
-    let today = Timestamp::now()
-        .to_zoned_datetime(state.zone.clone())
-        .date();
+    let today = state.now().to_zoned_datetime(state.zone.clone()).date();
     let first = first_of_month(query.maned.as_deref(), today);
     let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let last = first.last_of_month();
@@ -206,11 +222,20 @@ pub async fn choose_time(
     } else {
         match state
             .store
-            .free_slots(&patient.id, timebook.id, first.max(today), last)
+            .free_slots(
+                &patient.caller(),
+                &patient.id,
+                timebook.id,
+                first.max(today),
+                last,
+            )
             .await
         {
             Ok(free) => (false, free),
-            Err(StoreError::Blocked) => (true, Vec::new()),
+            Err(StoreError::Refused(Refusal::Blocked)) => (true, Vec::new()),
+            Err(StoreError::Refused(refusal)) => {
+                return refusals::respond(&patient, refusal, None);
+            }
             Err(error) => return Err(Failure::store(t, error)),
         }
     };
@@ -309,22 +334,36 @@ pub async fn choose_time(
     Ok(html(&page).into_response())
 }
 
-/// Where to send the patient after a refusal, with a plain message.
-fn refusal(
-    t: T,
+/// A timebook offered to the patient, or the booking core's refusal.
+async fn offered(
+    state: &AppState,
+    patient: &Patient,
+    id: TimebookId,
+) -> Result<Result<OfferedTimebook, Refusal>, Failure> {
+    match state
+        .store
+        .offered_timebook(&patient.caller(), &patient.id, id)
+        .await
+    {
+        Ok(offered) => Ok(Ok(offered)),
+        Err(StoreError::Refused(refusal)) => Ok(Err(refusal)),
+        Err(error) => Err(Failure::store(patient.visitor.t, error)),
+    }
+}
+
+/// The answer to a refusal while booking `slot`: back to its day on «Velg time».
+fn refused_at(
+    state: &AppState,
+    patient: &Patient,
     error: StoreError,
-    timebook: TimebookId,
-    resource: domain::ResourceId,
-    day: Date,
+    slot: &domain::Slot,
 ) -> Result<Response, Failure> {
-    let message = match error {
-        StoreError::Taken | StoreError::HoldLost => "opptatt",
-        StoreError::OverLimit | StoreError::AlreadyBooked => "grense",
-        StoreError::OutsideWindow => "vindu",
-        StoreError::Blocked => "",
-        other => return Err(Failure::store(t, other)),
+    let StoreError::Refused(refusal) = error else {
+        return Err(Failure::store(patient.visitor.t, error));
     };
-    Ok(Redirect::to(&calendar_href(timebook, resource, day, message)).into_response())
+    let day = slot.start.to_zoned_datetime(state.zone.clone()).date();
+    let href = |message: &str| calendar_href(slot.timebook_id, slot.resource_id, day, message);
+    refusals::respond(patient, refusal, Some(&href))
 }
 
 #[derive(Deserialize)]
@@ -356,24 +395,19 @@ pub async fn hold(
     Path(timebook_id): Path<i64>,
     Form(form): Form<HoldForm>,
 ) -> Result<Response, Failure> {
-    let t = patient.visitor.t;
     limit_booking(&state, &patient)?;
-    let (_, timebook) =
-        access::own_timebook(&state, t, &patient.id, TimebookId(timebook_id)).await?;
-    let slot_id = form
-        .slot
-        .and_then(|s| s.parse().ok())
-        .map(SlotId)
-        .ok_or(Failure::new(t, Kind::BadRequest))?;
-    let slot = access::slot_of(&state, t, &timebook, slot_id).await?;
-    let day = slot.start.to_zoned_datetime(state.zone.clone()).date();
-    match state.store.hold_slot(&patient.id, slot.id).await {
+    let slot = slot_in(&state, &patient, timebook_id, form.slot.as_deref()).await?;
+    match state
+        .store
+        .hold(&patient.caller(), &patient.id, slot.id)
+        .await
+    {
         Ok(hold) => Ok(Redirect::to(&format!(
             "/bestill/{timebook_id}/se-gjennom?time={}&hold={}",
             slot.id, hold.id
         ))
         .into_response()),
-        Err(error) => refusal(t, error, timebook.id, slot.resource_id, day),
+        Err(error) => refused_at(&state, &patient, error, &slot),
     }
 }
 
@@ -404,48 +438,50 @@ pub struct ReviewQuery {
     hold: Option<String>,
 }
 
-struct Chosen {
-    timebook: domain::Timebook,
-    slot: domain::Slot,
-    resource: Resource,
-    clinic: domain::Clinic,
+/// The slot a form or link names, if it belongs to the timebook in the path; which slots the
+/// patient may book is the booking core's to say.
+async fn slot_in(
+    state: &AppState,
+    patient: &Patient,
+    timebook_id: i64,
+    slot: Option<&str>,
+) -> Result<domain::Slot, Failure> {
+    let t = patient.visitor.t;
+    let id = slot
+        .and_then(|s| s.parse().ok())
+        .map(SlotId)
+        .ok_or(Failure::new(t, Kind::BadRequest))?;
+    let slot = state
+        .store
+        .slot(id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    if slot.timebook_id != TimebookId(timebook_id) {
+        return Err(Failure::new(t, Kind::NotFound));
+    }
+    Ok(slot)
 }
 
+/// The slot being reviewed, with its timebook, place and clinic, as offered to the patient.
 async fn chosen(
     state: &AppState,
     patient: &Patient,
     timebook_id: i64,
     slot: Option<&str>,
-) -> Result<Chosen, Failure> {
+) -> Result<OfferedSlot, Failure> {
     let t = patient.visitor.t;
-    let (clinic, timebook) =
-        access::own_timebook(state, t, &patient.id, TimebookId(timebook_id)).await?;
-    let slot_id = slot
-        .and_then(|s| s.parse().ok())
-        .map(SlotId)
-        .ok_or(Failure::new(t, Kind::BadRequest))?;
-    let slot = access::slot_of(state, t, &timebook, slot_id).await?;
-    let resources = state
+    let slot = slot_in(state, patient, timebook_id, slot).await?;
+    state
         .store
-        .resources(timebook.id)
+        .offered_slot(&patient.caller(), &patient.id, slot.id)
         .await
-        .map_err(|e| Failure::store(t, e))?;
-    let resource = resources
-        .into_iter()
-        .find(|r| r.id == slot.resource_id)
-        .ok_or(Failure::new(t, Kind::NotFound))?;
-    Ok(Chosen {
-        timebook,
-        slot,
-        resource,
-        clinic,
-    })
+        .map_err(|e| Failure::store(t, e))
 }
 
 fn review_page(
     state: &AppState,
     patient: &Patient,
-    chosen: &Chosen,
+    chosen: &OfferedSlot,
     hold: i64,
     reason: String,
     error: Option<String>,
@@ -556,24 +592,18 @@ pub async fn send(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
         }
     };
-    let request = ReserveRequest {
+    let request = BookRequest {
         patient: patient.id.clone(),
-        slot_id: chosen.slot.id,
+        slot: chosen.slot.id,
         reason,
         hold: Some(HoldId(hold)),
+        idempotency: None,
     };
-    match state.store.reserve(&request).await {
-        Ok(appointment) => {
-            Ok(Redirect::to(&format!("/bestill/kvittering/{}", appointment.id)).into_response())
+    match state.store.book(&patient.caller(), &request).await {
+        Ok(booked) => {
+            Ok(Redirect::to(&format!("/bestill/kvittering/{}", booked.id)).into_response())
         }
-        Err(error) => {
-            let day = chosen
-                .slot
-                .start
-                .to_zoned_datetime(state.zone.clone())
-                .date();
-            refusal(t, error, chosen.timebook.id, chosen.resource.id, day)
-        }
+        Err(error) => refused_at(&state, &patient, error, &chosen.slot),
     }
 }
 
@@ -594,7 +624,7 @@ pub async fn receipt(
     Path(id): Path<i64>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let appointment = access::own_appointment(&state, t, &patient.id, AppointmentId(id)).await?;
+    let appointment = own_appointment(&state, &patient, AppointmentId(id)).await?;
     let page = ReceiptPage {
         page: Page::new(&patient.visitor, "receipt-title"),
         title: title(t, &appointment),

@@ -16,7 +16,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{DomainError, MessageId, MessageText, Subject, ThreadId};
-use jiff::Timestamp;
 use serde::Deserialize;
 use store::StoreError;
 
@@ -43,7 +42,7 @@ pub async fn list(State(state): State<AppState>, patient: Patient) -> Result<Res
         .patient_threads(&patient.id)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let now = Timestamp::now();
+    let now = state.now();
     Ok(html(&ListPage {
         page: Page::new(&patient.visitor, "messages-title"),
         threads: threads
@@ -140,7 +139,7 @@ pub async fn send(
         .write_message(&patient.id, &subject, &text)
         .await
         .map_err(|e| match e {
-            StoreError::NotOnList => Failure::new(t, Kind::Forbidden),
+            StoreError::Refused(domain::Refusal::NotOnList) => Failure::new(t, Kind::Forbidden),
             other => Failure::store(t, other),
         })?;
     Ok(Redirect::to(&format!("/meldinger/{}", id.0)).into_response())
@@ -183,7 +182,7 @@ async fn thread_page(
             &thread.summary,
             &thread.messages,
             Reader::Patient,
-            Timestamp::now(),
+            state.now(),
         ),
         closed: thread.summary.closed,
         errors: reply.errors(),

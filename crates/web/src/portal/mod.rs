@@ -1,7 +1,6 @@
 //! The patient portal (innbygger): login in demo mode, Timeavtaler, and the booking journey of
 //! the guide: «Hva trenger du?», «Velg time», «Se gjennom før du sender», the receipt.
 
-pub(crate) mod access;
 mod appointments;
 mod booking;
 mod calendar;
@@ -9,6 +8,7 @@ mod language;
 mod login;
 mod messages;
 mod notifications;
+mod refusals;
 
 use crate::authorization::{Audience::*, Routes};
 

@@ -160,7 +160,8 @@ pub async fn portal_with(options: Options) -> Portal {
         clinics.push((clinic, books));
     }
     let zone = domain::clinic_time_zone().expect("tz");
-    let day = Timestamp::now()
+    let day = clock
+        .now()
         .to_zoned_datetime(zone.clone())
         .date()
         .checked_add(jiff::Span::new().days(3))
@@ -199,7 +200,7 @@ pub async fn portal_with(options: Options) -> Portal {
         .await
         .expect("slot");
     let in_two_hours =
-        Timestamp::from_second(Timestamp::now().as_second() / 60 * 60 + 7200).expect("ts");
+        Timestamp::from_second(clock.now().as_second() / 60 * 60 + 7200).expect("ts");
     let soon = store
         .add_slot(
             &system,
@@ -235,8 +236,15 @@ pub async fn portal_with(options: Options) -> Portal {
         .await
         .expect("block");
 
-    let state = timebok_web::AppState {
-        store: store.clone(),
+    let listener = match listener {
+        Some(listener) => listener,
+        None => tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind"),
+    };
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let settings = timebok_web::AppSettings {
+        public_url: timebok_web::PublicUrl::parse(&base).expect("url"),
         id_policy: domain::IdPolicy::TEST,
         demo_login,
         demo_patients: vec![("Kari Nordmann".into(), kari.clone())],
@@ -263,27 +271,24 @@ pub async fn portal_with(options: Options) -> Portal {
             ),
         ],
         secure_cookies: false,
-        zone,
+        hsts: true,
         push: Some(timebok_web::PushSettings {
             public_key: VAPID_PUBLIC_KEY.into(),
             allow_loopback_http: false,
         }),
-        hsts: true,
-        limits: Arc::new(timebok_web::limits::RateLimits::new(limits)),
+        rate_limits: limits,
         client_address_header: Some("x-forwarded-for".into()),
-        oidc: Arc::new(timebok_web::oidc::Providers::new(oidc).expect("providers")),
-        fhir: Arc::new(timebok_web::fhir::Clients::new(fhir).expect("clients")),
+        oidc,
+        fhir,
     };
-    let listener = match listener {
-        Some(listener) => listener,
-        None => tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind"),
-    };
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state =
+        timebok_web::AppState::build(store.clone(), clock.clone(), settings).expect("application");
     let rules = timebok_web::route_table(state.clone());
-    let served = state.clone();
-    tokio::spawn(async move { axum::serve(listener, timebok_web::router(served)).await });
+    tokio::spawn(timebok_web::serve(
+        state.clone(),
+        listener,
+        std::future::pending(),
+    ));
     Portal {
         base,
         store,
@@ -309,15 +314,12 @@ impl Portal {
     /// Another server on the same database with its own connections, as a second process
     /// would be; returns its base URL.
     pub async fn second_server(&self) -> String {
-        let state = timebok_web::AppState {
-            store: self.db.open(self.clock.clone()).await,
-            ..self.state.clone()
-        };
+        let state = self.state.on_store(self.db.open(self.clock.clone()).await);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, timebok_web::router(state)).await });
+        tokio::spawn(timebok_web::serve(state, listener, std::future::pending()));
         base
     }
 }

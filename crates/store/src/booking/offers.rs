@@ -1,0 +1,483 @@
+//! What a caller may see before it books, decided by the same rules as the booking itself:
+//! the timebooks offered to a patient, their free slots, and the appointments within reach.
+//! Handlers ask here instead of deciding themselves, so that what a page shows as bookable is
+//! what the booking core will book.
+
+use super::caller_inputs;
+use super::rules::{self, Verdict};
+use crate::db::named::{Env, Positional};
+use crate::db::{Database, Executor, Statement};
+use crate::rows::{
+    AppointmentRecordRow, ClinicRow, FreeSlotRow, PlannedRow, ResourceRow, SlotRow, TimebookRow,
+};
+use crate::{AppointmentRecord, FreeSlot, PlannedAppointment, Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use domain::{
+    AppointmentId, Caller, Clinic, DomainError, NationalId, Resource, Slot, SlotId, Timebook,
+    TimebookId,
+};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use std::sync::LazyLock;
+
+/// The longest range one free-slot query may cover.
+pub const MAX_QUERY_DAYS: i32 = 62;
+
+/// «Hva trenger du?»: the patient's GP office and the timebooks it offers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub clinic: Clinic,
+    pub timebooks: Vec<Timebook>,
+}
+
+/// A timebook the caller may book in for the patient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedTimebook {
+    pub clinic: Clinic,
+    pub timebook: Timebook,
+    /// Its places (steder), in the order they were made.
+    pub resources: Vec<Resource>,
+}
+
+/// A slot of an offered timebook, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedSlot {
+    pub clinic: Clinic,
+    pub timebook: Timebook,
+    pub resource: Resource,
+    pub slot: Slot,
+}
+
+#[async_trait]
+pub trait Offers: Send + Sync {
+    /// The GP office whose list the patient is on and its timebooks the caller may book in for
+    /// them (in reach, service on); `None` for a person on no list.
+    async fn offer(&self, caller: &Caller, patient: &NationalId) -> Result<Option<Offer>>;
+    /// A timebook the caller may book in for the patient. A blocked patient still sees it, to
+    /// be told why it has no free slots for them.
+    async fn offered_timebook(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+    ) -> Result<OfferedTimebook>;
+    /// A slot of a timebook offered to the patient.
+    async fn offered_slot(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        slot: SlotId,
+    ) -> Result<OfferedSlot>;
+    /// HentLedigeTimer: the slots the caller may book for the patient in a timebook between two
+    /// local dates, both included. Refused for a blocked patient and one not on the list.
+    async fn free_slots(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<FreeSlot>>;
+    /// HentPlanlagteTimer: the patient's booked appointments that have not ended yet.
+    async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
+    /// All the patient's appointments, of every status, the latest first.
+    async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
+    /// An appointment in the caller's reach, as machine clients read it.
+    async fn appointment_for(
+        &self,
+        caller: &Caller,
+        id: AppointmentId,
+    ) -> Result<AppointmentRecord>;
+    /// The patient's appointments in the caller's reach starting in `[from, to)`, by start.
+    async fn appointments_for(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Vec<AppointmentRecord>>;
+}
+
+fn named(sql: String) -> Positional {
+    Positional::new(&sql)
+}
+
+/// The first refusal of `verdict` for the timebook `:timebook`.
+fn timebook_verdict(verdict: &Verdict) -> Positional {
+    named(format!(
+        "SELECT {} FROM timebook t WHERE t.id = :timebook",
+        verdict.case()
+    ))
+}
+
+/// Offered to a patient: the caller reaches the clinic, the service is on, the patient is
+/// listed there. Not the block: a blocked patient is told at the calendar.
+fn offered_rules() -> Verdict {
+    Verdict(vec![
+        rules::in_reach(":patient"),
+        rules::service_on(),
+        rules::on_the_list(":patient"),
+    ])
+}
+
+static OFFERED: LazyLock<Positional> = LazyLock::new(|| timebook_verdict(&offered_rules()));
+
+static OPEN: LazyLock<Positional> =
+    LazyLock::new(|| timebook_verdict(&rules::timebook_rules(":patient")));
+
+const TIMEBOOK_COLUMNS: &str = "t.id, t.clinic_id, t.kind, t.min_notice_minutes, t.horizon_days, \
+     t.cancel_deadline_minutes, t.max_future_appointments";
+
+static OFFERED_TIMEBOOKS: LazyLock<Positional> = LazyLock::new(|| {
+    named(format!(
+        "SELECT {TIMEBOOK_COLUMNS} FROM timebook t \
+         WHERE t.clinic_id = :clinic_id AND {} AND {} ORDER BY t.kind, t.id",
+        rules::in_reach(":patient").passes(),
+        rules::service_on().passes()
+    ))
+});
+
+/// HentLedigeTimer's list: every rule of a booking that depends on the slot, for many slots
+/// at once. Holds are counted per slot from one grouped table instead of slot by slot.
+static FREE_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
+    let held = "COALESCE(h.held, 0)";
+    named(format!(
+        "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, {} AS places_left \
+         FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+           LEFT JOIN {} h ON h.slot_id = s.id \
+         WHERE s.timebook_id = :timebook AND s.starts_at >= :from AND s.starts_at < :to \
+           AND {} AND {} AND {} AND {} \
+         ORDER BY s.starts_at, s.resource_id",
+        rules::places_left_given(held),
+        rules::counted_holds_by_slot(":patient", "h.timebook_id = :timebook"),
+        rules::published().passes(),
+        rules::in_window().passes(),
+        rules::not_already_booked(":patient").passes(),
+        rules::place_left_given(held).passes(),
+    ))
+});
+
+/// A patient's appointment with what is needed to show it, and until when they may cancel it.
+fn patient_appointments(condition: &str) -> Positional {
+    named(format!(
+        "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, \
+           r.name AS resource_name, l.address, a.starts_at, s.length_minutes, a.reason, a.status, \
+           {} AS cancel_until \
+         FROM appointment a \
+           JOIN slot s ON s.id = a.slot_id \
+           JOIN timebook t ON t.id = a.timebook_id \
+           JOIN clinic c ON c.id = a.clinic_id \
+           JOIN resource r ON r.id = s.resource_id \
+           JOIN location l ON l.id = r.location_id \
+         WHERE {condition}",
+        rules::cancel_until()
+    ))
+}
+
+static PLANNED: LazyLock<Positional> = LazyLock::new(|| {
+    patient_appointments(
+        "a.national_id = :patient AND a.status = 'booked' \
+         AND a.starts_at + s.length_minutes * 60 > :now ORDER BY a.starts_at, a.id",
+    )
+});
+
+static HISTORY: LazyLock<Positional> = LazyLock::new(|| {
+    patient_appointments("a.national_id = :patient ORDER BY a.starts_at DESC, a.id DESC")
+});
+
+/// One appointment for the notification worker.
+pub(crate) static ONE_FOR_NOTICE: LazyLock<Positional> =
+    LazyLock::new(|| patient_appointments("a.id = :appointment"));
+
+/// An appointment with everything a machine client is shown of it.
+fn appointment_records(condition: &str) -> Positional {
+    named(format!(
+        "SELECT a.id, a.version, a.clinic_id, a.timebook_id, t.kind, s.resource_id, r.location_id, \
+           l.address, a.slot_id, a.starts_at, s.length_minutes, a.national_id, a.reason, a.status, \
+           a.booked_at, a.cancelled_at, a.cancel_reason, {} AS cancel_until \
+         FROM appointment a \
+           JOIN slot s ON s.id = a.slot_id \
+           JOIN timebook t ON t.id = a.timebook_id \
+           JOIN resource r ON r.id = s.resource_id \
+           JOIN location l ON l.id = r.location_id \
+         WHERE {condition}",
+        rules::cancel_until()
+    ))
+}
+
+static RECORD: LazyLock<Positional> = LazyLock::new(|| {
+    appointment_records(&format!(
+        "a.id = :appointment AND {}",
+        rules::in_reach("a.national_id").passes()
+    ))
+});
+
+static RECORDS: LazyLock<Positional> = LazyLock::new(|| {
+    appointment_records(&format!(
+        "a.national_id = :patient AND a.starts_at >= :from AND a.starts_at < :to AND {} \
+         ORDER BY a.starts_at, a.id",
+        rules::in_reach("a.national_id").passes()
+    ))
+});
+
+impl<D: Database> SqlStore<D> {
+    /// The caller's inputs for a read about the patient, at the store's now.
+    fn reading(&self, caller: &Caller, patient: &NationalId) -> Env {
+        caller_inputs(caller, self.now().as_second()).with("patient", patient.as_str())
+    }
+
+    /// Passes when the timebook exists and the verdict lets the caller through.
+    async fn judge(&self, verdict: &Positional, env: &Env) -> Result<()> {
+        let found: Option<(Option<String>,)> = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(verdict, env))
+            .await?;
+        match found {
+            None => Err(StoreError::NotFound("timebook")),
+            Some((None,)) => Ok(()),
+            Some((Some(code),)) => Err(domain::Refusal::parse(&code)
+                .map(StoreError::Refused)
+                .unwrap_or(StoreError::Corrupt("verdict"))),
+        }
+    }
+
+    async fn clinic_row(&self, id: i64) -> Result<Clinic> {
+        let row: ClinicRow = self
+            .db
+            .pool()
+            .fetch_optional(
+                crate::db::q(
+                    "SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE id = $1",
+                )
+                .bind(id),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("clinic"))?;
+        row.into_domain()
+    }
+
+    async fn timebook_row(&self, id: TimebookId) -> Result<Timebook> {
+        let row: TimebookRow = self
+            .db
+            .pool()
+            .fetch_optional(
+                crate::db::q(
+                    "SELECT id, clinic_id, kind, min_notice_minutes, horizon_days, \
+                       cancel_deadline_minutes, max_future_appointments FROM timebook WHERE id = $1",
+                )
+                .bind(id.0),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("timebook"))?;
+        row.into_domain()
+    }
+
+    pub(crate) async fn resources_of(&self, timebook: TimebookId) -> Result<Vec<Resource>> {
+        let rows: Vec<ResourceRow> = self
+            .db
+            .pool()
+            .fetch_all(
+                crate::db::q(
+                    "SELECT r.id, r.timebook_id, r.name, r.description, r.location_id, l.clinic_id, \
+                       l.address \
+                     FROM resource r JOIN location l ON l.id = r.location_id \
+                     WHERE r.timebook_id = $1 ORDER BY r.id",
+                )
+                .bind(timebook.0),
+            )
+            .await?;
+        rows.into_iter().map(ResourceRow::into_domain).collect()
+    }
+
+    /// The first instant of a local date in the clinics' time zone.
+    pub(crate) fn start_of(&self, day: Date) -> Result<i64> {
+        let midnight = day.to_datetime(jiff::civil::Time::midnight());
+        let at = self
+            .zone
+            .to_ambiguous_timestamp(midnight)
+            .compatible()
+            .map_err(|_| DomainError::TimeZone)?;
+        Ok(at.as_second())
+    }
+
+    async fn patient_appointments_of(
+        &self,
+        query: &Positional,
+        patient: &NationalId,
+    ) -> Result<Vec<PlannedAppointment>> {
+        let env = Env::new()
+            .with("patient", patient.as_str())
+            .with("now", self.now().as_second());
+        let rows: Vec<PlannedRow> = self
+            .db
+            .pool()
+            .fetch_all(Statement::named(query, &env))
+            .await?;
+        rows.into_iter().map(PlannedRow::into_domain).collect()
+    }
+}
+
+#[async_trait]
+impl<D: Database> Offers for SqlStore<D> {
+    async fn offer(&self, caller: &Caller, patient: &NationalId) -> Result<Option<Offer>> {
+        let listed: Option<(Option<i64>,)> = self
+            .db
+            .pool()
+            .fetch_optional(
+                crate::db::q("SELECT clinic_id FROM patient WHERE national_id = $1")
+                    .bind(patient.as_str()),
+            )
+            .await?;
+        let Some((Some(clinic_id),)) = listed else {
+            return Ok(None);
+        };
+        let env = self.reading(caller, patient).with("clinic_id", clinic_id);
+        let rows: Vec<TimebookRow> = self
+            .db
+            .pool()
+            .fetch_all(Statement::named(&OFFERED_TIMEBOOKS, &env))
+            .await?;
+        Ok(Some(Offer {
+            clinic: self.clinic_row(clinic_id).await?,
+            timebooks: rows
+                .into_iter()
+                .map(TimebookRow::into_domain)
+                .collect::<Result<_>>()?,
+        }))
+    }
+
+    async fn offered_timebook(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+    ) -> Result<OfferedTimebook> {
+        let env = self.reading(caller, patient).with("timebook", timebook.0);
+        self.judge(&OFFERED, &env).await?;
+        let timebook = self.timebook_row(timebook).await?;
+        Ok(OfferedTimebook {
+            clinic: self.clinic_row(timebook.clinic_id.0).await?,
+            resources: self.resources_of(timebook.id).await?,
+            timebook,
+        })
+    }
+
+    async fn offered_slot(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        slot: SlotId,
+    ) -> Result<OfferedSlot> {
+        let row: SlotRow = self
+            .db
+            .pool()
+            .fetch_optional(
+                crate::db::q(
+                    "SELECT id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
+                       capacity, booked, published FROM slot WHERE id = $1",
+                )
+                .bind(slot.0),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("slot"))?;
+        let slot = row.into_domain()?;
+        let offered = self
+            .offered_timebook(caller, patient, slot.timebook_id)
+            .await?;
+        let resource = offered
+            .resources
+            .into_iter()
+            .find(|r| r.id == slot.resource_id)
+            .ok_or(StoreError::NotFound("resource"))?;
+        Ok(OfferedSlot {
+            clinic: offered.clinic,
+            timebook: offered.timebook,
+            resource,
+            slot,
+        })
+    }
+
+    async fn free_slots(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<FreeSlot>> {
+        if to < from {
+            return Err(DomainError::DatesReversed.into());
+        }
+        let days = from
+            .until(to)
+            .map(|span| span.get_days())
+            .unwrap_or(i32::MAX);
+        if days >= MAX_QUERY_DAYS {
+            return Err(StoreError::RangeTooLong {
+                max: MAX_QUERY_DAYS,
+            });
+        }
+        let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
+        let env = self
+            .reading(caller, patient)
+            .with("timebook", timebook.0)
+            .with("from", self.start_of(from)?)
+            .with("to", self.start_of(day_after)?);
+        self.judge(&OPEN, &env).await?;
+        // Columns by position: a month may return a couple of thousand rows.
+        let rows: Vec<(i64, i64, i64, i64, i64)> = self
+            .db
+            .pool()
+            .fetch_all(Statement::named(&FREE_SLOTS, &env))
+            .await?;
+        rows.into_iter()
+            .map(FreeSlotRow::from)
+            .map(FreeSlotRow::into_domain)
+            .collect()
+    }
+
+    async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
+        self.patient_appointments_of(&PLANNED, patient).await
+    }
+
+    async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
+        self.patient_appointments_of(&HISTORY, patient).await
+    }
+
+    async fn appointment_for(
+        &self,
+        caller: &Caller,
+        id: AppointmentId,
+    ) -> Result<AppointmentRecord> {
+        let env = caller_inputs(caller, self.now().as_second()).with("appointment", id.0);
+        let row: AppointmentRecordRow = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(&RECORD, &env))
+            .await?
+            .ok_or(StoreError::NotFound("appointment"))?;
+        row.into_domain()
+    }
+
+    async fn appointments_for(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Vec<AppointmentRecord>> {
+        let env = self
+            .reading(caller, patient)
+            .with("from", from.map_or(i64::MIN, Timestamp::as_second))
+            .with("to", to.map_or(i64::MAX, Timestamp::as_second));
+        let rows: Vec<AppointmentRecordRow> = self
+            .db
+            .pool()
+            .fetch_all(Statement::named(&RECORDS, &env))
+            .await?;
+        rows.into_iter()
+            .map(AppointmentRecordRow::into_domain)
+            .collect()
+    }
+}

@@ -1,0 +1,299 @@
+//! Hold, book, move and cancel, each as one [`Program`] built from the rules.
+//!
+//! Lock order, the same in every program so that two of them never wait for each other:
+//! the patient, then the appointment, then slots by id. The patient's lock comes first and is
+//! its own statement: on PostgreSQL a statement reads the snapshot it started with, so the
+//! checks after it see every booking of the patient committed before.
+
+use super::program::{Program, Step};
+use super::rules::{self, Verdict};
+use crate::NotificationKind;
+use crate::db::named::Type;
+use domain::{AuditAction, Refusal};
+use std::sync::LazyLock;
+
+/// Who calls and when: every program takes these.
+const CALLER: [(&str, Type); 8] = [
+    ("now", Type::Int),
+    ("actor_kind", Type::Text),
+    ("actor_id", Type::Text),
+    ("all_clinics", Type::Bool),
+    ("clinic", Type::Int),
+    ("any_patient", Type::Bool),
+    ("only_patient", Type::Text),
+    ("self_service", Type::Bool),
+];
+
+fn inputs(own: &[(&'static str, Type)]) -> Vec<(&'static str, Type)> {
+    CALLER.iter().chain(own).copied().collect()
+}
+
+fn lock_patient() -> Step {
+    Step::Lock("SELECT 1 FROM patient p WHERE p.national_id = :patient FOR UPDATE".into())
+}
+
+/// The verdict on the slot `:slot`, with the slot locked.
+fn decide_slot(verdict: &Verdict, extra_from: &str) -> Step {
+    Step::Decide {
+        sql: format!(
+            "SELECT {}, NULL FROM slot s JOIN timebook t ON t.id = s.timebook_id{extra_from} \
+             WHERE s.id = :slot",
+            verdict.case()
+        ),
+        lock: " FOR UPDATE OF s",
+        missing: Some(Refusal::UnknownSlot),
+    }
+}
+
+/// The verdict on the appointment `:appointment`, with the appointment locked.
+fn decide_appointment() -> Step {
+    Step::Decide {
+        sql: format!(
+            "SELECT {}, NULL FROM appointment a JOIN timebook t ON t.id = a.timebook_id \
+             WHERE a.id = :appointment",
+            rules::appointment_rules().case()
+        ),
+        lock: " FOR UPDATE OF a",
+        missing: Some(Refusal::UnknownAppointment),
+    }
+}
+
+/// Takes a place in `:slot` if one is left: the conditional update that makes double
+/// booking impossible, whatever the verdict before it said.
+fn take_place() -> Step {
+    Step::Require {
+        sql: format!(
+            "UPDATE slot AS s SET booked = booked + 1, changed_at = :now \
+             WHERE s.id = :slot AND {} > 0",
+            rules::places_left(":patient")
+        ),
+        otherwise: Refusal::Taken,
+    }
+}
+
+fn give_back_place() -> Step {
+    Step::Write(
+        "UPDATE slot SET booked = booked - 1, changed_at = :now \
+         WHERE id = (SELECT x.slot_id FROM appointment x WHERE x.id = :appointment)"
+            .into(),
+    )
+}
+
+fn release_own_hold() -> Step {
+    Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND national_id = :patient".into())
+}
+
+/// The notification job of a change to `:appointment`, in the change's transaction.
+fn enqueue(kind: &str) -> Step {
+    Step::Write(format!(
+        "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
+         SELECT a.clinic_id, {kind}, a.id, :now, :now FROM appointment a WHERE a.id = :appointment"
+    ))
+}
+
+/// The audit entry of a change to `:appointment`, naming the caller.
+fn audit_appointment(action: &str) -> Step {
+    Step::Write(format!(
+        "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
+         SELECT :now, :actor_kind, :actor_id, {action}, a.clinic_id, a.national_id, 'appointment:' || a.id \
+         FROM appointment a WHERE a.id = :appointment"
+    ))
+}
+
+fn quoted(code: &str) -> String {
+    format!("'{code}'")
+}
+
+/// Holds a place in `:slot` for `:patient` until `:hold_until`, releasing their other holds
+/// in the timebook: a patient reviews one booking at a time.
+pub(crate) static HOLD: LazyLock<Program> = LazyLock::new(|| {
+    Program {
+    name: "hold",
+    inputs: inputs(&[
+        ("slot", Type::Int),
+        ("patient", Type::Text),
+        ("hold_until", Type::Int),
+    ]),
+    vars: vec![("hold", Type::Int)],
+    steps: vec![
+        lock_patient(),
+        decide_slot(&rules::slot_rules("NULL", false), ""),
+        Step::Write(
+            "DELETE FROM slot_hold WHERE (national_id = :patient AND slot_id <> :slot \
+               AND timebook_id = (SELECT x.timebook_id FROM slot x WHERE x.id = :slot)) \
+             OR (slot_id = :slot AND expires_at <= :now)"
+                .into(),
+        ),
+        Step::WriteInto {
+            sql: "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) \
+                  SELECT s.clinic_id, s.timebook_id, s.id, :patient, :hold_until FROM slot s WHERE s.id = :slot \
+                  ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at \
+                  RETURNING id"
+                .into(),
+            into: "hold",
+        },
+        Step::Write(format!(
+            "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
+             SELECT :now, :actor_kind, :actor_id, {}, s.clinic_id, :patient, 'slot:' || s.id \
+             FROM slot s WHERE s.id = :slot",
+            quoted(AuditAction::SlotHeld.code())
+        )),
+    ],
+    done: ("held", "hold"),
+}
+});
+
+/// ReserverAvtale: books `:slot` for `:patient`. With an Idempotency-Key, a request sent
+/// again gets the appointment the first one made, before any rule is asked again.
+pub(crate) static BOOK: LazyLock<Program> = LazyLock::new(|| {
+    Program {
+    name: "book",
+    inputs: inputs(&[
+        ("slot", Type::Int),
+        ("patient", Type::Text),
+        ("reason", Type::Text),
+        ("hold", Type::Int),
+        ("idem_client", Type::Text),
+        ("idem_key", Type::Text),
+        ("fingerprint", Type::Text),
+    ]),
+    vars: vec![("appointment", Type::Int)],
+    steps: vec![
+        lock_patient(),
+        // After the patient's lock, so that a retry racing its first try sees the first try's key.
+        Step::Decide {
+            sql: format!(
+                "SELECT CASE WHEN k.fingerprint = :fingerprint THEN 'replayed' ELSE '{}' END, \
+                   k.appointment_id \
+                 FROM idempotency_key k \
+                 WHERE k.client = :idem_client AND k.idem_key = :idem_key AND {}",
+                Refusal::KeyReused.code(),
+                rules::key_alive("k")
+            ),
+            lock: "",
+            missing: None,
+        },
+        decide_slot(&rules::slot_rules("NULL", true), ""),
+        take_place(),
+        release_own_hold(),
+        Step::WriteInto {
+            sql: "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, status, starts_at, booked_at) \
+                  SELECT s.clinic_id, s.timebook_id, s.id, :patient, :reason, 'booked', s.starts_at, :now \
+                  FROM slot s WHERE s.id = :slot RETURNING id"
+                .into(),
+            into: "appointment",
+        },
+        enqueue(&quoted(NotificationKind::Booked.code())),
+        audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
+        Step::Write(format!(
+            "DELETE FROM idempotency_key WHERE :idem_key IS NOT NULL AND NOT ({})",
+            rules::key_alive("idempotency_key")
+        )),
+        Step::Write(
+            "INSERT INTO idempotency_key (client, idem_key, fingerprint, appointment_id, created_at) \
+             SELECT :idem_client, :idem_key, :fingerprint, :appointment, :now WHERE :idem_key IS NOT NULL"
+                .into(),
+        ),
+    ],
+    done: ("booked", "appointment"),
+}
+});
+
+/// Endre time: moves `:appointment` to `:slot` of the same timebook. The new place is taken
+/// and the old one freed in one transaction; the appointment keeps its id and gets a new
+/// version.
+pub(crate) static MOVE: LazyLock<Program> = LazyLock::new(|| Program {
+    name: "move",
+    inputs: inputs(&[
+        ("appointment", Type::Int),
+        ("slot", Type::Int),
+        ("hold", Type::Int),
+        ("version", Type::Int),
+    ]),
+    vars: vec![("patient", Type::Text)],
+    steps: vec![
+        // An appointment's patient never changes, so it is read before any lock.
+        Step::Read {
+            sql: "SELECT x.national_id FROM appointment x WHERE x.id = :appointment".into(),
+            into: "patient",
+            missing: Refusal::UnknownAppointment,
+        },
+        lock_patient(),
+        decide_appointment(),
+        // Both slots, by id: two moves between the same two slots never wait for each other.
+        Step::Lock(
+            "SELECT 1 FROM slot s WHERE s.id = :slot \
+               OR s.id = (SELECT x.slot_id FROM appointment x WHERE x.id = :appointment) \
+             ORDER BY s.id FOR UPDATE"
+                .into(),
+        ),
+        Step::Decide {
+            sql: format!(
+                "SELECT {}, NULL FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+                   JOIN appointment a ON a.id = :appointment \
+                 WHERE s.id = :slot",
+                rules::slot_rules(":appointment", true).case()
+            ),
+            lock: "",
+            missing: Some(Refusal::UnknownSlot),
+        },
+        take_place(),
+        give_back_place(),
+        Step::Write(
+            "UPDATE appointment SET slot_id = :slot, version = version + 1, \
+               starts_at = (SELECT x.starts_at FROM slot x WHERE x.id = :slot) \
+             WHERE id = :appointment"
+                .into(),
+        ),
+        release_own_hold(),
+        enqueue(&quoted(NotificationKind::Moved.code())),
+        audit_appointment(&quoted(AuditAction::AppointmentMoved.code())),
+    ],
+    done: ("moved", "appointment"),
+});
+
+/// Cancels `:appointment`: by the patient (under their deadline) or by the office, as
+/// `:status`, with the job `:job_kind` and the audit action `:action` that go with it.
+pub(crate) static CANCEL: LazyLock<Program> = LazyLock::new(|| Program {
+    name: "cancel",
+    inputs: inputs(&[
+        ("appointment", Type::Int),
+        ("version", Type::Int),
+        ("reason", Type::Text),
+        ("status", Type::Text),
+        ("job_kind", Type::Text),
+        ("action", Type::Text),
+    ]),
+    vars: vec![],
+    steps: vec![
+        decide_appointment(),
+        Step::Require {
+            sql: "UPDATE appointment SET status = :status, cancelled_at = :now, \
+                    cancel_reason = :reason, version = version + 1 \
+                  WHERE id = :appointment AND status = 'booked'"
+                .into(),
+            otherwise: Refusal::NotBooked,
+        },
+        give_back_place(),
+        enqueue(":job_kind"),
+        audit_appointment(":action"),
+    ],
+    done: ("cancelled", "appointment"),
+});
+
+/// Every program, for the checks and for PostgreSQL, which installs them all at migration.
+pub(crate) fn all() -> [&'static Program; 4] {
+    [&HOLD, &BOOK, &MOVE, &CANCEL]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_program_names_what_it_declares_and_refuses_before_it_writes() {
+        for program in all() {
+            assert_eq!(program.check(), Ok(()), "{}", program.name);
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Every rule of booking, each written once.
+//!
+//! A rule is a SQL condition that is true when it refuses, with the [`Refusal`] it gives. The
+//! booking programs (`programs.rs`) check them inside the booking transaction, on SQLite and
+//! on PostgreSQL alike; the lists a patient or a slot finder reads (free slots, schedules, the
+//! feed) filter with the same conditions, so what is shown as free is what may be booked.
+//!
+//! The conditions read the slot as `s`, its timebook as `t` and an appointment as `a`, and
+//! these parameters:
+//! - `:now`, the store's clock, in seconds;
+//! - the caller: `:self_service` (the patient's own rules apply, see [`Policy`]),
+//!   `:all_clinics` / `:clinic` (its reach) and `:any_patient` / `:only_patient` (for whom it
+//!   may act);
+//! - the request: `:patient`, `:hold`, `:version`, as each program names them.
+//!
+//! A condition that comes out NULL refuses (see [`Verdict`]): a rule that cannot be decided
+//! never lets a booking through.
+//!
+//! [`Policy`]: domain::Policy
+
+use domain::Refusal;
+
+/// One rule: when `refuses` holds, the answer is `refusal`.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    pub refusal: Refusal,
+    pub refuses: String,
+}
+
+impl Rule {
+    fn new(refusal: Refusal, refuses: impl Into<String>) -> Self {
+        Self {
+            refusal,
+            refuses: refuses.into(),
+        }
+    }
+
+    /// The condition under which the rule lets a request through, for a `WHERE` clause.
+    pub fn passes(&self) -> String {
+        format!("(({}) IS FALSE)", self.refuses)
+    }
+}
+
+// --- Who may act where ------------------------------------------------------------------------
+
+/// The caller's reach includes the timebook's clinic.
+pub(crate) fn clinic_in_reach() -> &'static str {
+    "(:all_clinics OR t.clinic_id = :clinic)"
+}
+
+/// The caller acts in the timebook's clinic, for a patient it may act for.
+pub(crate) fn in_reach(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::NotInReach,
+        format!(
+            "NOT ({} AND (:any_patient OR {patient} = :only_patient))",
+            clinic_in_reach()
+        ),
+    )
+}
+
+/// The register has not switched the timebook's kind off for its clinic; a kind never
+/// switched is on.
+pub(crate) fn service_on() -> Rule {
+    Rule::new(
+        Refusal::ServiceOff,
+        "EXISTS (SELECT 1 FROM clinic_service cs \
+         WHERE cs.clinic_id = t.clinic_id AND cs.kind = t.kind AND cs.enabled = FALSE)",
+    )
+}
+
+/// A patient the clinic has blocked does not book themself; the office still may.
+pub(crate) fn not_blocked(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::Blocked,
+        format!(
+            ":self_service AND EXISTS (SELECT 1 FROM block b \
+             WHERE b.clinic_id = t.clinic_id AND b.national_id = {patient})"
+        ),
+    )
+}
+
+/// The patient is on the clinic's list (fastlegeliste).
+pub(crate) fn on_the_list(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::NotOnList,
+        format!(
+            "NOT EXISTS (SELECT 1 FROM patient p \
+             WHERE p.national_id = {patient} AND p.clinic_id = t.clinic_id)"
+        ),
+    )
+}
+
+// --- The slot ---------------------------------------------------------------------------------
+
+/// Only a published slot is booked.
+pub(crate) fn published() -> Rule {
+    Rule::new(Refusal::Taken, "s.published = FALSE")
+}
+
+/// The earliest start a patient may book at `at`: the timebook's minimum notice.
+pub(crate) fn earliest_start(at: &str) -> String {
+    format!("({at} + t.min_notice_minutes * 60)")
+}
+
+/// The latest start a patient may book at `at`: the timebook's planning horizon.
+pub(crate) fn latest_start(at: &str) -> String {
+    format!("({at} + t.horizon_days * 86400)")
+}
+
+/// Whether a slot starting at `start` lies in the patients' booking window at `at`; both
+/// ends are included.
+pub(crate) fn in_patients_window(start: &str, at: &str) -> String {
+    format!(
+        "({start} >= {} AND {start} <= {})",
+        earliest_start(at),
+        latest_start(at)
+    )
+}
+
+/// Patients book inside the booking window; the office books any slot that has not started.
+pub(crate) fn in_window() -> Rule {
+    Rule::new(
+        Refusal::OutsideWindow,
+        format!(
+            "NOT (CASE WHEN :self_service THEN {} ELSE s.starts_at > :now END)",
+            in_patients_window("s.starts_at", ":now")
+        ),
+    )
+}
+
+/// Which holds count against a slot's places: those that have not run out, except the
+/// holds of the patient the request is for (`holder`; NULL counts every hold).
+pub(crate) fn counted_hold(h: &str, holder: &str) -> String {
+    format!("{h}.expires_at > :now AND {h}.national_id IS DISTINCT FROM {holder}")
+}
+
+/// Places left in a slot: its capacity, less its bookings, less `held` (the counted holds).
+pub(crate) fn places_left_given(held: &str) -> String {
+    format!("(s.capacity - s.booked - {held})")
+}
+
+/// Places left in the slot `s` for `holder`, counting the holds of one slot.
+pub(crate) fn places_left(holder: &str) -> String {
+    places_left_given(&format!(
+        "(SELECT COUNT(*) FROM slot_hold h WHERE h.slot_id = s.id AND {})",
+        counted_hold("h", holder)
+    ))
+}
+
+/// The holds counted against each slot, as a table `(slot_id, held)` to join a list of slots
+/// with by hash, instead of counting slot by slot; `among` narrows the holds looked at.
+pub(crate) fn counted_holds_by_slot(holder: &str, among: &str) -> String {
+    format!(
+        "(SELECT h.slot_id, COUNT(*) AS held FROM slot_hold h WHERE {among} AND {} \
+         GROUP BY h.slot_id)",
+        counted_hold("h", holder)
+    )
+}
+
+/// The slot has a place left, given `held` counted holds: nobody, staff included, books over
+/// it.
+pub(crate) fn place_left_given(held: &str) -> Rule {
+    Rule::new(Refusal::Taken, format!("{} <= 0", places_left_given(held)))
+}
+
+/// The slot has a place left for the patient.
+pub(crate) fn place_left(holder: &str) -> Rule {
+    Rule::new(Refusal::Taken, format!("{} <= 0", places_left(holder)))
+}
+
+/// The slots a patient has booked, for `IN`.
+pub(crate) fn booked_slots_of(patient: &str) -> String {
+    format!(
+        "SELECT x.slot_id FROM appointment x WHERE x.national_id = {patient} AND x.status = 'booked'"
+    )
+}
+
+/// A patient books a slot once.
+pub(crate) fn not_already_booked(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::AlreadyBooked,
+        format!("s.id IN ({})", booked_slots_of(patient)),
+    )
+}
+
+/// A patient has at most the timebook's number of future appointments in it; an
+/// appointment being moved (`moving`) is not counted twice. Staff are not held to it.
+pub(crate) fn within_limit(patient: &str, moving: &str) -> Rule {
+    Rule::new(
+        Refusal::OverLimit,
+        format!(
+            ":self_service AND (SELECT COUNT(*) FROM appointment x \
+             WHERE x.national_id = {patient} AND x.timebook_id = t.id AND x.status = 'booked' \
+               AND x.starts_at > :now AND x.id IS DISTINCT FROM {moving}) \
+             >= t.max_future_appointments"
+        ),
+    )
+}
+
+/// A booking that names a hold books only while that hold lives.
+pub(crate) fn hold_live(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::HoldLost,
+        format!(
+            ":hold IS NOT NULL AND NOT EXISTS (SELECT 1 FROM slot_hold h \
+             WHERE h.id = :hold AND h.slot_id = s.id AND h.national_id = {patient} \
+               AND h.expires_at > :now)"
+        ),
+    )
+}
+
+/// An appointment moves only to a slot of its own timebook.
+pub(crate) fn same_timebook() -> Rule {
+    Rule::new(Refusal::OtherTimebook, "s.timebook_id <> a.timebook_id")
+}
+
+// --- The appointment --------------------------------------------------------------------------
+
+/// Only a booked appointment is cancelled or moved.
+pub(crate) fn booked() -> Rule {
+    Rule::new(Refusal::NotBooked, "a.status <> 'booked'")
+}
+
+/// A caller that names the version it saw acts only on that version.
+pub(crate) fn same_version() -> Rule {
+    Rule::new(
+        Refusal::Stale,
+        ":version IS NOT NULL AND a.version <> :version",
+    )
+}
+
+/// Until when a patient may cancel or move appointment `a` themself: the timebook's deadline
+/// before its start.
+pub(crate) fn cancel_until() -> &'static str {
+    "(a.starts_at - t.cancel_deadline_minutes * 60)"
+}
+
+/// Patients cancel and move until the deadline; the office at any time.
+pub(crate) fn before_deadline() -> Rule {
+    Rule::new(
+        Refusal::DeadlinePassed,
+        format!(":self_service AND :now > {}", cancel_until()),
+    )
+}
+
+// --- Idempotency ------------------------------------------------------------------------------
+
+/// How long a client's Idempotency-Key is kept, in seconds: a day.
+pub const KEY_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
+
+/// Whether the key `k` still answers for the booking it made.
+pub(crate) fn key_alive(k: &str) -> String {
+    format!("{k}.created_at >= :now - {KEY_LIFETIME_SECONDS}")
+}
+
+// --- Verdicts ---------------------------------------------------------------------------------
+
+/// Rules checked in order: the first that refuses gives the answer.
+pub(crate) struct Verdict(pub Vec<Rule>);
+
+impl Verdict {
+    /// A `CASE` naming the first refusal, NULL when every rule passes. A rule whose
+    /// condition is NULL refuses.
+    pub fn case(&self) -> String {
+        let mut sql = String::from("CASE");
+        for rule in &self.0 {
+            sql.push_str(&format!(
+                " WHEN ({}) IS NOT FALSE THEN '{}'",
+                rule.refuses,
+                rule.refusal.code()
+            ));
+        }
+        sql.push_str(" END");
+        sql
+    }
+}
+
+/// What a patient must pass to see a timebook's slots at all; the list's own rules follow.
+pub(crate) fn timebook_rules(patient: &str) -> Verdict {
+    Verdict(vec![
+        in_reach(patient),
+        service_on(),
+        not_blocked(patient),
+        on_the_list(patient),
+    ])
+}
+
+/// What holding or booking the slot `s` for `:patient` must pass. `moving` is the appointment
+/// being moved into the slot, or NULL.
+pub(crate) fn slot_rules(moving: &str, with_hold: bool) -> Verdict {
+    let patient = ":patient";
+    let mut rules = timebook_rules(patient).0;
+    if moving != "NULL" {
+        rules.push(same_timebook());
+    }
+    rules.extend([
+        published(),
+        in_window(),
+        not_already_booked(patient),
+        within_limit(patient, moving),
+    ]);
+    if with_hold {
+        rules.push(hold_live(patient));
+    }
+    rules.push(place_left(patient));
+    Verdict(rules)
+}
+
+/// What cancelling or moving the appointment `a` must pass.
+pub(crate) fn appointment_rules() -> Verdict {
+    Verdict(vec![
+        in_reach("a.national_id"),
+        same_version(),
+        booked(),
+        before_deadline(),
+    ])
+}

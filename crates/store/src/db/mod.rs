@@ -1,0 +1,244 @@
+//! The little the store needs from a database, so that its SQL is written once.
+//!
+//! SQLite and PostgreSQL accept the same SQL for nearly everything Timebok does. Store code is
+//! generic over [`Database`]; each backend implements it in its own file (`sqlite.rs`,
+//! `postgres.rs`) with sqlx's concrete types, and says where the dialects really differ: how a
+//! write transaction begins, row locks, and how a booking program runs.
+
+pub(crate) mod named;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+use crate::Result;
+use crate::booking::{Answer, Program};
+use async_trait::async_trait;
+pub(crate) use named::{Env, Positional, Value};
+use std::sync::Arc;
+
+/// Which SQL a backend speaks, where the two differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// A row lock clause, such as `FOR UPDATE OF s`: PostgreSQL's; SQLite needs none because
+    /// its write transactions are exclusive.
+    pub fn lock(self, clause: &'static str) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => clause,
+        }
+    }
+}
+
+/// A statement's text: written in the code, or built once at start-up from the rules.
+#[derive(Debug, Clone)]
+pub enum Sql {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Sql {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Static(sql) => sql,
+            Self::Shared(sql) => sql,
+        }
+    }
+}
+
+/// One statement and the values for its `$1`, `$2`, ….
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: Sql,
+    pub args: Vec<Value>,
+}
+
+/// A statement written in the code.
+pub(crate) fn q(sql: &'static str) -> Statement {
+    Statement {
+        sql: Sql::Static(sql),
+        args: Vec::new(),
+    }
+}
+
+impl Statement {
+    /// A statement built at start-up, such as one composed from the rules.
+    pub fn shared(sql: Arc<str>) -> Self {
+        Self {
+            sql: Sql::Shared(sql),
+            args: Vec::new(),
+        }
+    }
+
+    /// A statement with named parameters, their values taken from `env`.
+    pub fn named(statement: &Positional, env: &Env) -> Self {
+        Self {
+            sql: Sql::Shared(statement.sql.clone()),
+            args: statement.names.iter().map(|name| env.get(name)).collect(),
+        }
+    }
+
+    pub fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+}
+
+/// A row type both backends can read.
+pub trait Decode:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> Decode for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+{
+}
+
+/// Reading and writing, on a pool or inside a transaction.
+#[async_trait]
+pub trait Executor: Send {
+    async fn fetch_all<R: Decode>(&mut self, statement: Statement) -> Result<Vec<R>>;
+    async fn fetch_optional<R: Decode>(&mut self, statement: Statement) -> Result<Option<R>>;
+    /// The rows the statement changed.
+    async fn execute(&mut self, statement: Statement) -> Result<u64>;
+
+    async fn fetch_one<R: Decode>(&mut self, statement: Statement) -> Result<R> {
+        self.fetch_optional(statement)
+            .await?
+            .ok_or(crate::StoreError::Database(sqlx::Error::RowNotFound))
+    }
+}
+
+/// A write transaction; dropped without [`Transaction::commit`], it rolls back.
+#[async_trait]
+pub trait Transaction: Executor {
+    async fn commit(self) -> Result<()>;
+}
+
+/// A database: a pool of connections to one SQLite file or one PostgreSQL database.
+#[async_trait]
+pub trait Database: Send + Sync + 'static {
+    type Tx: Transaction;
+    type Conn<'a>: Executor
+    where
+        Self: 'a;
+
+    fn dialect(&self) -> Dialect;
+    /// A handle that reads and writes outside any transaction of ours.
+    fn pool(&self) -> Self::Conn<'_>;
+    /// A transaction that may write: `BEGIN IMMEDIATE` on SQLite, whose deferred
+    /// transactions fail when they upgrade; plain `BEGIN` on PostgreSQL.
+    async fn begin_write(&self) -> Result<Self::Tx>;
+    /// Runs a booking program in one transaction.
+    async fn run(&self, program: &'static Program, env: Env) -> Result<Answer>;
+}
+
+/// The pool and transaction handles of one sqlx backend, reading and writing [`Statement`]s.
+/// Both backends stamp the same code out for their own sqlx types; only those differ.
+macro_rules! sqlx_handles {
+    ($db:ty, $pool:ty, $args:ty) => {
+        pub struct Pool<'a>(&'a $pool);
+
+        pub struct Tx(sqlx::Transaction<'static, $db>);
+
+        fn sql(statement: &$crate::db::Statement) -> sqlx::SqlStr {
+            use sqlx::SqlSafeStr;
+            match &statement.sql {
+                $crate::db::Sql::Static(text) => text.into_sql_str(),
+                $crate::db::Sql::Shared(text) => sqlx::AssertSqlSafe(text.clone()).into_sql_str(),
+            }
+        }
+
+        fn query(statement: $crate::db::Statement) -> sqlx::query::Query<'static, $db, $args> {
+            use $crate::db::Value;
+            let text = sql(&statement);
+            statement
+                .args
+                .into_iter()
+                .fold(sqlx::query(text), |q, value| match value {
+                    Value::Int(v) => q.bind(v),
+                    Value::Text(v) => q.bind(v),
+                    Value::Bool(v) => q.bind(v),
+                })
+        }
+
+        fn query_as<R: $crate::db::Decode>(
+            statement: $crate::db::Statement,
+        ) -> sqlx::query::QueryAs<'static, $db, R, $args> {
+            use $crate::db::Value;
+            let text = sql(&statement);
+            statement
+                .args
+                .into_iter()
+                .fold(sqlx::query_as(text), |q, value| match value {
+                    Value::Int(v) => q.bind(v),
+                    Value::Text(v) => q.bind(v),
+                    Value::Bool(v) => q.bind(v),
+                })
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::db::Executor for Pool<'_> {
+            async fn fetch_all<R: $crate::db::Decode>(
+                &mut self,
+                statement: $crate::db::Statement,
+            ) -> $crate::Result<Vec<R>> {
+                Ok(query_as(statement).fetch_all(self.0).await?)
+            }
+
+            async fn fetch_optional<R: $crate::db::Decode>(
+                &mut self,
+                statement: $crate::db::Statement,
+            ) -> $crate::Result<Option<R>> {
+                Ok(query_as(statement).fetch_optional(self.0).await?)
+            }
+
+            async fn execute(&mut self, statement: $crate::db::Statement) -> $crate::Result<u64> {
+                Ok(query(statement).execute(self.0).await?.rows_affected())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::db::Executor for Tx {
+            async fn fetch_all<R: $crate::db::Decode>(
+                &mut self,
+                statement: $crate::db::Statement,
+            ) -> $crate::Result<Vec<R>> {
+                Ok(query_as(statement).fetch_all(&mut *self.0).await?)
+            }
+
+            async fn fetch_optional<R: $crate::db::Decode>(
+                &mut self,
+                statement: $crate::db::Statement,
+            ) -> $crate::Result<Option<R>> {
+                Ok(query_as(statement).fetch_optional(&mut *self.0).await?)
+            }
+
+            async fn execute(&mut self, statement: $crate::db::Statement) -> $crate::Result<u64> {
+                Ok(query(statement)
+                    .execute(&mut *self.0)
+                    .await?
+                    .rows_affected())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::db::Transaction for Tx {
+            async fn commit(self) -> $crate::Result<()> {
+                Ok(self.0.commit().await?)
+            }
+        }
+    };
+}
+
+pub(crate) use sqlx_handles;

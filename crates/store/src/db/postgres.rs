@@ -1,0 +1,57 @@
+//! PostgreSQL's side of [`Database`]: row locks where a booking depends on rows, and booking
+//! programs as database functions, one round trip each.
+
+use super::{Database, Dialect};
+use crate::Result;
+use crate::booking::{Answer, PgFunction, Program};
+use async_trait::async_trait;
+use sqlx::postgres::PgPool;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+pub struct PgDb {
+    pub(crate) pool: PgPool,
+}
+
+super::sqlx_handles!(sqlx::Postgres, PgPool, sqlx::postgres::PgArguments);
+
+/// Every booking program as a function, compiled once.
+static FUNCTIONS: LazyLock<HashMap<&'static str, PgFunction>> = LazyLock::new(|| {
+    crate::booking::programs()
+        .into_iter()
+        .map(|program| (program.name, PgFunction::new(program)))
+        .collect()
+});
+
+impl PgDb {
+    /// Creates the booking programs' functions, if this version's are not there yet.
+    pub(crate) async fn install_programs(&self) -> Result<()> {
+        let functions: Vec<&PgFunction> = FUNCTIONS.values().collect();
+        crate::booking::install(self, &functions).await
+    }
+}
+
+#[async_trait]
+impl Database for PgDb {
+    type Tx = Tx;
+    type Conn<'a> = Pool<'a>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn pool(&self) -> Pool<'_> {
+        Pool(&self.pool)
+    }
+
+    async fn begin_write(&self) -> Result<Tx> {
+        Ok(Tx(self.pool.begin().await?))
+    }
+
+    async fn run(&self, program: &'static Program, env: super::Env) -> Result<Answer> {
+        let function = FUNCTIONS
+            .get(program.name)
+            .ok_or(crate::StoreError::Corrupt("booking program"))?;
+        crate::booking::call(self, function, &env).await
+    }
+}
