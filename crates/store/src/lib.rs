@@ -26,8 +26,8 @@ mod sqlite;
 pub mod testing;
 
 pub use booking::{
-    BookRequest, Booked, Booking, CancelRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest,
-    Offer, OfferedSlot, OfferedTimebook, Offers,
+    BookRequest, Booked, Booking, CancelRequest, HoldRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS,
+    MoveRequest, Offer, OfferedSlot, OfferedTimebook, Offers,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;

@@ -374,6 +374,36 @@ async fn an_idempotency_key_makes_a_retry_return_the_first_booking() {
     .await;
     assert_outcome(&bad, 400, "invalid", Some("Idempotency-Key"));
     assert_eq!(booked(&portal, portal.slots[1]).await, 0);
+
+    // The register switches the service off: a retry still gets the booking it made, and a
+    // new booking is refused by the rule.
+    let clinic = portal
+        .store
+        .clinic_by_her_id(domain::HerId::new(1_001).expect("her"))
+        .await
+        .expect("read")
+        .expect("clinic")
+        .id;
+    portal
+        .store
+        .set_service(&Actor::System, clinic, domain::TimebookKind::Vaksine, false)
+        .await
+        .expect("switch off");
+    let late_retry = post(&portal, BOOKER, "/fhir/Appointment", &key, &body).await;
+    assert_eq!(late_retry.status, 201, "{}", late_retry.body);
+    assert_eq!(late_retry.body["id"], first.body["id"]);
+    assert_eq!(late_retry.header("idempotent-replayed"), Some("true"));
+    let refused = post(
+        &portal,
+        BOOKER,
+        "/fhir/Appointment",
+        &[("idempotency-key", "another-key")],
+        &appointment(portal.slots[1], &portal.ola, Some("Vaksine")),
+    )
+    .await;
+    assert_outcome(&refused, 422, "business-rule", None);
+    assert_eq!(error_code(&refused), "SERVICE_OFF");
+    assert_eq!(booked(&portal, portal.slots[1]).await, 0);
 }
 
 #[tokio::test]

@@ -236,8 +236,11 @@ async fn a_blocked_patient_gets_the_guides_message_and_no_slots() {
             .store
             .hold(
                 &domain::Caller::patient(portal.ola.clone()),
-                &portal.ola,
-                domain::SlotId(portal.slots[0])
+                &store::HoldRequest {
+                    patient: portal.ola.clone(),
+                    slot: domain::SlotId(portal.slots[0]),
+                    moving: None,
+                },
             )
             .await
             .is_ok(),

@@ -62,6 +62,16 @@ impl Answer {
     }
 }
 
+/// A hold, as asked for at «Se gjennom før du sender».
+#[derive(Debug, Clone)]
+pub struct HoldRequest {
+    pub patient: NationalId,
+    pub slot: SlotId,
+    /// The appointment the patient is moving to this slot, if that is what they review: it
+    /// does not count against the timebook's limit.
+    pub moving: Option<AppointmentId>,
+}
+
 /// A booking, as asked for.
 #[derive(Debug, Clone)]
 pub struct BookRequest {
@@ -108,7 +118,7 @@ pub struct CancelRequest {
 pub trait Booking: Send + Sync {
     /// Holds a place in a slot for the patient for the configured time, releasing their other
     /// holds in the timebook.
-    async fn hold(&self, caller: &Caller, patient: &NationalId, slot: SlotId) -> Result<Hold>;
+    async fn hold(&self, caller: &Caller, request: &HoldRequest) -> Result<Hold>;
     /// ReserverAvtale: books the slot. One transaction covers the slot's count, the
     /// appointment, its notification job and its audit entry.
     async fn book(&self, caller: &Caller, request: &BookRequest) -> Result<Booked>;
@@ -153,17 +163,18 @@ fn is_unique_violation(error: &StoreError) -> bool {
 
 #[async_trait]
 impl<D: Database> Booking for SqlStore<D> {
-    async fn hold(&self, caller: &Caller, patient: &NationalId, slot: SlotId) -> Result<Hold> {
+    async fn hold(&self, caller: &Caller, request: &HoldRequest) -> Result<Hold> {
         let now = self.now();
         let expires_at = now.saturating_add(self.settings.hold_for).unwrap_or(now);
         let env = caller_inputs(caller, now.as_second())
-            .with("slot", slot.0)
-            .with("patient", patient.as_str())
-            .with("hold_until", expires_at.as_second());
+            .with("slot", request.slot.0)
+            .with("patient", request.patient.as_str())
+            .with("hold_until", expires_at.as_second())
+            .with("moving", request.moving.map(|a| a.0));
         let id = self.db.run(&programs::HOLD, env).await?.id(&["held"])?;
         Ok(Hold {
             id: HoldId(id),
-            slot_id: slot,
+            slot_id: request.slot,
             expires_at: crate::rows::instant(expires_at.as_second(), "slot_hold.expires_at")?,
         })
     }

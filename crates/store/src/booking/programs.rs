@@ -33,10 +33,10 @@ fn lock_patient() -> Step {
 }
 
 /// The verdict on the slot `:slot`, with the slot locked.
-fn decide_slot(verdict: &Verdict, extra_from: &str) -> Step {
+fn decide_slot(verdict: &Verdict) -> Step {
     Step::Decide {
         sql: format!(
-            "SELECT {}, NULL FROM slot s JOIN timebook t ON t.id = s.timebook_id{extra_from} \
+            "SELECT {}, NULL FROM slot s JOIN timebook t ON t.id = s.timebook_id \
              WHERE s.id = :slot",
             verdict.case()
         ),
@@ -105,181 +105,200 @@ fn quoted(code: &str) -> String {
 }
 
 /// Holds a place in `:slot` for `:patient` until `:hold_until`, releasing their other holds
-/// in the timebook: a patient reviews one booking at a time.
-pub(crate) static HOLD: LazyLock<Program> = LazyLock::new(|| {
+/// in the timebook: a patient reviews one booking at a time. When the hold is for moving the
+/// appointment `:moving` there, that appointment does not count against the limit.
+fn hold() -> Program {
+    let audit = format!(
+        "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
+         SELECT :now, :actor_kind, :actor_id, {}, s.clinic_id, :patient, 'slot:' || s.id \
+         FROM slot s WHERE s.id = :slot",
+        quoted(AuditAction::SlotHeld.code())
+    );
     Program {
-    name: "hold",
-    inputs: inputs(&[
-        ("slot", Type::Int),
-        ("patient", Type::Text),
-        ("hold_until", Type::Int),
-    ]),
-    vars: vec![("hold", Type::Int)],
-    steps: vec![
-        lock_patient(),
-        decide_slot(&rules::slot_rules("NULL", false), ""),
-        Step::Write(
-            "DELETE FROM slot_hold WHERE (national_id = :patient AND slot_id <> :slot \
-               AND timebook_id = (SELECT x.timebook_id FROM slot x WHERE x.id = :slot)) \
-             OR (slot_id = :slot AND expires_at <= :now)"
-                .into(),
-        ),
-        Step::WriteInto {
-            sql: "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) \
-                  SELECT s.clinic_id, s.timebook_id, s.id, :patient, :hold_until FROM slot s WHERE s.id = :slot \
-                  ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at \
-                  RETURNING id"
-                .into(),
-            into: "hold",
-        },
-        Step::Write(format!(
-            "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
-             SELECT :now, :actor_kind, :actor_id, {}, s.clinic_id, :patient, 'slot:' || s.id \
-             FROM slot s WHERE s.id = :slot",
-            quoted(AuditAction::SlotHeld.code())
-        )),
-    ],
-    done: ("held", "hold"),
+        name: "hold",
+        inputs: inputs(&[
+            ("slot", Type::Int),
+            ("patient", Type::Text),
+            ("hold_until", Type::Int),
+            ("moving", Type::Int),
+        ]),
+        vars: vec![("hold", Type::Int)],
+        steps: vec![
+            lock_patient(),
+            decide_slot(&rules::slot_rules(":moving", false)),
+            Step::Write(
+                "DELETE FROM slot_hold WHERE (national_id = :patient AND slot_id <> :slot \
+                   AND timebook_id = (SELECT x.timebook_id FROM slot x WHERE x.id = :slot)) \
+                 OR (slot_id = :slot AND expires_at <= :now)"
+                    .into(),
+            ),
+            Step::WriteInto {
+                sql: "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) \
+                      SELECT s.clinic_id, s.timebook_id, s.id, :patient, :hold_until \
+                      FROM slot s WHERE s.id = :slot \
+                      ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at \
+                      RETURNING id"
+                    .into(),
+                into: "hold",
+            },
+            Step::Write(audit),
+        ],
+        done: ("held", "hold"),
+    }
 }
-});
 
 /// ReserverAvtale: books `:slot` for `:patient`. With an Idempotency-Key, a request sent
 /// again gets the appointment the first one made, before any rule is asked again.
-pub(crate) static BOOK: LazyLock<Program> = LazyLock::new(|| {
-    Program {
-    name: "book",
-    inputs: inputs(&[
-        ("slot", Type::Int),
-        ("patient", Type::Text),
-        ("reason", Type::Text),
-        ("hold", Type::Int),
-        ("idem_client", Type::Text),
-        ("idem_key", Type::Text),
-        ("fingerprint", Type::Text),
-    ]),
-    vars: vec![("appointment", Type::Int)],
-    steps: vec![
-        lock_patient(),
-        // After the patient's lock, so that a retry racing its first try sees the first try's key.
-        Step::Decide {
-            sql: format!(
-                "SELECT CASE WHEN k.fingerprint = :fingerprint THEN 'replayed' ELSE '{}' END, \
-                   k.appointment_id \
-                 FROM idempotency_key k \
-                 WHERE k.client = :idem_client AND k.idem_key = :idem_key AND {}",
-                Refusal::KeyReused.code(),
-                rules::key_alive("k")
-            ),
-            lock: "",
-            missing: None,
-        },
-        decide_slot(&rules::slot_rules("NULL", true), ""),
-        take_place(),
-        release_own_hold(),
-        Step::WriteInto {
-            sql: "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, status, starts_at, booked_at) \
-                  SELECT s.clinic_id, s.timebook_id, s.id, :patient, :reason, 'booked', s.starts_at, :now \
-                  FROM slot s WHERE s.id = :slot RETURNING id"
-                .into(),
-            into: "appointment",
-        },
-        enqueue(&quoted(NotificationKind::Booked.code())),
-        audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
-        Step::Write(format!(
-            "DELETE FROM idempotency_key WHERE :idem_key IS NOT NULL AND NOT ({})",
-            rules::key_alive("idempotency_key")
-        )),
-        Step::Write(
-            "INSERT INTO idempotency_key (client, idem_key, fingerprint, appointment_id, created_at) \
-             SELECT :idem_client, :idem_key, :fingerprint, :appointment, :now WHERE :idem_key IS NOT NULL"
-                .into(),
+fn book() -> Program {
+    // After the patient's lock, so that a retry racing its first try sees the first try's key.
+    let replay = Step::Decide {
+        sql: format!(
+            "SELECT CASE WHEN k.fingerprint = :fingerprint THEN 'replayed' ELSE '{}' END, \
+               k.appointment_id \
+             FROM idempotency_key k \
+             WHERE k.client = :idem_client AND k.idem_key = :idem_key AND {}",
+            Refusal::KeyReused.code(),
+            rules::key_alive("k")
         ),
-    ],
-    done: ("booked", "appointment"),
+        lock: "",
+        missing: None,
+    };
+    Program {
+        name: "book",
+        inputs: inputs(&[
+            ("slot", Type::Int),
+            ("patient", Type::Text),
+            ("reason", Type::Text),
+            ("hold", Type::Int),
+            ("idem_client", Type::Text),
+            ("idem_key", Type::Text),
+            ("fingerprint", Type::Text),
+        ]),
+        vars: vec![("appointment", Type::Int)],
+        steps: vec![
+            lock_patient(),
+            replay,
+            decide_slot(&rules::slot_rules("NULL", true)),
+            take_place(),
+            release_own_hold(),
+            Step::WriteInto {
+                sql: "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, \
+                        status, starts_at, booked_at) \
+                      SELECT s.clinic_id, s.timebook_id, s.id, :patient, :reason, 'booked', \
+                        s.starts_at, :now \
+                      FROM slot s WHERE s.id = :slot RETURNING id"
+                    .into(),
+                into: "appointment",
+            },
+            enqueue(&quoted(NotificationKind::Booked.code())),
+            audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
+            Step::Write(format!(
+                "DELETE FROM idempotency_key WHERE :idem_key IS NOT NULL AND NOT ({})",
+                rules::key_alive("idempotency_key")
+            )),
+            Step::Write(
+                "INSERT INTO idempotency_key (client, idem_key, fingerprint, appointment_id, created_at) \
+                 SELECT :idem_client, :idem_key, :fingerprint, :appointment, :now \
+                 WHERE :idem_key IS NOT NULL"
+                    .into(),
+            ),
+        ],
+        done: ("booked", "appointment"),
+    }
 }
-});
 
 /// Endre time: moves `:appointment` to `:slot` of the same timebook. The new place is taken
 /// and the old one freed in one transaction; the appointment keeps its id and gets a new
 /// version.
-pub(crate) static MOVE: LazyLock<Program> = LazyLock::new(|| Program {
-    name: "move",
-    inputs: inputs(&[
-        ("appointment", Type::Int),
-        ("slot", Type::Int),
-        ("hold", Type::Int),
-        ("version", Type::Int),
-    ]),
-    vars: vec![("patient", Type::Text)],
-    steps: vec![
-        // An appointment's patient never changes, so it is read before any lock.
-        Step::Read {
-            sql: "SELECT x.national_id FROM appointment x WHERE x.id = :appointment".into(),
-            into: "patient",
-            missing: Refusal::UnknownAppointment,
-        },
-        lock_patient(),
-        decide_appointment(),
-        // Both slots, by id: two moves between the same two slots never wait for each other.
-        Step::Lock(
-            "SELECT 1 FROM slot s WHERE s.id = :slot \
-               OR s.id = (SELECT x.slot_id FROM appointment x WHERE x.id = :appointment) \
-             ORDER BY s.id FOR UPDATE"
-                .into(),
+fn relocate() -> Program {
+    // Both slots, by id: two moves between the same two slots never wait for each other.
+    let lock_slots = Step::Lock(
+        "SELECT 1 FROM slot s WHERE s.id = :slot \
+           OR s.id = (SELECT x.slot_id FROM appointment x WHERE x.id = :appointment) \
+         ORDER BY s.id FOR UPDATE"
+            .into(),
+    );
+    let decide_new_slot = Step::Decide {
+        sql: format!(
+            "SELECT {}, NULL FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+               JOIN appointment a ON a.id = :appointment \
+             WHERE s.id = :slot",
+            rules::slot_rules(":appointment", true).case()
         ),
-        Step::Decide {
-            sql: format!(
-                "SELECT {}, NULL FROM slot s JOIN timebook t ON t.id = s.timebook_id \
-                   JOIN appointment a ON a.id = :appointment \
-                 WHERE s.id = :slot",
-                rules::slot_rules(":appointment", true).case()
+        lock: "",
+        missing: Some(Refusal::UnknownSlot),
+    };
+    Program {
+        name: "move",
+        inputs: inputs(&[
+            ("appointment", Type::Int),
+            ("slot", Type::Int),
+            ("hold", Type::Int),
+            ("version", Type::Int),
+        ]),
+        vars: vec![("patient", Type::Text)],
+        steps: vec![
+            // An appointment's patient never changes, so it is read before any lock.
+            Step::Read {
+                sql: "SELECT x.national_id FROM appointment x WHERE x.id = :appointment".into(),
+                into: "patient",
+                missing: Refusal::UnknownAppointment,
+            },
+            lock_patient(),
+            decide_appointment(),
+            lock_slots,
+            decide_new_slot,
+            take_place(),
+            give_back_place(),
+            Step::Write(
+                "UPDATE appointment SET slot_id = :slot, version = version + 1, \
+                   starts_at = (SELECT x.starts_at FROM slot x WHERE x.id = :slot) \
+                 WHERE id = :appointment"
+                    .into(),
             ),
-            lock: "",
-            missing: Some(Refusal::UnknownSlot),
-        },
-        take_place(),
-        give_back_place(),
-        Step::Write(
-            "UPDATE appointment SET slot_id = :slot, version = version + 1, \
-               starts_at = (SELECT x.starts_at FROM slot x WHERE x.id = :slot) \
-             WHERE id = :appointment"
-                .into(),
-        ),
-        release_own_hold(),
-        enqueue(&quoted(NotificationKind::Moved.code())),
-        audit_appointment(&quoted(AuditAction::AppointmentMoved.code())),
-    ],
-    done: ("moved", "appointment"),
-});
+            release_own_hold(),
+            enqueue(&quoted(NotificationKind::Moved.code())),
+            audit_appointment(&quoted(AuditAction::AppointmentMoved.code())),
+        ],
+        done: ("moved", "appointment"),
+    }
+}
 
 /// Cancels `:appointment`: by the patient (under their deadline) or by the office, as
 /// `:status`, with the job `:job_kind` and the audit action `:action` that go with it.
-pub(crate) static CANCEL: LazyLock<Program> = LazyLock::new(|| Program {
-    name: "cancel",
-    inputs: inputs(&[
-        ("appointment", Type::Int),
-        ("version", Type::Int),
-        ("reason", Type::Text),
-        ("status", Type::Text),
-        ("job_kind", Type::Text),
-        ("action", Type::Text),
-    ]),
-    vars: vec![],
-    steps: vec![
-        decide_appointment(),
-        Step::Require {
-            sql: "UPDATE appointment SET status = :status, cancelled_at = :now, \
-                    cancel_reason = :reason, version = version + 1 \
-                  WHERE id = :appointment AND status = 'booked'"
-                .into(),
-            otherwise: Refusal::NotBooked,
-        },
-        give_back_place(),
-        enqueue(":job_kind"),
-        audit_appointment(":action"),
-    ],
-    done: ("cancelled", "appointment"),
-});
+fn cancel() -> Program {
+    Program {
+        name: "cancel",
+        inputs: inputs(&[
+            ("appointment", Type::Int),
+            ("version", Type::Int),
+            ("reason", Type::Text),
+            ("status", Type::Text),
+            ("job_kind", Type::Text),
+            ("action", Type::Text),
+        ]),
+        vars: vec![],
+        steps: vec![
+            decide_appointment(),
+            Step::Require {
+                sql: "UPDATE appointment SET status = :status, cancelled_at = :now, \
+                        cancel_reason = :reason, version = version + 1 \
+                      WHERE id = :appointment AND status = 'booked'"
+                    .into(),
+                otherwise: Refusal::NotBooked,
+            },
+            give_back_place(),
+            enqueue(":job_kind"),
+            audit_appointment(":action"),
+        ],
+        done: ("cancelled", "appointment"),
+    }
+}
+
+pub(crate) static HOLD: LazyLock<Program> = LazyLock::new(hold);
+pub(crate) static BOOK: LazyLock<Program> = LazyLock::new(book);
+pub(crate) static MOVE: LazyLock<Program> = LazyLock::new(relocate);
+pub(crate) static CANCEL: LazyLock<Program> = LazyLock::new(cancel);
 
 /// Every program, for the checks and for PostgreSQL, which installs them all at migration.
 pub(crate) fn all() -> [&'static Program; 4] {

@@ -287,11 +287,11 @@ pub(crate) fn timebook_rules(patient: &str) -> Verdict {
 }
 
 /// What holding or booking the slot `s` for `:patient` must pass. `moving` is the appointment
-/// being moved into the slot, or NULL.
+/// being moved into the slot, or NULL; a move stays in its timebook.
 pub(crate) fn slot_rules(moving: &str, with_hold: bool) -> Verdict {
     let patient = ":patient";
     let mut rules = timebook_rules(patient).0;
-    if moving != "NULL" {
+    if moving == ":appointment" {
         rules.push(same_timebook());
     }
     rules.extend([

@@ -2,7 +2,7 @@
 //! and a clock the test moves.
 
 use super::TestDb;
-use crate::{BookRequest, CancelRequest, Hold, ManualClock, NewSlot, Result, Store};
+use crate::{BookRequest, CancelRequest, Hold, HoldRequest, ManualClock, NewSlot, Result, Store};
 use domain::{
     Actor, Address, AppointmentId, BookingRules, Caller, CancelReason, Capacity, Clinic, ClinicId,
     ClinicName, Description, HerId, HoldId, InfoText, NationalId, PersonName, Resource,
@@ -170,8 +170,13 @@ impl World {
 
     /// The patient holds a place in a slot themself.
     pub async fn hold_as(&self, patient: &NationalId, slot: SlotId) -> Result<Hold> {
+        let request = HoldRequest {
+            patient: patient.clone(),
+            slot,
+            moving: None,
+        };
         self.store
-            .hold(&Caller::patient(patient.clone()), patient, slot)
+            .hold(&Caller::patient(patient.clone()), &request)
             .await
     }
 

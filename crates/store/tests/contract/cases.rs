@@ -1,3 +1,4 @@
+pub use crate::booking_core::*;
 pub use crate::client_bookings::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
 pub use crate::logins::*;

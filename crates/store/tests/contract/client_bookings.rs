@@ -65,7 +65,14 @@ pub async fn a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit(db
     let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let hold = world
         .store
-        .hold(&finder(), &kari, slot.id)
+        .hold(
+            &finder(),
+            &store::HoldRequest {
+                patient: kari.clone(),
+                slot: slot.id,
+                moving: None,
+            },
+        )
         .await
         .expect("hold");
     let reserved = world

@@ -2,6 +2,7 @@
 
 extern crate timebok_store as store;
 
+mod booking_core;
 mod cases;
 mod client_bookings;
 mod common;
@@ -11,6 +12,14 @@ mod outbox;
 mod schedules;
 
 contract_tests!(
+    an_appointment_moves_in_one_transaction_and_keeps_its_id,
+    a_move_is_refused_by_the_rules_and_changes_nothing,
+    two_patients_moving_into_the_last_place_one_wins,
+    the_office_books_inside_the_notice_and_a_blocked_patient_but_never_over_a_place,
+    a_client_bound_to_a_clinic_acts_nowhere_else,
+    a_service_switched_off_refuses_holds_and_bookings_but_not_a_retry,
+    a_switch_off_racing_bookings_lets_none_through_after_it,
+    an_idempotency_key_is_kept_a_day,
     the_register_keeps_a_clinics_org_number_and_phone,
     a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit,
     an_idempotency_key_gives_the_first_appointment_again,

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use domain::{AppointmentId, AuditAction, NationalId};
 use serde_json::Value;
-use store::{AppointmentRecord, BookRequest, Booked, CancelRequest, Idempotency};
+use store::{AppointmentRecord, BookRequest, Booked, CancelRequest, HoldRequest, Idempotency};
 
 /// `POST /fhir/Appointment` books at once; the Appointment may say `proposed`, `pending` or
 /// `booked`, and must carry `description`.
@@ -174,7 +174,14 @@ pub async fn hold(
     let caller = client.caller(&state).await?;
     let hold = state
         .store
-        .hold(&caller, &request.patient, request.slot)
+        .hold(
+            &caller,
+            &HoldRequest {
+                patient: request.patient.clone(),
+                slot: request.slot,
+                moving: None,
+            },
+        )
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let offered = state

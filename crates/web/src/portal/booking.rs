@@ -17,7 +17,7 @@ use domain::{AppointmentId, DomainError, HoldId, Reason, Refusal, Resource, Slot
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use store::{BookRequest, FreeSlot, OfferedSlot, OfferedTimebook, StoreError};
+use store::{BookRequest, FreeSlot, HoldRequest, OfferedSlot, OfferedTimebook, StoreError};
 
 // --- «Hva trenger du?» -----------------------------------------------------------------------
 
@@ -397,11 +397,12 @@ pub async fn hold(
 ) -> Result<Response, Failure> {
     limit_booking(&state, &patient)?;
     let slot = slot_in(&state, &patient, timebook_id, form.slot.as_deref()).await?;
-    match state
-        .store
-        .hold(&patient.caller(), &patient.id, slot.id)
-        .await
-    {
+    let request = HoldRequest {
+        patient: patient.id.clone(),
+        slot: slot.id,
+        moving: None,
+    };
+    match state.store.hold(&patient.caller(), &request).await {
         Ok(hold) => Ok(Redirect::to(&format!(
             "/bestill/{timebook_id}/se-gjennom?time={}&hold={}",
             slot.id, hold.id
