@@ -119,6 +119,34 @@ impl TestDb {
         }
     }
 
+    /// Runs a statement built at run time, such as one naming this database.
+    pub async fn execute_owned(&self, sql: String) {
+        use sqlx::{Connection, Executor};
+        let sql = sqlx::AssertSqlSafe(sql);
+        match &self.backend {
+            Backend::Sqlite { .. } => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect to SQLite");
+                conn.execute(sql).await.expect("statement");
+            }
+            Backend::Postgres { .. } => {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                conn.execute(sql).await.expect("statement");
+            }
+        }
+    }
+
+    /// The PostgreSQL database's name; `None` on SQLite.
+    pub fn database_name(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Postgres { database, .. } => Some(database),
+            Backend::Sqlite { .. } => None,
+        }
+    }
+
     pub async fn finish(self) {
         if let Backend::Postgres { admin_url, .. } = &self.backend {
             self.drop_now(admin_url).await;
