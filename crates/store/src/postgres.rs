@@ -54,4 +54,3 @@ crate::sql::shared_store!(
 );
 crate::notifications::shared_notifications!(PostgresStore, skip_locked = " FOR UPDATE SKIP LOCKED");
 crate::messages::shared_messaging!(PostgresStore);
-crate::logins::shared_logins!(PostgresStore);

@@ -63,7 +63,6 @@ macro_rules! shared_store {
             TemplateId, Timebook, TimebookId, TimebookKind,
         };
         use jiff::civil::Date;
-        use jiff::Timestamp;
 
         type Conn = <$db as sqlx::Database>::Connection;
 
