@@ -2,10 +2,15 @@
 //! them: a blocked patient's message is stored, answered automatically with the guide's text
 //! and closed at once, in one transaction.
 
-use crate::Result;
+use crate::db::{Database, Executor, Statement, Transaction, q};
+use crate::rows::{MessageRow, ThreadRow, national_id};
+use crate::{NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use domain::{Actor, ClinicId, ClinicName, MessageId, MessageText, NationalId, Subject, ThreadId};
+use domain::{
+    Actor, AuditAction, ClinicId, ClinicName, MessageId, MessageText, NationalId, Subject, ThreadId,
+};
 use jiff::Timestamp;
+use std::sync::{Arc, LazyLock};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,332 +111,437 @@ pub trait Messaging: Send + Sync {
     async fn close_thread(&self, actor: &Actor, clinic: ClinicId, thread: ThreadId) -> Result<()>;
 }
 
-macro_rules! thread_select {
-    () => {
+/// A thread as [`ThreadRow`] reads it, for the threads that `condition` picks.
+fn threads(condition: &str) -> Arc<str> {
+    format!(
         "SELECT t.id, t.clinic_id, c.name AS clinic_name, t.national_id, \
            COALESCE(p.first_name, '') AS first_name, COALESCE(p.last_name, '') AS last_name, \
            t.subject, t.created_at, t.last_at, t.closed_at, t.from_blocked, t.unread_by_clinic, \
            t.unread_by_patient \
          FROM thread t JOIN clinic c ON c.id = t.clinic_id \
-           LEFT JOIN patient p ON p.national_id = t.national_id"
-    };
+           LEFT JOIN patient p ON p.national_id = t.national_id {condition}"
+    )
+    .into()
 }
 
-macro_rules! shared_messaging {
-    ($store:ty) => {
-        impl $store {
-            /// Adds the patient's message to a thread, in the caller's transaction. When the
-            /// clinic has blocked the patient, the automatic reply follows and the thread
-            /// closes, so the patient sees the guide's texts at once.
-            async fn add_patient_message(
-                conn: &mut Conn,
-                clinic_id: i64,
-                thread_id: i64,
-                patient: &NationalId,
-                text: &domain::MessageText,
-                now: i64,
-            ) -> Result<()> {
-                let blocked: Option<i64> = sqlx::query_scalar(
-                    "SELECT blocked_at FROM block WHERE clinic_id = $1 AND national_id = $2",
-                )
-                .bind(clinic_id)
-                .bind(patient.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO message (clinic_id, thread_id, sender, body, sent_at) VALUES ($1, $2, 'patient', $3, $4)",
-                )
-                .bind(clinic_id)
-                .bind(thread_id)
-                .bind(text.as_str())
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-                if blocked.is_some() {
-                    sqlx::query(
-                        "INSERT INTO message (clinic_id, thread_id, sender, body, sent_at) VALUES ($1, $2, 'automatic', '', $3)",
-                    )
-                    .bind(clinic_id)
-                    .bind(thread_id)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                sqlx::query(
-                    "UPDATE thread SET last_at = $1, unread_by_clinic = TRUE, \
-                       unread_by_patient = $2, closed_at = CASE WHEN $2 THEN $1 ELSE closed_at END, \
-                       from_blocked = from_blocked OR $2 \
-                     WHERE id = $3",
-                )
-                .bind(now)
-                .bind(blocked.is_some())
-                .bind(thread_id)
-                .execute(&mut *conn)
-                .await?;
-                let actor = Actor::Patient(patient.clone());
-                Self::audit(&mut *conn, Audit {
-                    at: now, actor: &actor, action: AuditAction::MessageSent, clinic_id: Some(clinic_id),
-                    patient: Some(patient), subject: format!("thread {thread_id}"),
-                })
-                .await
-            }
+static CLINIC_THREAD: LazyLock<Arc<str>> =
+    LazyLock::new(|| threads("WHERE t.id = $1 AND t.clinic_id = $2"));
 
-            async fn thread_messages(&self, thread: i64, for_patient: bool) -> Result<Vec<$crate::messages::Message>> {
-                let rows: Vec<MessageRow> = sqlx::query_as(
-                    "SELECT id, sender, staff_user, body, sent_at, hidden_for_patient_at FROM message \
-                     WHERE thread_id = $1 AND ($2 = FALSE OR hidden_for_patient_at IS NULL) ORDER BY id",
-                )
+static PATIENT_THREAD: LazyLock<Arc<str>> =
+    LazyLock::new(|| threads("WHERE t.id = $1 AND t.national_id = $2"));
+
+static PATIENT_THREADS: LazyLock<Arc<str>> =
+    LazyLock::new(|| threads("WHERE t.national_id = $1 ORDER BY t.last_at DESC, t.id DESC"));
+
+static CLINIC_THREADS: LazyLock<Arc<str>> = LazyLock::new(|| {
+    threads("WHERE t.clinic_id = $1 ORDER BY t.unread_by_clinic DESC, t.last_at DESC, t.id DESC")
+});
+
+/// An audit entry about to be written inside a change's transaction.
+pub(crate) struct Audit<'a> {
+    pub at: i64,
+    pub actor: &'a Actor,
+    pub action: AuditAction,
+    pub clinic_id: Option<i64>,
+    pub patient: Option<&'a NationalId>,
+    pub subject: String,
+}
+
+/// Writes the entry in the caller's transaction, so that a change and its audit row commit
+/// or roll back together.
+pub(crate) async fn audit(tx: &mut impl Executor, entry: Audit<'_>) -> Result<()> {
+    tx.execute(
+        q("INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(entry.at)
+        .bind(entry.actor.kind())
+        .bind(entry.actor.identifier())
+        .bind(entry.action.code())
+        .bind(entry.clinic_id)
+        .bind(entry.patient.map(NationalId::as_str))
+        .bind(entry.subject.as_str()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds the patient's message to a thread, in the caller's transaction. When the clinic has
+/// blocked the patient, the automatic reply follows and the thread closes, so the patient sees
+/// the guide's texts at once.
+async fn add_patient_message(
+    tx: &mut impl Executor,
+    clinic_id: i64,
+    thread_id: i64,
+    patient: &NationalId,
+    text: &MessageText,
+    now: i64,
+) -> Result<()> {
+    let blocked: Option<(i64,)> = tx
+        .fetch_optional(
+            q("SELECT blocked_at FROM block WHERE clinic_id = $1 AND national_id = $2")
+                .bind(clinic_id)
+                .bind(patient.as_str()),
+        )
+        .await?;
+    let blocked = blocked.is_some();
+    tx.execute(
+        q("INSERT INTO message (clinic_id, thread_id, sender, body, sent_at) VALUES ($1, $2, 'patient', $3, $4)")
+            .bind(clinic_id)
+            .bind(thread_id)
+            .bind(text.as_str())
+            .bind(now),
+    )
+    .await?;
+    if blocked {
+        tx.execute(
+            q("INSERT INTO message (clinic_id, thread_id, sender, body, sent_at) VALUES ($1, $2, 'automatic', '', $3)")
+                .bind(clinic_id)
+                .bind(thread_id)
+                .bind(now),
+        )
+        .await?;
+    }
+    tx.execute(
+        q("UPDATE thread SET last_at = $1, unread_by_clinic = TRUE, \
+             unread_by_patient = $2, closed_at = CASE WHEN $2 THEN $1 ELSE closed_at END, \
+             from_blocked = from_blocked OR $2 \
+           WHERE id = $3")
+        .bind(now)
+        .bind(blocked)
+        .bind(thread_id),
+    )
+    .await?;
+    let actor = Actor::Patient(patient.clone());
+    audit(
+        tx,
+        Audit {
+            at: now,
+            actor: &actor,
+            action: AuditAction::MessageSent,
+            clinic_id: Some(clinic_id),
+            patient: Some(patient),
+            subject: format!("thread {thread_id}"),
+        },
+    )
+    .await
+}
+
+impl<D: Database> SqlStore<D> {
+    async fn thread_messages(&self, thread: i64, for_patient: bool) -> Result<Vec<Message>> {
+        let rows: Vec<MessageRow> = self
+            .db
+            .pool()
+            .fetch_all(
+                q("SELECT id, sender, staff_user, body, sent_at, hidden_for_patient_at FROM message \
+                   WHERE thread_id = $1 AND ($2 = FALSE OR hidden_for_patient_at IS NULL) ORDER BY id")
                 .bind(thread)
-                .bind(for_patient)
-                .fetch_all(&self.db.pool)
-                .await?;
-                rows.into_iter().map(MessageRow::into_domain).collect()
-            }
+                .bind(for_patient),
+            )
+            .await?;
+        rows.into_iter().map(MessageRow::into_domain).collect()
+    }
 
-            /// The thread of `clinic`, or `NotFound`; never another clinic's.
-            async fn clinic_thread_row(&self, clinic: ClinicId, thread: domain::ThreadId) -> Result<ThreadRow> {
-                sqlx::query_as(concat!($crate::messages::thread_select!(), " WHERE t.id = $1 AND t.clinic_id = $2"))
+    /// The thread of `clinic`, or `NotFound`; never another clinic's.
+    async fn clinic_thread_row(&self, clinic: ClinicId, thread: ThreadId) -> Result<ThreadRow> {
+        self.db
+            .pool()
+            .fetch_optional(
+                Statement::shared(Arc::clone(&CLINIC_THREAD))
                     .bind(thread.0)
-                    .bind(clinic.0)
-                    .fetch_optional(&self.db.pool)
-                    .await?
-                    .ok_or(StoreError::NotFound("thread"))
-            }
-        }
+                    .bind(clinic.0),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("thread"))
+    }
+}
 
-        #[async_trait::async_trait]
-        impl $crate::messages::Messaging for $store {
-            async fn write_message(
-                &self,
-                patient: &NationalId,
-                subject: &domain::Subject,
-                text: &domain::MessageText,
-            ) -> Result<domain::ThreadId> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let clinic_id: Option<Option<i64>> = sqlx::query_scalar("SELECT clinic_id FROM patient WHERE national_id = $1")
-                    .bind(patient.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(Some(clinic_id)) = clinic_id else {
-                    return Err(StoreError::Refused(domain::Refusal::NotOnList));
-                };
-                let thread_id: i64 = sqlx::query_scalar(
+#[async_trait]
+impl<D: Database> Messaging for SqlStore<D> {
+    async fn write_message(
+        &self,
+        patient: &NationalId,
+        subject: &Subject,
+        text: &MessageText,
+    ) -> Result<ThreadId> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let clinic_id: Option<(Option<i64>,)> = tx
+            .fetch_optional(
+                q("SELECT clinic_id FROM patient WHERE national_id = $1").bind(patient.as_str()),
+            )
+            .await?;
+        let Some((Some(clinic_id),)) = clinic_id else {
+            return Err(StoreError::Refused(domain::Refusal::NotOnList));
+        };
+        let (thread_id,): (i64,) = tx
+            .fetch_one(
+                q(
                     "INSERT INTO thread (clinic_id, national_id, subject, created_at, last_at) \
-                     VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                   VALUES ($1, $2, $3, $4, $4) RETURNING id",
                 )
                 .bind(clinic_id)
                 .bind(patient.as_str())
                 .bind(subject.as_str())
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                Self::add_patient_message(&mut tx, clinic_id, thread_id, patient, text, now).await?;
-                tx.commit().await?;
-                Ok(domain::ThreadId(thread_id))
-            }
+                .bind(now),
+            )
+            .await?;
+        add_patient_message(&mut tx, clinic_id, thread_id, patient, text, now).await?;
+        tx.commit().await?;
+        Ok(ThreadId(thread_id))
+    }
 
-            async fn reply_as_patient(&self, patient: &NationalId, thread: domain::ThreadId, text: &domain::MessageText) -> Result<()> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT clinic_id, closed_at FROM thread WHERE id = $1 AND national_id = $2",
-                )
-                .bind(thread.0)
-                .bind(patient.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                match row {
-                    None => Err(StoreError::NotFound("thread")),
-                    Some((_, Some(_))) => Err(StoreError::ThreadClosed),
-                    Some((clinic_id, None)) => {
-                        Self::add_patient_message(&mut tx, clinic_id, thread.0, patient, text, now).await?;
-                        tx.commit().await?;
-                        Ok(())
-                    }
-                }
-            }
-
-            async fn patient_threads(&self, patient: &NationalId) -> Result<Vec<$crate::messages::ThreadSummary>> {
-                let rows: Vec<ThreadRow> = sqlx::query_as(concat!(
-                    $crate::messages::thread_select!(),
-                    " WHERE t.national_id = $1 ORDER BY t.last_at DESC, t.id DESC"
-                ))
-                .bind(patient.as_str())
-                .fetch_all(&self.db.pool)
-                .await?;
-                rows.into_iter().map(ThreadRow::into_domain).collect()
-            }
-
-            async fn patient_thread(&self, patient: &NationalId, thread: domain::ThreadId) -> Result<$crate::messages::Thread> {
-                let row: ThreadRow = sqlx::query_as(concat!(
-                    $crate::messages::thread_select!(),
-                    " WHERE t.id = $1 AND t.national_id = $2"
-                ))
-                .bind(thread.0)
-                .bind(patient.as_str())
-                .fetch_optional(&self.db.pool)
-                .await?
-                .ok_or(StoreError::NotFound("thread"))?;
-                if row.unread_by_patient {
-                    let mut tx = self.begin_write().await?;
-                    sqlx::query("UPDATE thread SET unread_by_patient = FALSE WHERE id = $1")
-                        .bind(thread.0)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                }
-                Ok($crate::messages::Thread {
-                    messages: self.thread_messages(thread.0, true).await?,
-                    summary: row.into_domain()?,
-                })
-            }
-
-            async fn hide_message_for_patient(&self, patient: &NationalId, thread: domain::ThreadId, message: domain::MessageId) -> Result<()> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let clinic_id: Option<i64> = sqlx::query_scalar(
-                    "UPDATE message SET hidden_for_patient_at = $1 \
-                     WHERE id = $2 AND thread_id = $3 AND hidden_for_patient_at IS NULL \
-                       AND thread_id IN (SELECT id FROM thread WHERE national_id = $4) \
-                     RETURNING clinic_id",
-                )
-                .bind(now)
-                .bind(message.0)
-                .bind(thread.0)
-                .bind(patient.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(clinic_id) = clinic_id else {
-                    return Err(StoreError::NotFound("message"));
-                };
-                let actor = Actor::Patient(patient.clone());
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor: &actor, action: AuditAction::MessageDeletedByPatient, clinic_id: Some(clinic_id),
-                    patient: Some(patient), subject: format!("message {}", message.0),
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn clinic_threads(&self, actor: &Actor, clinic: ClinicId) -> Result<Vec<$crate::messages::ThreadSummary>> {
-                let rows: Vec<ThreadRow> = sqlx::query_as(concat!(
-                    $crate::messages::thread_select!(),
-                    " WHERE t.clinic_id = $1 ORDER BY t.unread_by_clinic DESC, t.last_at DESC, t.id DESC"
-                ))
-                .bind(clinic.0)
-                .fetch_all(&self.db.pool)
-                .await?;
-                let threads = rows.into_iter().map(ThreadRow::into_domain).collect::<Result<Vec<_>>>()?;
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                for thread in &threads {
-                    Self::audit(&mut *tx, Audit {
-                        at: now, actor, action: AuditAction::ThreadListed, clinic_id: Some(clinic.0),
-                        patient: Some(&thread.patient), subject: format!("thread {}", thread.id.0),
-                    })
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(threads)
-            }
-
-            async fn clinic_thread(&self, actor: &Actor, clinic: ClinicId, thread: domain::ThreadId) -> Result<$crate::messages::Thread> {
-                let row = self.clinic_thread_row(clinic, thread).await?;
-                let now = self.now().as_second();
-                let summary = row.into_domain()?;
-                let mut tx = self.begin_write().await?;
-                sqlx::query("UPDATE thread SET unread_by_clinic = FALSE WHERE id = $1")
+    async fn reply_as_patient(
+        &self,
+        patient: &NationalId,
+        thread: ThreadId,
+        text: &MessageText,
+    ) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let row: Option<(i64, Option<i64>)> = tx
+            .fetch_optional(
+                q("SELECT clinic_id, closed_at FROM thread WHERE id = $1 AND national_id = $2")
                     .bind(thread.0)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor, action: AuditAction::ThreadViewed, clinic_id: Some(clinic.0),
-                    patient: Some(&summary.patient), subject: format!("thread {}", thread.0),
-                })
-                .await?;
-                tx.commit().await?;
-                Ok($crate::messages::Thread {
-                    messages: self.thread_messages(thread.0, false).await?,
-                    summary,
-                })
-            }
-
-            async fn reply_as_clinic(&self, actor: &Actor, clinic: ClinicId, thread: domain::ThreadId, text: &domain::MessageText) -> Result<()> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let row: Option<(String, Option<i64>)> = sqlx::query_as(
-                    "SELECT national_id, closed_at FROM thread WHERE id = $1 AND clinic_id = $2",
-                )
-                .bind(thread.0)
-                .bind(clinic.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let patient = match row {
-                    None => return Err(StoreError::NotFound("thread")),
-                    Some((_, Some(_))) => return Err(StoreError::ThreadClosed),
-                    Some((patient, None)) => $crate::rows::national_id(&patient, "thread.national_id")?,
-                };
-                sqlx::query(
-                    "INSERT INTO message (clinic_id, thread_id, sender, staff_user, body, sent_at) \
-                     VALUES ($1, $2, 'clinic', $3, $4, $5)",
-                )
-                .bind(clinic.0)
-                .bind(thread.0)
-                .bind(actor.identifier())
-                .bind(text.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE thread SET last_at = $1, unread_by_patient = TRUE, unread_by_clinic = FALSE WHERE id = $2")
-                    .bind(now)
-                    .bind(thread.0)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO outbox (clinic_id, kind, thread_id, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)",
-                )
-                .bind(clinic.0)
-                .bind(NotificationKind::MessageReply.code())
-                .bind(thread.0)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor, action: AuditAction::MessageReplied, clinic_id: Some(clinic.0),
-                    patient: Some(&patient), subject: format!("thread {}", thread.0),
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn close_thread(&self, actor: &Actor, clinic: ClinicId, thread: domain::ThreadId) -> Result<()> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let patient: Option<String> = sqlx::query_scalar(
-                    "UPDATE thread SET closed_at = $1 WHERE id = $2 AND clinic_id = $3 AND closed_at IS NULL RETURNING national_id",
-                )
-                .bind(now)
-                .bind(thread.0)
-                .bind(clinic.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(patient) = patient else {
-                    return Err(StoreError::NotFound("open thread"));
-                };
-                let patient = $crate::rows::national_id(&patient, "thread.national_id")?;
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor, action: AuditAction::ThreadClosed, clinic_id: Some(clinic.0),
-                    patient: Some(&patient), subject: format!("thread {}", thread.0),
-                })
-                .await?;
+                    .bind(patient.as_str()),
+            )
+            .await?;
+        match row {
+            None => Err(StoreError::NotFound("thread")),
+            Some((_, Some(_))) => Err(StoreError::ThreadClosed),
+            Some((clinic_id, None)) => {
+                add_patient_message(&mut tx, clinic_id, thread.0, patient, text, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
         }
-    };
-}
+    }
 
-pub(crate) use {shared_messaging, thread_select};
+    async fn patient_threads(&self, patient: &NationalId) -> Result<Vec<ThreadSummary>> {
+        let rows: Vec<ThreadRow> = self
+            .db
+            .pool()
+            .fetch_all(Statement::shared(Arc::clone(&PATIENT_THREADS)).bind(patient.as_str()))
+            .await?;
+        rows.into_iter().map(ThreadRow::into_domain).collect()
+    }
+
+    async fn patient_thread(&self, patient: &NationalId, thread: ThreadId) -> Result<Thread> {
+        let row: ThreadRow = self
+            .db
+            .pool()
+            .fetch_optional(
+                Statement::shared(Arc::clone(&PATIENT_THREAD))
+                    .bind(thread.0)
+                    .bind(patient.as_str()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("thread"))?;
+        if row.unread_by_patient {
+            let mut tx = self.db.begin_write().await?;
+            tx.execute(
+                q("UPDATE thread SET unread_by_patient = FALSE WHERE id = $1").bind(thread.0),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(Thread {
+            messages: self.thread_messages(thread.0, true).await?,
+            summary: row.into_domain()?,
+        })
+    }
+
+    async fn hide_message_for_patient(
+        &self,
+        patient: &NationalId,
+        thread: ThreadId,
+        message: MessageId,
+    ) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let clinic_id: Option<(i64,)> = tx
+            .fetch_optional(
+                q("UPDATE message SET hidden_for_patient_at = $1 \
+                   WHERE id = $2 AND thread_id = $3 AND hidden_for_patient_at IS NULL \
+                     AND thread_id IN (SELECT id FROM thread WHERE national_id = $4) \
+                   RETURNING clinic_id")
+                .bind(now)
+                .bind(message.0)
+                .bind(thread.0)
+                .bind(patient.as_str()),
+            )
+            .await?;
+        let Some((clinic_id,)) = clinic_id else {
+            return Err(StoreError::NotFound("message"));
+        };
+        let actor = Actor::Patient(patient.clone());
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor: &actor,
+                action: AuditAction::MessageDeletedByPatient,
+                clinic_id: Some(clinic_id),
+                patient: Some(patient),
+                subject: format!("message {}", message.0),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn clinic_threads(&self, actor: &Actor, clinic: ClinicId) -> Result<Vec<ThreadSummary>> {
+        let rows: Vec<ThreadRow> = self
+            .db
+            .pool()
+            .fetch_all(Statement::shared(Arc::clone(&CLINIC_THREADS)).bind(clinic.0))
+            .await?;
+        let threads = rows
+            .into_iter()
+            .map(ThreadRow::into_domain)
+            .collect::<Result<Vec<_>>>()?;
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        for thread in &threads {
+            audit(
+                &mut tx,
+                Audit {
+                    at: now,
+                    actor,
+                    action: AuditAction::ThreadListed,
+                    clinic_id: Some(clinic.0),
+                    patient: Some(&thread.patient),
+                    subject: format!("thread {}", thread.id.0),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(threads)
+    }
+
+    async fn clinic_thread(
+        &self,
+        actor: &Actor,
+        clinic: ClinicId,
+        thread: ThreadId,
+    ) -> Result<Thread> {
+        let row = self.clinic_thread_row(clinic, thread).await?;
+        let now = self.now().as_second();
+        let summary = row.into_domain()?;
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(q("UPDATE thread SET unread_by_clinic = FALSE WHERE id = $1").bind(thread.0))
+            .await?;
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor,
+                action: AuditAction::ThreadViewed,
+                clinic_id: Some(clinic.0),
+                patient: Some(&summary.patient),
+                subject: format!("thread {}", thread.0),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Thread {
+            messages: self.thread_messages(thread.0, false).await?,
+            summary,
+        })
+    }
+
+    async fn reply_as_clinic(
+        &self,
+        actor: &Actor,
+        clinic: ClinicId,
+        thread: ThreadId,
+        text: &MessageText,
+    ) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let row: Option<(String, Option<i64>)> = tx
+            .fetch_optional(
+                q("SELECT national_id, closed_at FROM thread WHERE id = $1 AND clinic_id = $2")
+                    .bind(thread.0)
+                    .bind(clinic.0),
+            )
+            .await?;
+        let patient = match row {
+            None => return Err(StoreError::NotFound("thread")),
+            Some((_, Some(_))) => return Err(StoreError::ThreadClosed),
+            Some((patient, None)) => national_id(&patient, "thread.national_id")?,
+        };
+        tx.execute(
+            q(
+                "INSERT INTO message (clinic_id, thread_id, sender, staff_user, body, sent_at) \
+               VALUES ($1, $2, 'clinic', $3, $4, $5)",
+            )
+            .bind(clinic.0)
+            .bind(thread.0)
+            .bind(actor.identifier())
+            .bind(text.as_str())
+            .bind(now),
+        )
+        .await?;
+        tx.execute(
+            q("UPDATE thread SET last_at = $1, unread_by_patient = TRUE, unread_by_clinic = FALSE WHERE id = $2")
+                .bind(now)
+                .bind(thread.0),
+        )
+        .await?;
+        tx.execute(
+            q("INSERT INTO outbox (clinic_id, kind, thread_id, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)")
+                .bind(clinic.0)
+                .bind(NotificationKind::MessageReply.code())
+                .bind(thread.0)
+                .bind(now),
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor,
+                action: AuditAction::MessageReplied,
+                clinic_id: Some(clinic.0),
+                patient: Some(&patient),
+                subject: format!("thread {}", thread.0),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn close_thread(&self, actor: &Actor, clinic: ClinicId, thread: ThreadId) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let patient: Option<(String,)> = tx
+            .fetch_optional(
+                q("UPDATE thread SET closed_at = $1 WHERE id = $2 AND clinic_id = $3 AND closed_at IS NULL RETURNING national_id")
+                    .bind(now)
+                    .bind(thread.0)
+                    .bind(clinic.0),
+            )
+            .await?;
+        let Some((patient,)) = patient else {
+            return Err(StoreError::NotFound("open thread"));
+        };
+        let patient = national_id(&patient, "thread.national_id")?;
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor,
+                action: AuditAction::ThreadClosed,
+                clinic_id: Some(clinic.0),
+                patient: Some(&patient),
+                subject: format!("thread {}", thread.0),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -7,13 +7,18 @@
 //! job's current claim token may record its outcome. On PostgreSQL claims skip rows another
 //! worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction is exclusive.
 
-use crate::{NotificationKind, PlannedAppointment, Result};
+use crate::booking::ONE_FOR_NOTICE;
+use crate::db::{Database, Dialect, Env, Executor, Statement, Transaction, q};
+use crate::messages::{Audit, audit};
+use crate::rows::{self, ClaimRow, ContactRow, FailedRow, PlannedRow, PushRow};
+use crate::{NotificationKind, PlannedAppointment, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
-    Actor, AppointmentId, Channel, ClinicName, ContactSettings, PersonName, PushSubscription,
-    ThreadId,
+    Actor, AppointmentId, AuditAction, Channel, ClinicName, ContactSettings, EmailAddress,
+    MobileNumber, NationalId, PersonName, PushSubscription, ThreadId,
 };
 use jiff::{SignedDuration, Timestamp};
+use std::sync::{Arc, LazyLock};
 
 /// A push subscription as stored, one per device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,327 +162,404 @@ pub trait Notifications: Send + Sync {
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
 }
 
-macro_rules! shared_notifications {
-    ($store:ty, skip_locked = $skip_locked:literal) => {
-        #[async_trait::async_trait]
-        impl $crate::notifications::Notifications for $store {
-            async fn contact_settings(&self, patient: &NationalId) -> Result<domain::ContactSettings> {
-                let row: Option<ContactRow> = sqlx::query_as(
-                    "SELECT channel, mobile, email, language FROM contact_settings WHERE national_id = $1",
-                )
-                .bind(patient.as_str())
-                .fetch_optional(&self.db.pool)
-                .await?;
-                row.map_or_else(|| Ok(domain::ContactSettings { language: "nb".into(), ..Default::default() }), ContactRow::into_domain)
-            }
+/// Claims due jobs, the longest due first. On PostgreSQL a worker skips the rows another
+/// worker is claiming at that moment instead of waiting for them; SQLite's write transaction
+/// is exclusive, so it needs no lock.
+fn claim(dialect: Dialect) -> Arc<str> {
+    format!(
+        "UPDATE outbox SET claimed_until = $1, claim_token = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+           WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 \
+             AND (claimed_until IS NULL OR claimed_until <= $3) \
+           ORDER BY next_attempt_at, id LIMIT $4{}) \
+         RETURNING id, kind, appointment_id, thread_id, attempts, claim_token",
+        dialect.lock(" FOR UPDATE SKIP LOCKED")
+    )
+    .into()
+}
 
-            async fn save_contact_settings(&self, patient: &NationalId, settings: &domain::ContactSettings) -> Result<()> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO contact_settings (national_id, channel, mobile, email, language, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (national_id) DO UPDATE SET channel = excluded.channel, mobile = excluded.mobile, \
-                       email = excluded.email, language = excluded.language, updated_at = excluded.updated_at",
-                )
-                .bind(patient.as_str())
-                .bind(settings.chosen.map(domain::Channel::code))
-                .bind(settings.mobile.as_ref().map(domain::MobileNumber::as_str))
-                .bind(settings.email.as_ref().map(domain::EmailAddress::as_str))
-                .bind(settings.language.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let actor = Actor::Patient(patient.clone());
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor: &actor, action: AuditAction::ContactSettingsSaved, clinic_id: None,
-                    patient: Some(patient), subject: "contact_settings".into(),
+static CLAIM_SQLITE: LazyLock<Arc<str>> = LazyLock::new(|| claim(Dialect::Sqlite));
+
+static CLAIM_POSTGRES: LazyLock<Arc<str>> = LazyLock::new(|| claim(Dialect::Postgres));
+
+#[async_trait]
+impl<D: Database> Notifications for SqlStore<D> {
+    async fn contact_settings(&self, patient: &NationalId) -> Result<ContactSettings> {
+        let row: Option<ContactRow> = self
+            .db
+            .pool()
+            .fetch_optional(
+                q("SELECT channel, mobile, email, language FROM contact_settings WHERE national_id = $1")
+                    .bind(patient.as_str()),
+            )
+            .await?;
+        row.map_or_else(
+            || {
+                Ok(ContactSettings {
+                    language: "nb".into(),
+                    ..Default::default()
                 })
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+            },
+            ContactRow::into_domain,
+        )
+    }
 
-            async fn push_subscriptions(&self, patient: &NationalId) -> Result<Vec<$crate::notifications::StoredPushSubscription>> {
-                let rows: Vec<PushRow> = sqlx::query_as(
+    async fn save_contact_settings(
+        &self,
+        patient: &NationalId,
+        settings: &ContactSettings,
+    ) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            q("INSERT INTO contact_settings (national_id, channel, mobile, email, language, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6) \
+               ON CONFLICT (national_id) DO UPDATE SET channel = excluded.channel, mobile = excluded.mobile, \
+                 email = excluded.email, language = excluded.language, updated_at = excluded.updated_at")
+            .bind(patient.as_str())
+            .bind(settings.chosen.map(Channel::code))
+            .bind(settings.mobile.as_ref().map(MobileNumber::as_str))
+            .bind(settings.email.as_ref().map(EmailAddress::as_str))
+            .bind(settings.language.as_str())
+            .bind(now),
+        )
+        .await?;
+        let actor = Actor::Patient(patient.clone());
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor: &actor,
+                action: AuditAction::ContactSettingsSaved,
+                clinic_id: None,
+                patient: Some(patient),
+                subject: "contact_settings".into(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn push_subscriptions(
+        &self,
+        patient: &NationalId,
+    ) -> Result<Vec<StoredPushSubscription>> {
+        let rows: Vec<PushRow> = self
+            .db
+            .pool()
+            .fetch_all(
+                q(
                     "SELECT id, endpoint, p256dh, auth, device, created_at FROM push_subscription \
-                     WHERE national_id = $1 ORDER BY id",
+                   WHERE national_id = $1 ORDER BY id",
                 )
-                .bind(patient.as_str())
-                .fetch_all(&self.db.pool)
-                .await?;
-                rows.into_iter().map(PushRow::into_domain).collect()
-            }
+                .bind(patient.as_str()),
+            )
+            .await?;
+        rows.into_iter().map(PushRow::into_domain).collect()
+    }
 
-            async fn add_push_subscription(
-                &self,
-                patient: &NationalId,
-                subscription: &domain::PushSubscription,
-                device: &str,
-            ) -> Result<$crate::notifications::StoredPushSubscription> {
-                let now = self.now().as_second();
-                let device: String = device.chars().filter(|c| !c.is_control()).take(200).collect();
-                let mut tx = self.begin_write().await?;
-                let row: PushRow = sqlx::query_as(
-                    "INSERT INTO push_subscription (national_id, endpoint, p256dh, auth, device, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (endpoint) DO UPDATE SET national_id = excluded.national_id, p256dh = excluded.p256dh, \
-                       auth = excluded.auth, device = excluded.device, created_at = excluded.created_at \
-                     RETURNING id, endpoint, p256dh, auth, device, created_at",
-                )
+    async fn add_push_subscription(
+        &self,
+        patient: &NationalId,
+        subscription: &PushSubscription,
+        device: &str,
+    ) -> Result<StoredPushSubscription> {
+        let now = self.now().as_second();
+        let device: String = device
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        let mut tx = self.db.begin_write().await?;
+        let row: PushRow = tx
+            .fetch_one(
+                q("INSERT INTO push_subscription (national_id, endpoint, p256dh, auth, device, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) \
+                   ON CONFLICT (endpoint) DO UPDATE SET national_id = excluded.national_id, p256dh = excluded.p256dh, \
+                     auth = excluded.auth, device = excluded.device, created_at = excluded.created_at \
+                   RETURNING id, endpoint, p256dh, auth, device, created_at")
                 .bind(patient.as_str())
                 .bind(subscription.endpoint())
                 .bind(subscription.p256dh())
                 .bind(subscription.auth())
-                .bind(&device)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                let actor = Actor::Patient(patient.clone());
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor: &actor, action: AuditAction::PushSubscribed, clinic_id: None,
-                    patient: Some(patient), subject: format!("push_subscription {}", row.id),
-                })
-                .await?;
-                tx.commit().await?;
-                row.into_domain()
-            }
+                .bind(device.as_str())
+                .bind(now),
+            )
+            .await?;
+        let actor = Actor::Patient(patient.clone());
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor: &actor,
+                action: AuditAction::PushSubscribed,
+                clinic_id: None,
+                patient: Some(patient),
+                subject: format!("push_subscription {}", row.id),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        row.into_domain()
+    }
 
-            async fn remove_push_subscription(&self, patient: &NationalId, id: i64) -> Result<()> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let removed = sqlx::query("DELETE FROM push_subscription WHERE id = $1 AND national_id = $2")
+    async fn remove_push_subscription(&self, patient: &NationalId, id: i64) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let removed = tx
+            .execute(
+                q("DELETE FROM push_subscription WHERE id = $1 AND national_id = $2")
                     .bind(id)
-                    .bind(patient.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                if removed.rows_affected() == 0 {
-                    return Err(StoreError::NotFound("push subscription"));
-                }
-                let actor = Actor::Patient(patient.clone());
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor: &actor, action: AuditAction::PushUnsubscribed, clinic_id: None,
-                    patient: Some(patient), subject: format!("push_subscription {id}"),
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+                    .bind(patient.as_str()),
+            )
+            .await?;
+        if removed == 0 {
+            return Err(StoreError::NotFound("push subscription"));
+        }
+        let actor = Actor::Patient(patient.clone());
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor: &actor,
+                action: AuditAction::PushUnsubscribed,
+                clinic_id: None,
+                patient: Some(patient),
+                subject: format!("push_subscription {id}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn forget_push_endpoint(&self, endpoint: &str) -> Result<()> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query("DELETE FROM push_subscription WHERE endpoint = $1")
-                    .bind(endpoint)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+    async fn forget_push_endpoint(&self, endpoint: &str) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(q("DELETE FROM push_subscription WHERE endpoint = $1").bind(endpoint))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn schedule_reminders(&self, lead: jiff::SignedDuration) -> Result<u64> {
-                let now = self.now().as_second();
-                let lead = lead.as_secs();
-                let mut tx = self.begin_write().await?;
-                // ON CONFLICT covers a reminder another worker wrote at the same moment.
-                let written = sqlx::query(
-                    "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-                     SELECT a.clinic_id, $1, a.id, $2, $2 FROM appointment a \
-                     WHERE a.status = 'booked' AND a.starts_at > $2 AND a.starts_at <= $2 + $3 \
-                       AND a.booked_at <= a.starts_at - $3 \
-                       AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.appointment_id = a.id AND o.kind = $1) \
-                     ON CONFLICT DO NOTHING",
-                )
+    async fn schedule_reminders(&self, lead: SignedDuration) -> Result<u64> {
+        let now = self.now().as_second();
+        let lead = lead.as_secs();
+        let mut tx = self.db.begin_write().await?;
+        // ON CONFLICT covers a reminder another worker wrote at the same moment.
+        let written = tx
+            .execute(
+                q("INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
+                   SELECT a.clinic_id, $1, a.id, $2, $2 FROM appointment a \
+                   WHERE a.status = 'booked' AND a.starts_at > $2 AND a.starts_at <= $2 + $3 \
+                     AND a.booked_at <= a.starts_at - $3 \
+                     AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.appointment_id = a.id AND o.kind = $1) \
+                   ON CONFLICT DO NOTHING")
                 .bind(NotificationKind::Reminder.code())
                 .bind(now)
-                .bind(lead)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(written.rows_affected())
-            }
+                .bind(lead),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(written)
+    }
 
-            async fn claim_jobs(&self, limit: u32, lease: jiff::SignedDuration, token: &str) -> Result<Vec<$crate::notifications::ClaimedJob>> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let rows: Vec<ClaimRow> = sqlx::query_as(concat!(
-                    "UPDATE outbox SET claimed_until = $1, claim_token = $2, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM outbox \
-                       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 \
-                         AND (claimed_until IS NULL OR claimed_until <= $3) \
-                       ORDER BY next_attempt_at, id LIMIT $4",
-                    $skip_locked,
-                    ") RETURNING id, kind, appointment_id, thread_id, attempts, claim_token",
-                ))
-                .bind(now + lease.as_secs())
-                .bind(token)
-                .bind(now)
-                .bind(i64::from(limit))
-                .fetch_all(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                let mut jobs = rows.into_iter().map(ClaimRow::into_domain).collect::<Result<Vec<_>>>()?;
-                jobs.sort_by_key(|job| job.id);
-                Ok(jobs)
-            }
+    async fn claim_jobs(
+        &self,
+        limit: u32,
+        lease: SignedDuration,
+        token: &str,
+    ) -> Result<Vec<ClaimedJob>> {
+        let now = self.now().as_second();
+        let sql = match self.db.dialect() {
+            Dialect::Sqlite => &CLAIM_SQLITE,
+            Dialect::Postgres => &CLAIM_POSTGRES,
+        };
+        let mut tx = self.db.begin_write().await?;
+        let rows: Vec<ClaimRow> = tx
+            .fetch_all(
+                Statement::shared(Arc::clone(sql))
+                    .bind(now + lease.as_secs())
+                    .bind(token)
+                    .bind(now)
+                    .bind(i64::from(limit)),
+            )
+            .await?;
+        tx.commit().await?;
+        let mut jobs = rows
+            .into_iter()
+            .map(ClaimRow::into_domain)
+            .collect::<Result<Vec<_>>>()?;
+        jobs.sort_by_key(|job| job.id);
+        Ok(jobs)
+    }
 
-            async fn delivery(&self, job: &$crate::notifications::ClaimedJob) -> Result<$crate::notifications::Delivery> {
-                // Whom the job is for, whether it concerns an appointment or a thread.
-                let (national_id, clinic_name, first_name): (String, String, Option<String>) = sqlx::query_as(
-                    "SELECT COALESCE(a.national_id, t.national_id), c.name, p.first_name FROM outbox o \
-                       JOIN clinic c ON c.id = o.clinic_id \
-                       LEFT JOIN appointment a ON a.id = o.appointment_id \
-                       LEFT JOIN thread t ON t.id = o.thread_id \
-                       LEFT JOIN patient p ON p.national_id = COALESCE(a.national_id, t.national_id) \
-                     WHERE o.id = $1",
-                )
-                .bind(job.id)
-                .fetch_optional(&self.db.pool)
-                .await?
-                .ok_or(StoreError::NotFound("notification job"))?;
-                let appointment = match job.appointment_id {
-                    Some(id) => {
-                        use $crate::db::{Database as _, Executor as _};
-                        let env = $crate::db::Env::new().with("appointment", id.0);
-                        let row: PlannedRow = self
-                            .db
-                            .pool()
-                            .fetch_optional($crate::db::Statement::named(&$crate::booking::ONE_FOR_NOTICE, &env))
-                            .await?
-                            .ok_or(StoreError::NotFound("appointment"))?;
-                        Some(row.into_domain()?)
-                    }
-                    None => None,
-                };
-                let patient = $crate::rows::national_id(&national_id, "national_id")?;
-                let first_name = first_name.ok_or(StoreError::NotFound("patient"))?;
-                Ok($crate::notifications::Delivery {
-                    first_name: PersonName::parse(&first_name).map_err(|_| StoreError::Corrupt("patient.first_name"))?,
-                    settings: self.contact_settings(&patient).await?,
-                    push: self.push_subscriptions(&patient).await?,
-                    clinic_name: ClinicName::parse(&clinic_name).map_err(|_| StoreError::Corrupt("clinic.name"))?,
-                    appointment,
-                })
+    async fn delivery(&self, job: &ClaimedJob) -> Result<Delivery> {
+        // Whom the job is for, whether it concerns an appointment or a thread.
+        let (national_id, clinic_name, first_name): (String, String, Option<String>) = self
+            .db
+            .pool()
+            .fetch_optional(
+                q("SELECT COALESCE(a.national_id, t.national_id), c.name, p.first_name FROM outbox o \
+                     JOIN clinic c ON c.id = o.clinic_id \
+                     LEFT JOIN appointment a ON a.id = o.appointment_id \
+                     LEFT JOIN thread t ON t.id = o.thread_id \
+                     LEFT JOIN patient p ON p.national_id = COALESCE(a.national_id, t.national_id) \
+                   WHERE o.id = $1")
+                .bind(job.id),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("notification job"))?;
+        let appointment = match job.appointment_id {
+            Some(id) => {
+                let env = Env::new().with("appointment", id.0);
+                let row: PlannedRow = self
+                    .db
+                    .pool()
+                    .fetch_optional(Statement::named(&ONE_FOR_NOTICE, &env))
+                    .await?
+                    .ok_or(StoreError::NotFound("appointment"))?;
+                Some(row.into_domain()?)
             }
+            None => None,
+        };
+        let patient = rows::national_id(&national_id, "national_id")?;
+        let first_name = first_name.ok_or(StoreError::NotFound("patient"))?;
+        Ok(Delivery {
+            first_name: PersonName::parse(&first_name)
+                .map_err(|_| StoreError::Corrupt("patient.first_name"))?,
+            settings: self.contact_settings(&patient).await?,
+            push: self.push_subscriptions(&patient).await?,
+            clinic_name: ClinicName::parse(&clinic_name)
+                .map_err(|_| StoreError::Corrupt("clinic.name"))?,
+            appointment,
+        })
+    }
 
-            async fn finish_job(&self, job: &$crate::notifications::ClaimedJob, outcome: $crate::notifications::JobOutcome) -> Result<bool> {
-                use $crate::notifications::JobOutcome;
-                let now = self.now().as_second();
-                let (channel, skipped) = match outcome {
-                    JobOutcome::Sent(channel) => (Some(channel.code()), None),
-                    JobOutcome::Skipped(reason) => (None, Some(reason.code())),
-                };
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
-                    "UPDATE outbox SET sent_at = $1, channel = $2, skipped = $3, claimed_until = NULL, last_error = NULL \
-                     WHERE id = $4 AND claim_token = $5 AND sent_at IS NULL AND failed_at IS NULL",
-                )
+    async fn finish_job(&self, job: &ClaimedJob, outcome: JobOutcome) -> Result<bool> {
+        let now = self.now().as_second();
+        let (channel, skipped) = match outcome {
+            JobOutcome::Sent(channel) => (Some(channel.code()), None),
+            JobOutcome::Skipped(reason) => (None, Some(reason.code())),
+        };
+        let mut tx = self.db.begin_write().await?;
+        let done = tx
+            .execute(
+                q("UPDATE outbox SET sent_at = $1, channel = $2, skipped = $3, claimed_until = NULL, last_error = NULL \
+                   WHERE id = $4 AND claim_token = $5 AND sent_at IS NULL AND failed_at IS NULL")
                 .bind(now)
                 .bind(channel)
                 .bind(skipped)
                 .bind(job.id)
-                .bind(&job.token)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
-            }
+                .bind(job.token.as_str()),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(done == 1)
+    }
 
-            async fn fail_job(
-                &self,
-                job: &$crate::notifications::ClaimedJob,
-                channel: Option<domain::Channel>,
-                error: &str,
-                retry_in: Option<jiff::SignedDuration>,
-            ) -> Result<bool> {
-                let now = self.now().as_second();
-                let error: String = error.chars().take(500).collect();
-                let (next_attempt_at, failed_at) = match retry_in {
-                    Some(delay) => (Some(now + delay.as_secs()), None),
-                    None => (None, Some(now)),
-                };
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query(
+    async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        channel: Option<Channel>,
+        error: &str,
+        retry_in: Option<SignedDuration>,
+    ) -> Result<bool> {
+        let now = self.now().as_second();
+        let error: String = error.chars().take(500).collect();
+        let (next_attempt_at, failed_at) = match retry_in {
+            Some(delay) => (Some(now + delay.as_secs()), None),
+            None => (None, Some(now)),
+        };
+        let mut tx = self.db.begin_write().await?;
+        let done = tx
+            .execute(
+                q(
                     "UPDATE outbox SET last_error = $1, channel = $2, claimed_until = NULL, \
-                       next_attempt_at = COALESCE($3, next_attempt_at), failed_at = $4 \
-                     WHERE id = $5 AND claim_token = $6 AND sent_at IS NULL AND failed_at IS NULL",
+                     next_attempt_at = COALESCE($3, next_attempt_at), failed_at = $4 \
+                   WHERE id = $5 AND claim_token = $6 AND sent_at IS NULL AND failed_at IS NULL",
                 )
-                .bind(error)
-                .bind(channel.map(domain::Channel::code))
+                .bind(error.as_str())
+                .bind(channel.map(Channel::code))
                 .bind(next_attempt_at)
                 .bind(failed_at)
                 .bind(job.id)
-                .bind(&job.token)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
-            }
+                .bind(job.token.as_str()),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(done == 1)
+    }
 
-            async fn failed_jobs(&self, limit: u32) -> Result<Vec<$crate::notifications::FailedJob>> {
-                let rows: Vec<FailedRow> = sqlx::query_as(
-                    "SELECT o.id, o.kind, c.name AS clinic_name, o.channel, o.attempts, o.last_error, o.created_at, o.failed_at \
-                     FROM outbox o JOIN clinic c ON c.id = o.clinic_id \
-                     WHERE o.failed_at IS NOT NULL ORDER BY o.failed_at DESC, o.id DESC LIMIT $1",
-                )
-                .bind(i64::from(limit))
-                .fetch_all(&self.db.pool)
-                .await?;
-                rows.into_iter().map(FailedRow::into_domain).collect()
-            }
+    async fn failed_jobs(&self, limit: u32) -> Result<Vec<FailedJob>> {
+        let rows: Vec<FailedRow> = self
+            .db
+            .pool()
+            .fetch_all(
+                q("SELECT o.id, o.kind, c.name AS clinic_name, o.channel, o.attempts, o.last_error, o.created_at, o.failed_at \
+                   FROM outbox o JOIN clinic c ON c.id = o.clinic_id \
+                   WHERE o.failed_at IS NOT NULL ORDER BY o.failed_at DESC, o.id DESC LIMIT $1")
+                .bind(i64::from(limit)),
+            )
+            .await?;
+        rows.into_iter().map(FailedRow::into_domain).collect()
+    }
 
-            async fn retry_job(&self, actor: &Actor, id: i64) -> Result<()> {
-                let now = self.now().as_second();
-                let mut tx = self.begin_write().await?;
-                let row: Option<(i64, String)> = sqlx::query_as(
-                    "SELECT o.clinic_id, COALESCE(a.national_id, t.national_id) FROM outbox o \
-                       LEFT JOIN appointment a ON a.id = o.appointment_id LEFT JOIN thread t ON t.id = o.thread_id \
-                     WHERE o.id = $1 AND o.failed_at IS NOT NULL",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $1, claimed_until = NULL, \
-                       claim_token = NULL WHERE id = $2 AND failed_at IS NOT NULL",
-                )
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                let Some((clinic_id, patient)) = row else {
-                    return Err(StoreError::NotFound("failed notification"));
-                };
-                let patient = $crate::rows::national_id(&patient, "appointment.national_id")?;
-                Self::audit(&mut *tx, Audit {
-                    at: now, actor, action: AuditAction::NotificationRetried, clinic_id: Some(clinic_id),
-                    patient: Some(&patient), subject: format!("outbox {id}"),
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+    async fn retry_job(&self, actor: &Actor, id: i64) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let row: Option<(i64, String)> = tx
+            .fetch_optional(
+                q("SELECT o.clinic_id, COALESCE(a.national_id, t.national_id) FROM outbox o \
+                     LEFT JOIN appointment a ON a.id = o.appointment_id LEFT JOIN thread t ON t.id = o.thread_id \
+                   WHERE o.id = $1 AND o.failed_at IS NOT NULL")
+                .bind(id),
+            )
+            .await?;
+        tx.execute(
+            q("UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $1, claimed_until = NULL, \
+                 claim_token = NULL WHERE id = $2 AND failed_at IS NOT NULL")
+            .bind(now)
+            .bind(id),
+        )
+        .await?;
+        let Some((clinic_id, patient)) = row else {
+            return Err(StoreError::NotFound("failed notification"));
+        };
+        let patient = rows::national_id(&patient, "appointment.national_id")?;
+        audit(
+            &mut tx,
+            Audit {
+                at: now,
+                actor,
+                action: AuditAction::NotificationRetried,
+                clinic_id: Some(clinic_id),
+                patient: Some(&patient),
+                subject: format!("outbox {id}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn outbox_counts(&self) -> Result<$crate::notifications::OutboxCounts> {
-                let (pending, sent, skipped, failed): (i64, i64, i64, i64) = sqlx::query_as(
-                    "SELECT \
-                       COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0), \
-                       COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NULL THEN 1 ELSE 0 END), 0), \
-                       COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NOT NULL THEN 1 ELSE 0 END), 0), \
-                       COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
-                     FROM outbox",
-                )
-                .fetch_one(&self.db.pool)
-                .await?;
-                let count = |n: i64| u64::try_from(n).unwrap_or(0);
-                Ok($crate::notifications::OutboxCounts {
-                    pending: count(pending),
-                    sent: count(sent),
-                    skipped: count(skipped),
-                    failed: count(failed),
-                })
-            }
-        }
-    };
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let (pending, sent, skipped, failed): (i64, i64, i64, i64) = self
+            .db
+            .pool()
+            .fetch_one(q("SELECT \
+                   COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NULL THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NOT NULL THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                 FROM outbox"))
+            .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(OutboxCounts {
+            pending: count(pending),
+            sent: count(sent),
+            skipped: count(skipped),
+            failed: count(failed),
+        })
+    }
 }
-
-pub(crate) use shared_notifications;

@@ -52,5 +52,3 @@ crate::sql::shared_store!(
     lock_slot = " FOR UPDATE OF s",
     lock_patient = " FOR UPDATE OF p"
 );
-crate::notifications::shared_notifications!(PostgresStore, skip_locked = " FOR UPDATE SKIP LOCKED");
-crate::messages::shared_messaging!(PostgresStore);

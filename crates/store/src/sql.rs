@@ -51,7 +51,7 @@ macro_rules! shared_store {
     ($store:ty, $db:ty, lock_slot = $lock_slot:literal, lock_patient = $lock_patient:literal) => {
         use $crate::rows::*;
         use $crate::{
-            AuditFilter, ClinicAppointment, Integrity, NewSlot, NotificationKind,
+            AuditFilter, ClinicAppointment, Integrity, NewSlot,
             OutboxJob, PublishReport, Result, StoreError,
             StoredTemplate,
         };

@@ -73,5 +73,3 @@ impl SqliteStore {
 }
 
 crate::sql::shared_store!(SqliteStore, sqlx::Sqlite, lock_slot = "", lock_patient = "");
-crate::notifications::shared_notifications!(SqliteStore, skip_locked = "");
-crate::messages::shared_messaging!(SqliteStore);
