@@ -89,7 +89,10 @@ pub async fn run(
     figures
 }
 
-async fn measure(backend: &'static str, store: Arc<dyn Store>) -> Result<Figures, BenchError> {
+/// The benchmark's clinic: its four timebooks' (timebook, place) and its listed patients.
+async fn clinic(
+    store: &Arc<dyn Store>,
+) -> Result<(Vec<(TimebookId, domain::ResourceId)>, Vec<NationalId>), BenchError> {
     let actor = Actor::System;
     let clinic = store
         .save_clinic(
@@ -141,7 +144,11 @@ async fn measure(backend: &'static str, store: Arc<dyn Store>) -> Result<Figures
             .await?;
         patients.push(id);
     }
+    Ok((resources, patients))
+}
 
+async fn measure(backend: &'static str, store: Arc<dyn Store>) -> Result<Figures, BenchError> {
+    let (resources, patients) = clinic(&store).await?;
     let rush_slots = add_slots(&store, resources[0].1, RUSH_SLOTS, 1).await?;
     let targets: Vec<SlotId> = (0..patients.len())
         .map(|i| rush_slots[i % rush_slots.len()])

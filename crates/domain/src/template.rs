@@ -74,7 +74,10 @@ fn minute_of_day(time: Time) -> i32 {
 impl SlotTemplate {
     /// `today` is the clinic's local date now; a template may not begin before it. (A stored
     /// template is read back with `today` set to its own first day.)
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a template is these eight values, each validated here"
+    )]
     pub fn new(
         weekdays: Weekdays,
         from: Time,

@@ -1,7 +1,11 @@
 //! For tests here and in other crates: the real peers the worker talks to, listening on
 //! loopback (an SMTP server, an SMS gateway, a push service), each recording what it received.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test peers for the delivery tests, where a failed set-up is a failed test"
+)]
 
 use axum::Router;
 use axum::body::Bytes;

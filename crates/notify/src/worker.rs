@@ -19,7 +19,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{
-    ClaimedJob, Clock, JobOutcome, NotificationKind, Notifications, SkipReason, StoreError,
+    ClaimedJob, Clock, Delivery, JobOutcome, NotificationKind, Notifications, SkipReason,
+    StoreError,
 };
 
 /// The configured channels; a channel without configuration is `None`.
@@ -190,51 +191,61 @@ impl Worker {
             let error = SendError::Refused("the job names no appointment".into());
             return self.record_failure(job, None, &error).await;
         };
-        let sent = match channel {
+        match self.send_on(channel, &delivery, &notice).await {
+            None => self.skip(job, SkipReason::NoAddress).await,
+            Some(Ok(())) => self.record_sent(job, channel).await,
+            Some(Err(error)) => self.record_failure(job, Some(channel), &error).await,
+        }
+    }
+
+    /// Sends the notice on the patient's channel; `None` when they have no address there.
+    async fn send_on(
+        &self,
+        channel: Channel,
+        delivery: &Delivery,
+        notice: &Notice,
+    ) -> Option<Result<(), SendError>> {
+        Some(match channel {
             Channel::Sms => match (&self.channels.sms, &delivery.settings.mobile) {
-                (_, None) => return self.skip(job, SkipReason::NoAddress).await,
+                (_, None) => return None,
                 (None, _) => Err(SendError::NotConfigured("SMS")),
                 (Some(sms), Some(mobile)) => sms.send(mobile, &notice.text).await,
             },
             Channel::Email => match (&self.channels.smtp, &delivery.settings.email) {
-                (_, None) => return self.skip(job, SkipReason::NoAddress).await,
+                (_, None) => return None,
                 (None, _) => Err(SendError::NotConfigured("e-mail")),
-                (Some(smtp), Some(email)) => smtp.send(email, &notice).await,
+                (Some(smtp), Some(email)) => smtp.send(email, notice).await,
             },
             Channel::Push => match &self.channels.push {
-                _ if delivery.push.is_empty() => {
-                    return self.skip(job, SkipReason::NoAddress).await;
-                }
+                _ if delivery.push.is_empty() => return None,
                 None => Err(SendError::NotConfigured("push")),
-                Some(push) => match self.push_to_devices(push, &delivery.push, &notice).await {
-                    Ok(0) => return self.skip(job, SkipReason::NoAddress).await,
+                Some(push) => match self.push_to_devices(push, &delivery.push, notice).await {
+                    Ok(0) => return None,
                     Ok(_) => Ok(()),
                     Err(error) => Err(error),
                 },
             },
-        };
-        match sent {
-            Ok(()) => {
-                if !self
-                    .store
-                    .finish_job(job, JobOutcome::Sent(channel))
-                    .await?
-                {
-                    tracing::warn!(
-                        job = job.id,
-                        "a notification was sent after its claim ran out; it may have gone out twice"
-                    );
-                }
-                tracing::info!(
-                    job = job.id,
-                    kind = job.kind.code(),
-                    channel = channel.code(),
-                    "notification sent"
-                );
-                Ok(Ending::Sent)
-            }
-            Err(error) => self.record_failure(job, Some(channel), &error).await,
+        })
+    }
+
+    async fn record_sent(&self, job: &ClaimedJob, channel: Channel) -> Result<Ending, StoreError> {
+        if !self
+            .store
+            .finish_job(job, JobOutcome::Sent(channel))
+            .await?
+        {
+            tracing::warn!(
+                job = job.id,
+                "a notification was sent after its claim ran out; it may have gone out twice"
+            );
         }
+        tracing::info!(
+            job = job.id,
+            kind = job.kind.code(),
+            channel = channel.code(),
+            "notification sent"
+        );
+        Ok(Ending::Sent)
     }
 
     /// Sends to every device; the number that took it, or the first failure when none did.

@@ -293,18 +293,13 @@ async fn audit(
     clinic_id: Option<i64>,
     subject: &str,
 ) -> Result<()> {
-    let actor = Actor::System;
-    tx.execute(
-        q("INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(at)
-        .bind(actor.kind())
-        .bind(actor.identifier())
-        .bind(action.code())
-        .bind(clinic_id)
-        .bind(None::<&str>)
-        .bind(subject),
-    )
-    .await?;
-    Ok(())
+    let entry = crate::audit::Entry {
+        at,
+        actor: &Actor::System,
+        action,
+        clinic_id,
+        patient: None,
+        subject: subject.to_owned(),
+    };
+    crate::audit::record(tx, entry).await
 }

@@ -2,6 +2,7 @@
 //! them: a blocked patient's message is stored, answered automatically with the guide's text
 //! and closed at once, in one transaction.
 
+use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Statement, Transaction, q};
 use crate::rows::{MessageRow, ThreadRow, national_id};
 use crate::{NotificationKind, Result, SqlStore, StoreError};
@@ -137,34 +138,6 @@ static CLINIC_THREADS: LazyLock<Arc<str>> = LazyLock::new(|| {
     threads("WHERE t.clinic_id = $1 ORDER BY t.unread_by_clinic DESC, t.last_at DESC, t.id DESC")
 });
 
-/// An audit entry about to be written inside a change's transaction.
-pub(crate) struct Audit<'a> {
-    pub at: i64,
-    pub actor: &'a Actor,
-    pub action: AuditAction,
-    pub clinic_id: Option<i64>,
-    pub patient: Option<&'a NationalId>,
-    pub subject: String,
-}
-
-/// Writes the entry in the caller's transaction, so that a change and its audit row commit
-/// or roll back together.
-pub(crate) async fn audit(tx: &mut impl Executor, entry: Audit<'_>) -> Result<()> {
-    tx.execute(
-        q("INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(entry.at)
-        .bind(entry.actor.kind())
-        .bind(entry.actor.identifier())
-        .bind(entry.action.code())
-        .bind(entry.clinic_id)
-        .bind(entry.patient.map(NationalId::as_str))
-        .bind(entry.subject.as_str()),
-    )
-    .await?;
-    Ok(())
-}
-
 /// Adds the patient's message to a thread, in the caller's transaction. When the clinic has
 /// blocked the patient, the automatic reply follows and the thread closes, so the patient sees
 /// the guide's texts at once.
@@ -212,9 +185,9 @@ async fn add_patient_message(
     )
     .await?;
     let actor = Actor::Patient(patient.clone());
-    audit(
+    record(
         tx,
-        Audit {
+        Entry {
             at: now,
             actor: &actor,
             action: AuditAction::MessageSent,
@@ -374,9 +347,9 @@ impl<D: Database> Messaging for SqlStore<D> {
             return Err(StoreError::NotFound("message"));
         };
         let actor = Actor::Patient(patient.clone());
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor: &actor,
                 action: AuditAction::MessageDeletedByPatient,
@@ -403,9 +376,9 @@ impl<D: Database> Messaging for SqlStore<D> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         for thread in &threads {
-            audit(
+            record(
                 &mut tx,
-                Audit {
+                Entry {
                     at: now,
                     actor,
                     action: AuditAction::ThreadListed,
@@ -432,9 +405,9 @@ impl<D: Database> Messaging for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         tx.execute(q("UPDATE thread SET unread_by_clinic = FALSE WHERE id = $1").bind(thread.0))
             .await?;
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor,
                 action: AuditAction::ThreadViewed,
@@ -498,9 +471,9 @@ impl<D: Database> Messaging for SqlStore<D> {
                 .bind(now),
         )
         .await?;
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor,
                 action: AuditAction::MessageReplied,
@@ -529,9 +502,9 @@ impl<D: Database> Messaging for SqlStore<D> {
             return Err(StoreError::NotFound("open thread"));
         };
         let patient = national_id(&patient, "thread.national_id")?;
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor,
                 action: AuditAction::ThreadClosed,

@@ -7,9 +7,9 @@
 //! job's current claim token may record its outcome. On PostgreSQL claims skip rows another
 //! worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction is exclusive.
 
+use crate::audit::{Entry, record};
 use crate::booking::ONE_FOR_NOTICE;
 use crate::db::{Database, Dialect, Env, Executor, Statement, Transaction, q};
-use crate::messages::{Audit, audit};
 use crate::rows::{self, ClaimRow, ContactRow, FailedRow, PlannedRow, PushRow};
 use crate::{NotificationKind, PlannedAppointment, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -225,9 +225,9 @@ impl<D: Database> Notifications for SqlStore<D> {
         )
         .await?;
         let actor = Actor::Patient(patient.clone());
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor: &actor,
                 action: AuditAction::ContactSettingsSaved,
@@ -288,9 +288,9 @@ impl<D: Database> Notifications for SqlStore<D> {
             )
             .await?;
         let actor = Actor::Patient(patient.clone());
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor: &actor,
                 action: AuditAction::PushSubscribed,
@@ -318,9 +318,9 @@ impl<D: Database> Notifications for SqlStore<D> {
             return Err(StoreError::NotFound("push subscription"));
         }
         let actor = Actor::Patient(patient.clone());
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor: &actor,
                 action: AuditAction::PushUnsubscribed,
@@ -527,9 +527,9 @@ impl<D: Database> Notifications for SqlStore<D> {
             return Err(StoreError::NotFound("failed notification"));
         };
         let patient = rows::national_id(&patient, "appointment.national_id")?;
-        audit(
+        record(
             &mut tx,
-            Audit {
+            Entry {
                 at: now,
                 actor,
                 action: AuditAction::NotificationRetried,

@@ -1,12 +1,15 @@
 //! The production engine: any number of `timebok serve` processes on one PostgreSQL.
 
-use crate::{Clock, StoreSettings};
+use crate::db::postgres::PgDb;
+use crate::db::{Database, Executor, q};
+use crate::{Clock, Result, SqlStore, Store, StoreSettings};
+use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The store on PostgreSQL.
-pub type PostgresStore = crate::SqlStore<crate::db::postgres::PgDb>;
+pub type PostgresStore = SqlStore<PgDb>;
 
 impl PostgresStore {
     const BACKEND: &'static str = "postgres";
@@ -25,19 +28,16 @@ impl PostgresStore {
             .connect(url)
             .await?;
         Ok(Self {
-            db: crate::db::postgres::PgDb { pool },
+            db: PgDb { pool },
             clock,
             settings,
             zone: domain::clinic_time_zone()?,
         })
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.db.pool.begin().await?)
-    }
-
     /// sqlx takes an advisory lock around the migrations, so processes starting together
-    /// migrate one after the other.
+    /// migrate one after the other; then the booking programs' functions of this version are
+    /// installed, if they are not there yet.
     async fn run_migrations(&self) -> Result<()> {
         sqlx::migrate!("./migrations/postgres")
             .run(&self.db.pool)
@@ -46,9 +46,18 @@ impl PostgresStore {
     }
 }
 
-crate::sql::shared_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    lock_slot = " FOR UPDATE OF s",
-    lock_patient = " FOR UPDATE OF p"
-);
+#[async_trait]
+impl Store for PostgresStore {
+    async fn migrate(&self) -> Result<()> {
+        self.run_migrations().await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.db.pool().execute(q("SELECT 1")).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        Self::BACKEND
+    }
+}

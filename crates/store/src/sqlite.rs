@@ -1,13 +1,16 @@
 //! The embedded default: one SQLite file in WAL mode.
 
-use crate::{Clock, StoreSettings};
+use crate::db::sqlite::SqliteDb;
+use crate::db::{Database, Executor, q};
+use crate::{Clock, Result, SqlStore, Store, StoreSettings};
+use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The embedded store.
-pub type SqliteStore = crate::SqlStore<crate::db::sqlite::SqliteDb>;
+pub type SqliteStore = SqlStore<SqliteDb>;
 
 impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
@@ -43,15 +46,11 @@ impl SqliteStore {
             }
         };
         Ok(Self {
-            db: crate::db::sqlite::SqliteDb { pool },
+            db: SqliteDb { pool },
             clock,
             settings,
             zone: domain::clinic_time_zone()?,
         })
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.db.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// SQLite has no advisory lock, so two processes starting together may both try the same
@@ -72,4 +71,18 @@ impl SqliteStore {
     }
 }
 
-crate::sql::shared_store!(SqliteStore, sqlx::Sqlite, lock_slot = "", lock_patient = "");
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<()> {
+        self.run_migrations().await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.db.pool().execute(q("SELECT 1")).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        Self::BACKEND
+    }
+}

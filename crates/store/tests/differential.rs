@@ -194,6 +194,57 @@ fn error(error: StoreError) -> Answer {
     }
 }
 
+/// The case's slots; the last is in the second timebook, so that moving there leaves the
+/// first.
+async fn add_slots(
+    store: &dyn Store,
+    resources: &[domain::ResourceId],
+    slots: &[(usize, u16)],
+) -> Vec<SlotId> {
+    let mut ids = Vec::new();
+    for (i, (at, capacity)) in slots.iter().enumerate() {
+        let resource = resources[usize::from(i + 1 == slots.len())];
+        let slot = store
+            .add_slot(
+                &Actor::System,
+                NewSlot {
+                    resource_id: resource,
+                    start: start() + SignedDuration::from_mins(STARTS[*at]),
+                    length: SlotLength::minutes(15).expect("length"),
+                    capacity: Capacity::new(i64::from(*capacity)).expect("capacity"),
+                },
+            )
+            .await;
+        // Two slots of a resource may not start together; such a slot is the first one.
+        ids.push(match slot {
+            Ok(slot) => slot.id,
+            Err(StoreError::Overlap) => ids[0],
+            Err(other) => panic!("slot: {other}"),
+        });
+    }
+    ids
+}
+
+/// The case's patients, on the clinic's list.
+async fn list_patients(store: &dyn Store, clinic: ClinicId) -> Vec<NationalId> {
+    let mut patients = Vec::new();
+    for n in 0..PATIENTS {
+        let id = person(n);
+        store
+            .list_patient(
+                &Actor::System,
+                clinic,
+                &id,
+                &PersonName::parse("Kari").expect("first"),
+                &PersonName::parse("Nordmann").expect("last"),
+            )
+            .await
+            .expect("list");
+        patients.push(id);
+    }
+    patients
+}
+
 impl<'a> World<'a> {
     async fn new(
         backend: &'a Backend,
@@ -240,56 +291,18 @@ impl<'a> World<'a> {
                 .expect("resource");
             resources.push(resource.id);
         }
-        let mut ids = Vec::new();
-        for (i, (at, capacity)) in slots.iter().enumerate() {
-            // The last slot is the lab's: moving there leaves the timebook.
-            let resource = resources[usize::from(i + 1 == slots.len())];
-            let slot = store
-                .add_slot(
-                    &system,
-                    NewSlot {
-                        resource_id: resource,
-                        start: start() + SignedDuration::from_mins(STARTS[*at]),
-                        length: SlotLength::minutes(15).expect("length"),
-                        capacity: Capacity::new(i64::from(*capacity)).expect("capacity"),
-                    },
-                )
-                .await;
-            // Two slots of a resource may not start together; such a slot is the first one.
-            ids.push(match slot {
-                Ok(slot) => slot.id,
-                Err(StoreError::Overlap) => ids[0],
-                Err(other) => panic!("slot: {other}"),
-            });
-        }
-        let mut patients = Vec::new();
-        for n in 0..PATIENTS {
-            let id = person(n);
-            store
-                .list_patient(
-                    &system,
-                    clinic.id,
-                    &id,
-                    &PersonName::parse("Kari").expect("first"),
-                    &PersonName::parse("Nordmann").expect("last"),
-                )
-                .await
-                .expect("list");
-            patients.push(id);
-        }
         World {
             backend,
             clinic: clinic.id,
-            slots: ids,
+            slots: add_slots(store, &resources, slots).await,
             resources,
-            patients,
+            patients: list_patients(store, clinic.id).await,
             appointments: Vec::new(),
             holds: std::collections::HashMap::new(),
             case,
         }
     }
 
-    /// The caller `who`, about a request for the patient `owner`.
     fn caller(&self, who: Who, owner: usize) -> Caller {
         match who {
             Who::Owner => Caller::patient(self.patients[owner].clone()),
@@ -318,6 +331,10 @@ impl<'a> World<'a> {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per operation, in the order the generator lists them"
+    )]
     async fn apply(&mut self, op: &Op) -> Answer {
         let store = self.backend.store.clone();
         let staff = Actor::Staff {

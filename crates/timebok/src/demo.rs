@@ -229,12 +229,24 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
     }
     report.timebooks = timebooks.len();
 
+    list_patients(store, &actor, clinic.id, &mut report).await?;
+    seed_neighbour(store, &actor, (today, six_weeks)).await?;
+    Ok(report)
+}
+
+/// The demo patients, on the clinic's list, one of them blocked.
+async fn list_patients(
+    store: &dyn Store,
+    actor: &Actor,
+    clinic: domain::ClinicId,
+    report: &mut DemoReport,
+) -> Result<(), DemoError> {
     let why = BlockReason::parse("Demo: gjentatt misbruk av timebestillingen")?;
     for (patient, id) in PATIENTS.iter().zip(demo_patient_ids()?) {
         store
             .list_patient(
-                &actor,
-                clinic.id,
+                actor,
+                clinic,
                 &id,
                 &PersonName::parse(patient.first)?,
                 &PersonName::parse(patient.last)?,
@@ -249,14 +261,13 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
         }
         let name = format!("{} {}", patient.first, patient.last);
         if patient.blocked {
-            store.block_patient(&actor, clinic.id, &id, &why).await?;
+            store.block_patient(actor, clinic, &id, &why).await?;
             report.blocked.push(name);
         } else {
             report.patients.push(name);
         }
     }
-    seed_neighbour(store, &actor, (today, six_weeks)).await?;
-    Ok(report)
+    Ok(())
 }
 
 /// The default rules, except that vaccine doses for a booked koronavaksine time are ordered a

@@ -1,5 +1,10 @@
 //! The `timebok` binary as an operator runs it: real processes, real HTTP, real databases.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

@@ -1,6 +1,11 @@
 //! The notification worker as operators run it: `timebok worker` killed in the middle of a
 //! batch and started again, `timebok serve` sending on its own, `timebok vapid-keys`.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 use domain::{ContactSettings, MobileNumber};
 use jiff::SignedDuration;
 use notify::testing::HttpPeer;

@@ -1,6 +1,11 @@
 //! The clinic's workspace over real HTTP: the day list, cancelling, outcomes and blocking, and
 //! one clinic's staff trying another clinic's ids.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, portal};
@@ -309,7 +314,7 @@ async fn staff_of_one_clinic_cannot_touch_anothers_ids() {
 /// The first change to or from summer time that is at least two days away.
 fn next_dst_change() -> jiff::civil::Date {
     let zone = domain::clinic_time_zone().expect("tz");
-    let mut day = jiff::Timestamp::now()
+    let mut day = store::Clock::now(&store::SystemClock)
         .to_zoned_datetime(zone.clone())
         .date()
         .checked_add(jiff::Span::new().days(2))
@@ -466,7 +471,9 @@ async fn nonsense_templates_are_refused_with_a_clear_message() {
     staff.staff_log_in(0).await;
     let csrf = staff.csrf().await;
     let resource = portal.resource.to_string();
-    let today = jiff::Timestamp::now()
+    let today = portal
+        .clock
+        .now()
         .to_zoned_datetime(domain::clinic_time_zone().expect("tz"))
         .date();
     let (soon, yesterday) = (

@@ -1,6 +1,11 @@
 //! The FHIR API's searches over real HTTP: the CapabilityStatement, Schedules, Slots and
 //! Locations, and each of their errors. See `common::fhir` for how answers are validated.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::fhir::*;

@@ -1,12 +1,17 @@
 //! Booking, reading and cancelling over FHIR, over real HTTP: every route and each of its
 //! errors, the Idempotency-Key, `$hold` then `$book`, and a race of 200 bookings on 20 slots.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::fhir::*;
 use common::{Options, Portal, person, portal_with};
 use domain::{Actor, AuditAction, Capacity, SlotLength};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::{Value, json};
 use store::{AuditFilter, NewSlot, NotificationKind};
 
@@ -177,7 +182,7 @@ async fn a_taken_slot_a_blocked_patient_and_the_booking_rules_are_refused() {
             &Actor::System,
             NewSlot {
                 resource_id: domain::ResourceId(portal.resource),
-                start: Timestamp::now() + SignedDuration::from_hours(24 * 70),
+                start: portal.clock.now() + SignedDuration::from_hours(24 * 70),
                 length: SlotLength::minutes(15).expect("length"),
                 capacity: Capacity::ONE,
             },

@@ -2,6 +2,11 @@
 //! the shape of the specification's examples, polling with `_since` and `If-None-Match`, the
 //! deep link into «Velg time», and `GET /fhir/Location/{id}`.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::fhir::*;
@@ -19,7 +24,8 @@ const CAPACITY: &str = "http://fhir-registry.smarthealthit.org/StructureDefiniti
 /// A portal whose store runs on a clock the test moves.
 async fn portal_on_clock() -> (Portal, Arc<ManualClock>) {
     // Whole seconds, as the store keeps time.
-    let now = Timestamp::from_second(Timestamp::now().as_second()).expect("now");
+    let now =
+        Timestamp::from_second(store::Clock::now(&store::SystemClock).as_second()).expect("now");
     let clock = Arc::new(ManualClock::new(now));
     let portal = portal_with(Options {
         fhir: settings(),

@@ -2,6 +2,11 @@
 //! authorization server (`oidc-provider` on loopback, standing in for HelseID), their scopes
 //! and the clinic they name, and every way a token is refused.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use base64::Engine;

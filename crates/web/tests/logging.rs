@@ -1,6 +1,11 @@
 //! What reaches the logs: every request is logged with its method and path, and no
 //! fødselsnummer or reason text ever is, even at the most detailed level.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::fhir::*;

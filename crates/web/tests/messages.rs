@@ -1,6 +1,11 @@
 //! Messages between patients and their GP office over real HTTP: writing, answering, closing,
 //! deleting, «Vis XML», a blocked patient's automatic reply, and nobody reading another's.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, Portal, portal};

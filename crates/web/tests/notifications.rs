@@ -1,6 +1,11 @@
 //! «Varslingsinnstillinger», push subscriptions, the operator's failed notifications and the
 //! metrics, over real HTTP.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, VAPID_PUBLIC_KEY, portal};

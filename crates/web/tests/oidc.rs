@@ -1,6 +1,11 @@
 //! Login through a real OpenID provider (`oidc-provider` from npm, run by Node.js on
 //! loopback): patients, staff and the operator, and every way a login is refused.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::provider::Provider;
@@ -349,7 +354,7 @@ async fn a_tampered_or_replayed_state_is_refused() {
 
 #[tokio::test]
 async fn an_expired_login_or_session_means_logging_in_again() {
-    let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
+    let clock = Arc::new(ManualClock::new(store::Clock::now(&store::SystemClock)));
     let Some((portal, _provider)) = portal_and_provider(Some(clock.clone())).await else {
         return;
     };

@@ -1,6 +1,11 @@
 //! The patient portal over real HTTP, against a real database: the journey, and every kind of
 //! bad or tampered input getting a clear 4xx page that changes nothing.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, hold_id, portal};

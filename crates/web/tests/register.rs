@@ -1,6 +1,11 @@
 //! The register over real HTTP: clinics, services switched on and off, patient lists with a
 //! CSV import, and the audit log; and who may not come here.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, portal};

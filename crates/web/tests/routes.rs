@@ -3,6 +3,11 @@
 //! 403. A route added without a rule cannot exist (see `authorization::Routes`), and these
 //! tests take every route from the same table.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, Portal, portal};

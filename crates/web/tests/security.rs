@@ -1,6 +1,11 @@
 //! The security headers on every kind of answer: pages for each kind of visitor, errors,
 //! redirects and static files.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, portal};

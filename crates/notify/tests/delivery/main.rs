@@ -1,6 +1,11 @@
 //! From the booking to the inbox, the phone and the browser: the outbox worker against a
 //! real SMTP server, SMS gateway and push service on loopback, on SQLite and PostgreSQL.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a delivery case reads as one scenario, from the booking to what the peer received"
+)]
+
 extern crate timebok_notify as notify;
 
 mod cases;

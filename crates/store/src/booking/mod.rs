@@ -14,6 +14,7 @@
 //! 5. the answer becomes an appointment id or a `StoreError::Refused`, which the page or
 //!    handler maps to its answer from its one table.
 
+mod appointments;
 mod offers;
 mod postgres;
 mod program;
@@ -21,6 +22,7 @@ mod programs;
 pub(crate) mod rules;
 mod steps;
 
+pub use appointments::Appointments;
 pub(crate) use offers::ONE_FOR_NOTICE;
 pub use offers::{MAX_QUERY_DAYS, Offer, OfferedSlot, OfferedTimebook, Offers};
 pub(crate) use postgres::{PgFunction, call, install};

@@ -7,8 +7,9 @@ use super::caller_inputs;
 use super::rules::{self, Verdict};
 use crate::db::named::{Env, Positional};
 use crate::db::{Database, Executor, Statement};
+use crate::publication::Slots;
 use crate::rows::{
-    AppointmentRecordRow, ClinicRow, FreeSlotRow, PlannedRow, ResourceRow, SlotRow, TimebookRow,
+    AppointmentRecordRow, ClinicRow, FreeSlotRow, PlannedRow, ResourceRow, TimebookRow,
 };
 use crate::{AppointmentRecord, FreeSlot, PlannedAppointment, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -369,19 +370,7 @@ impl<D: Database> Offers for SqlStore<D> {
         patient: &NationalId,
         slot: SlotId,
     ) -> Result<OfferedSlot> {
-        let row: SlotRow = self
-            .db
-            .pool()
-            .fetch_optional(
-                crate::db::q(
-                    "SELECT id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
-                       capacity, booked, published FROM slot WHERE id = $1",
-                )
-                .bind(slot.0),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("slot"))?;
-        let slot = row.into_domain()?;
+        let slot = self.slot(slot).await?;
         let offered = self
             .offered_timebook(caller, patient, slot.timebook_id)
             .await?;

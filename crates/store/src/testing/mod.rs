@@ -68,7 +68,7 @@ impl TestDb {
             "timebok_test_{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
-            jiff::Timestamp::now().as_millisecond() % 1_000_000
+            crate::Clock::now(&crate::SystemClock).as_millisecond() % 1_000_000
         );
         let mut conn = admin(&admin_url).await;
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))

@@ -1,6 +1,9 @@
 //! One contract suite, two databases: see `store::testing` for how each test gets its own.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "the contract suite uses a part of the testing helpers"
+)]
 
 pub use store::testing::*;
 

@@ -1,5 +1,10 @@
 //! The store's contract, run unchanged against SQLite and PostgreSQL.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a contract case reads as one scenario, from its set-up to its last assertion"
+)]
+
 extern crate timebok_store as store;
 
 mod booking_core;

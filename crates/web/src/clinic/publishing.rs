@@ -169,12 +169,12 @@ fn weekday_names(t: T, weekdays: Weekdays) -> String {
         .join(", ")
 }
 
-async fn page(
+/// The clinic's places to choose from, and each place's label by id.
+async fn resource_choices(
     state: &AppState,
     staff: &StaffMember,
     typed: &Typed,
-    today: Date,
-) -> Result<PublishingPage, Failure> {
+) -> Result<(Vec<Choice>, BTreeMap<domain::ResourceId, String>), Failure> {
     let t = staff.visitor.t;
     let store = &state.store;
     let mut resources = Vec::new();
@@ -202,7 +202,18 @@ async fn page(
             });
         }
     }
-    let templates = store
+    Ok((resources, names))
+}
+
+/// The clinic's templates, each in a sentence.
+async fn template_lines(
+    state: &AppState,
+    staff: &StaffMember,
+    names: &BTreeMap<domain::ResourceId, String>,
+) -> Result<Vec<TemplateLine>, Failure> {
+    let t = staff.visitor.t;
+    Ok(state
+        .store
         .templates(staff.clinic_id)
         .await
         .map_err(|e| Failure::store(t, e))?
@@ -229,7 +240,18 @@ async fn page(
                 published: stored.published,
             }
         })
-        .collect();
+        .collect())
+}
+
+async fn page(
+    state: &AppState,
+    staff: &StaffMember,
+    typed: &Typed,
+    today: Date,
+) -> Result<PublishingPage, Failure> {
+    let t = staff.visitor.t;
+    let (resources, names) = resource_choices(state, staff, typed).await?;
+    let templates = template_lines(state, staff, &names).await?;
     let or = |value: &str, default: String| {
         if value.is_empty() {
             default

@@ -153,6 +153,10 @@ pub fn operation_outcome(issue: &Issue<'_>) -> serde_json::Value {
 }
 
 impl IntoResponse for Outcome {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per problem: the API's table of errors reads best whole"
+    )]
     fn into_response(self) -> Response {
         let t = self.t;
         let text = |key: &str| t.get(key);

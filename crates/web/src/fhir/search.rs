@@ -239,63 +239,98 @@ fn cursor_of(text: &str) -> Option<SlotCursor> {
     })
 }
 
+/// A Slot search as asked for.
+struct SlotSearch {
+    schedule: i64,
+    include: bool,
+    count: u32,
+    cursor: Option<SlotCursor>,
+    from: Timestamp,
+    to: Timestamp,
+}
+
+impl SlotSearch {
+    fn parse(
+        client: &ApiClient,
+        params: &Params,
+        now: Timestamp,
+        zone: &jiff::tz::TimeZone,
+    ) -> Result<Self, Outcome> {
+        let t = client.t;
+        refuse_unknown(
+            client,
+            params,
+            &[
+                "schedule", "status", "start", "_count", "_include", "_cursor",
+            ],
+        )?;
+        let params_ref = params;
+        let value = move |name: &'static str| {
+            params_ref
+                .iter()
+                .filter(move |(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let invalid =
+            |key: &'static str, name: &str| Outcome::new(t, Problem::Invalid(key, name.into()));
+        let schedule = value("schedule")
+            .next()
+            .and_then(|s| id_of(s, "Schedule"))
+            .ok_or_else(|| invalid("fhir-schedule-required", "schedule"))?;
+        if let Some(status) = value("status").find(|s| *s != "free") {
+            return Err(Outcome::new(
+                t,
+                Problem::NotSupported("fhir-status-not-supported", format!("status={status}")),
+            ));
+        }
+        if value("_include").any(|s| s != "Slot:schedule") {
+            return Err(Outcome::new(
+                t,
+                Problem::NotSupported("fhir-include-not-supported", "_include".into()),
+            ));
+        }
+        let include = value("_include").next().is_some();
+        let count = match value("_count").next() {
+            None => DEFAULT_COUNT,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_COUNT).contains(n))
+                .ok_or_else(|| invalid("fhir-count-invalid", "_count"))?,
+        };
+        let cursor = match value("_cursor").next() {
+            None => None,
+            Some(text) => {
+                Some(cursor_of(text).ok_or_else(|| invalid("fhir-cursor-invalid", "_cursor"))?)
+            }
+        };
+        let starts: Vec<&str> = value("start").collect();
+        let (from, to) = start_range(client, &starts, now, zone)?;
+        Ok(Self {
+            schedule,
+            include,
+            count,
+            cursor,
+            from,
+            to,
+        })
+    }
+}
+
 pub async fn slots(
     State(state): State<AppState>,
     client: ApiClient,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
     let t = client.t;
-    refuse_unknown(
-        &client,
-        &params,
-        &[
-            "schedule", "status", "start", "_count", "_include", "_cursor",
-        ],
-    )?;
-    let params_ref = &params;
-    let value = move |name: &'static str| {
-        params_ref
-            .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let invalid =
-        |key: &'static str, name: &str| Outcome::new(t, Problem::Invalid(key, name.into()));
-    let schedule = value("schedule")
-        .next()
-        .and_then(|s| id_of(s, "Schedule"))
-        .ok_or_else(|| invalid("fhir-schedule-required", "schedule"))?;
-    if let Some(status) = value("status").find(|s| *s != "free") {
-        return Err(Outcome::new(
-            t,
-            Problem::NotSupported("fhir-status-not-supported", format!("status={status}")),
-        ));
-    }
-    if value("_include").any(|s| s != "Slot:schedule") {
-        return Err(Outcome::new(
-            t,
-            Problem::NotSupported("fhir-include-not-supported", "_include".into()),
-        ));
-    }
-    let include = value("_include").next().is_some();
-    let count = match value("_count").next() {
-        None => DEFAULT_COUNT,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_COUNT).contains(n))
-            .ok_or_else(|| invalid("fhir-count-invalid", "_count"))?,
-    };
-    let cursor = match value("_cursor").next() {
-        None => None,
-        Some(text) => {
-            Some(cursor_of(text).ok_or_else(|| invalid("fhir-cursor-invalid", "_cursor"))?)
-        }
-    };
-    let now = state.now();
-    let starts: Vec<&str> = value("start").collect();
-    let (from, to) = start_range(&client, &starts, now, &state.zone)?;
-
+    let SlotSearch {
+        schedule,
+        include,
+        count,
+        cursor,
+        from,
+        to,
+    } = SlotSearch::parse(&client, &params, state.now(), &state.zone)?;
     let entry = schedule_of(&state, &client, schedule).await?;
     let (timebook, resource) = (&entry.timebook, &entry.resource);
     let mut free = state

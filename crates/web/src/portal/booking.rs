@@ -192,6 +192,98 @@ fn calendar_href(
     )
 }
 
+/// The patient's free slots of a timebook between two days; `None` when the clinic has
+/// blocked them, which «Velg time» says instead of showing a calendar.
+async fn free_between(
+    state: &AppState,
+    patient: &Patient,
+    timebook: TimebookId,
+    from: Date,
+    to: Date,
+) -> Result<Result<Option<Vec<FreeSlot>>, Refusal>, Failure> {
+    let caller = patient.caller();
+    match state
+        .store
+        .free_slots(&caller, &patient.id, timebook, from, to)
+        .await
+    {
+        Ok(free) => Ok(Ok(Some(free))),
+        Err(StoreError::Refused(Refusal::Blocked)) => Ok(Ok(None)),
+        Err(StoreError::Refused(refusal)) => Ok(Err(refusal)),
+        Err(error) => Err(Failure::store(patient.visitor.t, error)),
+    }
+}
+
+/// The timebook's places to choose between.
+fn places(resources: &[Resource], chosen: Option<domain::ResourceId>) -> Vec<Place> {
+    resources
+        .iter()
+        .map(|r| Place {
+            id: r.id.0,
+            name: r.name.to_string(),
+            description: r.description.to_string(),
+            chosen: Some(r.id) == chosen,
+        })
+        .collect()
+}
+
+/// The month from `first` as weeks of days, those with a free slot linked.
+fn month(
+    t: crate::texts::T,
+    first: Date,
+    base: &str,
+    free: impl Fn(Date) -> bool,
+    chosen: Option<Date>,
+) -> Vec<Vec<Option<Day>>> {
+    calendar::weeks(first, |date| {
+        let free_day = free(date);
+        Day {
+            number: date.day(),
+            href: free_day.then(|| format!("{base}maned={}&dag={date}", month_param(date))),
+            label: if free_day {
+                format!("{}, {}", t.long_date(date), t.get("choose-available"))
+            } else {
+                t.get("choose-unavailable")
+            },
+            chosen: Some(date) == chosen,
+        }
+    })
+}
+
+/// The free slots of one place, by local day.
+fn by_day<'a>(
+    state: &AppState,
+    free: &'a [FreeSlot],
+    resource: Option<domain::ResourceId>,
+) -> BTreeMap<Date, Vec<&'a FreeSlot>> {
+    let mut by_day: BTreeMap<Date, Vec<&FreeSlot>> = BTreeMap::new();
+    for slot in free.iter().filter(|s| Some(s.resource_id) == resource) {
+        by_day
+            .entry(slot.start.to_zoned_datetime(state.zone.clone()).date())
+            .or_default()
+            .push(slot);
+    }
+    by_day
+}
+
+/// A day's slots as buttons; `linked` is the slot a link pointed to.
+fn slot_buttons(
+    state: &AppState,
+    t: crate::texts::T,
+    slots: &[&FreeSlot],
+    linked: Option<i64>,
+) -> Vec<SlotButton> {
+    slots
+        .iter()
+        .map(|s| SlotButton {
+            id: s.id.0,
+            text: t.time_range(s.start, s.end(), &state.zone),
+            label: t.date_time_range(s.start, s.end(), &state.zone),
+            linked: linked == Some(s.id.0),
+        })
+        .collect()
+}
+
 pub async fn choose_time(
     State(state): State<AppState>,
     patient: Patient,
@@ -220,33 +312,14 @@ pub async fn choose_time(
     let (blocked, free) = if last < today || chosen.is_none() {
         (false, Vec::new())
     } else {
-        match state
-            .store
-            .free_slots(
-                &patient.caller(),
-                &patient.id,
-                timebook.id,
-                first.max(today),
-                last,
-            )
-            .await
-        {
-            Ok(free) => (false, free),
-            Err(StoreError::Refused(Refusal::Blocked)) => (true, Vec::new()),
-            Err(StoreError::Refused(refusal)) => {
-                return refusals::respond(&patient, refusal, None);
-            }
-            Err(error) => return Err(Failure::store(t, error)),
+        match free_between(&state, &patient, timebook.id, first.max(today), last).await? {
+            Ok(Some(free)) => (false, free),
+            Ok(None) => (true, Vec::new()),
+            Err(refusal) => return refusals::respond(&patient, refusal, None),
         }
     };
     let resource_id = chosen.map(|r| r.id);
-    let mut by_day: BTreeMap<Date, Vec<&FreeSlot>> = BTreeMap::new();
-    for slot in free.iter().filter(|s| Some(s.resource_id) == resource_id) {
-        by_day
-            .entry(slot.start.to_zoned_datetime(state.zone.clone()).date())
-            .or_default()
-            .push(slot);
-    }
+    let by_day = by_day(&state, &free, resource_id);
     let wanted_day = query.dag.as_deref().and_then(|d| d.parse::<Date>().ok());
     let day = wanted_day
         .filter(|d| by_day.contains_key(d))
@@ -255,55 +328,18 @@ pub async fn choose_time(
         .map(|r| format!("sted={r}&"))
         .unwrap_or_default();
     let base = format!("/bestill/{timebook_id}?{sted}");
-    let weeks = calendar::weeks(first, |date| {
-        let long = t.long_date(date);
-        let free_day = by_day.contains_key(&date);
-        Day {
-            number: date.day(),
-            href: free_day.then(|| format!("{base}maned={}&dag={date}", month_param(date))),
-            label: if free_day {
-                format!("{long}, {}", t.get("choose-available"))
-            } else {
-                t.get("choose-unavailable")
-            },
-            chosen: Some(date) == day,
-        }
-    });
+    let weeks = month(t, first, &base, |date| by_day.contains_key(&date), day);
     let slots = day
         .and_then(|d| by_day.get(&d))
-        .map(|slots| {
-            slots
-                .iter()
-                .map(|s| SlotButton {
-                    id: s.id.0,
-                    text: t.time_range(s.start, s.end(), &state.zone),
-                    label: t.date_time_range(s.start, s.end(), &state.zone),
-                    linked: linked == Some(s.id.0),
-                })
-                .collect()
-        })
+        .map(|slots| slot_buttons(&state, t, slots, linked))
         .unwrap_or_default();
-    let notice = match query.melding.as_deref() {
-        Some("opptatt") => Some(t.get("choose-taken")),
-        Some("grense") => Some(t.get("choose-over-limit")),
-        Some("vindu") => Some(t.get("choose-outside-window")),
-        _ => None,
-    };
     let page = ChoosePage {
         page: Page::new(&patient.visitor, "choose-title"),
         timebook_id,
         info: Some(clinic.info.to_string()).filter(|i| !i.is_empty()),
-        notice,
+        notice: refusals::calendar_notice(query.melding.as_deref()).map(|key| t.get(key)),
         blocked,
-        resources: resources
-            .iter()
-            .map(|r| Place {
-                id: r.id.0,
-                name: r.name.to_string(),
-                description: r.description.to_string(),
-                chosen: Some(r.id) == resource_id,
-            })
-            .collect(),
+        resources: places(&resources, resource_id),
         month_param: month_param(first),
         month_label: t.month_year(first),
         today_href: format!("{base}maned={}", month_param(today)),
@@ -315,16 +351,7 @@ pub async fn choose_time(
             "{base}maned={}",
             month_param(last.tomorrow().unwrap_or(last))
         ),
-        weekday_heads: calendar::WEEK
-            .iter()
-            .map(|d| {
-                let n = d.to_monday_one_offset();
-                (
-                    t.get(&format!("weekday-short-{n}")),
-                    t.get(&format!("weekday-{n}")),
-                )
-            })
-            .collect(),
+        weekday_heads: calendar::weekday_heads(t),
         weeks,
         day_heading: day.map(|d| t.arg("choose-free-on", "date", &t.short_date(d))),
         slots,

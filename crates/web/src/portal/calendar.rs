@@ -45,6 +45,19 @@ pub const WEEK: [Weekday; 7] = [
     Weekday::Sunday,
 ];
 
+/// The column headings, short and in full (for screen readers).
+pub fn weekday_heads(t: crate::texts::T) -> Vec<(String, String)> {
+    WEEK.iter()
+        .map(|d| {
+            let n = d.to_monday_one_offset();
+            (
+                t.get(&format!("weekday-short-{n}")),
+                t.get(&format!("weekday-{n}")),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,14 @@
 //! A portal with two clinics on a fresh database, served over real HTTP, and a browser-like
 //! client that keeps cookies.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a part of the common harness"
+)]
+#![allow(
+    clippy::too_many_lines,
+    reason = "the harness builds, in order, the one world every test starts from"
+)]
 
 pub mod fhir;
 pub mod provider;
@@ -89,23 +96,12 @@ impl Default for Options {
     }
 }
 
-pub async fn portal_with(options: Options) -> Portal {
-    let Options {
-        demo_login,
-        limits,
-        oidc,
-        clock,
-        listener,
-        fhir,
-        db,
-    } = options;
-    let db = match db {
-        Some(db) => db,
-        None => TestDb::sqlite().await,
-    };
-    let store = db.open(clock.clone()).await;
+/// The two clinics, each with a Vaksine and a Lab timebook and the place «Influensa».
+async fn seed_clinics(
+    store: &dyn Store,
+    rules: BookingRules,
+) -> Vec<(domain::Clinic, Vec<(domain::Timebook, domain::Resource)>)> {
     let system = Actor::System;
-    let rules = BookingRules::new(0, 60, 24 * 60, 1).expect("rules");
     let mut clinics = Vec::new();
     for (her, name) in [
         (1_001, "Helsenorge testlegekontor"),
@@ -159,6 +155,79 @@ pub async fn portal_with(options: Options) -> Portal {
         }
         clinics.push((clinic, books));
     }
+    clinics
+}
+
+/// The application's settings for a test: the demo's logins for Kari and the clinics' staff.
+fn app_settings(
+    base: &str,
+    demo_login: bool,
+    kari: &NationalId,
+    clinics: &[(domain::Clinic, Vec<(domain::Timebook, domain::Resource)>)],
+    (limits, oidc, fhir): (
+        timebok_web::limits::LimitSettings,
+        timebok_web::oidc::OidcSettings,
+        timebok_web::fhir::FhirSettings,
+    ),
+) -> timebok_web::AppSettings {
+    timebok_web::AppSettings {
+        public_url: timebok_web::PublicUrl::parse(base).expect("url"),
+        id_policy: domain::IdPolicy::TEST,
+        demo_login,
+        demo_patients: vec![("Kari Nordmann".into(), kari.clone())],
+        demo_staff: vec![
+            (
+                "Resepsjonen".into(),
+                Actor::Staff {
+                    clinic_id: clinics[0].0.id,
+                    user: "resepsjon".into(),
+                },
+            ),
+            (
+                "Et annet kontor".into(),
+                Actor::Staff {
+                    clinic_id: clinics[1].0.id,
+                    user: "annen".into(),
+                },
+            ),
+            (
+                "Operatør".into(),
+                Actor::Operator {
+                    user: "drift".into(),
+                },
+            ),
+        ],
+        secure_cookies: false,
+        hsts: true,
+        push: Some(timebok_web::PushSettings {
+            public_key: VAPID_PUBLIC_KEY.into(),
+            allow_loopback_http: false,
+        }),
+        rate_limits: limits,
+        client_address_header: Some("x-forwarded-for".into()),
+        oidc,
+        fhir,
+    }
+}
+
+pub async fn portal_with(options: Options) -> Portal {
+    let Options {
+        demo_login,
+        limits,
+        oidc,
+        clock,
+        listener,
+        fhir,
+        db,
+    } = options;
+    let db = match db {
+        Some(db) => db,
+        None => TestDb::sqlite().await,
+    };
+    let store = db.open(clock.clone()).await;
+    let system = Actor::System;
+    let rules = BookingRules::new(0, 60, 24 * 60, 1).expect("rules");
+    let clinics = seed_clinics(store.as_ref(), rules).await;
     let zone = domain::clinic_time_zone().expect("tz");
     let day = clock
         .now()
@@ -243,44 +312,7 @@ pub async fn portal_with(options: Options) -> Portal {
             .expect("bind"),
     };
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let settings = timebok_web::AppSettings {
-        public_url: timebok_web::PublicUrl::parse(&base).expect("url"),
-        id_policy: domain::IdPolicy::TEST,
-        demo_login,
-        demo_patients: vec![("Kari Nordmann".into(), kari.clone())],
-        demo_staff: vec![
-            (
-                "Resepsjonen".into(),
-                Actor::Staff {
-                    clinic_id: clinics[0].0.id,
-                    user: "resepsjon".into(),
-                },
-            ),
-            (
-                "Et annet kontor".into(),
-                Actor::Staff {
-                    clinic_id: clinics[1].0.id,
-                    user: "annen".into(),
-                },
-            ),
-            (
-                "Operatør".into(),
-                Actor::Operator {
-                    user: "drift".into(),
-                },
-            ),
-        ],
-        secure_cookies: false,
-        hsts: true,
-        push: Some(timebok_web::PushSettings {
-            public_key: VAPID_PUBLIC_KEY.into(),
-            allow_loopback_http: false,
-        }),
-        rate_limits: limits,
-        client_address_header: Some("x-forwarded-for".into()),
-        oidc,
-        fhir,
-    };
+    let settings = app_settings(&base, demo_login, &kari, &clinics, (limits, oidc, fhir));
     let state =
         timebok_web::AppState::build(store.clone(), clock.clone(), settings).expect("application");
     let rules = timebok_web::route_table(state.clone());
