@@ -14,7 +14,6 @@ mod booking;
 mod clock;
 mod db;
 mod error;
-mod logins;
 mod messages;
 mod model;
 mod notifications;
@@ -35,21 +34,23 @@ pub use booking::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
-pub use logins::{LoginAttempt, LoginFlow, Logins, StaffAccess};
-pub use messages::{Message, Messaging, Sender, Thread, ThreadSummary};
+pub use messages::{
+    ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
+};
 pub use model::{
     AppointmentRecord, AuditFilter, ClinicAppointment, FreeSlot, Hold, Idempotency, Integrity,
     NewSlot, NotificationKind, OutboxJob, PlannedAppointment, PublishReport, StoreSettings,
     StoredTemplate,
 };
 pub use notifications::{
-    ClaimedJob, Delivery, FailedJob, JobOutcome, Notifications, OutboxCounts, SkipReason,
-    StoredPushSubscription,
+    ClaimedJob, ContactPreferences, Delivery, FailedJob, JobOutcome, Notifications, Outbox,
+    OutboxCounts, SkipReason, StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
 pub use register::{Clinics, PatientList, Places, Register};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
+pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use sessions::{PatientSessions, Sessions, StaffSessions};
 pub use sqlite::SqliteStore;
 

@@ -2,9 +2,11 @@
 //! (`staff.rs`), kept in the database so that any number of servers share them. Cookies hold
 //! a token; the tables hold only its hash.
 
+mod logins;
 mod patients;
 mod staff;
 
+pub use logins::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use patients::PatientSessions;
 pub use staff::StaffSessions;
 
@@ -12,9 +14,9 @@ use crate::db::{Database, Executor, Transaction, q};
 use crate::{Result, SqlStore};
 
 /// Every session, and the logins that lead to them.
-pub trait Sessions: PatientSessions + StaffSessions + crate::Logins {}
+pub trait Sessions: PatientSessions + StaffSessions + Logins {}
 
-impl<T: PatientSessions + StaffSessions + crate::Logins> Sessions for T {}
+impl<T: PatientSessions + StaffSessions + Logins> Sessions for T {}
 
 impl<D: Database> SqlStore<D> {
     /// Records that a session was used, at most once a minute, so that reading a page is not

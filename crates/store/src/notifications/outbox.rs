@@ -1,140 +1,23 @@
-//! The patient's notification settings and the outbox the notification worker drains.
-//!
-//! Jobs are written by the changes that cause them (see `sql.rs`), in the same transaction.
-//! A worker claims due jobs with a lease: the claim commits before anything is sent, so a
-//! send never holds a database transaction open, and a worker that dies mid-batch leaves
-//! jobs that become claimable again when their lease runs out. Only the worker holding a
-//! job's current claim token may record its outcome. On PostgreSQL claims skip rows another
-//! worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction is exclusive.
+//! The outbox the notification worker drains: reminders written ahead, jobs claimed under a
+//! lease, their outcomes, and the failed ones an operator may send again.
 
+use super::{ClaimedJob, ContactPreferences, Delivery, FailedJob, JobOutcome, OutboxCounts};
 use crate::audit::{Entry, record};
 use crate::booking::ONE_FOR_NOTICE;
 use crate::db::{Database, Dialect, Env, Executor, Statement, Transaction, q};
-use crate::rows::{self, ClaimRow, ContactRow, FailedRow, PlannedRow, PushRow};
-use crate::{NotificationKind, PlannedAppointment, Result, SqlStore, StoreError};
+use crate::rows::{self, ClaimRow, FailedRow, PlannedRow};
+use crate::{NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use domain::{
-    Actor, AppointmentId, AuditAction, Channel, ClinicName, ContactSettings, EmailAddress,
-    MobileNumber, NationalId, PersonName, PushSubscription, ThreadId,
-};
-use jiff::{SignedDuration, Timestamp};
+use domain::{Actor, AuditAction, Channel, ClinicName, PersonName};
+use jiff::SignedDuration;
 use std::sync::{Arc, LazyLock};
 
-/// A push subscription as stored, one per device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredPushSubscription {
-    pub id: i64,
-    pub subscription: PushSubscription,
-    /// What the browser said it is, to tell the patient's devices apart.
-    pub device: String,
-    pub created_at: Timestamp,
-}
-
-/// A job a worker has claimed. `attempt` counts this try.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimedJob {
-    pub id: i64,
-    pub kind: NotificationKind,
-    /// The appointment the job is about, or else…
-    pub appointment_id: Option<AppointmentId>,
-    /// …the message thread (a reply from the clinic).
-    pub thread_id: Option<ThreadId>,
-    pub attempt: u32,
-    pub token: String,
-}
-
-/// Everything needed to write and send one notification.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    pub first_name: PersonName,
-    pub settings: ContactSettings,
-    pub push: Vec<StoredPushSubscription>,
-    pub clinic_name: ClinicName,
-    /// The appointment, for every kind but a reply to a message.
-    pub appointment: Option<PlannedAppointment>,
-}
-
-/// Why a job ended without a notice going out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipReason {
-    /// The patient has given no address for any channel.
-    NoAddress,
-    /// A reminder for an appointment that is no longer booked.
-    NotBooked,
-    /// A reminder that could only be sent after the appointment began.
-    TooLate,
-}
-
-impl SkipReason {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NoAddress => "no_address",
-            Self::NotBooked => "not_booked",
-            Self::TooLate => "too_late",
-        }
-    }
-}
-
-/// How a job ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobOutcome {
-    Sent(Channel),
-    Skipped(SkipReason),
-}
-
-/// A job that used up its tries, for the operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FailedJob {
-    pub id: i64,
-    pub kind: NotificationKind,
-    pub clinic_name: String,
-    pub channel: Option<Channel>,
-    pub attempts: u32,
-    pub last_error: String,
-    pub created_at: Timestamp,
-    pub failed_at: Timestamp,
-}
-
-/// How many jobs are in each state; the operator's page and the metrics show them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OutboxCounts {
-    /// Waiting for their first or next try, or being sent.
-    pub pending: u64,
-    pub sent: u64,
-    pub skipped: u64,
-    pub failed: u64,
-}
-
 #[async_trait]
-pub trait Notifications: Send + Sync {
-    /// The patient's settings; a patient who never chose has defaults (nothing, bokmål).
-    async fn contact_settings(&self, patient: &domain::NationalId) -> Result<ContactSettings>;
-    async fn save_contact_settings(
-        &self,
-        patient: &domain::NationalId,
-        settings: &ContactSettings,
-    ) -> Result<()>;
-    /// The patient's devices with push switched on, oldest first.
-    async fn push_subscriptions(
-        &self,
-        patient: &domain::NationalId,
-    ) -> Result<Vec<StoredPushSubscription>>;
-    /// Stores a device's subscription; the same endpoint again replaces the old keys and
-    /// moves to this patient, because a browser has one subscription whoever logs in.
-    async fn add_push_subscription(
-        &self,
-        patient: &domain::NationalId,
-        subscription: &PushSubscription,
-        device: &str,
-    ) -> Result<StoredPushSubscription>;
-    /// Removes one of the patient's own devices; another patient's id is `NotFound`.
-    async fn remove_push_subscription(&self, patient: &domain::NationalId, id: i64) -> Result<()>;
-    /// Forgets an endpoint its push service says no longer exists.
-    async fn forget_push_endpoint(&self, endpoint: &str) -> Result<()>;
-
+pub trait Outbox: Send + Sync {
     /// Writes a reminder job for every booked appointment that starts within `lead` and was
     /// booked before the reminder time. Each appointment gets at most one reminder.
     async fn schedule_reminders(&self, lead: SignedDuration) -> Result<u64>;
+
     /// Claims up to `limit` due jobs for `lease`, under `token`.
     async fn claim_jobs(
         &self,
@@ -142,11 +25,14 @@ pub trait Notifications: Send + Sync {
         lease: SignedDuration,
         token: &str,
     ) -> Result<Vec<ClaimedJob>>;
+
     /// What the claimed job is about, read after the claim.
     async fn delivery(&self, job: &ClaimedJob) -> Result<Delivery>;
+
     /// Records that the job is done. `false` when the claim was lost (the lease ran out
     /// and another worker took the job), so the caller knows it may have been sent twice.
     async fn finish_job(&self, job: &ClaimedJob, outcome: JobOutcome) -> Result<bool>;
+
     /// Records a failed try: tried again after `retry_in`, or failed for good when `None`.
     async fn fail_job(
         &self,
@@ -155,10 +41,13 @@ pub trait Notifications: Send + Sync {
         error: &str,
         retry_in: Option<SignedDuration>,
     ) -> Result<bool>;
+
     /// Jobs that failed for good, the latest first.
     async fn failed_jobs(&self, limit: u32) -> Result<Vec<FailedJob>>;
+
     /// Puts a failed job back in the queue with fresh tries. Audited.
     async fn retry_job(&self, actor: &Actor, id: i64) -> Result<()>;
+
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
 }
 
@@ -183,165 +72,7 @@ static CLAIM_SQLITE: LazyLock<Arc<str>> = LazyLock::new(|| claim(Dialect::Sqlite
 static CLAIM_POSTGRES: LazyLock<Arc<str>> = LazyLock::new(|| claim(Dialect::Postgres));
 
 #[async_trait]
-impl<D: Database> Notifications for SqlStore<D> {
-    async fn contact_settings(&self, patient: &NationalId) -> Result<ContactSettings> {
-        let row: Option<ContactRow> = self
-            .db
-            .pool()
-            .fetch_optional(
-                q("SELECT channel, mobile, email, language FROM contact_settings WHERE national_id = $1")
-                    .bind(patient.as_str()),
-            )
-            .await?;
-        row.map_or_else(
-            || {
-                Ok(ContactSettings {
-                    language: "nb".into(),
-                    ..Default::default()
-                })
-            },
-            ContactRow::into_domain,
-        )
-    }
-
-    async fn save_contact_settings(
-        &self,
-        patient: &NationalId,
-        settings: &ContactSettings,
-    ) -> Result<()> {
-        let now = self.now().as_second();
-        let mut tx = self.db.begin_write().await?;
-        tx.execute(
-            q("INSERT INTO contact_settings (national_id, channel, mobile, email, language, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6) \
-               ON CONFLICT (national_id) DO UPDATE SET channel = excluded.channel, mobile = excluded.mobile, \
-                 email = excluded.email, language = excluded.language, updated_at = excluded.updated_at")
-            .bind(patient.as_str())
-            .bind(settings.chosen.map(Channel::code))
-            .bind(settings.mobile.as_ref().map(MobileNumber::as_str))
-            .bind(settings.email.as_ref().map(EmailAddress::as_str))
-            .bind(settings.language.as_str())
-            .bind(now),
-        )
-        .await?;
-        let actor = Actor::Patient(patient.clone());
-        record(
-            &mut tx,
-            Entry {
-                at: now,
-                actor: &actor,
-                action: AuditAction::ContactSettingsSaved,
-                clinic_id: None,
-                patient: Some(patient),
-                subject: "contact_settings".into(),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn push_subscriptions(
-        &self,
-        patient: &NationalId,
-    ) -> Result<Vec<StoredPushSubscription>> {
-        let rows: Vec<PushRow> = self
-            .db
-            .pool()
-            .fetch_all(
-                q(
-                    "SELECT id, endpoint, p256dh, auth, device, created_at FROM push_subscription \
-                   WHERE national_id = $1 ORDER BY id",
-                )
-                .bind(patient.as_str()),
-            )
-            .await?;
-        rows.into_iter().map(PushRow::into_domain).collect()
-    }
-
-    async fn add_push_subscription(
-        &self,
-        patient: &NationalId,
-        subscription: &PushSubscription,
-        device: &str,
-    ) -> Result<StoredPushSubscription> {
-        let now = self.now().as_second();
-        let device: String = device
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
-        let mut tx = self.db.begin_write().await?;
-        let row: PushRow = tx
-            .fetch_one(
-                q("INSERT INTO push_subscription (national_id, endpoint, p256dh, auth, device, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6) \
-                   ON CONFLICT (endpoint) DO UPDATE SET national_id = excluded.national_id, p256dh = excluded.p256dh, \
-                     auth = excluded.auth, device = excluded.device, created_at = excluded.created_at \
-                   RETURNING id, endpoint, p256dh, auth, device, created_at")
-                .bind(patient.as_str())
-                .bind(subscription.endpoint())
-                .bind(subscription.p256dh())
-                .bind(subscription.auth())
-                .bind(device.as_str())
-                .bind(now),
-            )
-            .await?;
-        let actor = Actor::Patient(patient.clone());
-        record(
-            &mut tx,
-            Entry {
-                at: now,
-                actor: &actor,
-                action: AuditAction::PushSubscribed,
-                clinic_id: None,
-                patient: Some(patient),
-                subject: format!("push_subscription {}", row.id),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        row.into_domain()
-    }
-
-    async fn remove_push_subscription(&self, patient: &NationalId, id: i64) -> Result<()> {
-        let now = self.now().as_second();
-        let mut tx = self.db.begin_write().await?;
-        let removed = tx
-            .execute(
-                q("DELETE FROM push_subscription WHERE id = $1 AND national_id = $2")
-                    .bind(id)
-                    .bind(patient.as_str()),
-            )
-            .await?;
-        if removed == 0 {
-            return Err(StoreError::NotFound("push subscription"));
-        }
-        let actor = Actor::Patient(patient.clone());
-        record(
-            &mut tx,
-            Entry {
-                at: now,
-                actor: &actor,
-                action: AuditAction::PushUnsubscribed,
-                clinic_id: None,
-                patient: Some(patient),
-                subject: format!("push_subscription {id}"),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn forget_push_endpoint(&self, endpoint: &str) -> Result<()> {
-        let mut tx = self.db.begin_write().await?;
-        tx.execute(q("DELETE FROM push_subscription WHERE endpoint = $1").bind(endpoint))
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
+impl<D: Database> Outbox for SqlStore<D> {
     async fn schedule_reminders(&self, lead: SignedDuration) -> Result<u64> {
         let now = self.now().as_second();
         let lead = lead.as_secs();

@@ -1,0 +1,111 @@
+//! The patient's notification settings and the outbox the notification worker drains.
+//!
+//! Jobs are written by the changes that cause them, in the same transaction: the booking
+//! core's programs for appointments, messages for replies.
+//! A worker claims due jobs with a lease: the claim commits before anything is sent, so a
+//! send never holds a database transaction open, and a worker that dies mid-batch leaves
+//! jobs that become claimable again when their lease runs out. Only the worker holding a
+//! job's current claim token may record its outcome. On PostgreSQL claims skip rows another
+//! worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction is exclusive.
+
+mod contacts;
+mod outbox;
+
+pub use contacts::ContactPreferences;
+pub use outbox::Outbox;
+
+use crate::{NotificationKind, PlannedAppointment};
+use domain::{
+    AppointmentId, Channel, ClinicName, ContactSettings, PersonName, PushSubscription, ThreadId,
+};
+use jiff::Timestamp;
+
+/// Everything about notifying patients: how to reach them, and the outbox.
+pub trait Notifications: ContactPreferences + Outbox {}
+
+impl<T: ContactPreferences + Outbox> Notifications for T {}
+
+/// A push subscription as stored, one per device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPushSubscription {
+    pub id: i64,
+    pub subscription: PushSubscription,
+    /// What the browser said it is, to tell the patient's devices apart.
+    pub device: String,
+    pub created_at: Timestamp,
+}
+
+/// A job a worker has claimed. `attempt` counts this try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub kind: NotificationKind,
+    /// The appointment the job is about, or else…
+    pub appointment_id: Option<AppointmentId>,
+    /// …the message thread (a reply from the clinic).
+    pub thread_id: Option<ThreadId>,
+    pub attempt: u32,
+    pub token: String,
+}
+
+/// Everything needed to write and send one notification.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub first_name: PersonName,
+    pub settings: ContactSettings,
+    pub push: Vec<StoredPushSubscription>,
+    pub clinic_name: ClinicName,
+    /// The appointment, for every kind but a reply to a message.
+    pub appointment: Option<PlannedAppointment>,
+}
+
+/// Why a job ended without a notice going out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The patient has given no address for any channel.
+    NoAddress,
+    /// A reminder for an appointment that is no longer booked.
+    NotBooked,
+    /// A reminder that could only be sent after the appointment began.
+    TooLate,
+}
+
+impl SkipReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoAddress => "no_address",
+            Self::NotBooked => "not_booked",
+            Self::TooLate => "too_late",
+        }
+    }
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    Sent(Channel),
+    Skipped(SkipReason),
+}
+
+/// A job that used up its tries, for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedJob {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub clinic_name: String,
+    pub channel: Option<Channel>,
+    pub attempts: u32,
+    pub last_error: String,
+    pub created_at: Timestamp,
+    pub failed_at: Timestamp,
+}
+
+/// How many jobs are in each state; the operator's page and the metrics show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    /// Waiting for their first or next try, or being sent.
+    pub pending: u64,
+    pub sent: u64,
+    pub skipped: u64,
+    pub failed: u64,
+}
