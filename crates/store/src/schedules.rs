@@ -106,12 +106,17 @@ fn machine(now: i64) -> Env {
         .with("patient", None::<&str>)
 }
 
-/// What makes a slot of resource `:resource` free for a machine's reader.
+/// The timebook of resource `:resource`, as `t`.
+const RESOURCE_TIMEBOOK: &str =
+    "timebook t JOIN resource r ON r.timebook_id = t.id WHERE r.id = :resource";
+
+/// What makes a slot of resource `:resource` free for a machine's reader. The timebook's own
+/// rules are read once, not slot by slot.
 fn free_slot() -> String {
     [
         rules::published().passes(),
-        rules::in_window().passes(),
-        rules::service_on().passes(),
+        rules::window_bounds_of(RESOURCE_TIMEBOOK),
+        rules::passes_for(RESOURCE_TIMEBOOK, &rules::service_on()),
         rules::place_left(":patient").passes(),
     ]
     .join(" AND ")
@@ -120,7 +125,7 @@ fn free_slot() -> String {
 static OPEN_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
     Positional::new(&format!(
         "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, {} AS places_left \
-         FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+         FROM slot s \
          WHERE s.resource_id = :resource AND s.starts_at >= :from AND s.starts_at < :to \
            AND (s.starts_at > :after_start OR (s.starts_at = :after_start AND s.id > :after_id)) \
            AND {} \
@@ -132,7 +137,7 @@ static OPEN_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
 
 static OPEN_SPAN: LazyLock<Positional> = LazyLock::new(|| {
     Positional::new(&format!(
-        "SELECT MIN(s.starts_at), MAX(s.starts_at) FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+        "SELECT MIN(s.starts_at), MAX(s.starts_at) FROM slot s \
          WHERE s.resource_id = :resource AND {}",
         free_slot()
     ))
@@ -171,7 +176,7 @@ fn feed(condition: &str) -> Positional {
          WHERE {condition} \
          ORDER BY s.starts_at, s.id",
         rules::published().passes(),
-        rules::in_window().passes(),
+        rules::window_bounds(),
         rules::service_on().passes(),
         rules::place_left_given("0").passes(),
     ))

@@ -65,7 +65,16 @@ async fn booked(portal: &Portal, slot: i64) -> i64 {
 async fn a_client_books_a_slot_for_a_patient_and_reads_it_back() {
     let portal = fhir_portal().await;
     let slot = portal.slots[0];
-    let created = book(&portal, slot, &portal.kari).await;
+    // The links the server writes start with its configured public URL, whatever the request
+    // says its host and scheme are.
+    let created = post(
+        &portal,
+        BOOKER,
+        "/fhir/Appointment",
+        &[("host", "evil.example"), ("x-forwarded-proto", "https")],
+        &appointment(slot, &portal.kari, Some("Influensavaksine")),
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_str().expect("id").to_owned();
     assert_eq!(

@@ -144,16 +144,15 @@ static FREE_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
     let held = "COALESCE(h.held, 0)";
     named(format!(
         "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, {} AS places_left \
-         FROM slot s JOIN timebook t ON t.id = s.timebook_id \
-           LEFT JOIN {} h ON h.slot_id = s.id \
+         FROM slot s LEFT JOIN {} h ON h.slot_id = s.id \
          WHERE s.timebook_id = :timebook AND s.starts_at >= :from AND s.starts_at < :to \
            AND {} AND {} AND {} AND {} \
          ORDER BY s.starts_at, s.resource_id",
         rules::places_left_given(held),
         rules::counted_holds_by_slot(":patient", "h.timebook_id = :timebook"),
         rules::published().passes(),
-        rules::in_window().passes(),
-        rules::not_already_booked(":patient").passes(),
+        rules::window_bounds_of("timebook t WHERE t.id = :timebook"),
+        rules::not_among_booked(":patient").passes(),
         rules::place_left_given(held).passes(),
     ))
 });

@@ -80,38 +80,7 @@ fn body(program: &Program) -> String {
     }
     text.push_str("BEGIN\n");
     for step in &program.steps {
-        let line = match step {
-            Step::Lock(sql) => {
-                let sql = plpgsql(program, sql);
-                let rest = sql.strip_prefix("SELECT ").unwrap_or(&sql);
-                format!("PERFORM {rest};")
-            }
-            Step::Read { sql, into, missing } => format!(
-                "{} INTO v_{into};\n  IF NOT FOUND THEN {} END IF;",
-                plpgsql(program, sql),
-                end_with(missing.code())
-            ),
-            Step::Decide { sql, lock, missing } => {
-                let when_missing = missing
-                    .map(|m| format!("\n  IF NOT FOUND THEN {} END IF;", end_with(m.code())))
-                    .unwrap_or_default();
-                format!(
-                    "{}{lock} INTO v_outcome, v_id;{when_missing}\n  \
-                     IF v_outcome IS NOT NULL THEN RETURN QUERY SELECT v_outcome, v_id; RETURN; END IF;",
-                    plpgsql(program, sql)
-                )
-            }
-            Step::Require { sql, otherwise } => format!(
-                "{};\n  IF NOT FOUND THEN {} END IF;",
-                plpgsql(program, sql),
-                end_with(otherwise.code())
-            ),
-            Step::Write(sql) => format!("{};", plpgsql(program, sql)),
-            Step::WriteInto { sql, into } => {
-                format!("{} INTO v_{into};", plpgsql(program, sql))
-            }
-        };
-        let _ = writeln!(text, "  {line}");
+        let _ = writeln!(text, "  {}", statement(program, step));
     }
     let (outcome, id) = program.done;
     let id = if program.is_input(id) {
@@ -121,6 +90,45 @@ fn body(program: &Program) -> String {
     };
     let _ = writeln!(text, "  RETURN QUERY SELECT '{outcome}'::TEXT, {id};\nEND;");
     text
+}
+
+/// One step in PL/pgSQL.
+fn statement(program: &Program, step: &Step) -> String {
+    match step {
+        Step::IfGiven { input, step } => format!(
+            "IF p_{input} IS NOT NULL THEN\n    {}\n  END IF;",
+            statement(program, step)
+        ),
+        Step::Lock(sql) => {
+            let sql = plpgsql(program, sql);
+            let rest = sql.strip_prefix("SELECT ").unwrap_or(&sql);
+            format!("PERFORM {rest};")
+        }
+        Step::Read { sql, into, missing } => format!(
+            "{} INTO v_{into};\n  IF NOT FOUND THEN {} END IF;",
+            plpgsql(program, sql),
+            end_with(missing.code())
+        ),
+        Step::Decide { sql, lock, missing } => {
+            let when_missing = missing
+                .map(|m| format!("\n  IF NOT FOUND THEN {} END IF;", end_with(m.code())))
+                .unwrap_or_default();
+            format!(
+                "{}{lock} INTO v_outcome, v_id;{when_missing}\n  \
+                     IF v_outcome IS NOT NULL THEN RETURN QUERY SELECT v_outcome, v_id; RETURN; END IF;",
+                plpgsql(program, sql)
+            )
+        }
+        Step::Require { sql, otherwise } => format!(
+            "{};\n  IF NOT FOUND THEN {} END IF;",
+            plpgsql(program, sql),
+            end_with(otherwise.code())
+        ),
+        Step::Write(sql) => format!("{};", plpgsql(program, sql)),
+        Step::WriteInto { sql, into } => {
+            format!("{} INTO v_{into};", plpgsql(program, sql))
+        }
+    }
 }
 
 /// Creates the functions, one process at a time: processes starting together would
@@ -165,7 +173,11 @@ mod tests {
         let book = PgFunction::new(&super::super::programs::BOOK);
         assert!(book.name.starts_with("timebok_book_"));
         assert!(book.create.contains("p_slot BIGINT"));
-        assert!(book.create.contains("FOR UPDATE OF s INTO v_outcome, v_id"));
+        assert!(
+            book.create
+                .contains("PERFORM 1 FROM slot s WHERE s.id = p_slot FOR UPDATE;")
+        );
+        assert!(book.create.contains("INTO v_outcome, v_id;"));
         assert!(!book.create.contains(":slot"));
         let again = PgFunction::new(&super::super::programs::BOOK);
         assert_eq!(book.name, again.name);

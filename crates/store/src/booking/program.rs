@@ -41,11 +41,18 @@ pub enum Step {
     Write(String),
     /// A write returning one value (`RETURNING id`) into a variable.
     WriteInto { sql: String, into: &'static str },
+    /// A step taken only when the input `input` is given (not NULL): a booking without an
+    /// Idempotency-Key does not pay for its statements.
+    IfGiven {
+        input: &'static str,
+        step: Box<Step>,
+    },
 }
 
 impl Step {
     pub fn sql(&self) -> &str {
         match self {
+            Self::IfGiven { step, .. } => step.sql(),
             Self::Lock(sql) | Self::Write(sql) => sql,
             Self::Read { sql, .. }
             | Self::Decide { sql, .. }
@@ -56,18 +63,32 @@ impl Step {
 
     #[cfg(test)]
     fn writes(&self) -> bool {
-        matches!(
-            self,
-            Self::Require { .. } | Self::Write(_) | Self::WriteInto { .. }
-        )
+        match self {
+            Self::IfGiven { step, .. } => step.writes(),
+            other => matches!(
+                other,
+                Self::Require { .. } | Self::Write(_) | Self::WriteInto { .. }
+            ),
+        }
     }
 
     #[cfg(test)]
     fn may_refuse(&self) -> bool {
-        matches!(
-            self,
-            Self::Read { .. } | Self::Decide { .. } | Self::Require { .. }
-        )
+        match self {
+            Self::IfGiven { step, .. } => step.may_refuse(),
+            other => matches!(
+                other,
+                Self::Read { .. } | Self::Decide { .. } | Self::Require { .. }
+            ),
+        }
+    }
+
+    /// The step, taken only when `input` is given.
+    pub fn if_given(input: &'static str, step: Step) -> Self {
+        Self::IfGiven {
+            input,
+            step: Box::new(step),
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 //! Hold, book, move and cancel, each as one [`Program`] built from the rules.
 //!
 //! Lock order, the same in every program so that two of them never wait for each other:
-//! the patient, then the appointment, then slots by id. The patient's lock comes first and is
-//! its own statement: on PostgreSQL a statement reads the snapshot it started with, so the
-//! checks after it see every booking of the patient committed before.
+//! the patient, then the appointment, then slots by id. Each row lock a verdict depends on is
+//! taken in a statement of its own, before the verdict: on PostgreSQL a statement reads the
+//! snapshot it started with, even after waiting for a lock, so a verdict that locked the slot
+//! itself could miss a hold committed while it waited. Taken first, the locks make the verdict
+//! see everything committed before them.
 
 use super::program::{Program, Step};
 use super::rules::{self, Verdict};
@@ -32,7 +34,14 @@ fn lock_patient() -> Step {
     Step::Lock("SELECT 1 FROM patient p WHERE p.national_id = :patient FOR UPDATE".into())
 }
 
-/// The verdict on the slot `:slot`, with the slot locked.
+/// Locks the slot `:slot` in a statement of its own, like the patient: the verdict after it
+/// then reads every hold and booking committed before the lock was granted. (A statement that
+/// waited for a lock itself would count other patients' holds as they were when it began.)
+fn lock_slot() -> Step {
+    Step::Lock("SELECT 1 FROM slot s WHERE s.id = :slot FOR UPDATE".into())
+}
+
+/// The verdict on the slot `:slot`, which the program has locked.
 fn decide_slot(verdict: &Verdict) -> Step {
     Step::Decide {
         sql: format!(
@@ -40,7 +49,7 @@ fn decide_slot(verdict: &Verdict) -> Step {
              WHERE s.id = :slot",
             verdict.case()
         ),
-        lock: " FOR UPDATE OF s",
+        lock: "",
         missing: Some(Refusal::UnknownSlot),
     }
 }
@@ -58,15 +67,14 @@ fn decide_appointment() -> Step {
     }
 }
 
-/// Takes a place in `:slot` if one is left: the conditional update that makes double
-/// booking impossible, whatever the verdict before it said.
+/// Takes a place in `:slot`: the conditional update that makes booking over capacity
+/// impossible, whatever came before it. Which places are left once holds count is the
+/// verdict's to say, under the slot's lock, so that no hold changes in between.
 fn take_place() -> Step {
     Step::Require {
-        sql: format!(
-            "UPDATE slot AS s SET booked = booked + 1, changed_at = :now \
-             WHERE s.id = :slot AND {} > 0",
-            rules::places_left(":patient")
-        ),
+        sql: "UPDATE slot SET booked = booked + 1, changed_at = :now \
+              WHERE id = :slot AND booked < capacity"
+            .into(),
         otherwise: Refusal::Taken,
     }
 }
@@ -125,6 +133,7 @@ fn hold() -> Program {
         vars: vec![("hold", Type::Int)],
         steps: vec![
             lock_patient(),
+            lock_slot(),
             decide_slot(&rules::slot_rules(":moving", false)),
             Step::Write(
                 "DELETE FROM slot_hold WHERE (national_id = :patient AND slot_id <> :slot \
@@ -177,7 +186,8 @@ fn book() -> Program {
         vars: vec![("appointment", Type::Int)],
         steps: vec![
             lock_patient(),
-            replay,
+            Step::if_given("idem_key", replay),
+            lock_slot(),
             decide_slot(&rules::slot_rules("NULL", true)),
             take_place(),
             release_own_hold(),
@@ -192,15 +202,21 @@ fn book() -> Program {
             },
             enqueue(&quoted(NotificationKind::Booked.code())),
             audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
-            Step::Write(format!(
-                "DELETE FROM idempotency_key WHERE :idem_key IS NOT NULL AND NOT ({})",
-                rules::key_alive("idempotency_key")
-            )),
-            Step::Write(
-                "INSERT INTO idempotency_key (client, idem_key, fingerprint, appointment_id, created_at) \
-                 SELECT :idem_client, :idem_key, :fingerprint, :appointment, :now \
-                 WHERE :idem_key IS NOT NULL"
-                    .into(),
+            Step::if_given(
+                "idem_key",
+                Step::Write(format!(
+                    "DELETE FROM idempotency_key WHERE NOT ({})",
+                    rules::key_alive("idempotency_key")
+                )),
+            ),
+            Step::if_given(
+                "idem_key",
+                Step::Write(
+                    "INSERT INTO idempotency_key (client, idem_key, fingerprint, appointment_id, \
+                       created_at) \
+                     VALUES (:idem_client, :idem_key, :fingerprint, :appointment, :now)"
+                        .into(),
+                ),
             ),
         ],
         done: ("booked", "appointment"),

@@ -35,10 +35,20 @@ impl Rule {
         }
     }
 
-    /// The condition under which the rule lets a request through, for a `WHERE` clause.
+    /// The condition under which the rule lets a request through, for a `WHERE` clause. A
+    /// condition that comes out NULL leaves the row out, as `WHERE` does with NULL.
     pub fn passes(&self) -> String {
-        format!("(({}) IS FALSE)", self.refuses)
+        format!("NOT ({})", self.refuses)
     }
+}
+
+/// Whether a rule about a timebook (`t`) passes for the one timebook `timebook` (a
+/// `FROM … WHERE` naming it `t`) finds: asked once, not for every slot of a list.
+pub(crate) fn passes_for(timebook: &str, rule: &Rule) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM {timebook} AND ({}) IS NOT FALSE)",
+        rule.refuses
+    )
 }
 
 // --- Who may act where ------------------------------------------------------------------------
@@ -108,25 +118,51 @@ pub(crate) fn latest_start(at: &str) -> String {
     format!("({at} + t.horizon_days * 86400)")
 }
 
-/// Whether a slot starting at `start` lies in the patients' booking window at `at`; both
-/// ends are included.
-pub(crate) fn in_patients_window(start: &str, at: &str) -> String {
+/// A start later than any slot's: the office's window has no horizon.
+const NO_HORIZON: i64 = 253_402_300_799;
+
+/// The first start the caller may book at `at`: after the minimum notice for patients; for
+/// the office, any slot that has not started.
+pub(crate) fn window_opens(at: &str) -> String {
     format!(
-        "({start} >= {} AND {start} <= {})",
-        earliest_start(at),
+        "(CASE WHEN :self_service THEN {} ELSE {at} + 1 END)",
+        earliest_start(at)
+    )
+}
+
+/// The last start the caller may book at `at`: the planning horizon for patients; none for
+/// the office.
+pub(crate) fn window_closes(at: &str) -> String {
+    format!(
+        "(CASE WHEN :self_service THEN {} ELSE {NO_HORIZON} END)",
         latest_start(at)
+    )
+}
+
+/// The slot starts inside the caller's booking window, both ends included. As two bounds on
+/// `s.starts_at`, so that a list of slots reads only the window's part of the index.
+pub(crate) fn window_bounds() -> String {
+    format!(
+        "s.starts_at >= {} AND s.starts_at <= {}",
+        window_opens(":now"),
+        window_closes(":now")
+    )
+}
+
+/// The same bounds for a list of slots of one timebook, which `timebook` (a `FROM … WHERE`
+/// naming it `t`) finds: each bound read once, before the slots, so that the list reads only
+/// the window's part of the index.
+pub(crate) fn window_bounds_of(timebook: &str) -> String {
+    format!(
+        "s.starts_at >= (SELECT {} FROM {timebook}) AND s.starts_at <= (SELECT {} FROM {timebook})",
+        window_opens(":now"),
+        window_closes(":now")
     )
 }
 
 /// Patients book inside the booking window; the office books any slot that has not started.
 pub(crate) fn in_window() -> Rule {
-    Rule::new(
-        Refusal::OutsideWindow,
-        format!(
-            "NOT (CASE WHEN :self_service THEN {} ELSE s.starts_at > :now END)",
-            in_patients_window("s.starts_at", ":now")
-        ),
-    )
+    Rule::new(Refusal::OutsideWindow, format!("NOT ({})", window_bounds()))
 }
 
 /// Which holds count against a slot's places: those that have not run out, except the
@@ -169,18 +205,30 @@ pub(crate) fn place_left(holder: &str) -> Rule {
     Rule::new(Refusal::Taken, format!("{} <= 0", places_left(holder)))
 }
 
-/// The slots a patient has booked, for `IN`.
-pub(crate) fn booked_slots_of(patient: &str) -> String {
-    format!(
-        "SELECT x.slot_id FROM appointment x WHERE x.national_id = {patient} AND x.status = 'booked'"
-    )
+/// Whether the appointment `x` is a booking the patient holds.
+fn booking_of(patient: &str) -> String {
+    format!("x.national_id = {patient} AND x.status = 'booked'")
 }
 
-/// A patient books a slot once.
+/// A patient books a slot once: for the one slot `s`, looked up by its id.
 pub(crate) fn not_already_booked(patient: &str) -> Rule {
     Rule::new(
         Refusal::AlreadyBooked,
-        format!("s.id IN ({})", booked_slots_of(patient)),
+        format!(
+            "EXISTS (SELECT 1 FROM appointment x WHERE {} AND x.slot_id = s.id)",
+            booking_of(patient)
+        ),
+    )
+}
+
+/// The same rule for a list of slots: the patient's booked slots gathered once.
+pub(crate) fn not_among_booked(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::AlreadyBooked,
+        format!(
+            "s.id IN (SELECT x.slot_id FROM appointment x WHERE {})",
+            booking_of(patient)
+        ),
     )
 }
 

@@ -38,9 +38,18 @@ impl CompiledSteps {
     pub async fn run(&self, mut tx: impl Transaction, mut env: Env) -> Result<Answer> {
         let program = self.program;
         for (statement, step) in &self.steps {
+            let step = match step {
+                Step::IfGiven { input, step } => {
+                    if env.get(input).is_null() {
+                        continue;
+                    }
+                    step.as_ref()
+                }
+                step => step,
+            };
             let query = Statement::named(statement, &env);
             match step {
-                Step::Lock(_) => {}
+                Step::Lock(_) | Step::IfGiven { .. } => {}
                 Step::Read { into, missing, .. } => {
                     let kind = program
                         .vars

@@ -76,6 +76,12 @@ impl From<bool> for Value {
     }
 }
 
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Self::Int(None) | Self::Text(None))
+    }
+}
+
 /// Named values, for a program's inputs or a query's parameters.
 #[derive(Debug, Clone, Default)]
 pub struct Env(HashMap<&'static str, Value>);
