@@ -183,18 +183,20 @@ impl<D: Database> Booking for SqlStore<D> {
 
     async fn book(&self, caller: &Caller, request: &BookRequest) -> Result<Booked> {
         let key = request.idempotency.as_ref();
-        let env = caller_inputs(caller, self.now().as_second())
-            .with("slot", request.slot.0)
-            .with("patient", request.patient.as_str())
-            .with("reason", request.reason.as_str())
-            .with("hold", request.hold.map(|h| h.0))
-            .with("idem_client", key.map(|k| k.client.as_str()))
-            .with("idem_key", key.map(|k| k.key.as_str()))
-            .with("fingerprint", key.map(|k| k.fingerprint.as_str()));
-        let answer = match self.db.run(&programs::BOOK, env.clone()).await {
+        let inputs = || {
+            caller_inputs(caller, self.now().as_second())
+                .with("slot", request.slot.0)
+                .with("patient", request.patient.as_str())
+                .with("reason", request.reason.as_str())
+                .with("hold", request.hold.map(|h| h.0))
+                .with("idem_client", key.map(|k| k.client.as_str()))
+                .with("idem_key", key.map(|k| k.key.as_str()))
+                .with("fingerprint", key.map(|k| k.fingerprint.as_str()))
+        };
+        let answer = match self.db.run(&programs::BOOK, inputs()).await {
             // The other try's key is there now: asked again, the program answers from it.
             Err(error) if key.is_some() && is_unique_violation(&error) => {
-                self.db.run(&programs::BOOK, env).await?
+                self.db.run(&programs::BOOK, inputs()).await?
             }
             answer => answer?,
         };

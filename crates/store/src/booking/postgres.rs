@@ -152,10 +152,10 @@ pub(crate) async fn install(db: &PgDb, functions: &[&PgFunction]) -> Result<()> 
     tx.commit().await
 }
 
-pub(crate) async fn call(db: &PgDb, function: &PgFunction, env: &Env) -> Result<Answer> {
+pub(crate) async fn call(db: &PgDb, function: &PgFunction, mut env: Env) -> Result<Answer> {
     let statement = function.inputs.iter().fold(
         Statement::shared(function.call.clone()),
-        |q, (name, kind)| q.bind(env.typed(name, *kind)),
+        |q, (name, kind)| q.bind(env.take(name, *kind)),
     );
     let (outcome, id) = db
         .pool()

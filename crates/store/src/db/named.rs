@@ -105,9 +105,9 @@ impl Env {
         self.0.get(name).cloned().unwrap_or(Value::Int(None))
     }
 
-    /// The value of a name of a known type; an unset name is NULL of that type.
-    pub fn typed(&self, name: &str, kind: Type) -> Value {
-        self.0.get(name).cloned().unwrap_or(match kind {
+    /// Takes the value of a name of a known type out; an unset name is NULL of that type.
+    pub fn take(&mut self, name: &str, kind: Type) -> Value {
+        self.0.remove(name).unwrap_or(match kind {
             Type::Int => Value::Int(None),
             Type::Text => Value::Text(None),
             Type::Bool => Value::Bool(false),

@@ -52,6 +52,6 @@ impl Database for PgDb {
         let function = FUNCTIONS
             .get(program.name)
             .ok_or(crate::StoreError::Corrupt("booking program"))?;
-        crate::booking::call(self, function, &env).await
+        crate::booking::call(self, function, env).await
     }
 }
