@@ -909,6 +909,7 @@ async fn race(portal: Portal, bases: Vec<String>) {
         (integrity.overbooked_slots, integrity.miscounted_slots),
         (0, 0)
     );
+    portal.db.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

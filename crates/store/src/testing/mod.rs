@@ -97,8 +97,6 @@ impl TestDb {
         store
     }
 
-    /// Drops a PostgreSQL test database, connections and all; a failed test keeps its
-    /// database for inspection.
     /// Runs one SQL statement outside the store, for a test that must set up what no
     /// operation does (such as a job due at a real-world time).
     pub async fn execute(&self, sql: &'static str) {
@@ -147,6 +145,8 @@ impl TestDb {
         }
     }
 
+    /// Drops a PostgreSQL test database, connections and all; a failed test keeps its
+    /// database for inspection.
     pub async fn finish(self) {
         if let Backend::Postgres { admin_url, .. } = &self.backend {
             self.drop_now(admin_url).await;
