@@ -133,7 +133,11 @@ impl Worker {
         let lease = SignedDuration::from_secs(i64::from(self.config.lease_seconds));
         let jobs = self
             .store
-            .claim_jobs(self.config.batch_size, lease, &claim_token())
+            .claim_jobs(
+                self.config.batch_size,
+                lease,
+                &claim_token(self.clock.now()),
+            )
             .await?;
         let mut round = Round {
             claimed: jobs.len(),
@@ -337,13 +341,14 @@ pub fn backoff(config: &NotifyConfig, attempt: u32) -> SignedDuration {
     SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 
-fn claim_token() -> String {
+/// A token naming one claim. `now` is only for a machine without randomness, where the
+/// process id alone would repeat across containers that all run as process 1.
+fn claim_token(now: jiff::Timestamp) -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut bytes = [0u8; 16];
-    // Without randomness the token is still unique per process and claim.
     if getrandom::fill(&mut bytes).is_err() {
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return format!("{}-{n}", std::process::id());
+        return format!("{}-{}-{n}", std::process::id(), now.as_nanosecond());
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

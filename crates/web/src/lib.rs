@@ -76,6 +76,16 @@ impl AppState {
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
     }
+
+    /// The clinics' calendar day at `at`.
+    pub fn day_of(&self, at: jiff::Timestamp) -> jiff::civil::Date {
+        at.to_zoned_datetime(self.zone.clone()).date()
+    }
+
+    /// Today in the clinics' time zone, by the application's clock.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.day_of(self.now())
+    }
 }
 
 /// What the portal needs to let a browser subscribe to Web Push.

@@ -49,7 +49,7 @@ pub async fn show(
     Query(notice): Query<Notice>,
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
-    let today = state.now().to_zoned_datetime(state.zone.clone()).date();
+    let today = state.today();
     let last = today
         .checked_add(jiff::Span::new().days(6))
         .unwrap_or(today);
@@ -63,7 +63,7 @@ pub async fn show(
     while day <= last {
         let rows = appointments
             .iter()
-            .filter(|a| a.start.to_zoned_datetime(state.zone.clone()).date() == day)
+            .filter(|a| state.day_of(a.start) == day)
             .map(|a| {
                 let patient = format!("{} {}", a.first_name, a.last_name);
                 let time = t.time_range(a.start, a.start + a.length.duration(), &state.zone);

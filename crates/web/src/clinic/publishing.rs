@@ -347,10 +347,6 @@ async fn day_slots(
         .collect())
 }
 
-fn today(state: &AppState) -> Date {
-    state.now().to_zoned_datetime(state.zone.clone()).date()
-}
-
 fn refuse(page: &mut PublishingPage, t: T, error: &Problem) {
     let (key, field) = problem(error);
     page.error = Some(t.get(key));
@@ -367,7 +363,7 @@ pub async fn show(
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
     let typed = typed(&pairs);
-    let today = today(&state);
+    let today = state.today();
     let mut page = page(&state, &staff, &typed, today).await?;
     let notice = pairs
         .iter()
@@ -409,7 +405,7 @@ pub async fn show(
                 let mut by_day: BTreeMap<Date, Vec<String>> = BTreeMap::new();
                 let planned = template.expand(&state.zone);
                 for slot in &planned {
-                    let day = slot.start.to_zoned_datetime(state.zone.clone()).date();
+                    let day = state.day_of(slot.start);
                     by_day
                         .entry(day)
                         .or_default()
@@ -445,7 +441,7 @@ pub async fn publish(
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
     let typed = typed(&pairs);
-    let today = today(&state);
+    let today = state.today();
     let (resource, template) = match parse(&typed, today) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -509,10 +505,7 @@ async fn own_slot(
     if !timebooks.iter().any(|tb| tb.id == slot.timebook_id) {
         return Err(Failure::new(t, Kind::NotFound));
     }
-    Ok((
-        slot.id,
-        slot.start.to_zoned_datetime(state.zone.clone()).date(),
-    ))
+    Ok((slot.id, state.day_of(slot.start)))
 }
 
 pub async fn slot_published(

@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use domain::{AppointmentId, AuditAction, NationalId};
+use domain::{AppointmentId, AuditAction, Caller, NationalId};
 use serde_json::Value;
 use store::{AppointmentRecord, BookRequest, Booked, CancelRequest, HoldRequest, Idempotency};
 
@@ -184,16 +184,25 @@ pub async fn hold(
         )
         .await
         .map_err(|e| Outcome::store(t, e))?;
-    let offered = state
+    // The hold has passed every rule; what is left is to say where the slot is.
+    let slot = state
         .store
-        .offered_slot(&caller, &request.patient, request.slot)
+        .slot(request.slot)
         .await
         .map_err(|e| Outcome::store(t, e))?;
+    let resource = state
+        .store
+        .resources(slot.timebook_id)
+        .await
+        .map_err(|e| Outcome::store(t, e))?
+        .into_iter()
+        .find(|r| r.id == slot.resource_id)
+        .ok_or_else(|| Outcome::new(t, Problem::NotFound))?;
     let held = resources::held_appointment(
         &hold,
         &request.patient,
-        &offered.slot,
-        &offered.resource.location,
+        &slot,
+        &resource.location,
         &state.zone,
     );
     Ok(bundle_of(&state, held))
@@ -218,13 +227,14 @@ pub async fn book(
 async fn visible_record(
     state: &AppState,
     client: &ApiClient,
+    caller: &Caller,
     id: &str,
 ) -> Result<AppointmentRecord, Outcome> {
     let t = client.t;
     let id: i64 = id.parse().map_err(|_| Outcome::new(t, Problem::NotFound))?;
     state
         .store
-        .appointment_for(&client.caller(state).await?, AppointmentId(id))
+        .appointment_for(caller, AppointmentId(id))
         .await
         .map_err(|e| Outcome::store(t, e))
 }
@@ -233,12 +243,13 @@ async fn visible_record(
 async fn audit_read(
     state: &AppState,
     client: &ApiClient,
+    caller: &Caller,
     record: &AppointmentRecord,
 ) -> Result<(), Outcome> {
     state
         .store
         .record_view(
-            &client.actor(),
+            &caller.actor,
             record.clinic_id,
             &record.patient,
             AuditAction::AppointmentViewed,
@@ -253,8 +264,9 @@ pub async fn read(
     client: ApiClient,
     Path(id): Path<String>,
 ) -> Result<Response, Outcome> {
-    let record = visible_record(&state, &client, &id).await?;
-    audit_read(&state, &client, &record).await?;
+    let caller = client.caller(&state).await?;
+    let record = visible_record(&state, &client, &caller, &id).await?;
+    audit_read(&state, &client, &caller, &record).await?;
     Ok(one(&state, &client, &record))
 }
 
@@ -306,14 +318,15 @@ pub async fn search(
         .collect();
     let (from, to) = bounds(&dates, &state.zone)
         .map_err(|()| Outcome::new(t, Problem::Invalid("fhir-date-invalid", "date".into())))?;
+    let caller = client.caller(&state).await?;
     let records = state
         .store
-        .appointments_for(&client.caller(&state).await?, &patient, from, to)
+        .appointments_for(&caller, &patient, from, to)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let mut matches = Vec::new();
     for record in &records {
-        audit_read(&state, &client, record).await?;
+        audit_read(&state, &client, &caller, record).await?;
         matches.push(appointment_json(&state, &client, record));
     }
     let base = base_url(&state);
@@ -332,12 +345,12 @@ pub async fn search(
 async fn cancel(
     state: &AppState,
     client: &ApiClient,
+    caller: &Caller,
     record: &AppointmentRecord,
     version: i64,
     reason: domain::CancelReason,
 ) -> Result<Response, Outcome> {
     let t = client.t;
-    let caller = client.caller(state).await?;
     let request = CancelRequest {
         appointment: record.id,
         reason: Some(reason),
@@ -345,12 +358,12 @@ async fn cancel(
     };
     state
         .store
-        .cancel(&caller, &request)
+        .cancel(caller, &request)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let cancelled = state
         .store
-        .appointment_for(&caller, record.id)
+        .appointment_for(caller, record.id)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     Ok(one(state, client, &cancelled))
@@ -369,8 +382,9 @@ pub async fn patch(
     let version = input::if_match(t, &headers)?;
     let value = input::json_body(t, &headers, &body, true)?;
     let reason = input::patch_cancel(t, &value)?;
-    let record = visible_record(&state, &client, &id).await?;
-    cancel(&state, &client, &record, version, reason).await
+    let caller = client.caller(&state).await?;
+    let record = visible_record(&state, &client, &caller, &id).await?;
+    cancel(&state, &client, &caller, &record, version, reason).await
 }
 
 /// `PUT` of the whole Appointment with `status` `cancelled` and a `cancelationReason`; its
@@ -399,7 +413,8 @@ pub async fn update(
         return Err(unprocessable("fhir-cancel-status", "Appointment.status"));
     }
     let reason = input::cancel_reason(t, value.get("cancelationReason"))?;
-    let record = visible_record(&state, &client, &id).await?;
+    let caller = client.caller(&state).await?;
+    let record = visible_record(&state, &client, &caller, &id).await?;
     let stored = appointment_json(&state, &client, &record);
     for field in ["slot", "start", "end"] {
         if value
@@ -428,5 +443,5 @@ pub async fn update(
             "Appointment.participant",
         ));
     }
-    cancel(&state, &client, &record, version, reason).await
+    cancel(&state, &client, &caller, &record, version, reason).await
 }

@@ -63,13 +63,6 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    /// The client as the audit log names it.
-    pub fn actor(&self) -> domain::Actor {
-        domain::Actor::Client {
-            name: self.client.name.clone(),
-        }
-    }
-
     /// The clinics the client reaches: every one, its own, or none when it is bound to a
     /// clinic the register does not know.
     pub async fn reach(&self, state: &AppState) -> Result<domain::Reach, Outcome> {

@@ -161,10 +161,8 @@ impl<'a> SlotView<'a> {
 pub fn slot(view: &SlotView<'_>, portal: &str, zone: &TimeZone) -> Value {
     let day = view.start.to_zoned_datetime(zone.clone()).date();
     let deep_link = format!(
-        "{portal}/bestill/{}?sted={}&maned={}&dag={day}&tid={id}#tid-{id}",
-        view.timebook.id.0,
-        view.resource_id.0,
-        day.strftime("%Y-%m"),
+        "{portal}{}&tid={id}#tid-{id}",
+        crate::portal::calendar_href(view.timebook.id, view.resource_id, day, None),
         id = view.id.0,
     );
     let mut extension = vec![json!({ "url": DEEP_LINK, "valueUrl": deep_link })];

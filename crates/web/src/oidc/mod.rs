@@ -35,7 +35,7 @@ const ATTEMPT_MINUTES: i64 = 10;
 
 /// The providers that are configured, one per flow.
 pub struct Providers {
-    public_url: String,
+    public_url: PublicUrl,
     /// The Content-Security-Policy, whose `form-action` names the providers' origins: the
     /// logout form ends at their end-session endpoints.
     csp: axum::http::HeaderValue,
@@ -46,10 +46,9 @@ pub struct Providers {
 
 impl Providers {
     pub fn new(settings: OidcSettings, public_url: &PublicUrl) -> Result<Self, ProviderError> {
-        let public_url = public_url.as_str().to_owned();
         let provider = |flow: LoginFlow, settings: Option<ProviderSettings>| {
             settings
-                .map(|s| Provider::new(s, format!("{public_url}{}/svar", start_path(flow))))
+                .map(|s| Provider::new(s, public_url.join(&format!("{}/svar", start_path(flow)))))
                 .transpose()
         };
         let patient = provider(LoginFlow::Patient, settings.patient)?;
@@ -66,7 +65,7 @@ impl Providers {
             patient,
             staff,
             operator,
-            public_url,
+            public_url: public_url.clone(),
             csp: crate::headers::content_security_policy(&origins),
         })
     }
@@ -92,7 +91,7 @@ impl Providers {
     /// end-session endpoint.
     pub async fn end_session_url(&self, flow: LoginFlow, id_token: &str) -> Option<String> {
         let provider = self.get(flow)?;
-        let after = format!("{}{}", self.public_url, login_page(flow));
+        let after = self.public_url.join(login_page(flow));
         match provider.end_session_url(id_token, &after).await {
             Ok(url) => url,
             Err(error) => {

@@ -179,15 +179,19 @@ fn month_param(date: Date) -> String {
     date.strftime("%Y-%m").to_string()
 }
 
-/// Where «Velg time» goes back to after a refused hold or booking, with the place kept.
-fn calendar_href(
+/// «Velg time» at the day of a slot, with its place chosen and, if given, a notice: where
+/// the review page goes back to and a refused hold or booking returns.
+pub(crate) fn calendar_href(
     timebook: TimebookId,
     resource: domain::ResourceId,
     day: Date,
-    message: &str,
+    message: Option<&str>,
 ) -> String {
+    let message = message
+        .map(|code| format!("&melding={code}"))
+        .unwrap_or_default();
     format!(
-        "/bestill/{timebook}?sted={resource}&maned={}&dag={day}&melding={message}",
+        "/bestill/{timebook}?sted={resource}&maned={}&dag={day}{message}",
         month_param(day)
     )
 }
@@ -259,7 +263,7 @@ fn by_day<'a>(
     let mut by_day: BTreeMap<Date, Vec<&FreeSlot>> = BTreeMap::new();
     for slot in free.iter().filter(|s| Some(s.resource_id) == resource) {
         by_day
-            .entry(slot.start.to_zoned_datetime(state.zone.clone()).date())
+            .entry(state.day_of(slot.start))
             .or_default()
             .push(slot);
     }
@@ -304,7 +308,7 @@ pub async fn choose_time(
         .iter()
         .find(|r| Some(r.id.0) == wanted)
         .or(resources.first());
-    let today = state.now().to_zoned_datetime(state.zone.clone()).date();
+    let today = state.today();
     let first = first_of_month(query.maned.as_deref(), today);
     let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let last = first.last_of_month();
@@ -388,8 +392,9 @@ fn refused_at(
     let StoreError::Refused(refusal) = error else {
         return Err(Failure::store(patient.visitor.t, error));
     };
-    let day = slot.start.to_zoned_datetime(state.zone.clone()).date();
-    let href = |message: &str| calendar_href(slot.timebook_id, slot.resource_id, day, message);
+    let day = state.day_of(slot.start);
+    let href =
+        |message: &str| calendar_href(slot.timebook_id, slot.resource_id, day, Some(message));
     refusals::respond(patient, refusal, Some(&href))
 }
 
@@ -516,11 +521,7 @@ fn review_page(
 ) -> ReviewPage {
     let t = patient.visitor.t;
     let count = domain::count_characters(reason.trim()).to_string();
-    let day = chosen
-        .slot
-        .start
-        .to_zoned_datetime(state.zone.clone())
-        .date();
+    let day = state.day_of(chosen.slot.start);
     let errors = error
         .iter()
         .map(|_| FieldError {
@@ -556,12 +557,7 @@ fn review_page(
         reason,
         counter: t.arg("review-reason-counter", "count", &count),
         counter_template: t.arg("review-reason-counter", "count", "{count}"),
-        back_href: format!(
-            "/bestill/{}?sted={}&maned={}&dag={day}",
-            chosen.timebook.id,
-            chosen.resource.id,
-            month_param(day)
-        ),
+        back_href: calendar_href(chosen.timebook.id, chosen.resource.id, day, None),
     }
 }
 

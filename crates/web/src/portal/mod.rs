@@ -10,6 +10,8 @@ mod messages;
 mod notifications;
 mod refusals;
 
+pub(crate) use booking::calendar_href;
+
 use crate::authorization::{Audience::*, Routes};
 
 pub fn routes(demo_login: bool) -> Routes {

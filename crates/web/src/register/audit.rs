@@ -85,7 +85,7 @@ pub async fn search(
     let events = events
         .into_iter()
         .map(|event| {
-            let day = event.at.to_zoned_datetime(state.zone.clone()).date();
+            let day = state.day_of(event.at);
             EventLine {
                 when: t.args(
                     "date-time",
