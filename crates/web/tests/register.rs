@@ -45,7 +45,13 @@ async fn a_service_switched_off_disappears_from_the_portal_at_once() {
             .body
             .contains("Legekontoret tilbyr ikke lenger denne tjenesten på nett.")
     );
-    // Neither a new hold nor the booking under review goes through.
+    // The page under review says so too, and neither a new hold nor the booking under
+    // review goes through.
+    let reviewed = kari.get(review.location.as_deref().expect("review")).await;
+    assert_eq!(
+        reviewed.location.as_deref(),
+        Some("/bestill?melding=stengt")
+    );
     let held = kari.hold(portal.timebook, portal.slots[1]).await;
     assert_eq!(held.location.as_deref(), Some("/bestill?melding=stengt"));
     let kari_csrf = kari.csrf().await;
@@ -64,8 +70,9 @@ async fn a_service_switched_off_disappears_from_the_portal_at_once() {
         )
         .await;
     assert_eq!(
-        sent.status, 404,
-        "the review page's slot is no longer offered"
+        (sent.status, sent.location.as_deref()),
+        (303, Some("/bestill?melding=stengt")),
+        "the review page's slot is no longer offered, and the patient is told why"
     );
     assert!(
         portal

@@ -495,20 +495,23 @@ async fn slot_in(
     Ok(slot)
 }
 
-/// The slot being reviewed, with its timebook, place and clinic, as offered to the patient.
+/// The slot being reviewed, with its timebook, place and clinic, as offered to the patient;
+/// or, when it no longer is (the service switched off, say), the answer to that refusal.
 async fn chosen(
     state: &AppState,
     patient: &Patient,
     timebook_id: i64,
     slot: Option<&str>,
-) -> Result<OfferedSlot, Failure> {
-    let t = patient.visitor.t;
+) -> Result<Result<OfferedSlot, Response>, Failure> {
     let slot = slot_in(state, patient, timebook_id, slot).await?;
-    state
+    match state
         .store
         .offered_slot(&patient.caller(), &patient.id, slot.id)
         .await
-        .map_err(|e| Failure::store(t, e))
+    {
+        Ok(chosen) => Ok(Ok(chosen)),
+        Err(error) => refused_at(state, patient, error, &slot).map(Err),
+    }
 }
 
 fn review_page(
@@ -568,7 +571,10 @@ pub async fn review(
     Query(query): Query<ReviewQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let chosen = chosen(&state, &patient, timebook_id, query.time.as_deref()).await?;
+    let chosen = match chosen(&state, &patient, timebook_id, query.time.as_deref()).await? {
+        Ok(chosen) => chosen,
+        Err(answer) => return Ok(answer),
+    };
     let hold = query
         .hold
         .and_then(|h| h.parse().ok())
@@ -599,7 +605,10 @@ pub async fn send(
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
     limit_booking(&state, &patient)?;
-    let chosen = chosen(&state, &patient, timebook_id, form.slot.as_deref()).await?;
+    let chosen = match chosen(&state, &patient, timebook_id, form.slot.as_deref()).await? {
+        Ok(chosen) => chosen,
+        Err(answer) => return Ok(answer),
+    };
     let hold = form
         .hold
         .and_then(|h| h.parse().ok())
