@@ -111,6 +111,13 @@ impl Settings {
             return Ok(url.clone());
         }
         let text = if address.ip().is_unspecified() {
+            // Listening on every interface means others reach this machine by a name Timebok
+            // cannot know; the links it writes would send them to their own machine.
+            tracing::warn!(
+                port = address.port(),
+                "public_url is not set: links Timebok writes (FHIR, push notices, logins) \
+                 name http://localhost"
+            );
             format!("http://localhost:{}", address.port())
         } else {
             format!("http://{address}")

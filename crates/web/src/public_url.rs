@@ -3,13 +3,14 @@
 //! notifications — starts here, never with a request's `Host` or `X-Forwarded-Proto`, which
 //! anyone can send.
 
-/// An `http` or `https` URL with a host and at most a path: `https://timebok.example.no`.
+/// The root of an `http` or `https` site: `https://timebok.example.no`. Not a path below
+/// one: every page links to its neighbours from the root (`/bestill/…`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUrl(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "public_url must be an http or https URL with a host and no query, such as \
+    "public_url must be the root of an http or https site, with no path or query, such as \
      https://timebok.example.no"
 )]
 pub struct PublicUrlError;
@@ -21,6 +22,7 @@ impl PublicUrl {
             && url.host_str().is_some_and(|h| !h.is_empty())
             && url.username().is_empty()
             && url.password().is_none()
+            && url.path() == "/"
             && url.query().is_none()
             && url.fragment().is_none();
         if !fits {
@@ -50,12 +52,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_public_url_is_a_site_without_query() {
+    fn a_public_url_is_the_root_of_a_site() {
         for (text, expected) in [
             ("https://timebok.example.no", "https://timebok.example.no"),
             ("https://timebok.example.no/", "https://timebok.example.no"),
             ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
-            ("https://example.no/timebok/", "https://example.no/timebok"),
         ] {
             assert_eq!(PublicUrl::parse(text).map(|u| u.0), Ok(expected.into()));
         }
@@ -64,6 +65,7 @@ mod tests {
             "timebok.example.no",
             "ftp://example.no",
             "https://example.no/?x=1",
+            "https://example.no/timebok/",
             "https://example.no/#top",
             "https://user:pw@example.no",
             "javascript:alert(1)",
