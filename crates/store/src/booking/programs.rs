@@ -8,7 +8,7 @@
 //! see everything committed before them.
 
 use super::program::{Program, Step};
-use super::rules::{self, Verdict};
+use super::rules::{self, SlotRequest, Verdict};
 use crate::NotificationKind;
 use crate::db::named::Type;
 use domain::{AuditAction, Refusal};
@@ -134,7 +134,7 @@ fn hold() -> Program {
         steps: vec![
             lock_patient(),
             lock_slot(),
-            decide_slot(&rules::slot_rules(":moving", false)),
+            decide_slot(&rules::slot_rules(SlotRequest::Hold)),
             Step::Write(
                 "DELETE FROM slot_hold WHERE (national_id = :patient AND slot_id <> :slot \
                    AND timebook_id = (SELECT x.timebook_id FROM slot x WHERE x.id = :slot)) \
@@ -188,7 +188,7 @@ fn book() -> Program {
             lock_patient(),
             Step::if_given("idem_key", replay),
             lock_slot(),
-            decide_slot(&rules::slot_rules("NULL", true)),
+            decide_slot(&rules::slot_rules(SlotRequest::Book)),
             take_place(),
             release_own_hold(),
             Step::WriteInto {
@@ -239,7 +239,7 @@ fn relocate() -> Program {
             "SELECT {}, NULL FROM slot s JOIN timebook t ON t.id = s.timebook_id \
                JOIN appointment a ON a.id = :appointment \
              WHERE s.id = :slot",
-            rules::slot_rules(":appointment", true).case()
+            rules::slot_rules(SlotRequest::Move).case()
         ),
         lock: "",
         missing: Some(Refusal::UnknownSlot),
@@ -296,13 +296,13 @@ fn cancel() -> Program {
         vars: vec![],
         steps: vec![
             decide_appointment(),
-            Step::Require {
-                sql: "UPDATE appointment SET status = :status, cancelled_at = :now, \
-                        cancel_reason = :reason, version = version + 1 \
-                      WHERE id = :appointment AND status = 'booked'"
+            // The verdict found the appointment booked, under its lock.
+            Step::Write(
+                "UPDATE appointment SET status = :status, cancelled_at = :now, \
+                   cancel_reason = :reason, version = version + 1 \
+                 WHERE id = :appointment"
                     .into(),
-                otherwise: Refusal::NotBooked,
-            },
+            ),
             give_back_place(),
             enqueue(":job_kind"),
             audit_appointment(":action"),

@@ -334,12 +334,28 @@ pub(crate) fn timebook_rules(patient: &str) -> Verdict {
     ])
 }
 
-/// What holding or booking the slot `s` for `:patient` must pass. `moving` is the appointment
-/// being moved into the slot, or NULL; a move stays in its timebook.
-pub(crate) fn slot_rules(moving: &str, with_hold: bool) -> Verdict {
+/// What a request for the slot `s` asks, for the rules that differ between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlotRequest {
+    /// A hold; `:moving` names the appointment it is for moving, or is NULL.
+    Hold,
+    /// A booking, which names its hold (`:hold`) or books directly.
+    Book,
+    /// Moving `:appointment` (joined as `a`) here, with or without a hold: it stays in its
+    /// timebook and does not count against the limit.
+    Move,
+}
+
+/// What holding, booking or moving into the slot `s` for `:patient` must pass.
+pub(crate) fn slot_rules(request: SlotRequest) -> Verdict {
     let patient = ":patient";
+    let moving = match request {
+        SlotRequest::Hold => ":moving",
+        SlotRequest::Book => "NULL",
+        SlotRequest::Move => ":appointment",
+    };
     let mut rules = timebook_rules(patient).0;
-    if moving == ":appointment" {
+    if request == SlotRequest::Move {
         rules.push(same_timebook());
     }
     rules.extend([
@@ -348,7 +364,7 @@ pub(crate) fn slot_rules(moving: &str, with_hold: bool) -> Verdict {
         not_already_booked(patient),
         within_limit(patient, moving),
     ]);
-    if with_hold {
+    if request != SlotRequest::Hold {
         rules.push(hold_live(patient));
     }
     rules.push(place_left(patient));
