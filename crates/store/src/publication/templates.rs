@@ -3,7 +3,7 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
-use crate::rows::{TemplateRow, minute_of_day};
+use crate::rows::{TemplateRow, minute_of_day, template_columns};
 use crate::{PublishReport, Result, SqlStore, StoreError, StoredTemplate};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, ClinicId, ResourceId, SlotTemplate, TemplateId};
@@ -32,11 +32,11 @@ impl<D: Database> SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q(
-                    "SELECT id, clinic_id, timebook_id, resource_id, weekdays, from_minute, \
-                     to_minute, length_minutes, capacity, first_day, last_day, published \
-                   FROM slot_template WHERE id = $1",
-                )
+                q(concat!(
+                    "SELECT ",
+                    template_columns!(),
+                    " FROM slot_template WHERE id = $1"
+                ))
                 .bind(id.0),
             )
             .await?
@@ -116,11 +116,11 @@ impl<D: Database> Templates for SqlStore<D> {
             .db
             .pool()
             .fetch_all(
-                q(
-                    "SELECT id, clinic_id, timebook_id, resource_id, weekdays, from_minute, \
-                     to_minute, length_minutes, capacity, first_day, last_day, published \
-                   FROM slot_template WHERE clinic_id = $1 ORDER BY id DESC",
-                )
+                q(concat!(
+                    "SELECT ",
+                    template_columns!(),
+                    " FROM slot_template WHERE clinic_id = $1 ORDER BY id DESC"
+                ))
                 .bind(clinic_id.0),
             )
             .await?;

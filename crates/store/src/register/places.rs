@@ -3,7 +3,7 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
-use crate::rows::{LocationRow, TimebookRow};
+use crate::rows::{LocationRow, TimebookRow, timebook_columns};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
@@ -84,7 +84,7 @@ impl<D: Database> Places for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         let row: TimebookRow = tx
             .fetch_one(
-                q(
+                q(concat!(
                     "INSERT INTO timebook (clinic_id, kind, min_notice_minutes, horizon_days, \
                      cancel_deadline_minutes, max_future_appointments) \
                    VALUES ($1, $2, $3, $4, $5, $6) \
@@ -93,9 +93,9 @@ impl<D: Database> Places for SqlStore<D> {
                      horizon_days = excluded.horizon_days, \
                      cancel_deadline_minutes = excluded.cancel_deadline_minutes, \
                      max_future_appointments = excluded.max_future_appointments \
-                   RETURNING id, clinic_id, kind, min_notice_minutes, horizon_days, \
-                     cancel_deadline_minutes, max_future_appointments",
-                )
+                   RETURNING ",
+                    timebook_columns!()
+                ))
                 .bind(clinic_id.0)
                 .bind(kind.code())
                 .bind(i64::from(rules.min_notice_minutes()))
@@ -132,11 +132,11 @@ impl<D: Database> Places for SqlStore<D> {
             .db
             .pool()
             .fetch_all(
-                q(
-                    "SELECT t.id, t.clinic_id, t.kind, t.min_notice_minutes, t.horizon_days, \
-                     t.cancel_deadline_minutes, t.max_future_appointments \
-                   FROM timebook t WHERE t.clinic_id = $1 ORDER BY t.id",
-                )
+                q(concat!(
+                    "SELECT ",
+                    timebook_columns!(),
+                    " FROM timebook WHERE clinic_id = $1 ORDER BY id"
+                ))
                 .bind(clinic_id.0),
             )
             .await?;
