@@ -63,6 +63,7 @@ impl<D: Database> SqlStore<D> {
         statement: &'static str,
         value: Option<&str>,
     ) -> Result<Clinic> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let row: ClinicRow = tx
             .fetch_optional(q(statement).bind(clinic_id.0).bind(value))
@@ -71,7 +72,7 @@ impl<D: Database> SqlStore<D> {
         record(
             &mut tx,
             Entry {
-                at: self.now().as_second(),
+                at: now,
                 actor,
                 action: AuditAction::ClinicSaved,
                 clinic_id: Some(clinic_id.0),

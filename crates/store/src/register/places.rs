@@ -47,6 +47,7 @@ impl<D: Database> Places for SqlStore<D> {
         clinic_id: ClinicId,
         address: &Address,
     ) -> Result<Location> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let row: LocationRow = tx
             .fetch_one(
@@ -60,7 +61,7 @@ impl<D: Database> Places for SqlStore<D> {
         record(
             &mut tx,
             Entry {
-                at: self.now().as_second(),
+                at: now,
                 actor,
                 action: AuditAction::LocationSaved,
                 clinic_id: Some(clinic_id.0),
@@ -151,6 +152,7 @@ impl<D: Database> Places for SqlStore<D> {
         description: &Description,
         location: &Location,
     ) -> Result<Resource> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let (clinic_id,): (i64,) = tx
             .fetch_optional(q("SELECT clinic_id FROM timebook WHERE id = $1").bind(timebook_id.0))
@@ -176,7 +178,7 @@ impl<D: Database> Places for SqlStore<D> {
         record(
             &mut tx,
             Entry {
-                at: self.now().as_second(),
+                at: now,
                 actor,
                 action: AuditAction::ResourceSaved,
                 clinic_id: Some(clinic_id),
