@@ -33,6 +33,14 @@ fn small(value: i64, column: &'static str) -> Result<u16> {
     valid(u16::try_from(value), column)
 }
 
+/// The columns a [`ClinicRow`] is read from. Must match its fields: they are read by name.
+macro_rules! clinic_columns {
+    () => {
+        "id, her_id, name, info, org_number, phone"
+    };
+}
+pub(crate) use clinic_columns;
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ClinicRow {
     pub id: i64,
@@ -103,6 +111,16 @@ impl RulesRow {
         )
     }
 }
+
+/// The columns a [`TimebookRow`] is read from, its rules' included. Must match its fields: they
+/// are read by name.
+macro_rules! timebook_columns {
+    () => {
+        "id, clinic_id, kind, min_notice_minutes, horizon_days, cancel_deadline_minutes, \
+         max_future_appointments"
+    };
+}
+pub(crate) use timebook_columns;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TimebookRow {
@@ -177,6 +195,15 @@ impl PatientRow {
         }))
     }
 }
+
+/// The columns a [`SlotRow`] is read from. Must match its fields: they are read by name.
+macro_rules! slot_columns {
+    () => {
+        "id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, capacity, booked, \
+         published"
+    };
+}
+pub(crate) use slot_columns;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct SlotRow {
@@ -490,6 +517,15 @@ impl BlockRow {
         })
     }
 }
+
+/// The columns a [`TemplateRow`] is read from. Must match its fields: they are read by name.
+macro_rules! template_columns {
+    () => {
+        "id, clinic_id, timebook_id, resource_id, weekdays, from_minute, to_minute, \
+         length_minutes, capacity, first_day, last_day, published"
+    };
+}
+pub(crate) use template_columns;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TemplateRow {

@@ -8,14 +8,15 @@ use super::rules::{self, Verdict};
 use crate::db::named::{Env, Positional};
 use crate::db::{Database, Executor, Statement};
 use crate::publication::Slots;
+use crate::register::Clinics;
 use crate::rows::{
-    AppointmentRecordRow, ClinicRow, FreeSlotRow, PlannedRow, ResourceRow, TimebookRow,
+    AppointmentRecordRow, FreeSlotRow, PlannedRow, ResourceRow, TimebookRow, timebook_columns,
 };
 use crate::{AppointmentRecord, FreeSlot, PlannedAppointment, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
-    AppointmentId, Caller, Clinic, DomainError, NationalId, Resource, Slot, SlotId, Timebook,
-    TimebookId,
+    AppointmentId, Caller, Clinic, ClinicId, DomainError, NationalId, Resource, Slot, SlotId,
+    Timebook, TimebookId,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -126,13 +127,11 @@ static OFFERED: LazyLock<Positional> = LazyLock::new(|| timebook_verdict(&offere
 static OPEN: LazyLock<Positional> =
     LazyLock::new(|| timebook_verdict(&rules::timebook_rules(":patient")));
 
-const TIMEBOOK_COLUMNS: &str = "t.id, t.clinic_id, t.kind, t.min_notice_minutes, t.horizon_days, \
-     t.cancel_deadline_minutes, t.max_future_appointments";
-
 static OFFERED_TIMEBOOKS: LazyLock<Positional> = LazyLock::new(|| {
     named(format!(
-        "SELECT {TIMEBOOK_COLUMNS} FROM timebook t \
+        "SELECT {} FROM timebook t \
          WHERE t.clinic_id = :clinic_id AND {} AND {} ORDER BY t.kind, t.id",
+        timebook_columns!(),
         rules::in_reach(":patient").passes(),
         rules::service_on().passes()
     ))
@@ -242,30 +241,16 @@ impl<D: Database> SqlStore<D> {
         }
     }
 
-    async fn clinic_row(&self, id: i64) -> Result<Clinic> {
-        let row: ClinicRow = self
-            .db
-            .pool()
-            .fetch_optional(
-                crate::db::q(
-                    "SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE id = $1",
-                )
-                .bind(id),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("clinic"))?;
-        row.into_domain()
-    }
-
     async fn timebook_row(&self, id: TimebookId) -> Result<Timebook> {
         let row: TimebookRow = self
             .db
             .pool()
             .fetch_optional(
-                crate::db::q(
-                    "SELECT id, clinic_id, kind, min_notice_minutes, horizon_days, \
-                       cancel_deadline_minutes, max_future_appointments FROM timebook WHERE id = $1",
-                )
+                crate::db::q(concat!(
+                    "SELECT ",
+                    timebook_columns!(),
+                    " FROM timebook WHERE id = $1"
+                ))
                 .bind(id.0),
             )
             .await?
@@ -339,7 +324,7 @@ impl<D: Database> Offers for SqlStore<D> {
             .fetch_all(Statement::named(&OFFERED_TIMEBOOKS, &env))
             .await?;
         Ok(Some(Offer {
-            clinic: self.clinic_row(clinic_id).await?,
+            clinic: self.clinic(ClinicId(clinic_id)).await?,
             timebooks: rows
                 .into_iter()
                 .map(TimebookRow::into_domain)
@@ -357,7 +342,7 @@ impl<D: Database> Offers for SqlStore<D> {
         self.judge(&OFFERED, &env).await?;
         let timebook = self.timebook_row(timebook).await?;
         Ok(OfferedTimebook {
-            clinic: self.clinic_row(timebook.clinic_id.0).await?,
+            clinic: self.clinic(timebook.clinic_id).await?,
             resources: self.resources_of(timebook.id).await?,
             timebook,
         })

@@ -6,7 +6,7 @@ use crate::db::{Database, Executor, Statement, Transaction, q};
 use crate::rows::{ThreadRow, national_id};
 use crate::{NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use domain::{Actor, AuditAction, ClinicId, MessageText, ThreadId};
+use domain::{Actor, AuditAction, ClinicId, MessageText, NationalId, ThreadId};
 use std::sync::Arc;
 
 #[async_trait]
@@ -35,6 +35,25 @@ pub trait ClinicMessages: Send + Sync {
     async fn close_thread(&self, actor: &Actor, clinic: ClinicId, thread: ThreadId) -> Result<()>;
 }
 
+/// The audit entry of staff reading or acting on one of the clinic's threads.
+fn about_thread<'a>(
+    actor: &'a Actor,
+    action: AuditAction,
+    at: i64,
+    clinic: ClinicId,
+    patient: &'a NationalId,
+    thread: i64,
+) -> Entry<'a> {
+    Entry {
+        at,
+        actor,
+        action,
+        clinic_id: Some(clinic.0),
+        patient: Some(patient),
+        subject: format!("thread {thread}"),
+    }
+}
+
 #[async_trait]
 impl<D: Database> ClinicMessages for SqlStore<D> {
     async fn clinic_threads(&self, actor: &Actor, clinic: ClinicId) -> Result<Vec<ThreadSummary>> {
@@ -50,18 +69,9 @@ impl<D: Database> ClinicMessages for SqlStore<D> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         for thread in &threads {
-            record(
-                &mut tx,
-                Entry {
-                    at: now,
-                    actor,
-                    action: AuditAction::ThreadListed,
-                    clinic_id: Some(clinic.0),
-                    patient: Some(&thread.patient),
-                    subject: format!("thread {}", thread.id.0),
-                },
-            )
-            .await?;
+            let action = AuditAction::ThreadListed;
+            let entry = about_thread(actor, action, now, clinic, &thread.patient, thread.id.0);
+            record(&mut tx, entry).await?;
         }
         tx.commit().await?;
         Ok(threads)
@@ -79,18 +89,9 @@ impl<D: Database> ClinicMessages for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         tx.execute(q("UPDATE thread SET unread_by_clinic = FALSE WHERE id = $1").bind(thread.0))
             .await?;
-        record(
-            &mut tx,
-            Entry {
-                at: now,
-                actor,
-                action: AuditAction::ThreadViewed,
-                clinic_id: Some(clinic.0),
-                patient: Some(&summary.patient),
-                subject: format!("thread {}", thread.0),
-            },
-        )
-        .await?;
+        let action = AuditAction::ThreadViewed;
+        let entry = about_thread(actor, action, now, clinic, &summary.patient, thread.0);
+        record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(Thread {
             messages: self.thread_messages(thread.0, false).await?,
@@ -145,18 +146,9 @@ impl<D: Database> ClinicMessages for SqlStore<D> {
                 .bind(now),
         )
         .await?;
-        record(
-            &mut tx,
-            Entry {
-                at: now,
-                actor,
-                action: AuditAction::MessageReplied,
-                clinic_id: Some(clinic.0),
-                patient: Some(&patient),
-                subject: format!("thread {}", thread.0),
-            },
-        )
-        .await?;
+        let action = AuditAction::MessageReplied;
+        let entry = about_thread(actor, action, now, clinic, &patient, thread.0);
+        record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -176,18 +168,9 @@ impl<D: Database> ClinicMessages for SqlStore<D> {
             return Err(StoreError::NotFound("open thread"));
         };
         let patient = national_id(&patient, "thread.national_id")?;
-        record(
-            &mut tx,
-            Entry {
-                at: now,
-                actor,
-                action: AuditAction::ThreadClosed,
-                clinic_id: Some(clinic.0),
-                patient: Some(&patient),
-                subject: format!("thread {}", thread.0),
-            },
-        )
-        .await?;
+        let action = AuditAction::ThreadClosed;
+        let entry = about_thread(actor, action, now, clinic, &patient, thread.0);
+        record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
-use crate::rows::SlotRow;
+use crate::rows::{SlotRow, slot_columns};
 use crate::{NewSlot, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, ClinicId, DomainError, Slot, SlotId};
@@ -49,12 +49,14 @@ impl<D: Database> Slots for SqlStore<D> {
             .ok_or(StoreError::NotFound("resource"))?;
         let row: SlotRow = tx
             .fetch_optional(
-                q("INSERT INTO slot (clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
+                q(concat!(
+                    "INSERT INTO slot (clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
                      capacity, booked, published, changed_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, 0, TRUE, $7) \
                    ON CONFLICT (resource_id, starts_at) DO NOTHING \
-                   RETURNING id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
-                     capacity, booked, published")
+                   RETURNING ",
+                    slot_columns!()
+                ))
                 .bind(clinic_id)
                 .bind(timebook_id)
                 .bind(slot.resource_id.0)
@@ -76,11 +78,10 @@ impl<D: Database> Slots for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         let row: SlotRow = tx
             .fetch_optional(
-                q(
-                    "UPDATE slot SET published = $2, changed_at = $3 WHERE id = $1 \
-                   RETURNING id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
-                     capacity, booked, published",
-                )
+                q(concat!(
+                    "UPDATE slot SET published = $2, changed_at = $3 WHERE id = $1 RETURNING ",
+                    slot_columns!()
+                ))
                 .bind(id.0)
                 .bind(published)
                 .bind(now),
@@ -106,10 +107,11 @@ impl<D: Database> Slots for SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q(
-                    "SELECT id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
-                     capacity, booked, published FROM slot WHERE id = $1",
-                )
+                q(concat!(
+                    "SELECT ",
+                    slot_columns!(),
+                    " FROM slot WHERE id = $1"
+                ))
                 .bind(id.0),
             )
             .await?
@@ -123,12 +125,13 @@ impl<D: Database> Slots for SqlStore<D> {
             .db
             .pool()
             .fetch_all(
-                q(
-                    "SELECT id, clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
-                     capacity, booked, published FROM slot \
-                   WHERE clinic_id = $1 AND starts_at >= $2 AND starts_at < $3 \
-                   ORDER BY starts_at, resource_id",
-                )
+                q(concat!(
+                    "SELECT ",
+                    slot_columns!(),
+                    " FROM slot \
+                     WHERE clinic_id = $1 AND starts_at >= $2 AND starts_at < $3 \
+                     ORDER BY starts_at, resource_id"
+                ))
                 .bind(clinic_id.0)
                 .bind(self.start_of(day)?)
                 .bind(self.start_of(next)?),

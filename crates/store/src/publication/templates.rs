@@ -3,7 +3,7 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
-use crate::rows::{TemplateRow, minute_of_day};
+use crate::rows::{TemplateRow, minute_of_day, template_columns};
 use crate::{PublishReport, Result, SqlStore, StoreError, StoredTemplate};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, ClinicId, ResourceId, SlotTemplate, TemplateId};
@@ -32,11 +32,11 @@ impl<D: Database> SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q(
-                    "SELECT id, clinic_id, timebook_id, resource_id, weekdays, from_minute, \
-                     to_minute, length_minutes, capacity, first_day, last_day, published \
-                   FROM slot_template WHERE id = $1",
-                )
+                q(concat!(
+                    "SELECT ",
+                    template_columns!(),
+                    " FROM slot_template WHERE id = $1"
+                ))
                 .bind(id.0),
             )
             .await?
@@ -44,23 +44,23 @@ impl<D: Database> SqlStore<D> {
         let clinic_id = row.clinic_id;
         Ok((row.into_domain()?, clinic_id))
     }
+}
 
-    /// The audit entry of a change to a template.
-    fn template_changed<'a>(
-        &self,
-        actor: &'a Actor,
-        action: AuditAction,
-        clinic_id: i64,
-        id: i64,
-    ) -> Entry<'a> {
-        Entry {
-            at: self.now().as_second(),
-            actor,
-            action,
-            clinic_id: Some(clinic_id),
-            patient: None,
-            subject: format!("template:{id}"),
-        }
+/// The audit entry of a change to a template.
+fn template_changed(
+    actor: &Actor,
+    action: AuditAction,
+    at: i64,
+    clinic_id: i64,
+    id: i64,
+) -> Entry<'_> {
+    Entry {
+        at,
+        actor,
+        action,
+        clinic_id: Some(clinic_id),
+        patient: None,
+        subject: format!("template:{id}"),
     }
 }
 
@@ -72,6 +72,7 @@ impl<D: Database> Templates for SqlStore<D> {
         resource_id: ResourceId,
         template: &SlotTemplate,
     ) -> Result<TemplateId> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let (clinic_id, timebook_id): (i64, i64) = tx
             .fetch_optional(
@@ -101,7 +102,7 @@ impl<D: Database> Templates for SqlStore<D> {
                 .bind(template.last_day().to_string()),
             )
             .await?;
-        let entry = self.template_changed(actor, AuditAction::TemplateCreated, clinic_id, id);
+        let entry = template_changed(actor, AuditAction::TemplateCreated, now, clinic_id, id);
         record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(TemplateId(id))
@@ -116,11 +117,11 @@ impl<D: Database> Templates for SqlStore<D> {
             .db
             .pool()
             .fetch_all(
-                q(
-                    "SELECT id, clinic_id, timebook_id, resource_id, weekdays, from_minute, \
-                     to_minute, length_minutes, capacity, first_day, last_day, published \
-                   FROM slot_template WHERE clinic_id = $1 ORDER BY id DESC",
-                )
+                q(concat!(
+                    "SELECT ",
+                    template_columns!(),
+                    " FROM slot_template WHERE clinic_id = $1 ORDER BY id DESC"
+                ))
                 .bind(clinic_id.0),
             )
             .await?;
@@ -181,7 +182,8 @@ impl<D: Database> Templates for SqlStore<D> {
         report.republished = usize::try_from(republished).unwrap_or(0);
         tx.execute(q("UPDATE slot_template SET published = TRUE WHERE id = $1").bind(id.0))
             .await?;
-        let entry = self.template_changed(actor, AuditAction::TemplatePublished, clinic_id, id.0);
+        let action = AuditAction::TemplatePublished;
+        let entry = template_changed(actor, action, now.as_second(), clinic_id, id.0);
         record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(report)
@@ -201,7 +203,8 @@ impl<D: Database> Templates for SqlStore<D> {
             .await?;
         tx.execute(q("UPDATE slot_template SET published = FALSE WHERE id = $1").bind(id.0))
             .await?;
-        let entry = self.template_changed(actor, AuditAction::TemplateUnpublished, clinic_id, id.0);
+        let action = AuditAction::TemplateUnpublished;
+        let entry = template_changed(actor, action, now, clinic_id, id.0);
         record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(changed)

@@ -2,7 +2,7 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
-use crate::rows::ClinicRow;
+use crate::rows::{ClinicRow, clinic_columns};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
@@ -63,6 +63,7 @@ impl<D: Database> SqlStore<D> {
         statement: &'static str,
         value: Option<&str>,
     ) -> Result<Clinic> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let row: ClinicRow = tx
             .fetch_optional(q(statement).bind(clinic_id.0).bind(value))
@@ -71,7 +72,7 @@ impl<D: Database> SqlStore<D> {
         record(
             &mut tx,
             Entry {
-                at: self.now().as_second(),
+                at: now,
                 actor,
                 action: AuditAction::ClinicSaved,
                 clinic_id: Some(clinic_id.0),
@@ -103,11 +104,12 @@ impl<D: Database> Clinics for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         let row: ClinicRow = tx
             .fetch_one(
-                q(
+                q(concat!(
                     "INSERT INTO clinic (her_id, name, info, created_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (her_id) DO UPDATE SET name = excluded.name, info = excluded.info \
-                   RETURNING id, her_id, name, info, org_number, phone",
-                )
+                   RETURNING ",
+                    clinic_columns!()
+                ))
                 .bind(i64::from(her_id))
                 .bind(name.as_str())
                 .bind(info.as_str())
@@ -132,8 +134,12 @@ impl<D: Database> Clinics for SqlStore<D> {
 
     async fn clinic(&self, id: ClinicId) -> Result<Clinic> {
         self.one_clinic(
-            q("SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE id = $1")
-                .bind(id.0),
+            q(concat!(
+                "SELECT ",
+                clinic_columns!(),
+                " FROM clinic WHERE id = $1"
+            ))
+            .bind(id.0),
         )
         .await?
         .ok_or(StoreError::NotFound("clinic"))
@@ -141,18 +147,23 @@ impl<D: Database> Clinics for SqlStore<D> {
 
     async fn clinic_by_her_id(&self, her_id: HerId) -> Result<Option<Clinic>> {
         self.one_clinic(
-            q("SELECT id, her_id, name, info, org_number, phone FROM clinic WHERE her_id = $1")
-                .bind(i64::from(her_id)),
+            q(concat!(
+                "SELECT ",
+                clinic_columns!(),
+                " FROM clinic WHERE her_id = $1"
+            ))
+            .bind(i64::from(her_id)),
         )
         .await
     }
 
     async fn clinic_by_org_number(&self, org_number: &OrgNumber) -> Result<Option<Clinic>> {
         self.one_clinic(
-            q(
-                "SELECT id, her_id, name, info, org_number, phone FROM clinic \
-               WHERE org_number = $1 ORDER BY name, id LIMIT 1",
-            )
+            q(concat!(
+                "SELECT ",
+                clinic_columns!(),
+                " FROM clinic WHERE org_number = $1 ORDER BY name, id LIMIT 1"
+            ))
             .bind(org_number.as_str()),
         )
         .await
@@ -167,8 +178,10 @@ impl<D: Database> Clinics for SqlStore<D> {
         self.set_clinic_field(
             actor,
             clinic_id,
-            "UPDATE clinic SET org_number = $2 WHERE id = $1 \
-             RETURNING id, her_id, name, info, org_number, phone",
+            concat!(
+                "UPDATE clinic SET org_number = $2 WHERE id = $1 RETURNING ",
+                clinic_columns!()
+            ),
             Some(org_number.as_str()),
         )
         .await
@@ -183,8 +196,10 @@ impl<D: Database> Clinics for SqlStore<D> {
         self.set_clinic_field(
             actor,
             clinic_id,
-            "UPDATE clinic SET phone = $2 WHERE id = $1 \
-             RETURNING id, her_id, name, info, org_number, phone",
+            concat!(
+                "UPDATE clinic SET phone = $2 WHERE id = $1 RETURNING ",
+                clinic_columns!()
+            ),
             phone.map(PhoneNumber::as_str),
         )
         .await
@@ -194,9 +209,11 @@ impl<D: Database> Clinics for SqlStore<D> {
         let rows: Vec<ClinicRow> = self
             .db
             .pool()
-            .fetch_all(q(
-                "SELECT id, her_id, name, info, org_number, phone FROM clinic ORDER BY name, id",
-            ))
+            .fetch_all(q(concat!(
+                "SELECT ",
+                clinic_columns!(),
+                " FROM clinic ORDER BY name, id"
+            )))
             .await?;
         rows.into_iter().map(ClinicRow::into_domain).collect()
     }

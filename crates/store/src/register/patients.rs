@@ -47,28 +47,22 @@ pub trait PatientList: Send + Sync {
     async fn blocks(&self, clinic_id: ClinicId) -> Result<Vec<Block>>;
 }
 
-impl<D: Database> SqlStore<D> {
-    /// The audit entry of a change to a patient's standing at a clinic.
-    async fn patient_changed(
-        &self,
-        tx: &mut impl Executor,
-        actor: &Actor,
-        clinic_id: ClinicId,
-        patient: &NationalId,
-        (action, subject): (AuditAction, &str),
-    ) -> Result<()> {
-        record(
-            tx,
-            Entry {
-                at: self.now().as_second(),
-                actor,
-                action,
-                clinic_id: Some(clinic_id.0),
-                patient: Some(patient),
-                subject: subject.to_owned(),
-            },
-        )
-        .await
+/// The audit entry of a change to a patient's standing at a clinic.
+fn patient_changed<'a>(
+    actor: &'a Actor,
+    action: AuditAction,
+    at: i64,
+    clinic_id: ClinicId,
+    patient: &'a NationalId,
+    subject: &str,
+) -> Entry<'a> {
+    Entry {
+        at,
+        actor,
+        action,
+        clinic_id: Some(clinic_id.0),
+        patient: Some(patient),
+        subject: subject.to_owned(),
     }
 }
 
@@ -101,6 +95,7 @@ impl<D: Database> PatientList for SqlStore<D> {
         first: &PersonName,
         last: &PersonName,
     ) -> Result<Patient> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         tx.execute(
             q(
@@ -115,14 +110,9 @@ impl<D: Database> PatientList for SqlStore<D> {
             .bind(last.as_str()),
         )
         .await?;
-        self.patient_changed(
-            &mut tx,
-            actor,
-            clinic_id,
-            patient,
-            (AuditAction::PatientListed, "patient"),
-        )
-        .await?;
+        let action = AuditAction::PatientListed;
+        let entry = patient_changed(actor, action, now, clinic_id, patient, "patient");
+        record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(Patient {
             national_id: patient.clone(),
@@ -138,6 +128,7 @@ impl<D: Database> PatientList for SqlStore<D> {
         clinic_id: ClinicId,
         patient: &NationalId,
     ) -> Result<()> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let changed = tx
             .execute(
@@ -149,14 +140,9 @@ impl<D: Database> PatientList for SqlStore<D> {
         if changed == 0 {
             return Err(StoreError::NotFound("patient"));
         }
-        self.patient_changed(
-            &mut tx,
-            actor,
-            clinic_id,
-            patient,
-            (AuditAction::PatientUnlisted, "patient"),
-        )
-        .await?;
+        let action = AuditAction::PatientUnlisted;
+        let entry = patient_changed(actor, action, now, clinic_id, patient, "patient");
+        record(&mut tx, entry).await?;
         tx.commit().await
     }
 
@@ -182,6 +168,7 @@ impl<D: Database> PatientList for SqlStore<D> {
         patient: &NationalId,
         reason: &BlockReason,
     ) -> Result<Block> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         // Waits for a booking of this patient that is under way, so that it either finished
         // before the block or sees it.
@@ -203,7 +190,7 @@ impl<D: Database> PatientList for SqlStore<D> {
                 .bind(clinic_id.0)
                 .bind(patient.as_str())
                 .bind(reason.as_str())
-                .bind(self.now().as_second()),
+                .bind(now),
             )
             .await?;
         tx.execute(
@@ -212,14 +199,9 @@ impl<D: Database> PatientList for SqlStore<D> {
                 .bind(clinic_id.0),
         )
         .await?;
-        self.patient_changed(
-            &mut tx,
-            actor,
-            clinic_id,
-            patient,
-            (AuditAction::PatientBlocked, "block"),
-        )
-        .await?;
+        let action = AuditAction::PatientBlocked;
+        let entry = patient_changed(actor, action, now, clinic_id, patient, "block");
+        record(&mut tx, entry).await?;
         tx.commit().await?;
         row.into_domain()
     }
@@ -230,6 +212,7 @@ impl<D: Database> PatientList for SqlStore<D> {
         clinic_id: ClinicId,
         patient: &NationalId,
     ) -> Result<()> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let removed = tx
             .execute(
@@ -241,14 +224,9 @@ impl<D: Database> PatientList for SqlStore<D> {
         if removed == 0 {
             return Err(StoreError::NotFound("block"));
         }
-        self.patient_changed(
-            &mut tx,
-            actor,
-            clinic_id,
-            patient,
-            (AuditAction::PatientUnblocked, "block"),
-        )
-        .await?;
+        let action = AuditAction::PatientUnblocked;
+        let entry = patient_changed(actor, action, now, clinic_id, patient, "block");
+        record(&mut tx, entry).await?;
         tx.commit().await
     }
 

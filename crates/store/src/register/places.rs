@@ -3,7 +3,7 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
-use crate::rows::{LocationRow, TimebookRow};
+use crate::rows::{LocationRow, TimebookRow, timebook_columns};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
@@ -47,6 +47,7 @@ impl<D: Database> Places for SqlStore<D> {
         clinic_id: ClinicId,
         address: &Address,
     ) -> Result<Location> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let row: LocationRow = tx
             .fetch_one(
@@ -60,7 +61,7 @@ impl<D: Database> Places for SqlStore<D> {
         record(
             &mut tx,
             Entry {
-                at: self.now().as_second(),
+                at: now,
                 actor,
                 action: AuditAction::LocationSaved,
                 clinic_id: Some(clinic_id.0),
@@ -84,7 +85,7 @@ impl<D: Database> Places for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         let row: TimebookRow = tx
             .fetch_one(
-                q(
+                q(concat!(
                     "INSERT INTO timebook (clinic_id, kind, min_notice_minutes, horizon_days, \
                      cancel_deadline_minutes, max_future_appointments) \
                    VALUES ($1, $2, $3, $4, $5, $6) \
@@ -93,9 +94,9 @@ impl<D: Database> Places for SqlStore<D> {
                      horizon_days = excluded.horizon_days, \
                      cancel_deadline_minutes = excluded.cancel_deadline_minutes, \
                      max_future_appointments = excluded.max_future_appointments \
-                   RETURNING id, clinic_id, kind, min_notice_minutes, horizon_days, \
-                     cancel_deadline_minutes, max_future_appointments",
-                )
+                   RETURNING ",
+                    timebook_columns!()
+                ))
                 .bind(clinic_id.0)
                 .bind(kind.code())
                 .bind(i64::from(rules.min_notice_minutes()))
@@ -132,11 +133,11 @@ impl<D: Database> Places for SqlStore<D> {
             .db
             .pool()
             .fetch_all(
-                q(
-                    "SELECT t.id, t.clinic_id, t.kind, t.min_notice_minutes, t.horizon_days, \
-                     t.cancel_deadline_minutes, t.max_future_appointments \
-                   FROM timebook t WHERE t.clinic_id = $1 ORDER BY t.id",
-                )
+                q(concat!(
+                    "SELECT ",
+                    timebook_columns!(),
+                    " FROM timebook WHERE clinic_id = $1 ORDER BY id"
+                ))
                 .bind(clinic_id.0),
             )
             .await?;
@@ -151,6 +152,7 @@ impl<D: Database> Places for SqlStore<D> {
         description: &Description,
         location: &Location,
     ) -> Result<Resource> {
+        let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let (clinic_id,): (i64,) = tx
             .fetch_optional(q("SELECT clinic_id FROM timebook WHERE id = $1").bind(timebook_id.0))
@@ -176,7 +178,7 @@ impl<D: Database> Places for SqlStore<D> {
         record(
             &mut tx,
             Entry {
-                at: self.now().as_second(),
+                at: now,
                 actor,
                 action: AuditAction::ResourceSaved,
                 clinic_id: Some(clinic_id),

@@ -1,6 +1,7 @@
 //! Login through an OpenID provider: the attempts in progress, who may log in as staff or
 //! operator, and the provider's ID token kept with a session for the logout at the provider.
 
+use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -171,14 +172,8 @@ impl<D: Database> Logins for SqlStore<D> {
         )
         .await?;
         let subject = format!("{}:{subject}", flow.code());
-        audit(
-            &mut tx,
-            now,
-            AuditAction::AccessGranted,
-            clinic_id,
-            &subject,
-        )
-        .await?;
+        let entry = by_system(AuditAction::AccessGranted, now, clinic_id, subject);
+        record(&mut tx, entry).await?;
         tx.commit().await
     }
 
@@ -196,14 +191,8 @@ impl<D: Database> Logins for SqlStore<D> {
             return Ok(false);
         };
         let subject = format!("{}:{subject}", flow.code());
-        audit(
-            &mut tx,
-            now,
-            AuditAction::AccessRevoked,
-            clinic_id,
-            &subject,
-        )
-        .await?;
+        let entry = by_system(AuditAction::AccessRevoked, now, clinic_id, subject);
+        record(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -266,7 +255,8 @@ impl<D: Database> Logins for SqlStore<D> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let subject = format!("{}:{reason}", flow.code());
-        audit(&mut tx, now, AuditAction::LoginRefused, None, &subject).await?;
+        let entry = by_system(AuditAction::LoginRefused, now, None, subject);
+        record(&mut tx, entry).await?;
         tx.commit().await
     }
 }
@@ -284,22 +274,20 @@ fn access((flow, subject, clinic_id, created_at): AccessRow) -> Result<StaffAcce
     })
 }
 
-/// Writes an audit entry inside the change's transaction. Logins are the system's doing, not
-/// a person's, and name no patient.
-async fn audit(
-    tx: &mut impl Executor,
-    at: i64,
+/// The audit entry of a change to who may log in, or of a refused login. Logins are the
+/// system's doing, not a person's, and name no patient.
+fn by_system(
     action: AuditAction,
+    at: i64,
     clinic_id: Option<i64>,
-    subject: &str,
-) -> Result<()> {
-    let entry = crate::audit::Entry {
+    subject: String,
+) -> Entry<'static> {
+    Entry {
         at,
         actor: &Actor::System,
         action,
         clinic_id,
         patient: None,
-        subject: subject.to_owned(),
-    };
-    crate::audit::record(tx, entry).await
+        subject,
+    }
 }

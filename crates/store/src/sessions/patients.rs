@@ -24,11 +24,12 @@ pub trait PatientSessions: Send + Sync {
     async fn close_session(&self, token_hash: &str) -> Result<()>;
 }
 
+/// The audit entry of a patient's login or logout.
 fn logged<'a>(
-    patient: &'a NationalId,
     actor: &'a Actor,
     action: AuditAction,
     at: i64,
+    patient: &'a NationalId,
 ) -> Entry<'a> {
     Entry {
         at,
@@ -64,10 +65,10 @@ impl<D: Database> PatientSessions for SqlStore<D> {
         .await?;
         let actor = Actor::Patient(patient.clone());
         let entry = logged(
-            patient,
             &actor,
             AuditAction::PatientLoggedIn,
             now.as_second(),
+            patient,
         );
         record(&mut tx, entry).await?;
         tx.commit().await
@@ -113,7 +114,7 @@ impl<D: Database> PatientSessions for SqlStore<D> {
             let actor = Actor::Patient(patient.clone());
             record(
                 &mut tx,
-                logged(&patient, &actor, AuditAction::PatientLoggedOut, now),
+                logged(&actor, AuditAction::PatientLoggedOut, now, &patient),
             )
             .await?;
         }

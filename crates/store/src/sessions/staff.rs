@@ -21,7 +21,8 @@ pub trait StaffSessions: Send + Sync {
     async fn close_staff_session(&self, token_hash: &str) -> Result<()>;
 }
 
-fn logged(who: &Actor, clinic_id: Option<i64>, action: AuditAction, at: i64) -> Entry<'_> {
+/// The audit entry of a staff member's or the operator's login or logout.
+fn logged(who: &Actor, action: AuditAction, at: i64, clinic_id: Option<i64>) -> Entry<'_> {
     Entry {
         at,
         actor: who,
@@ -64,7 +65,7 @@ impl<D: Database> StaffSessions for SqlStore<D> {
             .bind(expires_at.as_second()),
         )
         .await?;
-        let entry = logged(who, clinic_id, AuditAction::StaffLoggedIn, now.as_second());
+        let entry = logged(who, AuditAction::StaffLoggedIn, now.as_second(), clinic_id);
         record(&mut tx, entry).await?;
         tx.commit().await
     }
@@ -112,7 +113,7 @@ impl<D: Database> StaffSessions for SqlStore<D> {
             let who = row.into_domain()?;
             record(
                 &mut tx,
-                logged(&who, clinic_id, AuditAction::StaffLoggedOut, now),
+                logged(&who, AuditAction::StaffLoggedOut, now, clinic_id),
             )
             .await?;
         }
