@@ -25,7 +25,8 @@ pub enum Dialect {
 
 impl Dialect {
     /// A row lock clause, such as `FOR UPDATE OF s`: PostgreSQL's; SQLite needs none because
-    /// its write transactions are exclusive.
+    /// its write transactions are exclusive. For a statement whose rows are read; one that
+    /// only locks goes through [`Transaction::lock`] instead.
     pub fn lock(self, clause: &'static str) -> &'static str {
         match self {
             Self::Sqlite => "",
@@ -109,6 +110,18 @@ pub trait Executor: Send {
 #[async_trait]
 pub trait Transaction: Executor {
     async fn commit(self) -> Result<()>;
+
+    fn dialect(&self) -> Dialect;
+
+    /// Runs a statement that only locks rows (`SELECT … FOR UPDATE`, its rows unread), so that
+    /// what follows on PostgreSQL reads every change committed before the lock. SQLite skips
+    /// it, like a booking program's `Step::Lock`: its write transaction is exclusive already.
+    async fn lock(&mut self, statement: Statement) -> Result<()> {
+        if self.dialect() == Dialect::Postgres {
+            self.execute(statement).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A database: a pool of connections to one SQLite file or one PostgreSQL database.
@@ -132,7 +145,7 @@ pub trait Database: Send + Sync + 'static {
 /// The pool and transaction handles of one sqlx backend, reading and writing [`Statement`]s.
 /// Both backends stamp the same code out for their own sqlx types; only those differ.
 macro_rules! sqlx_handles {
-    ($db:ty) => {
+    ($db:ty, $dialect:expr) => {
         pub struct Pool<'a>(&'a sqlx::Pool<$db>);
 
         pub struct Tx(sqlx::Transaction<'static, $db>);
@@ -223,6 +236,10 @@ macro_rules! sqlx_handles {
         impl $crate::db::Transaction for Tx {
             async fn commit(self) -> $crate::Result<()> {
                 Ok(self.0.commit().await?)
+            }
+
+            fn dialect(&self) -> $crate::db::Dialect {
+                $dialect
             }
         }
     };

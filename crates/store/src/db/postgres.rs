@@ -13,7 +13,7 @@ pub struct PgDb {
     pub(crate) pool: PgPool,
 }
 
-super::sqlx_handles!(sqlx::Postgres);
+super::sqlx_handles!(sqlx::Postgres, Dialect::Postgres);
 
 /// Every booking program as a function, compiled once.
 static FUNCTIONS: LazyLock<HashMap<&'static str, PgFunction>> = LazyLock::new(|| {

@@ -13,7 +13,7 @@ pub struct SqliteDb {
     pub(crate) pool: SqlitePool,
 }
 
-super::sqlx_handles!(sqlx::Sqlite);
+super::sqlx_handles!(sqlx::Sqlite, Dialect::Sqlite);
 
 /// Every booking program's steps, numbered for SQLite once.
 static PROGRAMS: LazyLock<HashMap<&'static str, CompiledSteps>> = LazyLock::new(|| {
