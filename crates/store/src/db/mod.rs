@@ -2,8 +2,8 @@
 //!
 //! SQLite and PostgreSQL accept the same SQL for nearly everything Timebok does. Store code is
 //! generic over [`Database`]; each backend implements it in its own file (`sqlite.rs`,
-//! `postgres.rs`) with sqlx's concrete types, and says where the dialects really differ: how a
-//! write transaction begins, row locks, and how a booking program runs.
+//! `postgres.rs`) with sqlx's concrete types, and says where the dialects really differ: the
+//! migrations, how a write transaction begins, row locks, and how a booking program runs.
 
 pub(crate) mod named;
 pub(crate) mod postgres;
@@ -24,6 +24,14 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The backend's name, for logs and the readiness answer.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
     /// A row lock clause, such as `FOR UPDATE OF s`: PostgreSQL's; SQLite needs none because
     /// its write transactions are exclusive. For a statement whose rows are read; one that
     /// only locks goes through [`Transaction::lock`] instead.
@@ -133,6 +141,8 @@ pub trait Database: Send + Sync + 'static {
         Self: 'a;
 
     fn dialect(&self) -> Dialect;
+    /// Brings the schema up to date. Safe to run from several processes at once.
+    async fn migrate(&self) -> Result<()>;
     /// A handle that reads and writes outside any transaction of ours.
     fn pool(&self) -> Self::Conn<'_>;
     /// A transaction that may write: `BEGIN IMMEDIATE` on SQLite, whose deferred

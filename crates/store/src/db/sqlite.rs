@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqlitePool;
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 pub struct SqliteDb {
     pub(crate) pool: SqlitePool,
@@ -30,6 +31,23 @@ impl Database for SqliteDb {
 
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    /// SQLite has no advisory lock, so two processes starting together may both try the same
+    /// migration; the loser's transaction rolls back, and on the next try it finds the
+    /// migration applied and moves on.
+    async fn migrate(&self) -> Result<()> {
+        let migrator = sqlx::migrate!("./migrations/sqlite");
+        let mut attempt = 0u64;
+        loop {
+            match migrator.run(&self.pool).await {
+                Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                outcome => return Ok(outcome?),
+            }
+        }
     }
 
     fn pool(&self) -> Pool<'_> {
