@@ -17,7 +17,7 @@ super::sqlx_handles!(sqlx::Postgres, Dialect::Postgres);
 
 /// Every booking program as a function, compiled once.
 static FUNCTIONS: LazyLock<HashMap<&'static str, PgFunction>> = LazyLock::new(|| {
-    crate::booking::programs()
+    crate::booking::programs::all()
         .into_iter()
         .map(|program| (program.name, PgFunction::new(program)))
         .collect()

@@ -18,7 +18,7 @@ super::sqlx_handles!(sqlx::Sqlite, Dialect::Sqlite);
 
 /// Every booking program's steps, numbered for SQLite once.
 static PROGRAMS: LazyLock<HashMap<&'static str, CompiledSteps>> = LazyLock::new(|| {
-    crate::booking::programs()
+    crate::booking::programs::all()
         .into_iter()
         .map(|program| (program.name, CompiledSteps::new(program)))
         .collect()
