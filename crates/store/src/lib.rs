@@ -6,8 +6,8 @@
 //! (AvbestillAvtale) and [`Store::planned_appointments`] (HentPlanlagteTimer). Every hold,
 //! booking, move and cancellation goes through the booking core, [`Booking`].
 //!
-//! Both backends share one implementation of the SQL; only connection set-up, the write
-//! transaction's `BEGIN`, row locking and how a booking program runs differ (see `db/`).
+//! Both backends share one implementation of the SQL; only connection set-up, migrations, the
+//! write transaction's `BEGIN`, row locking and how a booking program runs differ (see `db/`).
 
 mod audit;
 mod booking;
@@ -55,6 +55,7 @@ pub use sessions::{PatientSessions, Sessions, StaffSessions};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
+use db::{Database, Executor, q};
 use std::sync::Arc;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -69,6 +70,15 @@ pub struct SqlStore<D> {
 }
 
 impl<D> SqlStore<D> {
+    fn new(db: D, settings: StoreSettings, clock: Arc<dyn Clock>) -> Result<Self> {
+        Ok(Self {
+            db,
+            clock,
+            settings,
+            zone: domain::clinic_time_zone()?,
+        })
+    }
+
     /// The store's clock: booking windows, holds and deadlines are all read against it.
     pub(crate) fn now(&self) -> jiff::Timestamp {
         self.clock.now()
@@ -98,6 +108,22 @@ pub trait Store:
     async fn ping(&self) -> Result<()>;
     /// Which backend this is, for logs and the readiness answer.
     fn backend(&self) -> &'static str;
+}
+
+#[async_trait]
+impl<D: Database> Store for SqlStore<D> {
+    async fn migrate(&self) -> Result<()> {
+        self.db.migrate().await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.db.pool().execute(q("SELECT 1")).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        self.db.dialect().name()
+    }
 }
 
 /// Opens the store a URL names: `sqlite://path` or `postgres://…`. Does not migrate.

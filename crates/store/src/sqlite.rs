@@ -1,9 +1,7 @@
 //! The embedded default: one SQLite file in WAL mode.
 
 use crate::db::sqlite::SqliteDb;
-use crate::db::{Database, Executor, q};
-use crate::{Clock, Result, SqlStore, Store, StoreSettings};
-use async_trait::async_trait;
+use crate::{Clock, Result, SqlStore, StoreSettings};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -13,8 +11,6 @@ use std::time::Duration;
 pub type SqliteStore = SqlStore<SqliteDb>;
 
 impl SqliteStore {
-    const BACKEND: &'static str = "sqlite";
-
     /// Opens (and creates, if missing) the database file a `sqlite://` URL names.
     pub async fn connect(
         url: &str,
@@ -45,44 +41,6 @@ impl SqliteStore {
                 outcome => break outcome?,
             }
         };
-        Ok(Self {
-            db: SqliteDb { pool },
-            clock,
-            settings,
-            zone: domain::clinic_time_zone()?,
-        })
-    }
-
-    /// SQLite has no advisory lock, so two processes starting together may both try the same
-    /// migration; the loser's transaction rolls back, and on the next try it finds the
-    /// migration applied and moves on.
-    async fn run_migrations(&self) -> Result<()> {
-        let migrator = sqlx::migrate!("./migrations/sqlite");
-        let mut attempt = 0u64;
-        loop {
-            match migrator.run(&self.db.pool).await {
-                Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if attempt < 5 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-                }
-                outcome => return Ok(outcome?),
-            }
-        }
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn migrate(&self) -> Result<()> {
-        self.run_migrations().await
-    }
-
-    async fn ping(&self) -> Result<()> {
-        self.db.pool().execute(q("SELECT 1")).await?;
-        Ok(())
-    }
-
-    fn backend(&self) -> &'static str {
-        Self::BACKEND
+        Self::new(SqliteDb { pool }, settings, clock)
     }
 }

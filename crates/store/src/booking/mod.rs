@@ -18,7 +18,7 @@ mod appointments;
 mod offers;
 mod postgres;
 mod program;
-mod programs;
+pub(crate) mod programs;
 pub(crate) mod rules;
 mod steps;
 
@@ -38,11 +38,6 @@ use domain::{
     AppointmentId, AuditAction, Caller, CancelReason, HoldId, NationalId, Patients, Policy, Reach,
     Reason, Refusal, SlotId,
 };
-
-/// Every program, for the backends to compile.
-pub(crate) fn programs() -> [&'static Program; 4] {
-    programs::all()
-}
 
 /// What a program answered: an outcome code (a [`Refusal`]'s, or what was done) and an id.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,6 +37,7 @@ impl CompiledSteps {
 
     pub async fn run(&self, mut tx: impl Transaction, mut env: Env) -> Result<Answer> {
         let program = self.program;
+        env.fill(&program.inputs);
         for (statement, step) in &self.steps {
             let step = match step {
                 Step::IfGiven { input, step } => {
@@ -69,7 +70,7 @@ impl CompiledSteps {
                         Type::Bool => tx
                             .fetch_optional::<(bool,)>(query)
                             .await?
-                            .map(|(v,)| Value::Bool(v)),
+                            .map(|(v,)| Value::Bool(Some(v))),
                     };
                     let Some(value) = value else {
                         return Ok(refused(*missing));

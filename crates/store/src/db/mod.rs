@@ -2,8 +2,8 @@
 //!
 //! SQLite and PostgreSQL accept the same SQL for nearly everything Timebok does. Store code is
 //! generic over [`Database`]; each backend implements it in its own file (`sqlite.rs`,
-//! `postgres.rs`) with sqlx's concrete types, and says where the dialects really differ: how a
-//! write transaction begins, row locks, and how a booking program runs.
+//! `postgres.rs`) with sqlx's concrete types, and says where the dialects really differ: the
+//! migrations, how a write transaction begins, row locks, and how a booking program runs.
 
 pub(crate) mod named;
 pub(crate) mod postgres;
@@ -13,6 +13,7 @@ use crate::Result;
 use crate::booking::{Answer, Program};
 use async_trait::async_trait;
 pub(crate) use named::{Env, Positional, Value};
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 use std::sync::Arc;
 
 /// Which SQL a backend speaks, where the two differ.
@@ -23,8 +24,17 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The backend's name, for logs and the readiness answer.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
     /// A row lock clause, such as `FOR UPDATE OF s`: PostgreSQL's; SQLite needs none because
-    /// its write transactions are exclusive.
+    /// its write transactions are exclusive. For a statement whose rows are read; one that
+    /// only locks goes through [`Transaction::lock`] instead.
     pub fn lock(self, clause: &'static str) -> &'static str {
         match self {
             Self::Sqlite => "",
@@ -33,42 +43,27 @@ impl Dialect {
     }
 }
 
-/// A statement's text: written in the code, or built once at start-up from the rules.
-#[derive(Debug, Clone)]
-pub enum Sql {
-    Static(&'static str),
-    Shared(Arc<str>),
-}
-
-impl Sql {
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Static(sql) => sql,
-            Self::Shared(sql) => sql,
-        }
-    }
-}
-
 /// One statement and the values for its `$1`, `$2`, ….
 #[derive(Debug, Clone)]
 pub struct Statement {
-    pub sql: Sql,
+    pub sql: SqlStr,
     pub args: Vec<Value>,
 }
 
 /// A statement written in the code.
 pub(crate) fn q(sql: &'static str) -> Statement {
     Statement {
-        sql: Sql::Static(sql),
+        sql: SqlStr::from_static(sql),
         args: Vec::new(),
     }
 }
 
 impl Statement {
-    /// A statement built at start-up, such as one composed from the rules.
+    /// A statement built at start-up, such as one composed from the rules. Its text comes
+    /// from the code and the rules only; every value goes in as a bound parameter.
     pub fn shared(sql: Arc<str>) -> Self {
         Self {
-            sql: Sql::Shared(sql),
+            sql: AssertSqlSafe(sql).into_sql_str(),
             args: Vec::new(),
         }
     }
@@ -76,7 +71,7 @@ impl Statement {
     /// A statement with named parameters, their values taken from `env`.
     pub fn named(statement: &Positional, env: &Env) -> Self {
         Self {
-            sql: Sql::Shared(statement.sql.clone()),
+            sql: AssertSqlSafe(statement.sql.clone()).into_sql_str(),
             args: statement.names.iter().map(|name| env.get(name)).collect(),
         }
     }
@@ -123,6 +118,18 @@ pub trait Executor: Send {
 #[async_trait]
 pub trait Transaction: Executor {
     async fn commit(self) -> Result<()>;
+
+    fn dialect(&self) -> Dialect;
+
+    /// Runs a statement that only locks rows (`SELECT … FOR UPDATE`, its rows unread), so that
+    /// what follows on PostgreSQL reads every change committed before the lock. SQLite skips
+    /// it, like a booking program's `Step::Lock`: its write transaction is exclusive already.
+    async fn lock(&mut self, statement: Statement) -> Result<()> {
+        if self.dialect() == Dialect::Postgres {
+            self.execute(statement).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A database: a pool of connections to one SQLite file or one PostgreSQL database.
@@ -134,6 +141,8 @@ pub trait Database: Send + Sync + 'static {
         Self: 'a;
 
     fn dialect(&self) -> Dialect;
+    /// Brings the schema up to date. Safe to run from several processes at once.
+    async fn migrate(&self) -> Result<()>;
     /// A handle that reads and writes outside any transaction of ours.
     fn pool(&self) -> Self::Conn<'_>;
     /// A transaction that may write: `BEGIN IMMEDIATE` on SQLite, whose deferred
@@ -146,45 +155,46 @@ pub trait Database: Send + Sync + 'static {
 /// The pool and transaction handles of one sqlx backend, reading and writing [`Statement`]s.
 /// Both backends stamp the same code out for their own sqlx types; only those differ.
 macro_rules! sqlx_handles {
-    ($db:ty, $pool:ty, $args:ty) => {
-        pub struct Pool<'a>(&'a $pool);
+    ($db:ty, $dialect:expr) => {
+        pub struct Pool<'a>(&'a sqlx::Pool<$db>);
 
         pub struct Tx(sqlx::Transaction<'static, $db>);
 
-        fn sql(statement: &$crate::db::Statement) -> sqlx::SqlStr {
-            use sqlx::SqlSafeStr;
-            match &statement.sql {
-                $crate::db::Sql::Static(text) => text.into_sql_str(),
-                $crate::db::Sql::Shared(text) => sqlx::AssertSqlSafe(text.clone()).into_sql_str(),
+        type Arguments = <$db as sqlx::Database>::Arguments;
+
+        /// The statement's values as this backend's arguments.
+        fn arguments(values: Vec<$crate::db::Value>) -> sqlx::Result<Arguments> {
+            use sqlx::Arguments as _;
+            use $crate::db::Value;
+            let mut arguments = Arguments::default();
+            for (at, value) in values.into_iter().enumerate() {
+                match value {
+                    Value::Int(v) => arguments.add(v),
+                    Value::Text(v) => arguments.add(v),
+                    Value::Bool(v) => arguments.add(v),
+                }
+                .map_err(|error| {
+                    sqlx::Error::Encode(
+                        format!("Encoding argument ${} failed: {error}", at + 1).into(),
+                    )
+                })?;
             }
+            Ok(arguments)
         }
 
-        fn query(statement: $crate::db::Statement) -> sqlx::query::Query<'static, $db, $args> {
-            use $crate::db::Value;
-            let text = sql(&statement);
-            statement
-                .args
-                .into_iter()
-                .fold(sqlx::query(text), |q, value| match value {
-                    Value::Int(v) => q.bind(v),
-                    Value::Text(v) => q.bind(v),
-                    Value::Bool(v) => q.bind(v),
-                })
+        fn query(
+            statement: $crate::db::Statement,
+        ) -> sqlx::Result<sqlx::query::Query<'static, $db, Arguments>> {
+            Ok(sqlx::query_with(statement.sql, arguments(statement.args)?))
         }
 
         fn query_as<R: $crate::db::Decode>(
             statement: $crate::db::Statement,
-        ) -> sqlx::query::QueryAs<'static, $db, R, $args> {
-            use $crate::db::Value;
-            let text = sql(&statement);
-            statement
-                .args
-                .into_iter()
-                .fold(sqlx::query_as(text), |q, value| match value {
-                    Value::Int(v) => q.bind(v),
-                    Value::Text(v) => q.bind(v),
-                    Value::Bool(v) => q.bind(v),
-                })
+        ) -> sqlx::Result<sqlx::query::QueryAs<'static, $db, R, Arguments>> {
+            Ok(sqlx::query_as_with(
+                statement.sql,
+                arguments(statement.args)?,
+            ))
         }
 
         #[async_trait::async_trait]
@@ -193,18 +203,18 @@ macro_rules! sqlx_handles {
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Vec<R>> {
-                Ok(query_as(statement).fetch_all(self.0).await?)
+                Ok(query_as(statement)?.fetch_all(self.0).await?)
             }
 
             async fn fetch_optional<R: $crate::db::Decode>(
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Option<R>> {
-                Ok(query_as(statement).fetch_optional(self.0).await?)
+                Ok(query_as(statement)?.fetch_optional(self.0).await?)
             }
 
             async fn execute(&mut self, statement: $crate::db::Statement) -> $crate::Result<u64> {
-                Ok(query(statement).execute(self.0).await?.rows_affected())
+                Ok(query(statement)?.execute(self.0).await?.rows_affected())
             }
         }
 
@@ -214,18 +224,18 @@ macro_rules! sqlx_handles {
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Vec<R>> {
-                Ok(query_as(statement).fetch_all(&mut *self.0).await?)
+                Ok(query_as(statement)?.fetch_all(&mut *self.0).await?)
             }
 
             async fn fetch_optional<R: $crate::db::Decode>(
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Option<R>> {
-                Ok(query_as(statement).fetch_optional(&mut *self.0).await?)
+                Ok(query_as(statement)?.fetch_optional(&mut *self.0).await?)
             }
 
             async fn execute(&mut self, statement: $crate::db::Statement) -> $crate::Result<u64> {
-                Ok(query(statement)
+                Ok(query(statement)?
                     .execute(&mut *self.0)
                     .await?
                     .rows_affected())
@@ -236,6 +246,10 @@ macro_rules! sqlx_handles {
         impl $crate::db::Transaction for Tx {
             async fn commit(self) -> $crate::Result<()> {
                 Ok(self.0.commit().await?)
+            }
+
+            fn dialect(&self) -> $crate::db::Dialect {
+                $dialect
             }
         }
     };

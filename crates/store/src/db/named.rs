@@ -24,6 +24,15 @@ impl Type {
             Self::Bool => "BOOLEAN",
         }
     }
+
+    /// NULL of this type: what an input the caller left unset is, on both databases.
+    pub fn null(self) -> Value {
+        match self {
+            Self::Int => Value::Int(None),
+            Self::Text => Value::Text(None),
+            Self::Bool => Value::Bool(None),
+        }
+    }
 }
 
 /// A value for a parameter.
@@ -31,7 +40,7 @@ impl Type {
 pub enum Value {
     Int(Option<i64>),
     Text(Option<String>),
-    Bool(bool),
+    Bool(Option<bool>),
 }
 
 impl From<i64> for Value {
@@ -72,13 +81,13 @@ impl From<Option<String>> for Value {
 
 impl From<bool> for Value {
     fn from(value: bool) -> Self {
-        Self::Bool(value)
+        Self::Bool(Some(value))
     }
 }
 
 impl Value {
     pub fn is_null(&self) -> bool {
-        matches!(self, Self::Int(None) | Self::Text(None))
+        matches!(self, Self::Int(None) | Self::Text(None) | Self::Bool(None))
     }
 }
 
@@ -105,13 +114,17 @@ impl Env {
         self.0.get(name).cloned().unwrap_or(Value::Int(None))
     }
 
+    /// Sets each of a program's inputs the caller left unset to NULL of its type, so that the
+    /// steps bind what the PostgreSQL function is called with (see [`Env::take`]).
+    pub fn fill(&mut self, inputs: &[(&'static str, Type)]) {
+        for &(name, kind) in inputs {
+            self.0.entry(name).or_insert_with(|| kind.null());
+        }
+    }
+
     /// Takes the value of a name of a known type out; an unset name is NULL of that type.
     pub fn take(&mut self, name: &str, kind: Type) -> Value {
-        self.0.remove(name).unwrap_or(match kind {
-            Type::Int => Value::Int(None),
-            Type::Text => Value::Text(None),
-            Type::Bool => Value::Bool(false),
-        })
+        self.0.remove(name).unwrap_or_else(|| kind.null())
     }
 }
 

@@ -13,23 +13,15 @@ pub struct PgDb {
     pub(crate) pool: PgPool,
 }
 
-super::sqlx_handles!(sqlx::Postgres, PgPool, sqlx::postgres::PgArguments);
+super::sqlx_handles!(sqlx::Postgres, Dialect::Postgres);
 
 /// Every booking program as a function, compiled once.
 static FUNCTIONS: LazyLock<HashMap<&'static str, PgFunction>> = LazyLock::new(|| {
-    crate::booking::programs()
+    crate::booking::programs::all()
         .into_iter()
         .map(|program| (program.name, PgFunction::new(program)))
         .collect()
 });
-
-impl PgDb {
-    /// Creates the booking programs' functions, if this version's are not there yet.
-    pub(crate) async fn install_programs(&self) -> Result<()> {
-        let functions: Vec<&PgFunction> = FUNCTIONS.values().collect();
-        crate::booking::install(self, &functions).await
-    }
-}
 
 #[async_trait]
 impl Database for PgDb {
@@ -38,6 +30,17 @@ impl Database for PgDb {
 
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    /// sqlx takes an advisory lock around the migrations, so processes starting together
+    /// migrate one after the other; then the booking programs' functions of this version are
+    /// installed, if they are not there yet.
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        let functions: Vec<&PgFunction> = FUNCTIONS.values().collect();
+        crate::booking::install(self, &functions).await
     }
 
     fn pool(&self) -> Pool<'_> {

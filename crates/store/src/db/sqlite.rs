@@ -8,16 +8,17 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqlitePool;
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 pub struct SqliteDb {
     pub(crate) pool: SqlitePool,
 }
 
-super::sqlx_handles!(sqlx::Sqlite, SqlitePool, sqlx::sqlite::SqliteArguments);
+super::sqlx_handles!(sqlx::Sqlite, Dialect::Sqlite);
 
 /// Every booking program's steps, numbered for SQLite once.
 static PROGRAMS: LazyLock<HashMap<&'static str, CompiledSteps>> = LazyLock::new(|| {
-    crate::booking::programs()
+    crate::booking::programs::all()
         .into_iter()
         .map(|program| (program.name, CompiledSteps::new(program)))
         .collect()
@@ -30,6 +31,23 @@ impl Database for SqliteDb {
 
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    /// SQLite has no advisory lock, so two processes starting together may both try the same
+    /// migration; the loser's transaction rolls back, and on the next try it finds the
+    /// migration applied and moves on.
+    async fn migrate(&self) -> Result<()> {
+        let migrator = sqlx::migrate!("./migrations/sqlite");
+        let mut attempt = 0u64;
+        loop {
+            match migrator.run(&self.pool).await {
+                Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                outcome => return Ok(outcome?),
+            }
+        }
     }
 
     fn pool(&self) -> Pool<'_> {

@@ -10,7 +10,7 @@ use crate::{NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, Channel, ClinicName, PersonName};
 use jiff::SignedDuration;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 #[async_trait]
 pub trait Outbox: Send + Sync {
@@ -67,10 +67,6 @@ fn claim(dialect: Dialect) -> Arc<str> {
     .into()
 }
 
-static CLAIM_SQLITE: LazyLock<Arc<str>> = LazyLock::new(|| claim(Dialect::Sqlite));
-
-static CLAIM_POSTGRES: LazyLock<Arc<str>> = LazyLock::new(|| claim(Dialect::Postgres));
-
 #[async_trait]
 impl<D: Database> Outbox for SqlStore<D> {
     async fn schedule_reminders(&self, lead: SignedDuration) -> Result<u64> {
@@ -102,14 +98,10 @@ impl<D: Database> Outbox for SqlStore<D> {
         token: &str,
     ) -> Result<Vec<ClaimedJob>> {
         let now = self.now().as_second();
-        let sql = match self.db.dialect() {
-            Dialect::Sqlite => &CLAIM_SQLITE,
-            Dialect::Postgres => &CLAIM_POSTGRES,
-        };
         let mut tx = self.db.begin_write().await?;
         let rows: Vec<ClaimRow> = tx
             .fetch_all(
-                Statement::shared(Arc::clone(sql))
+                Statement::shared(claim(self.db.dialect()))
                     .bind(now + lease.as_secs())
                     .bind(token)
                     .bind(now)

@@ -145,14 +145,16 @@ impl<D: Database> Slots for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         // Locked, so that a booking under way either finished first (and the slot is in use)
         // or finds it gone.
-        let find = match self.db.dialect() {
-            crate::db::Dialect::Sqlite => "SELECT id FROM slot WHERE id = $1 AND clinic_id = $2",
-            crate::db::Dialect::Postgres => {
-                "SELECT id FROM slot WHERE id = $1 AND clinic_id = $2 FOR UPDATE"
-            }
-        };
+        let find = format!(
+            "SELECT id FROM slot WHERE id = $1 AND clinic_id = $2{}",
+            self.db.dialect().lock(" FOR UPDATE")
+        );
         let _: (i64,) = tx
-            .fetch_optional(q(find).bind(id.0).bind(clinic_id.0))
+            .fetch_optional(
+                crate::db::Statement::shared(find.into())
+                    .bind(id.0)
+                    .bind(clinic_id.0),
+            )
             .await?
             .ok_or(StoreError::NotFound("slot"))?;
         let (used,): (bool,) = tx

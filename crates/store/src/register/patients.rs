@@ -2,7 +2,7 @@
 //! themselves.
 
 use crate::audit::{Entry, record};
-use crate::db::{Database, Dialect, Executor, Transaction, q};
+use crate::db::{Database, Executor, Transaction, q};
 use crate::rows::{BlockRow, PatientRow};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -172,13 +172,11 @@ impl<D: Database> PatientList for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         // Waits for a booking of this patient that is under way, so that it either finished
         // before the block or sees it.
-        let lock = match self.db.dialect() {
-            Dialect::Sqlite => "SELECT p.national_id FROM patient p WHERE p.national_id = $1",
-            Dialect::Postgres => {
-                "SELECT p.national_id FROM patient p WHERE p.national_id = $1 FOR UPDATE OF p"
-            }
-        };
-        let _: Option<(String,)> = tx.fetch_optional(q(lock).bind(patient.as_str())).await?;
+        tx.lock(
+            q("SELECT p.national_id FROM patient p WHERE p.national_id = $1 FOR UPDATE OF p")
+                .bind(patient.as_str()),
+        )
+        .await?;
         let row: BlockRow = tx
             .fetch_one(
                 q(
