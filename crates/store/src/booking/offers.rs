@@ -156,18 +156,20 @@ static FREE_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
     ))
 });
 
+/// An appointment `a` with its slot `s`, timebook `t`, place `r` and where that is, `l`.
+const APPOINTMENT_PLACE: &str = "appointment a \
+    JOIN slot s ON s.id = a.slot_id \
+    JOIN timebook t ON t.id = a.timebook_id \
+    JOIN resource r ON r.id = s.resource_id \
+    JOIN location l ON l.id = r.location_id";
+
 /// A patient's appointment with what is needed to show it, and until when they may cancel it.
 fn patient_appointments(condition: &str) -> Positional {
     named(format!(
         "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, \
            r.name AS resource_name, l.address, a.starts_at, s.length_minutes, a.reason, a.status, \
            {} AS cancel_until \
-         FROM appointment a \
-           JOIN slot s ON s.id = a.slot_id \
-           JOIN timebook t ON t.id = a.timebook_id \
-           JOIN clinic c ON c.id = a.clinic_id \
-           JOIN resource r ON r.id = s.resource_id \
-           JOIN location l ON l.id = r.location_id \
+         FROM {APPOINTMENT_PLACE} JOIN clinic c ON c.id = a.clinic_id \
          WHERE {condition}",
         rules::cancel_until()
     ))
@@ -194,11 +196,7 @@ fn appointment_records(condition: &str) -> Positional {
         "SELECT a.id, a.version, a.clinic_id, a.timebook_id, t.kind, s.resource_id, r.location_id, \
            l.address, a.slot_id, a.starts_at, s.length_minutes, a.national_id, a.reason, a.status, \
            a.booked_at, a.cancelled_at, a.cancel_reason, {} AS cancel_until \
-         FROM appointment a \
-           JOIN slot s ON s.id = a.slot_id \
-           JOIN timebook t ON t.id = a.timebook_id \
-           JOIN resource r ON r.id = s.resource_id \
-           JOIN location l ON l.id = r.location_id \
+         FROM {APPOINTMENT_PLACE} \
          WHERE {condition}",
         rules::cancel_until()
     ))
