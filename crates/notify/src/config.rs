@@ -17,6 +17,9 @@ pub struct NotifyConfig {
     pub portal_url: String,
     /// Jobs claimed at a time.
     pub batch_size: u32,
+    /// Sends of a batch in flight at once: a slow gateway answer does not hold up the rest,
+    /// and a burst of bookings is notified at the pace the gateways allow.
+    pub sends_at_once: u32,
     /// Tries before a job is marked failed.
     pub max_attempts: u32,
     /// The wait after the first failed try; it doubles with each try.
@@ -26,7 +29,7 @@ pub struct NotifyConfig {
     /// How often an idle worker looks for due jobs.
     pub poll_seconds: u32,
     /// How long a claimed job is reserved for its worker. Must exceed a whole batch of sends
-    /// at the send timeout, so a live worker never loses a claim.
+    /// at the send timeout, `sends_at_once` at a time, so a live worker never loses a claim.
     pub lease_seconds: u32,
     /// The longest one send may take.
     pub send_timeout_seconds: u32,
@@ -43,7 +46,8 @@ impl Default for NotifyConfig {
             run_in_serve: true,
             portal_name: "Helsenorge".into(),
             portal_url: "http://localhost:8080".into(),
-            batch_size: 10,
+            batch_size: 32,
+            sends_at_once: 8,
             max_attempts: 8,
             backoff_base_seconds: 30,
             backoff_max_seconds: 3600,
@@ -122,16 +126,23 @@ pub struct PushConfig {
 impl NotifyConfig {
     /// The configuration's own contradictions, said plainly.
     pub fn check(&self) -> Result<(), String> {
-        if self.batch_size == 0 || self.max_attempts == 0 || self.send_timeout_seconds == 0 {
+        if self.batch_size == 0
+            || self.sends_at_once == 0
+            || self.max_attempts == 0
+            || self.send_timeout_seconds == 0
+        {
             return Err(
-                "notify: batch_size, max_attempts and send_timeout_seconds must be at least 1"
+                "notify: batch_size, sends_at_once, max_attempts and send_timeout_seconds must be \
+                 at least 1"
                     .into(),
             );
         }
-        let batch_time = u64::from(self.batch_size) * u64::from(self.send_timeout_seconds);
+        let batch_time = u64::from(self.batch_size.div_ceil(self.sends_at_once))
+            * u64::from(self.send_timeout_seconds);
         if u64::from(self.lease_seconds) <= batch_time {
             return Err(format!(
-                "notify: lease_seconds ({}) must exceed batch_size × send_timeout_seconds ({batch_time})",
+                "notify: lease_seconds ({}) must exceed batch_size / sends_at_once (rounded up) × \
+                 send_timeout_seconds ({batch_time})",
                 self.lease_seconds
             ));
         }

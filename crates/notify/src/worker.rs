@@ -13,6 +13,7 @@ use crate::push::{PushOutcome, PushSender};
 use crate::sms::SmsSender;
 use crate::smtp::SmtpSender;
 use domain::{AppointmentStatus, Channel};
+use futures_util::stream::{self, StreamExt};
 use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 use std::future::Future;
@@ -143,15 +144,22 @@ impl Worker {
             claimed: jobs.len(),
             ..Round::default()
         };
-        for job in jobs {
-            match self.deliver(&job).await {
+        let at_once = usize::try_from(self.config.sends_at_once)
+            .unwrap_or(1)
+            .max(1);
+        // Owned jobs: a stream of borrowed ones makes the worker's future not `Send`.
+        let mut endings = stream::iter(jobs)
+            .map(|job| async move { (job.id, self.deliver(&job).await) })
+            .buffer_unordered(at_once);
+        while let Some((job, ending)) = endings.next().await {
+            match ending {
                 Ok(Ending::Sent) => round.sent += 1,
                 Ok(Ending::Skipped) => round.skipped += 1,
                 Ok(Ending::Retrying) => round.retrying += 1,
                 Ok(Ending::Failed) => round.failed += 1,
                 // The lease runs out and another round takes the job again.
                 Err(error) => {
-                    tracing::warn!(job = job.id, %error, "could not record a notification's outcome")
+                    tracing::warn!(job, %error, "could not record a notification's outcome")
                 }
             }
         }

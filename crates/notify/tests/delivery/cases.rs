@@ -653,6 +653,32 @@ pub async fn two_workers_never_send_one_job_at_the_same_time(db: TestDb) {
     world.finish().await;
 }
 
+pub async fn a_slow_gateway_answer_does_not_hold_up_the_batch(db: TestDb) {
+    let world = World::new(db).await;
+    let gateway = HttpPeer::start(200).await;
+    gateway.delay(std::time::Duration::from_millis(300));
+    for n in 1..=8 {
+        book(&world, n, by_sms(n)).await;
+    }
+    let worker = worker(
+        &world,
+        NotifyConfig {
+            sms: Some(sms(&gateway)),
+            batch_size: 8,
+            sends_at_once: 4,
+            ..config()
+        },
+    );
+    let round = worker.run_once().await.expect("round");
+    assert_eq!((round.claimed, round.sent), (8, 8));
+    assert_eq!(
+        gateway.most_in_flight(),
+        4,
+        "four sends of the batch were in flight together, never more"
+    );
+    world.finish().await;
+}
+
 pub async fn a_reply_from_the_office_is_notified_without_the_message(db: TestDb) {
     let world = World::new(db).await;
     let gateway = HttpPeer::start(200).await;

@@ -15,8 +15,8 @@ use crate::rows::{
 use crate::{AppointmentRecord, FreeSlot, PlannedAppointment, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
-    AppointmentId, Caller, Clinic, ClinicId, DomainError, NationalId, Resource, Slot, SlotId,
-    Timebook, TimebookId,
+    AppointmentId, Caller, Clinic, ClinicId, DomainError, NationalId, Resource, ResourceId, Slot,
+    SlotId, Timebook, TimebookId,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -80,10 +80,37 @@ pub trait Offers: Send + Sync {
         from: Date,
         to: Date,
     ) -> Result<Vec<FreeSlot>>;
+    /// The free slots of one place of a timebook between two local dates, as [`Offers::free_slots`].
+    async fn free_slots_at(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+        place: ResourceId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<FreeSlot>>;
+    /// «Velg time»'s calendar: the local dates between `from` and `to`, in order, on which the
+    /// place has a slot the caller may book for the patient. Refused as [`Offers::free_slots`].
+    async fn free_days(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+        place: ResourceId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Date>>;
     /// HentPlanlagteTimer: the patient's booked appointments that have not ended yet.
     async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
     /// All the patient's appointments, of every status, the latest first.
     async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
+    /// One of the patient's appointments, of any status; not found for anyone else's.
+    async fn patient_appointment(
+        &self,
+        patient: &NationalId,
+        id: AppointmentId,
+    ) -> Result<PlannedAppointment>;
     /// An appointment in the caller's reach, as machine clients read it.
     async fn appointment_for(
         &self,
@@ -138,23 +165,39 @@ static OFFERED_TIMEBOOKS: LazyLock<Positional> = LazyLock::new(|| {
 });
 
 /// HentLedigeTimer's list: every rule of a booking that depends on the slot, for many slots
-/// at once. Holds are counted per slot from one grouped table instead of slot by slot.
-static FREE_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
+/// at once, as `select` (over the slot `s`) ordered by `order`. Holds are counted per slot from
+/// one grouped table instead of slot by slot. `:place` narrows it to one place when set.
+fn free_slot_query(select: &str, order: &str) -> Positional {
     let held = "COALESCE(h.held, 0)";
     named(format!(
-        "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, {} AS places_left \
+        "SELECT {select} \
          FROM slot s LEFT JOIN {} h ON h.slot_id = s.id \
          WHERE s.timebook_id = :timebook AND s.starts_at >= :from AND s.starts_at < :to \
+           AND (:place IS NULL OR s.resource_id = :place) \
            AND {} AND {} AND {} AND {} \
-         ORDER BY s.starts_at, s.resource_id",
-        rules::places_left_given(held),
+         ORDER BY {order}",
         rules::counted_holds_by_slot(":patient", "h.timebook_id = :timebook"),
         rules::published().passes(),
         rules::window_bounds_of("timebook t WHERE t.id = :timebook"),
         rules::not_among_booked(":patient").passes(),
         rules::place_left_given(held).passes(),
     ))
+}
+
+static FREE_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
+    free_slot_query(
+        &format!(
+            "s.id, s.resource_id, s.starts_at, s.length_minutes, {} AS places_left",
+            rules::places_left_given("COALESCE(h.held, 0)")
+        ),
+        "s.starts_at, s.resource_id",
+    )
 });
+
+/// The local days of the free slots, as days since 1970-01-01, for a stretch of time in which
+/// the clinics' time zone keeps one offset from UTC (`:offset`, in seconds).
+static FREE_DAYS: LazyLock<Positional> =
+    LazyLock::new(|| free_slot_query("DISTINCT (s.starts_at + :offset) / 86400 AS day", "day"));
 
 /// An appointment `a` with its slot `s`, timebook `t`, place `r` and where that is, `l`.
 const APPOINTMENT_PLACE: &str = "appointment a \
@@ -186,6 +229,9 @@ static HISTORY: LazyLock<Positional> = LazyLock::new(|| {
     patient_appointments("a.national_id = :patient ORDER BY a.starts_at DESC, a.id DESC")
 });
 
+static OWN: LazyLock<Positional> =
+    LazyLock::new(|| patient_appointments("a.id = :appointment AND a.national_id = :patient"));
+
 /// One appointment for the notification worker.
 pub(crate) static ONE_FOR_NOTICE: LazyLock<Positional> =
     LazyLock::new(|| patient_appointments("a.id = :appointment"));
@@ -216,6 +262,13 @@ static RECORDS: LazyLock<Positional> = LazyLock::new(|| {
         rules::in_reach("a.national_id").passes()
     ))
 });
+
+/// A checked free-slot query's inputs and its bounds as instants.
+struct SlotRange {
+    env: Env,
+    from: i64,
+    to: i64,
+}
 
 impl<D: Database> SqlStore<D> {
     /// The caller's inputs for a read about the patient, at the store's now.
@@ -282,6 +335,77 @@ impl<D: Database> SqlStore<D> {
             .compatible()
             .map_err(|_| DomainError::TimeZone)?;
         Ok(at.as_second())
+    }
+
+    /// The inputs of a free-slot query between two local dates, once the caller may see the
+    /// timebook's free slots for the patient.
+    async fn slot_range(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+        place: Option<ResourceId>,
+        from: Date,
+        to: Date,
+    ) -> Result<SlotRange> {
+        if to < from {
+            return Err(DomainError::DatesReversed.into());
+        }
+        let days = from
+            .until(to)
+            .map(|span| span.get_days())
+            .unwrap_or(i32::MAX);
+        if days >= MAX_QUERY_DAYS {
+            return Err(StoreError::RangeTooLong {
+                max: MAX_QUERY_DAYS,
+            });
+        }
+        let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
+        let (from, to) = (self.start_of(from)?, self.start_of(day_after)?);
+        let env = self
+            .reading(caller, patient)
+            .with("timebook", timebook.0)
+            .with("place", place.map(|p| p.0))
+            .with("from", from)
+            .with("to", to);
+        self.judge(&OPEN, &env).await?;
+        Ok(SlotRange { env, from, to })
+    }
+
+    async fn free_slots_in(&self, env: &Env) -> Result<Vec<FreeSlot>> {
+        // Columns by position: a month may return a couple of thousand rows.
+        let rows: Vec<(i64, i64, i64, i64, i64)> = self
+            .db
+            .pool()
+            .fetch_all(Statement::named(&FREE_SLOTS, env))
+            .await?;
+        rows.into_iter()
+            .map(FreeSlotRow::from)
+            .map(FreeSlotRow::into_domain)
+            .collect()
+    }
+
+    /// `[from, to)` cut where the clinics' time zone changes its offset from UTC: each stretch
+    /// with its offset in seconds, so that a local day is `(instant + offset) / 86400`.
+    fn offset_stretches(&self, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
+        let at = |second: i64| {
+            Timestamp::from_second(second).map_err(|_| StoreError::Corrupt("instant"))
+        };
+        let mut cuts = vec![from];
+        for transition in self.zone.following(at(from)?) {
+            let second = transition.timestamp().as_second();
+            if second >= to {
+                break;
+            }
+            cuts.push(second);
+        }
+        cuts.push(to);
+        cuts.windows(2)
+            .map(|pair| {
+                let offset = self.zone.to_offset(at(pair[0])?).seconds();
+                Ok((pair[0], pair[1], i64::from(offset)))
+            })
+            .collect()
     }
 
     async fn patient_appointments_of(
@@ -377,35 +501,61 @@ impl<D: Database> Offers for SqlStore<D> {
         from: Date,
         to: Date,
     ) -> Result<Vec<FreeSlot>> {
-        if to < from {
-            return Err(DomainError::DatesReversed.into());
-        }
-        let days = from
-            .until(to)
-            .map(|span| span.get_days())
-            .unwrap_or(i32::MAX);
-        if days >= MAX_QUERY_DAYS {
-            return Err(StoreError::RangeTooLong {
-                max: MAX_QUERY_DAYS,
-            });
-        }
-        let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
-        let env = self
-            .reading(caller, patient)
-            .with("timebook", timebook.0)
-            .with("from", self.start_of(from)?)
-            .with("to", self.start_of(day_after)?);
-        self.judge(&OPEN, &env).await?;
-        // Columns by position: a month may return a couple of thousand rows.
-        let rows: Vec<(i64, i64, i64, i64, i64)> = self
-            .db
-            .pool()
-            .fetch_all(Statement::named(&FREE_SLOTS, &env))
+        let range = self
+            .slot_range(caller, patient, timebook, None, from, to)
             .await?;
-        rows.into_iter()
-            .map(FreeSlotRow::from)
-            .map(FreeSlotRow::into_domain)
-            .collect()
+        self.free_slots_in(&range.env).await
+    }
+
+    async fn free_slots_at(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+        place: ResourceId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<FreeSlot>> {
+        let range = self
+            .slot_range(caller, patient, timebook, Some(place), from, to)
+            .await?;
+        self.free_slots_in(&range.env).await
+    }
+
+    async fn free_days(
+        &self,
+        caller: &Caller,
+        patient: &NationalId,
+        timebook: TimebookId,
+        place: ResourceId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Date>> {
+        let SlotRange { mut env, from, to } = self
+            .slot_range(caller, patient, timebook, Some(place), from, to)
+            .await?;
+        let epoch = jiff::civil::date(1970, 1, 1);
+        let mut days = Vec::new();
+        for (start, end, offset) in self.offset_stretches(from, to)? {
+            env.set("from", start.into());
+            env.set("to", end.into());
+            env.set("offset", offset.into());
+            let rows: Vec<(i64,)> = self
+                .db
+                .pool()
+                .fetch_all(Statement::named(&FREE_DAYS, &env))
+                .await?;
+            for (day,) in rows {
+                days.push(
+                    epoch
+                        .checked_add(jiff::Span::new().days(day))
+                        .map_err(|_| StoreError::Corrupt("free day"))?,
+                );
+            }
+        }
+        // A day the offset changed in is counted in both stretches.
+        days.dedup();
+        Ok(days)
     }
 
     async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
@@ -414,6 +564,24 @@ impl<D: Database> Offers for SqlStore<D> {
 
     async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
         self.patient_appointments_of(&HISTORY, patient).await
+    }
+
+    async fn patient_appointment(
+        &self,
+        patient: &NationalId,
+        id: AppointmentId,
+    ) -> Result<PlannedAppointment> {
+        let env = Env::new()
+            .with("patient", patient.as_str())
+            .with("appointment", id.0)
+            .with("now", self.now().as_second());
+        let row: PlannedRow = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(&OWN, &env))
+            .await?
+            .ok_or(StoreError::NotFound("appointment"))?;
+        row.into_domain()
     }
 
     async fn appointment_for(

@@ -1,4 +1,5 @@
 pub use crate::booking_core::*;
+pub use crate::calendar::*;
 pub use crate::client_bookings::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
 pub use crate::logins::*;

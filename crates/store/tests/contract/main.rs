@@ -8,6 +8,7 @@
 extern crate timebok_store as store;
 
 mod booking_core;
+mod calendar;
 mod cases;
 mod client_bookings;
 mod common;
@@ -17,6 +18,9 @@ mod outbox;
 mod schedules;
 
 contract_tests!(
+    free_days_are_local_days_of_one_place_across_a_change_of_offset,
+    free_days_are_refused_as_free_slots_are,
+    a_patient_reads_only_their_own_appointment,
     an_appointment_moves_in_one_transaction_and_keeps_its_id,
     a_move_is_refused_by_the_rules_and_changes_nothing,
     two_patients_moving_into_the_last_place_one_wins,

@@ -51,11 +51,16 @@ fn since(client: &ApiClient, params: &Params) -> Result<Option<Timestamp>, Outco
         .transpose()
 }
 
-fn ndjson(resources: impl IntoIterator<Item = Value>) -> String {
-    resources
-        .into_iter()
-        .map(|resource| format!("{resource}\n"))
-        .collect()
+fn ndjson<R: serde::Serialize>(resources: impl IntoIterator<Item = R>) -> String {
+    let mut file = String::new();
+    for resource in resources {
+        // Timebok's resources have string keys only, so writing one cannot fail.
+        if let Ok(line) = serde_json::to_string(&resource) {
+            file.push_str(&line);
+            file.push('\n');
+        }
+    }
+    file
 }
 
 fn locations(entries: &[CatalogueEntry]) -> String {

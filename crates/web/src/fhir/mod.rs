@@ -177,8 +177,12 @@ async fn access_token_client(
 }
 
 /// A FHIR JSON answer.
-fn fhir_json(body: &serde_json::Value) -> Response {
-    ([(CONTENT_TYPE, FHIR_JSON)], body.to_string()).into_response()
+fn fhir_json(body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(json) => ([(CONTENT_TYPE, FHIR_JSON)], json).into_response(),
+        // Timebok's resources have string keys only, so this is never reached.
+        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// The API's base URL: the configured public URL, whatever `Host` the request carried.

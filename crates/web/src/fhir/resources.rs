@@ -5,6 +5,7 @@ use super::input::identifier_system;
 use domain::{AppointmentStatus, Clinic, Location, NationalId, Resource, Timebook, TimebookKind};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use serde::Serialize;
 use serde_json::{Value, json};
 use store::{AppointmentRecord, CatalogueEntry, FeedSlot, FreeSlot, Hold};
 
@@ -32,21 +33,46 @@ pub fn instant(at: Timestamp, zone: &TimeZone) -> String {
         .to_string()
 }
 
-pub fn service_type(kind: TimebookKind, display: &str) -> Value {
-    let mut coding =
-        vec![json!({ "system": SERVICE_TYPE_SYSTEM, "code": kind.code(), "display": display })];
+/// A code from a code system.
+#[derive(Serialize)]
+struct Coding<'a> {
+    system: &'static str,
+    code: &'a str,
+    display: &'a str,
+}
+
+/// `serviceType`: what kind of timebook, as Timebok names it and as slot finders filter on it.
+#[derive(Serialize)]
+pub struct ServiceType<'a> {
+    coding: Vec<Coding<'a>>,
+    text: &'a str,
+}
+
+pub fn service_type(kind: TimebookKind, display: &str) -> [ServiceType<'_>; 1] {
+    let mut coding = vec![Coding {
+        system: SERVICE_TYPE_SYSTEM,
+        code: kind.code(),
+        display,
+    }];
     // The codes slot finders filter on (SMART Scheduling Links' examples).
     if matches!(kind, TimebookKind::Vaksine | TimebookKind::Koronavaksine) {
-        coding.push(json!({ "system": HL7_SERVICE_TYPE, "code": "57", "display": "Immunization" }));
+        coding.push(Coding {
+            system: HL7_SERVICE_TYPE,
+            code: "57",
+            display: "Immunization",
+        });
     }
     if kind == TimebookKind::Koronavaksine {
-        coding.push(json!({
-            "system": SMART_SERVICE_TYPE,
-            "code": "covid19-immunization",
-            "display": "COVID-19 Immunization Appointment",
-        }));
+        coding.push(Coding {
+            system: SMART_SERVICE_TYPE,
+            code: "covid19-immunization",
+            display: "COVID-19 Immunization Appointment",
+        });
     }
-    json!([{ "coding": coding, "text": display }])
+    [ServiceType {
+        coding,
+        text: display,
+    }]
 }
 
 /// One timebook resource with what a client needs to pick it.
@@ -156,29 +182,89 @@ impl<'a> SlotView<'a> {
     }
 }
 
+/// A Slot resource. Written as a type rather than a `Value` map: a search or the slot finders'
+/// file writes hundreds of them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotResource<'a> {
+    resource_type: &'static str,
+    id: String,
+    extension: Vec<SlotExtension>,
+    service_type: [ServiceType<'a>; 1],
+    schedule: Reference,
+    status: &'static str,
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SlotExtension {
+    url: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_integer: Option<u16>,
+}
+
+#[derive(Serialize)]
+struct Reference {
+    reference: String,
+}
+
+/// A resource that can stand in a Bundle: its type and id make its full URL.
+pub trait Named {
+    fn type_and_id(&self) -> (&str, &str);
+}
+
+impl Named for Value {
+    fn type_and_id(&self) -> (&str, &str) {
+        (
+            self["resourceType"].as_str().unwrap_or_default(),
+            self["id"].as_str().unwrap_or_default(),
+        )
+    }
+}
+
+impl Named for SlotResource<'_> {
+    fn type_and_id(&self) -> (&str, &str) {
+        (self.resource_type, &self.id)
+    }
+}
+
 /// A slot. `portal` is where patients book: the deep link goes to «Velg time» on the slot's
 /// day at its place, which marks the slot (`tid`, kept through a login) and scrolls to it.
-pub fn slot(view: &SlotView<'_>, portal: &str, zone: &TimeZone) -> Value {
+pub fn slot<'a>(view: &SlotView<'a>, portal: &str, zone: &TimeZone) -> SlotResource<'a> {
     let day = view.start.to_zoned_datetime(zone.clone()).date();
     let deep_link = format!(
         "{portal}{}&tid={id}#tid-{id}",
         crate::portal::calendar_href(view.timebook.id, view.resource_id, day, None),
         id = view.id.0,
     );
-    let mut extension = vec![json!({ "url": DEEP_LINK, "valueUrl": deep_link })];
+    let mut extension = vec![SlotExtension {
+        url: DEEP_LINK,
+        value_url: Some(deep_link),
+        value_integer: None,
+    }];
     if view.free {
-        extension.push(json!({ "url": CAPACITY, "valueInteger": view.places_left }));
+        extension.push(SlotExtension {
+            url: CAPACITY,
+            value_url: None,
+            value_integer: Some(view.places_left),
+        });
     }
-    json!({
-        "resourceType": "Slot",
-        "id": view.id.0.to_string(),
-        "extension": extension,
-        "serviceType": service_type(view.timebook.kind, view.kind_label),
-        "schedule": { "reference": format!("Schedule/{}", view.resource_id.0) },
-        "status": if view.free { "free" } else { "busy" },
-        "start": instant(view.start, zone),
-        "end": instant(view.end, zone),
-    })
+    SlotResource {
+        resource_type: "Slot",
+        id: view.id.0.to_string(),
+        extension,
+        service_type: service_type(view.timebook.kind, view.kind_label),
+        schedule: Reference {
+            reference: format!("Schedule/{}", view.resource_id.0),
+        },
+        status: if view.free { "free" } else { "busy" },
+        start: instant(view.start, zone),
+        end: instant(view.end, zone),
+    }
 }
 
 /// The R4 code system of why an appointment was cancelled.
@@ -298,29 +384,86 @@ pub fn location(location: &Location, clinic: &Clinic) -> Value {
 }
 
 /// A searchset Bundle: the matches, then what `_include` added.
-pub fn searchset(
+/// A searchset Bundle: the matches, then what was included with them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Searchset<'a, M> {
+    resource_type: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    link: Vec<Link<'a>>,
+    entry: Entries<M>,
+}
+
+#[derive(Serialize)]
+struct Link<'a> {
+    relation: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry<R> {
+    full_url: String,
+    resource: R,
+    search: Mode,
+}
+
+#[derive(Serialize)]
+struct Mode {
+    mode: &'static str,
+}
+
+/// The matches and the included resources as one `entry` list.
+struct Entries<M> {
+    matches: Vec<Entry<M>>,
+    included: Vec<Entry<Value>>,
+}
+
+impl<M: Serialize> Serialize for Entries<M> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.matches.len() + self.included.len()))?;
+        for entry in &self.matches {
+            seq.serialize_element(entry)?;
+        }
+        for entry in &self.included {
+            seq.serialize_element(entry)?;
+        }
+        seq.end()
+    }
+}
+
+pub fn searchset<'a, M: Named>(
     base: &str,
-    links: &[(&str, String)],
-    matches: Vec<Value>,
+    links: &'a [(&str, String)],
+    matches: Vec<M>,
     included: Vec<Value>,
-) -> Value {
-    let entry = |resource: Value, mode: &str| {
-        let full_url = format!(
-            "{base}/{}/{}",
-            resource["resourceType"].as_str().unwrap_or_default(),
-            resource["id"].as_str().unwrap_or_default()
-        );
-        json!({ "fullUrl": full_url, "resource": resource, "search": { "mode": mode } })
-    };
-    let entries: Vec<Value> = matches
-        .into_iter()
-        .map(|r| entry(r, "match"))
-        .chain(included.into_iter().map(|r| entry(r, "include")))
-        .collect();
-    json!({
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "link": links.iter().map(|(relation, url)| json!({ "relation": relation, "url": url })).collect::<Vec<_>>(),
-        "entry": entries,
-    })
+) -> Searchset<'a, M> {
+    fn entry<R: Named>(base: &str, resource: R, mode: &'static str) -> Entry<R> {
+        let (kind, id) = resource.type_and_id();
+        Entry {
+            full_url: format!("{base}/{kind}/{id}"),
+            resource,
+            search: Mode { mode },
+        }
+    }
+    Searchset {
+        resource_type: "Bundle",
+        kind: "searchset",
+        link: links
+            .iter()
+            .map(|(relation, url)| Link { relation, url })
+            .collect(),
+        entry: Entries {
+            matches: matches
+                .into_iter()
+                .map(|r| entry(base, r, "match"))
+                .collect(),
+            included: included
+                .into_iter()
+                .map(|r| entry(base, r, "include"))
+                .collect(),
+        },
+    }
 }

@@ -124,15 +124,10 @@ pub async fn own_appointment(
     id: AppointmentId,
 ) -> Result<PlannedAppointment, Failure> {
     let t = patient.visitor.t;
-    let history = state
-        .store
-        .appointment_history(&patient.id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
-    history
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or(Failure::new(t, crate::failure::Kind::NotFound))
+    match state.store.patient_appointment(&patient.id, id).await {
+        Err(StoreError::NotFound(_)) => Err(Failure::new(t, crate::failure::Kind::NotFound)),
+        found => found.map_err(|e| Failure::store(t, e)),
+    }
 }
 
 pub async fn calendar_file(

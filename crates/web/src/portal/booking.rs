@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::{AppointmentId, DomainError, HoldId, Reason, Refusal, Resource, SlotId, TimebookId};
 use jiff::civil::Date;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use store::{BookRequest, FreeSlot, HoldRequest, OfferedSlot, OfferedTimebook, StoreError};
 
 // --- «Hva trenger du?» -----------------------------------------------------------------------
@@ -196,26 +195,69 @@ pub(crate) fn calendar_href(
     )
 }
 
-/// The patient's free slots of a timebook between two days; `None` when the clinic has
-/// blocked them, which «Velg time» says instead of showing a calendar.
-async fn free_between(
-    state: &AppState,
+/// What «Velg time» shows of a place in a month: the days with free slots and those of the
+/// day shown, the day asked for when it has free slots, else the first that has.
+#[derive(Default)]
+struct FreeCalendar {
+    /// The clinic has blocked the patient, which «Velg time» says instead of a calendar.
+    blocked: bool,
+    days: Vec<Date>,
+    day: Option<Date>,
+    slots: Vec<FreeSlot>,
+}
+
+/// A free-slot answer of the booking core: `None` when the clinic has blocked the patient.
+fn unless_blocked<T>(
     patient: &Patient,
-    timebook: TimebookId,
-    from: Date,
-    to: Date,
-) -> Result<Result<Option<Vec<FreeSlot>>, Refusal>, Failure> {
-    let caller = patient.caller();
-    match state
-        .store
-        .free_slots(&caller, &patient.id, timebook, from, to)
-        .await
-    {
-        Ok(free) => Ok(Ok(Some(free))),
+    answer: Result<T, StoreError>,
+) -> Result<Result<Option<T>, Refusal>, Failure> {
+    match answer {
+        Ok(found) => Ok(Ok(Some(found))),
         Err(StoreError::Refused(Refusal::Blocked)) => Ok(Ok(None)),
         Err(StoreError::Refused(refusal)) => Ok(Err(refusal)),
         Err(error) => Err(Failure::store(patient.visitor.t, error)),
     }
+}
+
+async fn free_calendar(
+    state: &AppState,
+    patient: &Patient,
+    timebook: TimebookId,
+    place: domain::ResourceId,
+    (from, to): (Date, Date),
+    wanted: Option<Date>,
+) -> Result<Result<FreeCalendar, Refusal>, Failure> {
+    let caller = patient.caller();
+    let days = state
+        .store
+        .free_days(&caller, &patient.id, timebook, place, from, to)
+        .await;
+    let days = match unless_blocked(patient, days)? {
+        Ok(Some(days)) => days,
+        Ok(None) => {
+            return Ok(Ok(FreeCalendar {
+                blocked: true,
+                ..FreeCalendar::default()
+            }));
+        }
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let Some(day) = wanted
+        .filter(|d| days.binary_search(d).is_ok())
+        .or_else(|| days.first().copied())
+    else {
+        return Ok(Ok(FreeCalendar::default()));
+    };
+    let slots = state
+        .store
+        .free_slots_at(&caller, &patient.id, timebook, place, day, day)
+        .await;
+    Ok(unless_blocked(patient, slots)?.map(|slots| FreeCalendar {
+        blocked: slots.is_none(),
+        day: Some(day),
+        slots: slots.unwrap_or_default(),
+        days,
+    }))
 }
 
 /// The timebook's places to choose between.
@@ -254,27 +296,11 @@ fn month(
     })
 }
 
-/// The free slots of one place, by local day.
-fn by_day<'a>(
-    state: &AppState,
-    free: &'a [FreeSlot],
-    resource: Option<domain::ResourceId>,
-) -> BTreeMap<Date, Vec<&'a FreeSlot>> {
-    let mut by_day: BTreeMap<Date, Vec<&FreeSlot>> = BTreeMap::new();
-    for slot in free.iter().filter(|s| Some(s.resource_id) == resource) {
-        by_day
-            .entry(state.day_of(slot.start))
-            .or_default()
-            .push(slot);
-    }
-    by_day
-}
-
 /// A day's slots as buttons; `linked` is the slot a link pointed to.
 fn slot_buttons(
     state: &AppState,
     t: crate::texts::T,
-    slots: &[&FreeSlot],
+    slots: &[FreeSlot],
     linked: Option<i64>,
 ) -> Vec<SlotButton> {
     slots
@@ -312,31 +338,35 @@ pub async fn choose_time(
     let first = first_of_month(query.maned.as_deref(), today);
     let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let last = first.last_of_month();
-
-    let (blocked, free) = if last < today || chosen.is_none() {
-        (false, Vec::new())
-    } else {
-        match free_between(&state, &patient, timebook.id, first.max(today), last).await? {
-            Ok(Some(free)) => (false, free),
-            Ok(None) => (true, Vec::new()),
-            Err(refusal) => return refusals::respond(&patient, refusal, None),
+    let resource_id = chosen.map(|r| r.id);
+    let wanted_day = query.dag.as_deref().and_then(|d| d.parse::<Date>().ok());
+    let FreeCalendar {
+        blocked,
+        days,
+        day,
+        slots,
+    } = match resource_id.filter(|_| last >= today) {
+        None => FreeCalendar::default(),
+        Some(place) => {
+            let month = (first.max(today), last);
+            match free_calendar(&state, &patient, timebook.id, place, month, wanted_day).await? {
+                Ok(calendar) => calendar,
+                Err(refusal) => return refusals::respond(&patient, refusal, None),
+            }
         }
     };
-    let resource_id = chosen.map(|r| r.id);
-    let by_day = by_day(&state, &free, resource_id);
-    let wanted_day = query.dag.as_deref().and_then(|d| d.parse::<Date>().ok());
-    let day = wanted_day
-        .filter(|d| by_day.contains_key(d))
-        .or_else(|| by_day.keys().next().copied());
     let sted = resource_id
         .map(|r| format!("sted={r}&"))
         .unwrap_or_default();
     let base = format!("/bestill/{timebook_id}?{sted}");
-    let weeks = month(t, first, &base, |date| by_day.contains_key(&date), day);
-    let slots = day
-        .and_then(|d| by_day.get(&d))
-        .map(|slots| slot_buttons(&state, t, slots, linked))
-        .unwrap_or_default();
+    let weeks = month(
+        t,
+        first,
+        &base,
+        |date| days.binary_search(&date).is_ok(),
+        day,
+    );
+    let slots = slot_buttons(&state, t, &slots, linked);
     let page = ChoosePage {
         page: Page::new(&patient.visitor, "choose-title"),
         timebook_id,
