@@ -1,24 +1,45 @@
-//! Timebok's load generator: see bench/README.md for the command and the latest figures.
+//! Timebok's load generator: see bench/README.md for the commands and the latest figures.
 //!
-//! Each run makes fresh databases, so figures do not depend on earlier runs, and exits with
-//! failure if a single slot ends up double booked.
+//! `store` (the default) drives the `Store` directly; `http` starts the real server and drives
+//! it over HTTP. Each run makes fresh databases, so figures do not depend on earlier runs, and
+//! exits with failure if a single slot ends up double booked.
 
+mod http;
 mod pgbench;
 mod report;
 mod scenario;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Backend {
+pub enum Backend {
     Sqlite,
     Postgres,
 }
 
 #[derive(Parser, Debug)]
-#[command(about = "Booking rush and free-slot queries against Timebok's store")]
-struct Args {
+#[command(
+    about = "Load scenarios against Timebok's store and its HTTP server",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Booking rush and free-slot queries against the store (the default).
+    Store(StoreArgs),
+    /// The server's pages, FHIR API, feed, outbox and register import over HTTP.
+    Http(http::HttpArgs),
+}
+
+#[derive(Args, Debug)]
+struct StoreArgs {
     /// Backends to measure.
     #[arg(long, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
     backend: Vec<Backend>,
@@ -39,7 +60,21 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let cli = Cli::parse();
+    let failed = match cli.command {
+        Some(Command::Http(args)) => http::run(&args).await,
+        Some(Command::Store(args)) => store_bench(&args).await,
+        None => store_bench(&cli.store).await,
+    };
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The store scenarios; true when any failed or double booked.
+async fn store_bench(args: &StoreArgs) -> bool {
     let mut failed = false;
     let mut ceiling = None;
     if args.backend.contains(&Backend::Postgres) {
@@ -80,9 +115,5 @@ async fn main() -> ExitCode {
         "peak RSS of the load generator: {} MiB",
         report::peak_rss_mib()
     );
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    failed
 }
