@@ -149,7 +149,22 @@ fn offered_rules() -> Verdict {
     ])
 }
 
-static OFFERED: LazyLock<Positional> = LazyLock::new(|| timebook_verdict(&offered_rules()));
+/// The timebook with the first refusal of [`offered_rules`]: one statement for both, as every
+/// page of the booking journey asks.
+static OFFERED: LazyLock<Positional> = LazyLock::new(|| {
+    named(format!(
+        "SELECT {} AS refusal, {} FROM timebook t WHERE t.id = :timebook",
+        offered_rules().case(),
+        timebook_columns!()
+    ))
+});
+
+#[derive(sqlx::FromRow)]
+struct JudgedTimebook {
+    refusal: Option<String>,
+    #[sqlx(flatten)]
+    timebook: TimebookRow,
+}
 
 static OPEN: LazyLock<Positional> =
     LazyLock::new(|| timebook_verdict(&rules::timebook_rules(":patient")));
@@ -263,6 +278,13 @@ static RECORDS: LazyLock<Positional> = LazyLock::new(|| {
     ))
 });
 
+/// The store error of a verdict's refusal code.
+fn refused(code: &str) -> StoreError {
+    domain::Refusal::parse(code)
+        .map(StoreError::Refused)
+        .unwrap_or(StoreError::Corrupt("verdict"))
+}
+
 /// A checked free-slot query's inputs and its bounds as instants.
 struct SlotRange {
     env: Env,
@@ -286,27 +308,8 @@ impl<D: Database> SqlStore<D> {
         match found {
             None => Err(StoreError::NotFound("timebook")),
             Some((None,)) => Ok(()),
-            Some((Some(code),)) => Err(domain::Refusal::parse(&code)
-                .map(StoreError::Refused)
-                .unwrap_or(StoreError::Corrupt("verdict"))),
+            Some((Some(code),)) => Err(refused(&code)),
         }
-    }
-
-    async fn timebook_row(&self, id: TimebookId) -> Result<Timebook> {
-        let row: TimebookRow = self
-            .db
-            .pool()
-            .fetch_optional(
-                crate::db::q(concat!(
-                    "SELECT ",
-                    timebook_columns!(),
-                    " FROM timebook WHERE id = $1"
-                ))
-                .bind(id.0),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("timebook"))?;
-        row.into_domain()
     }
 
     pub(crate) async fn resources_of(&self, timebook: TimebookId) -> Result<Vec<Resource>> {
@@ -461,8 +464,16 @@ impl<D: Database> Offers for SqlStore<D> {
         timebook: TimebookId,
     ) -> Result<OfferedTimebook> {
         let env = self.reading(caller, patient).with("timebook", timebook.0);
-        self.judge(&OFFERED, &env).await?;
-        let timebook = self.timebook_row(timebook).await?;
+        let judged: JudgedTimebook = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(&OFFERED, &env))
+            .await?
+            .ok_or(StoreError::NotFound("timebook"))?;
+        if let Some(code) = judged.refusal {
+            return Err(refused(&code));
+        }
+        let timebook = judged.timebook.into_domain()?;
         Ok(OfferedTimebook {
             clinic: self.clinic(timebook.clinic_id).await?,
             resources: self.resources_of(timebook.id).await?,
