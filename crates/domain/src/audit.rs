@@ -73,6 +73,7 @@ actions! {
     ResourceSaved => "resource.saved",
     PatientListed => "patient.listed",
     PatientUnlisted => "patient.unlisted",
+    PatientListImported => "patient_list.imported",
     TemplateCreated => "template.created",
     TemplatePublished => "template.published",
     TemplateUnpublished => "template.unpublished",

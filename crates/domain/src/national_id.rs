@@ -119,6 +119,15 @@ impl NationalId {
     /// data and tests. `individual` picks among the numbers of that day; those that would
     /// need the check digit 10 are skipped, so the result is always valid.
     pub fn synthetic(birth_date: Date, individual: u16) -> Result<Self, DomainError> {
+        Self::synthetic_day(birth_date)?
+            .into_iter()
+            .nth(usize::from(individual))
+            .ok_or(DomainError::NationalIdFormat)
+    }
+
+    /// Every synthetic fødselsnummer of a birth date, in the order [`NationalId::synthetic`]
+    /// numbers them: a few hundred, for tests and benchmarks that need many patients.
+    pub fn synthetic_day(birth_date: Date) -> Result<Vec<Self>, DomainError> {
         let year = birth_date.year();
         let base: u32 = match year {
             1900..=1999 => 0,
@@ -128,7 +137,7 @@ impl NationalId {
         let yy = u32::try_from(year % 100).map_err(|_| DomainError::NationalIdDate)?;
         let dd = u32::try_from(birth_date.day()).map_err(|_| DomainError::NationalIdDate)?;
         let mm = u32::try_from(birth_date.month()).map_err(|_| DomainError::NationalIdDate)? + 80;
-        let mut skipped = 0u32;
+        let mut ids = Vec::new();
         for ind in base..base + 500 {
             let mut digits = [0u32; 11];
             let head = format!("{dd:02}{mm:02}{yy:02}{ind:03}");
@@ -143,13 +152,10 @@ impl NationalId {
                 continue;
             };
             digits[10] = k2;
-            if skipped == u32::from(individual) {
-                let text: String = digits.iter().map(|d| char::from(b'0' + *d as u8)).collect();
-                return Self::parse(&text, IdPolicy::TEST);
-            }
-            skipped += 1;
+            let text: String = digits.iter().map(|d| char::from(b'0' + *d as u8)).collect();
+            ids.push(Self::parse(&text, IdPolicy::TEST)?);
         }
-        Err(DomainError::NationalIdFormat)
+        Ok(ids)
     }
 
     pub fn as_str(&self) -> &str {

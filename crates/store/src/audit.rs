@@ -2,11 +2,12 @@
 //! is an append-only event, written in the transaction of what it records. Also the outbox as
 //! an appointment's jobs, and the integrity numbers an operator checks after a rush.
 
-use crate::db::{Database, Executor, Transaction, q};
+use crate::db::{Database, Executor, Statement, Transaction, q};
 use crate::rows::{AuditRow, OutboxRow};
 use crate::{AuditFilter, Integrity, OutboxJob, Result, SqlStore};
 use async_trait::async_trait;
 use domain::{Actor, AppointmentId, AuditAction, AuditEvent, ClinicId, NationalId};
+use std::fmt::Write as _;
 
 /// An audit entry about to be written inside a change's transaction.
 pub(crate) struct Entry<'a> {
@@ -45,6 +46,16 @@ pub trait Audit: Send + Sync {
         actor: &Actor,
         clinic_id: ClinicId,
         patient: &NationalId,
+        action: AuditAction,
+        subject: &str,
+    ) -> Result<()>;
+    /// Records that staff saw these patients' data on one page: one event per patient, written
+    /// together.
+    async fn record_views(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        patients: &[NationalId],
         action: AuditAction,
         subject: &str,
     ) -> Result<()>;
@@ -100,6 +111,44 @@ impl<D: Database> Audit for SqlStore<D> {
             },
         )
         .await?;
+        tx.commit().await
+    }
+
+    async fn record_views(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        patients: &[NationalId],
+        action: AuditAction,
+        subject: &str,
+    ) -> Result<()> {
+        if patients.is_empty() {
+            return Ok(());
+        }
+        let at = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        // 6 shared values and one per patient: a page of patients fits one statement.
+        for chunk in patients.chunks(1000) {
+            let mut sql = String::from(
+                "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, subject, \
+                 national_id) VALUES ",
+            );
+            for n in 0..chunk.len() {
+                let separator = if n == 0 { "" } else { ", " };
+                let _ = write!(sql, "{separator}($1, $2, $3, $4, $5, $6, ${})", n + 7);
+            }
+            let statement = Statement::shared(sql.into())
+                .bind(at)
+                .bind(actor.kind())
+                .bind(actor.identifier())
+                .bind(action.code())
+                .bind(clinic_id.0)
+                .bind(subject);
+            tx.execute(chunk.iter().fold(statement, |statement, patient| {
+                statement.bind(patient.as_str())
+            }))
+            .await?;
+        }
         tx.commit().await
     }
 

@@ -209,6 +209,32 @@ impl NotificationKind {
     }
 }
 
+/// One patient of a list being imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListEntry {
+    pub national_id: NationalId,
+    pub first_name: domain::PersonName,
+    pub last_name: domain::PersonName,
+}
+
+/// What an import did to a clinic's list, one count per distinct patient in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportCounts {
+    /// Put on the list: new patients and patients moved from another office's list.
+    pub added: u64,
+    /// On the list already, under another name.
+    pub updated: u64,
+    /// On the list already, as the file has them.
+    pub unchanged: u64,
+}
+
+/// One page of a clinic's list and how many patients the whole list has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientPage {
+    pub patients: Vec<domain::Patient>,
+    pub total: u64,
+}
+
 /// Which audit events to read.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

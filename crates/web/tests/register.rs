@@ -218,7 +218,9 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
         .await;
     assert_eq!(report.status, 422);
     assert!(
-        report.body.contains("Import: 2 lagt til, 2 avvist"),
+        report
+            .body
+            .contains("Import: ingenting er endret, 2 av 4 linjer er avvist."),
         "{}",
         report.body
     );
@@ -228,16 +230,40 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
             .body
             .contains("Linje 3: må ha tre felt skilt med semikolon")
     );
+    let clinic = domain::ClinicId(id.parse().expect("id"));
+    assert!(
+        portal
+            .store
+            .clinic_patients(clinic)
+            .await
+            .expect("list")
+            .is_empty(),
+        "a file with a bad line changes nothing"
+    );
     let import = format!("/register/klinikker/{id}/import");
     let pasted = operator.post_file(&import, &csrf, "csv", "12345;A;B").await;
-    assert!(pasted.body.contains("Import: 0 lagt til, 1 avvist"));
+    assert!(
+        pasted
+            .body
+            .contains("Import: ingenting er endret, 1 av 1 linjer er avvist.")
+    );
     let no_token = operator.post_file(&import, "", "fil", &csv).await;
     assert_eq!(no_token.status, 403);
-    let listed = portal
-        .store
-        .clinic_patients(domain::ClinicId(id.parse().expect("id")))
-        .await
-        .expect("list");
+    let good = format!("{};Liv;Lie\n{},Ida,Dal\n", one.as_str(), two.as_str());
+    let imported = operator.post_file(&import, &csrf, "fil", &good).await;
+    let summary = imported.location.expect("to the summary");
+    assert_eq!(
+        summary,
+        format!("/register/klinikker/{id}?melding=importert&lagt_til=2&oppdatert=0&uendret=0")
+    );
+    assert!(
+        operator
+            .get(&summary)
+            .await
+            .body
+            .contains("Import: 2 lagt til, 0 oppdatert, 0 var allerede på listen, 0 avvist")
+    );
+    let listed = portal.store.clinic_patients(clinic).await.expect("list");
     assert_eq!(listed.len(), 2);
 
     let removed = operator
@@ -327,4 +353,166 @@ async fn staff_and_operator_each_keep_to_their_own_pages() {
         staff.get("/klinikk").await.location.as_deref(),
         Some("/personale/logg-inn")
     );
+}
+
+/// `count` lines `fødselsnummer;fornavn;etternavn` of distinct synthetic patients.
+fn csv_of(count: usize, last_name: &str) -> String {
+    let mut day = jiff::civil::date(1950, 1, 1);
+    let mut lines = String::new();
+    let mut n = 0;
+    while n < count {
+        for id in domain::NationalId::synthetic_day(day).expect("ids") {
+            if n == count {
+                break;
+            }
+            lines.push_str(&format!("{};Pasient {n};{last_name}\n", id.as_str()));
+            n += 1;
+        }
+        day = day.tomorrow().expect("day");
+    }
+    lines
+}
+
+async fn audited(portal: &common::Portal, action: domain::AuditAction) -> Vec<domain::AuditEvent> {
+    portal
+        .store
+        .audit_events(&store::AuditFilter {
+            patient: None,
+            action: Some(action),
+            limit: 10_000,
+        })
+        .await
+        .expect("audit")
+}
+
+/// An import is one audit event with its counts, whatever its size; the page after it shows
+/// the list a page at a time, auditing the patients shown; the same file again changes
+/// nothing; and a file with one bad line changes nothing and says which, in the operator's
+/// language.
+async fn a_large_import_is_one_event_and_the_list_is_shown_a_page_at_a_time(
+    portal: common::Portal,
+) {
+    const PATIENTS: usize = 3_000;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let csrf = operator.csrf().await;
+    let listed_before = audited(&portal, domain::AuditAction::PatientListed)
+        .await
+        .len();
+    let import = "/register/klinikker/2/import";
+    let file = csv_of(PATIENTS, "Hansen");
+    let started = std::time::Instant::now();
+    let imported = operator.post_file(import, &csrf, "fil", &file).await;
+    eprintln!(
+        "imported {PATIENTS} patients over HTTP in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let summary = imported.location.expect("summary");
+    assert!(summary.ends_with(&format!("lagt_til={PATIENTS}&oppdatert=0&uendret=0")));
+    let events = audited(&portal, domain::AuditAction::PatientListImported).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].subject,
+        format!("patient_list:{PATIENTS} added={PATIENTS} updated=0 unchanged=0")
+    );
+    assert_eq!(events[0].patient, None);
+    assert_eq!(
+        audited(&portal, domain::AuditAction::PatientListed)
+            .await
+            .len(),
+        listed_before
+    );
+    assert!(
+        audited(&portal, domain::AuditAction::PatientListViewed)
+            .await
+            .is_empty(),
+        "the import itself shows nobody"
+    );
+
+    let page = operator.get(&summary).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!("Viser 1–50 av {PATIENTS}")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("?side=2"));
+    assert_eq!(
+        page.body.matches("name=\"fodselsnummer\" value=").count(),
+        50
+    );
+    assert_eq!(
+        audited(&portal, domain::AuditAction::PatientListViewed)
+            .await
+            .len(),
+        50,
+        "one view per patient shown"
+    );
+    let second = operator.get("/register/klinikker/2?side=2").await.body;
+    assert!(second.contains(&format!("Viser 51–100 av {PATIENTS}")));
+    assert!(second.contains("?side=1") && second.contains("?side=3"));
+
+    let again = operator.post_file(import, &csrf, "fil", &file).await;
+    assert!(
+        again
+            .location
+            .expect("summary")
+            .ends_with(&format!("lagt_til=0&oppdatert=0&uendret={PATIENTS}"))
+    );
+
+    // One bad line in the middle, read in English: nothing changes.
+    operator.get("/sprak/en?tilbake=/register").await;
+    let mut lines: Vec<String> = csv_of(PATIENTS, "Berg")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[1_499] = "01019012345;Feil;Nummer".to_owned();
+    let refused = operator
+        .post_file(import, &csrf, "fil", &lines.join("\n"))
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains(&format!(
+            "Import: nothing was changed, 1 of {PATIENTS} lines were rejected."
+        )),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("Line 1500: invalid national identity number")
+    );
+    let clinic = domain::ClinicId(2);
+    let list = portal.store.clinic_patients(clinic).await.expect("list");
+    assert_eq!(list.len(), PATIENTS);
+    assert!(list.iter().all(|p| p.last_name.as_str() == "Hansen"));
+    assert_eq!(
+        audited(&portal, domain::AuditAction::PatientListImported)
+            .await
+            .len(),
+        2,
+        "a refused file is not an import"
+    );
+    portal.db.finish().await;
+}
+
+#[tokio::test]
+async fn a_large_import_is_one_event_and_the_list_is_paged() {
+    a_large_import_is_one_event_and_the_list_is_shown_a_page_at_a_time(portal(true).await).await;
+}
+
+#[tokio::test]
+async fn a_large_import_is_one_event_and_the_list_is_paged_on_postgres() {
+    let Some(db) = store::testing::TestDb::postgres().await else {
+        return;
+    };
+    let portal = common::portal_with(common::Options {
+        demo_login: true,
+        db: Some(db),
+        ..common::Options::default()
+    })
+    .await;
+    a_large_import_is_one_event_and_the_list_is_shown_a_page_at_a_time(portal).await;
 }

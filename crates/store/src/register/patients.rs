@@ -2,16 +2,39 @@
 //! themselves.
 
 use crate::audit::{Entry, record};
-use crate::db::{Database, Executor, Transaction, q};
+use crate::db::{Database, Executor, Statement, Transaction, q};
 use crate::rows::{BlockRow, PatientRow};
-use crate::{Result, SqlStore, StoreError};
+use crate::{ImportCounts, ListEntry, PatientPage, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, Block, BlockReason, ClinicId, NationalId, Patient, PersonName};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+/// Patients per statement of an import: 3,001 parameters, under SQLite's limit of 32,766 and
+/// PostgreSQL's of 65,535, and few enough round trips for a list of 50,000.
+const IMPORT_CHUNK: usize = 1000;
 
 #[async_trait]
 pub trait PatientList: Send + Sync {
     /// The patients on a clinic's list, by last name.
     async fn clinic_patients(&self, clinic_id: ClinicId) -> Result<Vec<Patient>>;
+    /// Up to `limit` patients of the clinic's list from the `offset`th on, in the order of
+    /// [`PatientList::clinic_patients`], and how many the list has.
+    async fn clinic_patients_page(
+        &self,
+        clinic_id: ClinicId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<PatientPage>;
+    /// Puts every patient of a file on the clinic's list in one transaction, as
+    /// [`PatientList::list_patient`] would one by one, and writes one audit event with the
+    /// counts. A patient named twice is taken as the last line has them.
+    async fn import_patients(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        entries: &[ListEntry],
+    ) -> Result<ImportCounts>;
     /// Puts a patient on the clinic's list (fastlegeliste), moving them from another office's
     /// list if need be: a person has one GP office.
     async fn list_patient(
@@ -85,6 +108,73 @@ impl<D: Database> PatientList for SqlStore<D> {
             .map(PatientRow::into_domain)
             .collect::<Result<Vec<_>>>()?;
         Ok(patients.into_iter().flatten().collect())
+    }
+
+    async fn clinic_patients_page(
+        &self,
+        clinic_id: ClinicId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<PatientPage> {
+        let mut pool = self.db.pool();
+        let (total,): (i64,) = pool
+            .fetch_one(q("SELECT COUNT(*) FROM patient WHERE clinic_id = $1").bind(clinic_id.0))
+            .await?;
+        let rows: Vec<PatientRow> = pool
+            .fetch_all(
+                q(
+                    "SELECT national_id, clinic_id, first_name, last_name FROM patient \
+                   WHERE clinic_id = $1 ORDER BY last_name, first_name, national_id \
+                   LIMIT $2 OFFSET $3",
+                )
+                .bind(clinic_id.0)
+                .bind(i64::from(limit))
+                .bind(i64::try_from(offset).unwrap_or(i64::MAX)),
+            )
+            .await?;
+        let patients = rows
+            .into_iter()
+            .map(PatientRow::into_domain)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PatientPage {
+            patients: patients.into_iter().flatten().collect(),
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn import_patients(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        entries: &[ListEntry],
+    ) -> Result<ImportCounts> {
+        let now = self.now().as_second();
+        let entries = last_of_each(entries);
+        let mut counts = ImportCounts::default();
+        let mut tx = self.db.begin_write().await?;
+        for chunk in entries.chunks(IMPORT_CHUNK) {
+            import_chunk(&mut tx, clinic_id, chunk, &mut counts).await?;
+        }
+        record(
+            &mut tx,
+            Entry {
+                at: now,
+                actor,
+                action: AuditAction::PatientListImported,
+                clinic_id: Some(clinic_id.0),
+                patient: None,
+                subject: format!(
+                    "patient_list:{} added={} updated={} unchanged={}",
+                    entries.len(),
+                    counts.added,
+                    counts.updated,
+                    counts.unchanged
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(counts)
     }
 
     async fn list_patient(
@@ -241,5 +331,118 @@ impl<D: Database> PatientList for SqlStore<D> {
             )
             .await?;
         rows.into_iter().map(BlockRow::into_domain).collect()
+    }
+}
+
+/// Counts a chunk's patients against their stored rows and writes those that change, so that
+/// the same file again writes nothing.
+async fn import_chunk(
+    tx: &mut impl Transaction,
+    clinic_id: ClinicId,
+    chunk: &[&ListEntry],
+    counts: &mut ImportCounts,
+) -> Result<()> {
+    let lock = tx.dialect().lock("FOR UPDATE");
+    let existing: Vec<(String, Option<i64>, String, String)> = tx
+        .fetch_all(chunk.iter().fold(
+            Statement::shared(existing_rows(chunk.len(), lock).into()),
+            |statement, entry| statement.bind(entry.national_id.as_str()),
+        ))
+        .await?;
+    let existing: HashMap<&str, (Option<i64>, &str, &str)> = existing
+        .iter()
+        .map(|(id, clinic, first, last)| (id.as_str(), (*clinic, first.as_str(), last.as_str())))
+        .collect();
+    let mut changed = Vec::new();
+    for entry in chunk {
+        match existing.get(entry.national_id.as_str()) {
+            Some((clinic, first, last)) if *clinic == Some(clinic_id.0) => {
+                if *first == entry.first_name.as_str() && *last == entry.last_name.as_str() {
+                    counts.unchanged += 1;
+                } else {
+                    counts.updated += 1;
+                    changed.push(*entry);
+                }
+            }
+            _ => {
+                counts.added += 1;
+                changed.push(*entry);
+            }
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let statement = changed.iter().fold(
+        Statement::shared(upsert_rows(changed.len()).into()).bind(clinic_id.0),
+        |statement, entry| {
+            statement
+                .bind(entry.national_id.as_str())
+                .bind(entry.first_name.as_str())
+                .bind(entry.last_name.as_str())
+        },
+    );
+    tx.execute(statement).await?;
+    Ok(())
+}
+
+/// Each patient once, as the last line naming them has them, in the order of those lines.
+fn last_of_each(entries: &[ListEntry]) -> Vec<&ListEntry> {
+    let mut seen = HashSet::new();
+    let mut kept: Vec<&ListEntry> = entries
+        .iter()
+        .rev()
+        .filter(|entry| seen.insert(entry.national_id.as_str()))
+        .collect();
+    kept.reverse();
+    kept
+}
+
+/// The stored rows of `count` patients named by `$1` to `$count`, locked on PostgreSQL so that
+/// what the import counts is what it changes.
+fn existing_rows(count: usize, lock: &str) -> String {
+    let mut sql = String::from(
+        "SELECT national_id, clinic_id, first_name, last_name FROM patient WHERE national_id IN (",
+    );
+    for n in 1..=count {
+        let _ = write!(sql, "{}${n}", if n == 1 { "" } else { ", " });
+    }
+    let _ = write!(sql, ") {lock}");
+    sql
+}
+
+/// Puts `count` patients on the list of clinic `$1`: patient `n` is `$3n-1` to `$3n+1`.
+fn upsert_rows(count: usize) -> String {
+    let mut sql =
+        String::from("INSERT INTO patient (national_id, clinic_id, first_name, last_name) VALUES ");
+    for n in 0..count {
+        let at = 2 + 3 * n;
+        let _ = write!(
+            sql,
+            "{}(${at}, $1, ${}, ${})",
+            if n == 0 { "" } else { ", " },
+            at + 1,
+            at + 2
+        );
+    }
+    sql.push_str(
+        " ON CONFLICT (national_id) DO UPDATE SET clinic_id = excluded.clinic_id, \
+         first_name = excluded.first_name, last_name = excluded.last_name",
+    );
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_import_statement_numbers_each_patient_after_the_clinic() {
+        assert_eq!(
+            super::upsert_rows(2).split(" ON CONFLICT").next(),
+            Some(
+                "INSERT INTO patient (national_id, clinic_id, first_name, last_name) VALUES \
+                 ($2, $1, $3, $4), ($5, $1, $6, $7)"
+            )
+        );
+        assert!(super::existing_rows(3, "FOR UPDATE").ends_with("IN ($1, $2, $3) FOR UPDATE"));
     }
 }

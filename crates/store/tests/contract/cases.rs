@@ -5,6 +5,7 @@ use crate::common::{TestDb, World, oslo, start_of_tests};
 pub use crate::logins::*;
 pub use crate::messages::*;
 pub use crate::outbox::*;
+pub use crate::patient_import::*;
 pub use crate::schedules::*;
 use domain::Refusal;
 use domain::{

@@ -15,12 +15,16 @@ mod common;
 mod logins;
 mod messages;
 mod outbox;
+mod patient_import;
 mod schedules;
 
 contract_tests!(
     free_days_are_local_days_of_one_place_across_a_change_of_offset,
     free_days_are_refused_as_free_slots_are,
     a_patient_reads_only_their_own_appointment,
+    an_import_lists_everyone_in_one_event_and_again_changes_nothing,
+    fifty_thousand_patients_are_imported_at_once,
+    viewing_a_page_of_the_list_audits_the_patients_shown,
     an_appointment_moves_in_one_transaction_and_keeps_its_id,
     a_move_is_refused_by_the_rules_and_changes_nothing,
     two_patients_moving_into_the_last_place_one_wins,

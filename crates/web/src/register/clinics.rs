@@ -14,6 +14,7 @@ use domain::{
     TimebookKind,
 };
 use serde::Deserialize;
+use store::ListEntry;
 
 pub struct ClinicLine {
     id: i64,
@@ -126,6 +127,13 @@ pub struct PatientLine {
     national_id: String,
 }
 
+/// Patients shown on one page of a clinic's list. Each shown patient is an audited view, so a
+/// list of 50,000 is read a page at a time, never whole.
+const PATIENTS_PER_PAGE: u32 = 50;
+
+/// Rejected lines an import's report names; a file with more says how many more there are.
+const REPORTED_LINES: usize = 100;
+
 #[derive(Template)]
 #[template(path = "register_clinic.html")]
 struct ClinicPage {
@@ -135,12 +143,21 @@ struct ClinicPage {
     heading: String,
     services: Vec<ServiceBox>,
     patients: Vec<PatientLine>,
+    /// «Viser 51–100 av 50 000», when the list is not empty.
+    showing: Option<String>,
+    previous_page: Option<u64>,
+    next_page: Option<u64>,
     report: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ClinicQuery {
     melding: Option<String>,
+    /// The page of the patient list, from 1.
+    side: Option<u64>,
+    lagt_til: Option<u64>,
+    oppdatert: Option<u64>,
+    uendret: Option<u64>,
 }
 
 async fn clinic(state: &AppState, operator: &OperatorUser, id: i64) -> Result<Clinic, Failure> {
@@ -151,10 +168,23 @@ async fn clinic(state: &AppState, operator: &OperatorUser, id: i64) -> Result<Cl
         .map_err(|e| Failure::store(operator.visitor.t, e))
 }
 
+fn service_boxes(t: crate::texts::T, on: &[TimebookKind]) -> Vec<ServiceBox> {
+    TimebookKind::ALL
+        .into_iter()
+        .map(|kind| ServiceBox {
+            code: kind.code(),
+            label: t.get(kind.service_label_message()),
+            on: on.contains(&kind),
+        })
+        .collect()
+}
+
+/// The clinic's page with page `number` (from 1) of its patient list.
 async fn clinic_page(
     state: &AppState,
     operator: &OperatorUser,
     clinic: &Clinic,
+    number: u64,
 ) -> Result<ClinicPage, Failure> {
     let t = operator.visitor.t;
     let on = state
@@ -162,38 +192,52 @@ async fn clinic_page(
         .enabled_services(clinic.id)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let patients = state
+    let number = number.max(1);
+    let per_page = u64::from(PATIENTS_PER_PAGE);
+    let offset = (number - 1).saturating_mul(per_page);
+    let list = state
         .store
-        .clinic_patients(clinic.id)
+        .clinic_patients_page(clinic.id, offset, PATIENTS_PER_PAGE)
         .await
         .map_err(|e| Failure::store(t, e))?;
-    for patient in &patients {
-        state
-            .store
-            .record_view(
-                &operator.actor,
-                clinic.id,
-                &patient.national_id,
-                AuditAction::PatientListViewed,
-                "patient_list",
-            )
-            .await
-            .map_err(|e| Failure::store(t, e))?;
-    }
+    let shown: Vec<NationalId> = list
+        .patients
+        .iter()
+        .map(|p| p.national_id.clone())
+        .collect();
+    state
+        .store
+        .record_views(
+            &operator.actor,
+            clinic.id,
+            &shown,
+            AuditAction::PatientListViewed,
+            "patient_list",
+        )
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let last = offset + list.patients.len() as u64;
     Ok(ClinicPage {
         page: Page::operator(&operator.visitor, "register-title", "/register"),
         notice: None,
         clinic_id: clinic.id.0,
         heading: format!("{} ({})", clinic.name, clinic.her_id),
-        services: TimebookKind::ALL
-            .into_iter()
-            .map(|kind| ServiceBox {
-                code: kind.code(),
-                label: t.get(kind.service_label_message()),
-                on: on.contains(&kind),
-            })
-            .collect(),
-        patients: patients
+        services: service_boxes(t, &on),
+        showing: (!list.patients.is_empty()).then(|| {
+            t.args(
+                "register-patients-showing",
+                &[
+                    ("first", &(offset + 1).to_string()),
+                    ("last", &last.to_string()),
+                    ("total", &list.total.to_string()),
+                ],
+            )
+        }),
+        // Past the end, «previous» leads back to the last page.
+        previous_page: (number > 1).then(|| (number - 1).min(list.total.div_ceil(per_page).max(1))),
+        next_page: (last < list.total).then(|| number + 1),
+        patients: list
+            .patients
             .into_iter()
             .map(|p| PatientLine {
                 name: format!("{} {}", p.first_name, p.last_name),
@@ -212,12 +256,20 @@ pub async fn show(
 ) -> Result<Response, Failure> {
     let t = operator.visitor.t;
     let clinic = clinic(&state, &operator, id).await?;
-    let mut page = clinic_page(&state, &operator, &clinic).await?;
+    let mut page = clinic_page(&state, &operator, &clinic, query.side.unwrap_or(1)).await?;
     page.notice = match query.melding.as_deref() {
         Some("tjenester") => Some(t.get("register-services-saved")),
         Some("lagt-til") => Some(t.get("register-patient-added")),
         Some("fjernet") => Some(t.get("register-patient-removed")),
         Some("ugyldig") => Some(t.get("register-patient-invalid")),
+        Some("importert") => Some(t.args(
+            "register-import-report",
+            &[
+                ("added", &query.lagt_til.unwrap_or(0).to_string()),
+                ("updated", &query.oppdatert.unwrap_or(0).to_string()),
+                ("unchanged", &query.uendret.unwrap_or(0).to_string()),
+            ],
+        )),
         _ => None,
     };
     Ok(html(&page).into_response())
@@ -329,7 +381,63 @@ fn row(
     Ok((id, first, last))
 }
 
-/// Imports a CSV file (`fil`) and lines pasted into the text field (`csv`), whichever is given.
+/// The lines of an import, read.
+struct Lines {
+    entries: Vec<ListEntry>,
+    /// Each bad line's number, from 1, and the message saying what is wrong with it.
+    rejected: Vec<(usize, &'static str)>,
+    /// Lines that were not blank.
+    count: usize,
+}
+
+fn read_lines(text: &str, policy: domain::IdPolicy) -> Lines {
+    let mut lines = Lines {
+        entries: Vec::new(),
+        rejected: Vec::new(),
+        count: 0,
+    };
+    for (number, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        lines.count += 1;
+        match row(line, policy) {
+            Ok((national_id, first_name, last_name)) => lines.entries.push(ListEntry {
+                national_id,
+                first_name,
+                last_name,
+            }),
+            Err(reason) => lines.rejected.push((number + 1, reason)),
+        }
+    }
+    lines
+}
+
+/// A line of the report for each rejected line, up to [`REPORTED_LINES`], then how many more.
+fn report(t: crate::texts::T, rejected: &[(usize, &'static str)]) -> Vec<String> {
+    let mut report: Vec<String> = rejected
+        .iter()
+        .take(REPORTED_LINES)
+        .map(|(line, reason)| {
+            t.args(
+                "register-import-rejected",
+                &[("line", &line.to_string()), ("reason", &t.get(reason))],
+            )
+        })
+        .collect();
+    if rejected.len() > REPORTED_LINES {
+        let more = (rejected.len() - REPORTED_LINES).to_string();
+        report.push(t.arg("register-import-more", "count", &more));
+    }
+    report
+}
+
+/// Imports a CSV file (`fil`) and lines pasted into the text field (`csv`), whichever is given:
+/// every line or none. A file with a bad line changes nothing and comes back with a report of
+/// its bad lines; a good one is put on the list in one transaction, and the answer is a
+/// redirect to the list's first page with the counts, so that the import never shows (and
+/// audits a view of) the whole list.
 pub async fn import(
     State(state): State<AppState>,
     operator: OperatorUser,
@@ -350,48 +458,51 @@ pub async fn import(
                 .await
                 .map_err(|_| Failure::new(t, Kind::BadRequest))?;
             let content =
-                String::from_utf8(bytes.to_vec()).map_err(|_| Failure::new(t, Kind::BadRequest))?;
+                std::str::from_utf8(&bytes).map_err(|_| Failure::new(t, Kind::BadRequest))?;
             text.push_str(content.trim_start_matches('\u{feff}'));
             text.push('\n');
         }
     }
-    let (mut added, mut rejected) = (0usize, Vec::new());
-    for (number, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        match row(line, state.id_policy) {
-            Ok((patient, first, last)) => {
-                state
-                    .store
-                    .list_patient(&operator.actor, clinic.id, &patient, &first, &last)
-                    .await
-                    .map_err(|e| Failure::store(t, e))?;
-                added += 1;
-            }
-            Err(reason) => rejected.push(t.args(
-                "register-import-rejected",
-                &[
-                    ("line", &(number + 1).to_string()),
-                    ("reason", &t.get(reason)),
-                ],
-            )),
-        }
+    let lines = read_lines(&text, state.id_policy);
+    if !lines.rejected.is_empty() {
+        let mut page = clinic_page(&state, &operator, &clinic, 1).await?;
+        page.notice = Some(t.args(
+            "register-import-refused",
+            &[
+                ("rejected", &lines.rejected.len().to_string()),
+                ("lines", &lines.count.to_string()),
+            ],
+        ));
+        page.report = report(t, &lines.rejected);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     }
-    let mut page = clinic_page(&state, &operator, &clinic).await?;
-    page.notice = Some(t.args(
-        "register-import-report",
-        &[
-            ("added", &added.to_string()),
-            ("rejected", &rejected.len().to_string()),
-        ],
-    ));
-    page.report = rejected;
-    let status = if page.report.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, html(&page)).into_response())
+    let entries = lines.entries;
+    let counts = state
+        .store
+        .import_patients(&operator.actor, clinic.id, &entries)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(Redirect::to(&format!(
+        "/register/klinikker/{id}?melding=importert&lagt_til={}&oppdatert={}&uendret={}",
+        counts.added, counts.updated, counts.unchanged
+    ))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{REPORTED_LINES, read_lines, report};
+    use crate::texts::T;
+
+    #[test]
+    fn a_file_of_bad_lines_reports_the_first_hundred_and_counts_the_rest() {
+        let text = "1;A;B\n\n".repeat(130);
+        let lines = read_lines(&text, domain::IdPolicy::TEST);
+        assert_eq!((lines.count, lines.rejected.len()), (130, 130));
+        assert_eq!(lines.rejected[1].0, 3, "blank lines keep their numbers");
+        let report = report(T(i18n::Lang::Nb), &lines.rejected);
+        assert_eq!(report.len(), REPORTED_LINES + 1);
+        assert_eq!(report[0], "Linje 1: ugyldig fødselsnummer");
+        assert_eq!(report[REPORTED_LINES], "… og 30 linjer til");
+    }
 }
