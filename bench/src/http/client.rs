@@ -79,6 +79,11 @@ impl Client {
         Ok(client)
     }
 
+    /// Forgets every cookie, as a new browser on the same connection.
+    pub fn clear_cookies(&mut self) {
+        self.cookies.clear();
+    }
+
     pub async fn get(&mut self, path: &str) -> Result<Answer, reqwest::Error> {
         self.send(Method::GET, path, &[], None).await
     }

@@ -80,7 +80,7 @@ impl Direct {
         slot: i64,
         count: u64,
     ) -> Result<(), HttpError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = store::Clock::now(&store::SystemClock).as_second();
         match self {
             Self::Postgres(pool) => {
                 sqlx::query(

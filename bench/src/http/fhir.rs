@@ -177,7 +177,7 @@ pub async fn bookings(bench: &mut Bench<'_>) -> Result<(), HttpError> {
 async fn outbox_due(bench: &Bench<'_>) -> Result<i64, HttpError> {
     bench
         .direct
-        .outbox_due(jiff::Timestamp::now().as_second())
+        .outbox_due(store::Clock::now(&store::SystemClock).as_second())
         .await
 }
 

@@ -228,7 +228,7 @@ async fn on_backend(
     let store: Arc<dyn Store> = store::open(url, settings, Arc::new(SystemClock)).await?;
     store.migrate().await?;
     let direct = Direct::connect(url).await?;
-    let today = jiff::Timestamp::now()
+    let today = store::Clock::now(&SystemClock)
         .to_zoned_datetime(domain::clinic_time_zone()?)
         .date();
     let seeding = std::time::Instant::now();

@@ -153,12 +153,13 @@ struct Flow {
     timebook: i64,
 }
 
-/// One patient's booking in the portal, as a browser makes it: eight requests.
+/// One patient's booking in the portal, as a new browser makes it: eight requests.
 async fn book_in_portal(client: &mut Client, flow: &Flow) -> Result<(), Step> {
     let Some((ticket, slot)) = flow.tickets.take() else {
         return Err(Step::Exhausted);
     };
     let patient = &flow.patients[ticket % flow.patients.len()];
+    client.clear_cookies();
     log_in(client, patient).await?;
     expect(
         sent(client.get("/timeavtaler").await)?,
