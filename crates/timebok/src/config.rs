@@ -229,7 +229,27 @@ impl RawConfig {
         }
     }
 
+    /// The rate limits and the API's budget: none may be 0, which would refuse everything.
+    fn check_limits(&self) -> Result<(), ConfigError> {
+        let limits = self.rate_limits;
+        if [
+            limits.logins_per_minute,
+            limits.bookings_per_minute_per_patient,
+            limits.bookings_per_minute_per_address,
+            limits.messages_per_hour,
+        ]
+        .contains(&0)
+        {
+            return Err(ConfigError::RateLimit);
+        }
+        if self.api.max_concurrent_requests == 0 {
+            return Err(ConfigError::ApiBudget);
+        }
+        Ok(())
+    }
+
     pub fn validate(self, file: Option<&Path>) -> Result<Settings, ConfigError> {
+        self.check_limits()?;
         let listen: SocketAddr = self
             .listen
             .parse()
@@ -266,20 +286,6 @@ impl RawConfig {
         self.notify.check().map_err(ConfigError::Notify)?;
         if !(5..=720).contains(&self.session_idle_minutes) {
             return Err(ConfigError::SessionIdle(self.session_idle_minutes));
-        }
-        let limits = self.rate_limits;
-        if [
-            limits.logins_per_minute,
-            limits.bookings_per_minute_per_patient,
-            limits.bookings_per_minute_per_address,
-            limits.messages_per_hour,
-        ]
-        .contains(&0)
-        {
-            return Err(ConfigError::RateLimit);
-        }
-        if self.api.max_concurrent_requests == 0 {
-            return Err(ConfigError::ApiBudget);
         }
         if self.demo_login && self.profile == Profile::Production {
             return Err(ConfigError::DemoLoginInProduction);
