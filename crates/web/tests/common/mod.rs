@@ -94,7 +94,12 @@ impl Default for Options {
             listener: None,
             fhir: timebok_web::fhir::FhirSettings::default(),
             db: None,
-            api: timebok_web::ApiSettings::default(),
+            // Tests fire hundreds of requests at once to show bookings stay exact; the API's
+            // budget has a test of its own.
+            api: timebok_web::ApiSettings {
+                max_concurrent_requests: 1_000,
+                queue_wait_ms: 0,
+            },
         }
     }
 }
