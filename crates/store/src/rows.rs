@@ -408,6 +408,8 @@ pub(crate) struct FeedRow {
     pub length_minutes: i64,
     pub places_left: i64,
     pub free: bool,
+    /// The earliest start a patient may book at the reading: the notice from then.
+    pub earliest: i64,
 }
 
 impl FeedRow {
@@ -420,6 +422,7 @@ impl FeedRow {
             length_minutes,
             places_left: 0,
             free: false,
+            earliest: starts_at,
         }
     }
 

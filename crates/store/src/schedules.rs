@@ -44,6 +44,10 @@ pub struct SlotFeed {
     /// When it was read: a finder asks for what changed since then next time.
     pub at: Timestamp,
     pub slots: Vec<FeedSlot>,
+    /// For the whole feed (no `since`): the first instant at which it would read differently
+    /// with nothing written in between, as a slot starts, comes too close to book or comes
+    /// inside its timebook's window; `None` when time alone changes nothing, and with `since`.
+    pub until: Option<Timestamp>,
 }
 
 impl From<&FreeSlot> for FeedSlot {
@@ -96,6 +100,10 @@ pub trait Schedules: Send + Sync {
     /// feed may have changed after `since` (changed, deleted, come inside the window, or come
     /// too close to book), so that a finder that applies them in order is up to date.
     async fn slot_feed(&self, since: Option<Timestamp>) -> Result<SlotFeed>;
+    /// A number that grows with every committed write to what the feed, the catalogue and the
+    /// places are made from (slots, timebooks, places, clinics, their services), read in one
+    /// statement. Equal readings mean nothing of it was committed in between.
+    async fn feed_stamp(&self) -> Result<i64>;
 }
 
 /// A machine reads as a patient would book: the patients' window and every hold counted.
@@ -172,6 +180,7 @@ fn feed(condition: &str) -> Positional {
     Positional::new(&format!(
         "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, s.capacity - s.booked AS places_left, \
            CASE WHEN {} AND {} AND {} AND {} THEN TRUE ELSE FALSE END AS free \
+           , {} AS earliest \
          FROM slot s JOIN timebook t ON t.id = s.timebook_id \
          WHERE {condition} \
          ORDER BY s.starts_at, s.id",
@@ -179,6 +188,7 @@ fn feed(condition: &str) -> Positional {
         rules::window_bounds(),
         rules::service_on().passes(),
         rules::place_left_given("0").passes(),
+        rules::earliest_start(":now"),
     ))
 }
 
@@ -202,6 +212,36 @@ static FEED_SINCE: LazyLock<Positional> = LazyLock::new(|| {
         rules::earliest_start(":now"),
     ))
 });
+
+/// When the first published slot beyond its timebook's horizon comes inside it: one look in
+/// each timebook's index of starts.
+static NEXT_ENTERING: LazyLock<Positional> = LazyLock::new(|| {
+    Positional::new(&format!(
+        "SELECT MIN((SELECT MIN(s.starts_at) FROM slot s \
+                     WHERE s.timebook_id = t.id AND s.published = TRUE AND s.starts_at > {latest}) \
+                    - ({latest} - :now)) \
+         FROM timebook t",
+        latest = rules::latest_start(":now"),
+    ))
+});
+
+/// The first instant after `now` at which the whole feed read at `now` reads differently by
+/// time alone: a listed slot starts (and leaves), a free one comes inside its notice (and is
+/// busy), or `entering`, the next slot to come inside its horizon.
+fn feed_until(now: i64, rows: &[FeedRow], entering: Option<i64>) -> Option<i64> {
+    rows.iter()
+        .map(|row| {
+            if row.free {
+                // Free while its start is at least the notice away.
+                row.starts_at.min(row.starts_at - (row.earliest - now) + 1)
+            } else {
+                row.starts_at
+            }
+        })
+        .chain(entering)
+        .filter(|at| *at > now)
+        .min()
+}
 
 #[async_trait]
 impl<D: Database> Schedules for SqlStore<D> {
@@ -298,12 +338,36 @@ impl<D: Database> Schedules for SqlStore<D> {
             rows.extend(deleted.into_iter().map(FeedRow::deleted));
             rows.sort_by_key(|r| (r.starts_at, r.id));
         }
+        let until = match since {
+            Some(_) => None,
+            None => {
+                let (entering,): (Option<i64>,) = self
+                    .db
+                    .pool()
+                    .fetch_one(Statement::named(&NEXT_ENTERING, &env))
+                    .await?;
+                feed_until(now, &rows, entering)
+                    .map(|at| Timestamp::from_second(at).map_err(|_| StoreError::Corrupt("clock")))
+                    .transpose()?
+            }
+        };
         let at = Timestamp::from_second(now).map_err(|_| StoreError::Corrupt("clock"))?;
         let slots = rows
             .into_iter()
             .map(FeedRow::into_domain)
             .collect::<Result<_>>()?;
-        Ok(SlotFeed { at, slots })
+        Ok(SlotFeed { at, slots, until })
+    }
+
+    async fn feed_stamp(&self) -> Result<i64> {
+        let (stamp,): (i64,) = self
+            .db
+            .pool()
+            .fetch_one(crate::db::q(
+                "SELECT CAST(COALESCE(SUM(changes), 0) AS BIGINT) FROM feed_stamp",
+            ))
+            .await?;
+        Ok(stamp)
     }
 }
 

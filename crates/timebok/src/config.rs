@@ -57,6 +57,8 @@ pub struct RawConfig {
     pub oidc: web::oidc::OidcSettings,
     /// The FHIR API's clients.
     pub fhir: web::fhir::FhirSettings,
+    /// The FHIR API's share of the process (per process).
+    pub api: web::ApiSettings,
 }
 
 impl Default for RawConfig {
@@ -79,6 +81,7 @@ impl Default for RawConfig {
             notify: notify::NotifyConfig::default(),
             oidc: web::oidc::OidcSettings::default(),
             fhir: web::fhir::FhirSettings::default(),
+            api: web::ApiSettings::default(),
         }
     }
 }
@@ -101,6 +104,7 @@ pub struct Settings {
     pub notify: notify::NotifyConfig,
     pub oidc: web::oidc::OidcSettings,
     pub fhir: web::fhir::FhirSettings,
+    pub api: web::ApiSettings,
 }
 
 impl Settings {
@@ -153,6 +157,8 @@ pub enum ConfigError {
     Notify(String),
     #[error("session_idle_minutes must be between 5 and 720, not {0}")]
     SessionIdle(i64),
+    #[error("[api] max_concurrent_requests must be at least 1")]
+    ApiBudget,
     #[error("every rate limit must be at least 1; [rate_limits] has a 0")]
     RateLimit,
     #[error(
@@ -223,7 +229,27 @@ impl RawConfig {
         }
     }
 
+    /// The rate limits and the API's budget: none may be 0, which would refuse everything.
+    fn check_limits(&self) -> Result<(), ConfigError> {
+        let limits = self.rate_limits;
+        if [
+            limits.logins_per_minute,
+            limits.bookings_per_minute_per_patient,
+            limits.bookings_per_minute_per_address,
+            limits.messages_per_hour,
+        ]
+        .contains(&0)
+        {
+            return Err(ConfigError::RateLimit);
+        }
+        if self.api.max_concurrent_requests == 0 {
+            return Err(ConfigError::ApiBudget);
+        }
+        Ok(())
+    }
+
     pub fn validate(self, file: Option<&Path>) -> Result<Settings, ConfigError> {
+        self.check_limits()?;
         let listen: SocketAddr = self
             .listen
             .parse()
@@ -261,17 +287,6 @@ impl RawConfig {
         if !(5..=720).contains(&self.session_idle_minutes) {
             return Err(ConfigError::SessionIdle(self.session_idle_minutes));
         }
-        let limits = self.rate_limits;
-        if [
-            limits.logins_per_minute,
-            limits.bookings_per_minute_per_patient,
-            limits.bookings_per_minute_per_address,
-            limits.messages_per_hour,
-        ]
-        .contains(&0)
-        {
-            return Err(ConfigError::RateLimit);
-        }
         if self.demo_login && self.profile == Profile::Production {
             return Err(ConfigError::DemoLoginInProduction);
         }
@@ -289,6 +304,7 @@ impl RawConfig {
             notify: self.notify,
             oidc: self.oidc,
             fhir: self.fhir,
+            api: self.api,
             database_url,
             listen,
             public_url,
@@ -383,6 +399,7 @@ mod tests {
         assert!(bad(|c| c.notify.lease_seconds = 10).contains("lease_seconds"));
         assert!(bad(|c| c.demo_login = true).contains("profile is production"));
         assert!(bad(|c| c.rate_limits.messages_per_hour = 0).contains("rate limit"));
+        assert!(bad(|c| c.api.max_concurrent_requests = 0).contains("[api]"));
         assert!(bad(|c| c.session_idle_minutes = 0).contains("session_idle_minutes"));
         assert!(bad(|c| c.public_url = Some("timebok.example.no".into())).contains("public_url"));
         let mut development = RawConfig {

@@ -204,6 +204,7 @@ async fn serve(
             client_address_header: settings.client_address_header.clone(),
             oidc: settings.oidc.clone(),
             fhir: settings.fhir.clone(),
+            api: settings.api,
         },
     )?;
     let (stop, stopped) = tokio::sync::watch::channel(false);

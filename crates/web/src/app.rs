@@ -33,6 +33,8 @@ pub struct AppSettings {
     pub client_address_header: Option<String>,
     pub oidc: oidc::OidcSettings,
     pub fhir: fhir::FhirSettings,
+    /// The FHIR API's share of the process.
+    pub api: crate::ApiSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,13 +72,18 @@ impl AppState {
             oidc: Arc::new(oidc),
             fhir: Arc::new(fhir::Clients::new(settings.fhir)?),
             public_url: settings.public_url,
+            feed: Arc::new(fhir::FeedCache::default()),
+            api_budget: Arc::new(crate::api_budget::ApiBudget::new(settings.api)),
         })
     }
 
-    /// The same application on another store: a second process on the same database.
+    /// The same application on another store: a second process on the same database, with
+    /// its own memory of the slot finders' files.
     pub fn on_store(&self, store: Arc<dyn Store>) -> Self {
         Self {
             store,
+            feed: Arc::new(fhir::FeedCache::default()),
+            api_budget: Arc::new(self.api_budget.fresh()),
             ..self.clone()
         }
     }

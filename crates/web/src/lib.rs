@@ -1,5 +1,6 @@
 //! Timebok's HTTP application: the patient portal, health and readiness.
 
+pub mod api_budget;
 mod app;
 mod assets;
 pub mod authorization;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use store::Store;
 use tower_http::trace::TraceLayer;
 
+pub use api_budget::ApiSettings;
 pub use app::{AppSettings, BuildError, PublicUrl, PublicUrlError, serve};
 pub use metrics::metrics_router;
 pub use tokens::random as random_token;
@@ -69,6 +71,10 @@ pub struct AppState {
     pub clock: Arc<dyn store::Clock>,
     /// Where browsers and clients reach Timebok.
     pub public_url: PublicUrl,
+    /// The slot finders' whole files, kept per feed stamp in this process.
+    pub feed: Arc<fhir::FeedCache>,
+    /// The FHIR API's share of this process: requests it handles at once.
+    pub api_budget: Arc<api_budget::ApiBudget>,
 }
 
 impl AppState {
@@ -129,6 +135,10 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
         .merge(fhir::routes())
         .finish(&state);
     let router = routes
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api_budget::admit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,

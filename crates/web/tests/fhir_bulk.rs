@@ -476,3 +476,248 @@ async fn a_location_is_read_by_id_where_the_client_sees_it() {
         );
     }
 }
+
+/// The whole Slot file's slots by id, with their status, and its tag.
+async fn slot_statuses(base: &str) -> (std::collections::BTreeMap<String, String>, String) {
+    let file = get_url(
+        Some(READER),
+        &format!("{base}/fhir/$bulk-publish/Slot.ndjson"),
+    )
+    .await;
+    assert_eq!(file.status, 200, "{}", file.text);
+    let statuses = file
+        .lines()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().expect("id").to_owned(),
+                s["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    (statuses, file.header("etag").expect("etag").to_owned())
+}
+
+/// Polls answered from the kept file build nothing; each change the feed shows is in the
+/// next poll's file.
+async fn the_kept_file_answers_polls_until_something_changes(portal: Portal) {
+    let url = format!("{}/fhir/$bulk-publish/Slot.ndjson", portal.base);
+    let (statuses, etag) = slot_statuses(&portal.base).await;
+    let slot = |i: usize| portal.slots[i].to_string();
+    assert_eq!(statuses[&slot(0)], "free");
+    let builds = portal.state.feed.builds();
+    for _ in 0..5 {
+        let unchanged = send(
+            reqwest::Method::GET,
+            &url,
+            Some(READER),
+            &[("if-none-match", &etag)],
+            None,
+        )
+        .await;
+        assert_eq!(unchanged.status, 304);
+        assert_eq!(slot_statuses(&portal.base).await.1, etag);
+    }
+    assert_eq!(
+        portal.state.feed.builds(),
+        builds,
+        "polls while nothing changed are answered from the kept file"
+    );
+
+    let booked = post(
+        &portal,
+        BOOKER,
+        "/fhir/Appointment",
+        &[],
+        &appointment(portal.slots[0], &portal.kari, Some("Vaksine")),
+    )
+    .await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let (statuses, after_booking) = slot_statuses(&portal.base).await;
+    assert_eq!(statuses[&slot(0)], "busy", "booked");
+    assert_ne!(after_booking, etag);
+    assert_eq!(portal.state.feed.builds(), builds + 1);
+
+    let clinic = portal
+        .store
+        .clinic_by_her_id(domain::HerId::new(1001).expect("her"))
+        .await
+        .expect("clinic")
+        .expect("known")
+        .id;
+    let id = booked.body["id"].as_str().expect("id").parse().expect("id");
+    portal
+        .store
+        .cancel(
+            &domain::Caller::staff(clinic, "resepsjon"),
+            &store::CancelRequest {
+                appointment: domain::AppointmentId(id),
+                reason: None,
+                version: None,
+            },
+        )
+        .await
+        .expect("cancel");
+    assert_eq!(
+        slot_statuses(&portal.base).await.0[&slot(0)],
+        "free",
+        "cancelled"
+    );
+
+    let staff = domain::Actor::Staff {
+        clinic_id: clinic,
+        user: "resepsjon".into(),
+    };
+    let second = domain::SlotId(portal.slots[1]);
+    portal
+        .store
+        .set_slot_published(&staff, second, false)
+        .await
+        .expect("unpublish");
+    assert!(
+        !slot_statuses(&portal.base).await.0.contains_key(&slot(1)),
+        "unpublished"
+    );
+    portal
+        .store
+        .set_slot_published(&staff, second, true)
+        .await
+        .expect("publish");
+    assert_eq!(
+        slot_statuses(&portal.base).await.0[&slot(1)],
+        "free",
+        "published again"
+    );
+
+    portal
+        .store
+        .set_service(
+            &domain::Actor::Operator {
+                user: "drift".into(),
+            },
+            clinic,
+            domain::TimebookKind::Vaksine,
+            false,
+        )
+        .await
+        .expect("off");
+    let statuses = slot_statuses(&portal.base).await.0;
+    assert!(
+        portal
+            .slots
+            .iter()
+            .all(|s| !statuses.contains_key(&s.to_string())),
+        "the service is off: {statuses:?}"
+    );
+    assert!(
+        statuses.contains_key(&portal.soon_slot.to_string()),
+        "Lab is on"
+    );
+    portal.db.finish().await;
+}
+
+#[tokio::test]
+async fn the_kept_file_answers_polls_until_something_changes_on_sqlite() {
+    the_kept_file_answers_polls_until_something_changes(fhir_portal().await).await;
+}
+
+#[tokio::test]
+async fn the_kept_file_answers_polls_until_something_changes_on_postgres() {
+    let Some(db) = store::testing::TestDb::postgres().await else {
+        return;
+    };
+    let portal = portal_with(Options {
+        fhir: settings(),
+        db: Some(db),
+        ..Options::default()
+    })
+    .await;
+    the_kept_file_answers_polls_until_something_changes(portal).await;
+}
+
+#[tokio::test]
+async fn a_second_server_on_postgres_sees_a_booking_made_through_the_first() {
+    let Some(db) = store::testing::TestDb::postgres().await else {
+        return;
+    };
+    let portal = portal_with(Options {
+        fhir: settings(),
+        db: Some(db),
+        ..Options::default()
+    })
+    .await;
+    let second = portal.second_server().await;
+    let slot = portal.slots[0].to_string();
+    let (on_second, second_tag) = slot_statuses(&second).await;
+    assert_eq!(on_second[&slot], "free");
+    let (_, first_tag) = slot_statuses(&portal.base).await;
+    assert_eq!(
+        first_tag, second_tag,
+        "the same file has the same tag everywhere"
+    );
+    let booked = post(
+        &portal,
+        BOOKER,
+        "/fhir/Appointment",
+        &[],
+        &appointment(portal.slots[0], &portal.kari, Some("Vaksine")),
+    )
+    .await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let (on_second, changed) = slot_statuses(&second).await;
+    assert_eq!(
+        on_second[&slot], "busy",
+        "the second server's kept file is not served"
+    );
+    assert_ne!(changed, second_tag);
+    portal.db.finish().await;
+}
+
+#[tokio::test]
+async fn the_kept_file_is_built_again_when_time_alone_changes_it() {
+    let (portal, clock) = portal_on_clock().await;
+    let soon = portal.soon_slot.to_string();
+    assert_eq!(slot_statuses(&portal.base).await.0[&soon], "free");
+    let builds = portal.state.feed.builds();
+    clock.advance(SignedDuration::from_mins(10));
+    assert_eq!(slot_statuses(&portal.base).await.0[&soon], "free");
+    assert_eq!(
+        portal.state.feed.builds(),
+        builds,
+        "nothing in the file moved"
+    );
+    clock.advance(SignedDuration::from_hours(2));
+    assert!(
+        !slot_statuses(&portal.base).await.0.contains_key(&soon),
+        "the slot has started"
+    );
+    assert_eq!(portal.state.feed.builds(), builds + 1);
+}
+
+#[tokio::test]
+async fn a_spent_api_budget_turns_clients_away_while_the_portal_answers() {
+    let portal = portal_with(Options {
+        fhir: settings(),
+        api: timebok_web::ApiSettings {
+            max_concurrent_requests: 1,
+            queue_wait_ms: 0,
+        },
+        ..Options::default()
+    })
+    .await;
+    let place = portal
+        .state
+        .api_budget
+        .enter()
+        .await
+        .expect("the one place");
+    let busy = get(&portal, Some(READER), "/fhir/$bulk-publish/Slot.ndjson").await;
+    assert_outcome(&busy, 503, "throttled", None);
+    assert_eq!(error_code(&busy), "BUSY");
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    let page = Browser::new(&portal).get("/logg-inn").await;
+    assert_eq!(page.status, 200, "the portal has its own share");
+    drop(place);
+    let served = get(&portal, Some(READER), "/fhir/$bulk-publish/Slot.ndjson").await;
+    assert_eq!(served.status, 200);
+}

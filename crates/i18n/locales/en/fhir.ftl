@@ -1,6 +1,7 @@
 fhir-unauthenticated = The request lacks a valid access token (Authorization: Bearer …).
 fhir-forbidden = The client may not do this. It needs another scope.
 fhir-not-found = Not found, or the client may not see it.
+fhir-busy = The service has too many requests right now. Try again in a second.
 fhir-unavailable = The service is unavailable right now. Try again later.
 fhir-parameter-not-supported = The search parameter is not supported. See /fhir/metadata for what is.
 fhir-actor-invalid = actor must be Location/<id>.

@@ -1,6 +1,7 @@
 fhir-unauthenticated = Forespørselen mangler et gyldig tilgangstoken (Authorization: Bearer …).
 fhir-forbidden = Klienten har ikke tilgang til dette. Den trenger et annet scope.
 fhir-not-found = Finnes ikke, eller klienten har ikke tilgang til det.
+fhir-busy = Tjenesten har for mange forespørsler akkurat nå. Prøv igjen om et sekund.
 fhir-unavailable = Tjenesten er ikke tilgjengelig akkurat nå. Prøv igjen senere.
 fhir-parameter-not-supported = Søkeparameteren støttes ikke. Se /fhir/metadata for hva som støttes.
 fhir-actor-invalid = actor må være Location/<id>.

@@ -1,6 +1,7 @@
 fhir-unauthenticated = Førespurnaden manglar eit gyldig tilgangstoken (Authorization: Bearer …).
 fhir-forbidden = Klienten har ikkje tilgang til dette. Han treng eit anna scope.
 fhir-not-found = Finst ikkje, eller klienten har ikkje tilgang til det.
+fhir-busy = Tenesta har for mange førespurnader akkurat no. Prøv igjen om eit sekund.
 fhir-unavailable = Tenesta er ikkje tilgjengeleg akkurat no. Prøv igjen seinare.
 fhir-parameter-not-supported = Søkjeparameteren er ikkje støtta. Sjå /fhir/metadata for kva som er støtta.
 fhir-actor-invalid = actor må vere Location/<id>.

@@ -522,3 +522,104 @@ pub async fn the_catalogue_lists_schedules_whose_service_is_on(db: TestDb) {
     );
     world.finish().await;
 }
+
+pub async fn the_feed_stamp_grows_with_each_change_the_feed_shows(db: TestDb) {
+    // 30 minutes' notice, 42 days ahead, from Monday 14 December 08:00.
+    let world = World::new(db).await;
+    let store = &world.store;
+    let slot = world.slot(oslo(2026, 12, 15, 9, 0), 1).await;
+    let far = world.slot(oslo(2027, 1, 26, 7, 0), 1).await;
+    let feed = store.slot_feed(None).await.expect("feed");
+    assert_eq!(
+        feed.until,
+        Some(oslo(2026, 12, 15, 7, 0)),
+        "the far slot comes 42 days away before the first comes within 30 minutes"
+    );
+    assert!(feed.slots.iter().all(|s| s.id != far.id));
+    let soon = world.slot(oslo(2026, 12, 14, 8, 20), 1).await;
+    assert_eq!(
+        store.slot_feed(None).await.expect("feed").until,
+        Some(oslo(2026, 12, 14, 8, 20)),
+        "a listed slot leaves as it starts"
+    );
+    world.clock.set(oslo(2026, 12, 15, 8, 0));
+    assert_eq!(
+        store.slot_feed(None).await.expect("feed").until,
+        Some(oslo(2026, 12, 15, 8, 30) + SignedDuration::from_secs(1)),
+        "a free slot is busy once it is less than 30 minutes away"
+    );
+    assert_eq!(
+        store
+            .slot_feed(Some(oslo(2026, 12, 14, 8, 0)))
+            .await
+            .expect("changes")
+            .until,
+        None
+    );
+    world.clock.set(oslo(2026, 12, 14, 8, 0));
+
+    let kari = world.patient(1).await;
+    let mut stamp = store.feed_stamp().await.expect("stamp");
+    world.hold_as(&kari, slot.id).await.expect("hold");
+    store.slot_feed(None).await.expect("a read");
+    assert_eq!(
+        store.feed_stamp().await.expect("stamp"),
+        stamp,
+        "the feed counts no holds, and reading writes nothing"
+    );
+    let mut grew = async |what: &str| {
+        let now = store.feed_stamp().await.expect("stamp");
+        assert!(now > stamp, "{what}: {now} after {stamp}");
+        stamp = now;
+    };
+    let booked = world.book_as(&kari, slot.id, None).await.expect("book");
+    grew("a booking").await;
+    world
+        .cancel_by_clinic(world.clinic.id, booked.id, None)
+        .await
+        .expect("cancel");
+    grew("a cancellation").await;
+    store
+        .set_slot_published(&world.staff, soon.id, false)
+        .await
+        .expect("unpublish");
+    grew("unpublishing").await;
+    store
+        .set_slot_published(&world.staff, soon.id, true)
+        .await
+        .expect("publish");
+    grew("publishing").await;
+    store
+        .delete_slot(&world.staff, world.clinic.id, far.id)
+        .await
+        .expect("delete");
+    grew("a deletion").await;
+    store
+        .save_timebook(
+            &world.staff,
+            world.clinic.id,
+            TimebookKind::Vaksine,
+            BookingRules::new(60, 42, 24 * 60, 1).expect("rules"),
+        )
+        .await
+        .expect("rules");
+    grew("new booking rules").await;
+    let operator = Actor::Operator {
+        user: "drift".into(),
+    };
+    store
+        .set_service(&operator, world.clinic.id, TimebookKind::Vaksine, false)
+        .await
+        .expect("off");
+    grew("a service switched off").await;
+    store
+        .set_phone(
+            &operator,
+            world.clinic.id,
+            Some(&domain::PhoneNumber::parse("22 33 44 55").expect("phone")),
+        )
+        .await
+        .expect("phone");
+    grew("the clinic's phone").await;
+    world.finish().await;
+}

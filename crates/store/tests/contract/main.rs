@@ -40,6 +40,7 @@ contract_tests!(
     clients_cancel_with_the_version_and_the_patients_deadline,
     appointment_records_are_found_by_patient_and_start,
     the_slot_feed_lists_the_window_and_what_changed_since,
+    the_feed_stamp_grows_with_each_change_the_feed_shows,
     the_catalogue_lists_schedules_whose_service_is_on,
     open_slots_are_published_bookable_and_paged,
     a_login_attempt_is_taken_once_and_expires,

@@ -3,20 +3,29 @@
 //! lists free and busy slots; with `_since` only what changed after that time (a deleted slot
 //! comes as busy). Every answer has an ETag, and `If-None-Match` with it gets 304 while nothing
 //! has changed. The Location and Schedule files are always whole.
+//!
+//! A whole file is served from the copy this process keeps under the store's feed stamp
+//! (`feed_cache.rs`): a poll reads the stamp and, while it and the time leave the file as it
+//! is, answers from the copy without reading or writing anything else. Building a file (JSON
+//! for every slot) runs on the blocking threads, not on the ones serving requests.
 
+use super::feed_cache::{Built, Content, File, Key, tag};
 use super::outcome::{Outcome, Problem};
 use super::resources::{self, ScheduleView, SlotView};
 use super::search::{refuse_unknown, visible};
 use super::{ApiClient, base_url};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
-use store::CatalogueEntry;
+use std::sync::Arc;
+use store::{CatalogueEntry, SlotFeed};
 
 const NDJSON: &str = "application/fhir+ndjson";
 
@@ -73,23 +82,22 @@ fn locations(entries: &[CatalogueEntry]) -> String {
     ndjson(by_id.into_values())
 }
 
-fn schedules(state: &AppState, client: &ApiClient, entries: &[CatalogueEntry]) -> String {
+fn schedules(t: crate::texts::T, zone: &TimeZone, entries: &[CatalogueEntry]) -> String {
     ndjson(
         entries
             .iter()
-            .map(|entry| resources::schedule(&ScheduleView::lasting(entry, client.t), &state.zone)),
+            .map(|entry| resources::schedule(&ScheduleView::lasting(entry, t), zone)),
     )
 }
 
-/// The Slot file, and the time the store read it at.
-async fn slots(
-    state: &AppState,
-    client: &ApiClient,
+/// The Slot file's lines: the feed's slots of the schedules the client sees.
+fn slot_lines(
+    t: crate::texts::T,
+    zone: &TimeZone,
     base: &str,
     entries: &[CatalogueEntry],
-    since: Option<Timestamp>,
-) -> Result<(String, Timestamp), Outcome> {
-    let t = client.t;
+    feed: &SlotFeed,
+) -> String {
     let labels: HashMap<_, _> = entries
         .iter()
         .map(|e| {
@@ -99,32 +107,96 @@ async fn slots(
             )
         })
         .collect();
-    let feed = state
-        .store
-        .slot_feed(since.map(|s| s - SINCE_OVERLAP))
-        .await
-        .map_err(|e| Outcome::store(t, e))?;
-    let file = ndjson(feed.slots.iter().filter_map(|slot| {
+    ndjson(feed.slots.iter().filter_map(|slot| {
         let (timebook, label) = labels.get(&slot.resource_id)?;
         Some(resources::slot(
             &SlotView::fed(slot, timebook, label),
             base,
-            &state.zone,
+            zone,
         ))
-    }));
-    Ok((file, feed.at))
+    }))
 }
 
-/// A validator of content: equal content, equal tag.
-fn tag(content: &str) -> String {
-    format!("\"{}\"", &crate::tokens::hash(content)[..32])
+/// Runs a file's serialisation on the blocking threads: it is all CPU.
+async fn serialise(
+    t: crate::texts::T,
+    write: impl FnOnce() -> String + Send + 'static,
+) -> Result<Bytes, Outcome> {
+    tokio::task::spawn_blocking(move || Bytes::from(write()))
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "building a bulk file failed");
+            Outcome::new(t, Problem::Unavailable)
+        })
+}
+
+/// Builds one whole file for the client.
+async fn build(state: &AppState, client: &ApiClient, file: File) -> Result<Content, Outcome> {
+    let t = client.t;
+    let entries = visible(state, client).await?;
+    let zone = state.zone.clone();
+    match file {
+        File::Location => Ok(Content {
+            body: serialise(t, move || locations(&entries)).await?,
+            from: None,
+            until: None,
+        }),
+        File::Schedule => Ok(Content {
+            body: serialise(t, move || schedules(t, &zone, &entries)).await?,
+            from: None,
+            until: None,
+        }),
+        File::Slot => {
+            let feed = state
+                .store
+                .slot_feed(None)
+                .await
+                .map_err(|e| Outcome::store(t, e))?;
+            let (from, until) = (feed.at, feed.until);
+            let base = base_url(state).to_owned();
+            let body = serialise(t, move || slot_lines(t, &zone, &base, &entries, &feed)).await?;
+            Ok(Content {
+                body,
+                from: Some(from),
+                until,
+            })
+        }
+    }
+}
+
+/// A whole file as this process keeps it for the client: built again only when the feed
+/// stamp or the time says it has changed.
+async fn whole(state: &AppState, client: &ApiClient, file: File) -> Result<Arc<Built>, Outcome> {
+    let t = client.t;
+    let clinic = match client.reach(state).await? {
+        domain::Reach::Everywhere => None,
+        domain::Reach::Clinic(id) => Some(Some(id.0)),
+        domain::Reach::Nowhere => Some(None),
+    };
+    let key = Key {
+        file,
+        clinic,
+        lang: t.0,
+    };
+    // Read before the file, so that a file built now holds at least what the stamp says.
+    let stamp = state
+        .store
+        .feed_stamp()
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    state
+        .feed
+        .get(key, stamp, state.now(), async || {
+            build(state, client, file).await
+        })
+        .await
 }
 
 /// 304 when the client already has this tag, else the answer with it. `If-None-Match`
 /// compares weakly (RFC 9110): `W/` does not count.
-fn conditional(headers: &HeaderMap, etag: String, answer: impl FnOnce() -> Response) -> Response {
+fn conditional(headers: &HeaderMap, etag: &str, answer: impl FnOnce() -> Response) -> Response {
     let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
-    let ours = opaque(&etag);
+    let ours = opaque(etag);
     let matches = headers
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -134,16 +206,37 @@ fn conditional(headers: &HeaderMap, etag: String, answer: impl FnOnce() -> Respo
     } else {
         answer()
     };
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    if let Ok(value) = HeaderValue::from_str(etag) {
         response.headers_mut().insert(ETAG, value);
     }
     response
 }
 
-fn file(headers: &HeaderMap, content: String) -> Response {
-    conditional(headers, tag(&content), || {
+fn file(headers: &HeaderMap, etag: &str, content: Bytes) -> Response {
+    conditional(headers, etag, || {
         ([(CONTENT_TYPE, NDJSON)], content).into_response()
     })
+}
+
+/// The Slot file of what changed since `since`, with its tag; never kept, as each finder
+/// asks from its own time.
+async fn changes(
+    state: &AppState,
+    client: &ApiClient,
+    since: Timestamp,
+) -> Result<(String, Bytes, Timestamp), Outcome> {
+    let t = client.t;
+    let entries = visible(state, client).await?;
+    let feed = state
+        .store
+        .slot_feed(Some(since - SINCE_OVERLAP))
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let at = feed.at;
+    let zone = state.zone.clone();
+    let base = base_url(state).to_owned();
+    let body = serialise(t, move || slot_lines(t, &zone, &base, &entries, &feed)).await?;
+    Ok((tag(&body), body, at))
 }
 
 pub async fn manifest(
@@ -154,16 +247,27 @@ pub async fn manifest(
 ) -> Result<Response, Outcome> {
     let since = since(&client, &params)?;
     let base = base_url(&state);
-    let entries = visible(&state, &client).await?;
-    let (slot_file, now) = slots(&state, &client, base, &entries, since).await?;
+    let locations = whole(&state, &client, File::Location).await?;
+    let schedules = whole(&state, &client, File::Schedule).await?;
+    let (slots, now) = match since {
+        Some(since) => {
+            let (etag, _, at) = changes(&state, &client, since).await?;
+            (etag, at)
+        }
+        None => {
+            let now = Timestamp::from_second(state.now().as_second())
+                .map_err(|_| Outcome::new(client.t, Problem::Unavailable))?;
+            (whole(&state, &client, File::Slot).await?.etag.clone(), now)
+        }
+    };
     // The manifest is the same while its files are: its tag is theirs, weak because the
     // transaction time in it moves on.
-    let contents = [
-        locations(&entries),
-        schedules(&state, &client, &entries),
-        slot_file,
-    ];
-    let etag = format!("W/{}", tag(&contents.concat()));
+    let etag = format!(
+        "W/{}",
+        tag([locations.etag.as_str(), &schedules.etag, &slots]
+            .concat()
+            .as_bytes())
+    );
     let query = since
         .map(|s| {
             format!(
@@ -186,7 +290,7 @@ pub async fn manifest(
         "output": output,
         "error": [],
     });
-    Ok(conditional(&headers, etag, || {
+    Ok(conditional(&headers, &etag, || {
         (
             [(CONTENT_TYPE, "application/json; charset=utf-8")],
             body.to_string(),
@@ -201,11 +305,11 @@ async fn whole_file(
     client: &ApiClient,
     headers: &HeaderMap,
     params: &Params,
-    content: fn(&AppState, &ApiClient, &[CatalogueEntry]) -> String,
+    kind: File,
 ) -> Result<Response, Outcome> {
     refuse_unknown(client, params, &[])?;
-    let entries = visible(state, client).await?;
-    Ok(file(headers, content(state, client, &entries)))
+    let built = whole(state, client, kind).await?;
+    Ok(file(headers, &built.etag, built.body.clone()))
 }
 
 pub async fn location_file(
@@ -214,10 +318,7 @@ pub async fn location_file(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
-    whole_file(&state, &client, &headers, &params, |_, _, entries| {
-        locations(entries)
-    })
-    .await
+    whole_file(&state, &client, &headers, &params, File::Location).await
 }
 
 pub async fn schedule_file(
@@ -226,7 +327,7 @@ pub async fn schedule_file(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
-    whole_file(&state, &client, &headers, &params, schedules).await
+    whole_file(&state, &client, &headers, &params, File::Schedule).await
 }
 
 pub async fn slot_file(
@@ -235,8 +336,14 @@ pub async fn slot_file(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, Outcome> {
-    let since = since(&client, &params)?;
-    let entries = visible(&state, &client).await?;
-    let (content, _) = slots(&state, &client, base_url(&state), &entries, since).await?;
-    Ok(file(&headers, content))
+    match since(&client, &params)? {
+        None => {
+            let built = whole(&state, &client, File::Slot).await?;
+            Ok(file(&headers, &built.etag, built.body.clone()))
+        }
+        Some(since) => {
+            let (etag, body, _) = changes(&state, &client, since).await?;
+            Ok(file(&headers, &etag, body))
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod appointments;
 mod bulk;
 mod capability;
 mod clients;
+mod feed_cache;
 mod input;
 mod outcome;
 mod resources;
@@ -15,7 +16,9 @@ mod search;
 
 pub use access_tokens::OAuthSettings;
 pub use clients::{ClientError, ClientSettings, Clients, FhirSettings, Scope};
+pub use feed_cache::FeedCache;
 pub use outcome::Outcome;
+pub use outcome::language as outcome_language;
 
 use crate::AppState;
 use crate::authorization::{Audience, Routes};

@@ -62,6 +62,8 @@ pub enum Problem {
     /// A body in a format Timebok does not read.
     UnsupportedMediaType,
     Unavailable,
+    /// The API has as many requests in hand as it takes; the client should come back shortly.
+    Busy,
 }
 
 /// A problem, in the client's language.
@@ -74,6 +76,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn new(t: T, problem: Problem) -> Self {
         Self { t, problem }
+    }
+
+    /// The API's budget of requests is spent: 503.
+    pub fn busy(t: T) -> Self {
+        Self::new(t, Problem::Busy)
     }
 
     /// A field of the body that is missing or wrong: 422 naming it.
@@ -285,6 +292,13 @@ impl IntoResponse for Outcome {
                 "transient",
                 "UNAVAILABLE",
                 text("fhir-unavailable"),
+                None,
+            ),
+            Problem::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "throttled",
+                "BUSY",
+                text("fhir-busy"),
                 None,
             ),
         };

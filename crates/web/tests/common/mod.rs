@@ -80,6 +80,8 @@ pub struct Options {
     pub fhir: timebok_web::fhir::FhirSettings,
     /// The database to use; a new SQLite file unless given.
     pub db: Option<TestDb>,
+    /// The FHIR API's share of the server.
+    pub api: timebok_web::ApiSettings,
 }
 
 impl Default for Options {
@@ -92,6 +94,12 @@ impl Default for Options {
             listener: None,
             fhir: timebok_web::fhir::FhirSettings::default(),
             db: None,
+            // Tests fire hundreds of requests at once to show bookings stay exact; the API's
+            // budget has a test of its own.
+            api: timebok_web::ApiSettings {
+                max_concurrent_requests: 1_000,
+                queue_wait_ms: 0,
+            },
         }
     }
 }
@@ -164,10 +172,11 @@ fn app_settings(
     demo_login: bool,
     kari: &NationalId,
     clinics: &[(domain::Clinic, Vec<(domain::Timebook, domain::Resource)>)],
-    (limits, oidc, fhir): (
+    (limits, oidc, fhir, api): (
         timebok_web::limits::LimitSettings,
         timebok_web::oidc::OidcSettings,
         timebok_web::fhir::FhirSettings,
+        timebok_web::ApiSettings,
     ),
 ) -> timebok_web::AppSettings {
     timebok_web::AppSettings {
@@ -207,6 +216,7 @@ fn app_settings(
         client_address_header: Some("x-forwarded-for".into()),
         oidc,
         fhir,
+        api,
     }
 }
 
@@ -219,6 +229,7 @@ pub async fn portal_with(options: Options) -> Portal {
         listener,
         fhir,
         db,
+        api,
     } = options;
     let db = match db {
         Some(db) => db,
@@ -312,7 +323,13 @@ pub async fn portal_with(options: Options) -> Portal {
             .expect("bind"),
     };
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let settings = app_settings(&base, demo_login, &kari, &clinics, (limits, oidc, fhir));
+    let settings = app_settings(
+        &base,
+        demo_login,
+        &kari,
+        &clinics,
+        (limits, oidc, fhir, api),
+    );
     let state =
         timebok_web::AppState::build(store.clone(), clock.clone(), settings).expect("application");
     let rules = timebok_web::route_table(state.clone());

@@ -1,0 +1,94 @@
+//! The FHIR API's own share of the server: at most `max_concurrent_requests` requests under
+//! `/fhir/` are handled at once. One more waits up to `queue_wait_ms` for a place, then gets
+//! 503 with `Retry-After` and an OperationOutcome. The portal and the clinic's pages are never
+//! counted, so slot finders and journal systems polling hard cannot take the whole server
+//! (nor every database connection) from patients and staff.
+//!
+//! The budget is per process, like the rate limits.
+
+use crate::AppState;
+use crate::fhir::{Outcome, PATH_PREFIX};
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::http::header::RETRY_AFTER;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// How a client that was turned away is told to wait, in seconds.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// FHIR requests handled at once by this process.
+    pub max_concurrent_requests: u32,
+    /// How long a FHIR request waits for a place before it is turned away.
+    pub queue_wait_ms: u64,
+}
+
+impl Default for ApiSettings {
+    /// For two cores: two requests per core in hand, so the API cannot hold more than four of
+    /// the default ten database connections. A journal system's booking is worth a wait: a
+    /// burst queues for up to two seconds before anyone is turned away.
+    fn default() -> Self {
+        Self {
+            max_concurrent_requests: 4,
+            queue_wait_ms: 2000,
+        }
+    }
+}
+
+pub struct ApiBudget {
+    settings: ApiSettings,
+    places: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl ApiBudget {
+    pub fn new(settings: ApiSettings) -> Self {
+        Self {
+            settings,
+            places: Arc::new(Semaphore::new(settings.max_concurrent_requests as usize)),
+            wait: Duration::from_millis(settings.queue_wait_ms),
+        }
+    }
+
+    /// The same budget, whole, for another process.
+    pub fn fresh(&self) -> Self {
+        Self::new(self.settings)
+    }
+
+    /// A place for one request, waiting at most the configured time; `None` when the API is
+    /// busy.
+    pub async fn enter(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(place) = self.places.clone().try_acquire_owned() {
+            return Some(place);
+        }
+        tokio::time::timeout(self.wait, self.places.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
+/// Counts each request under `/fhir/` against the API's budget, for as long as its handler
+/// runs.
+pub async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with(PATH_PREFIX) {
+        return next.run(request).await;
+    }
+    let Some(place) = state.api_budget.enter().await else {
+        let t = crate::fhir::outcome_language(request.headers());
+        let mut response = Outcome::busy(t).into_response();
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        return response;
+    };
+    let response = next.run(request).await;
+    drop(place);
+    response
+}
