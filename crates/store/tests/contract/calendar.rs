@@ -4,7 +4,7 @@
 use crate::common::{TestDb, World, oslo, start_of_tests};
 use domain::{Caller, Description, ResourceName, SlotLength};
 use jiff::civil::date;
-use store::{NewSlot, Store, StoreError};
+use store::{NewSlot, StoreError};
 
 pub async fn free_days_are_local_days_of_one_place_across_a_change_of_offset(db: TestDb) {
     let world = World::new(db).await;
