@@ -14,9 +14,11 @@ const GUIDE_TEXT: &str = "Kari, du har fått time til vaksine hos Helsenorge tes
     16.12.2026, kl. 08:00. Oppmøtested: Influensaveien 3a, 1325 Lysaker. \
     Logg inn på Helsenorge for å se mer.";
 
+/// One send at a time, so that the peers receive the notices in the order they were claimed.
 fn config() -> NotifyConfig {
     NotifyConfig {
         batch_size: 10,
+        sends_at_once: 1,
         max_attempts: 3,
         backoff_base_seconds: 60,
         backoff_max_seconds: 3600,
