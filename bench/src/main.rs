@@ -18,6 +18,21 @@ pub enum Backend {
     Postgres,
 }
 
+/// The databases a run measures, and the PostgreSQL server it may create its own on.
+#[derive(Args, Debug)]
+pub struct Databases {
+    /// Backends to measure.
+    #[arg(long, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
+    pub backend: Vec<Backend>,
+    /// A PostgreSQL server where the benchmark may create databases.
+    #[arg(
+        long,
+        env = "TIMEBOK_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub postgres_url: String,
+}
+
 #[derive(Parser, Debug)]
 #[command(
     about = "Load scenarios against Timebok's store and its HTTP server",
@@ -40,16 +55,8 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct StoreArgs {
-    /// Backends to measure.
-    #[arg(long, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
-    backend: Vec<Backend>,
-    /// A PostgreSQL server where the benchmark may create databases.
-    #[arg(
-        long,
-        env = "TIMEBOK_TEST_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    postgres_url: String,
+    #[command(flatten)]
+    databases: Databases,
     /// Connections per store pool.
     #[arg(long, default_value_t = 16)]
     pool: u32,
@@ -77,8 +84,14 @@ async fn main() -> ExitCode {
 async fn store_bench(args: &StoreArgs) -> bool {
     let mut failed = false;
     let mut ceiling = None;
-    if args.backend.contains(&Backend::Postgres) {
-        match pgbench::ceiling(&args.postgres_url, args.pool, args.pgbench_seconds).await {
+    if args.databases.backend.contains(&Backend::Postgres) {
+        match pgbench::ceiling(
+            &args.databases.postgres_url,
+            args.pool,
+            args.pgbench_seconds,
+        )
+        .await
+        {
             Ok(tps) => ceiling = Some(tps),
             Err(error) => {
                 eprintln!("pgbench: {error}");
@@ -86,11 +99,11 @@ async fn store_bench(args: &StoreArgs) -> bool {
             }
         }
     }
-    for backend in &args.backend {
+    for backend in &args.databases.backend {
         let outcome = match backend {
             Backend::Sqlite => scenario::run("sqlite", None, args.pool).await,
             Backend::Postgres => {
-                scenario::run("postgres", Some(&args.postgres_url), args.pool).await
+                scenario::run("postgres", Some(&args.databases.postgres_url), args.pool).await
             }
         };
         match outcome {

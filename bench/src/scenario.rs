@@ -90,14 +90,16 @@ pub async fn run(
 }
 
 /// The benchmark's clinic: its four timebooks' (timebook, place) and its listed patients.
-async fn clinic(
-    store: &Arc<dyn Store>,
-) -> Result<(Vec<(TimebookId, domain::ResourceId)>, Vec<NationalId>), BenchError> {
+/// The benchmarks' clinic, «Benk legekontor» with the HER-id `her_id`, and its one address.
+pub async fn bench_clinic(
+    store: &dyn Store,
+    her_id: i64,
+) -> Result<(domain::Clinic, domain::Location), BenchError> {
     let actor = Actor::System;
     let clinic = store
         .save_clinic(
             &actor,
-            HerId::new(1)?,
+            HerId::new(her_id)?,
             &ClinicName::parse("Benk legekontor")?,
             &InfoText::parse("")?,
         )
@@ -109,6 +111,14 @@ async fn clinic(
             &Address::parse("Benkveien 1, 0001 Oslo")?,
         )
         .await?;
+    Ok((clinic, location))
+}
+
+async fn clinic(
+    store: &Arc<dyn Store>,
+) -> Result<(Vec<(TimebookId, domain::ResourceId)>, Vec<NationalId>), BenchError> {
+    let actor = Actor::System;
+    let (clinic, location) = bench_clinic(store.as_ref(), 1).await?;
     let mut resources = Vec::new();
     for (kind, name, max) in [
         (TimebookKind::Vaksine, "Rush", 1),

@@ -14,6 +14,7 @@ mod seed;
 mod server;
 
 use crate::Backend;
+use crate::Databases;
 use clap::Args;
 use direct::Direct;
 use seed::{CAPACITY, Clinic, Slot};
@@ -27,16 +28,8 @@ use store::{Store, StoreSettings, SystemClock};
 
 #[derive(Args, Debug)]
 pub struct HttpArgs {
-    /// Backends to measure.
-    #[arg(long, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
-    backend: Vec<Backend>,
-    /// A PostgreSQL server where the benchmark may create databases.
-    #[arg(
-        long,
-        env = "TIMEBOK_TEST_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    postgres_url: String,
+    #[command(flatten)]
+    databases: Databases,
     /// The `timebok` binary to serve; default: `timebok` next to this benchmark's binary.
     #[arg(long)]
     server: Option<PathBuf>,
@@ -166,9 +159,9 @@ pub async fn run(args: &HttpArgs) -> bool {
     }
     let mut failed = false;
     let mut ceiling = None;
-    if args.backend.contains(&Backend::Postgres) {
+    if args.databases.backend.contains(&Backend::Postgres) {
         match crate::pgbench::ceiling(
-            &args.postgres_url,
+            &args.databases.postgres_url,
             args.connections as u32,
             args.pgbench_seconds,
         )
@@ -181,10 +174,10 @@ pub async fn run(args: &HttpArgs) -> bool {
             }
         }
     }
-    for backend in &args.backend {
+    for backend in &args.databases.backend {
         let db = match backend {
             Backend::Sqlite => TestDb::sqlite().await,
-            Backend::Postgres => TestDb::postgres_at(&args.postgres_url).await,
+            Backend::Postgres => TestDb::postgres_at(&args.databases.postgres_url).await,
         };
         let ceiling = if *backend == Backend::Postgres {
             ceiling

@@ -5,8 +5,8 @@
 use super::HttpError;
 use super::direct::Direct;
 use domain::{
-    Actor, Address, BookingRules, Capacity, ClinicName, Description, HerId, InfoText, MobileNumber,
-    NationalId, PersonName, ResourceName, SlotLength, SlotTemplate, TimebookKind, Weekdays,
+    Actor, BookingRules, Capacity, Description, MobileNumber, NationalId, PersonName, ResourceName,
+    SlotLength, SlotTemplate, TimebookKind, Weekdays,
 };
 use jiff::Span;
 use jiff::civil::{Date, time};
@@ -72,21 +72,9 @@ pub async fn seed(
     patients: usize,
 ) -> Result<Clinic, HttpError> {
     let actor = Actor::System;
-    let clinic = store
-        .save_clinic(
-            &actor,
-            HerId::new(HER_ID)?,
-            &ClinicName::parse("Benk legekontor")?,
-            &InfoText::parse("")?,
-        )
-        .await?;
-    let location = store
-        .save_location(
-            &actor,
-            clinic.id,
-            &Address::parse("Benkveien 1, 0001 Oslo")?,
-        )
-        .await?;
+    let (clinic, location) = crate::scenario::bench_clinic(store.as_ref(), HER_ID)
+        .await
+        .map_err(|e| HttpError::Seed(e.to_string()))?;
     let timebook = store
         .save_timebook(
             &actor,
