@@ -29,8 +29,9 @@ pub mod testing;
 
 pub use audit::Audit;
 pub use booking::{
-    Appointments, BookRequest, Booked, Booking, CancelRequest, HoldRequest, KEY_LIFETIME_SECONDS,
-    MAX_QUERY_DAYS, MoveRequest, Offer, OfferedSlot, OfferedTimebook, Offers,
+    Appointments, BookRequest, Booked, Booking, Calendar, CalendarRequest, CancelRequest,
+    HoldRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest, Offer, OfferedSlot,
+    OfferedTimebook, Offers,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;

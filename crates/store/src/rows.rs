@@ -33,17 +33,48 @@ fn small(value: i64, column: &'static str) -> Result<u16> {
     valid(u16::try_from(value), column)
 }
 
+/// The columns of a [`ClinicFields`]: a clinic's but its id, so that they can be read beside
+/// another table's row whose `id` is not the clinic's.
+macro_rules! clinic_fields {
+    () => {
+        "her_id, name, info, org_number, phone"
+    };
+}
+pub(crate) use clinic_fields;
+
 /// The columns a [`ClinicRow`] is read from. Must match its fields: they are read by name.
 macro_rules! clinic_columns {
     () => {
-        "id, her_id, name, info, org_number, phone"
+        concat!("id, ", $crate::rows::clinic_fields!())
     };
 }
 pub(crate) use clinic_columns;
 
+/// `columns`, a list of one table's columns, each qualified by the table's alias in a join.
+pub(crate) fn qualified(columns: &str, alias: &str) -> String {
+    columns
+        .split(',')
+        .map(|column| format!("{alias}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ClinicRow {
     pub id: i64,
+    #[sqlx(flatten)]
+    pub fields: ClinicFields,
+}
+
+impl ClinicRow {
+    pub fn into_domain(self) -> Result<Clinic> {
+        self.fields.into_domain(ClinicId(self.id))
+    }
+}
+
+/// A clinic's columns but its id.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClinicFields {
     pub her_id: i64,
     pub name: String,
     pub info: String,
@@ -51,10 +82,10 @@ pub(crate) struct ClinicRow {
     pub phone: Option<String>,
 }
 
-impl ClinicRow {
-    pub fn into_domain(self) -> Result<Clinic> {
+impl ClinicFields {
+    pub fn into_domain(self, id: ClinicId) -> Result<Clinic> {
         Ok(Clinic {
-            id: ClinicId(self.id),
+            id,
             her_id: valid(HerId::new(self.her_id), "clinic.her_id")?,
             name: valid(ClinicName::parse(&self.name), "clinic.name")?,
             info: valid(InfoText::parse(&self.info), "clinic.info")?,
@@ -342,11 +373,8 @@ impl PlannedRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct CatalogueRow {
     pub clinic_id: i64,
-    pub her_id: i64,
-    pub clinic_name: String,
-    pub info: String,
-    pub org_number: Option<String>,
-    pub phone: Option<String>,
+    #[sqlx(flatten)]
+    pub clinic: ClinicFields,
     pub timebook_id: i64,
     pub kind: String,
     #[sqlx(flatten)]
@@ -362,15 +390,7 @@ pub(crate) struct CatalogueRow {
 
 impl CatalogueRow {
     pub fn into_domain(self) -> Result<CatalogueEntry> {
-        let clinic = ClinicRow {
-            id: self.clinic_id,
-            her_id: self.her_id,
-            name: self.clinic_name,
-            info: self.info,
-            org_number: self.org_number,
-            phone: self.phone,
-        }
-        .into_domain()?;
+        let clinic = self.clinic.into_domain(ClinicId(self.clinic_id))?;
         let timebook = TimebookRow {
             id: self.timebook_id,
             clinic_id: self.clinic_id,

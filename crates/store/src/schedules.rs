@@ -6,7 +6,7 @@
 use crate::booking::rules;
 use crate::db::named::{Env, Positional};
 use crate::db::{Database, Executor, Statement};
-use crate::rows::{CatalogueRow, FeedRow, FreeSlotRow};
+use crate::rows::{CatalogueRow, FeedRow, FreeSlotRow, clinic_fields, qualified};
 use crate::{FreeSlot, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{Clinic, Reach, Resource, ResourceId, SlotId, SlotLength, Timebook};
@@ -153,7 +153,7 @@ static OPEN_SPAN: LazyLock<Positional> = LazyLock::new(|| {
 
 fn catalogue(condition: &str) -> Positional {
     Positional::new(&format!(
-        "SELECT c.id AS clinic_id, c.her_id, c.name AS clinic_name, c.info, c.org_number, c.phone, \
+        "SELECT c.id AS clinic_id, {}, \
            t.id AS timebook_id, t.kind, t.min_notice_minutes, t.horizon_days, \
            t.cancel_deadline_minutes, t.max_future_appointments, \
            r.id AS resource_id, r.name AS resource_name, r.description, r.location_id, l.address, \
@@ -164,6 +164,7 @@ fn catalogue(condition: &str) -> Positional {
            JOIN location l ON l.id = r.location_id \
          WHERE {} AND {} {condition} \
          ORDER BY c.name, c.id, t.kind, r.id",
+        qualified(clinic_fields!(), "c"),
         rules::earliest_start(":now"),
         rules::latest_start(":now"),
         rules::service_on().passes(),

@@ -10,7 +10,8 @@ use crate::db::{Database, Executor, Statement};
 use crate::publication::Slots;
 use crate::register::Clinics;
 use crate::rows::{
-    AppointmentRecordRow, FreeSlotRow, PlannedRow, ResourceRow, TimebookRow, timebook_columns,
+    AppointmentRecordRow, ClinicFields, FreeSlotRow, PlannedRow, ResourceRow, TimebookRow,
+    clinic_fields, qualified, timebook_columns,
 };
 use crate::{AppointmentRecord, FreeSlot, PlannedAppointment, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -50,6 +51,29 @@ pub struct OfferedSlot {
     pub slot: Slot,
 }
 
+/// What «Velg time» asks for: the free days at one place, and one day's free slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarRequest {
+    /// The place asked for; the timebook's first when it is none of its places.
+    pub place: Option<ResourceId>,
+    /// The local dates to find free days in, both included; `None` when none are ahead.
+    pub dates: Option<(Date, Date)>,
+    /// The day to show the free slots of when it has any; otherwise the first free day.
+    pub day: Option<Date>,
+}
+
+/// «Velg time»: an offered timebook, the place shown, its free days and one day's free slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub offered: OfferedTimebook,
+    pub place: Option<ResourceId>,
+    /// The clinic has blocked the patient: the page says so instead of showing free slots.
+    pub blocked: bool,
+    pub days: Vec<Date>,
+    pub day: Option<Date>,
+    pub slots: Vec<FreeSlot>,
+}
+
 #[async_trait]
 pub trait Offers: Send + Sync {
     /// The GP office whose list the patient is on and its timebooks the caller may book in for
@@ -80,27 +104,16 @@ pub trait Offers: Send + Sync {
         from: Date,
         to: Date,
     ) -> Result<Vec<FreeSlot>>;
-    /// The free slots of one place of a timebook between two local dates, as [`Offers::free_slots`].
-    async fn free_slots_at(
+    /// «Velg time»: the timebook as [`Offers::offered_timebook`] gives it, with the local
+    /// dates on which the place has a slot the caller may book for the patient and the free
+    /// slots of one of them. A blocked patient gets the timebook without free days.
+    async fn calendar(
         &self,
         caller: &Caller,
         patient: &NationalId,
         timebook: TimebookId,
-        place: ResourceId,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<FreeSlot>>;
-    /// «Velg time»'s calendar: the local dates between `from` and `to`, in order, on which the
-    /// place has a slot the caller may book for the patient. Refused as [`Offers::free_slots`].
-    async fn free_days(
-        &self,
-        caller: &Caller,
-        patient: &NationalId,
-        timebook: TimebookId,
-        place: ResourceId,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<Date>>;
+        request: CalendarRequest,
+    ) -> Result<Calendar>;
     /// HentPlanlagteTimer: the patient's booked appointments that have not ended yet.
     async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
     /// All the patient's appointments, of every status, the latest first.
@@ -149,21 +162,28 @@ fn offered_rules() -> Verdict {
     ])
 }
 
-/// The timebook with the first refusal of [`offered_rules`]: one statement for both, as every
-/// page of the booking journey asks.
+/// The timebook and its clinic with the first refusal of [`offered_rules`] and that of
+/// [`rules::timebook_rules`] (which adds the block): one statement for what every page of the
+/// booking journey asks, and for whether «Velg time» may show free slots.
 static OFFERED: LazyLock<Positional> = LazyLock::new(|| {
     named(format!(
-        "SELECT {} AS refusal, {} FROM timebook t WHERE t.id = :timebook",
+        "SELECT {} AS refusal, {} AS open_refusal, {}, {} \
+         FROM timebook t JOIN clinic c ON c.id = t.clinic_id WHERE t.id = :timebook",
         offered_rules().case(),
-        timebook_columns!()
+        rules::timebook_rules(":patient").case(),
+        qualified(timebook_columns!(), "t"),
+        qualified(clinic_fields!(), "c"),
     ))
 });
 
 #[derive(sqlx::FromRow)]
 struct JudgedTimebook {
     refusal: Option<String>,
+    open_refusal: Option<String>,
     #[sqlx(flatten)]
     timebook: TimebookRow,
+    #[sqlx(flatten)]
+    clinic: ClinicFields,
 }
 
 static OPEN: LazyLock<Positional> =
@@ -347,10 +367,20 @@ impl<D: Database> SqlStore<D> {
         caller: &Caller,
         patient: &NationalId,
         timebook: TimebookId,
-        place: Option<ResourceId>,
         from: Date,
         to: Date,
     ) -> Result<SlotRange> {
+        let env = self
+            .reading(caller, patient)
+            .with("timebook", timebook.0)
+            .with("place", None::<i64>);
+        let range = self.bounded(env, from, to)?;
+        self.judge(&OPEN, &range.env).await?;
+        Ok(range)
+    }
+
+    /// A free-slot query's inputs between two local dates, both included, checked.
+    fn bounded(&self, env: Env, from: Date, to: Date) -> Result<SlotRange> {
         if to < from {
             return Err(DomainError::DatesReversed.into());
         }
@@ -365,14 +395,58 @@ impl<D: Database> SqlStore<D> {
         }
         let day_after = to.tomorrow().map_err(|_| DomainError::DatesReversed)?;
         let (from, to) = (self.start_of(from)?, self.start_of(day_after)?);
-        let env = self
-            .reading(caller, patient)
-            .with("timebook", timebook.0)
-            .with("place", place.map(|p| p.0))
-            .with("from", from)
-            .with("to", to);
-        self.judge(&OPEN, &env).await?;
-        Ok(SlotRange { env, from, to })
+        Ok(SlotRange {
+            env: env.with("from", from).with("to", to),
+            from,
+            to,
+        })
+    }
+
+    /// The timebook offered to the patient, and the refusal, if any, of its free slots.
+    async fn judged_timebook(&self, env: &Env) -> Result<(OfferedTimebook, Option<StoreError>)> {
+        let judged: JudgedTimebook = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(&OFFERED, env))
+            .await?
+            .ok_or(StoreError::NotFound("timebook"))?;
+        if let Some(code) = judged.refusal {
+            return Err(refused(&code));
+        }
+        let timebook = judged.timebook.into_domain()?;
+        let offered = OfferedTimebook {
+            clinic: judged.clinic.into_domain(timebook.clinic_id)?,
+            resources: self.resources_of(timebook.id).await?,
+            timebook,
+        };
+        Ok((offered, judged.open_refusal.as_deref().map(refused)))
+    }
+
+    /// The local days with a free slot in a checked range.
+    async fn free_days_in(&self, range: &SlotRange) -> Result<Vec<Date>> {
+        let mut env = range.env.clone();
+        let epoch = jiff::civil::date(1970, 1, 1);
+        let mut days = Vec::new();
+        for (start, end, offset) in self.offset_stretches(range.from, range.to)? {
+            env.set("from", start.into());
+            env.set("to", end.into());
+            env.set("offset", offset.into());
+            let rows: Vec<(i64,)> = self
+                .db
+                .pool()
+                .fetch_all(Statement::named(&FREE_DAYS, &env))
+                .await?;
+            for (day,) in rows {
+                days.push(
+                    epoch
+                        .checked_add(jiff::Span::new().days(day))
+                        .map_err(|_| StoreError::Corrupt("free day"))?,
+                );
+            }
+        }
+        // A day the offset changed in is counted in both stretches.
+        days.dedup();
+        Ok(days)
     }
 
     async fn free_slots_in(&self, env: &Env) -> Result<Vec<FreeSlot>> {
@@ -464,21 +538,8 @@ impl<D: Database> Offers for SqlStore<D> {
         timebook: TimebookId,
     ) -> Result<OfferedTimebook> {
         let env = self.reading(caller, patient).with("timebook", timebook.0);
-        let judged: JudgedTimebook = self
-            .db
-            .pool()
-            .fetch_optional(Statement::named(&OFFERED, &env))
-            .await?
-            .ok_or(StoreError::NotFound("timebook"))?;
-        if let Some(code) = judged.refusal {
-            return Err(refused(&code));
-        }
-        let timebook = judged.timebook.into_domain()?;
-        Ok(OfferedTimebook {
-            clinic: self.clinic(timebook.clinic_id).await?,
-            resources: self.resources_of(timebook.id).await?,
-            timebook,
-        })
+        let (offered, _) = self.judged_timebook(&env).await?;
+        Ok(offered)
     }
 
     async fn offered_slot(
@@ -512,61 +573,58 @@ impl<D: Database> Offers for SqlStore<D> {
         from: Date,
         to: Date,
     ) -> Result<Vec<FreeSlot>> {
-        let range = self
-            .slot_range(caller, patient, timebook, None, from, to)
-            .await?;
+        let range = self.slot_range(caller, patient, timebook, from, to).await?;
         self.free_slots_in(&range.env).await
     }
 
-    async fn free_slots_at(
+    async fn calendar(
         &self,
         caller: &Caller,
         patient: &NationalId,
         timebook: TimebookId,
-        place: ResourceId,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<FreeSlot>> {
-        let range = self
-            .slot_range(caller, patient, timebook, Some(place), from, to)
-            .await?;
-        self.free_slots_in(&range.env).await
-    }
-
-    async fn free_days(
-        &self,
-        caller: &Caller,
-        patient: &NationalId,
-        timebook: TimebookId,
-        place: ResourceId,
-        from: Date,
-        to: Date,
-    ) -> Result<Vec<Date>> {
-        let SlotRange { mut env, from, to } = self
-            .slot_range(caller, patient, timebook, Some(place), from, to)
-            .await?;
-        let epoch = jiff::civil::date(1970, 1, 1);
-        let mut days = Vec::new();
-        for (start, end, offset) in self.offset_stretches(from, to)? {
-            env.set("from", start.into());
-            env.set("to", end.into());
-            env.set("offset", offset.into());
-            let rows: Vec<(i64,)> = self
-                .db
-                .pool()
-                .fetch_all(Statement::named(&FREE_DAYS, &env))
-                .await?;
-            for (day,) in rows {
-                days.push(
-                    epoch
-                        .checked_add(jiff::Span::new().days(day))
-                        .map_err(|_| StoreError::Corrupt("free day"))?,
-                );
+        request: CalendarRequest,
+    ) -> Result<Calendar> {
+        let env = self.reading(caller, patient).with("timebook", timebook.0);
+        let (offered, refusal) = self.judged_timebook(&env).await?;
+        let place = request
+            .place
+            .filter(|wanted| offered.resources.iter().any(|r| r.id == *wanted))
+            .or_else(|| offered.resources.first().map(|r| r.id));
+        let mut calendar = Calendar {
+            offered,
+            place,
+            blocked: false,
+            days: Vec::new(),
+            day: None,
+            slots: Vec::new(),
+        };
+        let (Some(place), Some((from, to))) = (place, request.dates) else {
+            return Ok(calendar);
+        };
+        match refusal {
+            Some(StoreError::Refused(domain::Refusal::Blocked)) => {
+                calendar.blocked = true;
+                return Ok(calendar);
             }
+            Some(refusal) => return Err(refusal),
+            None => {}
         }
-        // A day the offset changed in is counted in both stretches.
-        days.dedup();
-        Ok(days)
+        let env = env.with("place", place.0);
+        calendar.days = self
+            .free_days_in(&self.bounded(env.clone(), from, to)?)
+            .await?;
+        let Some(day) = request
+            .day
+            .filter(|wanted| calendar.days.binary_search(wanted).is_ok())
+            .or_else(|| calendar.days.first().copied())
+        else {
+            return Ok(calendar);
+        };
+        calendar.slots = self
+            .free_slots_in(&self.bounded(env, day, day)?.env)
+            .await?;
+        calendar.day = Some(day);
+        Ok(calendar)
     }
 
     async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {

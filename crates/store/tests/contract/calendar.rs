@@ -2,11 +2,11 @@
 //! day there, and one of the patient's own appointments.
 
 use crate::common::{TestDb, World, oslo, start_of_tests};
-use domain::{Caller, Description, ResourceName, SlotLength};
+use domain::{BlockReason, Caller, Description, ResourceName, SlotLength};
 use jiff::civil::date;
-use store::{NewSlot, StoreError};
+use store::{CalendarRequest, NewSlot, StoreError};
 
-pub async fn free_days_are_local_days_of_one_place_across_a_change_of_offset(db: TestDb) {
+pub async fn the_calendar_shows_local_days_of_one_place_across_a_change_of_offset(db: TestDb) {
     let world = World::new(db).await;
     // The week before summer time starts (Sunday 28 March 2027, 02:00 becomes 03:00).
     let monday = oslo(2027, 3, 22, 8, 0);
@@ -31,7 +31,7 @@ pub async fn free_days_are_local_days_of_one_place_across_a_change_of_offset(db:
         )
         .await
         .expect("resource");
-    world
+    let slot_elsewhere = world
         .store
         .add_slot(
             &world.staff,
@@ -45,68 +45,104 @@ pub async fn free_days_are_local_days_of_one_place_across_a_change_of_offset(db:
         .await
         .expect("slot elsewhere");
     let caller = Caller::patient(kari.clone());
-    let (from, to) = (date(2027, 3, 22), date(2027, 3, 31));
-
-    let days = world
+    let ask = |place, day| CalendarRequest {
+        place: Some(place),
+        dates: Some((date(2027, 3, 22), date(2027, 3, 31))),
+        day,
+    };
+    let shown = world
         .store
-        .free_days(
+        .calendar(
             &caller,
             &kari,
             world.timebook.id,
-            world.resource.id,
-            from,
-            to,
+            ask(world.resource.id, None),
         )
         .await
-        .expect("free days");
+        .expect("calendar");
+    assert_eq!(shown.place, Some(world.resource.id));
     assert_eq!(
-        days,
+        shown.days,
         [date(2027, 3, 27), date(2027, 3, 28), date(2027, 3, 29)],
         "local days, the full slot's day left out, the other place's day not counted"
     );
+    assert_eq!(shown.day, Some(date(2027, 3, 27)), "the first free day");
+    assert_eq!(shown.offered.resources.len(), 2);
+    assert_eq!(shown.offered.clinic, world.clinic);
     let there = world
         .store
-        .free_days(&caller, &kari, world.timebook.id, elsewhere.id, from, to)
+        .calendar(&caller, &kari, world.timebook.id, ask(elsewhere.id, None))
         .await
-        .expect("free days elsewhere");
-    assert_eq!(there, [date(2027, 3, 26)]);
+        .expect("calendar elsewhere");
+    assert_eq!(there.days, [date(2027, 3, 26)]);
+    let ids = |calendar: &store::Calendar| calendar.slots.iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(there.day, Some(date(2027, 3, 26)));
 
     for (day, slot) in [
         (date(2027, 3, 27), &saturday),
         (date(2027, 3, 28), &sunday),
         (date(2027, 3, 29), &monday_night),
     ] {
-        let slots = world
+        let shown = world
             .store
-            .free_slots_at(
+            .calendar(
                 &caller,
                 &kari,
                 world.timebook.id,
-                world.resource.id,
-                day,
-                day,
+                ask(world.resource.id, Some(day)),
             )
             .await
             .expect("slots of the day");
-        let ids: Vec<_> = slots.iter().map(|s| s.id).collect();
-        assert_eq!(ids, [slot.id], "{day}");
+        assert_eq!(shown.day, Some(day));
+        assert_eq!(ids(&shown), [slot.id], "{day}");
     }
+    // A day without free slots there shows the first that has; a place of another timebook
+    // (or none) shows the timebook's first.
+    let shown = world
+        .store
+        .calendar(
+            &caller,
+            &kari,
+            world.timebook.id,
+            ask(elsewhere.id, Some(date(2027, 3, 27))),
+        )
+        .await
+        .expect("a day without free slots");
+    assert_eq!(
+        (shown.day, ids(&shown)),
+        (Some(date(2027, 3, 26)), vec![slot_elsewhere.id])
+    );
+    let shown = world
+        .store
+        .calendar(
+            &caller,
+            &kari,
+            world.timebook.id,
+            ask(domain::ResourceId(elsewhere.id.0 + 1_000), None),
+        )
+        .await
+        .expect("a place of no timebook");
+    assert_eq!(shown.place, Some(world.resource.id));
+    assert_eq!(ids(&shown), [saturday.id]);
     world.finish().await;
 }
 
-pub async fn free_days_are_refused_as_free_slots_are(db: TestDb) {
+pub async fn the_calendar_is_refused_as_free_slots_are(db: TestDb) {
     let world = World::new(db).await;
     world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let ask = |to| CalendarRequest {
+        place: None,
+        dates: Some((date(2026, 12, 14), to)),
+        day: None,
+    };
     let stranger = World::person(99);
     let result = world
         .store
-        .free_days(
+        .calendar(
             &Caller::patient(stranger.clone()),
             &stranger,
             world.timebook.id,
-            world.resource.id,
-            date(2026, 12, 14),
-            date(2026, 12, 31),
+            ask(date(2026, 12, 31)),
         )
         .await;
     assert!(
@@ -114,21 +150,34 @@ pub async fn free_days_are_refused_as_free_slots_are(db: TestDb) {
         "{result:?}"
     );
     let kari = world.patient(1).await;
+    let caller = Caller::patient(kari.clone());
     let result = world
         .store
-        .free_days(
-            &Caller::patient(kari.clone()),
-            &kari,
-            world.timebook.id,
-            world.resource.id,
-            date(2026, 12, 14),
-            date(2027, 3, 1),
-        )
+        .calendar(&caller, &kari, world.timebook.id, ask(date(2027, 3, 1)))
         .await;
     assert!(
         matches!(result, Err(StoreError::RangeTooLong { max: 62 })),
         "{result:?}"
     );
+    let open = world
+        .store
+        .calendar(&caller, &kari, world.timebook.id, ask(date(2026, 12, 31)))
+        .await
+        .expect("calendar");
+    assert_eq!((open.blocked, open.days.len()), (false, 1));
+    let why = BlockReason::parse("Gjentatte uteblivelser").expect("reason");
+    world
+        .store
+        .block_patient(&world.staff, world.clinic.id, &kari, &why)
+        .await
+        .expect("block");
+    let blocked = world
+        .store
+        .calendar(&caller, &kari, world.timebook.id, ask(date(2026, 12, 31)))
+        .await
+        .expect("a blocked patient still sees the timebook");
+    assert!(blocked.blocked);
+    assert!(blocked.days.is_empty() && blocked.slots.is_empty());
     world.finish().await;
 }
 

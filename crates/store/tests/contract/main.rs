@@ -19,8 +19,8 @@ mod patient_import;
 mod schedules;
 
 contract_tests!(
-    free_days_are_local_days_of_one_place_across_a_change_of_offset,
-    free_days_are_refused_as_free_slots_are,
+    the_calendar_shows_local_days_of_one_place_across_a_change_of_offset,
+    the_calendar_is_refused_as_free_slots_are,
     a_patient_reads_only_their_own_appointment,
     an_import_lists_everyone_in_one_event_and_again_changes_nothing,
     fifty_thousand_patients_are_imported_at_once,

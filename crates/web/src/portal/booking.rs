@@ -16,7 +16,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::{AppointmentId, DomainError, HoldId, Reason, Refusal, Resource, SlotId, TimebookId};
 use jiff::civil::Date;
 use serde::Deserialize;
-use store::{BookRequest, FreeSlot, HoldRequest, OfferedSlot, OfferedTimebook, StoreError};
+use store::{
+    BookRequest, Calendar, CalendarRequest, FreeSlot, HoldRequest, OfferedSlot, OfferedTimebook,
+    StoreError,
+};
 
 // --- «Hva trenger du?» -----------------------------------------------------------------------
 
@@ -195,71 +198,6 @@ pub(crate) fn calendar_href(
     )
 }
 
-/// What «Velg time» shows of a place in a month: the days with free slots and those of the
-/// day shown, the day asked for when it has free slots, else the first that has.
-#[derive(Default)]
-struct FreeCalendar {
-    /// The clinic has blocked the patient, which «Velg time» says instead of a calendar.
-    blocked: bool,
-    days: Vec<Date>,
-    day: Option<Date>,
-    slots: Vec<FreeSlot>,
-}
-
-/// A free-slot answer of the booking core: `None` when the clinic has blocked the patient.
-fn unless_blocked<T>(
-    patient: &Patient,
-    answer: Result<T, StoreError>,
-) -> Result<Result<Option<T>, Refusal>, Failure> {
-    match answer {
-        Ok(found) => Ok(Ok(Some(found))),
-        Err(StoreError::Refused(Refusal::Blocked)) => Ok(Ok(None)),
-        Err(StoreError::Refused(refusal)) => Ok(Err(refusal)),
-        Err(error) => Err(Failure::store(patient.visitor.t, error)),
-    }
-}
-
-async fn free_calendar(
-    state: &AppState,
-    patient: &Patient,
-    timebook: TimebookId,
-    place: domain::ResourceId,
-    (from, to): (Date, Date),
-    wanted: Option<Date>,
-) -> Result<Result<FreeCalendar, Refusal>, Failure> {
-    let caller = patient.caller();
-    let days = state
-        .store
-        .free_days(&caller, &patient.id, timebook, place, from, to)
-        .await;
-    let days = match unless_blocked(patient, days)? {
-        Ok(Some(days)) => days,
-        Ok(None) => {
-            return Ok(Ok(FreeCalendar {
-                blocked: true,
-                ..FreeCalendar::default()
-            }));
-        }
-        Err(refusal) => return Ok(Err(refusal)),
-    };
-    let Some(day) = wanted
-        .filter(|d| days.binary_search(d).is_ok())
-        .or_else(|| days.first().copied())
-    else {
-        return Ok(Ok(FreeCalendar::default()));
-    };
-    let slots = state
-        .store
-        .free_slots_at(&caller, &patient.id, timebook, place, day, day)
-        .await;
-    Ok(unless_blocked(patient, slots)?.map(|slots| FreeCalendar {
-        blocked: slots.is_none(),
-        day: Some(day),
-        slots: slots.unwrap_or_default(),
-        days,
-    }))
-}
-
 /// The timebook's places to choose between.
 fn places(resources: &[Resource], chosen: Option<domain::ResourceId>) -> Vec<Place> {
     resources
@@ -321,43 +259,44 @@ pub async fn choose_time(
     Query(query): Query<ChooseQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let OfferedTimebook {
-        clinic,
-        timebook,
-        resources,
-    } = match offered(&state, &patient, TimebookId(timebook_id)).await? {
-        Ok(offered) => offered,
-        Err(refusal) => return refusals::respond(&patient, refusal, None),
-    };
-    let wanted = query.sted.as_deref().and_then(|s| s.parse::<i64>().ok());
-    let chosen: Option<&Resource> = resources
-        .iter()
-        .find(|r| Some(r.id.0) == wanted)
-        .or(resources.first());
     let today = state.today();
     let first = first_of_month(query.maned.as_deref(), today);
-    let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let last = first.last_of_month();
-    let resource_id = chosen.map(|r| r.id);
-    let wanted_day = query.dag.as_deref().and_then(|d| d.parse::<Date>().ok());
-    let FreeCalendar {
+    let request = CalendarRequest {
+        place: query
+            .sted
+            .as_deref()
+            .and_then(|s| s.parse::<i64>().ok())
+            .map(domain::ResourceId),
+        dates: (last >= today).then_some((first.max(today), last)),
+        day: query.dag.as_deref().and_then(|d| d.parse::<Date>().ok()),
+    };
+    let answer = state
+        .store
+        .calendar(
+            &patient.caller(),
+            &patient.id,
+            TimebookId(timebook_id),
+            request,
+        )
+        .await;
+    let Calendar {
+        offered: OfferedTimebook {
+            clinic, resources, ..
+        },
+        place,
         blocked,
         days,
         day,
         slots,
-    } = match resource_id.filter(|_| last >= today) {
-        None => FreeCalendar::default(),
-        Some(place) => {
-            let month = (first.max(today), last);
-            match free_calendar(&state, &patient, timebook.id, place, month, wanted_day).await? {
-                Ok(calendar) => calendar,
-                Err(refusal) => return refusals::respond(&patient, refusal, None),
-            }
-        }
+    } = match answer {
+        Ok(calendar) => calendar,
+        Err(StoreError::Refused(refusal)) => return refusals::respond(&patient, refusal, None),
+        Err(error) => return Err(Failure::store(t, error)),
     };
-    let sted = resource_id
-        .map(|r| format!("sted={r}&"))
-        .unwrap_or_default();
+    let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
+    let chosen = resources.iter().find(|r| Some(r.id) == place);
+    let sted = place.map(|r| format!("sted={r}&")).unwrap_or_default();
     let base = format!("/bestill/{timebook_id}?{sted}");
     let weeks = month(
         t,
@@ -373,7 +312,7 @@ pub async fn choose_time(
         info: Some(clinic.info.to_string()).filter(|i| !i.is_empty()),
         notice: refusals::calendar_notice(query.melding.as_deref()).map(|key| t.get(key)),
         blocked,
-        resources: places(&resources, resource_id),
+        resources: places(&resources, place),
         month_param: month_param(first),
         month_label: t.month_year(first),
         today_href: format!("{base}maned={}", month_param(today)),
