@@ -8,12 +8,16 @@
 
 use crate::AppState;
 use crate::fhir::{Outcome, PATH_PREFIX};
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::RETRY_AFTER;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body::{Frame, SizeHint};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -74,8 +78,9 @@ impl ApiBudget {
     }
 }
 
-/// Counts each request under `/fhir/` against the API's budget, for as long as its handler
-/// runs.
+/// Counts each request under `/fhir/` against the API's budget until its answer is sent: a
+/// feed file takes longer to write to a slow client than to find, and fifty pullers writing
+/// at once would otherwise take the cores from patients.
 pub async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with(PATH_PREFIX) {
         return next.run(request).await;
@@ -88,7 +93,37 @@ pub async fn admit(State(state): State<AppState>, request: Request, next: Next) 
             .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         return response;
     };
-    let response = next.run(request).await;
-    drop(place);
-    response
+    next.run(request).await.map(|body| {
+        Body::new(Placed {
+            body,
+            _place: place,
+        })
+    })
+}
+
+/// An answer's body holding its request's place in the budget until the body is sent, or
+/// dropped when the client goes away.
+struct Placed {
+    body: Body,
+    _place: OwnedSemaphorePermit,
+}
+
+impl http_body::Body for Placed {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(context)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
 }

@@ -721,3 +721,38 @@ async fn a_spent_api_budget_turns_clients_away_while_the_portal_answers() {
     let served = get(&portal, Some(READER), "/fhir/$bulk-publish/Slot.ndjson").await;
     assert_eq!(served.status, 200);
 }
+
+#[tokio::test]
+async fn a_fhir_answer_keeps_its_place_in_the_budget_until_its_body_is_sent() {
+    use tower::ServiceExt;
+    let portal = portal_with(Options {
+        fhir: settings(),
+        api: timebok_web::ApiSettings {
+            max_concurrent_requests: 1,
+            queue_wait_ms: 0,
+        },
+        ..Options::default()
+    })
+    .await;
+    let request = axum::http::Request::get("/fhir/$bulk-publish/Slot.ndjson")
+        .header("authorization", format!("Bearer {READER}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let answer = timebok_web::router(portal.state.clone())
+        .oneshot(request)
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 200);
+    assert!(
+        portal.state.api_budget.enter().await.is_none(),
+        "the answer has started but its body is not sent"
+    );
+    let body = axum::body::to_bytes(answer.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    assert!(!body.is_empty());
+    assert!(
+        portal.state.api_budget.enter().await.is_some(),
+        "the place is free once the body is sent"
+    );
+}
