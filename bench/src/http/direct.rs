@@ -71,6 +71,12 @@ impl Direct {
         self.count("SELECT COUNT(*) FROM audit_event").await
     }
 
+    /// Patients on any clinic's list.
+    pub async fn listed_patients(&self) -> Result<i64, HttpError> {
+        self.count("SELECT COUNT(*) FROM patient WHERE clinic_id IS NOT NULL")
+            .await
+    }
+
     /// `count` cancelled appointments of other patients (numbers no patient of the clinic
     /// has) on one slot, as rows the booking core could have written.
     pub async fn insert_other_appointments(

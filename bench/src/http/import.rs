@@ -67,6 +67,7 @@ pub async fn register_import(bench: &mut Bench<'_>) -> Result<(), HttpError> {
     let body = form(&csrf, &csv);
     let size = body.len();
     let audit_before = bench.direct.audit_rows().await?;
+    let listed_before = bench.direct.listed_patients().await?;
     let content = HeaderValue::from_str(&format!("multipart/form-data; boundary={BOUNDARY}"))
         .map_err(|e| HttpError::Unexpected(e.to_string()))?;
     let cpu_before = bench.server.cpu_seconds();
@@ -77,14 +78,20 @@ pub async fn register_import(bench: &mut Bench<'_>) -> Result<(), HttpError> {
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = bench.server.cpu_seconds() - cpu_before;
     let audit = bench.direct.audit_rows().await? - audit_before;
+    let listed = bench.direct.listed_patients().await? - listed_before;
     match outcome {
         Ok(answer) => {
             println!(
                 "8. register import of {count} patients ({size} bytes of CSV): {} in {elapsed:.1} s, \
-                 server CPU {cpu:.1} s, {audit} audit rows written",
+                 server CPU {cpu:.1} s, {listed} more patients listed, {audit} audit rows written",
                 answer.status
             );
-            if !answer.status.is_success() {
+            let imported = usize::try_from(listed).is_ok_and(|listed| listed == count);
+            if !imported {
+                println!("  not every patient was listed");
+                bench.failed = true;
+            }
+            if !answer.status.is_success() && !answer.status.is_redirection() {
                 let detail: String = answer.body.chars().take(300).collect();
                 println!("  answer: {detail}");
                 bench.failed |= answer.status.is_server_error();
