@@ -34,6 +34,7 @@ pub use booking::{
     OfferedTimebook, Offers,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
 pub use error::StoreError;
 pub use messages::{
     ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
@@ -109,6 +110,9 @@ pub trait Store:
     async fn ping(&self) -> Result<()>;
     /// Which backend this is, for logs and the readiness answer.
     fn backend(&self) -> &'static str;
+    /// How many times since the process started a statement waited longer than
+    /// [`LONG_CONNECTION_WAIT`] for a database connection.
+    fn long_connection_waits(&self) -> u64;
 }
 
 #[async_trait]
@@ -124,6 +128,10 @@ impl<D: Database> Store for SqlStore<D> {
 
     fn backend(&self) -> &'static str {
         self.db.dialect().name()
+    }
+
+    fn long_connection_waits(&self) -> u64 {
+        self.db.waits().long_waits()
     }
 }
 

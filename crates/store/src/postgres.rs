@@ -21,8 +21,17 @@ impl PostgresStore {
             // A ping before every checkout would add a round trip to every booking; a broken
             // connection instead fails its first statement and the pool replaces it.
             .test_before_acquire(false)
+            // Long waits are counted and logged once a minute instead (`db::waits`).
+            .acquire_slow_level(log::LevelFilter::Off)
             .connect(url)
             .await?;
-        Self::new(PgDb { pool }, settings, clock)
+        Self::new(
+            PgDb {
+                pool,
+                waits: crate::db::waits::ConnectionWaits::default(),
+            },
+            settings,
+            clock,
+        )
     }
 }

@@ -26,7 +26,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30));
         let pool_options = SqlitePoolOptions::new()
             .max_connections(settings.max_connections.max(1))
-            .test_before_acquire(false);
+            .test_before_acquire(false)
+            // Long waits are counted and logged once a minute instead (`db::waits`).
+            .acquire_slow_level(log::LevelFilter::Off);
         // Switching a new file to WAL needs a moment alone with it, and SQLite does not wait
         // for that; processes opening the same new file together take turns here instead.
         let mut attempt = 0u64;
@@ -41,6 +43,13 @@ impl SqliteStore {
                 outcome => break outcome?,
             }
         };
-        Self::new(SqliteDb { pool }, settings, clock)
+        Self::new(
+            SqliteDb {
+                pool,
+                waits: crate::db::waits::ConnectionWaits::default(),
+            },
+            settings,
+            clock,
+        )
     }
 }

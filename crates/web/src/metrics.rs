@@ -1,5 +1,7 @@
 //! `/metrics` for Prometheus, on its own listener so that it is never public: the outbox's
-//! jobs by state. Alert on `timebok_notifications{state="failed"} > 0`.
+//! jobs by state, and the long waits for a database connection. Alert on
+//! `timebok_notifications{state="failed"} > 0`, and on a rising
+//! `timebok_database_long_waits_total`.
 
 use axum::Router;
 use axum::extract::State;
@@ -32,6 +34,15 @@ async fn metrics(State(store): State<Arc<dyn Store>>) -> Response {
             ] {
                 let _ = writeln!(text, "timebok_notifications{{state=\"{state}\"}} {count}");
             }
+            let _ = write!(
+                text,
+                "# HELP timebok_database_long_waits_total Statements that waited over {} ms for a \
+                 database connection (on SQLite, also for the writer), since the process started.\n\
+                 # TYPE timebok_database_long_waits_total counter\n\
+                 timebok_database_long_waits_total {}\n",
+                store::LONG_CONNECTION_WAIT.as_millis(),
+                store.long_connection_waits()
+            );
             ([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
         }
         Err(error) => {

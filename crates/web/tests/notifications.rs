@@ -469,4 +469,9 @@ async fn metrics_count_the_outbox_by_state() {
         text.contains("timebok_notifications{state=\"failed\"} 0"),
         "{text}"
     );
+    assert!(
+        text.contains("# TYPE timebok_database_long_waits_total counter")
+            && text.contains("\ntimebok_database_long_waits_total 0\n"),
+        "{text}"
+    );
 }

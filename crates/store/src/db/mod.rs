@@ -8,6 +8,7 @@
 pub(crate) mod named;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
+pub(crate) mod waits;
 
 use crate::Result;
 use crate::booking::{Answer, Program};
@@ -145,6 +146,8 @@ pub trait Database: Send + Sync + 'static {
     async fn migrate(&self) -> Result<()>;
     /// A handle that reads and writes outside any transaction of ours.
     fn pool(&self) -> Self::Conn<'_>;
+    /// The long waits for a connection (and, on SQLite, for the one writer), counted.
+    fn waits(&self) -> &waits::ConnectionWaits;
     /// A transaction that may write: `BEGIN IMMEDIATE` on SQLite, whose deferred
     /// transactions fail when they upgrade; plain `BEGIN` on PostgreSQL.
     async fn begin_write(&self) -> Result<Self::Tx>;
@@ -156,7 +159,17 @@ pub trait Database: Send + Sync + 'static {
 /// Both backends stamp the same code out for their own sqlx types; only those differ.
 macro_rules! sqlx_handles {
     ($db:ty, $dialect:expr) => {
-        pub struct Pool<'a>(&'a sqlx::Pool<$db>);
+        pub struct Pool<'a>(&'a sqlx::Pool<$db>, &'a $crate::db::waits::ConnectionWaits);
+
+        impl Pool<'_> {
+            /// A connection of the pool, the wait for it counted.
+            async fn connection(&self) -> sqlx::Result<sqlx::pool::PoolConnection<$db>> {
+                let started = std::time::Instant::now();
+                let connection = self.0.acquire().await;
+                self.1.note(started.elapsed());
+                connection
+            }
+        }
 
         pub struct Tx(sqlx::Transaction<'static, $db>);
 
@@ -203,18 +216,24 @@ macro_rules! sqlx_handles {
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Vec<R>> {
-                Ok(query_as(statement)?.fetch_all(self.0).await?)
+                let query = query_as(statement)?;
+                Ok(query.fetch_all(&mut *self.connection().await?).await?)
             }
 
             async fn fetch_optional<R: $crate::db::Decode>(
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Option<R>> {
-                Ok(query_as(statement)?.fetch_optional(self.0).await?)
+                let query = query_as(statement)?;
+                Ok(query.fetch_optional(&mut *self.connection().await?).await?)
             }
 
             async fn execute(&mut self, statement: $crate::db::Statement) -> $crate::Result<u64> {
-                Ok(query(statement)?.execute(self.0).await?.rows_affected())
+                let query = query(statement)?;
+                Ok(query
+                    .execute(&mut *self.connection().await?)
+                    .await?
+                    .rows_affected())
             }
         }
 

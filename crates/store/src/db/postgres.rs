@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub struct PgDb {
+    pub(crate) waits: super::waits::ConnectionWaits,
     pub(crate) pool: PgPool,
 }
 
@@ -44,11 +45,18 @@ impl Database for PgDb {
     }
 
     fn pool(&self) -> Pool<'_> {
-        Pool(&self.pool)
+        Pool(&self.pool, &self.waits)
+    }
+
+    fn waits(&self) -> &super::waits::ConnectionWaits {
+        &self.waits
     }
 
     async fn begin_write(&self) -> Result<Tx> {
-        Ok(Tx(self.pool.begin().await?))
+        let started = std::time::Instant::now();
+        let transaction = self.pool.begin().await;
+        self.waits.note(started.elapsed());
+        Ok(Tx(transaction?))
     }
 
     async fn run(&self, program: &'static Program, env: super::Env) -> Result<Answer> {

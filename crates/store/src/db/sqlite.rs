@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 pub struct SqliteDb {
+    pub(crate) waits: super::waits::ConnectionWaits,
     pub(crate) pool: SqlitePool,
 }
 
@@ -51,11 +52,18 @@ impl Database for SqliteDb {
     }
 
     fn pool(&self) -> Pool<'_> {
-        Pool(&self.pool)
+        Pool(&self.pool, &self.waits)
+    }
+
+    fn waits(&self) -> &super::waits::ConnectionWaits {
+        &self.waits
     }
 
     async fn begin_write(&self) -> Result<Tx> {
-        Ok(Tx(self.pool.begin_with("BEGIN IMMEDIATE").await?))
+        let started = std::time::Instant::now();
+        let transaction = self.pool.begin_with("BEGIN IMMEDIATE").await;
+        self.waits.note(started.elapsed());
+        Ok(Tx(transaction?))
     }
 
     async fn run(&self, program: &'static Program, env: super::Env) -> Result<Answer> {
