@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chooseService, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
+import { axeViolations, chooseService, clickAndSee, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -21,8 +21,7 @@ async function staffPage(clinic = "Helsenorge testlegekontor") {
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${server.base}/personale/logg-inn`);
   await page.getByLabel(`Resepsjonen, ${clinic}`).check();
-  await page.getByRole("button", { name: "Logg inn" }).click();
-  await page.getByRole("heading", { level: 1, name: "Oversikt" }).waitFor();
+  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Oversikt" }));
   return page;
 }
 
@@ -37,21 +36,20 @@ async function nationalIdOf(name) {
 describe("the clinic's workspace", () => {
   test("a patient blocked by the clinic is refused by the portal at once, and unblocked again", async () => {
     const staff = await staffPage();
-    await staff.getByRole("link", { name: "Sperring" }).click();
+    await clickAndSee(staff.getByRole("link", { name: "Sperring" }), staff.getByRole("heading", { level: 1, name: "Sperring" }));
     await staff.getByLabel("Fødselsnummer").fill(await nationalIdOf("Ola Nordmann"));
     await staff.getByLabel("Intern begrunnelse").fill("Gjentatte uteblivelser <b>uten</b> beskjed");
-    await staff.getByRole("button", { name: "Sperr pasienten" }).click();
-    assert.ok(await staff.getByText("Pasienten er sperret.").isVisible());
+    await clickAndSee(staff.getByRole("button", { name: "Sperr pasienten" }), staff.getByText("Pasienten er sperret."));
     assert.ok(await staff.getByText("Gjentatte uteblivelser <b>uten</b> beskjed").isVisible(), "HTML shows as text");
 
     const patient = await (await browser.newContext()).newPage();
     await logIn(patient, server.base, "Ola Nordmann");
     await chooseService(patient, "Vaksine");
-    assert.ok(await patient.getByText("Tjenesten kunne ikke hente ledige timer. Prøv igjen senere.").isVisible());
+    await patient.getByText("Tjenesten kunne ikke hente ledige timer. Prøv igjen senere.").waitFor();
 
-    await staff.getByRole("button", { name: "Opphev sperring: Ola Nordmann" }).click();
-    assert.ok(await staff.getByText("Sperringen er opphevet.").isVisible());
+    await clickAndSee(staff.getByRole("button", { name: "Opphev sperring: Ola Nordmann" }), staff.getByText("Sperringen er opphevet."));
     await patient.reload();
+    await patient.getByRole("heading", { level: 1, name: "Velg time" }).waitFor();
     assert.ok((await patient.locator(".slots button").count()) > 0);
   });
 
@@ -59,24 +57,22 @@ describe("the clinic's workspace", () => {
     const patient = await (await browser.newContext()).newPage();
     await logIn(patient, server.base, "Kari Nordmann");
     await chooseService(patient, "Ta prøve på laboratoriet");
-    await patient.locator(".slots button").first().click();
+    await clickAndSee(patient.locator(".slots button").first(), patient.getByRole("heading", { level: 1, name: "Se gjennom før du sender" }));
     await patient.getByLabel("Hva gjelder det?").fill("Blodprøve");
-    await patient.getByRole("button", { name: "Send" }).click();
-    await patient.getByRole("heading", { level: 1, name: "Timen er bestilt" }).waitFor();
+    await clickAndSee(patient.getByRole("button", { name: "Send" }), patient.getByRole("heading", { level: 1, name: "Timen er bestilt" }));
 
     const staff = await staffPage();
     const row = staff.locator("tr", { hasText: "Kari Nordmann" }).filter({ hasText: "Blodprøve" });
     await row.getByLabel("Begrunnelse for avlysning").fill("Laboratoriet er stengt");
-    await row.getByRole("button", { name: /^Avlys timen/ }).click();
-    assert.ok(await staff.getByText("Timen er avlyst, og pasienten får beskjed.").isVisible());
+    await clickAndSee(row.getByRole("button", { name: /^Avlys timen/ }), staff.getByText("Timen er avlyst, og pasienten får beskjed."));
 
     await patient.goto(`${server.base}/timeavtaler`);
-    assert.ok(await patient.getByText("Avlyst av tjenesten").isVisible());
+    await patient.getByText("Avlyst av tjenesten").waitFor();
   });
 
   test("a published template's slots appear in the patient portal", async () => {
     const staff = await staffPage();
-    await staff.getByRole("link", { name: "Publisering" }).click();
+    await clickAndSee(staff.getByRole("link", { name: "Publisering" }), staff.getByRole("heading", { level: 1, name: "Publisering" }));
     const day = new Date(Date.now() + 4 * 86400000);
     while (day.getDay() === 0 || day.getDay() === 6) day.setDate(day.getDate() + 1);
     const iso = day.toISOString().slice(0, 10);
@@ -85,11 +81,9 @@ describe("the clinic's workspace", () => {
     await staff.getByLabel("Til klokken").fill("14:00");
     await staff.getByLabel("Første dag").fill(iso);
     await staff.getByLabel("Siste dag").fill(iso);
-    await staff.getByRole("button", { name: "Forhåndsvis" }).click();
-    assert.ok(await staff.getByRole("heading", { name: "Forhåndsvisning: 4 timer" }).isVisible());
+    await clickAndSee(staff.getByRole("button", { name: "Forhåndsvis" }), staff.getByRole("heading", { name: "Forhåndsvisning: 4 timer" }));
     assert.ok(await staff.getByText("13:00, 13:15, 13:30, 13:45").isVisible());
-    await staff.getByRole("button", { name: "Publiser", exact: true }).click();
-    assert.ok(await staff.getByText("4 nye timer er publisert.").isVisible());
+    await clickAndSee(staff.getByRole("button", { name: "Publiser", exact: true }), staff.getByText("4 nye timer er publisert."));
 
     const patient = await (await browser.newContext()).newPage();
     await logIn(patient, server.base, "Viktig Person");
@@ -98,17 +92,17 @@ describe("the clinic's workspace", () => {
     url.searchParams.set("maned", iso.slice(0, 7));
     url.searchParams.set("dag", iso);
     await patient.goto(url.toString());
-    assert.ok(await patient.getByRole("button", { name: /kl\. 13:45 - 14:00$/ }).isVisible());
+    await patient.getByRole("button", { name: /kl\. 13:45 - 14:00$/ }).waitFor();
   });
 
   test("a staff user of another clinic is refused this clinic's ids", async () => {
     const patient = await (await browser.newContext()).newPage();
     await logIn(patient, server.base, "Kari Nordmann");
     await chooseService(patient, "Vaksine");
-    await patient.locator(".slots button").first().click();
+    await clickAndSee(patient.locator(".slots button").first(), patient.getByRole("heading", { level: 1, name: "Se gjennom før du sender" }));
     await patient.getByLabel("Hva gjelder det?").fill("Influensavaksine");
-    await patient.getByRole("button", { name: "Send" }).click();
-    await patient.getByRole("link", { name: "Til Timeavtaler" }).click();
+    await clickAndSee(patient.getByRole("button", { name: "Send" }), patient.getByRole("heading", { level: 1, name: "Timen er bestilt" }));
+    await clickAndSee(patient.getByRole("link", { name: "Til Timeavtaler" }), patient.getByRole("heading", { level: 1, name: "Timeavtaler" }));
     const href = await patient.locator("a[href$='kalender.ics']").first().getAttribute("href");
     const id = href.split("/")[2];
 
@@ -124,6 +118,7 @@ describe("the clinic's workspace", () => {
       assert.match(await response.text(), /Vi fant ikke siden eller timen du lette etter\./);
     }
     await patient.reload();
+    await patient.getByRole("heading", { level: 1, name: "Timeavtaler" }).waitFor();
     const upcoming = patient.locator(".appointment", { hasText: "Time til vaksine" });
     assert.equal(await upcoming.count(), 1);
     assert.equal(await upcoming.getByText("Avlyst av tjenesten").count(), 0, "still booked");
@@ -148,8 +143,7 @@ describe("the register", () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${server.base}/personale/logg-inn`);
     await page.getByLabel("Operatør, Adresseregisteret").check();
-    await page.getByRole("button", { name: "Logg inn" }).click();
-    await page.getByRole("heading", { level: 1, name: "Adresseregisteret" }).waitFor();
+    await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Adresseregisteret" }));
     for (const lang of ["nb", "nn", "en"]) {
       for (const path of ["/register", "/register/klinikker/1", "/register/varsler", "/register/logg"]) {
         await page.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
@@ -158,7 +152,8 @@ describe("the register", () => {
         if (lang === "nb") await screenshot(page, `register${path.replaceAll("/", "-")}`);
       }
       await page.locator("#fodselsnummer").fill(await nationalIdOf("Kari Nordmann"));
-      await page.locator("form[action='/register/logg'] button").click();
+      // The log of Kari's bookings and cancellations in the tests above, shown under the form.
+      await clickAndSee(page.locator("form[action='/register/logg'] button"), page.locator(".table-wrap"));
       const violations = await axeViolations(page);
       assert.deepEqual(violations, [], `audit log in ${lang}: ${violations.join("\n")}`);
     }

@@ -63,8 +63,13 @@ export function launch() {
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-/** The WCAG 2.1 A and AA violations axe-core finds on the page. */
+/**
+ * The WCAG 2.1 A and AA violations axe-core finds on the page. The page must be the one meant:
+ * after a click that leads to a new page, wait for that page (see `clickAndSee`) first. Waiting
+ * here for its `load` keeps axe from running on a document whose styles are still coming.
+ */
 export async function axeViolations(page) {
+  await page.waitForLoadState("load");
   await page.evaluate(axeSource);
   const result = await page.evaluate(() =>
     window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
@@ -88,20 +93,44 @@ export async function screenshot(page, name) {
   }
 }
 
+/**
+ * Clicks `target`, which leads to a new page (a link, or a form's button), and waits until the
+ * browser has gone to that page, has loaded it, and `expected` shows on it. `click()` does not
+ * wait for the page it leads to: right after it, the old page may still be there (a form's
+ * submission starts a moment after the click), or the new one only half read, and an inspection,
+ * or axe, may see the old page or lose its document halfway. Waiting for the navigation as well
+ * as for `expected` holds also when the new page looks like the old one, as a form shown again
+ * with its errors does. Returns `expected`.
+ */
+export async function clickAndSee(target, expected) {
+  await navigatingTo(target.page(), () => target.click(), expected);
+  return expected;
+}
+
+/**
+ * Runs `action` (a click, a key press), which makes `page` go to a new page, and waits until it
+ * has, the page has loaded, and `expected` shows on it.
+ */
+export async function navigatingTo(page, action, expected) {
+  const navigated = page.waitForEvent("framenavigated", { predicate: (frame) => frame === page.mainFrame() });
+  await action();
+  await navigated;
+  // The load state is the new document's from here: Playwright clears the old one's first.
+  await page.waitForLoadState("load");
+  await expected.waitFor();
+}
+
 export async function logIn(page, base, name) {
   await page.goto(`${base}/logg-inn`);
   await page.getByLabel(name, { exact: true }).check();
-  await page.getByRole("button", { name: "Logg inn" }).click();
-  await page.getByRole("heading", { level: 1, name: "Timeavtaler" }).waitFor();
+  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Timeavtaler" }));
 }
 
 /** Chooses a service in «Hva trenger du?» and goes on to «Velg time». */
 export async function chooseService(page, label) {
-  await page.getByRole("link", { name: "Bestill ny time" }).click();
-  await page.getByRole("heading", { level: 1, name: "Hva trenger du?" }).waitFor();
+  await clickAndSee(page.getByRole("link", { name: "Bestill ny time" }), page.getByRole("heading", { level: 1, name: "Hva trenger du?" }));
   await page.getByLabel(label, { exact: true }).check();
-  await page.getByRole("button", { name: "Neste" }).click();
-  await page.getByRole("heading", { level: 1, name: "Velg time" }).waitFor();
+  await clickAndSee(page.getByRole("button", { name: "Neste" }), page.getByRole("heading", { level: 1, name: "Velg time" }));
 }
 
 /** A port nothing listens on right now, for a server whose address must be known in advance. */

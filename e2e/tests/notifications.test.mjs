@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
+import { axeViolations, clickAndSee, launch, logIn, navigatingTo, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -21,8 +21,10 @@ after(async () => {
 async function settingsPage(name) {
   const page = await (await browser.newContext()).newPage();
   await logIn(page, server.base, name);
-  await page.getByRole("link", { name: "Varslingsinnstillinger" }).click();
-  await page.getByRole("heading", { level: 1, name: "Varslingsinnstillinger" }).waitFor();
+  await clickAndSee(
+    page.getByRole("link", { name: "Varslingsinnstillinger" }),
+    page.getByRole("heading", { level: 1, name: "Varslingsinnstillinger" }),
+  );
   return page;
 }
 
@@ -40,9 +42,7 @@ describe("notification settings", () => {
     await screenshot(page, "notifications");
 
     await page.getByLabel("Mobilnummer").fill("22 22 22 22");
-    await page.getByRole("button", { name: "Lagre" }).click();
-    const summary = page.locator(".error-summary");
-    await summary.waitFor();
+    const summary = await clickAndSee(page.getByRole("button", { name: "Lagre" }), page.locator(".error-summary"));
     assert.match(await summary.innerText(), /Skriv et norsk mobilnummer med 8 siffer/);
     assert.equal(await page.getByLabel("Mobilnummer").getAttribute("aria-invalid"), "true");
     await noViolations(page, "settings with an error");
@@ -52,8 +52,7 @@ describe("notification settings", () => {
     await page.getByLabel("E-post", { exact: true }).check();
     await page.getByLabel("E-postadresse").fill("kari@example.no");
     await page.getByLabel("Språk i varslene").selectOption("nn");
-    await page.getByRole("button", { name: "Lagre" }).click();
-    await page.getByText("Varslingsinnstillingene er lagret.").waitFor();
+    await clickAndSee(page.getByRole("button", { name: "Lagre" }), page.getByText("Varslingsinnstillingene er lagret."));
     assert.equal(await page.getByLabel("E-post", { exact: true }).isChecked(), true);
     assert.equal(await page.getByLabel("Språk i varslene").inputValue(), "nn");
   });
@@ -71,8 +70,7 @@ describe("notification settings", () => {
     assert.match(registered ?? (await page.evaluate(async () => (await navigator.serviceWorker.ready).active.scriptURL)), /\/sw\.js$/);
     // Without a device with push, push cannot be the channel.
     await page.getByLabel("Push-varsel", { exact: true }).check();
-    await page.getByRole("button", { name: "Lagre" }).click();
-    await page.locator(".error-summary").waitFor();
+    await clickAndSee(page.getByRole("button", { name: "Lagre" }), page.locator(".error-summary"));
     assert.match(await page.locator(".error-summary").innerText(), /Slå på push-varsel på denne enheten/);
   });
 
@@ -91,8 +89,7 @@ describe("notification settings", () => {
     await tabTo(() => document.activeElement.id === "epost");
     await page.keyboard.type("viktig@example.no");
     await tabTo(() => document.activeElement.textContent.trim() === "Lagre");
-    await page.keyboard.press("Enter");
-    await page.getByText("Varslingsinnstillingene er lagret.").waitFor();
+    await navigatingTo(page, () => page.keyboard.press("Enter"), page.getByText("Varslingsinnstillingene er lagret."));
     assert.equal(await page.getByLabel("E-post", { exact: true }).isChecked(), true);
   });
 
@@ -102,8 +99,7 @@ describe("notification settings", () => {
       await page.goto(`${server.base}/sprak/${lang}?tilbake=/varslinger`);
       await noViolations(page, `settings-${lang}`);
       await page.locator("#mobil").fill("1");
-      await page.locator("form[action='/varslinger'] button.primary").click();
-      await page.locator(".error-summary").waitFor();
+      await clickAndSee(page.locator("form[action='/varslinger'] button.primary"), page.locator(".error-summary"));
       await noViolations(page, `settings-error-${lang}`);
     }
   });

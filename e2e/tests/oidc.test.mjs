@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, freePort, launch, startProvider, startTimebok } from "./harness.mjs";
+import { axeViolations, clickAndSee, freePort, launch, startProvider, startTimebok } from "./harness.mjs";
 
 // Kari Nordmann of the demo, and the demo clinic's HER-id.
 const KARI = "08838200096";
@@ -95,7 +95,7 @@ describe("login through an OpenID provider", () => {
     await page.getByRole("heading", { level: 1, name: "Du ble ikke logget inn" }).waitFor();
     assert.match(await page.locator("main").textContent(), /lavere sikkerhetsnivå enn Timebok krever/);
     assert.deepEqual(await axeViolations(page), []);
-    await page.getByRole("link", { name: "Logg inn på nytt" }).click();
+    await clickAndSee(page.getByRole("link", { name: "Logg inn på nytt" }), page.getByRole("heading", { level: 1, name: "Logg inn" }));
     assert.equal(new URL(page.url()).pathname, "/logg-inn");
   });
 

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chooseService, launch, logIn, pageWeight, screenshot, startTimebok } from "./harness.mjs";
+import { axeViolations, chooseService, clickAndSee, launch, logIn, pageWeight, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -20,6 +20,11 @@ after(async () => {
 async function newPage() {
   const context = await browser.newContext();
   return context.newPage();
+}
+
+/** The level-one heading of a page. */
+function heading(page, name) {
+  return page.getByRole("heading", { level: 1, name });
 }
 
 /** Opens «Velg time» on a weekday at least `days` ahead, when the month view allows it. */
@@ -49,20 +54,15 @@ describe("the patient portal", () => {
     const name = await slot.getAttribute("aria-label");
     assert.match(name, /^(Mandag|Tirsdag|Onsdag|Torsdag|Fredag) \d+\. [a-zæøå]+ \d{4} kl\. \d\d:\d\d - \d\d:\d\d$/);
     assert.match(await slot.textContent(), /^\d\d:\d\d - \d\d:\d\d$/);
-    await slot.click();
-
-    await page.getByRole("heading", { level: 1, name: "Se gjennom før du sender" }).waitFor();
+    await clickAndSee(slot, heading(page, "Se gjennom før du sender"));
     for (const text of ["Time hos Influensa, Helsenorge testlegekontor", "Antatt varighet: 15 min", "Maks 50 tegn.", "0/50 tegn", "Henvendelsen lagres i legens journalsystem."]) {
       assert.ok(await page.getByText(text).isVisible(), text);
     }
     assert.ok(await page.getByText(name).isVisible(), "the chosen time in full");
     await page.getByLabel("Hva gjelder det?").fill("Influensavaksine 💉");
     assert.equal(await page.locator("#reason-counter").textContent(), "18/50 tegn");
-    await page.getByRole("button", { name: "Send" }).click();
-
-    await page.getByRole("heading", { level: 1, name: "Timen er bestilt" }).waitFor();
-    await page.getByRole("link", { name: "Til Timeavtaler" }).click();
-    await page.getByRole("heading", { level: 1, name: "Timeavtaler" }).waitFor();
+    await clickAndSee(page.getByRole("button", { name: "Send" }), heading(page, "Timen er bestilt"));
+    await clickAndSee(page.getByRole("link", { name: "Til Timeavtaler" }), heading(page, "Timeavtaler"));
     assert.ok(await page.getByText(name).first().isVisible(), "the booked time is listed");
     assert.ok(await page.getByText("Time til vaksine hos Helsenorge testlegekontor").isVisible());
     const download = page.waitForEvent("download");
@@ -74,25 +74,24 @@ describe("the patient portal", () => {
     const page = await newPage();
     await logIn(page, server.base, "Viktig Person");
     await chooseService(page, "Vaksine");
-    await page.locator(".slots button").first().click();
-    await page.getByRole("button", { name: "Send" }).click();
-    assert.ok(await page.getByText("Sjekk at følgende er riktig valgt/utfylt:").isVisible());
+    await clickAndSee(page.locator(".slots button").first(), heading(page, "Se gjennom før du sender"));
+    await clickAndSee(page.getByRole("button", { name: "Send" }), page.getByText("Sjekk at følgende er riktig valgt/utfylt:"));
     assert.ok(await page.getByText("Du må skrive hva timen gjelder").isVisible());
     await page.locator(".error-summary a", { hasText: "Hva gjelder det?" }).click();
     assert.equal(await page.evaluate(() => document.activeElement.id), "reason");
     await page.getByLabel("Hva gjelder det?").fill("x".repeat(51));
     assert.equal(await page.locator("#reason-counter").textContent(), "51/50 tegn");
-    await page.getByRole("button", { name: "Send" }).click();
-    assert.ok(await page.getByText("Sjekk at følgende er riktig valgt/utfylt:").isVisible());
+    // The page comes again with the summary, so clickAndSee's wait for the new page matters.
+    await clickAndSee(page.getByRole("button", { name: "Send" }), page.getByText("Sjekk at følgende er riktig valgt/utfylt:"));
     await page.goto(`${server.base}/timeavtaler`);
-    assert.ok(await page.getByText("Du har ingen kommende timer.").isVisible());
+    await page.getByText("Du har ingen kommende timer.").waitFor();
   });
 
   test("a blocked patient sees the guide's message and no slots", async () => {
     const page = await newPage();
     await logIn(page, server.base, "Per Sperre");
     await chooseService(page, "Vaksine");
-    assert.ok(await page.getByText("Tjenesten kunne ikke hente ledige timer. Prøv igjen senere.").isVisible());
+    await page.getByText("Tjenesten kunne ikke hente ledige timer. Prøv igjen senere.").waitFor();
     assert.equal(await page.locator(".slots button").count(), 0);
   });
 
@@ -103,17 +102,21 @@ describe("the patient portal", () => {
     await chooseService(kari, "Ta prøve på laboratoriet");
     await chooseService(ola, "Ta prøve på laboratoriet");
     const label = await kari.locator(".slots button").first().getAttribute("aria-label");
-    await Promise.all([kari, ola].map((p) => p.getByRole("button", { name: label }).click()));
+    const taken = "Noen andre har nettopp fått denne timen. Velg en annen time.";
+    // Each browser comes to «Se gjennom før du sender» or back to «Velg time» with the notice.
+    await Promise.all(
+      [kari, ola].map((p) =>
+        clickAndSee(p.getByRole("button", { name: label }), heading(p, "Se gjennom før du sender").or(p.getByText(taken))),
+      ),
+    );
     const reviewing = [];
     for (const page of [kari, ola]) {
-      await page.waitForLoadState();
       if ((await page.locator("h1").textContent()) === "Se gjennom før du sender") reviewing.push(page);
-      else assert.ok(await page.getByText("Noen andre har nettopp fått denne timen. Velg en annen time.").isVisible());
+      else assert.ok(await page.getByText(taken).isVisible());
     }
     assert.equal(reviewing.length, 1, "exactly one browser holds the slot");
     await reviewing[0].getByLabel("Hva gjelder det?").fill("Blodprøve");
-    await reviewing[0].getByRole("button", { name: "Send" }).click();
-    await reviewing[0].getByRole("heading", { level: 1, name: "Timen er bestilt" }).waitFor();
+    await clickAndSee(reviewing[0].getByRole("button", { name: "Send" }), heading(reviewing[0], "Timen er bestilt"));
   });
 
   test("cancelling before the deadline", async () => {
@@ -121,13 +124,12 @@ describe("the patient portal", () => {
     await logIn(page, server.base, "Ola Nordmann");
     await chooseService(page, "Vaksine");
     await dayAhead(page, 3);
-    await page.locator(".slots button").first().click();
+    await clickAndSee(page.locator(".slots button").first(), heading(page, "Se gjennom før du sender"));
     await page.getByLabel("Hva gjelder det?").fill("Oppfriskningsdose");
-    await page.getByRole("button", { name: "Send" }).click();
-    await page.getByRole("link", { name: "Til Timeavtaler" }).click();
-    assert.ok(await page.getByText(/^Du kan avbestille fram til /).first().isVisible());
-    await page.getByRole("button", { name: /^Avbestill/ }).first().click();
-    assert.ok(await page.getByText("Timen er avbestilt.").isVisible());
+    await clickAndSee(page.getByRole("button", { name: "Send" }), heading(page, "Timen er bestilt"));
+    await clickAndSee(page.getByRole("link", { name: "Til Timeavtaler" }), heading(page, "Timeavtaler"));
+    await page.getByText(/^Du kan avbestille fram til /).first().waitFor();
+    await clickAndSee(page.getByRole("button", { name: /^Avbestill/ }).first(), page.getByText("Timen er avbestilt."));
     assert.ok(await page.getByText("Avbestilt av deg").isVisible());
   });
 
@@ -138,25 +140,22 @@ describe("the patient portal", () => {
     await logIn(page, server.base, "Kari Nordmann");
     await chooseService(page, "Koronavaksine");
     const label = await page.locator(".slots button").first().getAttribute("aria-label");
-    await page.locator(".slots button").first().click();
+    await clickAndSee(page.locator(".slots button").first(), heading(page, "Se gjennom før du sender"));
     await page.getByLabel("Hva gjelder det?").fill("Oppfriskningsdose");
-    await page.getByRole("button", { name: "Send" }).click();
-    await page.getByRole("link", { name: "Til Timeavtaler" }).click();
+    await clickAndSee(page.getByRole("button", { name: "Send" }), heading(page, "Timen er bestilt"));
+    await clickAndSee(page.getByRole("link", { name: "Til Timeavtaler" }), heading(page, "Timeavtaler"));
     const item = page.locator(".appointment", { hasText: label }).filter({ hasText: "Time til koronavaksine" });
-    assert.ok(await item.getByText("Det er for sent å avbestille på nett. Kontakt legekontoret hvis du ikke kan komme.").isVisible());
+    await item.getByText("Det er for sent å avbestille på nett. Kontakt legekontoret hvis du ikke kan komme.").waitFor();
     assert.equal(await item.getByRole("button", { name: /^Avbestill/ }).count(), 0);
   });
 
   test("«Språk/Language» switches language and keeps the choice", async () => {
     const page = await newPage();
     await logIn(page, server.base, "Kari Nordmann");
-    await page.getByRole("link", { name: "Nynorsk" }).click();
+    await clickAndSee(page.getByRole("link", { name: "Nynorsk" }), heading(page, "Timeavtalar"));
     assert.equal(await page.getAttribute("html", "lang"), "nn");
-    assert.ok(await page.getByRole("heading", { level: 1, name: "Timeavtalar" }).isVisible());
-    await page.getByRole("link", { name: "Bestill ny time" }).click();
-    assert.ok(await page.getByRole("heading", { level: 1, name: "Kva treng du?" }).isVisible());
-    await page.getByRole("link", { name: "English" }).click();
-    assert.ok(await page.getByRole("heading", { level: 1, name: "What do you need?" }).isVisible());
+    await clickAndSee(page.getByRole("link", { name: "Bestill ny time" }), heading(page, "Kva treng du?"));
+    await clickAndSee(page.getByRole("link", { name: "English" }), heading(page, "What do you need?"));
     await page.goto(`${server.base}/timeavtaler`);
     assert.equal(await page.getAttribute("html", "lang"), "en");
   });
@@ -204,35 +203,42 @@ describe("the patient portal", () => {
       assert.ok(weight < 60_000, `${name} weighs ${weight} bytes`);
       pages.push(name);
     };
+    // The level-one headings the pages show in each language.
+    const titles = {
+      nb: { appointments: "Timeavtaler", services: "Hva trenger du?", choose: "Velg time", review: "Se gjennom før du sender" },
+      nn: { appointments: "Timeavtalar", services: "Kva treng du?", choose: "Vel time", review: "Sjå gjennom før du sender" },
+      en: { appointments: "Appointments", services: "What do you need?", choose: "Choose a time", review: "Review before you send" },
+    };
     let receipt;
     for (const lang of ["nb", "nn", "en"]) {
+      const title = titles[lang];
       await page.context().clearCookies();
       await page.goto(`${server.base}/sprak/${lang}?tilbake=/logg-inn`);
       await check(`login-${lang}`);
       // Viktig Person, whose Vaksine and Lab timebooks are still free in this run.
       await page.locator("input[name=patient]").first().check();
-      await page.locator("form[action='/logg-inn'] button").click();
+      await clickAndSee(page.locator("form[action='/logg-inn'] button"), heading(page, title.appointments));
       await check(`appointments-${lang}`);
       if (lang === "nb") await screenshot(page, "appointments");
-      await page.locator("a[href='/bestill']").first().click();
+      await clickAndSee(page.locator("a[href='/bestill']").first(), heading(page, title.services));
       await check(`services-${lang}`);
       if (lang === "nb") await screenshot(page, "services");
-      await page.locator("form[action='/bestill'] button.primary").click();
+      await clickAndSee(page.locator("form[action='/bestill'] button.primary"), page.locator(".error-summary"));
       await check(`services-error-${lang}`);
       // Vaksine, booked in bokmål; then Lab, only held, since one Vaksine time is the limit.
       await page.locator("input[name=timebook]").nth(lang === "nb" ? 2 : 1).check();
-      await page.locator("form[action='/bestill'] button.primary").click();
+      await clickAndSee(page.locator("form[action='/bestill'] button.primary"), heading(page, title.choose));
       await check(`choose-${lang}`);
       if (lang === "nb") await screenshot(page, "choose");
-      await page.locator(".slots button").first().click();
+      await clickAndSee(page.locator(".slots button").first(), heading(page, title.review));
       await check(`review-${lang}`);
       if (lang === "nb") await screenshot(page, "review");
-      await page.locator("form[action$='/send'] button.primary").click();
+      await clickAndSee(page.locator("form[action$='/send'] button.primary"), page.locator(".error-summary"));
       await check(`review-error-${lang}`);
       if (lang === "nb") {
         await screenshot(page, "review-error");
         await page.locator("#reason").fill("Kontroll");
-        await page.locator("form[action$='/send'] button.primary").click();
+        await clickAndSee(page.locator("form[action$='/send'] button.primary"), heading(page, "Timen er bestilt"));
         receipt = page.url();
         await screenshot(page, "receipt");
       } else {
@@ -242,7 +248,8 @@ describe("the patient portal", () => {
       await page.goto(`${server.base}/timeavtaler/999999/kalender.ics`);
       await check(`not-found-${lang}`);
       await page.goto(`${server.base}/timeavtaler`);
-      await page.locator("form[action='/logg-ut'] button").click();
+      // Logged out, the browser lands on the login page.
+      await clickAndSee(page.locator("form[action='/logg-ut'] button"), page.locator("form[action='/logg-inn']"));
     }
     assert.equal(pages.length, 27);
   });
