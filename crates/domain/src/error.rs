@@ -22,6 +22,12 @@ pub enum DomainError {
     TextTooLong { field: TextField, max: usize },
     #[error("{0} contains control characters")]
     TextControlCharacters(TextField),
+    #[error("{field} may hold at most {max} code points")]
+    TextTooManyCodePoints { field: TextField, max: usize },
+    #[error("{0} contains a Unicode noncharacter")]
+    TextNoncharacter(TextField),
+    #[error("{0} contains a bidirectional override or isolate")]
+    TextBidiControl(TextField),
     #[error("a slot length must be between 1 and {max} minutes", max = crate::SlotLength::MAX_MINUTES)]
     SlotLength,
     #[error("a capacity must be between 1 and {max}", max = crate::Capacity::MAX)]
@@ -46,6 +52,10 @@ pub enum DomainError {
     AppointmentStatus,
     #[error("unknown weekday")]
     Weekday,
+    #[error("not a date of the form 2025-12-17, or an instant with an offset")]
+    Date,
+    #[error("a date must lie between 1900 and 2199")]
+    DateOutOfRange,
     #[error("the clinics' time zone is missing from the time zone database")]
     TimeZone,
     #[error("a Norwegian mobile number has eight digits and starts with 4 or 9")]

@@ -45,7 +45,11 @@ pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
 pub use text::{
     Address, BlockReason, CancelReason, ClinicName, Description, InfoText, MessageText, PersonName,
-    Reason, ResourceName, Subject, TextField, count_characters,
+    Reason, ResourceName, Subject, TextField, count_characters, escape_xml, is_bidi_control,
+    is_noncharacter,
 };
-pub use time::clinic_time_zone;
+pub use time::{
+    EARLIEST_DATE, EARLIEST_INSTANT, END_INSTANT, LATEST_DATE, check_date, check_instant,
+    clinic_time_zone, parse_date, parse_instant,
+};
 pub use timebook::{Timebook, TimebookKind};

@@ -41,6 +41,27 @@ pub fn count_characters(text: &str) -> usize {
     text.graphemes(true).count()
 }
 
+/// How many code points a text may hold for each character a person sees. A letter with its
+/// accents, or the longest emoji in common use (a family, a flag of a region), takes up to
+/// about ten, so four on average leaves room for any real text; a letter with 20,000
+/// combining marks, which counts as one character, does not pass.
+pub const CODE_POINTS_PER_CHARACTER: usize = 4;
+
+/// Noncharacters: U+FDD0–U+FDEF and the last two code points of every plane (U+FFFE, U+FFFF,
+/// U+1FFFE, …). Unicode reserves them for a program's own use; U+FFFE and U+FFFF are not
+/// even allowed in XML 1.0, so a message holding one would break «Vis XML».
+pub fn is_noncharacter(c: char) -> bool {
+    let code = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE
+}
+
+/// Bidirectional embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they
+/// reorder the text around them, so «gnp.exe» can show as «exe.png», and an override left
+/// open spills into whatever a page shows next.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 struct Rule {
     field: TextField,
     min: usize,
@@ -48,11 +69,27 @@ struct Rule {
     multiline: bool,
 }
 
+impl Rule {
+    fn max_code_points(&self) -> usize {
+        self.max * CODE_POINTS_PER_CHARACTER
+    }
+}
+
+/// Every text a person types passes here: it must be characters XML 1.0 and JSON carry as
+/// they are (no control characters but line breaks and tabs where lines are allowed, no
+/// noncharacters), must not reorder what is shown around it, and is bounded twice: in the
+/// characters a person sees, and in code points, which bounds its bytes too (four each).
 fn check(rule: &Rule, raw: &str) -> Result<String, DomainError> {
     let text = raw.trim().replace("\r\n", "\n");
     let allowed = |c: char| !c.is_control() || (rule.multiline && (c == '\n' || c == '\t'));
     if !text.chars().all(allowed) {
         return Err(DomainError::TextControlCharacters(rule.field));
+    }
+    if text.chars().any(is_noncharacter) {
+        return Err(DomainError::TextNoncharacter(rule.field));
+    }
+    if text.chars().any(is_bidi_control) {
+        return Err(DomainError::TextBidiControl(rule.field));
     }
     let length = count_characters(&text);
     if length < rule.min {
@@ -64,7 +101,32 @@ fn check(rule: &Rule, raw: &str) -> Result<String, DomainError> {
             max: rule.max,
         });
     }
+    // Within its characters, a text may still be made long by stacking marks on one letter.
+    if text.chars().count() > rule.max_code_points() {
+        return Err(DomainError::TextTooManyCodePoints {
+            field: rule.field,
+            max: rule.max_code_points(),
+        });
+    }
     Ok(text)
+}
+
+/// Escapes text for XML 1.0 content and attribute values, as «Vis XML» writes it. Every
+/// text the domain accepts consists of characters XML allows, so the result is always
+/// well-formed.
+pub fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 macro_rules! bounded_text {
@@ -76,8 +138,12 @@ macro_rules! bounded_text {
 
         impl $name {
             pub const MAX_CHARACTERS: usize = $max;
+            /// The most code points the text may hold (see [`CODE_POINTS_PER_CHARACTER`]).
+            pub const MAX_CODE_POINTS: usize = $max * CODE_POINTS_PER_CHARACTER;
+            /// The most bytes the text may take in UTF-8: four for each code point.
+            pub const MAX_BYTES: usize = Self::MAX_CODE_POINTS * 4;
 
-            /// Trims the text and checks its length in characters (see [`count_characters`]).
+            /// Trims the text and checks its characters and its length (see [`check`]).
             pub fn parse(text: &str) -> Result<Self, DomainError> {
                 check(&Rule { field: TextField::$field, min: $min, max: $max, multiline: $multi }, text)
                     .map(Self)
@@ -184,5 +250,183 @@ mod tests {
         assert!(Address::parse("Influensaveien 3a, 1325 Lysaker").is_ok());
         assert!(Address::parse(&"x".repeat(201)).is_err());
         assert!(Address::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn a_letter_with_thousands_of_marks_is_one_character_but_too_many_code_points() {
+        let stacked = format!("a{}", "\u{301}".repeat(20_000));
+        assert_eq!(count_characters(&stacked), 1);
+        assert_eq!(
+            Reason::parse(&stacked),
+            Err(DomainError::TextTooManyCodePoints {
+                field: TextField::Reason,
+                max: Reason::MAX_CODE_POINTS
+            })
+        );
+        // A name with its accents, or an emoji family, is well within the bound.
+        assert!(Reason::parse(&"👨‍👩‍👧‍👦".repeat(25)).is_ok());
+        assert!(PersonName::parse("Ǹ̈guyễn").is_ok());
+        const { assert!(Reason::MAX_BYTES <= 800) };
+    }
+
+    #[test]
+    fn noncharacters_are_refused_in_every_plane() {
+        for c in [
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{FDD0}',
+            '\u{FDEF}',
+            '\u{1FFFE}',
+            '\u{10FFFF}',
+        ] {
+            assert_eq!(
+                MessageText::parse(&format!("Hei {c} der")),
+                Err(DomainError::TextNoncharacter(TextField::MessageText)),
+                "U+{:X}",
+                u32::from(c)
+            );
+        }
+        assert!(MessageText::parse("Hei \u{FDCF}\u{FDF0}\u{FFFD} der").is_ok());
+    }
+
+    #[test]
+    fn bidirectional_overrides_and_isolates_are_refused() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2069}',
+        ] {
+            assert_eq!(
+                Subject::parse(&format!("gnp{c}.exe")),
+                Err(DomainError::TextBidiControl(TextField::Subject)),
+                "U+{:X}",
+                u32::from(c)
+            );
+            assert_eq!(
+                Reason::parse(&format!("a{c}b")),
+                Err(DomainError::TextBidiControl(TextField::Reason))
+            );
+        }
+        // Arabic and Hebrew text and the plain direction marks stay allowed.
+        assert!(Reason::parse("\u{5E9}\u{5DC}\u{5D5}\u{5DD} \u{200F}").is_ok());
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused() {
+        assert_eq!(
+            MessageText::parse("a\u{1}b"),
+            Err(DomainError::TextControlCharacters(TextField::MessageText))
+        );
+        assert_eq!(
+            MessageText::parse("a\rb"),
+            Err(DomainError::TextControlCharacters(TextField::MessageText))
+        );
+        assert_eq!(
+            MessageText::parse("a\u{FFFF}b"),
+            Err(DomainError::TextNoncharacter(TextField::MessageText))
+        );
+    }
+
+    mod accepted_text {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// A text whose characters come from every corner: letters, marks, emoji, markup,
+        /// controls, noncharacters, bidi controls and any code point at all.
+        fn any_text() -> impl Strategy<Value = String> {
+            let interesting = prop_oneof![
+                Just('<'),
+                Just('&'),
+                Just('>'),
+                Just('"'),
+                Just('\''),
+                Just(']'),
+                Just('\n'),
+                Just('\r'),
+                Just('\t'),
+                Just('\u{0}'),
+                Just('\u{85}'),
+                Just('\u{301}'),
+                Just('\u{200D}'),
+                Just('\u{202E}'),
+                Just('\u{2067}'),
+                Just('\u{FDD0}'),
+                Just('\u{FFFE}'),
+                Just('\u{FFFF}'),
+                Just('\u{1FFFF}'),
+                Just('\u{FEFF}'),
+                Just('æ'),
+                Just('🧑'),
+            ];
+            proptest::collection::vec(prop_oneof![interesting, any::<char>()], 0..80)
+                .prop_map(|chars| chars.into_iter().collect())
+        }
+
+        fn well_formed_xml(text: &str) -> Result<(), String> {
+            let document = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Melding a=\"{text}\">{text}</Melding>",
+                text = escape_xml(text)
+            );
+            let parsed = roxmltree::Document::parse(&document).map_err(|e| e.to_string())?;
+            let root = parsed.root_element();
+            // The parser normalises tabs and line breaks in attributes, so compare the
+            // element's text, which keeps them.
+            if root.text().unwrap_or_default() != text {
+                return Err("the text did not come back as it was".into());
+            }
+            Ok(())
+        }
+
+        fn round_trips_as_json(text: &str) -> Result<(), String> {
+            let json = serde_json::to_string(text).map_err(|e| e.to_string())?;
+            let back: String = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+            if back == text {
+                Ok(())
+            } else {
+                Err("changed".into())
+            }
+        }
+
+        macro_rules! every_type {
+            ($($name:ident),*) => {
+                proptest! {
+                    #![proptest_config(ProptestConfig::with_cases(400))]
+                    #[test]
+                    fn what_a_type_accepts_is_well_formed_xml_and_json(raw in any_text()) {
+                        $(
+                            if let Ok(value) = $name::parse(&raw) {
+                                let text = value.as_str();
+                                prop_assert!(well_formed_xml(text).is_ok(), "{}: {:?}", stringify!($name), well_formed_xml(text));
+                                prop_assert!(round_trips_as_json(text).is_ok());
+                                let serialized = serde_json::to_string(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                                let back: Option<String> = serde_json::from_str(&serialized).ok();
+                                prop_assert_eq!(back.as_deref(), Some(text));
+                                prop_assert!(text.chars().count() <= $name::MAX_CODE_POINTS);
+                                prop_assert!(text.len() <= $name::MAX_BYTES);
+                            }
+                        )*
+                    }
+                }
+            };
+        }
+
+        every_type!(
+            Reason,
+            InfoText,
+            PersonName,
+            Address,
+            ClinicName,
+            ResourceName,
+            Description,
+            BlockReason,
+            CancelReason,
+            Subject,
+            MessageText
+        );
+
+        #[test]
+        fn the_xml_check_sees_what_would_break_vis_xml() {
+            assert!(well_formed_xml("Hei & <hallo>").is_ok());
+            assert!(well_formed_xml("a\u{FFFF}b").is_err());
+            assert!(well_formed_xml("a\u{1}b").is_err());
+        }
     }
 }

@@ -12,6 +12,7 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    web::log_panics_without_their_message();
     match timebok::run(timebok::Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

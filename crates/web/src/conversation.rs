@@ -31,6 +31,9 @@ pub fn counter(t: T, key: &str, text: &str) -> Counter {
 
 /// The message to show for a text that failed `MessageText::parse`.
 pub fn text_problem(error: &DomainError) -> &'static str {
+    if let Some(key) = crate::texts::text_refusal(error) {
+        return key;
+    }
     match error {
         DomainError::TextTooLong { .. } => "message-text-too-long",
         DomainError::TextControlCharacters(_) => "message-text-invalid",

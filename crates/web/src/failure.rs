@@ -14,6 +14,8 @@ pub enum Kind {
     BadRequest,
     LoginRequired,
     Unavailable,
+    /// A bug: a handler panicked (see `panics.rs`).
+    Internal,
     /// Over a rate limit; try again after this many seconds.
     TooMany(u64),
 }
@@ -71,6 +73,10 @@ impl IntoResponse for Failure {
             Kind::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 self.t.get("error-unavailable"),
+            ),
+            Kind::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                self.t.get("error-internal"),
             ),
             Kind::TooMany(seconds) => (
                 StatusCode::TOO_MANY_REQUESTS,

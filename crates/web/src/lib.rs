@@ -18,6 +18,7 @@ mod logout;
 mod metrics;
 pub mod oidc;
 mod pages;
+mod panics;
 mod portal;
 mod public_url;
 mod register;
@@ -36,6 +37,7 @@ use tower_http::trace::TraceLayer;
 pub use api_budget::ApiSettings;
 pub use app::{AppSettings, BuildError, PublicUrl, PublicUrlError, serve};
 pub use metrics::metrics_router;
+pub use panics::{catch_panics, log_panics_without_their_message};
 pub use tokens::random as random_token;
 
 /// What every handler can reach.
@@ -134,7 +136,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
         .merge(oidc::routes())
         .merge(fhir::routes())
         .finish(&state);
-    let router = routes
+    let router = panics::catch_panics(routes)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             api_budget::admit,

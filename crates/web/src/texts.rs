@@ -102,6 +102,19 @@ pub fn clock(at: Timestamp, zone: &TimeZone) -> String {
     format!("{}:{}", two(time.hour()), two(time.minute()))
 }
 
+/// The message for a refusal that every text field shares, whatever the field: characters
+/// that cannot be used, or too many code points. `None` for the refusals each field words
+/// itself (empty, too long).
+pub fn text_refusal(error: &domain::DomainError) -> Option<&'static str> {
+    use domain::DomainError;
+    match error {
+        DomainError::TextTooManyCodePoints { .. } => Some("text-too-many-code-points"),
+        DomainError::TextNoncharacter(_) => Some("text-noncharacter"),
+        DomainError::TextBidiControl(_) => Some("text-bidi-control"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,3 +79,10 @@ login-refused-expired = The login took too long or has already been used. Start 
 login-refused-cancelled = The login was cancelled.
 login-refused-provider = We cannot reach the login service right now. Try again in a little while.
 login-try-again = Log in again
+
+# Errors in the program, and text and dates that cannot be used
+error-internal = Something went wrong on our side. Please try again later.
+text-too-many-code-points = The text has too many combined characters. Please write it more simply.
+text-noncharacter = The text contains a character that cannot be used. Remove it and try again.
+text-bidi-control = The text contains invisible characters that reverse the writing direction. Remove them and try again.
+date-out-of-range = The date must be between 1900 and 2199.

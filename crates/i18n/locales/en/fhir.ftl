@@ -50,3 +50,12 @@ fhir-patient-identifier-search = patient.identifier must be system|number or the
 fhir-date-invalid = date must be a date (2025-12-17) or a time with an offset, after ge, gt, lt or le, and the end must come after the start.
 fhir-since-invalid = _since must be a time with an offset, such as 2025-12-17T08:15:00+01:00.
 fhir-slot-unknown = The slot does not exist, or the client may not see it.
+
+# Errors in the program, and values outside what can be used
+fhir-internal = Something went wrong in Timebok. Try again later.
+fhir-start-out-of-range = start must be a date between 1900 and 2199.
+fhir-date-out-of-range = date must be a date between 1900 and 2199.
+fhir-since-out-of-range = _since must be an instant between 1900 and 2199.
+fhir-reason-too-many-code-points = description has too many code points (at most 200): too many characters are combined.
+fhir-reason-noncharacter = description contains a Unicode noncharacter (U+FDD0–U+FDEF or U+xFFFE/U+xFFFF).
+fhir-reason-bidi-control = description contains characters that override the writing direction (U+202A–U+202E, U+2066–U+2069).

@@ -79,3 +79,10 @@ login-refused-expired = Innloggingen tok for lang tid eller er allerede brukt. S
 login-refused-cancelled = Innloggingen ble avbrutt.
 login-refused-provider = Vi får ikke kontakt med innloggingstjenesten akkurat nå. Prøv igjen om litt.
 login-try-again = Logg inn på nytt
+
+# Feil i programmet, og tekst og datoer som ikke kan brukes
+error-internal = Det oppstod en feil hos oss. Prøv igjen senere.
+text-too-many-code-points = Teksten har for mange sammensatte tegn. Skriv den enklere.
+text-noncharacter = Teksten inneholder et tegn som ikke kan brukes. Fjern det og prøv igjen.
+text-bidi-control = Teksten inneholder usynlige tegn som snur skriveretningen. Fjern dem og prøv igjen.
+date-out-of-range = Datoen må være mellom 1900 og 2199.

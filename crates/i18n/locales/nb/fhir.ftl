@@ -50,3 +50,12 @@ fhir-patient-identifier-search = patient.identifier må være system|nummer elle
 fhir-date-invalid = date må være en dato (2025-12-17) eller et tidspunkt med tidssone, med ge, gt, lt eller le foran, og slutten må komme etter starten.
 fhir-since-invalid = _since må være et tidspunkt med tidssone, for eksempel 2025-12-17T08:15:00+01:00.
 fhir-slot-unknown = Slot finnes ikke, eller klienten har ikke tilgang til den.
+
+# Feil i programmet, og verdier utenfor det som kan brukes
+fhir-internal = Det oppstod en feil i Timebok. Prøv igjen senere.
+fhir-start-out-of-range = start må være en dato mellom 1900 og 2199.
+fhir-date-out-of-range = date må være en dato mellom 1900 og 2199.
+fhir-since-out-of-range = _since må være et tidspunkt mellom 1900 og 2199.
+fhir-reason-too-many-code-points = description har for mange kodepunkter (høyst 200): for mange tegn er satt sammen.
+fhir-reason-noncharacter = description inneholder et Unicode-ikketegn (U+FDD0–U+FDEF eller U+xFFFE/U+xFFFF).
+fhir-reason-bidi-control = description inneholder tegn som overstyrer skriveretningen (U+202A–U+202E, U+2066–U+2069).

@@ -79,3 +79,10 @@ login-refused-expired = Innlogginga tok for lang tid eller er allereie brukt. St
 login-refused-cancelled = Innlogginga vart avbroten.
 login-refused-provider = Vi får ikkje kontakt med innloggingstenesta akkurat no. Prøv igjen om litt.
 login-try-again = Logg inn på nytt
+
+# Feil i programmet, og tekst og datoar som ikkje kan brukast
+error-internal = Det oppstod ein feil hos oss. Prøv igjen seinare.
+text-too-many-code-points = Teksten har for mange samansette teikn. Skriv han enklare.
+text-noncharacter = Teksten inneheld eit teikn som ikkje kan brukast. Fjern det og prøv igjen.
+text-bidi-control = Teksten inneheld usynlege teikn som snur skriveretninga. Fjern dei og prøv igjen.
+date-out-of-range = Datoen må vere mellom 1900 og 2199.

@@ -50,3 +50,12 @@ fhir-patient-identifier-search = patient.identifier må vere system|nummer eller
 fhir-date-invalid = date må vere ein dato (2025-12-17) eller eit tidspunkt med tidssone, med ge, gt, lt eller le framfor, og slutten må kome etter starten.
 fhir-since-invalid = _since må vere eit tidspunkt med tidssone, til dømes 2025-12-17T08:15:00+01:00.
 fhir-slot-unknown = Slot finst ikkje, eller klienten har ikkje tilgang til han.
+
+# Feil i programmet, og verdiar utanfor det som kan brukast
+fhir-internal = Det oppstod ein feil i Timebok. Prøv igjen seinare.
+fhir-start-out-of-range = start må vere ein dato mellom 1900 og 2199.
+fhir-date-out-of-range = date må vere ein dato mellom 1900 og 2199.
+fhir-since-out-of-range = _since må vere eit tidspunkt mellom 1900 og 2199.
+fhir-reason-too-many-code-points = description har for mange kodepunkt (høgst 200): for mange teikn er sette saman.
+fhir-reason-noncharacter = description inneheld eit Unicode-ikkjeteikn (U+FDD0–U+FDEF eller U+xFFFE/U+xFFFF).
+fhir-reason-bidi-control = description inneheld teikn som overstyrer skriveretninga (U+202A–U+202E, U+2066–U+2069).

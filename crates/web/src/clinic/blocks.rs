@@ -134,8 +134,9 @@ pub async fn block(
                 label: t.get("blocks-national-id"),
             });
         }
-        if reason.is_err() {
-            page.reason_error = Some(t.get("blocks-reason-missing"));
+        if let Err(error) = &reason {
+            let key = crate::texts::text_refusal(error).unwrap_or("blocks-reason-missing");
+            page.reason_error = Some(t.get(key));
             page.errors.push(FieldError {
                 field: "begrunnelse",
                 label: t.get("blocks-reason"),

@@ -66,7 +66,7 @@ pub async fn show(
             .filter(|a| state.day_of(a.start) == day)
             .map(|a| {
                 let patient = format!("{} {}", a.first_name, a.last_name);
-                let time = t.time_range(a.start, a.start + a.length.duration(), &state.zone);
+                let time = t.time_range(a.start, a.length.end_from(a.start), &state.zone);
                 Row {
                     id: a.id.0,
                     describe: format!("{} {}", clock(a.start, &state.zone), patient),

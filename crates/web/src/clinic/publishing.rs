@@ -108,6 +108,8 @@ fn typed(pairs: &[(String, String)]) -> Typed {
 /// Why a template form is refused: a field missing or unreadable, or a rule broken.
 enum Problem {
     Missing,
+    /// A date outside what Timebok accepts (`domain::parse_date`), and the field it was typed in.
+    DateOutOfRange(&'static str),
     Invalid(DomainError),
 }
 
@@ -119,8 +121,10 @@ impl From<DomainError> for Problem {
 
 /// The problem's message and the field it concerns.
 fn problem(error: &Problem) -> (&'static str, &'static str) {
-    let Problem::Invalid(error) = error else {
-        return ("publishing-error-missing", "ressurs");
+    let error = match error {
+        Problem::Invalid(error) => error,
+        Problem::DateOutOfRange(field) => return ("date-out-of-range", field),
+        Problem::Missing => return ("publishing-error-missing", "ressurs"),
     };
     match error {
         DomainError::TemplateEndNotAfterStart => ("publishing-error-end", "til"),
@@ -145,7 +149,11 @@ fn parse(typed: &Typed, today: Date) -> Result<(ResourceId, SlotTemplate), Probl
         .filter_map(|d| Weekday::from_monday_one_offset(*d).ok())
         .collect();
     let time = |text: &str| text.parse::<Time>().map_err(|_| Problem::Missing);
-    let date = |text: &str| text.parse::<Date>().map_err(|_| Problem::Missing);
+    let date = |text: &str, field: &'static str| match domain::parse_date(text) {
+        Ok(date) => Ok(date),
+        Err(DomainError::DateOutOfRange) => Err(Problem::DateOutOfRange(field)),
+        Err(_) => Err(Problem::Missing),
+    };
     let number = |text: &str| text.parse::<i64>().map_err(|_| Problem::Missing);
     let template = SlotTemplate::new(
         Weekdays::from_days(&days)?,
@@ -153,8 +161,8 @@ fn parse(typed: &Typed, today: Date) -> Result<(ResourceId, SlotTemplate), Probl
         time(&typed.to)?,
         SlotLength::minutes(number(&typed.length)?)?,
         Capacity::new(number(&typed.capacity)?)?,
-        date(&typed.first)?,
-        date(&typed.last)?,
+        date(&typed.first, "forste")?,
+        date(&typed.last, "siste")?,
         today,
     )?;
     Ok((resource, template))
@@ -395,7 +403,7 @@ pub async fn show(
     let day = pairs
         .iter()
         .find(|(k, _)| k == "dag")
-        .and_then(|(_, v)| v.parse::<Date>().ok())
+        .and_then(|(_, v)| domain::parse_date(v).ok())
         .unwrap_or(today);
     page.day = day.to_string();
     page.day_slots = day_slots(&state, &staff, day).await?;

@@ -155,14 +155,18 @@ pub async fn save_info(
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
     let typed = form.informasjon.unwrap_or_default();
-    let Ok(info) = InfoText::parse(&typed) else {
-        let mut page = page(&state, &staff, Some(typed)).await?;
-        page.info_error = Some(t.get("timebooks-info-too-long"));
-        page.errors.push(FieldError {
-            field: "informasjon",
-            label: t.get("timebooks-info-label"),
-        });
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+    let info = match InfoText::parse(&typed) {
+        Ok(info) => info,
+        Err(error) => {
+            let mut page = page(&state, &staff, Some(typed)).await?;
+            let key = crate::texts::text_refusal(&error).unwrap_or("timebooks-info-too-long");
+            page.info_error = Some(t.get(key));
+            page.errors.push(FieldError {
+                field: "informasjon",
+                label: t.get("timebooks-info-label"),
+            });
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+        }
     };
     let clinic = state
         .store

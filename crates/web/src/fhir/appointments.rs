@@ -7,7 +7,7 @@
 use super::input::{self, AppointmentRequest, Expect};
 use super::outcome::{Outcome, Problem};
 use super::resources;
-use super::search::{bounds, query_string, refuse_unknown};
+use super::search::{BadDates, bounds, query_string, refuse_unknown};
 use super::{ApiClient, base_url, fhir_json};
 use crate::AppState;
 use axum::body::Bytes;
@@ -316,8 +316,13 @@ pub async fn search(
         .filter(|(name, _)| name == "date")
         .map(|(_, value)| value.as_str())
         .collect();
-    let (from, to) = bounds(&dates, &state.zone)
-        .map_err(|()| Outcome::new(t, Problem::Invalid("fhir-date-invalid", "date".into())))?;
+    let (from, to) = bounds(&dates, &state.zone).map_err(|bad| {
+        let key = match bad {
+            BadDates::Invalid => "fhir-date-invalid",
+            BadDates::OutOfRange => "fhir-date-out-of-range",
+        };
+        Outcome::new(t, Problem::Invalid(key, "date".into()))
+    })?;
     let caller = client.caller(&state).await?;
     let records = state
         .store

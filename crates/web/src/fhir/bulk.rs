@@ -50,11 +50,12 @@ fn since(client: &ApiClient, params: &Params) -> Result<Option<Timestamp>, Outco
         .iter()
         .find(|(name, _)| name == "_since")
         .map(|(_, value)| {
-            value.parse::<Timestamp>().map_err(|_| {
-                Outcome::new(
-                    client.t,
-                    Problem::Invalid("fhir-since-invalid", "_since".into()),
-                )
+            domain::parse_instant(value).map_err(|error| {
+                let key = match error {
+                    domain::DomainError::DateOutOfRange => "fhir-since-out-of-range",
+                    _ => "fhir-since-invalid",
+                };
+                Outcome::new(client.t, Problem::Invalid(key, "_since".into()))
             })
         })
         .transpose()
@@ -229,7 +230,7 @@ async fn changes(
     let entries = visible(state, client).await?;
     let feed = state
         .store
-        .slot_feed(Some(since - SINCE_OVERLAP))
+        .slot_feed(Some(since.saturating_sub(SINCE_OVERLAP).unwrap_or(since)))
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let at = feed.at;

@@ -223,6 +223,9 @@ fn reason(t: T, value: &Value) -> Result<Reason, Outcome> {
         let key = match error {
             DomainError::TextTooLong { .. } => "fhir-reason-too-long",
             DomainError::TextEmpty(_) => "fhir-reason-missing",
+            DomainError::TextTooManyCodePoints { .. } => "fhir-reason-too-many-code-points",
+            DomainError::TextNoncharacter(_) => "fhir-reason-noncharacter",
+            DomainError::TextBidiControl(_) => "fhir-reason-bidi-control",
             _ => "fhir-reason-invalid",
         };
         Outcome::unprocessable(t, key, expression)

@@ -10,7 +10,7 @@ mod capability;
 mod clients;
 mod feed_cache;
 mod input;
-mod outcome;
+pub(crate) mod outcome;
 mod resources;
 mod search;
 

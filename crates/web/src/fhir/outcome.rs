@@ -62,6 +62,8 @@ pub enum Problem {
     /// A body in a format Timebok does not read.
     UnsupportedMediaType,
     Unavailable,
+    /// A bug: a handler panicked (see `panics.rs`).
+    Internal,
     /// The API has as many requests in hand as it takes; the client should come back shortly.
     Busy,
 }
@@ -292,6 +294,13 @@ impl IntoResponse for Outcome {
                 "transient",
                 "UNAVAILABLE",
                 text("fhir-unavailable"),
+                None,
+            ),
+            Problem::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "exception",
+                "INTERNAL_ERROR",
+                text("fhir-internal"),
                 None,
             ),
             Problem::Busy => (

@@ -157,15 +157,44 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// A date (`2025-12-17`, the start of that day in Oslo) or a date-time with an offset.
-fn moment(text: &str, zone: &jiff::tz::TimeZone) -> Option<Timestamp> {
-    if let Ok(at) = text.parse::<Timestamp>() {
-        return Some(at);
+/// Why date parameters were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BadDates {
+    /// Not a date, not an instant with an offset, or an end before the start.
+    Invalid,
+    /// A date or instant outside what Timebok accepts (`domain::parse_date`), where adding a
+    /// day could leave the range of time itself.
+    OutOfRange,
+}
+
+impl From<domain::DomainError> for BadDates {
+    fn from(error: domain::DomainError) -> Self {
+        match error {
+            domain::DomainError::DateOutOfRange => Self::OutOfRange,
+            _ => Self::Invalid,
+        }
     }
-    let date: jiff::civil::Date = text.parse().ok()?;
-    zone.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+}
+
+/// A date (`2025-12-17`, the start of that day in Oslo) or a date-time with an offset.
+fn moment(text: &str, zone: &jiff::tz::TimeZone) -> Result<Timestamp, BadDates> {
+    match domain::parse_instant(text) {
+        Ok(at) => return Ok(at),
+        Err(domain::DomainError::DateOutOfRange) => return Err(BadDates::OutOfRange),
+        // Not an instant: perhaps a day.
+        Err(_) => {}
+    }
+    let date = domain::parse_date(text)?;
+    let at = zone
+        .to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
         .compatible()
-        .ok()
+        .map_err(|_| BadDates::Invalid)?;
+    Ok(domain::check_instant(at)?)
+}
+
+/// `at` moved by `by`, or out of range: the bounds are checked, and so is the sum.
+fn shifted(at: Timestamp, by: SignedDuration) -> Result<Timestamp, BadDates> {
+    at.checked_add(by).map_err(|_| BadDates::OutOfRange)
 }
 
 /// The `[from, to)` that date parameters (`ge`, `gt`, `lt`, `le`, or a day) give; `None` for
@@ -173,7 +202,7 @@ fn moment(text: &str, zone: &jiff::tz::TimeZone) -> Option<Timestamp> {
 pub(super) fn bounds(
     values: &[&str],
     zone: &jiff::tz::TimeZone,
-) -> Result<(Option<Timestamp>, Option<Timestamp>), ()> {
+) -> Result<(Option<Timestamp>, Option<Timestamp>), BadDates> {
     let second = SignedDuration::from_secs(1);
     let mut from = None;
     let mut to = None;
@@ -182,23 +211,23 @@ pub(super) fn bounds(
             Some(p @ ("ge" | "gt" | "lt" | "le" | "eq")) => (p, &value[2..]),
             _ => ("eq", *value),
         };
-        let at = moment(rest, zone).ok_or(())?;
+        let at = moment(rest, zone)?;
         match prefix {
             "ge" => from = Some(at),
-            "gt" => from = Some(at + second),
+            "gt" => from = Some(shifted(at, second)?),
             "lt" => to = Some(at),
-            "le" => to = Some(at + second),
+            "le" => to = Some(shifted(at, second)?),
             // A day: all of it.
             _ => {
                 from = Some(at);
-                to = Some(at + SignedDuration::from_hours(24));
+                to = Some(shifted(at, SignedDuration::from_hours(24))?);
             }
         }
     }
     if let (Some(from), Some(to)) = (from, to)
         && to <= from
     {
-        return Err(());
+        return Err(BadDates::Invalid);
     }
     Ok((from, to))
 }
@@ -210,19 +239,24 @@ fn start_range(
     now: Timestamp,
     zone: &jiff::tz::TimeZone,
 ) -> Result<(Timestamp, Timestamp), Outcome> {
-    let invalid = || {
-        Outcome::new(
-            client.t,
-            Problem::Invalid("fhir-start-invalid", "start".into()),
-        )
+    let refused = |bad: BadDates| {
+        let key = match bad {
+            BadDates::Invalid => "fhir-start-invalid",
+            BadDates::OutOfRange => "fhir-start-out-of-range",
+        };
+        Outcome::new(client.t, Problem::Invalid(key, "start".into()))
     };
-    let (from, to) = bounds(values, zone).map_err(|()| invalid())?;
+    let longest = SignedDuration::from_hours(24 * MAX_RANGE_DAYS);
+    let (from, to) = bounds(values, zone).map_err(refused)?;
     let from = from.unwrap_or(now);
-    let to = to.unwrap_or(from + SignedDuration::from_hours(24 * MAX_RANGE_DAYS));
+    let to = match to {
+        Some(to) => to,
+        None => shifted(from, longest).map_err(refused)?,
+    };
     if to <= from {
-        return Err(invalid());
+        return Err(refused(BadDates::Invalid));
     }
-    if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_RANGE_DAYS) {
+    if to.duration_since(from) > longest {
         return Err(Outcome::new(
             client.t,
             Problem::TooCostly("fhir-range-too-long", "start".into()),
@@ -234,7 +268,7 @@ fn start_range(
 fn cursor_of(text: &str) -> Option<SlotCursor> {
     let (start, id) = text.split_once('.')?;
     Some(SlotCursor {
-        start: Timestamp::from_second(start.parse().ok()?).ok()?,
+        start: domain::check_instant(Timestamp::from_second(start.parse().ok()?).ok()?).ok()?,
         id: SlotId(id.parse().ok()?),
     })
 }

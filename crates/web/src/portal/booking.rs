@@ -173,7 +173,7 @@ pub struct ChooseQuery {
 }
 
 fn first_of_month(text: Option<&str>, today: Date) -> Date {
-    text.and_then(|m| format!("{m}-01").parse::<Date>().ok())
+    text.and_then(|m| domain::parse_date(&format!("{m}-01")).ok())
         .unwrap_or(today.first_of_month())
 }
 
@@ -269,7 +269,10 @@ pub async fn choose_time(
             .and_then(|s| s.parse::<i64>().ok())
             .map(domain::ResourceId),
         dates: (last >= today).then_some((first.max(today), last)),
-        day: query.dag.as_deref().and_then(|d| d.parse::<Date>().ok()),
+        day: query
+            .dag
+            .as_deref()
+            .and_then(|d| domain::parse_date(d).ok()),
     };
     let answer = state
         .store
@@ -588,7 +591,7 @@ pub async fn send(
         Err(error) => {
             let key = match error {
                 DomainError::TextTooLong { .. } => "review-reason-too-long",
-                _ => "review-reason-missing",
+                ref other => crate::texts::text_refusal(other).unwrap_or("review-reason-missing"),
             };
             let page = review_page(&state, &patient, &chosen, hold, typed, Some(t.get(key)));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());

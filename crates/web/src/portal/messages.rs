@@ -107,6 +107,9 @@ pub async fn new_form(patient: Patient) -> Response {
 }
 
 fn subject_problem(error: &DomainError) -> &'static str {
+    if let Some(key) = crate::texts::text_refusal(error) {
+        return key;
+    }
     match error {
         DomainError::TextTooLong { .. } => "message-subject-too-long",
         _ => "message-subject-empty",
