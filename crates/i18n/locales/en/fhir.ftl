@@ -50,3 +50,6 @@ fhir-patient-identifier-search = patient.identifier must be system|number or the
 fhir-date-invalid = date must be a date (2025-12-17) or a time with an offset, after ge, gt, lt or le, and the end must come after the start.
 fhir-since-invalid = _since must be a time with an offset, such as 2025-12-17T08:15:00+01:00.
 fhir-slot-unknown = The slot does not exist, or the client may not see it.
+
+# Rate limits on holds and bookings, per client and per patient
+fhir-rate-limited = Too many holds and bookings in a short while, by the client or for the patient. Wait { $seconds } seconds and try again.

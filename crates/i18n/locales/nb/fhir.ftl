@@ -50,3 +50,6 @@ fhir-patient-identifier-search = patient.identifier må være system|nummer elle
 fhir-date-invalid = date må være en dato (2025-12-17) eller et tidspunkt med tidssone, med ge, gt, lt eller le foran, og slutten må komme etter starten.
 fhir-since-invalid = _since må være et tidspunkt med tidssone, for eksempel 2025-12-17T08:15:00+01:00.
 fhir-slot-unknown = Slot finnes ikke, eller klienten har ikke tilgang til den.
+
+# Rate limits on holds and bookings, per client and per patient
+fhir-rate-limited = For mange timereservasjoner på kort tid, fra klienten eller for pasienten. Vent { $seconds } sekunder, og prøv igjen.

@@ -50,3 +50,6 @@ fhir-patient-identifier-search = patient.identifier må vere system|nummer eller
 fhir-date-invalid = date må vere ein dato (2025-12-17) eller eit tidspunkt med tidssone, med ge, gt, lt eller le framfor, og slutten må kome etter starten.
 fhir-since-invalid = _since må vere eit tidspunkt med tidssone, til dømes 2025-12-17T08:15:00+01:00.
 fhir-slot-unknown = Slot finst ikkje, eller klienten har ikkje tilgang til han.
+
+# Rate limits on holds and bookings, per client and per patient
+fhir-rate-limited = For mange timereservasjonar på kort tid, frå klienten eller for pasienten. Vent { $seconds } sekund, og prøv igjen.
