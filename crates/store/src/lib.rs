@@ -40,9 +40,9 @@ pub use messages::{
     ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
 };
 pub use model::{
-    AppointmentRecord, AuditFilter, ClinicAppointment, FreeSlot, Hold, Idempotency, ImportCounts,
-    Integrity, ListEntry, NewSlot, NotificationKind, OutboxJob, PatientPage, PlannedAppointment,
-    PublishReport, StoreSettings, StoredTemplate,
+    AppointmentRecord, AuditFilter, BlockedPatient, ClinicAppointment, FreeSlot, Hold, Idempotency,
+    ImportCounts, Integrity, ListEntry, NewSlot, NotificationKind, OutboxJob, PatientPage,
+    PlannedAppointment, PublishReport, StoreSettings, StoredTemplate,
 };
 pub use notifications::{
     ClaimedJob, ContactPreferences, Delivery, FailedJob, JobOutcome, Notifications, Outbox,

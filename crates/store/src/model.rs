@@ -235,6 +235,14 @@ pub struct PatientPage {
     pub total: u64,
 }
 
+/// A block as the clinic's «Sperring» shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockedPatient {
+    pub block: domain::Block,
+    /// First and last name, while the patient is on the blocking clinic's list.
+    pub name: Option<(domain::PersonName, domain::PersonName)>,
+}
+
 /// Which audit events to read.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

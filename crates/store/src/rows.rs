@@ -541,6 +541,37 @@ impl BlockRow {
     }
 }
 
+/// A block and, when the patient is on the blocking clinic's list, their name.
+#[derive(sqlx::FromRow)]
+pub(crate) struct BlockedPatientRow {
+    pub clinic_id: i64,
+    pub national_id: String,
+    pub reason: String,
+    pub blocked_at: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+impl BlockedPatientRow {
+    pub fn into_domain(self) -> Result<crate::BlockedPatient> {
+        let name = match (self.first_name, self.last_name) {
+            (Some(first), Some(last)) => Some((
+                valid(PersonName::parse(&first), "patient.first_name")?,
+                valid(PersonName::parse(&last), "patient.last_name")?,
+            )),
+            _ => None,
+        };
+        let block = BlockRow {
+            clinic_id: self.clinic_id,
+            national_id: self.national_id,
+            reason: self.reason,
+            blocked_at: self.blocked_at,
+        }
+        .into_domain()?;
+        Ok(crate::BlockedPatient { block, name })
+    }
+}
+
 /// The columns a [`TemplateRow`] is read from. Must match its fields: they are read by name.
 macro_rules! template_columns {
     () => {

@@ -1,6 +1,7 @@
 //! Rate limits: on logins per client address, on bookings per patient and per client address,
-//! and on messages per patient. A request over a limit gets 429 with `Retry-After` and a plain
-//! page, and changes nothing.
+//! on the FHIR API's bookings per machine client, and on messages per patient. A request over a
+//! limit gets 429 with `Retry-After` and a plain page (an OperationOutcome in the FHIR API),
+//! and changes nothing.
 //!
 //! The counts live in this process's memory. With several `timebok serve` processes behind a
 //! load balancer each process counts for itself, so a client can reach the limit once per
@@ -16,10 +17,13 @@ use std::time::{Duration, Instant};
 pub enum Scope {
     /// Login attempts, per client address.
     Login,
-    /// Holds and bookings, per patient.
+    /// Holds and bookings, per patient, whether the portal or a FHIR client asks: one count, so
+    /// that a patient's bookings cannot be multiplied by asking through another door.
     BookingPerPatient,
     /// Holds and bookings, per client address.
     BookingPerAddress,
+    /// Holds and bookings through the FHIR API, per machine client (by its name).
+    BookingPerClient,
     /// Messages written, per patient.
     Messages,
 }
@@ -31,6 +35,9 @@ pub struct LimitSettings {
     pub logins_per_minute: u32,
     pub bookings_per_minute_per_patient: u32,
     pub bookings_per_minute_per_address: u32,
+    /// A FHIR client books for many patients, so it gets more than one address of the
+    /// portal; a national portal may need more still.
+    pub bookings_per_minute_per_client: u32,
     pub messages_per_hour: u32,
 }
 
@@ -40,6 +47,7 @@ impl Default for LimitSettings {
             logins_per_minute: 10,
             bookings_per_minute_per_patient: 20,
             bookings_per_minute_per_address: 120,
+            bookings_per_minute_per_client: 600,
             messages_per_hour: 20,
         }
     }
@@ -52,6 +60,7 @@ impl LimitSettings {
             Scope::Login => (self.logins_per_minute, minute),
             Scope::BookingPerPatient => (self.bookings_per_minute_per_patient, minute),
             Scope::BookingPerAddress => (self.bookings_per_minute_per_address, minute),
+            Scope::BookingPerClient => (self.bookings_per_minute_per_client, minute),
             Scope::Messages => (self.messages_per_hour, Duration::from_secs(3600)),
         }
     }

@@ -101,6 +101,7 @@ fn small_limits() -> timebok_web::limits::LimitSettings {
         bookings_per_minute_per_patient: 2,
         bookings_per_minute_per_address: 100,
         messages_per_hour: 2,
+        ..timebok_web::limits::LimitSettings::default()
     }
 }
 

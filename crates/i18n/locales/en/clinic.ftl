@@ -121,3 +121,6 @@ inbox-from-blocked = From a blocked patient
 inbox-from-blocked-note = This message came from a patient the office has blocked. The patient got the automatic reply, and the conversation is closed.
 inbox-closed = The conversation is closed and cannot be answered.
 inbox-close = Close the conversation
+
+# Sperring: a number that is not on the office's own list, whoever else may have it
+blocks-not-on-list = The national identity number is not on this GP office's list. You can only block the office's own patients.

@@ -59,3 +59,6 @@ fhir-since-out-of-range = _since must be an instant between 1900 and 2199.
 fhir-reason-too-many-code-points = description has too many code points (at most 200): too many characters are combined.
 fhir-reason-noncharacter = description contains a Unicode noncharacter (U+FDD0–U+FDEF or U+xFFFE/U+xFFFF).
 fhir-reason-bidi-control = description contains characters that override the writing direction (U+202A–U+202E, U+2066–U+2069).
+
+# Rate limits on holds and bookings, per client and per patient
+fhir-rate-limited = Too many holds and bookings in a short while, by the client or for the patient. Wait { $seconds } seconds and try again.

@@ -121,3 +121,6 @@ inbox-from-blocked = Fra sperret pasient
 inbox-from-blocked-note = Meldingen kom fra en pasient kontoret har sperret. Pasienten har fått automatisk svar, og samtalen er avsluttet.
 inbox-closed = Samtalen er avsluttet og kan ikke besvares.
 inbox-close = Avslutt samtalen
+
+# Sperring: a number that is not on the office's own list, whoever else may have it
+blocks-not-on-list = Fødselsnummeret er ikke på legekontorets liste. Du kan bare sperre legekontorets egne pasienter.

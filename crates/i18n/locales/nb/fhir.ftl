@@ -59,3 +59,6 @@ fhir-since-out-of-range = _since må være et tidspunkt mellom 1900 og 2199.
 fhir-reason-too-many-code-points = description har for mange kodepunkter (høyst 200): for mange tegn er satt sammen.
 fhir-reason-noncharacter = description inneholder et Unicode-ikketegn (U+FDD0–U+FDEF eller U+xFFFE/U+xFFFF).
 fhir-reason-bidi-control = description inneholder tegn som overstyrer skriveretningen (U+202A–U+202E, U+2066–U+2069).
+
+# Rate limits on holds and bookings, per client and per patient
+fhir-rate-limited = For mange timereservasjoner på kort tid, fra klienten eller for pasienten. Vent { $seconds } sekunder, og prøv igjen.

@@ -121,3 +121,6 @@ inbox-from-blocked = Frå sperra pasient
 inbox-from-blocked-note = Meldinga kom frå ein pasient kontoret har sperra. Pasienten har fått automatisk svar, og samtalen er avslutta.
 inbox-closed = Samtalen er avslutta og kan ikkje svarast på.
 inbox-close = Avslutt samtalen
+
+# Sperring: a number that is not on the office's own list, whoever else may have it
+blocks-not-on-list = Fødselsnummeret er ikkje på lista til legekontoret. Du kan berre sperre pasientane til legekontoret.

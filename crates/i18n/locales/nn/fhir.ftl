@@ -59,3 +59,6 @@ fhir-since-out-of-range = _since må vere eit tidspunkt mellom 1900 og 2199.
 fhir-reason-too-many-code-points = description har for mange kodepunkt (høgst 200): for mange teikn er sette saman.
 fhir-reason-noncharacter = description inneheld eit Unicode-ikkjeteikn (U+FDD0–U+FDEF eller U+xFFFE/U+xFFFF).
 fhir-reason-bidi-control = description inneheld teikn som overstyrer skriveretninga (U+202A–U+202E, U+2066–U+2069).
+
+# Rate limits on holds and bookings, per client and per patient
+fhir-rate-limited = For mange timereservasjonar på kort tid, frå klienten eller for pasienten. Vent { $seconds } sekund, og prøv igjen.

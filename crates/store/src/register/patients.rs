@@ -3,10 +3,12 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Statement, Transaction, q};
-use crate::rows::{BlockRow, PatientRow};
-use crate::{ImportCounts, ListEntry, PatientPage, Result, SqlStore, StoreError};
+use crate::rows::{BlockRow, BlockedPatientRow, PatientRow};
+use crate::{BlockedPatient, ImportCounts, ListEntry, PatientPage, Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use domain::{Actor, AuditAction, Block, BlockReason, ClinicId, NationalId, Patient, PersonName};
+use domain::{
+    Actor, AuditAction, Block, BlockReason, ClinicId, NationalId, Patient, PersonName, Refusal,
+};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -53,7 +55,10 @@ pub trait PatientList: Send + Sync {
     ) -> Result<()>;
     /// The patient and the GP office whose list they are on.
     async fn patient(&self, patient: &NationalId) -> Result<Option<Patient>>;
-    /// Blocks a patient at one clinic and releases their holds there.
+    /// Blocks a patient of the clinic's list and releases their holds there. A number that is
+    /// not on the clinic's list is refused with [`Refusal::NotOnList`], the same way and after
+    /// the same statements whether it is on another office's list or on none, so that a
+    /// clinic learns nothing of people who are not its patients.
     async fn block_patient(
         &self,
         actor: &Actor,
@@ -68,6 +73,10 @@ pub trait PatientList: Send + Sync {
         patient: &NationalId,
     ) -> Result<()>;
     async fn blocks(&self, clinic_id: ClinicId) -> Result<Vec<Block>>;
+    /// The clinic's blocks, each with the patient's name while the patient is on the clinic's
+    /// list; a blocked patient who has moved to another office is shown by number only, since
+    /// their name is now that office's to know.
+    async fn blocked_patients(&self, clinic_id: ClinicId) -> Result<Vec<BlockedPatient>>;
 }
 
 /// The audit entry of a change to a patient's standing at a clinic.
@@ -261,17 +270,23 @@ impl<D: Database> PatientList for SqlStore<D> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         // Waits for a booking of this patient that is under way, so that it either finished
-        // before the block or sees it.
+        // before the block or sees it. Only a patient of this clinic's list is locked: for any
+        // other number both statements find no row, whoever's list it may be on.
         tx.lock(
-            q("SELECT p.national_id FROM patient p WHERE p.national_id = $1 FOR UPDATE OF p")
-                .bind(patient.as_str()),
+            q("SELECT p.national_id FROM patient p \
+               WHERE p.national_id = $1 AND p.clinic_id = $2 FOR UPDATE OF p")
+            .bind(patient.as_str())
+            .bind(clinic_id.0),
         )
         .await?;
-        let row: BlockRow = tx
-            .fetch_one(
+        // The list is checked by the insert itself, in this transaction: a patient moved to
+        // another office meanwhile cannot be blocked here on the strength of an earlier look.
+        let row: Option<BlockRow> = tx
+            .fetch_optional(
                 q(
                     "INSERT INTO block (clinic_id, national_id, reason, blocked_at) \
-                   VALUES ($1, $2, $3, $4) \
+                   SELECT p.clinic_id, p.national_id, $3, $4 FROM patient p \
+                   WHERE p.national_id = $2 AND p.clinic_id = $1 \
                    ON CONFLICT (clinic_id, national_id) DO UPDATE SET reason = excluded.reason \
                    RETURNING clinic_id, national_id, reason, blocked_at",
                 )
@@ -281,6 +296,11 @@ impl<D: Database> PatientList for SqlStore<D> {
                 .bind(now),
             )
             .await?;
+        // Dropping the transaction rolls it back: a refusal writes nothing, not even an audit
+        // event, as for any other refusal of the booking core.
+        let Some(row) = row else {
+            return Err(StoreError::Refused(Refusal::NotOnList));
+        };
         tx.execute(
             q("DELETE FROM slot_hold WHERE national_id = $1 AND clinic_id = $2")
                 .bind(patient.as_str())
@@ -331,6 +351,28 @@ impl<D: Database> PatientList for SqlStore<D> {
             )
             .await?;
         rows.into_iter().map(BlockRow::into_domain).collect()
+    }
+
+    async fn blocked_patients(&self, clinic_id: ClinicId) -> Result<Vec<BlockedPatient>> {
+        // The name is joined from the clinic's own list only, never from the person's row as
+        // another office keeps it.
+        let rows: Vec<BlockedPatientRow> = self
+            .db
+            .pool()
+            .fetch_all(
+                q(
+                    "SELECT b.clinic_id, b.national_id, b.reason, b.blocked_at, \
+                     p.first_name, p.last_name FROM block b \
+                   LEFT JOIN patient p \
+                     ON p.national_id = b.national_id AND p.clinic_id = b.clinic_id \
+                   WHERE b.clinic_id = $1 ORDER BY b.blocked_at, b.national_id",
+                )
+                .bind(clinic_id.0),
+            )
+            .await?;
+        rows.into_iter()
+            .map(BlockedPatientRow::into_domain)
+            .collect()
     }
 }
 

@@ -707,6 +707,105 @@ pub async fn clinics_cancel_any_time_and_only_their_own(db: TestDb) {
     world.finish().await;
 }
 
+/// A clinic blocks only its own patients: a number on another office's list and a number on
+/// no list get the same refusal and write nothing, and «Sperring» names a blocked patient only
+/// while they are on the blocking clinic's list.
+pub async fn only_the_clinics_own_patients_are_blocked_and_named(db: TestDb) {
+    let world = World::new(db).await;
+    let other = world
+        .store
+        .save_clinic(
+            &Actor::System,
+            domain::HerId::new(77_002).expect("her"),
+            &domain::ClinicName::parse("Annet legekontor").expect("name"),
+            &domain::InfoText::parse("").expect("info"),
+        )
+        .await
+        .expect("clinic");
+    let name = |text: &str| domain::PersonName::parse(text).expect("name");
+    let elsewhere = World::person(60);
+    world
+        .store
+        .list_patient(
+            &Actor::System,
+            other.id,
+            &elsewhere,
+            &name("Ola"),
+            &name("Annen"),
+        )
+        .await
+        .expect("listed elsewhere");
+    let nowhere = World::person(61);
+    let why = BlockReason::parse("Misbruk").expect("reason");
+    let audited = || async {
+        world
+            .store
+            .audit_events(&AuditFilter {
+                limit: 10_000,
+                ..AuditFilter::default()
+            })
+            .await
+            .expect("audit")
+            .len()
+    };
+    let before = audited().await;
+    for stranger in [&elsewhere, &nowhere] {
+        assert!(matches!(
+            world
+                .store
+                .block_patient(&world.staff, world.clinic.id, stranger, &why)
+                .await,
+            Err(StoreError::Refused(Refusal::NotOnList))
+        ));
+    }
+    assert_eq!(audited().await, before, "a refusal writes nothing");
+    assert!(
+        world
+            .store
+            .blocked_patients(world.clinic.id)
+            .await
+            .expect("blocks")
+            .is_empty()
+    );
+
+    // Kari is blocked while on the list and named; once she moves to the other office the
+    // block stays, by number only.
+    let kari = world.patient(1).await;
+    let block = world
+        .store
+        .block_patient(&world.staff, world.clinic.id, &kari, &why)
+        .await
+        .expect("block");
+    let listed = world
+        .store
+        .blocked_patients(world.clinic.id)
+        .await
+        .expect("blocks");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].block, block);
+    assert_eq!(listed[0].name, Some((name("Kari"), name("Nordmann 1"))));
+    world
+        .store
+        .list_patient(
+            &Actor::System,
+            other.id,
+            &kari,
+            &name("Kari"),
+            &name("Flyttet"),
+        )
+        .await
+        .expect("moved");
+    let moved = world
+        .store
+        .blocked_patients(world.clinic.id)
+        .await
+        .expect("blocks");
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].block.patient, kari);
+    assert_eq!(moved[0].name, None);
+    world.finish().await;
+}
+
 pub async fn blocking_releases_holds_and_unblocking_restores_booking(db: TestDb) {
     let world = World::new(db).await;
     let kari = world.patient(1).await;

@@ -70,6 +70,7 @@ contract_tests!(
     patients_cancel_until_the_deadline,
     clinics_cancel_any_time_and_only_their_own,
     blocking_releases_holds_and_unblocking_restores_booking,
+    only_the_clinics_own_patients_are_blocked_and_named,
     templates_publish_once_and_unpublish,
     templates_keep_local_time_across_dst_in_the_store,
     single_slots_refuse_the_past_and_overlaps,

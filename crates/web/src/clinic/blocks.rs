@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{AuditAction, BlockReason, NationalId};
+use domain::{AuditAction, BlockReason, NationalId, Refusal};
 use serde::Deserialize;
 use store::StoreError;
 
@@ -47,12 +47,13 @@ async fn blocks_page(
 ) -> Result<BlocksPage, Failure> {
     let t = staff.visitor.t;
     let mut blocks = Vec::new();
-    for block in state
+    for listed in state
         .store
-        .blocks(staff.clinic_id)
+        .blocked_patients(staff.clinic_id)
         .await
         .map_err(|e| Failure::store(t, e))?
     {
+        let block = listed.block;
         let subject = format!("block:{}", staff.clinic_id);
         state
             .store
@@ -65,18 +66,15 @@ async fn blocks_page(
             )
             .await
             .map_err(|e| Failure::store(t, e))?;
-        let person = state
-            .store
-            .patient(&block.patient)
-            .await
-            .map_err(|e| Failure::store(t, e))?;
         let date = block
             .blocked_at
             .to_zoned_datetime(state.zone.clone())
             .date();
         blocks.push(BlockedPatient {
-            name: person
-                .map(|p| format!("{} {}", p.first_name, p.last_name))
+            // The store names only patients on this clinic's own list.
+            name: listed
+                .name
+                .map(|(first, last)| format!("{first} {last}"))
                 .unwrap_or_default(),
             national_id: block.patient.as_str().to_owned(),
             reason: block.reason.to_string(),
@@ -146,12 +144,27 @@ pub async fn block(
         page.typed_reason = typed_reason;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     };
-    state
+    match state
         .store
         .block_patient(&staff.actor, staff.clinic_id, patient, reason)
         .await
-        .map_err(|e| Failure::store(t, e))?;
-    Ok(Redirect::to("/klinikk/sperring?melding=sperret").into_response())
+    {
+        Ok(_) => Ok(Redirect::to("/klinikk/sperring?melding=sperret").into_response()),
+        // The one answer for every number off the clinic's list, whether another office has
+        // it or nobody does: the page says only what the staff member can see for themself.
+        Err(StoreError::Refused(Refusal::NotOnList)) => {
+            let mut page = blocks_page(&state, &staff, None).await?;
+            page.id_error = Some(t.get("blocks-not-on-list"));
+            page.errors.push(FieldError {
+                field: "fodselsnummer",
+                label: t.get("blocks-national-id"),
+            });
+            page.typed_id = typed_id;
+            page.typed_reason = typed_reason;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+        }
+        Err(error) => Err(Failure::store(t, error)),
+    }
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,8 @@
 //! IHE ITI Scheduling), reading and searching a patient's appointments, and cancelling with
 //! `PATCH` or `PUT` under `If-Match`. Every step is the portal's own (the store's
 //! `ClientBookings`), with the client named in the audit log; every read of an appointment by
-//! a client is audited too.
+//! a client is audited too. Holds and bookings count against the client's and the patient's
+//! rate limits first (see `crate::limits`).
 
 use super::input::{self, AppointmentRequest, Expect};
 use super::outcome::{Outcome, Problem};
@@ -10,6 +11,7 @@ use super::resources;
 use super::search::{BadDates, bounds, query_string, refuse_unknown};
 use super::{ApiClient, base_url, fhir_json};
 use crate::AppState;
+use crate::limits::Scope;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{ETAG, LOCATION};
@@ -59,6 +61,35 @@ fn read_request(
         value
     };
     AppointmentRequest::parse(t, &appointment, state.id_policy, expect)
+}
+
+/// The Appointment a hold or booking asks for, counted against the rate limits as the
+/// portal counts its own: the client's limit before the body is read, so a client over it
+/// costs no parsing; then the patient's, which is one count with the portal's, so a patient
+/// cannot be held for again and again through another door. A request over either changes
+/// nothing.
+fn limited_request(
+    state: &AppState,
+    client: &ApiClient,
+    headers: &HeaderMap,
+    body: &Bytes,
+    expect: &Expect,
+) -> Result<AppointmentRequest, Outcome> {
+    let t = client.t;
+    Outcome::limit(
+        t,
+        &state.limits,
+        Scope::BookingPerClient,
+        &client.client.name,
+    )?;
+    let request = read_request(state, client, headers, body, expect)?;
+    Outcome::limit(
+        t,
+        &state.limits,
+        Scope::BookingPerPatient,
+        request.patient.as_str(),
+    )?;
+    Ok(request)
 }
 
 /// Books what `request` asks for on the patient's behalf. Every rule, the client's reach
@@ -134,7 +165,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Outcome> {
-    let request = read_request(&state, &client, &headers, &body, &CREATE)?;
+    let request = limited_request(&state, &client, &headers, &body, &CREATE)?;
     let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
     let mut response = one(&state, &client, &record);
     *response.status_mut() = StatusCode::CREATED;
@@ -170,7 +201,7 @@ pub async fn hold(
     body: Bytes,
 ) -> Result<Response, Outcome> {
     let t = client.t;
-    let request = read_request(&state, &client, &headers, &body, &HOLD)?;
+    let request = limited_request(&state, &client, &headers, &body, &HOLD)?;
     let caller = client.caller(&state).await?;
     let hold = state
         .store
@@ -216,7 +247,7 @@ pub async fn book(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Outcome> {
-    let request = read_request(&state, &client, &headers, &body, &BOOK)?;
+    let request = limited_request(&state, &client, &headers, &body, &BOOK)?;
     let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
     let mut response = bundle_of(&state, appointment_json(&state, &client, &record));
     mark_replayed(&mut response, reserved);

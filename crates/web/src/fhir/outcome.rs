@@ -2,7 +2,7 @@
 //! the client's language (Accept-Language; bokmål unless it asks for nynorsk or English).
 
 use crate::texts::T;
-use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::Refusal;
@@ -66,6 +66,8 @@ pub enum Problem {
     Internal,
     /// The API has as many requests in hand as it takes; the client should come back shortly.
     Busy,
+    /// Over a rate limit (the client's, or the patient's); try again after this many seconds.
+    RateLimited(u64),
 }
 
 /// A problem, in the client's language.
@@ -83,6 +85,18 @@ impl Outcome {
     /// The API's budget of requests is spent: 503.
     pub fn busy(t: T) -> Self {
         Self::new(t, Problem::Busy)
+    }
+
+    /// Counts a hold or booking against a rate limit; over it, 429.
+    pub fn limit(
+        t: T,
+        limits: &crate::limits::RateLimits,
+        scope: crate::limits::Scope,
+        key: &str,
+    ) -> Result<(), Self> {
+        limits
+            .check(scope, key)
+            .map_err(|seconds| Self::new(t, Problem::RateLimited(seconds)))
     }
 
     /// A field of the body that is missing or wrong: 422 naming it.
@@ -169,6 +183,10 @@ impl IntoResponse for Outcome {
     fn into_response(self) -> Response {
         let t = self.t;
         let text = |key: &str| t.get(key);
+        let problem_seconds = match self.problem {
+            Problem::RateLimited(seconds) => Some(seconds),
+            _ => None,
+        };
         let (status, code, machine_code, diagnostics, expression) = match self.problem {
             Problem::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
@@ -310,6 +328,13 @@ impl IntoResponse for Outcome {
                 text("fhir-busy"),
                 None,
             ),
+            Problem::RateLimited(seconds) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "RATE_LIMITED",
+                t.arg("fhir-rate-limited", "seconds", &seconds.to_string()),
+                None,
+            ),
         };
         let body = operation_outcome(&Issue {
             code,
@@ -317,7 +342,14 @@ impl IntoResponse for Outcome {
             diagnostics: &diagnostics,
             expression: expression.as_deref(),
         });
+        let retry_after = match problem_seconds {
+            Some(seconds) => axum::http::HeaderValue::from_str(&seconds.to_string()).ok(),
+            None => None,
+        };
         let mut response = (status, [(CONTENT_TYPE, FHIR_JSON)], body.to_string()).into_response();
+        if let Some(value) = retry_after {
+            response.headers_mut().insert(RETRY_AFTER, value);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 WWW_AUTHENTICATE,
