@@ -1,6 +1,7 @@
 //! How a patient wants to be notified, and the addresses to do it with.
 
 use crate::DomainError;
+use crate::push_target::{PushEndpoint, PushTargetPolicy};
 use serde::{Deserialize, Serialize};
 
 /// A Norwegian mobile number: eight digits starting with 4 or 9, with or without +47.
@@ -379,25 +380,31 @@ pub struct PushSubscription {
 }
 
 impl PushSubscription {
-    /// Reads what a browser's `PushSubscription` holds. Push services are reached over https;
-    /// `allow_plain_http` admits `http://` endpoints on loopback, for a push service run
-    /// locally in development and tests, never an address a patient could aim elsewhere.
+    /// Reads what a browser's `PushSubscription` holds, for an endpoint that `policy` lets
+    /// Timebok post to: https on a known push service or a public host, never loopback or
+    /// the private network unless the policy admits them for a local push service.
     pub fn parse(
         endpoint: &str,
         p256dh: &str,
         auth: &str,
-        allow_plain_http: bool,
+        policy: &PushTargetPolicy,
     ) -> Result<Self, DomainError> {
+        let subscription = Self::from_stored(endpoint, p256dh, auth)?;
+        let target =
+            PushEndpoint::parse(&subscription.endpoint).map_err(DomainError::PushTarget)?;
+        policy
+            .check(target.https, &target.host)
+            .map_err(DomainError::PushTarget)?;
+        Ok(subscription)
+    }
+
+    /// A subscription as stored: its shape and keys are checked, not its host. It was
+    /// checked under the policy of the day it was added, and the sender checks it again
+    /// against the address it connects to, so one added under an earlier policy still loads
+    /// beside the patient's other devices.
+    pub fn from_stored(endpoint: &str, p256dh: &str, auth: &str) -> Result<Self, DomainError> {
         let endpoint = endpoint.trim();
-        let loopback = [
-            "http://127.0.0.1:",
-            "http://127.0.0.1/",
-            "http://localhost:",
-            "http://[::1]:",
-        ]
-        .iter()
-        .any(|prefix| endpoint.starts_with(prefix));
-        let scheme_ok = endpoint.starts_with("https://") || (allow_plain_http && loopback);
+        let scheme_ok = endpoint.starts_with("https://") || endpoint.starts_with("http://");
         let shape_ok = endpoint.len() <= 1024
             && endpoint.len() > "https://x".len()
             && endpoint.chars().all(|c| c.is_ascii_graphic());
@@ -453,39 +460,127 @@ fn base64_url_length(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod push_tests {
     use super::*;
+    use crate::PushTargetRefusal;
 
     const P256DH: &str =
         "BGa4N1PI79lboMR_YrwCiCsgp35DRvedt7opHcf0yM3iOBTSoQYqQLwWxAfRKE6tsDnReWmhsImkhDF_DBdkNSU";
     const AUTH: &str = "EvcWjEgzr4rbvhfi3yds0A";
 
+    fn public() -> PushTargetPolicy {
+        PushTargetPolicy::any_public_host()
+    }
+
+    fn local() -> PushTargetPolicy {
+        PushTargetPolicy::new::<&str>(true, None).expect("policy")
+    }
+
     #[test]
     fn a_browser_subscription_is_accepted() {
-        let sub = PushSubscription::parse("https://push.example.net/send/abc", P256DH, AUTH, false)
-            .expect("valid");
+        let sub =
+            PushSubscription::parse("https://push.example.net/send/abc", P256DH, AUTH, &public())
+                .expect("valid");
         assert_eq!(sub.endpoint(), "https://push.example.net/send/abc");
     }
 
     #[test]
     fn plain_http_only_on_loopback_and_only_when_allowed() {
-        let local = "http://127.0.0.1:9000/push/1";
-        assert!(PushSubscription::parse(local, P256DH, AUTH, false).is_err());
-        assert!(PushSubscription::parse(local, P256DH, AUTH, true).is_ok());
-        assert!(PushSubscription::parse("http://10.0.0.1/push", P256DH, AUTH, true).is_err());
+        let local_endpoint = "http://127.0.0.1:9000/push/1";
+        assert!(PushSubscription::parse(local_endpoint, P256DH, AUTH, &public()).is_err());
+        assert!(PushSubscription::parse(local_endpoint, P256DH, AUTH, &local()).is_ok());
+        assert!(PushSubscription::parse("http://10.0.0.1/push", P256DH, AUTH, &local()).is_err());
         assert!(
-            PushSubscription::parse("http://127.0.0.1.evil.example/", P256DH, AUTH, true).is_err()
+            PushSubscription::parse("http://127.0.0.1.evil.example/", P256DH, AUTH, &local())
+                .is_err()
         );
+    }
+
+    #[test]
+    fn loopback_and_private_hosts_are_refused_over_https_too() {
+        for endpoint in [
+            "https://127.0.0.1:8443/push",
+            "https://localhost/push",
+            "https://api.localhost/push",
+            "https://10.1.2.3/push",
+            "https://[::1]:8443/push",
+            "https://[::ffff:127.0.0.1]/push",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[fd00:ec2::254]/",
+        ] {
+            assert!(
+                matches!(
+                    PushSubscription::parse(endpoint, P256DH, AUTH, &public()),
+                    Err(DomainError::PushTarget(PushTargetRefusal::Address(_)))
+                ),
+                "{endpoint}"
+            );
+        }
+    }
+
+    #[test]
+    fn hosts_another_parser_could_read_otherwise_are_refused() {
+        for endpoint in [
+            "https://2130706433/push",
+            "https://0x7f.0.0.1/push",
+            "https://127.1/push",
+            "https://0177.0.0.1/push",
+            "https://127.0.0.%31/push",
+            "https://push.example.net@127.0.0.1/push",
+            "https://push.example.net\\@127.0.0.1/push",
+            "https://push.example.net./push",
+            "https://push.example.net:0/push",
+            "https://push.example.net:99999/push",
+            "https://[::1%25lo]/push",
+        ] {
+            assert!(
+                PushSubscription::parse(endpoint, P256DH, AUTH, &local()).is_err(),
+                "{endpoint}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_known_services_are_matched_by_host_or_by_domain() {
+        let known =
+            PushTargetPolicy::new(false, Some(&crate::BROWSER_PUSH_SERVICES[..])).expect("policy");
+        for endpoint in [
+            "https://fcm.googleapis.com/fcm/send/abc",
+            "https://updates.push.services.mozilla.com/wpush/v2/abc",
+            "https://wns2-par02p.notify.windows.com/w/?token=abc",
+            "https://web.push.apple.com/abc",
+            "https://api.push.apple.com/3/device/abc",
+            "https://FCM.googleapis.com:443/fcm/send/abc",
+        ] {
+            assert!(
+                PushSubscription::parse(endpoint, P256DH, AUTH, &known).is_ok(),
+                "{endpoint}"
+            );
+        }
+        for endpoint in [
+            "https://push.example.net/send/abc",
+            "https://notify.windows.com/w/",
+            "https://evilnotify.windows.com/w/",
+            "https://fcm.googleapis.com.evil.example/fcm/send/abc",
+            "https://142.250.74.106/fcm/send/abc",
+        ] {
+            assert_eq!(
+                PushSubscription::parse(endpoint, P256DH, AUTH, &known),
+                Err(DomainError::PushTarget(PushTargetRefusal::NotKnownService)),
+                "{endpoint}"
+            );
+        }
     }
 
     #[test]
     fn keys_of_the_wrong_size_or_alphabet_are_refused() {
         let endpoint = "https://push.example.net/send/abc";
-        assert!(PushSubscription::parse(endpoint, AUTH, AUTH, false).is_err());
-        assert!(PushSubscription::parse(endpoint, P256DH, P256DH, false).is_err());
+        let policy = public();
+        assert!(PushSubscription::parse(endpoint, AUTH, AUTH, &policy).is_err());
+        assert!(PushSubscription::parse(endpoint, P256DH, P256DH, &policy).is_err());
         assert!(
-            PushSubscription::parse(endpoint, P256DH, "EvcWjEgzr4rbvhfi3yds0+", false).is_err()
+            PushSubscription::parse(endpoint, P256DH, "EvcWjEgzr4rbvhfi3yds0+", &policy).is_err()
         );
         assert!(
-            PushSubscription::parse("https://push.example.net/a b", P256DH, AUTH, false).is_err()
+            PushSubscription::parse("https://push.example.net/a b", P256DH, AUTH, &policy).is_err()
         );
     }
 }

@@ -68,4 +68,7 @@ pub enum DomainError {
     Channel,
     #[error("not a usable Web Push subscription")]
     PushSubscription,
+    /// A well-formed subscription whose endpoint Timebok does not post to.
+    #[error(transparent)]
+    PushTarget(#[from] crate::PushTargetRefusal),
 }

@@ -16,6 +16,7 @@ mod ids;
 mod national_id;
 mod org_number;
 mod patient;
+mod push_target;
 mod rules;
 mod slot;
 mod template;
@@ -40,6 +41,9 @@ pub use ids::{
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
 pub use patient::Patient;
+pub use push_target::{
+    AddressKind, BROWSER_PUSH_SERVICES, PushEndpoint, PushHost, PushTargetPolicy, PushTargetRefusal,
+};
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};

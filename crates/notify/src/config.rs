@@ -117,10 +117,61 @@ pub struct PushConfig {
     pub vapid_private_key: String,
     /// Who push services may contact about this sender: `mailto:…` or `https://…`.
     pub subject: String,
-    /// Whether push endpoints on loopback over plain http are accepted: a local push
-    /// service for development and tests. Never in production.
+    /// Whether endpoints on loopback and private addresses are posted to, and plain http
+    /// on loopback: a push service on a developer's machine or in a test. A patient's
+    /// browser names the endpoint, so in production this would let anyone aim the worker
+    /// at the internal network; the production profile refuses it. (`allow_loopback_http`
+    /// is its earlier name.)
+    #[serde(default, alias = "allow_loopback_http")]
+    pub allow_private_push_hosts: bool,
+    /// Whether endpoints must be on one of `known_services`. Absent means on, except in
+    /// `timebok demo`, whose visitors may come with any browser.
     #[serde(default)]
-    pub allow_loopback_http: bool,
+    pub only_known_services: Option<bool>,
+    /// The push services endpoints may be on: host names, or `*.` and a domain for the hosts
+    /// below it. The browsers' own by default.
+    #[serde(default = "default_known_services")]
+    pub known_services: Vec<String>,
+}
+
+fn default_known_services() -> Vec<String> {
+    domain::BROWSER_PUSH_SERVICES
+        .iter()
+        .map(|&host| host.to_owned())
+        .collect()
+}
+
+impl PushConfig {
+    /// A configuration with these keys and subject, and the default policy for endpoints:
+    /// the known push services only, never a private address.
+    pub fn new(vapid_public_key: String, vapid_private_key: String, subject: String) -> Self {
+        Self {
+            vapid_public_key,
+            vapid_private_key,
+            subject,
+            allow_private_push_hosts: false,
+            only_known_services: None,
+            known_services: default_known_services(),
+        }
+    }
+
+    /// Which endpoints this installation posts to, as configured.
+    pub fn target_policy(&self) -> Result<domain::PushTargetPolicy, String> {
+        let known = self
+            .only_known_services
+            .unwrap_or(true)
+            .then_some(self.known_services.as_slice());
+        if known.is_some_and(<[String]>::is_empty) {
+            return Err(
+                "known_services is empty while only_known_services is on: no endpoint could \
+                 be used"
+                    .into(),
+            );
+        }
+        domain::PushTargetPolicy::new(self.allow_private_push_hosts, known).map_err(|entry| {
+            format!("known_services has «{entry}», which is not a host name or *. and a domain")
+        })
+    }
 }
 
 impl NotifyConfig {

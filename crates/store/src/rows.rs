@@ -800,9 +800,10 @@ pub(crate) struct PushRow {
 
 impl PushRow {
     pub fn into_domain(self) -> Result<crate::StoredPushSubscription> {
-        // Stored endpoints were checked when they were added, under that day's policy.
+        // Stored endpoints were checked when they were added, under that day's policy; the
+        // sender checks each again against the address it connects to.
         let subscription =
-            domain::PushSubscription::parse(&self.endpoint, &self.p256dh, &self.auth, true);
+            domain::PushSubscription::from_stored(&self.endpoint, &self.p256dh, &self.auth);
         Ok(crate::StoredPushSubscription {
             id: self.id,
             subscription: valid(subscription, "push_subscription.endpoint")?,

@@ -172,6 +172,12 @@ pub enum ConfigError {
          profile = \"development\" on a test machine"
     )]
     StaticTokensInProduction,
+    #[error(
+        "[notify.push] allow_private_push_hosts is on, but profile is production: a patient's \
+         browser names the push endpoint, so anyone could make the worker post into the \
+         internal network. Switch it off, or set profile = \"development\" on a test machine"
+    )]
+    PrivatePushHostsInProduction,
 }
 
 /// Reads the configuration. An explicitly named file must exist; `timebok.toml` in the
@@ -294,6 +300,14 @@ impl RawConfig {
         if !self.fhir.clients.is_empty() && self.profile == Profile::Production {
             return Err(ConfigError::StaticTokensInProduction);
         }
+        let private_push_hosts = self
+            .notify
+            .push
+            .as_ref()
+            .is_some_and(|push| push.allow_private_push_hosts);
+        if private_push_hosts && self.profile == Profile::Production {
+            return Err(ConfigError::PrivatePushHostsInProduction);
+        }
         Ok(Settings {
             hsts: self.hsts,
             client_address_header: self
@@ -412,5 +426,60 @@ mod tests {
         assert!(development.clone().validate(None).is_ok());
         development.profile = Profile::Production;
         assert!(development.validate(None).is_err());
+    }
+
+    #[test]
+    fn private_push_hosts_are_refused_under_the_production_profile() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("timebok.toml");
+        let (public, private) = notify::push::generate_vapid_keys().expect("keys");
+        let push = format!(
+            "[notify.push]\nvapid_public_key = \"{public}\"\nvapid_private_key = \"{private}\"\n\
+             subject = \"mailto:drift@example.no\"\n"
+        );
+        std::fs::write(&file, &push).expect("write");
+        let settings = load(Some(&file))
+            .expect("load")
+            .validate(Some(&file))
+            .expect("valid");
+        let config = settings.notify.push.expect("push");
+        assert!(!config.allow_private_push_hosts);
+        assert_eq!(config.only_known_services, None, "on unless switched off");
+        assert_eq!(config.known_services, domain::BROWSER_PUSH_SERVICES);
+
+        // The earlier name of the setting means the same, and is refused the same way.
+        for key in ["allow_private_push_hosts", "allow_loopback_http"] {
+            std::fs::write(&file, format!("{push}{key} = true\n")).expect("write");
+            let refused = load(Some(&file))
+                .expect("load")
+                .validate(Some(&file))
+                .expect_err("refused")
+                .to_string();
+            assert!(refused.contains("allow_private_push_hosts"), "{refused}");
+            std::fs::write(
+                &file,
+                format!("profile = \"development\"\n{push}{key} = true\n"),
+            )
+            .expect("write");
+            let development = load(Some(&file))
+                .expect("load")
+                .validate(Some(&file))
+                .expect("valid");
+            assert!(
+                development
+                    .notify
+                    .push
+                    .expect("push")
+                    .allow_private_push_hosts
+            );
+        }
+
+        std::fs::write(&file, format!("{push}known_services = [\"https://x\"]\n")).expect("write");
+        let refused = load(Some(&file))
+            .expect("load")
+            .validate(Some(&file))
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("known_services"), "{refused}");
     }
 }

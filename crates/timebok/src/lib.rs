@@ -112,12 +112,16 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         if raw.notify.push.is_none() {
             let (public, private) =
                 notify::push::generate_vapid_keys().map_err(AppError::Notify)?;
-            raw.notify.push = Some(notify::PushConfig {
-                vapid_public_key: public,
-                vapid_private_key: private,
-                subject: "mailto:demo@timebok.invalid".into(),
-                allow_loopback_http: false,
-            });
+            raw.notify.push = Some(notify::PushConfig::new(
+                public,
+                private,
+                "mailto:demo@timebok.invalid".into(),
+            ));
+        }
+        // Visitors try the demo with whatever browser they have, so any push service on a
+        // public address will do, unless the configuration says otherwise.
+        if let Some(push) = raw.notify.push.as_mut() {
+            push.only_known_services.get_or_insert(false);
         }
     }
     let settings = raw.validate(cli.config.as_deref())?;
@@ -196,10 +200,17 @@ async fn serve(
             demo_staff: demo::demo_staff(store.as_ref()).await?,
             secure_cookies: settings.secure_cookies,
             hsts: settings.hsts,
-            push: settings.notify.push.as_ref().map(|push| web::PushSettings {
-                public_key: push.vapid_public_key.clone(),
-                allow_loopback_http: push.allow_loopback_http,
-            }),
+            push: settings
+                .notify
+                .push
+                .as_ref()
+                .map(|push| {
+                    Ok::<_, AppError>(web::PushSettings {
+                        public_key: push.vapid_public_key.clone(),
+                        targets: push.target_policy().map_err(AppError::Notify)?,
+                    })
+                })
+                .transpose()?,
             rate_limits: settings.rate_limits,
             client_address_header: settings.client_address_header.clone(),
             oidc: settings.oidc.clone(),

@@ -101,8 +101,10 @@ impl AppState {
 pub struct PushSettings {
     /// The VAPID public key the browser subscribes with (base64url).
     pub public_key: String,
-    /// Accept plain-http endpoints on loopback: a local push service in development and tests.
-    pub allow_loopback_http: bool,
+    /// Which endpoints a subscription may name: the same policy the notification worker
+    /// applies at send time, so a patient learns at once that their browser's push service
+    /// cannot be used, rather than never getting a notice.
+    pub targets: domain::PushTargetPolicy,
 }
 
 /// The whole application. Request logging records method, path and status only: paths carry

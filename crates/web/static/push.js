@@ -29,7 +29,12 @@
     var body = new URLSearchParams(fields);
     body.set('csrf', box.getAttribute('data-csrf'));
     return fetch(path, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
+      if (!response.ok) {
+        var error = new Error(String(response.status));
+        // 422: the browser's push service is not one this installation sends to.
+        error.refused = response.status === 422;
+        throw error;
+      }
     });
   };
   var show = function (subscription) {
@@ -53,9 +58,13 @@
               p256dh: encode(created.getKey('p256dh')),
               auth: encode(created.getKey('auth')),
               device: navigator.userAgent.slice(0, 200)
-            }).then(function () { window.location.reload(); });
+            }).then(function () { window.location.reload(); }, function (error) {
+              // Nothing was stored: the browser's subscription goes too, so the page and
+              // the browser agree that push is off.
+              return created.unsubscribe().then(function () { throw error; }, function () { throw error; });
+            });
           });
-        }).catch(function () { say('failed'); });
+        }).catch(function (error) { say(error && error.refused ? 'refused' : 'failed'); });
       });
       off.addEventListener('click', function () {
         registration.pushManager.getSubscription().then(function (current) {

@@ -208,7 +208,7 @@ async fn another_patients_or_clinics_objects_are_not_found() {
                 "https://push.example.net/kari",
                 common::VAPID_PUBLIC_KEY,
                 "EvcWjEgzr4rbvhfi3yds0A",
-                false,
+                &domain::PushTargetPolicy::any_public_host(),
             )
             .expect("subscription"),
             "Telefon",

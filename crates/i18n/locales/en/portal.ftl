@@ -149,3 +149,6 @@ message-show-xml = Show XML
 message-hidden-for-patient = Deleted by the patient
 message-xml-title = The message as XML
 message-xml-intro = This is how the message is exchanged with the journal system (Timebok's message format, version 1.0).
+
+# Notification settings: a push service Timebok does not send to
+notify-push-refused = Your browser uses a notification service that this service does not send push notifications to. Use another browser, or choose SMS or e-mail.

@@ -149,3 +149,6 @@ message-show-xml = Vis XML
 message-hidden-for-patient = Slettet av pasienten
 message-xml-title = Meldingen som XML
 message-xml-intro = Slik utveksles meldingen med journalsystemet (Timeboks meldingsformat, versjon 1.0).
+
+# Varslingsinnstillinger: a push service Timebok does not send to
+notify-push-refused = Nettleseren din bruker en varslingstjeneste som denne tjenesten ikke sender push-varsel til. Bruk en annen nettleser, eller velg SMS eller e-post.

@@ -149,3 +149,6 @@ message-show-xml = Vis XML
 message-hidden-for-patient = Sletta av pasienten
 message-xml-title = Meldinga som XML
 message-xml-intro = Slik blir meldinga utveksla med journalsystemet (meldingsformatet til Timebok, versjon 1.0).
+
+# Varslingsinnstillingar: a push service Timebok does not send to
+notify-push-refused = Nettlesaren din bruker ei varslingsteneste som denne tenesta ikkje sender push-varsel til. Bruk ein annan nettlesar, eller vel SMS eller e-post.

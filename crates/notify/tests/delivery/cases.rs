@@ -226,18 +226,20 @@ pub async fn push_is_encrypted_for_the_subscription_and_gone_devices_are_forgott
     let auth_text = URL_SAFE_NO_PAD.encode(auth);
 
     let patient = world.patient(1).await;
+    // The push service runs on loopback here, which only a development set-up admits.
+    let local = domain::PushTargetPolicy::new::<&str>(true, None).expect("policy");
     let phone = PushSubscription::parse(
         &push_service.url("/push/phone"),
         &browser_public,
         &auth_text,
-        true,
+        &local,
     )
     .expect("subscription");
     let old = PushSubscription::parse(
         &push_service.url("/push/old"),
         &browser_public,
         &auth_text,
-        true,
+        &local,
     )
     .expect("subscription");
     world
@@ -267,10 +269,13 @@ pub async fn push_is_encrypted_for_the_subscription_and_gone_devices_are_forgott
         &world,
         NotifyConfig {
             push: Some(PushConfig {
-                vapid_public_key: vapid_public.clone(),
-                vapid_private_key: vapid_private,
-                subject: "mailto:drift@timebok.example".into(),
-                allow_loopback_http: true,
+                allow_private_push_hosts: true,
+                only_known_services: Some(false),
+                ..PushConfig::new(
+                    vapid_public.clone(),
+                    vapid_private,
+                    "mailto:drift@timebok.example".into(),
+                )
             }),
             ..config()
         },
@@ -278,7 +283,7 @@ pub async fn push_is_encrypted_for_the_subscription_and_gone_devices_are_forgott
     // The push service has forgotten the old device; the phone takes the notice.
     let gone = HttpPeer::start(410).await;
     let gone_sub =
-        PushSubscription::parse(&gone.url("/push/old"), &browser_public, &auth_text, true)
+        PushSubscription::parse(&gone.url("/push/old"), &browser_public, &auth_text, &local)
             .expect("sub");
     world
         .store

@@ -12,7 +12,13 @@ const AUTH: &str = "EvcWjEgzr4rbvhfi3yds0A";
 const LEASE: SignedDuration = SignedDuration::from_mins(5);
 
 fn subscription(endpoint: &str) -> PushSubscription {
-    PushSubscription::parse(endpoint, P256DH, AUTH, false).expect("subscription")
+    PushSubscription::parse(
+        endpoint,
+        P256DH,
+        AUTH,
+        &domain::PushTargetPolicy::any_public_host(),
+    )
+    .expect("subscription")
 }
 
 /// Books a slot of capacity one for each of `count` new patients, one job each, from

@@ -11,7 +11,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{Channel, ContactSettings, EmailAddress, MobileNumber, PushSubscription};
+use domain::{
+    Channel, ContactSettings, DomainError, EmailAddress, MobileNumber, PushEndpoint, PushHost,
+    PushSubscription, PushTargetPolicy, PushTargetRefusal,
+};
 use i18n::Lang;
 use serde::Deserialize;
 use store::StoredPushSubscription;
@@ -278,19 +281,70 @@ pub async fn subscribe(
     let Some(push) = &state.push else {
         return Err(Failure::new(t, Kind::NotFound));
     };
-    let subscription = PushSubscription::parse(
-        &form.endpoint,
-        &form.p256dh,
-        &form.auth,
-        push.allow_loopback_http,
-    )
-    .map_err(|_| Failure::new(t, Kind::BadRequest))?;
+    let subscription =
+        match PushSubscription::parse(&form.endpoint, &form.p256dh, &form.auth, &push.targets) {
+            Ok(subscription) => subscription,
+            // Browsers give https endpoints with plain hosts; anything else did not come
+            // from one, and gets no explanation.
+            Err(DomainError::PushTarget(
+                refusal @ (PushTargetRefusal::NotKnownService | PushTargetRefusal::Address(_)),
+            )) => return Ok(refused_endpoint(t, refusal)),
+            Err(_) => return Err(Failure::new(t, Kind::BadRequest)),
+        };
+    if let Err(refusal) = resolves_publicly(&push.targets, subscription.endpoint()).await {
+        return Ok(refused_endpoint(t, refusal));
+    }
     state
         .store
         .add_push_subscription(&patient.id, &subscription, &form.device)
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A well-formed subscription on a push service Timebok does not post to: the script shows
+/// the text to the patient, in their language, and nothing is stored.
+fn refused_endpoint(t: T, refusal: PushTargetRefusal) -> Response {
+    tracing::info!(%refusal, "a push subscription was refused");
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        t.get("notify-push-refused"),
+    )
+        .into_response()
+}
+
+/// How long saving a subscription waits for DNS before leaving the address check to the
+/// worker, which makes it again at every send in any case.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Whether the endpoint's host name leads to addresses the policy allows. A name that does
+/// not resolve now is let through: the worker resolves and checks again before it connects,
+/// and a passing DNS failure should not stop a patient from switching push on.
+async fn resolves_publicly(
+    policy: &PushTargetPolicy,
+    endpoint: &str,
+) -> Result<(), PushTargetRefusal> {
+    let Ok(PushEndpoint {
+        host: PushHost::Name(name),
+        port,
+        ..
+    }) = PushEndpoint::parse(endpoint)
+    else {
+        // An address was judged by `parse`.
+        return Ok(());
+    };
+    let lookup = tokio::net::lookup_host((name.as_str(), port.unwrap_or(443)));
+    let Ok(Ok(addresses)) = tokio::time::timeout(RESOLVE_TIMEOUT, lookup).await else {
+        return Ok(());
+    };
+    for address in addresses {
+        policy.check_address(address.ip())?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

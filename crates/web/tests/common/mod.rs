@@ -210,7 +210,8 @@ fn app_settings(
         hsts: true,
         push: Some(timebok_web::PushSettings {
             public_key: VAPID_PUBLIC_KEY.into(),
-            allow_loopback_http: false,
+            // Any public host: the tests' endpoints are on push.example.net.
+            targets: domain::PushTargetPolicy::any_public_host(),
         }),
         rate_limits: limits,
         client_address_header: Some("x-forwarded-for".into()),
