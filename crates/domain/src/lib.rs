@@ -16,6 +16,7 @@ mod ids;
 mod national_id;
 mod org_number;
 mod patient;
+mod return_path;
 mod rules;
 mod slot;
 mod template;
@@ -40,6 +41,7 @@ pub use ids::{
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
 pub use patient::Patient;
+pub use return_path::{ReturnPath, ReturnPathError};
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
