@@ -54,7 +54,10 @@ impl ReturnPath {
         local(text).map_err(|()| ReturnPathError::NotLocal)?;
         let decoded = percent_decode(text).ok_or(ReturnPathError::Encoding)?;
         let decoded = String::from_utf8(decoded).map_err(|_| ReturnPathError::Encoding)?;
-        if decoded.chars().any(|c| c.is_control() || SLASH_LIKE.contains(&c)) {
+        if decoded
+            .chars()
+            .any(|c| c.is_control() || SLASH_LIKE.contains(&c))
+        {
             return Err(ReturnPathError::Encoding);
         }
         local(&decoded).map_err(|()| ReturnPathError::Encoding)?;
@@ -107,7 +110,10 @@ fn local(text: &str) -> Result<(), ()> {
         return Err(());
     }
     let path = text.split(['?', '#']).next().unwrap_or_default();
-    if path.split('/').any(|segment| segment == "." || segment == "..") {
+    if path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
         return Err(());
     }
     Ok(())
@@ -218,7 +224,11 @@ mod tests {
 
     #[test]
     fn a_path_survives_its_encoding_and_one_decoding() {
-        for path in ["/", "/bestill/3?dag=2025-12-17&sted=4", "/sok?q=%C3%A6;x=\"y\""] {
+        for path in [
+            "/",
+            "/bestill/3?dag=2025-12-17&sted=4",
+            "/sok?q=%C3%A6;x=\"y\"",
+        ] {
             let kept = ReturnPath::parse(path).expect("path");
             let encoded = kept.encoded();
             assert!(

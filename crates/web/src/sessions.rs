@@ -120,8 +120,8 @@ pub fn land(opened: Opened, who: &Actor, headers: &HeaderMap, secure: bool) -> R
         _ => None,
     };
     // A patient's login uses the kept path up, or drops it when it was refused.
-    let forget = matches!(who, Actor::Patient(_))
-        && cookies::read(headers, cookies::RETURN_TO).is_some();
+    let forget =
+        matches!(who, Actor::Patient(_)) && cookies::read(headers, cookies::RETURN_TO).is_some();
     let to = asked.unwrap_or_else(|| landing(who));
     let mut response = cookies::redirect_setting(opened.cookie, &to);
     if forget

@@ -49,7 +49,13 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(back_to(Some("/bestill?x=1")).as_str(), "/bestill?x=1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "/\t/evil", ""] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/\t/evil",
+            "",
+        ] {
             assert_eq!(back_to(Some(bad)).as_str(), "/", "{bad}");
         }
         assert_eq!(back_to(None).as_str(), "/");
