@@ -107,6 +107,10 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 clinic_her_id: None,
             });
         }
+        // A CSRF key for this run: a demo is one process.
+        if raw.csrf_key.is_none() {
+            raw.csrf_key = web::random_token();
+        }
         // Push in the demo without configuration: keys for this process only, so the portal
         // can show the whole settings page. Subscriptions end with the process.
         if raw.notify.push.is_none() {
@@ -205,6 +209,8 @@ async fn serve(
             oidc: settings.oidc.clone(),
             fhir: settings.fhir.clone(),
             api: settings.api,
+            csrf_key: settings.csrf_key()?,
+            public_url_configured: settings.public_url.is_some(),
         },
     )?;
     let (stop, stopped) = tokio::sync::watch::channel(false);

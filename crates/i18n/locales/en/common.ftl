@@ -79,3 +79,6 @@ login-refused-expired = The login took too long or has already been used. Start 
 login-refused-cancelled = The login was cancelled.
 login-refused-provider = We cannot reach the login service right now. Try again in a little while.
 login-try-again = Log in again
+
+# Forms sent from another site
+error-cross-site = The form was sent from a site other than Timebok, so we did not accept it. Go to Timebok itself and try again there.

@@ -79,3 +79,6 @@ login-refused-expired = Innloggingen tok for lang tid eller er allerede brukt. S
 login-refused-cancelled = Innloggingen ble avbrutt.
 login-refused-provider = Vi får ikke kontakt med innloggingstjenesten akkurat nå. Prøv igjen om litt.
 login-try-again = Logg inn på nytt
+
+# Forms sent from another site
+error-cross-site = Skjemaet ble sendt fra et annet nettsted enn Timebok, så vi tok ikke imot det. Gå til Timebok selv og prøv igjen der.

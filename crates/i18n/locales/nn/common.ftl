@@ -79,3 +79,6 @@ login-refused-expired = Innlogginga tok for lang tid eller er allereie brukt. St
 login-refused-cancelled = Innlogginga vart avbroten.
 login-refused-provider = Vi får ikkje kontakt med innloggingstenesta akkurat no. Prøv igjen om litt.
 login-try-again = Logg inn på nytt
+
+# Forms sent from another site
+error-cross-site = Skjemaet vart sendt frå ein annan nettstad enn Timebok, så vi tok ikkje imot det. Gå til Timebok sjølv og prøv igjen der.
