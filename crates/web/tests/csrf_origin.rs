@@ -6,13 +6,6 @@ mod common;
 use common::{Browser, Options, Page, Portal, portal, portal_with};
 use reqwest::Method;
 
-/// Reads the token from a page.
-fn token_of(page: &Page) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
-    page.body[start..start + 64].to_owned()
-}
-
 /// Posts `form` to `path` with extra headers, as a browser on some page would.
 async fn post_with(
     browser: &Browser,
