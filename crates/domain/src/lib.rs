@@ -17,6 +17,7 @@ mod national_id;
 mod org_number;
 mod patient;
 mod push_target;
+mod return_path;
 mod rules;
 mod slot;
 mod template;
@@ -44,6 +45,7 @@ pub use patient::Patient;
 pub use push_target::{
     AddressKind, BROWSER_PUSH_SERVICES, PushEndpoint, PushHost, PushTargetPolicy, PushTargetRefusal,
 };
+pub use return_path::{ReturnPath, ReturnPathError};
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};

@@ -59,6 +59,9 @@ pub struct RawConfig {
     pub fhir: web::fhir::FhirSettings,
     /// The FHIR API's share of the process (per process).
     pub api: web::ApiSettings,
+    /// The server's key for CSRF tokens, the same in every process behind one site. Required
+    /// by `serve` under the production profile; `demo` makes one.
+    pub csrf_key: Option<String>,
 }
 
 impl Default for RawConfig {
@@ -82,6 +85,7 @@ impl Default for RawConfig {
             oidc: web::oidc::OidcSettings::default(),
             fhir: web::fhir::FhirSettings::default(),
             api: web::ApiSettings::default(),
+            csrf_key: None,
         }
     }
 }
@@ -105,9 +109,28 @@ pub struct Settings {
     pub oidc: web::oidc::OidcSettings,
     pub fhir: web::fhir::FhirSettings,
     pub api: web::ApiSettings,
+    /// `csrf_key` as configured; see [`Settings::csrf_key`].
+    pub csrf_key: Option<web::CsrfKey>,
+    pub profile: Profile,
 }
 
 impl Settings {
+    /// The key CSRF tokens are made with. Several processes behind one site must share it, so
+    /// production requires it configured; a development machine without one gets a key for
+    /// this process only.
+    pub fn csrf_key(&self) -> Result<web::CsrfKey, ConfigError> {
+        match (&self.csrf_key, self.profile) {
+            (Some(key), _) => Ok(key.clone()),
+            (None, Profile::Development) => {
+                tracing::warn!(
+                    "csrf_key is not set: forms made by this process are accepted by no other"
+                );
+                web::CsrfKey::random().ok_or(ConfigError::NoRandomness)
+            }
+            (None, Profile::Production) => Err(ConfigError::CsrfKeyMissing),
+        }
+    }
+
     /// Where Timebok is reached: the configured public URL, or else `http://` and the address
     /// it listens on — `address`, once the system has chosen a port for `listen = …:0`.
     pub fn public_url_at(&self, address: SocketAddr) -> Result<web::PublicUrl, ConfigError> {
@@ -138,6 +161,15 @@ pub enum ConfigError {
     Unreadable(#[from] Box<figment::Error>),
     #[error("listen = «{0}» is not an address with a port, such as 127.0.0.1:8080")]
     Listen(String),
+    #[error(
+        "csrf_key is not set: under the production profile every process behind the site needs \
+         the same key, such as the output of `openssl rand -hex 32` (or TIMEBOK_CSRF_KEY)"
+    )]
+    CsrfKeyMissing,
+    #[error("csrf_key: {0}")]
+    CsrfKey(#[from] web::CsrfKeyError),
+    #[error("the system has no randomness to give")]
+    NoRandomness,
     #[error("public_url = «{0}»: {1}")]
     PublicUrl(String, web::PublicUrlError),
     #[error(
@@ -203,6 +235,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "profile",
             "hsts",
             "client_address_header",
+            "csrf_key",
         ]))
         // Client secrets and the rest of [oidc] may come from the environment, e.g.
         // TIMEBOK_OIDC_PATIENT__CLIENT_SECRET for oidc.patient.client_secret.
@@ -308,7 +341,14 @@ impl RawConfig {
         if private_push_hosts && self.profile == Profile::Production {
             return Err(ConfigError::PrivatePushHostsInProduction);
         }
+        let csrf_key = self
+            .csrf_key
+            .as_deref()
+            .map(web::CsrfKey::parse)
+            .transpose()?;
         Ok(Settings {
+            csrf_key,
+            profile: self.profile,
             hsts: self.hsts,
             client_address_header: self
                 .client_address_header
@@ -418,6 +458,7 @@ mod tests {
         assert!(bad(|c| c.api.max_concurrent_requests = 0).contains("[api]"));
         assert!(bad(|c| c.session_idle_minutes = 0).contains("session_idle_minutes"));
         assert!(bad(|c| c.public_url = Some("timebok.example.no".into())).contains("public_url"));
+        assert!(bad(|c| c.csrf_key = Some("kort".into())).contains("csrf_key"));
         let mut development = RawConfig {
             demo_login: true,
             profile: Profile::Development,
@@ -481,5 +522,31 @@ mod tests {
             .expect_err("refused")
             .to_string();
         assert!(refused.contains("known_services"), "{refused}");
+    }
+
+    /// Production needs the key that every process shares; development makes one.
+    #[test]
+    fn serving_in_production_needs_a_csrf_key() {
+        let production = RawConfig::default().validate(None).expect("valid");
+        assert!(matches!(
+            production.csrf_key(),
+            Err(ConfigError::CsrfKeyMissing)
+        ));
+        let configured = RawConfig {
+            csrf_key: Some(format!("{}\n", "k".repeat(32))),
+            ..RawConfig::default()
+        };
+        assert!(configured.validate(None).expect("valid").csrf_key().is_ok());
+        let development = RawConfig {
+            profile: Profile::Development,
+            ..RawConfig::default()
+        };
+        assert!(
+            development
+                .validate(None)
+                .expect("valid")
+                .csrf_key()
+                .is_ok()
+        );
     }
 }

@@ -78,51 +78,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     }
     let mut raw = config::load(cli.config.as_deref())?;
     if matches!(cli.command, Command::Demo { .. }) {
-        // Demo patients have synthetic numbers; a demo never holds real people's. It runs on
-        // plain HTTP on the newcomer's own machine, with the test login.
-        raw.accept_synthetic_ids = true;
-        raw.secure_cookies = false;
-        raw.hsts = false;
-        raw.demo_login = true;
-        raw.profile = config::Profile::Development;
-        // Many people try the demo from one address (a workshop behind one NAT).
-        raw.rate_limits.logins_per_minute = raw.rate_limits.logins_per_minute.max(600);
-        // The FHIR API in the demo without configuration: one client that may read slots
-        // and book for the test patients, with a token for this run, printed below.
-        if raw.fhir.clients.is_empty() {
-            let token = web::random_token().ok_or_else(|| {
-                AppError::Serve(std::io::Error::other(
-                    "the system has no randomness to give",
-                ))
-            })?;
-            let scopes: Vec<String> = web::fhir::Scope::ALL
-                .iter()
-                .map(|s| s.code().to_owned())
-                .collect();
-            println!("demo: FHIR API token ({}): {token}", scopes.join(" "));
-            raw.fhir.clients.push(web::fhir::ClientSettings {
-                name: "demo".into(),
-                token,
-                scopes,
-                clinic_her_id: None,
-            });
-        }
-        // Push in the demo without configuration: keys for this process only, so the portal
-        // can show the whole settings page. Subscriptions end with the process.
-        if raw.notify.push.is_none() {
-            let (public, private) =
-                notify::push::generate_vapid_keys().map_err(AppError::Notify)?;
-            raw.notify.push = Some(notify::PushConfig::new(
-                public,
-                private,
-                "mailto:demo@timebok.invalid".into(),
-            ));
-        }
-        // Visitors try the demo with whatever browser they have, so any push service on a
-        // public address will do, unless the configuration says otherwise.
-        if let Some(push) = raw.notify.push.as_mut() {
-            push.only_known_services.get_or_insert(false);
-        }
+        demo_config(&mut raw)?;
     }
     let settings = raw.validate(cli.config.as_deref())?;
     // The one clock of the process: the store, the worker and the pages all read it.
@@ -159,6 +115,59 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             }
         }
     }
+}
+
+/// What `timebok demo` sets whatever the configuration says, and makes where it says nothing.
+fn demo_config(raw: &mut config::RawConfig) -> Result<(), AppError> {
+    // Demo patients have synthetic numbers; a demo never holds real people's. It runs on
+    // plain HTTP on the newcomer's own machine, with the test login.
+    raw.accept_synthetic_ids = true;
+    raw.secure_cookies = false;
+    raw.hsts = false;
+    raw.demo_login = true;
+    raw.profile = config::Profile::Development;
+    // Many people try the demo from one address (a workshop behind one NAT).
+    raw.rate_limits.logins_per_minute = raw.rate_limits.logins_per_minute.max(600);
+    // The FHIR API in the demo without configuration: one client that may read slots
+    // and book for the test patients, with a token for this run, printed below.
+    if raw.fhir.clients.is_empty() {
+        let token = web::random_token().ok_or_else(|| {
+            AppError::Serve(std::io::Error::other(
+                "the system has no randomness to give",
+            ))
+        })?;
+        let scopes: Vec<String> = web::fhir::Scope::ALL
+            .iter()
+            .map(|s| s.code().to_owned())
+            .collect();
+        println!("demo: FHIR API token ({}): {token}", scopes.join(" "));
+        raw.fhir.clients.push(web::fhir::ClientSettings {
+            name: "demo".into(),
+            token,
+            scopes,
+            clinic_her_id: None,
+        });
+    }
+    // A CSRF key for this run: a demo is one process.
+    if raw.csrf_key.is_none() {
+        raw.csrf_key = web::random_token();
+    }
+    // Push in the demo without configuration: keys for this process only, so the portal
+    // can show the whole settings page. Subscriptions end with the process.
+    if raw.notify.push.is_none() {
+        let (public, private) = notify::push::generate_vapid_keys().map_err(AppError::Notify)?;
+        raw.notify.push = Some(notify::PushConfig::new(
+            public,
+            private,
+            "mailto:demo@timebok.invalid".into(),
+        ));
+    }
+    // Visitors try the demo with whatever browser they have, so any push service on a
+    // public address will do, unless the configuration says otherwise.
+    if let Some(push) = raw.notify.push.as_mut() {
+        push.only_known_services.get_or_insert(false);
+    }
+    Ok(())
 }
 
 fn worker(
@@ -216,6 +225,8 @@ async fn serve(
             oidc: settings.oidc.clone(),
             fhir: settings.fhir.clone(),
             api: settings.api,
+            csrf_key: settings.csrf_key()?,
+            public_url_configured: settings.public_url.is_some(),
         },
     )?;
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -14,6 +14,9 @@ use store::testing::TestDb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_timebok");
 
+/// The key `serve` needs under the production profile.
+const CSRF_KEY: &str = "a-key-for-the-tests-of-the-command-0123456789";
+
 /// A `timebok` command with a clean environment: only what a test sets.
 fn timebok(database_url: &str) -> Command {
     let mut command = Command::new(BIN);
@@ -24,7 +27,8 @@ fn timebok(database_url: &str) -> Command {
     }
     command
         .env("TIMEBOK_DATABASE_URL", database_url)
-        .env("TIMEBOK_LOG", "warn");
+        .env("TIMEBOK_LOG", "warn")
+        .env("TIMEBOK_CSRF_KEY", CSRF_KEY);
     command
 }
 
@@ -121,6 +125,32 @@ async fn serve_answers_health_and_readiness_and_stops_on_sigterm() {
     );
     assert_eq!(status, 404);
     assert!(server.terminate().success(), "a clean stop exits with 0");
+}
+
+/// Processes behind one site must accept each other's forms, so production will not make up
+/// a key of its own.
+#[tokio::test]
+async fn serve_in_production_needs_a_csrf_key() {
+    let db = TestDb::sqlite().await;
+    let refused = run(timebok(&db.url)
+        .env_remove("TIMEBOK_CSRF_KEY")
+        .env("TIMEBOK_LISTEN", "127.0.0.1:0")
+        .arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("csrf_key is not set"),
+        "{}",
+        stderr(&refused)
+    );
+    let short = run(timebok(&db.url)
+        .env("TIMEBOK_CSRF_KEY", "kort")
+        .arg("migrate"));
+    assert!(!short.status.success());
+    assert!(
+        stderr(&short).contains("csrf_key must have at least 32 characters"),
+        "{}",
+        stderr(&short)
+    );
 }
 
 #[tokio::test]

@@ -20,6 +20,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_timebok");
 const PATIENTS: u16 = 12;
 const BATCH: usize = 2;
 
+/// The key `serve` needs under the production profile.
+const CSRF_KEY: &str = "a-key-for-the-tests-of-the-worker-0123456789";
+
 /// `timebok <command>` on the database, with `config`, and nothing from the environment.
 fn timebok(database_url: &str, config: &Path, command: &str) -> Command {
     let mut process = Command::new(BIN);
@@ -32,6 +35,7 @@ fn timebok(database_url: &str, config: &Path, command: &str) -> Command {
         .env("TIMEBOK_DATABASE_URL", database_url)
         .env("TIMEBOK_LOG", "warn")
         .env("TIMEBOK_LISTEN", "127.0.0.1:0")
+        .env("TIMEBOK_CSRF_KEY", CSRF_KEY)
         .arg("--config")
         .arg(config)
         .arg(command);

@@ -35,6 +35,12 @@ pub struct AppSettings {
     pub fhir: fhir::FhirSettings,
     /// The FHIR API's share of the process.
     pub api: crate::ApiSettings,
+    /// The key CSRF tokens are made with: the same in every process behind one site, so a
+    /// form made by one is accepted by another.
+    pub csrf_key: crate::CsrfKey,
+    /// Whether `public_url` was configured rather than made from the listen address: then it
+    /// alone says which site a form may be sent from; else the request's own `Host` does.
+    pub public_url_configured: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +51,8 @@ pub enum BuildError {
     Fhir(#[from] fhir::ClientError),
     #[error("the clinics' time zone is missing from the time zone database")]
     TimeZone,
+    #[error("public_url is not a URL")]
+    Site,
 }
 
 impl AppState {
@@ -56,6 +64,11 @@ impl AppState {
         settings: AppSettings,
     ) -> Result<Self, BuildError> {
         let oidc = oidc::Providers::new(settings.oidc, &settings.public_url)?;
+        let site = if settings.public_url_configured {
+            Some(reqwest::Url::parse(settings.public_url.as_str()).map_err(|_| BuildError::Site)?)
+        } else {
+            None
+        };
         Ok(Self {
             store,
             clock,
@@ -74,6 +87,8 @@ impl AppState {
             public_url: settings.public_url,
             feed: Arc::new(fhir::FeedCache::default()),
             api_budget: Arc::new(crate::api_budget::ApiBudget::new(settings.api)),
+            csrf_key: settings.csrf_key,
+            site,
         })
     }
 

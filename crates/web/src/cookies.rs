@@ -2,6 +2,7 @@
 
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
+use domain::ReturnPath;
 
 pub const SESSION: &str = "timebok_session";
 pub const STAFF: &str = "timebok_staff";
@@ -30,36 +31,20 @@ pub fn set(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> Strin
     format!("{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
 }
 
-/// A path of this site, written so it can stand in a cookie; `None` for anything that could
-/// lead elsewhere (`//host`, `/\host`) or is too long to keep.
-pub fn local_path(path: &str) -> Option<String> {
-    let local = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && path.len() <= 1000;
-    local.then(|| {
-        path.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z'
-                | b'a'..=b'z'
-                | b'0'..=b'9'
-                | b'/'
-                | b'?'
-                | b'&'
-                | b'='
-                | b'-'
-                | b'_'
-                | b'.'
-                | b'~'
-                | b'%' => char::from(b).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    })
+/// A 303 redirect back to a path of this site that sets `cookie`: how every login, local
+/// logout and language switch ends. It takes a [`ReturnPath`], so no path from a request can
+/// reach `Location` unchecked.
+pub fn redirect_setting(cookie: String, to: &ReturnPath) -> axum::response::Response {
+    see_other(cookie, to.as_str())
 }
 
-/// A 303 redirect to `to` that sets `cookie`: how every login, logout and language switch ends.
-pub fn redirect_setting(cookie: String, to: &str) -> axum::response::Response {
+/// A 303 redirect to an OpenID provider that sets `cookie`. `url` is built from the
+/// provider's discovery document and the configuration, never from the request.
+pub fn redirect_to_provider(cookie: String, url: &str) -> axum::response::Response {
+    see_other(cookie, url)
+}
+
+fn see_other(cookie: String, to: &str) -> axum::response::Response {
     use axum::http::StatusCode;
     use axum::http::header::{LOCATION, SET_COOKIE};
     use axum::response::IntoResponse;

@@ -18,6 +18,8 @@ pub enum Kind {
     Internal,
     /// Over a rate limit; try again after this many seconds.
     TooMany(u64),
+    /// A form sent from a page of another site.
+    CrossSite,
 }
 
 /// A failed request, rendered in the visitor's language.
@@ -68,6 +70,7 @@ impl IntoResponse for Failure {
         let (status, message) = match self.kind {
             Kind::NotFound => (StatusCode::NOT_FOUND, self.t.get("error-not-found")),
             Kind::Forbidden => (StatusCode::FORBIDDEN, self.t.get("error-forbidden")),
+            Kind::CrossSite => (StatusCode::FORBIDDEN, self.t.get("error-cross-site")),
             Kind::BadRequest => (StatusCode::BAD_REQUEST, self.t.get("error-bad-request")),
             Kind::LoginRequired => (StatusCode::UNAUTHORIZED, self.t.get("error-login-required")),
             Kind::Unavailable => (

@@ -44,7 +44,10 @@ pub async fn add(State(state): State<AppState>, request: Request, next: Next) ->
         state.oidc.content_security_policy().clone(),
     );
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` with
+    // this site's own forms, and the CSRF check needs their origin. Other sites still get no
+    // referrer.
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     // For browsers that predate frame-ancestors.
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if state.hsts {

@@ -36,6 +36,7 @@ use tower_http::trace::TraceLayer;
 
 pub use api_budget::ApiSettings;
 pub use app::{AppSettings, BuildError, PublicUrl, PublicUrlError, serve};
+pub use csrf::{CsrfKey, CsrfKeyError};
 pub use metrics::metrics_router;
 pub use panics::{catch_panics, log_panics_without_their_message};
 pub use tokens::random as random_token;
@@ -77,6 +78,11 @@ pub struct AppState {
     pub feed: Arc<fhir::FeedCache>,
     /// The FHIR API's share of this process: requests it handles at once.
     pub api_budget: Arc<api_budget::ApiBudget>,
+    /// The key CSRF tokens are made with.
+    pub csrf_key: CsrfKey,
+    /// The configured public URL, which alone says which site a form may be sent from; `None`
+    /// where none is configured, and the request's own `Host` says it.
+    pub site: Option<reqwest::Url>,
 }
 
 impl AppState {

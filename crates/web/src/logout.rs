@@ -8,6 +8,7 @@ use crate::visitor::Visitor;
 use crate::{AppState, cookies, tokens};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use domain::ReturnPath;
 use store::LoginFlow;
 
 pub async fn end(
@@ -22,7 +23,7 @@ pub async fn end(
         Holder::Patient => "/logg-inn",
         Holder::Staff => "/personale/logg-inn",
     };
-    let mut to = login.to_owned();
+    let mut provider = None;
     if let Some(token) = cookies::read(headers, cookie_name) {
         let hash = tokens::hash(&token);
         let flow = match whose {
@@ -43,7 +44,7 @@ pub async fn end(
             if let Some(id_token) = id_token
                 && let Some(url) = state.oidc.end_session_url(flow, &id_token).await
             {
-                to = url;
+                provider = Some(url);
             }
         }
         whose
@@ -52,5 +53,8 @@ pub async fn end(
             .map_err(|e| Failure::store(t, e))?;
     }
     let cookie = cookies::set(cookie_name, "", 0, state.secure_cookies);
-    Ok(cookies::redirect_setting(cookie, &to))
+    Ok(match provider {
+        Some(url) => cookies::redirect_to_provider(cookie, &url),
+        None => cookies::redirect_setting(cookie, &ReturnPath::parse(login).unwrap_or_default()),
+    })
 }

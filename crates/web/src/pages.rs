@@ -4,6 +4,7 @@ use crate::texts::T;
 use crate::visitor::Visitor;
 use askama::Template;
 use axum::response::Html;
+use domain::ReturnPath;
 use i18n::Lang;
 
 /// What the page frame needs: language, CSRF token, whether to offer «Logg ut», and links that
@@ -35,23 +36,14 @@ pub struct LanguageLink {
     pub current: bool,
 }
 
-/// Percent-encodes a path for a query parameter.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
+/// The links of «Språk/Language». Each returns to this page when it is a path the switch will
+/// follow, else to the front page; the query parameter is its once-encoded form.
 fn language_links(t: T, back_to: &str) -> Vec<LanguageLink> {
+    let back = ReturnPath::parse(back_to).unwrap_or_default().encoded();
     Lang::ALL
         .into_iter()
         .map(|lang| LanguageLink {
-            href: format!("/sprak/{}?tilbake={}", lang.code(), encode(back_to)),
+            href: format!("/sprak/{}?tilbake={back}", lang.code()),
             code: lang.code(),
             label: lang.text("language-name", &[]),
             current: lang == t.0,
@@ -186,13 +178,18 @@ pub struct ErrorPage {
 
 #[cfg(test)]
 mod tests {
-    use super::encode;
+    use super::language_links;
+    use crate::texts::T;
 
     #[test]
     fn back_links_are_encoded() {
+        let links = language_links(T(i18n::Lang::default()), "/bestill/3?sted=4&maned=2025-12");
         assert_eq!(
-            encode("/bestill/3?sted=4&maned=2025-12"),
-            "/bestill/3%3Fsted%3D4%26maned%3D2025-12"
+            links[0].href,
+            "/sprak/nb?tilbake=/bestill/3%3Fsted%3D4%26maned%3D2025-12"
         );
+        // A page that is no path to return to gets a link back to the front page.
+        let links = language_links(T(i18n::Lang::default()), "/a//b");
+        assert_eq!(links[0].href, "/sprak/nb?tilbake=/");
     }
 }

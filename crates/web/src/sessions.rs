@@ -8,7 +8,7 @@ use crate::{AppState, cookies, tokens};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
-use domain::Actor;
+use domain::{Actor, ReturnPath};
 use store::StoreError;
 
 /// How long a patient's login lasts at most.
@@ -101,25 +101,30 @@ pub async fn open(
 }
 
 /// Where a login lands.
-fn landing(who: &Actor) -> &'static str {
-    match who {
+fn landing(who: &Actor) -> ReturnPath {
+    let path = match who {
         Actor::Patient(_) => "/timeavtaler",
         Actor::Staff { .. } => "/klinikk",
         _ => "/register",
-    }
+    };
+    ReturnPath::parse(path).unwrap_or_default()
 }
 
 /// The answer that ends a login: the session's cookie, and a redirect to the page a patient
 /// asked for before logging in (forgotten as it is used), or to the holder's start page.
 pub fn land(opened: Opened, who: &Actor, headers: &HeaderMap, secure: bool) -> Response {
     let asked = match who {
+        // Kept encoded in the cookie; decoded once, and refused unless a path of this site.
         Actor::Patient(_) => cookies::read(headers, cookies::RETURN_TO)
-            .filter(|path| cookies::local_path(path).as_deref() == Some(path.as_str())),
+            .and_then(|kept| ReturnPath::decode(&kept).ok()),
         _ => None,
     };
-    let to = asked.as_deref().unwrap_or(landing(who));
-    let mut response = cookies::redirect_setting(opened.cookie, to);
-    if asked.is_some()
+    // A patient's login uses the kept path up, or drops it when it was refused.
+    let forget =
+        matches!(who, Actor::Patient(_)) && cookies::read(headers, cookies::RETURN_TO).is_some();
+    let to = asked.unwrap_or_else(|| landing(who));
+    let mut response = cookies::redirect_setting(opened.cookie, &to);
+    if forget
         && let Ok(forget) = HeaderValue::from_str(&cookies::set(cookies::RETURN_TO, "", 0, secure))
     {
         response.headers_mut().append(SET_COOKIE, forget);

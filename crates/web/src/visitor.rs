@@ -7,7 +7,7 @@ use crate::{AppState, cookies, tokens};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::NationalId;
+use domain::{NationalId, ReturnPath};
 use i18n::Lang;
 
 #[derive(Debug, Clone)]
@@ -80,6 +80,11 @@ impl FromRequestParts<AppState> for Visitor {
 /// How long a page asked for before the login is remembered.
 const RETURN_TO_SECONDS: i64 = 15 * 60;
 
+/// The patients' login page.
+fn login_page() -> ReturnPath {
+    ReturnPath::parse("/logg-inn").unwrap_or_default()
+}
+
 /// A logged-in patient. Pages that need one send everybody else to the login (in demo mode)
 /// or answer 401.
 #[derive(Debug, Clone)]
@@ -114,19 +119,20 @@ impl FromRequestParts<AppState> for Patient {
             None if state.demo_login || state.oidc.offers(store::LoginFlow::Patient) => {
                 // A page opened by a link (a slot finder's, a bookmark) is where the login
                 // lands.
+                // The path arrives as the browser wrote it, so it is checked as it stands.
                 let wanted = (parts.method == axum::http::Method::GET)
                     .then(|| parts.uri.path_and_query().map(|p| p.as_str()))
                     .flatten()
-                    .and_then(crate::cookies::local_path);
+                    .and_then(|path| ReturnPath::parse(path).ok());
                 Err(match wanted {
                     Some(path) => crate::cookies::redirect_setting(
                         crate::cookies::set(
                             crate::cookies::RETURN_TO,
-                            &path,
+                            &path.encoded(),
                             RETURN_TO_SECONDS,
                             state.secure_cookies,
                         ),
-                        "/logg-inn",
+                        &login_page(),
                     ),
                     None => Redirect::to("/logg-inn").into_response(),
                 })

@@ -558,7 +558,13 @@ async fn a_link_opened_before_logging_in_is_where_the_login_lands() {
         "<li id=\"tid-{}\" class=\"linked\" aria-current=\"true\">",
         portal.slots[0]
     )));
-    // Used once: the next login lands on the start page.
+    // Used once: the next login lands on the start page. The login gave the browser a new
+    // token, which the next form carries.
+    let csrf = browser.csrf().await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("national_id", portal.kari.as_str()),
+    ];
     let again = browser.post("/logg-inn", &form).await;
     assert_eq!(again.location.as_deref(), Some("/timeavtaler"));
 
@@ -568,20 +574,31 @@ async fn a_link_opened_before_logging_in_is_where_the_login_lands() {
         "https://evil.example/",
         "/\\evil.example",
     ] {
-        let token = "a".repeat(64);
-        let response = reqwest::Client::builder()
+        let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .expect("client")
+            .expect("client");
+        // The token the server gives this browser cookie.
+        let browser_cookie = format!("timebok_csrf={}", "a".repeat(64));
+        let login = client
+            .get(format!("{}/logg-inn", portal.base))
+            .header("cookie", &browser_cookie)
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("body");
+        let marker = "name=\"csrf\" value=\"";
+        let start = login.find(marker).expect("a CSRF token") + marker.len();
+        let token = &login[start..start + 64];
+        let response = client
             .post(format!("{}/logg-inn", portal.base))
             .header(
                 "cookie",
-                format!("timebok_csrf={token}; timebok_return={planted}"),
+                format!("{browser_cookie}; timebok_return={planted}"),
             )
-            .form(&[
-                ("csrf", token.as_str()),
-                ("national_id", portal.ola.as_str()),
-            ])
+            .form(&[("csrf", token), ("national_id", portal.ola.as_str())])
             .send()
             .await
             .expect("POST");

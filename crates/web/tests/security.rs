@@ -37,7 +37,7 @@ async fn assert_headers(browser: &Browser, path: &str) {
         "{path}: {csp}"
     );
     assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
-    assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+    assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
     assert_eq!(headers["x-frame-options"], "DENY", "{path}");
     assert_eq!(
         headers["strict-transport-security"], "max-age=31536000; includeSubDomains",
@@ -105,6 +105,11 @@ fn small_limits() -> timebok_web::limits::LimitSettings {
     }
 }
 
+/// A form of owned fields as `post_from` takes it.
+fn pairs(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 async fn post_from(
     browser: &Browser,
     address: &str,
@@ -125,20 +130,24 @@ async fn post_from(
 async fn logins_bookings_and_messages_are_rate_limited_with_a_clear_page() {
     let portal = common::portal_with_limits(true, small_limits()).await;
     let kari = Browser::new(&portal);
-    let csrf = kari.csrf().await;
-    let login = [
-        ("csrf", csrf.as_str()),
-        ("national_id", portal.kari.as_str()),
-    ];
+    // Each login gives the browser a new session and so a new token: the next form carries it.
+    let login = |csrf: String| {
+        [
+            ("csrf".to_owned(), csrf),
+            ("national_id".to_owned(), portal.kari.as_str().to_owned()),
+        ]
+    };
     for _ in 0..3 {
+        let form = login(kari.csrf().await);
         assert_eq!(
-            post_from(&kari, "198.51.100.7", "/logg-inn", &login)
+            post_from(&kari, "198.51.100.7", "/logg-inn", &pairs(&form))
                 .await
                 .status(),
             303
         );
     }
-    let refused = post_from(&kari, "198.51.100.7", "/logg-inn", &login).await;
+    let form = login(kari.csrf().await);
+    let refused = post_from(&kari, "198.51.100.7", "/logg-inn", &pairs(&form)).await;
     assert_eq!(refused.status(), 429);
     let retry_after: u64 = refused.headers()["retry-after"]
         .to_str()
@@ -153,7 +162,7 @@ async fn logins_bookings_and_messages_are_rate_limited_with_a_clear_page() {
     );
     // Another address is counted apart; the spoofable first entry of the header is ignored.
     assert_eq!(
-        post_from(&kari, "198.51.100.8", "/logg-inn", &login)
+        post_from(&kari, "198.51.100.8", "/logg-inn", &pairs(&form))
             .await
             .status(),
         303

@@ -86,3 +86,6 @@ text-too-many-code-points = The text has too many combined characters. Please wr
 text-noncharacter = The text contains a character that cannot be used. Remove it and try again.
 text-bidi-control = The text contains invisible characters that reverse the writing direction. Remove them and try again.
 date-out-of-range = The date must be between 1900 and 2199.
+
+# Forms sent from another site
+error-cross-site = The form was sent from a site other than Timebok, so we did not accept it. Go to Timebok itself and try again there.

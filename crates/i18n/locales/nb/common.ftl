@@ -86,3 +86,6 @@ text-too-many-code-points = Teksten har for mange sammensatte tegn. Skriv den en
 text-noncharacter = Teksten inneholder et tegn som ikke kan brukes. Fjern det og prøv igjen.
 text-bidi-control = Teksten inneholder usynlige tegn som snur skriveretningen. Fjern dem og prøv igjen.
 date-out-of-range = Datoen må være mellom 1900 og 2199.
+
+# Forms sent from another site
+error-cross-site = Skjemaet ble sendt fra et annet nettsted enn Timebok, så vi tok ikke imot det. Gå til Timebok selv og prøv igjen der.

@@ -86,3 +86,6 @@ text-too-many-code-points = Teksten har for mange samansette teikn. Skriv han en
 text-noncharacter = Teksten inneheld eit teikn som ikkje kan brukast. Fjern det og prøv igjen.
 text-bidi-control = Teksten inneheld usynlege teikn som snur skriveretninga. Fjern dei og prøv igjen.
 date-out-of-range = Datoen må vere mellom 1900 og 2199.
+
+# Forms sent from another site
+error-cross-site = Skjemaet vart sendt frå ein annan nettstad enn Timebok, så vi tok ikkje imot det. Gå til Timebok sjølv og prøv igjen der.

@@ -258,7 +258,7 @@ async fn start(
         ATTEMPT_MINUTES * 60,
         state.secure_cookies,
     );
-    Ok(cookies::redirect_setting(cookie, &authorization.url))
+    Ok(cookies::redirect_to_provider(cookie, &authorization.url))
 }
 
 #[derive(Deserialize)]

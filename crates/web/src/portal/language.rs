@@ -5,6 +5,7 @@ use crate::visitor::Visitor;
 use crate::{AppState, cookies};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use domain::ReturnPath;
 use i18n::Lang;
 use serde::Deserialize;
 
@@ -13,12 +14,11 @@ pub struct Back {
     tilbake: Option<String>,
 }
 
-/// Only paths on this site: never another host, so the link cannot send people elsewhere.
-fn local_path(path: Option<String>) -> String {
-    match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/".into(),
-    }
+/// Where the switch goes back to: the page it was made on, if that is a path of this site,
+/// else the front page. The query parameter is decoded once, by the form decoding.
+fn back_to(path: Option<&str>) -> ReturnPath {
+    path.and_then(|p| ReturnPath::parse(p).ok())
+        .unwrap_or_default()
 }
 
 pub async fn switch(
@@ -36,19 +36,28 @@ pub async fn switch(
         60 * 60 * 24 * 365,
         state.secure_cookies,
     );
-    Ok(cookies::redirect_setting(cookie, &local_path(back.tilbake)))
+    Ok(cookies::redirect_setting(
+        cookie,
+        &back_to(back.tilbake.as_deref()),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::back_to;
 
     #[test]
     fn only_local_paths_are_followed() {
-        assert_eq!(local_path(Some("/bestill?x=1".into())), "/bestill?x=1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", ""] {
-            assert_eq!(local_path(Some(bad.into())), "/", "{bad}");
+        assert_eq!(back_to(Some("/bestill?x=1")).as_str(), "/bestill?x=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/\t/evil",
+            "",
+        ] {
+            assert_eq!(back_to(Some(bad)).as_str(), "/", "{bad}");
         }
-        assert_eq!(local_path(None), "/");
+        assert_eq!(back_to(None).as_str(), "/");
     }
 }

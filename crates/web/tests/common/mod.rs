@@ -82,6 +82,9 @@ pub struct Options {
     pub db: Option<TestDb>,
     /// The FHIR API's share of the server.
     pub api: timebok_web::ApiSettings,
+    /// A configured public URL; without one, the server's own address stands in for it and
+    /// forms are judged by the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -100,9 +103,13 @@ impl Default for Options {
                 max_concurrent_requests: 1_000,
                 queue_wait_ms: 0,
             },
+            public_url: None,
         }
     }
 }
+
+/// The key CSRF tokens are made with in the tests, as a configuration would give it.
+pub const CSRF_KEY: &str = "the-tests-csrf-key-0123456789abcdef";
 
 /// The two clinics, each with a Vaksine and a Lab timebook and the place «Influensa».
 async fn seed_clinics(
@@ -169,6 +176,7 @@ async fn seed_clinics(
 /// The application's settings for a test: the demo's logins for Kari and the clinics' staff.
 fn app_settings(
     base: &str,
+    public_url: Option<&str>,
     demo_login: bool,
     kari: &NationalId,
     clinics: &[(domain::Clinic, Vec<(domain::Timebook, domain::Resource)>)],
@@ -180,7 +188,9 @@ fn app_settings(
     ),
 ) -> timebok_web::AppSettings {
     timebok_web::AppSettings {
-        public_url: timebok_web::PublicUrl::parse(base).expect("url"),
+        public_url: timebok_web::PublicUrl::parse(public_url.unwrap_or(base)).expect("url"),
+        public_url_configured: public_url.is_some(),
+        csrf_key: timebok_web::CsrfKey::parse(CSRF_KEY).expect("key"),
         id_policy: domain::IdPolicy::TEST,
         demo_login,
         demo_patients: vec![("Kari Nordmann".into(), kari.clone())],
@@ -231,6 +241,7 @@ pub async fn portal_with(options: Options) -> Portal {
         fhir,
         db,
         api,
+        public_url,
     } = options;
     let db = match db {
         Some(db) => db,
@@ -326,6 +337,7 @@ pub async fn portal_with(options: Options) -> Portal {
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let settings = app_settings(
         &base,
+        public_url.as_deref(),
         demo_login,
         &kari,
         &clinics,
