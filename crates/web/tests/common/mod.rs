@@ -11,6 +11,7 @@
 )]
 
 pub mod fhir;
+pub mod fingerprint;
 pub mod provider;
 
 use domain::{
