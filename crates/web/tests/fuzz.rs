@@ -19,10 +19,6 @@
 //!
 //! A short hand-written corpus (`corpus`: FHIR dates at the ends of the timestamp range) is
 //! sent first, every run, before the generated cases.
-//!
-//! Inputs that fail today because of findings being fixed elsewhere are listed in
-//! `KNOWN_FAILING`, each with its reason; they are not sent, and the run says how many were
-//! left out.
 
 #![allow(
     clippy::too_many_lines,
@@ -46,86 +42,6 @@ use tower::ServiceExt;
 
 const DEFAULT_SEED: u64 = 0x7469_6d65_626f_6b21;
 const DEFAULT_CASES: usize = 3_000;
-
-/// Whether a case is one of the known failing inputs.
-type Known = fn(&Case) -> bool;
-
-/// Inputs that answer 5xx or panic today, each a finding another change is fixing. A case
-/// that matches one is not sent; remove the entry when its fix lands.
-const KNOWN_FAILING: &[(&str, Known)] = &[
-    (
-        // `GET /fhir/Slot?schedule=Schedule/1&start=9999-12-30` and
-        // `GET /fhir/Appointment?patient.identifier=…&date=gt9999-12-30T22:00:00.999999999Z`
-        // panic: search::bounds adds a day (or a second) past the last instant a timestamp
-        // can hold.
-        "FHIR date search at the end of time (Slot start, Appointment date)",
-        |case| {
-            case.path_is(&["/fhir/Slot", "/fhir/Appointment"])
-                && ["start", "date"]
-                    .iter()
-                    .flat_map(|name| case.query_value(name))
-                    .any(|value| near_the_ends_of_time(&value))
-        },
-    ),
-    (
-        // `GET /fhir/$bulk-publish?_since=-009999-01-02T01:59:59Z` (and the Slot file) panics:
-        // bulk::changes subtracts its overlap from the first instant a timestamp can hold.
-        "$bulk-publish _since at the beginning of time",
-        |case| {
-            case.uri.starts_with("/fhir/$bulk-publish")
-                && case
-                    .query_value("_since")
-                    .iter()
-                    .any(|value| near_the_ends_of_time(value))
-        },
-    ),
-];
-
-/// A FHIR date parameter (with or without its prefix) within a few days of the first or the
-/// last instant a timestamp can hold.
-fn near_the_ends_of_time(value: &str) -> bool {
-    let value = value.trim();
-    let value = match value.get(..2) {
-        Some("ge" | "gt" | "lt" | "le" | "eq" | "ne" | "sa") => &value[2..],
-        _ => value,
-    };
-    let margin = 3 * 86_400;
-    if let Ok(at) = value.parse::<jiff::Timestamp>() {
-        return at.as_second() < jiff::Timestamp::MIN.as_second() + margin
-            || at.as_second() > jiff::Timestamp::MAX.as_second() - margin;
-    }
-    value
-        .parse::<jiff::civil::Date>()
-        .is_ok_and(|day| day.year().abs() == 9999)
-}
-
-/// Decodes a query string's value (`+` is a space); bytes that are not UTF-8 become U+FFFD.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 // ---------------------------------------------------------------------------------------
 // The generator.
@@ -588,25 +504,6 @@ struct Case {
 }
 
 impl Case {
-    /// Whether the request's path is one of `paths`.
-    fn path_is(&self, paths: &[&str]) -> bool {
-        let path = self.uri.split('?').next().unwrap_or_default();
-        paths.contains(&path)
-    }
-
-    /// The decoded values of a query parameter.
-    fn query_value(&self, name: &str) -> Vec<String> {
-        let Some((_, query)) = self.uri.split_once('?') else {
-            return Vec::new();
-        };
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .filter(|(key, _)| percent_decode(key) == name)
-            .map(|(_, value)| percent_decode(value))
-            .collect()
-    }
-
     /// The request, as a failure message shows it.
     fn describe(&self) -> String {
         let mut text = format!("  as {:?}: {} {}\n", self.who, self.method, self.uri);
@@ -1422,6 +1319,7 @@ async fn fuzz_portal(db: Option<store::testing::TestDb>) -> Portal {
             logins_per_minute: 1_000_000,
             bookings_per_minute_per_patient: 1_000_000,
             bookings_per_minute_per_address: 1_000_000,
+            bookings_per_minute_per_client: 1_000_000,
             messages_per_hour: 1_000_000,
         },
         db,
@@ -1510,7 +1408,7 @@ async fn world(portal: &Portal, app: &axum::Router, ids: &Identities) -> World {
                 "https://push.example.net/kari",
                 common::VAPID_PUBLIC_KEY,
                 "EvcWjEgzr4rbvhfi3yds0A",
-                false,
+                &domain::PushTargetPolicy::any_public_host(),
             )
             .expect("subscription"),
             "Telefon",
@@ -1624,7 +1522,6 @@ struct Report {
     sent: usize,
     /// Cases the HTTP types cannot even express (such as a URI they refuse).
     unbuildable: usize,
-    left_out: BTreeMap<&'static str, usize>,
     statuses: BTreeMap<u16, usize>,
     fingerprinted: usize,
     failures: Vec<String>,
@@ -1647,10 +1544,6 @@ async fn run(db: Option<store::testing::TestDb>, seed: u64, cases: usize, every:
             }
             None => generate(&mut rng, &world, &portal.rules, &ids),
         };
-        if let Some((reason, _)) = KNOWN_FAILING.iter().find(|(_, known)| known(&case)) {
-            *report.left_out.entry(reason).or_default() += 1;
-            continue;
-        }
         let Some(request) = build(&case) else {
             report.unbuildable += 1;
             continue;
@@ -1738,8 +1631,8 @@ fn settings() -> (u64, usize, usize) {
 fn conclude(name: &str, seed: u64, report: &Report) {
     eprintln!(
         "{name}: seed {seed:#x} (TIMEBOK_FUZZ_SEED), {} requests sent, {} not expressible, \
-         {} refusals fingerprinted, statuses {:?}, left out as known failures {:?}",
-        report.sent, report.unbuildable, report.fingerprinted, report.statuses, report.left_out
+         {} refusals fingerprinted, statuses {:?}",
+        report.sent, report.unbuildable, report.fingerprinted, report.statuses
     );
     assert!(
         report.failures.is_empty(),
