@@ -288,8 +288,31 @@ impl RawConfig {
         Ok(())
     }
 
+    /// What the production profile refuses: the ways in that exist for tests and demos.
+    fn check_production(&self) -> Result<(), ConfigError> {
+        if self.profile != Profile::Production {
+            return Ok(());
+        }
+        if self.demo_login {
+            return Err(ConfigError::DemoLoginInProduction);
+        }
+        if !self.fhir.clients.is_empty() {
+            return Err(ConfigError::StaticTokensInProduction);
+        }
+        let private_push_hosts = self
+            .notify
+            .push
+            .as_ref()
+            .is_some_and(|push| push.allow_private_push_hosts);
+        if private_push_hosts {
+            return Err(ConfigError::PrivatePushHostsInProduction);
+        }
+        Ok(())
+    }
+
     pub fn validate(self, file: Option<&Path>) -> Result<Settings, ConfigError> {
         self.check_limits()?;
+        self.check_production()?;
         let listen: SocketAddr = self
             .listen
             .parse()
@@ -326,20 +349,6 @@ impl RawConfig {
         self.notify.check().map_err(ConfigError::Notify)?;
         if !(5..=720).contains(&self.session_idle_minutes) {
             return Err(ConfigError::SessionIdle(self.session_idle_minutes));
-        }
-        if self.demo_login && self.profile == Profile::Production {
-            return Err(ConfigError::DemoLoginInProduction);
-        }
-        if !self.fhir.clients.is_empty() && self.profile == Profile::Production {
-            return Err(ConfigError::StaticTokensInProduction);
-        }
-        let private_push_hosts = self
-            .notify
-            .push
-            .as_ref()
-            .is_some_and(|push| push.allow_private_push_hosts);
-        if private_push_hosts && self.profile == Profile::Production {
-            return Err(ConfigError::PrivatePushHostsInProduction);
         }
         let csrf_key = self
             .csrf_key
