@@ -19,6 +19,7 @@ mod model;
 mod notifications;
 mod postgres;
 mod publication;
+mod rate_counts;
 mod register;
 mod rows;
 mod schedules;
@@ -50,6 +51,7 @@ pub use notifications::{
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
+pub use rate_counts::{Hits, RateCounts};
 pub use register::{Clinics, PatientList, Places, Register};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
@@ -101,6 +103,7 @@ pub trait Store:
     + Messaging
     + Notifications
     + Audit
+    + RateCounts
     + Send
     + Sync
 {

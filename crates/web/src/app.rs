@@ -70,6 +70,7 @@ impl AppState {
             None
         };
         Ok(Self {
+            limits: Arc::new(limits::RateLimits::new(settings.rate_limits, store.clone())),
             store,
             clock,
             id_policy: settings.id_policy,
@@ -80,7 +81,6 @@ impl AppState {
             zone: domain::clinic_time_zone().map_err(|_| BuildError::TimeZone)?,
             push: settings.push,
             hsts: settings.hsts,
-            limits: Arc::new(limits::RateLimits::new(settings.rate_limits)),
             client_address_header: settings.client_address_header,
             oidc: Arc::new(oidc),
             fhir: Arc::new(fhir::Clients::new(settings.fhir)?),
@@ -96,6 +96,7 @@ impl AppState {
     /// its own memory of the slot finders' files.
     pub fn on_store(&self, store: Arc<dyn Store>) -> Self {
         Self {
+            limits: Arc::new(self.limits.on_store(store.clone())),
             store,
             feed: Arc::new(fhir::FeedCache::default()),
             api_budget: Arc::new(self.api_budget.fresh()),

@@ -35,7 +35,7 @@ impl Failure {
     }
 
     /// Counts a request against a rate limit; over it, the 429 page.
-    pub fn limit(
+    pub async fn limit(
         t: T,
         limits: &crate::limits::RateLimits,
         scope: crate::limits::Scope,
@@ -43,6 +43,7 @@ impl Failure {
     ) -> Result<(), Self> {
         limits
             .check(scope, key)
+            .await
             .map_err(|seconds| Self::new(t, Kind::TooMany(seconds)))
     }
 

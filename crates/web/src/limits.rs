@@ -3,14 +3,16 @@
 //! limit gets 429 with `Retry-After` and a plain page (an OperationOutcome in the FHIR API),
 //! and changes nothing.
 //!
-//! The counts live in this process's memory. With several `timebok serve` processes behind a
-//! load balancer each process counts for itself, so a client can reach the limit once per
-//! process; divide the limits by the number of processes, or have the load balancer route a
-//! client to one process (sticky sessions), or limit at the load balancer as well.
+//! On PostgreSQL the counts live in the database, in fixed windows, so that every
+//! `timebok serve` process behind a load balancer counts together; the keys are stored hashed.
+//! On SQLite they live in the process's memory in sliding windows: a count there would be a
+//! write on every request, queued behind the one writer the bookings need. Should the database
+//! not answer a count, the process counts in memory for that request rather than turn it away.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use store::Store;
 
 /// What a limit counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,22 +68,56 @@ impl LimitSettings {
     }
 }
 
-/// Sliding-window counters, one per scope and key.
+impl Scope {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::BookingPerPatient => "booking-patient",
+            Self::BookingPerAddress => "booking-address",
+            Self::BookingPerClient => "booking-client",
+            Self::Messages => "messages",
+        }
+    }
+}
+
+/// The limits of one process: counted in the store where its counts are shared, otherwise in
+/// sliding windows in memory, one per scope and key.
 pub struct RateLimits {
     settings: LimitSettings,
+    store: Arc<dyn Store>,
     seen: Mutex<HashMap<(Scope, String), VecDeque<Instant>>>,
 }
 
 impl RateLimits {
-    pub fn new(settings: LimitSettings) -> Self {
+    pub fn new(settings: LimitSettings, store: Arc<dyn Store>) -> Self {
         Self {
             settings,
+            store,
             seen: Mutex::new(HashMap::new()),
         }
     }
 
+    /// The same limits on another store, with a memory of their own, as another process has.
+    pub fn on_store(&self, store: Arc<dyn Store>) -> Self {
+        Self::new(self.settings, store)
+    }
+
     /// Counts a request of `scope` by `key`, or says in how many seconds to try again.
-    pub fn check(&self, scope: Scope, key: &str) -> Result<(), u64> {
+    pub async fn check(&self, scope: Scope, key: &str) -> Result<(), u64> {
+        if self.store.counts_are_shared() {
+            let (limit, window) = self.settings.rule(scope);
+            // A fødselsnummer or an address is a key here; the table keeps only its hash.
+            let hashed = crate::tokens::hash(&format!("{}:{key}", scope.code()));
+            match self.store.count_hit(&hashed, window.as_secs()).await {
+                Ok(counted) if counted.hits > u64::from(limit) => {
+                    return Err(counted.window_left.max(1));
+                }
+                Ok(_) => return Ok(()),
+                Err(error) => {
+                    tracing::warn!(%error, "a rate limit was counted in memory: the database did not count it");
+                }
+            }
+        }
         self.check_at(scope, key, Instant::now())
     }
 
@@ -120,12 +156,17 @@ impl RateLimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_limit_counts_per_key_and_frees_up_as_the_window_slides() {
-        let limits = RateLimits::new(LimitSettings {
-            logins_per_minute: 2,
-            ..LimitSettings::default()
-        });
+    #[tokio::test]
+    async fn a_limit_counts_per_key_and_frees_up_as_the_window_slides() {
+        let db = store::testing::TestDb::sqlite().await;
+        let clock = std::sync::Arc::new(store::SystemClock);
+        let limits = RateLimits::new(
+            LimitSettings {
+                logins_per_minute: 2,
+                ..LimitSettings::default()
+            },
+            db.open(clock).await,
+        );
         let start = Instant::now();
         assert!(limits.check_at(Scope::Login, "10.0.0.1", start).is_ok());
         assert!(

@@ -6,6 +6,7 @@ pub use crate::logins::*;
 pub use crate::messages::*;
 pub use crate::outbox::*;
 pub use crate::patient_import::*;
+pub use crate::rate::*;
 pub use crate::schedules::*;
 use domain::Refusal;
 use domain::{

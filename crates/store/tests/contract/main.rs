@@ -16,9 +16,11 @@ mod logins;
 mod messages;
 mod outbox;
 mod patient_import;
+mod rate;
 mod schedules;
 
 contract_tests!(
+    hits_are_counted_per_key_and_window,
     the_calendar_shows_local_days_of_one_place_across_a_change_of_offset,
     the_calendar_is_refused_as_free_slots_are,
     a_patient_reads_only_their_own_appointment,

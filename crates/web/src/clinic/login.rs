@@ -55,7 +55,7 @@ pub async fn log_in(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
-    Failure::limit(t, &state.limits, Scope::Login, &visitor.client)?;
+    Failure::limit(t, &state.limits, Scope::Login, &visitor.client).await?;
     let chosen = form
         .user
         .and_then(|u| u.parse::<usize>().ok())

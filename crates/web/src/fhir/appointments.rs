@@ -68,7 +68,7 @@ fn read_request(
 /// costs no parsing; then the patient's, which is one count with the portal's, so a patient
 /// cannot be held for again and again through another door. A request over either changes
 /// nothing.
-fn limited_request(
+async fn limited_request(
     state: &AppState,
     client: &ApiClient,
     headers: &HeaderMap,
@@ -81,14 +81,16 @@ fn limited_request(
         &state.limits,
         Scope::BookingPerClient,
         &client.client.name,
-    )?;
+    )
+    .await?;
     let request = read_request(state, client, headers, body, expect)?;
     Outcome::limit(
         t,
         &state.limits,
         Scope::BookingPerPatient,
         request.patient.as_str(),
-    )?;
+    )
+    .await?;
     Ok(request)
 }
 
@@ -165,7 +167,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Outcome> {
-    let request = limited_request(&state, &client, &headers, &body, &CREATE)?;
+    let request = limited_request(&state, &client, &headers, &body, &CREATE).await?;
     let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
     let mut response = one(&state, &client, &record);
     *response.status_mut() = StatusCode::CREATED;
@@ -201,7 +203,7 @@ pub async fn hold(
     body: Bytes,
 ) -> Result<Response, Outcome> {
     let t = client.t;
-    let request = limited_request(&state, &client, &headers, &body, &HOLD)?;
+    let request = limited_request(&state, &client, &headers, &body, &HOLD).await?;
     let caller = client.caller(&state).await?;
     let hold = state
         .store
@@ -247,7 +249,7 @@ pub async fn book(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Outcome> {
-    let request = limited_request(&state, &client, &headers, &body, &BOOK)?;
+    let request = limited_request(&state, &client, &headers, &body, &BOOK).await?;
     let (record, reserved) = reserve(&state, &client, &headers, &request).await?;
     let mut response = bundle_of(&state, appointment_json(&state, &client, &record));
     mark_replayed(&mut response, reserved);

@@ -88,7 +88,7 @@ impl Outcome {
     }
 
     /// Counts a hold or booking against a rate limit; over it, 429.
-    pub fn limit(
+    pub async fn limit(
         t: T,
         limits: &crate::limits::RateLimits,
         scope: crate::limits::Scope,
@@ -96,6 +96,7 @@ impl Outcome {
     ) -> Result<(), Self> {
         limits
             .check(scope, key)
+            .await
             .map_err(|seconds| Self::new(t, Problem::RateLimited(seconds)))
     }
 

@@ -227,7 +227,7 @@ async fn start(
         .oidc
         .get(flow)
         .ok_or(Failure::new(t, Kind::NotFound))?;
-    Failure::limit(t, &state.limits, Scope::Login, &visitor.client)?;
+    Failure::limit(t, &state.limits, Scope::Login, &visitor.client).await?;
     let authorization = match provider
         .authorize(identity::min_acr(flow, &provider.settings), t.code())
         .await

@@ -377,20 +377,22 @@ pub struct HoldForm {
 
 /// Choosing a slot holds it for the patient, then shows «Se gjennom før du sender».
 /// Holds and bookings count against the patient's and the client address's limits.
-fn limit_booking(state: &AppState, patient: &Patient) -> Result<(), Failure> {
+async fn limit_booking(state: &AppState, patient: &Patient) -> Result<(), Failure> {
     let t = patient.visitor.t;
     Failure::limit(
         t,
         &state.limits,
         Scope::BookingPerPatient,
         patient.id.as_str(),
-    )?;
+    )
+    .await?;
     Failure::limit(
         t,
         &state.limits,
         Scope::BookingPerAddress,
         &patient.visitor.client,
     )
+    .await
 }
 
 pub async fn hold(
@@ -399,7 +401,7 @@ pub async fn hold(
     Path(timebook_id): Path<i64>,
     Form(form): Form<HoldForm>,
 ) -> Result<Response, Failure> {
-    limit_booking(&state, &patient)?;
+    limit_booking(&state, &patient).await?;
     let slot = slot_in(&state, &patient, timebook_id, form.slot.as_deref()).await?;
     let request = HoldRequest {
         patient: patient.id.clone(),
@@ -576,7 +578,7 @@ pub async fn send(
     Form(form): Form<SendForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    limit_booking(&state, &patient)?;
+    limit_booking(&state, &patient).await?;
     let chosen = match chosen(&state, &patient, timebook_id, form.slot.as_deref()).await? {
         Ok(chosen) => chosen,
         Err(answer) => return Ok(answer),

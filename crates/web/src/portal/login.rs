@@ -90,7 +90,7 @@ pub async fn log_in(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Failure> {
     let t = visitor.t;
-    Failure::limit(t, &state.limits, Scope::Login, &visitor.client)?;
+    Failure::limit(t, &state.limits, Scope::Login, &visitor.client).await?;
     let typed = form.national_id.unwrap_or_default().trim().to_owned();
     let chosen = if typed.is_empty() {
         form.patient.unwrap_or_default()

@@ -122,7 +122,7 @@ pub async fn send(
     Form(form): Form<NewForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    Failure::limit(t, &state.limits, Scope::Messages, patient.id.as_str())?;
+    Failure::limit(t, &state.limits, Scope::Messages, patient.id.as_str()).await?;
     let subject = Subject::parse(&form.emne);
     let text = MessageText::parse(&form.melding);
     let (subject, text) = match (subject, text) {
@@ -211,7 +211,7 @@ pub async fn reply(
     Form(form): Form<ReplyForm>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    Failure::limit(t, &state.limits, Scope::Messages, patient.id.as_str())?;
+    Failure::limit(t, &state.limits, Scope::Messages, patient.id.as_str()).await?;
     let text = match MessageText::parse(&form.melding) {
         Ok(text) => text,
         Err(error) => {
