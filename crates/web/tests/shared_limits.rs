@@ -31,7 +31,10 @@ async fn log_in(portal: &Portal, base: &str) -> u16 {
     browser
         .post(
             "/logg-inn",
-            &[("csrf", csrf.as_str()), ("national_id", portal.kari.as_str())],
+            &[
+                ("csrf", csrf.as_str()),
+                ("national_id", portal.kari.as_str()),
+            ],
         )
         .await
         .status
