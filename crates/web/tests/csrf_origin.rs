@@ -20,18 +20,7 @@ async fn post_with(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = request.send().await.expect("POST");
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Page {
-        status,
-        location,
-        body: response.text().await.expect("body"),
-    }
+    Browser::page(request.send().await.expect("POST")).await
 }
 
 /// A logged-in Kari and a form that changes something: her notification settings.

@@ -1391,32 +1391,8 @@ async fn world(portal: &Portal, app: &axum::Router, ids: &Identities) -> World {
         .to_str()
         .expect("text");
     let thread = thread.rsplit('/').next().expect("id").to_owned();
-    let message = portal
-        .store
-        .patient_thread(&portal.kari, domain::ThreadId(thread.parse().expect("n")))
-        .await
-        .expect("thread")
-        .messages[0]
-        .id
-        .0
-        .to_string();
-    let device = portal
-        .store
-        .add_push_subscription(
-            &portal.kari,
-            &domain::PushSubscription::parse(
-                "https://push.example.net/kari",
-                common::VAPID_PUBLIC_KEY,
-                "EvcWjEgzr4rbvhfi3yds0A",
-                &domain::PushTargetPolicy::any_public_host(),
-            )
-            .expect("subscription"),
-            "Telefon",
-        )
-        .await
-        .expect("device")
-        .id
-        .to_string();
+    let message = common::kari_first_message(portal, &thread).await;
+    let device = common::kari_push_device(portal).await;
     let booked = send(
         app,
         Request::builder()

@@ -191,32 +191,8 @@ async fn another_patients_or_clinics_objects_are_not_found() {
         .next()
         .expect("id")
         .to_owned();
-    let message = portal
-        .store
-        .patient_thread(&portal.kari, domain::ThreadId(thread.parse().expect("n")))
-        .await
-        .expect("thread")
-        .messages[0]
-        .id
-        .0
-        .to_string();
-    let device = portal
-        .store
-        .add_push_subscription(
-            &portal.kari,
-            &domain::PushSubscription::parse(
-                "https://push.example.net/kari",
-                common::VAPID_PUBLIC_KEY,
-                "EvcWjEgzr4rbvhfi3yds0A",
-                &domain::PushTargetPolicy::any_public_host(),
-            )
-            .expect("subscription"),
-            "Telefon",
-        )
-        .await
-        .expect("device")
-        .id
-        .to_string();
+    let message = common::kari_first_message(&portal, &thread).await;
+    let device = common::kari_push_device(&portal).await;
     let patient_ids = [
         ("timeavtaler", appointment.clone()),
         ("kvittering", appointment.clone()),

@@ -387,6 +387,40 @@ impl Portal {
     }
 }
 
+/// The first message of one of Kari's threads (its id as the path has it).
+pub async fn kari_first_message(portal: &Portal, thread: &str) -> String {
+    portal
+        .store
+        .patient_thread(&portal.kari, domain::ThreadId(thread.parse().expect("n")))
+        .await
+        .expect("thread")
+        .messages[0]
+        .id
+        .0
+        .to_string()
+}
+
+/// A push device of Kari's, registered through the store; its id.
+pub async fn kari_push_device(portal: &Portal) -> String {
+    portal
+        .store
+        .add_push_subscription(
+            &portal.kari,
+            &domain::PushSubscription::parse(
+                "https://push.example.net/kari",
+                VAPID_PUBLIC_KEY,
+                "EvcWjEgzr4rbvhfi3yds0A",
+                &domain::PushTargetPolicy::any_public_host(),
+            )
+            .expect("subscription"),
+            "Telefon",
+        )
+        .await
+        .expect("device")
+        .id
+        .to_string()
+}
+
 /// A VAPID public key for the settings page; nothing is sent with it here.
 pub const VAPID_PUBLIC_KEY: &str =
     "BGa4N1PI79lboMR_YrwCiCsgp35DRvedt7opHcf0yM3iOBTSoQYqQLwWxAfRKE6tsDnReWmhsImkhDF_DBdkNSU";
@@ -444,7 +478,8 @@ impl Browser {
         .await
     }
 
-    async fn page(response: reqwest::Response) -> Page {
+    /// An answer as a page: its status, where it redirects, its body.
+    pub async fn page(response: reqwest::Response) -> Page {
         let status = response.status().as_u16();
         let location = response
             .headers()
