@@ -44,6 +44,7 @@ max_connections = {max_connections}
 logins_per_minute = 100000000
 bookings_per_minute_per_patient = 100000000
 bookings_per_minute_per_address = 100000000
+bookings_per_minute_per_client = 100000000
 messages_per_hour = 1000
 
 [notify.sms]
