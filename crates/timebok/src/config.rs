@@ -248,6 +248,11 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             Env::prefixed("TIMEBOK_FHIR_OAUTH__")
                 .map(|key| format!("fhir.oauth.{}", key.as_str().replace("__", ".")).into()),
         )
+        .merge(
+            Env::prefixed("TIMEBOK_FHIR_")
+                .only(&["public_feed"])
+                .map(|key| format!("fhir.{}", key.as_str()).into()),
+        )
         .extract()
         .map_err(|e| ConfigError::Unreadable(Box::new(e)))
 }

@@ -148,6 +148,8 @@ fn demo_config(raw: &mut config::RawConfig) -> Result<(), AppError> {
             clinic_her_id: None,
         });
     }
+    // The demo's slot feed is open, as a slot finder would read it.
+    raw.fhir.public_feed = true;
     // A CSRF key for this run: a demo is one process.
     if raw.csrf_key.is_none() {
         raw.csrf_key = web::random_token();

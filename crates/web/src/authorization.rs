@@ -29,6 +29,10 @@ pub enum Audience {
     Operator,
     /// A machine client of the FHIR API with this scope.
     Client(crate::fhir::Scope),
+    /// A slot finder reading the SMART Scheduling Links feed: anyone when the operator
+    /// publishes it openly (`[fhir] public_feed`), else a client that may read slots. A
+    /// request that shows a token is always judged by it.
+    Feed,
 }
 
 /// One route and who it is for.
@@ -182,7 +186,16 @@ async fn authorize(State(guard): State<Guard>, request: Request, next: Next) -> 
                 Err(refusal) => return refusal,
             }
         }
-        Some(Audience::Client(scope)) => {
+        Some(Audience::Feed) if crate::fhir::ApiClient::is_open_feed_reader(&parts, state) => {
+            parts
+                .extensions
+                .insert(crate::fhir::ApiClient::open_feed_reader(&parts));
+        }
+        Some(Audience::Client(_) | Audience::Feed) => {
+            let scope = match audience {
+                Some(Audience::Client(scope)) => scope,
+                _ => crate::fhir::Scope::ReadSlots,
+            };
             match crate::fhir::ApiClient::from_request_parts(&mut parts, state).await {
                 Ok(client) => {
                     if let Err(refusal) = client.require(scope) {

@@ -1155,7 +1155,7 @@ fn who(rng: &mut Rng, rule: &Rule) -> Who {
         Audience::Patient => Who::Patient,
         Audience::Staff => Who::Staff,
         Audience::Operator => Who::Operator,
-        Audience::Client(_) => Who::Client,
+        Audience::Client(_) | Audience::Feed => Who::Client,
     }
 }
 

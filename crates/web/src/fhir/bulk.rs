@@ -6,7 +6,9 @@
 //!
 //! A whole file is served from the copy this process keeps under the store's feed stamp
 //! (`feed_cache.rs`): a poll reads the stamp and, while it and the time leave the file as it
-//! is, answers from the copy without reading or writing anything else. Building a file (JSON
+//! is, answers from the copy without reading or writing anything else. With `[fhir]
+//! public_feed` anyone may read the feed without a token, as SMART Scheduling Links intends;
+//! every open reader is served the same copy, so the cost of a poll does not grow with them. Building a file (JSON
 //! for every slot) runs on the blocking threads, not on the ones serving requests.
 
 use super::feed_cache::{Built, Content, File, Key, tag};
@@ -287,7 +289,8 @@ pub async fn manifest(
     let body = json!({
         "transactionTime": resources::instant(now, &state.zone),
         "request": format!("{base}/fhir/$bulk-publish{query}"),
-        "requiresAccessToken": true,
+        // Whether a reader needs one, which is the same for every reader.
+        "requiresAccessToken": !state.fhir.public_feed,
         "output": output,
         "error": [],
     });

@@ -52,6 +52,11 @@ pub struct FhirSettings {
     pub clients: Vec<ClientSettings>,
     /// Access tokens from an OAuth 2.0 authorization server, such as HelseID.
     pub oauth: Option<super::access_tokens::OAuthSettings>,
+    /// Serve the SMART Scheduling Links feed (`$bulk-publish` and its files) without a
+    /// token. Off unless set: publishing every clinic's opening times to anyone is the
+    /// operator's decision, made with the clinics, not a side effect of an upgrade.
+    #[serde(default)]
+    pub public_feed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,9 +69,14 @@ pub enum ClientError {
     UnknownScope(String, String),
     #[error("fhir client «{0}»: clinic_her_id is not a HER-id")]
     HerId(String),
+    #[error("fhir client «{0}»: the name is the open feed's readers'; choose another")]
+    ReservedName(String),
     #[error("[fhir.oauth]: {0}")]
     OAuth(String),
 }
+
+/// The name the open feed's readers go by; no configured client may take it.
+pub const OPEN_FEED_READER: &str = "public-feed";
 
 /// A client that presented its token.
 #[derive(Debug, Clone)]
@@ -89,6 +99,11 @@ impl Client {
         }
     }
 
+    /// Whoever reads the open feed: no token, every clinic, reading slots only.
+    pub fn open_feed_reader() -> Self {
+        Self::with_access_token(OPEN_FEED_READER.into(), vec![Scope::ReadSlots], None)
+    }
+
     pub fn may(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
     }
@@ -98,6 +113,8 @@ impl Client {
 pub struct Clients {
     configured: Vec<Client>,
     pub access_tokens: Option<super::access_tokens::AccessTokens>,
+    /// `[fhir] public_feed`.
+    pub public_feed: bool,
 }
 
 impl Clients {
@@ -119,6 +136,9 @@ impl Clients {
             .clients
             .into_iter()
             .map(|c| {
+                if c.name == OPEN_FEED_READER {
+                    return Err(ClientError::ReservedName(c.name));
+                }
                 if c.token.chars().count() < 32 {
                     return Err(ClientError::ShortToken(c.name));
                 }
@@ -145,6 +165,7 @@ impl Clients {
         Ok(Self {
             configured,
             access_tokens,
+            public_feed: settings.public_feed,
         })
     }
 

@@ -39,10 +39,10 @@ pub fn routes() -> Routes {
         .get("/fhir/Schedule", read, search::schedules)
         .get("/fhir/Slot", read, search::slots)
         .get("/fhir/Location/{id}", read, search::location)
-        .get("/fhir/$bulk-publish", read, bulk::manifest)
-        .get(bulk::FILES[0].1, read, bulk::location_file)
-        .get(bulk::FILES[1].1, read, bulk::schedule_file)
-        .get(bulk::FILES[2].1, read, bulk::slot_file)
+        .get("/fhir/$bulk-publish", Audience::Feed, bulk::manifest)
+        .get(bulk::FILES[0].1, Audience::Feed, bulk::location_file)
+        .get(bulk::FILES[1].1, Audience::Feed, bulk::schedule_file)
+        .get(bulk::FILES[2].1, Audience::Feed, bulk::slot_file)
         .post("/fhir/Appointment", book, appointments::create)
         .get("/fhir/Appointment", book, appointments::search)
         .get("/fhir/Appointment/{id}", book, appointments::read)
@@ -86,6 +86,21 @@ impl ApiClient {
             &self.client.name,
             self.reach(state).await?,
         ))
+    }
+
+    /// Whether this request reads the feed openly: the operator publishes it, and the request
+    /// shows no token (one that does is judged by its token, and may see less).
+    pub fn is_open_feed_reader(parts: &Parts, state: &AppState) -> bool {
+        state.fhir.public_feed && !parts.headers.contains_key(AUTHORIZATION)
+    }
+
+    /// The reader of the open feed: it sees every clinic's places, schedules and slots,
+    /// which hold no patient data, and may do nothing else.
+    pub fn open_feed_reader(parts: &Parts) -> Self {
+        Self {
+            client: clients::Client::open_feed_reader(),
+            t: outcome::language(&parts.headers),
+        }
     }
 
     /// Refuses a client without `scope`.
