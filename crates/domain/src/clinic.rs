@@ -16,6 +16,8 @@ pub struct Clinic {
     pub org_number: Option<crate::OrgNumber>,
     /// Where patients call the clinic; set by the operator in the register.
     pub phone: Option<crate::PhoneNumber>,
+    /// The municipality the clinic lies in; set by the operator in the register.
+    pub municipality: Option<crate::Municipality>,
 }
 
 /// An oppmøtested: where the patient shows up.

@@ -62,6 +62,8 @@ pub enum DomainError {
     MobileNumber,
     #[error("a Norwegian phone number has eight digits and does not start with 0 or 1")]
     PhoneNumber,
+    #[error("a municipality number has four digits, the first two a county's")]
+    MunicipalityNumber,
     #[error("not a valid e-mail address")]
     EmailAddress,
     #[error("unknown notification channel")]

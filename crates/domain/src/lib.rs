@@ -13,6 +13,7 @@ mod error;
 mod her_id;
 mod ics;
 mod ids;
+mod municipality;
 mod national_id;
 mod org_number;
 mod patient;
@@ -39,6 +40,7 @@ pub use ids::{
     AppointmentId, ClinicId, HoldId, LocationId, MessageId, ResourceId, SlotId, TemplateId,
     ThreadId, TimebookId,
 };
+pub use municipality::Municipality;
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
 pub use patient::Patient;
@@ -50,9 +52,9 @@ pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
 pub use text::{
-    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, MessageText, PersonName,
-    Reason, ResourceName, Subject, TextField, count_characters, escape_xml, is_bidi_control,
-    is_noncharacter,
+    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, MessageText,
+    MunicipalityName, PersonName, Reason, ResourceName, Subject, TextField, count_characters,
+    escape_xml, is_bidi_control, is_noncharacter,
 };
 pub use time::{
     EARLIEST_DATE, EARLIEST_INSTANT, END_INSTANT, LATEST_DATE, check_date, check_instant,

@@ -9,6 +9,7 @@ pub enum TextField {
     PersonName,
     Address,
     ClinicName,
+    MunicipalityName,
     ResourceName,
     Description,
     BlockReason,
@@ -25,6 +26,7 @@ impl std::fmt::Display for TextField {
             Self::PersonName => "name",
             Self::Address => "address",
             Self::ClinicName => "clinic name",
+            Self::MunicipalityName => "municipality name",
             Self::ResourceName => "resource name",
             Self::Description => "description",
             Self::BlockReason => "block reason",
@@ -173,6 +175,8 @@ bounded_text! {
     Address: Address, 1..=200, multiline = false;
     /// A clinic's name such as «Helsenorge testlegekontor».
     ClinicName: ClinicName, 1..=200, multiline = false;
+    /// A municipality's name such as «Bærum».
+    MunicipalityName: MunicipalityName, 1..=100, multiline = false;
     /// A resource's name such as «Influensa».
     ResourceName: ResourceName, 1..=100, multiline = false;
     /// A resource's description shown to patients.
@@ -414,6 +418,7 @@ mod tests {
             PersonName,
             Address,
             ClinicName,
+            MunicipalityName,
             ResourceName,
             Description,
             BlockReason,

@@ -37,7 +37,7 @@ fn small(value: i64, column: &'static str) -> Result<u16> {
 /// another table's row whose `id` is not the clinic's.
 macro_rules! clinic_fields {
     () => {
-        "her_id, name, info, org_number, phone"
+        "her_id, name, info, org_number, phone, municipality"
     };
 }
 pub(crate) use clinic_fields;
@@ -80,6 +80,7 @@ pub(crate) struct ClinicFields {
     pub info: String,
     pub org_number: Option<String>,
     pub phone: Option<String>,
+    pub municipality: Option<String>,
 }
 
 impl ClinicFields {
@@ -98,6 +99,11 @@ impl ClinicFields {
                 .phone
                 .as_deref()
                 .map(|p| valid(domain::PhoneNumber::parse(p), "clinic.phone"))
+                .transpose()?,
+            municipality: self
+                .municipality
+                .as_deref()
+                .map(|m| valid(domain::Municipality::parse_stored(m), "clinic.municipality"))
                 .transpose()?,
         })
     }

@@ -163,6 +163,14 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
             )?,
         )
         .await?;
+    // Lysaker lies in Bærum: slot finders read the municipality and county in the feed.
+    let clinic = store
+        .set_municipality(
+            &actor,
+            clinic.id,
+            Some(&domain::Municipality::parse("3201", "Bærum")?),
+        )
+        .await?;
     let location = store
         .save_location(
             &actor,

@@ -81,10 +81,9 @@ fn smart_id(resource: &Value) -> String {
     id.to_owned()
 }
 
-/// The shape of the specification's example files, field by field. Two fields of the
-/// American examples have no Norwegian counterpart in Timebok's register and are not checked:
-/// the address's `state` and `district`. `telecom` is there when the register knows the
-/// clinic's phone number.
+/// The shape of the specification's example files, field by field. `telecom` is there when
+/// the register knows the clinic's phone number, the address's `district` and `state` when it
+/// knows the clinic's municipality (its county follows from its number).
 fn assert_smart_shape(publication: &Publication) {
     let mut location_ids = HashSet::new();
     for location in &publication.locations {
@@ -188,6 +187,19 @@ async fn the_manifest_names_location_schedule_and_slot_files_in_smart_shape() {
     assert_eq!(location["address"]["line"][0], "Influensaveien 3a");
     assert_eq!(location["address"]["postalCode"], "1325");
     assert_eq!(location["address"]["city"], "Lysaker");
+    assert_eq!(
+        (
+            &location["address"]["district"],
+            &location["address"]["state"]
+        ),
+        (&json!("Bærum"), &json!("Akershus")),
+        "the municipality and county the register keeps"
+    );
+    assert!(
+        published.locations[1]["address"].get("district").is_none()
+            && published.locations[1]["address"].get("state").is_none(),
+        "none known"
+    );
     assert_eq!(published.schedules.len(), 4);
     let vaksine = published
         .schedules

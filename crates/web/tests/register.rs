@@ -150,6 +150,8 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
                 ("navn", "Nytt legekontor"),
                 ("org", "974760673"),
                 ("telefon", "+47 22334455"),
+                ("kommunenummer", "3201"),
+                ("kommune", "Bærum"),
             ],
         )
         .await;
@@ -159,6 +161,34 @@ async fn clinics_and_patient_lists_are_kept_with_a_report_for_each_rejected_line
     assert!(
         register.contains("22 33 44 55"),
         "the phone, as people write it"
+    );
+    assert!(register.contains("3201 Bærum"), "the municipality");
+    for (number, name) in [("9901", "Ingensteds"), ("3201", ""), ("", "Bærum")] {
+        let bad_municipality = operator
+            .post(
+                "/register/klinikker",
+                &[
+                    ("csrf", &csrf),
+                    ("her", "77004"),
+                    ("navn", "Feil kommune"),
+                    ("org", "974760673"),
+                    ("kommunenummer", number),
+                    ("kommune", name),
+                ],
+            )
+            .await;
+        assert_eq!(
+            bad_municipality.location.as_deref(),
+            Some("/register?melding=ugyldig"),
+            "{number} {name}"
+        );
+    }
+    assert!(
+        !operator
+            .get("/register")
+            .await
+            .body
+            .contains("Feil kommune")
     );
     let bad_phone = operator
         .post(

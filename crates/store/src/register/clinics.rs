@@ -6,8 +6,8 @@ use crate::rows::{ClinicRow, clinic_columns};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
-    Actor, AuditAction, Clinic, ClinicId, ClinicName, HerId, InfoText, OrgNumber, PhoneNumber,
-    TimebookKind,
+    Actor, AuditAction, Clinic, ClinicId, ClinicName, HerId, InfoText, Municipality, OrgNumber,
+    PhoneNumber, TimebookKind,
 };
 
 #[async_trait]
@@ -37,6 +37,13 @@ pub trait Clinics: Send + Sync {
         actor: &Actor,
         clinic_id: ClinicId,
         phone: Option<&PhoneNumber>,
+    ) -> Result<Clinic>;
+    /// Sets or clears the municipality the register keeps for a clinic.
+    async fn set_municipality(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        municipality: Option<&Municipality>,
     ) -> Result<Clinic>;
     /// Every clinic in the register, by name.
     async fn clinics(&self) -> Result<Vec<Clinic>>;
@@ -201,6 +208,24 @@ impl<D: Database> Clinics for SqlStore<D> {
                 clinic_columns!()
             ),
             phone.map(PhoneNumber::as_str),
+        )
+        .await
+    }
+
+    async fn set_municipality(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        municipality: Option<&Municipality>,
+    ) -> Result<Clinic> {
+        self.set_clinic_field(
+            actor,
+            clinic_id,
+            concat!(
+                "UPDATE clinic SET municipality = $2 WHERE id = $1 RETURNING ",
+                clinic_columns!()
+            ),
+            municipality.map(ToString::to_string).as_deref(),
         )
         .await
     }

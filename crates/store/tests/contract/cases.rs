@@ -1726,7 +1726,7 @@ pub async fn overlapping_publication_is_reported(db: TestDb) {
     world.finish().await;
 }
 
-pub async fn the_register_keeps_a_clinics_org_number_and_phone(db: TestDb) {
+pub async fn the_register_keeps_a_clinics_org_number_phone_and_municipality(db: TestDb) {
     let world = World::new(db).await;
     let operator = Actor::Operator {
         user: "drift".into(),
@@ -1767,6 +1767,28 @@ pub async fn the_register_keeps_a_clinics_org_number_and_phone(db: TestDb) {
         saved,
         "the catalogue reads the same clinic"
     );
+    let baerum = domain::Municipality::parse("3201", "Bærum").expect("Bærum");
+    let placed = store
+        .set_municipality(&operator, world.clinic.id, Some(&baerum))
+        .await
+        .expect("municipality");
+    assert_eq!(placed.municipality.as_ref(), Some(&baerum));
+    assert_eq!(placed.phone.as_ref(), Some(&phone), "the phone is kept");
+    assert_eq!(
+        store
+            .catalogue(domain::Reach::Everywhere)
+            .await
+            .expect("catalogue")[0]
+            .clinic
+            .municipality,
+        Some(baerum),
+        "the catalogue reads the municipality"
+    );
+    let unplaced = store
+        .set_municipality(&operator, world.clinic.id, None)
+        .await
+        .expect("clear municipality");
+    assert_eq!(unplaced.municipality, None);
     let cleared = store
         .set_phone(&operator, world.clinic.id, None)
         .await

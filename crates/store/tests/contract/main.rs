@@ -35,7 +35,7 @@ contract_tests!(
     a_service_switched_off_refuses_holds_and_bookings_but_not_a_retry,
     a_switch_off_racing_bookings_lets_none_through_after_it,
     an_idempotency_key_is_kept_a_day,
-    the_register_keeps_a_clinics_org_number_and_phone,
+    the_register_keeps_a_clinics_org_number_phone_and_municipality,
     a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit,
     an_idempotency_key_gives_the_first_appointment_again,
     retries_racing_with_one_key_book_once,

@@ -349,7 +349,8 @@ pub fn held_appointment(
 }
 
 /// An oppmøtested, managed by its clinic. A Norwegian address written «street, 1325 Place»
-/// is split into its line, postal code and place.
+/// is split into its line, postal code and place; the municipality and county the register
+/// keeps for the clinic are its `district` and `state`.
 pub fn location(location: &Location, clinic: &Clinic) -> Value {
     let text = location.address.as_str();
     let mut address = json!({ "text": text, "line": [text], "country": "NO" });
@@ -362,6 +363,10 @@ pub fn location(location: &Location, clinic: &Clinic) -> Value {
         object.insert("line".into(), json!([line]));
         object.insert("postalCode".into(), json!(postal_code));
         object.insert("city".into(), json!(city.trim()));
+    }
+    if let (Some(municipality), Some(object)) = (&clinic.municipality, address.as_object_mut()) {
+        object.insert("district".into(), json!(municipality.name()));
+        object.insert("state".into(), json!(municipality.county()));
     }
     let mut resource = json!({
         "resourceType": "Location",

@@ -22,6 +22,7 @@ pub struct ClinicLine {
     name: String,
     org_number: String,
     phone: String,
+    municipality: String,
 }
 
 #[derive(Template)]
@@ -59,6 +60,7 @@ pub async fn list(
                 name: c.name.to_string(),
                 org_number: c.org_number.map(|o| o.to_string()).unwrap_or_default(),
                 phone: c.phone.map(|p| p.to_string()).unwrap_or_default(),
+                municipality: c.municipality.map(|m| m.to_string()).unwrap_or_default(),
             })
             .collect(),
     };
@@ -71,6 +73,8 @@ pub struct CreateForm {
     navn: Option<String>,
     org: Option<String>,
     telefon: Option<String>,
+    kommunenummer: Option<String>,
+    kommune: Option<String>,
 }
 
 pub async fn create(
@@ -86,7 +90,19 @@ pub async fn create(
         None | Some("") => Ok(None),
         Some(typed) => domain::PhoneNumber::parse(typed).map(Some),
     };
-    let (Ok(her), Ok(name), Ok(org), Ok(phone)) = (her, name, org, phone) else {
+    let municipality = match (
+        form.kommunenummer
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default(),
+        form.kommune.as_deref().map(str::trim).unwrap_or_default(),
+    ) {
+        ("", "") => Ok(None),
+        (number, name) => domain::Municipality::parse(number, name).map(Some),
+    };
+    let (Ok(her), Ok(name), Ok(org), Ok(phone), Ok(municipality)) =
+        (her, name, org, phone, municipality)
+    else {
         return Ok(Redirect::to("/register?melding=ugyldig").into_response());
     };
     let info = match state
@@ -111,6 +127,11 @@ pub async fn create(
     state
         .store
         .set_phone(&operator.actor, clinic.id, phone.as_ref())
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    state
+        .store
+        .set_municipality(&operator.actor, clinic.id, municipality.as_ref())
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!("/register/klinikker/{}", clinic.id)).into_response())

@@ -141,6 +141,14 @@ async fn seed_clinics(
                 )
                 .await
                 .expect("phone");
+            store
+                .set_municipality(
+                    &system,
+                    clinic.id,
+                    Some(&domain::Municipality::parse("3201", "Bærum").expect("municipality")),
+                )
+                .await
+                .expect("municipality");
         }
         let location = store
             .save_location(
