@@ -18,6 +18,7 @@ mod national_id;
 mod org_number;
 mod patient;
 mod push_target;
+mod referral;
 mod return_path;
 mod rules;
 mod slot;
@@ -47,6 +48,7 @@ pub use patient::Patient;
 pub use push_target::{
     AddressKind, BROWSER_PUSH_SERVICES, PushEndpoint, PushHost, PushTargetPolicy, PushTargetRefusal,
 };
+pub use referral::{MAX_REFERRAL_LENGTH, Referral};
 pub use return_path::{ReturnPath, ReturnPathError};
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};

@@ -32,7 +32,7 @@ pub use audit::Audit;
 pub use booking::{
     Appointments, BookRequest, Booked, Booking, Calendar, CalendarRequest, CancelRequest,
     HoldRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest, Offer, OfferedSlot,
-    OfferedTimebook, Offers,
+    OfferedTimebook, Offers, Referrals, ReferredBookings,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
@@ -98,6 +98,7 @@ pub trait Store:
     + Booking
     + Offers
     + Appointments
+    + Referrals
     + Schedules
     + Sessions
     + Messaging

@@ -356,6 +356,7 @@ impl<'a> World<'a> {
                     patient: self.patients[*patient].clone(),
                     slot: self.slots[*slot],
                     moving: moving.map(|n| self.appointment(n).0),
+                    referral: None,
                 };
                 let caller = Caller::patient(request.patient.clone());
                 match store.hold(&caller, &request).await {

@@ -151,11 +151,11 @@ pub fn demo_patient_ids() -> Result<Vec<NationalId>, DomainError> {
         .collect()
 }
 
-pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoError> {
-    let actor = Actor::System;
+/// The demo's clinic, as the register keeps it.
+async fn demo_clinic(store: &dyn Store, actor: &Actor) -> Result<domain::Clinic, DemoError> {
     let clinic = store
         .save_clinic(
-            &actor,
+            actor,
             HerId::new(DEMO_HER_ID)?,
             &ClinicName::parse("Helsenorge testlegekontor")?,
             &InfoText::parse(
@@ -164,13 +164,18 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
         )
         .await?;
     // Lysaker lies in Bærum: slot finders read the municipality and county in the feed.
-    let clinic = store
+    Ok(store
         .set_municipality(
-            &actor,
+            actor,
             clinic.id,
             Some(&domain::Municipality::parse("3201", "Bærum")?),
         )
-        .await?;
+        .await?)
+}
+
+pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoError> {
+    let actor = Actor::System;
+    let clinic = demo_clinic(store, &actor).await?;
     let location = store
         .save_location(
             &actor,

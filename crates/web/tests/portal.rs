@@ -245,6 +245,7 @@ async fn a_blocked_patient_gets_the_guides_message_and_no_slots() {
                     patient: portal.ola.clone(),
                     slot: domain::SlotId(portal.slots[0]),
                     moving: None,
+                    referral: None,
                 },
             )
             .await

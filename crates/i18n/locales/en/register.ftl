@@ -74,3 +74,10 @@ register-notification-kind-appointment-cancelled-by-patient = Cancelled by the p
 register-notification-kind-appointment-cancelled-by-clinic = Cancelled by the GP office
 register-notification-kind-appointment-reminder = Reminder
 register-notification-kind-message-reply = Answer to a message
+
+# Bookings that came by a slot finder's deep link (SMART Scheduling Links)
+register-referrals = Bookings from slot finders, last 30 days
+register-referrals-none = No booking came from a slot finder's link.
+register-referrals-source = Slot finder
+register-referrals-bookings = Bookings
+register-referrals-no-source = (unnamed)

@@ -74,3 +74,10 @@ register-notification-kind-appointment-cancelled-by-patient = Avbestilt av pasie
 register-notification-kind-appointment-cancelled-by-clinic = Avlyst av legekontoret
 register-notification-kind-appointment-reminder = Påminnelse
 register-notification-kind-message-reply = Svar på melding
+
+# Bookings that came by a slot finder's deep link (SMART Scheduling Links)
+register-referrals = Bestillinger fra timefinnere siste 30 dager
+register-referrals-none = Ingen bestillinger kom fra lenken til en timefinner.
+register-referrals-source = Timefinner
+register-referrals-bookings = Bestillinger
+register-referrals-no-source = (uten navn)

@@ -74,3 +74,10 @@ register-notification-kind-appointment-cancelled-by-patient = Avbestilt av pasie
 register-notification-kind-appointment-cancelled-by-clinic = Avlyst av legekontoret
 register-notification-kind-appointment-reminder = Påminning
 register-notification-kind-message-reply = Svar på melding
+
+# Bookings that came by a slot finder's deep link (SMART Scheduling Links)
+register-referrals = Bestillingar frå timefinnarar siste 30 dagar
+register-referrals-none = Ingen bestillingar kom frå lenkja til ein timefinnar.
+register-referrals-source = Timefinnar
+register-referrals-bookings = Bestillingar
+register-referrals-no-source = (utan namn)

@@ -19,6 +19,7 @@ mod offers;
 mod postgres;
 mod program;
 pub(crate) mod programs;
+mod referrals;
 pub(crate) mod rules;
 mod steps;
 
@@ -29,6 +30,7 @@ pub use offers::{
 };
 pub(crate) use postgres::{PgFunction, call, install};
 pub(crate) use program::Program;
+pub use referrals::{Referrals, ReferredBookings};
 pub use rules::KEY_LIFETIME_SECONDS;
 pub(crate) use steps::CompiledSteps;
 
@@ -69,6 +71,8 @@ pub struct HoldRequest {
     /// The appointment the patient is moving to this slot, if that is what they review: it
     /// does not count against the timebook's limit.
     pub moving: Option<AppointmentId>,
+    /// The slot finder the patient came from, kept with the booking this hold becomes.
+    pub referral: Option<domain::Referral>,
 }
 
 /// A booking, as asked for.
@@ -169,7 +173,15 @@ impl<D: Database> Booking for SqlStore<D> {
             .with("slot", request.slot.0)
             .with("patient", request.patient.as_str())
             .with("hold_until", expires_at.as_second())
-            .with("moving", request.moving.map(|a| a.0));
+            .with("moving", request.moving.map(|a| a.0))
+            .with(
+                "referral_source",
+                request.referral.as_ref().and_then(|r| r.source()),
+            )
+            .with(
+                "booking_referral",
+                request.referral.as_ref().and_then(|r| r.referral()),
+            );
         let id = self.db.run(&programs::HOLD, env).await?.id(&["held"])?;
         Ok(Hold {
             id: HoldId(id),

@@ -87,6 +87,19 @@ fn give_back_place() -> Step {
     )
 }
 
+/// The slot finder's referral the patient's hold on `:slot` was taken with, kept with the
+/// booking `:appointment` before the hold goes.
+fn keep_referral() -> Step {
+    Step::Write(
+        "INSERT INTO booking_referral (appointment_id, clinic_id, source, referral, booked_at) \
+         SELECT :appointment, h.clinic_id, h.referral_source, h.booking_referral, :now \
+         FROM slot_hold h \
+         WHERE h.slot_id = :slot AND h.national_id = :patient \
+           AND (h.referral_source IS NOT NULL OR h.booking_referral IS NOT NULL)"
+            .into(),
+    )
+}
+
 fn release_own_hold() -> Step {
     Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND national_id = :patient".into())
 }
@@ -129,6 +142,8 @@ fn hold() -> Program {
             ("patient", Type::Text),
             ("hold_until", Type::Int),
             ("moving", Type::Int),
+            ("referral_source", Type::Text),
+            ("booking_referral", Type::Text),
         ]),
         vars: vec![("hold", Type::Int)],
         steps: vec![
@@ -142,10 +157,16 @@ fn hold() -> Program {
                     .into(),
             ),
             Step::WriteInto {
-                sql: "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) \
-                      SELECT s.clinic_id, s.timebook_id, s.id, :patient, :hold_until \
+                // Held again without a finder's link (back from the review, say), the hold
+                // keeps the referral it was taken with.
+                sql: "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at, \
+                        referral_source, booking_referral) \
+                      SELECT s.clinic_id, s.timebook_id, s.id, :patient, :hold_until, \
+                        :referral_source, :booking_referral \
                       FROM slot s WHERE s.id = :slot \
-                      ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at \
+                      ON CONFLICT (slot_id, national_id) DO UPDATE SET expires_at = excluded.expires_at, \
+                        referral_source = COALESCE(excluded.referral_source, slot_hold.referral_source), \
+                        booking_referral = COALESCE(excluded.booking_referral, slot_hold.booking_referral) \
                       RETURNING id"
                     .into(),
                 into: "hold",
@@ -190,7 +211,6 @@ fn book() -> Program {
             lock_slot(),
             decide_slot(&rules::slot_rules(SlotRequest::Book)),
             take_place(),
-            release_own_hold(),
             Step::WriteInto {
                 sql: "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, \
                         status, starts_at, booked_at) \
@@ -200,6 +220,8 @@ fn book() -> Program {
                     .into(),
                 into: "appointment",
             },
+            keep_referral(),
+            release_own_hold(),
             enqueue(&quoted(NotificationKind::Booked.code())),
             audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
             Step::if_given(

@@ -174,6 +174,7 @@ impl World {
             patient: patient.clone(),
             slot,
             moving: None,
+            referral: None,
         };
         self.store
             .hold(&Caller::patient(patient.clone()), &request)

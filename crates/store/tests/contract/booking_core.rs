@@ -60,6 +60,7 @@ pub async fn an_appointment_moves_in_one_transaction_and_keeps_its_id(db: TestDb
                 patient: kari.clone(),
                 slot: second.id,
                 moving: Some(booked.id),
+                referral: None,
             },
         )
         .await
@@ -403,6 +404,7 @@ pub async fn a_client_bound_to_a_clinic_acts_nowhere_else(db: TestDb) {
                         patient: kari.clone(),
                         slot: other.id,
                         moving: None,
+                        referral: None,
                     },
                 )
                 .await,

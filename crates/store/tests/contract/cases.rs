@@ -7,6 +7,7 @@ pub use crate::messages::*;
 pub use crate::outbox::*;
 pub use crate::patient_import::*;
 pub use crate::rate::*;
+pub use crate::referrals::*;
 pub use crate::schedules::*;
 use domain::Refusal;
 use domain::{

@@ -71,6 +71,7 @@ pub async fn a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit(db
                 patient: kari.clone(),
                 slot: slot.id,
                 moving: None,
+                referral: None,
             },
         )
         .await

@@ -17,9 +17,11 @@ mod messages;
 mod outbox;
 mod patient_import;
 mod rate;
+mod referrals;
 mod schedules;
 
 contract_tests!(
+    a_finders_referral_is_kept_from_the_hold_to_the_booking,
     hits_are_counted_per_key_and_window,
     the_calendar_shows_local_days_of_one_place_across_a_change_of_offset,
     the_calendar_is_refused_as_free_slots_are,

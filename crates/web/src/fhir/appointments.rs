@@ -213,6 +213,7 @@ pub async fn hold(
                 patient: request.patient.clone(),
                 slot: request.slot,
                 moving: None,
+                referral: None,
             },
         )
         .await

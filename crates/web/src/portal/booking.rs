@@ -13,7 +13,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{AppointmentId, DomainError, HoldId, Reason, Refusal, Resource, SlotId, TimebookId};
+use domain::{
+    AppointmentId, DomainError, HoldId, Reason, Referral, Refusal, Resource, SlotId, TimebookId,
+};
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::{
@@ -160,6 +162,8 @@ struct ChoosePage {
     day_heading: Option<String>,
     slots: Vec<SlotButton>,
     attendance: Option<String>,
+    /// A slot finder's, carried in the hold form.
+    referral: Option<Referral>,
 }
 
 #[derive(Deserialize, Default)]
@@ -170,6 +174,32 @@ pub struct ChooseQuery {
     melding: Option<String>,
     /// A slot to point out: a slot finder's link names the slot it was about.
     tid: Option<String>,
+    /// The slot finder's `source` and `booking-referral`, carried to the hold.
+    source: Option<String>,
+    #[serde(rename = "booking-referral")]
+    booking_referral: Option<String>,
+}
+
+/// The start of «Velg time»'s own links, ending in `&`: the place, and the slot finder's
+/// referral so that it reaches the hold whichever day the patient picks.
+fn calendar_base(
+    timebook_id: i64,
+    place: Option<domain::ResourceId>,
+    referral: &Option<Referral>,
+) -> String {
+    let sted = place.map(|r| format!("sted={r}&")).unwrap_or_default();
+    let Some(referral) = referral else {
+        return format!("/bestill/{timebook_id}?{sted}");
+    };
+    let start = format!("/bestill/{timebook_id}?{sted}");
+    let mut query = form_urlencoded::Serializer::for_suffix(start.clone(), start.len());
+    if let Some(source) = referral.source() {
+        query.append_pair("source", source);
+    }
+    if let Some(code) = referral.referral() {
+        query.append_pair("booking-referral", code);
+    }
+    format!("{}&", query.finish())
 }
 
 fn first_of_month(text: Option<&str>, today: Date) -> Date {
@@ -299,8 +329,8 @@ pub async fn choose_time(
     };
     let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let chosen = resources.iter().find(|r| Some(r.id) == place);
-    let sted = place.map(|r| format!("sted={r}&")).unwrap_or_default();
-    let base = format!("/bestill/{timebook_id}?{sted}");
+    let referral = Referral::from_link(query.source.as_deref(), query.booking_referral.as_deref());
+    let base = calendar_base(timebook_id, place, &referral);
     let weeks = month(
         t,
         first,
@@ -333,6 +363,7 @@ pub async fn choose_time(
         slots,
         attendance: chosen
             .map(|r| t.arg("choose-attendance", "address", r.location.address.as_str())),
+        referral,
     };
     Ok(html(&page).into_response())
 }
@@ -373,6 +404,9 @@ fn refused_at(
 #[derive(Deserialize)]
 pub struct HoldForm {
     slot: Option<String>,
+    source: Option<String>,
+    #[serde(rename = "booking-referral")]
+    booking_referral: Option<String>,
 }
 
 /// Choosing a slot holds it for the patient, then shows «Se gjennom før du sender».
@@ -407,6 +441,7 @@ pub async fn hold(
         patient: patient.id.clone(),
         slot: slot.id,
         moving: None,
+        referral: Referral::from_link(form.source.as_deref(), form.booking_referral.as_deref()),
     };
     match state.store.hold(&patient.caller(), &request).await {
         Ok(hold) => Ok(Redirect::to(&format!(

@@ -31,7 +31,12 @@ struct RegisterPage {
     page: Page,
     notice: Option<String>,
     clinics: Vec<ClinicLine>,
+    /// Bookings by slot finder these last days: (finder, bookings).
+    referrals: Vec<(String, u64)>,
 }
+
+/// How far back the register counts the bookings slot finders brought.
+const REFERRAL_DAYS: i64 = 30;
 
 #[derive(Deserialize, Default)]
 pub struct Notice {
@@ -49,7 +54,25 @@ pub async fn list(
         .clinics()
         .await
         .map_err(|e| Failure::store(t, e))?;
+    let since = state
+        .now()
+        .saturating_sub(jiff::SignedDuration::from_hours(24 * REFERRAL_DAYS))
+        .unwrap_or(state.now());
+    let referrals = state
+        .store
+        .referred_bookings(since)
+        .await
+        .map_err(|e| Failure::store(t, e))?
+        .into_iter()
+        .map(|r| {
+            let finder = r
+                .source
+                .unwrap_or_else(|| t.get("register-referrals-no-source"));
+            (finder, r.bookings)
+        })
+        .collect();
     let page = RegisterPage {
+        referrals,
         page: Page::operator(&operator.visitor, "register-title", "/register"),
         notice: (notice.melding.as_deref() == Some("ugyldig")).then(|| t.get("register-invalid")),
         clinics: clinics
