@@ -77,16 +77,24 @@ fn capture(text: &str, status: u16) {
 /// R4's JSON rules (`ele-1`): no empty array, empty object, empty string or null anywhere in
 /// a resource. Every answer of every test is held to them, whether or not the validators run.
 pub fn assert_strict(value: &Value, whole: &str) {
-    fn empty(value: &Value) -> bool {
-        match value {
-            Value::Null => true,
-            Value::Array(items) => items.is_empty() || items.iter().any(empty),
-            Value::Object(fields) => fields.is_empty() || fields.values().any(empty),
-            Value::String(text) => text.trim().is_empty(),
-            Value::Bool(_) | Value::Number(_) => false,
-        }
+    assert!(is_strict(value), "an empty value in a FHIR answer: {whole}");
+}
+
+/// Whether `value` keeps R4's JSON rules: nothing empty, no null, anywhere.
+pub fn is_strict(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Array(items) => !items.is_empty() && items.iter().all(is_strict),
+        Value::Object(fields) => !fields.is_empty() && fields.values().all(is_strict),
+        Value::String(text) => !text.trim().is_empty(),
+        Value::Bool(_) | Value::Number(_) => true,
     }
-    assert!(!empty(value), "an empty value in a FHIR answer: {whole}");
+}
+
+/// Writes a FHIR answer that a test got some other way than through [`send`] with the
+/// captured ones, for the validators.
+pub fn capture_answer(text: &str, status: u16) {
+    capture(text, status);
 }
 
 /// Writes a resource a test sends (such as README's example) with the captured answers, so
