@@ -1,10 +1,11 @@
 // Validates every FHIR answer the API tests captured (each NDJSON line is captured on its own)
 // a second time, independently of scripts/validate_fhir.py: against R4's own
 // StructureDefinitions with @medplum/core's validator (cardinality, types, required elements,
-// invariants), and by a walk of the JSON that R4's JSON rules and `ele-1` call for: no empty
-// array, no empty object, no null, no empty string anywhere; and every
-// `OperationOutcome.issue.expression` a simple FHIRPath. Exits non-zero on any issue, and when
-// there is nothing to validate.
+// invariants), with the codes of their required bindings checked against R4's value sets, and
+// by a walk of the JSON that R4's JSON rules and `ele-1` call for: no empty array, no empty
+// object, no null, no empty string anywhere; and every `OperationOutcome.issue.expression` a
+// simple FHIRPath to an element R4 defines. Exits non-zero on any issue, and when there is
+// nothing to validate.
 //
 //     node scripts/validate_fhir_strict.mjs DIR
 //     node scripts/validate_fhir_strict.mjs --self-test
@@ -28,6 +29,106 @@ for (const bundle of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources
     medplum.indexStructureDefinitionBundle(readJson(bundle));
 }
 medplum.indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json'));
+
+// R4's value sets and code systems, for the codes of required bindings, which medplum's
+// validator leaves unchecked without a terminology server.
+const terminology = new Map();
+for (const bundle of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json']) {
+    for (const { resource } of readJson(bundle).entry ?? []) {
+        if (resource?.url) {
+            terminology.set(resource.url, resource);
+        }
+    }
+}
+const codeCache = new Map();
+
+/// The codes a value set allows, or `undefined` when it cannot be listed here (a filter, an
+/// unknown code system).
+function codesOf(canonical) {
+    const url = canonical.split('|')[0];
+    if (!codeCache.has(url)) {
+        codeCache.set(url, listCodes(terminology.get(url), new Set()));
+    }
+    return codeCache.get(url);
+}
+
+function listCodes(resource, seen) {
+    if (!resource || seen.has(resource.url)) {
+        return undefined;
+    }
+    seen.add(resource.url);
+    const codes = new Set();
+    const concepts = (list) => {
+        for (const concept of list ?? []) {
+            codes.add(concept.code);
+            concepts(concept.concept);
+        }
+    };
+    if (resource.resourceType === 'CodeSystem') {
+        concepts(resource.concept);
+        return codes.size > 0 ? codes : undefined;
+    }
+    if (resource.compose?.exclude) {
+        return undefined;
+    }
+    for (const include of resource.compose?.include ?? []) {
+        if (include.filter) {
+            return undefined;
+        }
+        if (include.concept) {
+            include.concept.forEach((c) => codes.add(c.code));
+        } else if (include.system) {
+            const system = listCodes(terminology.get(include.system), seen);
+            if (!system) {
+                return undefined;
+            }
+            system.forEach((c) => codes.add(c));
+        }
+        for (const other of include.valueSet ?? []) {
+            const more = listCodes(terminology.get(other.split('|')[0]), seen);
+            if (!more) {
+                return undefined;
+            }
+            more.forEach((c) => codes.add(c));
+        }
+    }
+    return codes.size > 0 ? codes : undefined;
+}
+
+/// Codes outside the value set of a required binding, anywhere in a resource.
+function badCodes(value, type, path, found) {
+    if (Array.isArray(value)) {
+        value.forEach((item, i) => badCodes(item, type, `${path}[${i}]`, found));
+        return found;
+    }
+    if (value === null || typeof value !== 'object') {
+        return found;
+    }
+    const kind = type === 'Resource' || !type ? value.resourceType : type;
+    for (const [key, item] of Object.entries(value)) {
+        if (key === 'resourceType' || key.startsWith('_')) {
+            continue;
+        }
+        const element = medplum.getElementDefinition(kind, key);
+        const types = element?.type ?? [];
+        if (types.length !== 1) {
+            continue;
+        }
+        const itemType = types[0].code;
+        const binding = element.binding;
+        if (itemType === 'code' && binding?.strength === 'required' && binding.valueSet) {
+            const codes = codesOf(binding.valueSet);
+            for (const code of Array.isArray(item) ? item : [item]) {
+                if (codes && !codes.has(code)) {
+                    found.push(`${path}.${key}: ${JSON.stringify(code)} is not in ${binding.valueSet.split('|')[0]}`);
+                }
+            }
+        } else {
+            badCodes(item, itemType, `${path}.${key}`, found);
+        }
+    }
+    return found;
+}
 
 /// A FHIRPath of a resource's elements, as OperationOutcome.issue.expression must be:
 /// `Appointment.participant[0].actor.identifier.value`.
@@ -118,6 +219,7 @@ function issuesOf(resource) {
             issues.push(String(error?.message ?? error));
         }
     }
+    issues.push(...badCodes(resource, undefined, kind, []));
     issues.push(...emptiness(resource, kind, []));
     issues.push(...badExpressions(resource, kind, []));
     return issues;
@@ -164,6 +266,12 @@ function selfTest() {
         ['an empty object', { ...slot, meta: {} }],
         ['an unknown element', { ...slot, colour: 'red' }],
         ['an expression naming no element', outcome('Appointment.patient')],
+        ['a code outside its required value set', { ...slot, status: 'open' }],
+        ['a wrong code inside a Bundle', {
+            resourceType: 'Bundle',
+            type: 'searchset',
+            entry: [{ fullUrl: 'https://timebok.example/fhir/Slot/1', resource: { ...slot, status: 'open' } }],
+        }],
         ['a query parameter as expression', outcome('status=busy')],
         ['a header as expression', outcome('Idempotency-Key')],
         ['a bad expression inside a Bundle', {
@@ -255,7 +363,7 @@ function validateDirectory(directory) {
         .map(([kind, n]) => `${n} ${kind}`)
         .join(', ');
     console.log(
-        `FHIR R4 strict validation (@medplum/core ${version}, empty values, FHIRPath): ` +
+        `FHIR R4 strict validation (@medplum/core ${version}, required codes, empty values, FHIRPath): ` +
             `${names.length - failed} of ${names.length} valid, ${issueCount} issues (${summary})`,
     );
     return failed === 0 ? 0 : 1;
