@@ -541,3 +541,32 @@ async fn a_location_declares_the_no_basis_profile_it_follows_and_nothing_else_do
         }
     }
 }
+
+#[tokio::test]
+async fn a_resource_without_a_description_has_its_name_alone_as_the_schedules_comment() {
+    let portal = fhir_portal().await;
+    let timebook = domain::TimebookId(portal.timebook);
+    let existing = portal.store.resources(timebook).await.expect("resources");
+    let plain = portal
+        .store
+        .save_resource(
+            &domain::Actor::System,
+            timebook,
+            &domain::ResourceName::parse("Fysioterapi").expect("name"),
+            &domain::Description::parse("").expect("an empty description"),
+            &existing[0].location,
+        )
+        .await
+        .expect("resource");
+    let schedules = get(&portal, Some(READER), "/fhir/Schedule").await;
+    let comments: Vec<&str> = entries(&schedules.body, "match")
+        .iter()
+        .filter_map(|s| s["comment"].as_str())
+        .collect();
+    assert!(comments.contains(&"Fysioterapi"), "{comments:?}");
+    assert!(
+        comments.contains(&"Influensa: Dette er en influensavaksine som vises på Helsenorge"),
+        "{comments:?}"
+    );
+    assert!(plain.id.0 > 0);
+}

@@ -134,6 +134,14 @@ impl<'a> ScheduleView<'a> {
     }
 }
 
+/// The resource's name, and its description where it has one: a description may be empty.
+fn comment(resource: &Resource) -> String {
+    match resource.description.as_str() {
+        "" => resource.name.as_str().to_owned(),
+        description => format!("{}: {description}", resource.name.as_str()),
+    }
+}
+
 pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
     let mut extension = Vec::new();
     if let Some((first, last)) = view.free {
@@ -147,7 +155,7 @@ pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
         "active": true,
         "serviceType": service_type(view.timebook.kind, &view.kind_label),
         "actor": [location_reference(&view.resource.location)],
-        "comment": format!("{}: {}", view.resource.name.as_str(), view.resource.description.as_str()),
+        "comment": comment(view.resource),
     });
     if let Some(object) = schedule.as_object_mut() {
         if let Some((start, end)) = view.horizon {
