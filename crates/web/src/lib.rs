@@ -145,6 +145,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
         .merge(fhir::routes())
         .finish(&state);
     let router = panics::catch_panics(routes)
+        .layer(axum::middleware::from_fn(fhir::answer_unrouted))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             api_budget::admit,

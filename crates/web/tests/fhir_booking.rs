@@ -662,8 +662,17 @@ async fn a_client_cancels_with_patch_or_put_under_if_match() {
     )
     .await;
     assert_outcome(&as_fhir_json, 415, "not-supported", None);
+    // Not a JSON Patch: no element of the Appointment to name.
+    let not_a_patch = patch(
+        &portal,
+        BOOKER,
+        &id,
+        Some("W/\"1\""),
+        &json!({ "status": "cancelled" }),
+    )
+    .await;
+    assert_outcome(&not_a_patch, 422, "invalid", None);
     for (body, expression) in [
-        (json!({ "status": "cancelled" }), "PATCH"),
         (
             json!([{ "op": "replace", "path": "/status", "value": "booked" }]),
             "Appointment.status",
@@ -684,9 +693,12 @@ async fn a_client_cancels_with_patch_or_put_under_if_match() {
         let answer = patch(&portal, BOOKER, &id, Some("W/\"1\""), &body).await;
         assert_outcome(&answer, 422, "invalid", Some(expression));
     }
-    // Another clinic's client cannot find it.
+    // Another clinic's client cannot find it: under If-Match, as for one that does not
+    // exist, no version can match (412), and nothing tells the two apart.
     let foreign = patch(&portal, BOUND_BOOKER, &id, Some("W/\"1\""), &cancel).await;
-    assert_outcome(&foreign, 404, "not-found", None);
+    assert_outcome(&foreign, 412, "not-found", None);
+    let missing = patch(&portal, BOOKER, "999999", Some("W/\"1\""), &cancel).await;
+    assert_eq!(missing.body, foreign.body);
     assert_eq!(
         booked(&portal, portal.slots[0]).await,
         1,

@@ -1556,6 +1556,7 @@ async fn run(db: Option<store::testing::TestDb>, seed: u64, cases: usize, every:
             },
             Ok(_) => None,
         };
+        let failure = failure.or_else(|| answer.as_ref().ok().and_then(not_strict_fhir));
         if let Ok(answer) = &answer {
             *report.statuses.entry(answer.status.as_u16()).or_default() += 1;
         }
@@ -1593,6 +1594,32 @@ fn rule_of(rules: &[Rule], case: &Case) -> usize {
             }
         })
         .expect("a rule for the corpus case")
+}
+
+/// A FHIR JSON answer that breaks R4's JSON rules (an empty array, object or string, a
+/// null), or that is not JSON; the others are captured for the validators, as the API tests'
+/// answers are. A HEAD request's answer has no body to check.
+fn not_strict_fhir(answer: &Answer) -> Option<String> {
+    let fhir_json = answer
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/fhir+json"));
+    if !fhir_json || answer.body.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&answer.body);
+    match serde_json::from_str::<Value>(&text) {
+        Ok(value) if common::fhir::is_strict(&value) => {
+            common::fhir::capture_answer(&text, answer.status.as_u16());
+            None
+        }
+        _ => Some(format!(
+            "{}: not strict R4 JSON: {}",
+            answer.status,
+            &text[..text.floor_char_boundary(500)]
+        )),
+    }
 }
 
 fn settings() -> (u64, usize, usize) {

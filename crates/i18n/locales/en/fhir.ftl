@@ -62,3 +62,9 @@ fhir-reason-bidi-control = description contains characters that override the wri
 
 # Rate limits on holds and bookings, per client and per patient
 fhir-rate-limited = Too many holds and bookings in a short while, by the client or for the patient. Wait { $seconds } seconds and try again.
+
+# Conformance: versions, unknown paths and methods
+fhir-version-not-kept = Only the current version of the appointment is kept. Read it without a version (GET /fhir/Appointment/<id>).
+fhir-unknown-path = The FHIR API has no such address. See /fhir/metadata for what it has.
+fhir-method-not-allowed = The address does not take this HTTP method. The Allow header says which it takes.
+fhir-version-nothing-to-match = The appointment does not exist, or the client may not see it, so If-Match cannot match any version of it.

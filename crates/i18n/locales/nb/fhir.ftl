@@ -62,3 +62,9 @@ fhir-reason-bidi-control = description inneholder tegn som overstyrer skriveretn
 
 # Rate limits on holds and bookings, per client and per patient
 fhir-rate-limited = For mange timereservasjoner på kort tid, fra klienten eller for pasienten. Vent { $seconds } sekunder, og prøv igjen.
+
+# Conformance: versions, unknown paths and methods
+fhir-version-not-kept = Bare den gjeldende versjonen av timeavtalen tas vare på. Les den uten versjon (GET /fhir/Appointment/<id>).
+fhir-unknown-path = FHIR-API-et har ingen slik adresse. Se /fhir/metadata for hva som finnes.
+fhir-method-not-allowed = Adressen støtter ikke denne HTTP-metoden. Allow-hodet sier hvilke den støtter.
+fhir-version-nothing-to-match = Timeavtalen finnes ikke, eller klienten har ikke tilgang til den, så If-Match kan ikke passe med noen versjon.

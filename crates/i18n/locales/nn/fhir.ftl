@@ -62,3 +62,9 @@ fhir-reason-bidi-control = description inneheld teikn som overstyrer skriveretni
 
 # Rate limits on holds and bookings, per client and per patient
 fhir-rate-limited = For mange timereservasjonar på kort tid, frå klienten eller for pasienten. Vent { $seconds } sekund, og prøv igjen.
+
+# Conformance: versions, unknown paths and methods
+fhir-version-not-kept = Berre den gjeldande versjonen av timeavtalen blir teken vare på. Les han utan versjon (GET /fhir/Appointment/<id>).
+fhir-unknown-path = FHIR-API-et har inga slik adresse. Sjå /fhir/metadata for kva som finst.
+fhir-method-not-allowed = Adressa støttar ikkje denne HTTP-metoden. Allow-hovudet seier kva ho støttar.
+fhir-version-nothing-to-match = Timeavtalen finst ikkje, eller klienten har ikkje tilgang til han, så If-Match kan ikkje passe med nokon versjon.

@@ -186,12 +186,15 @@ pub async fn create(
 
 /// A searchset Bundle of one resource: what IHE's operations answer with.
 fn bundle_of(state: &AppState, resource: Value) -> Response {
-    fhir_json(&resources::searchset(
-        &format!("{}/fhir", base_url(state)),
-        &[],
-        vec![resource],
-        Vec::new(),
-    ))
+    fhir_json(
+        &resources::searchset(
+            &format!("{}/fhir", base_url(state)),
+            &[],
+            vec![resource],
+            Vec::new(),
+        )
+        .complete(),
+    )
 }
 
 /// `$hold` (IHE ITI-116): holds the slot for the patient as «Se gjennom før du sender» does,
@@ -273,6 +276,23 @@ async fn visible_record(
         .map_err(|e| Outcome::store(t, e))
 }
 
+/// The appointment a change under `If-Match` names. One that does not exist, or that the
+/// client may not see, has no current version for the tag to match: 412, as RFC 9110
+/// §13.1.1 has it, the same answer for both.
+async fn record_to_change(
+    state: &AppState,
+    client: &ApiClient,
+    caller: &Caller,
+    id: &str,
+) -> Result<AppointmentRecord, Outcome> {
+    visible_record(state, client, caller, id)
+        .await
+        .map_err(|outcome| match outcome.problem {
+            Problem::NotFound => Outcome::new(outcome.t, Problem::NothingToMatch),
+            _ => outcome,
+        })
+}
+
 /// Writes the audit entry of a client's read of an appointment.
 async fn audit_read(
     state: &AppState,
@@ -300,6 +320,23 @@ pub async fn read(
 ) -> Result<Response, Outcome> {
     let caller = client.caller(&state).await?;
     let record = visible_record(&state, &client, &caller, &id).await?;
+    audit_read(&state, &client, &caller, &record).await?;
+    Ok(one(&state, &client, &record))
+}
+
+/// `GET /fhir/Appointment/{id}/_history/{vid}`, the version the 201's `Location` names. Only
+/// the current version is kept: it is answered as `read` answers it (and audited as a read);
+/// another version of a visible appointment is 404 saying so.
+pub async fn vread(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path((id, vid)): Path<(String, String)>,
+) -> Result<Response, Outcome> {
+    let caller = client.caller(&state).await?;
+    let record = visible_record(&state, &client, &caller, &id).await?;
+    if vid.parse::<i64>().ok() != Some(record.version) {
+        return Err(Outcome::new(client.t, Problem::VersionNotKept));
+    }
     audit_read(&state, &client, &caller, &record).await?;
     Ok(one(&state, &client, &record))
 }
@@ -369,15 +406,18 @@ pub async fn search(
         matches.push(appointment_json(&state, &client, record));
     }
     let base = base_url(&state);
-    Ok(fhir_json(&resources::searchset(
-        &format!("{base}/fhir"),
-        &[(
-            "self",
-            format!("{base}/fhir/Appointment{}", query_string(&params)),
-        )],
-        matches,
-        Vec::new(),
-    )))
+    Ok(fhir_json(
+        &resources::searchset(
+            &format!("{base}/fhir"),
+            &[(
+                "self",
+                format!("{base}/fhir/Appointment{}", query_string(&params)),
+            )],
+            matches,
+            Vec::new(),
+        )
+        .complete(),
+    ))
 }
 
 /// Cancels on the patient's behalf, if the appointment is still the version the client saw.
@@ -422,7 +462,7 @@ pub async fn patch(
     let value = input::json_body(t, &headers, &body, true)?;
     let reason = input::patch_cancel(t, &value)?;
     let caller = client.caller(&state).await?;
-    let record = visible_record(&state, &client, &caller, &id).await?;
+    let record = record_to_change(&state, &client, &caller, &id).await?;
     cancel(&state, &client, &caller, &record, version, reason).await
 }
 
@@ -453,7 +493,7 @@ pub async fn update(
     }
     let reason = input::cancel_reason(t, value.get("cancelationReason"))?;
     let caller = client.caller(&state).await?;
-    let record = visible_record(&state, &client, &caller, &id).await?;
+    let record = record_to_change(&state, &client, &caller, &id).await?;
     let stored = appointment_json(&state, &client, &record);
     for field in ["slot", "start", "end"] {
         if value

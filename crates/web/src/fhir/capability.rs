@@ -21,7 +21,7 @@ pub struct Operation {
 /// One resource type and what the API supports of it.
 pub struct Supported {
     pub resource: &'static str,
-    /// FHIR interaction codes: `read`, `search-type`, `create`, `update`, `patch`.
+    /// FHIR interaction codes: `read`, `vread`, `search-type`, `create`, `update`, `patch`.
     pub interactions: &'static [&'static str],
     /// Search parameters: name, type, what it does.
     pub search: &'static [(&'static str, &'static str, &'static str)],
@@ -81,7 +81,7 @@ pub const SUPPORTED: &[Supported] = &[
     },
     Supported {
         resource: "Appointment",
-        interactions: &["create", "read", "search-type", "update", "patch"],
+        interactions: &["create", "read", "vread", "search-type", "update", "patch"],
         search: &[
             (
                 "patient.identifier",
@@ -119,7 +119,14 @@ pub const SUPPORTED: &[Supported] = &[
                         blocked patient; Idempotency-Key makes retries safe. update (PUT) and \
                         patch (JSON Patch) only cancel, with If-Match and a \
                         cancelationReason, before the timebook's deadline; the patient is \
-                        notified. Every read is audited.",
+                        notified. They check in this order: no If-Match, 428; the body's \
+                        form (415, 400, 422); an appointment that does not exist or that the \
+                        client may not see, 412 NOT_FOUND (no version can match, RFC 9110 \
+                        13.1.1); a PUT that changes more than status and cancelationReason, \
+                        422; another version than the current, 412 VERSION_CONFLICT; the \
+                        booking rules, 422. Every read is audited. vread answers the current \
+                        version, the one 201's Location names; only it is kept, another is 404 \
+                        VERSION_NOT_KEPT.",
     },
 ];
 
@@ -144,6 +151,7 @@ pub fn described_routes() -> Vec<(Method, String)> {
                 "search-type" => (Method::GET, type_path.clone()),
                 "create" => (Method::POST, type_path.clone()),
                 "read" => (Method::GET, instance_path.clone()),
+                "vread" => (Method::GET, format!("{instance_path}/_history/{{vid}}")),
                 "update" => (Method::PUT, instance_path.clone()),
                 "patch" => (Method::PATCH, instance_path.clone()),
                 other => (Method::OPTIONS, other.to_owned()),
@@ -178,15 +186,32 @@ pub fn statement() -> Value {
                 "documentation": format!("{} Scope: {}.", s.documentation, s.scope.code()),
                 "interaction": s.interactions.iter().map(|code| json!({ "code": code })).collect::<Vec<_>>(),
                 "versioning": if s.resource == "Appointment" { "versioned-update" } else { "no-version" },
+                // vread serves the current version only.
+                "readHistory": false,
                 "conditionalCreate": false,
                 "conditionalUpdate": false,
-                "searchInclude": s.includes,
-                "searchParam": s.search.iter().map(|(name, kind, doc)| json!({
-                    "name": name, "type": kind, "documentation": doc,
-                })).collect::<Vec<_>>(),
             });
-            if let (false, Some(object)) = (s.operations.is_empty(), resource.as_object_mut()) {
-                object.insert("operation".into(), json!(operations(s.operations)));
+            // R4's JSON has no empty arrays: what a resource does not have is left out.
+            if let Some(object) = resource.as_object_mut() {
+                if !s.includes.is_empty() {
+                    object.insert("searchInclude".into(), json!(s.includes));
+                }
+                if !s.search.is_empty() {
+                    let params: Vec<Value> = s
+                        .search
+                        .iter()
+                        .map(|(name, kind, doc)| {
+                            json!({ "name": name, "type": kind, "documentation": doc })
+                        })
+                        .collect();
+                    object.insert("searchParam".into(), json!(params));
+                }
+                if !s.operations.is_empty() {
+                    object.insert("operation".into(), json!(operations(s.operations)));
+                }
+                if let Some(profile) = super::resources::profile(s.resource) {
+                    object.insert("supportedProfile".into(), json!([profile]));
+                }
             }
             resource
         })

@@ -12,7 +12,8 @@ use domain::{
 };
 use serde_json::Value;
 
-/// The identifier systems of Norwegian personal numbers.
+/// The identifier systems of Norwegian personal numbers: HL7 Norway's no-basis naming systems
+/// (OIDs in the Norwegian health sector's arc, 2.16.578.1.12.4).
 pub const FODSELSNUMMER_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
 pub const D_NUMMER_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.2";
 
@@ -273,7 +274,7 @@ pub fn cancel_reason(t: T, value: Option<&Value>) -> Result<CancelReason, Outcom
 /// A cancellation sent as JSON Patch: `replace` of `/status` with `cancelled`, and `add` or
 /// `replace` of `/cancelationReason`. Nothing else may change.
 pub fn patch_cancel(t: T, value: &Value) -> Result<CancelReason, Outcome> {
-    let invalid = || Outcome::unprocessable(t, "fhir-patch-invalid", "PATCH");
+    let invalid = || Outcome::new(t, Problem::PatchInvalid);
     let operations = value.as_array().ok_or_else(invalid)?;
     let mut cancelled = false;
     let mut reason = None;

@@ -1,5 +1,10 @@
 //! The FHIR R4 API under `/fhir`, for journal systems, the national portal and vaccine finders:
-//! Schedules (one per timebook resource) and their free Slots, after NHN's HnBasis profiles.
+//! Schedules (one per timebook resource) and their free Slots, and Appointments. Norwegian
+//! identifiers are HL7 Norway's no-basis naming systems (fødselsnummer
+//! `urn:oid:2.16.578.1.12.4.1.4.1`, D-nummer `…4.2`, HER-id `urn:oid:2.16.578.1.12.4.1.2`);
+//! Location follows the no-basis-Location profile and says so in `meta.profile`
+//! (`resources::PROFILES`). Schedule, Slot and Appointment are base R4: no-basis has no released
+//! profile of them.
 //! Clients authenticate with a bearer token; the scopes they were given decide what they may
 //! do, and a client bound to one clinic sees only that clinic.
 
@@ -13,12 +18,14 @@ mod input;
 pub(crate) mod outcome;
 mod resources;
 mod search;
+mod unrouted;
 
 pub use access_tokens::OAuthSettings;
 pub use clients::{ClientError, ClientSettings, Clients, FhirSettings, Scope};
 pub use feed_cache::FeedCache;
 pub use outcome::Outcome;
 pub use outcome::language as outcome_language;
+pub use unrouted::answer as answer_unrouted;
 
 use crate::AppState;
 use crate::authorization::{Audience, Routes};
@@ -46,6 +53,11 @@ pub fn routes() -> Routes {
         .post("/fhir/Appointment", book, appointments::create)
         .get("/fhir/Appointment", book, appointments::search)
         .get("/fhir/Appointment/{id}", book, appointments::read)
+        .get(
+            "/fhir/Appointment/{id}/_history/{vid}",
+            book,
+            appointments::vread,
+        )
         .put("/fhir/Appointment/{id}", book, appointments::update)
         .patch("/fhir/Appointment/{id}", book, appointments::patch)
         .post("/fhir/Appointment/$hold", book, appointments::hold)

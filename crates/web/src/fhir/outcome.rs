@@ -32,17 +32,28 @@ pub enum Problem {
     /// The client's scopes do not cover this.
     Forbidden,
     NotFound,
-    /// A parameter is wrong: the text's key, and the parameter.
+    /// A version of an appointment other than the current one: only the current one is kept.
+    VersionNotKept,
+    /// A path under `/fhir` that serves nothing.
+    UnknownPath,
+    /// A method the path does not serve.
+    MethodNotAllowed,
+    /// A query parameter or a header is wrong: the text's key, and the parameter's or
+    /// header's name (named in `location` as `http.<name>`, not as FHIRPath).
     Invalid(&'static str, String),
-    /// A parameter or value Timebok does not support.
+    /// A query parameter or a value of one that Timebok does not support: the text's key and
+    /// the parameter's name.
     NotSupported(&'static str, String),
-    /// More than a search may cover.
+    /// More than a search may cover: the text's key and the parameter's name.
     TooCostly(&'static str, String),
     /// The body is not the JSON of a resource Timebok expected.
     Structure(&'static str),
     /// A field of the body is missing or wrong: the text's key, and the field as a FHIRPath
     /// expression.
     Unprocessable(&'static str, String),
+    /// A JSON Patch that is not a list of operations: a document, not a resource, so no
+    /// FHIRPath names the fault.
+    PatchInvalid,
     /// The slot has no place left (GP Connect's DUPLICATE_REJECTED).
     SlotTaken,
     /// The patient already has this slot.
@@ -59,6 +70,9 @@ pub enum Problem {
     VersionRequired,
     /// `If-Match` names another version than the stored one.
     VersionMismatch,
+    /// `If-Match` on an appointment that does not exist or that the client may not see: no
+    /// current version for the tag to match (RFC 9110 §13.1.1).
+    NothingToMatch,
     /// A body in a format Timebok does not read.
     UnsupportedMediaType,
     Unavailable,
@@ -152,6 +166,25 @@ pub fn problem(refusal: Refusal) -> Problem {
 /// The code system of Timebok's machine-readable error codes, in `issue.details`.
 pub const ERROR_SYSTEM: &str = "urn:timebok:fhir:error";
 
+/// Where a fault is, as R4's OperationOutcome says it: an element of the resource sent, as a
+/// FHIRPath `expression`; or a query parameter or header of the request, as a `location`
+/// `http.<name>` (R4 allows only FHIRPath in `expression`).
+enum At {
+    Element(String),
+    Http(String),
+}
+
+/// `issue.location` for a fault in the request's parameters or headers.
+fn at_http(body: &mut serde_json::Value, name: &str) {
+    if let Some(issue) = body
+        .get_mut("issue")
+        .and_then(|issues| issues.get_mut(0))
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        issue.insert("location".into(), json!([format!("http.{name}")]));
+    }
+}
+
 /// One issue of an OperationOutcome: what went wrong, in words and as codes.
 pub struct Issue<'a> {
     /// FHIR's issue type, such as `invalid` or `duplicate`.
@@ -188,7 +221,7 @@ impl IntoResponse for Outcome {
             Problem::RateLimited(seconds) => Some(seconds),
             _ => None,
         };
-        let (status, code, machine_code, diagnostics, expression) = match self.problem {
+        let (status, code, machine_code, diagnostics, at) = match self.problem {
             Problem::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 "login",
@@ -210,26 +243,47 @@ impl IntoResponse for Outcome {
                 text("fhir-not-found"),
                 None,
             ),
-            Problem::Invalid(key, expression) => (
+            Problem::VersionNotKept => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "VERSION_NOT_KEPT",
+                text("fhir-version-not-kept"),
+                None,
+            ),
+            Problem::UnknownPath => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "UNKNOWN_PATH",
+                text("fhir-unknown-path"),
+                None,
+            ),
+            Problem::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "not-supported",
+                "METHOD_NOT_ALLOWED",
+                text("fhir-method-not-allowed"),
+                None,
+            ),
+            Problem::Invalid(key, parameter) => (
                 StatusCode::BAD_REQUEST,
                 "invalid",
                 "INVALID_PARAMETER",
                 text(key),
-                Some(expression),
+                Some(At::Http(parameter)),
             ),
-            Problem::NotSupported(key, expression) => (
+            Problem::NotSupported(key, parameter) => (
                 StatusCode::BAD_REQUEST,
                 "not-supported",
                 "NOT_SUPPORTED",
                 text(key),
-                Some(expression),
+                Some(At::Http(parameter)),
             ),
-            Problem::TooCostly(key, expression) => (
+            Problem::TooCostly(key, parameter) => (
                 StatusCode::BAD_REQUEST,
                 "too-costly",
                 "RANGE_TOO_LONG",
                 text(key),
-                Some(expression),
+                Some(At::Http(parameter)),
             ),
             Problem::Structure(key) => (
                 StatusCode::BAD_REQUEST,
@@ -243,28 +297,35 @@ impl IntoResponse for Outcome {
                 "invalid",
                 "INVALID_RESOURCE",
                 text(key),
-                Some(expression),
+                Some(At::Element(expression)),
+            ),
+            Problem::PatchInvalid => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "INVALID_RESOURCE",
+                text("fhir-patch-invalid"),
+                None,
             ),
             Problem::SlotTaken => (
                 StatusCode::CONFLICT,
                 "duplicate",
                 "DUPLICATE_REJECTED",
                 text("fhir-slot-taken"),
-                Some("Appointment.slot".into()),
+                Some(At::Element("Appointment.slot".into())),
             ),
             Problem::AlreadyBooked => (
                 StatusCode::CONFLICT,
                 "duplicate",
                 "ALREADY_BOOKED",
                 text("fhir-already-booked"),
-                Some("Appointment.slot".into()),
+                Some(At::Element("Appointment.slot".into())),
             ),
             Problem::HoldLost => (
                 StatusCode::CONFLICT,
                 "conflict",
                 "HOLD_EXPIRED",
                 text("fhir-hold-lost"),
-                Some("Appointment.id".into()),
+                Some(At::Element("Appointment.id".into())),
             ),
             Problem::PatientBlocked => (
                 StatusCode::FORBIDDEN,
@@ -299,6 +360,13 @@ impl IntoResponse for Outcome {
                 "conflict",
                 "VERSION_CONFLICT",
                 text("fhir-version-mismatch"),
+                None,
+            ),
+            Problem::NothingToMatch => (
+                StatusCode::PRECONDITION_FAILED,
+                "not-found",
+                "NOT_FOUND",
+                text("fhir-version-nothing-to-match"),
                 None,
             ),
             Problem::UnsupportedMediaType => (
@@ -337,12 +405,19 @@ impl IntoResponse for Outcome {
                 None,
             ),
         };
-        let body = operation_outcome(&Issue {
+        let expression = match &at {
+            Some(At::Element(expression)) => Some(expression.as_str()),
+            _ => None,
+        };
+        let mut body = operation_outcome(&Issue {
             code,
             machine_code,
             diagnostics: &diagnostics,
-            expression: expression.as_deref(),
+            expression,
         });
+        if let Some(At::Http(name)) = &at {
+            at_http(&mut body, name);
+        }
         let retry_after = match problem_seconds {
             Some(seconds) => axum::http::HeaderValue::from_str(&seconds.to_string()).ok(),
             None => None,

@@ -26,6 +26,23 @@ const HELD_UNTIL: &str = "urn:timebok:fhir:held-until";
 /// The HER-id register's identifier system (the OID of HER-id).
 pub const HER_ID_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.2";
 
+/// HL7 Norway's base profiles (no-basis, hl7.fhir.no.basis) that Timebok's resources conform
+/// to, by resource type: declared in each resource's `meta.profile` and in the
+/// CapabilityStatement's `supportedProfile`. Only Location has one: no-basis has no Schedule or
+/// Slot profile, and its Appointment profile is a draft outside the released package.
+pub const PROFILES: &[(&str, &str)] = &[(
+    "Location",
+    "http://hl7.no/fhir/StructureDefinition/no-basis-Location",
+)];
+
+/// The no-basis profile of a resource type, if it has one.
+pub fn profile(resource_type: &str) -> Option<&'static str> {
+    PROFILES
+        .iter()
+        .find(|(kind, _)| *kind == resource_type)
+        .map(|(_, url)| *url)
+}
+
 /// `2025-12-17T08:15:00+01:00`.
 pub fn instant(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned_datetime(zone.clone())
@@ -117,6 +134,14 @@ impl<'a> ScheduleView<'a> {
     }
 }
 
+/// The resource's name, and its description where it has one: a description may be empty.
+fn comment(resource: &Resource) -> String {
+    match resource.description.as_str() {
+        "" => resource.name.as_str().to_owned(),
+        description => format!("{}: {description}", resource.name.as_str()),
+    }
+}
+
 pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
     let mut extension = Vec::new();
     if let Some((first, last)) = view.free {
@@ -130,7 +155,7 @@ pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
         "active": true,
         "serviceType": service_type(view.timebook.kind, &view.kind_label),
         "actor": [location_reference(&view.resource.location)],
-        "comment": format!("{}: {}", view.resource.name.as_str(), view.resource.description.as_str()),
+        "comment": comment(view.resource),
     });
     if let Some(object) = schedule.as_object_mut() {
         if let Some((start, end)) = view.horizon {
@@ -371,6 +396,7 @@ pub fn location(location: &Location, clinic: &Clinic) -> Value {
     let mut resource = json!({
         "resourceType": "Location",
         "id": location.id.0.to_string(),
+        "meta": { "profile": [profile("Location")] },
         "status": "active",
         "name": clinic.name.as_str(),
         "address": address,
@@ -388,16 +414,30 @@ pub fn location(location: &Location, clinic: &Clinic) -> Value {
     resource
 }
 
-/// A searchset Bundle: the matches, then what `_include` added.
-/// A searchset Bundle: the matches, then what was included with them.
+/// A searchset Bundle: the matches, then what was included with them. R4's JSON has no empty
+/// arrays: `link` and `entry` are left out when there are none.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Searchset<'a, M> {
     resource_type: &'static str,
     #[serde(rename = "type")]
     kind: &'static str,
+    /// The number of matches, given only where the answer holds all of them (no paging).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     link: Vec<Link<'a>>,
+    #[serde(skip_serializing_if = "Entries::is_empty")]
     entry: Entries<M>,
+}
+
+impl<M> Searchset<'_, M> {
+    /// The Bundle of a search answered whole, on one page: `total` is its number of matches.
+    #[must_use]
+    pub fn complete(mut self) -> Self {
+        self.total = Some(self.entry.matches.len());
+        self
+    }
 }
 
 #[derive(Serialize)]
@@ -423,6 +463,12 @@ struct Mode {
 struct Entries<M> {
     matches: Vec<Entry<M>>,
     included: Vec<Entry<Value>>,
+}
+
+impl<M> Entries<M> {
+    fn is_empty(&self) -> bool {
+        self.matches.is_empty() && self.included.is_empty()
+    }
 }
 
 impl<M: Serialize> Serialize for Entries<M> {
@@ -456,6 +502,7 @@ pub fn searchset<'a, M: Named>(
     Searchset {
         resource_type: "Bundle",
         kind: "searchset",
+        total: None,
         link: links
             .iter()
             .map(|(relation, url)| Link { relation, url })

@@ -127,12 +127,15 @@ pub async fn schedules(
     }
     let base = base_url(&state);
     let this = format!("{base}/fhir/Schedule{}", query_string(&params));
-    Ok(fhir_json(&resources::searchset(
-        &format!("{base}/fhir"),
-        &[("self", this)],
-        matches,
-        Vec::new(),
-    )))
+    Ok(fhir_json(
+        &resources::searchset(
+            &format!("{base}/fhir"),
+            &[("self", this)],
+            matches,
+            Vec::new(),
+        )
+        .complete(),
+    ))
 }
 
 pub(super) fn query_string(params: &Params) -> String {
@@ -311,10 +314,10 @@ impl SlotSearch {
             .next()
             .and_then(|s| id_of(s, "Schedule"))
             .ok_or_else(|| invalid("fhir-schedule-required", "schedule"))?;
-        if let Some(status) = value("status").find(|s| *s != "free") {
+        if value("status").any(|s| s != "free") {
             return Err(Outcome::new(
                 t,
-                Problem::NotSupported("fhir-status-not-supported", format!("status={status}")),
+                Problem::NotSupported("fhir-status-not-supported", "status".into()),
             ));
         }
         if value("_include").any(|s| s != "Slot:schedule") {

@@ -74,6 +74,35 @@ fn capture(text: &str, status: u16) {
     std::fs::write(std::path::Path::new(&dir).join(name), text).expect("capture");
 }
 
+/// R4's JSON rules (`ele-1`): no empty array, empty object, empty string or null anywhere in
+/// a resource. Every answer of every test is held to them, whether or not the validators run.
+pub fn assert_strict(value: &Value, whole: &str) {
+    assert!(is_strict(value), "an empty value in a FHIR answer: {whole}");
+}
+
+/// Whether `value` keeps R4's JSON rules: nothing empty, no null, anywhere.
+pub fn is_strict(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Array(items) => !items.is_empty() && items.iter().all(is_strict),
+        Value::Object(fields) => !fields.is_empty() && fields.values().all(is_strict),
+        Value::String(text) => !text.trim().is_empty(),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
+/// Writes a FHIR answer that a test got some other way than through [`send`] with the
+/// captured ones, for the validators.
+pub fn capture_answer(text: &str, status: u16) {
+    capture(text, status);
+}
+
+/// Writes a resource a test sends (such as README's example) with the captured answers, so
+/// that the validators check it too.
+pub fn capture_sent(text: &str) {
+    capture(text, 0);
+}
+
 /// One request; `body` with its content type.
 pub async fn send(
     method: reqwest::Method,
@@ -107,9 +136,11 @@ pub async fn send(
     };
     if ndjson {
         for line in text.lines() {
+            assert_strict(&serde_json::from_str(line).expect("an NDJSON line"), line);
             capture(line, status);
         }
     } else if body.get("resourceType").is_some() {
+        assert_strict(&body, &text);
         capture(&text, status);
     }
     Answer {
@@ -171,22 +202,31 @@ pub fn parameters(appointment: Value) -> Value {
     })
 }
 
-pub fn assert_outcome(answer: &Answer, status: u16, code: &str, expression: Option<&str>) {
+/// An OperationOutcome with `status` and the issue `code`, naming where the fault is: `at`
+/// is an element of the resource sent, as FHIRPath (`Appointment.slot`), which the issue names
+/// in `expression`; or a query parameter or header (`start`, `Idempotency-Key`), which it
+/// names in `location` as `http.<name>`, since R4 allows only FHIRPath in `expression`.
+pub fn assert_outcome(answer: &Answer, status: u16, code: &str, at: Option<&str>) {
     assert_eq!(answer.status, status, "{}", answer.body);
     assert_eq!(answer.body["resourceType"], "OperationOutcome");
-    assert_eq!(answer.body["issue"][0]["code"], code, "{}", answer.body);
-    assert!(
-        answer.body["issue"][0]["diagnostics"]
-            .as_str()
-            .is_some_and(|d| !d.is_empty())
-    );
-    match expression {
-        Some(expression) => assert_eq!(
-            answer.body["issue"][0]["expression"][0], expression,
+    let issue = &answer.body["issue"][0];
+    assert_eq!(issue["code"], code, "{}", answer.body);
+    assert!(issue["diagnostics"].as_str().is_some_and(|d| !d.is_empty()));
+    let element =
+        at.filter(|at| at.starts_with(|c: char| c.is_ascii_uppercase()) && !at.contains('-'));
+    let parameter = at.filter(|_| element.is_none());
+    match element {
+        Some(expression) => assert_eq!(issue["expression"][0], expression, "{}", answer.body),
+        None => assert!(issue.get("expression").is_none(), "{}", answer.body),
+    }
+    match parameter {
+        Some(name) => assert_eq!(
+            issue["location"][0],
+            format!("http.{name}"),
             "{}",
             answer.body
         ),
-        None => assert!(answer.body["issue"][0].get("expression").is_none()),
+        None => assert!(issue.get("location").is_none(), "{}", answer.body),
     }
 }
 
@@ -197,8 +237,13 @@ pub fn error_code(answer: &Answer) -> &str {
         .unwrap_or_default()
 }
 
+/// The resources of a Bundle's entries in one search mode; a Bundle without entries has no
+/// `entry` at all.
 pub fn entries<'a>(bundle: &'a Value, mode: &str) -> Vec<&'a Value> {
-    bundle["entry"]
+    let Some(entry) = bundle.get("entry") else {
+        return Vec::new();
+    };
+    entry
         .as_array()
         .expect("entries")
         .iter()
