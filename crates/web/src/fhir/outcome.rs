@@ -68,6 +68,11 @@ pub enum Problem {
     Busy,
     /// Over a rate limit (the client's, or the patient's); try again after this many seconds.
     RateLimited(u64),
+    /// A publisher's change clashes with what is stored: the text's key, the machine code,
+    /// and the field as a FHIRPath expression.
+    Conflict(&'static str, &'static str, Option<String>),
+    /// A body or a Bundle larger than the API takes: the text's key.
+    TooLarge(&'static str),
 }
 
 /// A problem, in the client's language.
@@ -334,6 +339,20 @@ impl IntoResponse for Outcome {
                 "throttled",
                 "RATE_LIMITED",
                 t.arg("fhir-rate-limited", "seconds", &seconds.to_string()),
+                None,
+            ),
+            Problem::Conflict(key, machine_code, expression) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                machine_code,
+                text(key),
+                expression,
+            ),
+            Problem::TooLarge(key) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-costly",
+                "TOO_LARGE",
+                text(key),
                 None,
             ),
         };
