@@ -18,6 +18,7 @@ mod outbox;
 mod patient_import;
 mod rate;
 mod schedules;
+mod slot_publishing;
 
 contract_tests!(
     hits_are_counted_per_key_and_window,
@@ -89,4 +90,7 @@ contract_tests!(
     outcomes_are_recorded_for_booked_appointments_of_the_clinic,
     history_lists_every_appointment_latest_first,
     demo_style_seeding_twice_duplicates_nothing,
+    a_publishers_batch_is_applied_whole_or_not_at_all,
+    a_booked_slot_keeps_its_time_and_its_bookings_places,
+    a_publisher_reaches_no_other_clinics_slots,
 );
