@@ -65,7 +65,7 @@ fhir-rate-limited = Too many holds and bookings in a short while, by the client 
 
 # The journal system's side: publishing slots and the patient list
 fhir-expected-slot = The body must be a Slot resource.
-fhir-slot-schedule = schedule.reference must be Schedule/{id}, as GET /fhir/Schedule answers.
+fhir-slot-schedule = schedule.reference must be Schedule/<id>, as GET /fhir/Schedule answers.
 fhir-schedule-unknown = The Schedule does not exist, or the client has no access to it.
 fhir-slot-status-publish = status must be free (published) or busy-unavailable (unpublished).
 fhir-slot-start = start must be an instant with a time zone, such as 2025-12-17T08:15:00+01:00.
@@ -78,7 +78,7 @@ fhir-slot-below-bookings = The capacity cannot be lower than the places booked i
 fhir-bundle-type = Bundle.type must be transaction.
 fhir-bundle-too-large = A transaction may have at most 5000 entries. Split it up.
 fhir-body-too-large = The body is too large.
-fhir-bundle-entry = Each entry must have a request with method and url: POST Slot, PUT Slot/{id}, DELETE Slot/{id}, PUT Patient?identifier=… or DELETE Patient?identifier=….
+fhir-bundle-entry = Each entry must have a request with method and url: POST Slot, PUT Slot/<id>, DELETE Slot/<id>, PUT Patient?identifier=… or DELETE Patient?identifier=….
 fhir-bundle-mixed = One transaction may change slots or the patient list, not both.
 fhir-expected-patient = The body must be a Patient resource.
 fhir-list-identifier = identifier must hold exactly one fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1) or D-nummer (urn:oid:2.16.578.1.12.4.1.4.2).

@@ -65,7 +65,7 @@ fhir-rate-limited = For mange timereservasjoner på kort tid, fra klienten eller
 
 # Journalsystemets side: publisering av timer og fastlegelisten
 fhir-expected-slot = Innholdet må være en Slot-ressurs.
-fhir-slot-schedule = schedule.reference må være Schedule/{id}, slik GET /fhir/Schedule svarer.
+fhir-slot-schedule = schedule.reference må være Schedule/<id>, slik GET /fhir/Schedule svarer.
 fhir-schedule-unknown = Schedule finnes ikke, eller klienten har ikke tilgang til den.
 fhir-slot-status-publish = status må være free (publisert) eller busy-unavailable (ikke publisert).
 fhir-slot-start = start må være et tidspunkt med tidssone, for eksempel 2025-12-17T08:15:00+01:00.
@@ -78,7 +78,7 @@ fhir-slot-below-bookings = Kapasiteten kan ikke bli lavere enn antall plasser so
 fhir-bundle-type = Bundle.type må være transaction.
 fhir-bundle-too-large = En transaksjon kan ha høyst 5000 oppføringer. Del den opp.
 fhir-body-too-large = Innholdet er for stort.
-fhir-bundle-entry = Hver oppføring må ha request med method og url: POST Slot, PUT Slot/{id}, DELETE Slot/{id}, PUT Patient?identifier=… eller DELETE Patient?identifier=….
+fhir-bundle-entry = Hver oppføring må ha request med method og url: POST Slot, PUT Slot/<id>, DELETE Slot/<id>, PUT Patient?identifier=… eller DELETE Patient?identifier=….
 fhir-bundle-mixed = En transaksjon kan endre timer eller fastlegelisten, ikke begge.
 fhir-expected-patient = Innholdet må være en Patient-ressurs.
 fhir-list-identifier = identifier må ha nøyaktig ett fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1) eller D-nummer (urn:oid:2.16.578.1.12.4.1.4.2).

@@ -65,7 +65,7 @@ fhir-rate-limited = For mange timereservasjonar på kort tid, frå klienten elle
 
 # Journalsystemet si side: publisering av timar og fastlegelista
 fhir-expected-slot = Innhaldet må vere ein Slot-ressurs.
-fhir-slot-schedule = schedule.reference må vere Schedule/{id}, slik GET /fhir/Schedule svarar.
+fhir-slot-schedule = schedule.reference må vere Schedule/<id>, slik GET /fhir/Schedule svarar.
 fhir-schedule-unknown = Schedule finst ikkje, eller klienten har ikkje tilgang til han.
 fhir-slot-status-publish = status må vere free (publisert) eller busy-unavailable (ikkje publisert).
 fhir-slot-start = start må vere eit tidspunkt med tidssone, til dømes 2025-12-17T08:15:00+01:00.
@@ -78,7 +78,7 @@ fhir-slot-below-bookings = Kapasiteten kan ikkje bli lågare enn talet på plass
 fhir-bundle-type = Bundle.type må vere transaction.
 fhir-bundle-too-large = Ein transaksjon kan ha høgst 5000 oppføringar. Del han opp.
 fhir-body-too-large = Innhaldet er for stort.
-fhir-bundle-entry = Kvar oppføring må ha request med method og url: POST Slot, PUT Slot/{id}, DELETE Slot/{id}, PUT Patient?identifier=… eller DELETE Patient?identifier=….
+fhir-bundle-entry = Kvar oppføring må ha request med method og url: POST Slot, PUT Slot/<id>, DELETE Slot/<id>, PUT Patient?identifier=… eller DELETE Patient?identifier=….
 fhir-bundle-mixed = Ein transaksjon kan endre timar eller fastlegelista, ikkje begge.
 fhir-expected-patient = Innhaldet må vere ein Patient-ressurs.
 fhir-list-identifier = identifier må ha nøyaktig eitt fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1) eller D-nummer (urn:oid:2.16.578.1.12.4.1.4.2).

@@ -3,9 +3,7 @@
 //! of another clinic reached.
 
 use crate::common::{TestDb, World, oslo};
-use domain::{
-    Actor, AuditAction, Capacity, DomainError, HerId, Reach, SlotId, SlotLength,
-};
+use domain::{Actor, AuditAction, Capacity, DomainError, HerId, Reach, SlotId, SlotLength};
 use store::{AuditFilter, SlotChange, SlotChanged, SlotSpec, StoreError};
 
 fn journal() -> Actor {
@@ -120,19 +118,31 @@ pub async fn a_booked_slot_keeps_its_time_and_its_bookings_places(db: TestDb) {
         capacity: Capacity::ONE,
         ..as_is
     };
-    let result = world.store.publish_slots(&journal(), reach, &change(shrink)).await;
-    assert!(matches!(refusal(result), StoreError::BelowBookings { booked: 2 }));
+    let result = world
+        .store
+        .publish_slots(&journal(), reach, &change(shrink))
+        .await;
+    assert!(matches!(
+        refusal(result),
+        StoreError::BelowBookings { booked: 2 }
+    ));
     let moved = SlotSpec {
         start: oslo(2026, 12, 17, 10, 0),
         ..as_is
     };
-    let result = world.store.publish_slots(&journal(), reach, &change(moved)).await;
+    let result = world
+        .store
+        .publish_slots(&journal(), reach, &change(moved))
+        .await;
     assert!(matches!(refusal(result), StoreError::SlotInUse));
     let longer = SlotSpec {
         length: SlotLength::minutes(30).expect("length"),
         ..as_is
     };
-    let result = world.store.publish_slots(&journal(), reach, &change(longer)).await;
+    let result = world
+        .store
+        .publish_slots(&journal(), reach, &change(longer))
+        .await;
     assert!(matches!(refusal(result), StoreError::SlotInUse));
     let result = world
         .store
@@ -151,7 +161,10 @@ pub async fn a_booked_slot_keeps_its_time_and_its_bookings_places(db: TestDb) {
         .await
         .expect("shrunk to its bookings");
     let stored = world.store.slot(slot.id).await.expect("slot");
-    assert_eq!((stored.capacity.get(), stored.booked, stored.published), (2, 2, false));
+    assert_eq!(
+        (stored.capacity.get(), stored.booked, stored.published),
+        (2, 2, false)
+    );
     // A slot that never had an appointment moves and is deleted.
     let free = world.slot(oslo(2026, 12, 17, 11, 0), 1).await;
     let later = SlotSpec {
@@ -164,7 +177,9 @@ pub async fn a_booked_slot_keeps_its_time_and_its_bookings_places(db: TestDb) {
         .publish_slots(&journal(), reach, &[SlotChange::Update(free.id, later)])
         .await
         .expect("moved");
-    assert!(matches!(&done[0], SlotChanged::Updated(s) if s.start == later.start && s.length.as_minutes() == 20));
+    assert!(
+        matches!(&done[0], SlotChanged::Updated(s) if s.start == later.start && s.length.as_minutes() == 20)
+    );
     // Onto another slot's start: an overlap.
     let onto = SlotSpec {
         start: slot.start,
@@ -201,11 +216,14 @@ pub async fn a_publisher_reaches_no_other_clinics_slots(db: TestDb) {
         .expect("clinic");
     let elsewhere = Reach::Clinic(other.id);
     let slot = world.slot(oslo(2026, 12, 17, 9, 0), 1).await;
-    let not_found = |result: store::Result<Vec<SlotChanged>>| {
-        matches!(result, Err(StoreError::InBatch { error, .. }) if matches!(*error, StoreError::NotFound(_)))
-    };
+    let not_found = |result: store::Result<Vec<SlotChanged>>| matches!(result, Err(StoreError::InBatch { error, .. }) if matches!(*error, StoreError::NotFound(_)));
     let create = [SlotChange::Create(spec(&world, 10, 0, 1))];
-    assert!(not_found(world.store.publish_slots(&journal(), elsewhere, &create).await));
+    assert!(not_found(
+        world
+            .store
+            .publish_slots(&journal(), elsewhere, &create)
+            .await
+    ));
     let update = [SlotChange::Update(
         slot.id,
         SlotSpec {
@@ -213,9 +231,19 @@ pub async fn a_publisher_reaches_no_other_clinics_slots(db: TestDb) {
             ..spec(&world, 9, 0, 1)
         },
     )];
-    assert!(not_found(world.store.publish_slots(&journal(), elsewhere, &update).await));
+    assert!(not_found(
+        world
+            .store
+            .publish_slots(&journal(), elsewhere, &update)
+            .await
+    ));
     let delete = [SlotChange::Delete(slot.id)];
-    assert!(not_found(world.store.publish_slots(&journal(), elsewhere, &delete).await));
+    assert!(not_found(
+        world
+            .store
+            .publish_slots(&journal(), elsewhere, &delete)
+            .await
+    ));
     assert!(not_found(
         world
             .store
@@ -227,7 +255,10 @@ pub async fn a_publisher_reaches_no_other_clinics_slots(db: TestDb) {
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
-        world.store.slot_in_reach(elsewhere, SlotId(slot.id.0 + 1000)).await,
+        world
+            .store
+            .slot_in_reach(elsewhere, SlotId(slot.id.0 + 1000))
+            .await,
         Err(StoreError::NotFound(_))
     ));
     let own = world
