@@ -109,9 +109,7 @@ fn numbers(bundle: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn a_journal_system_reads_its_list_in_pages_and_each_view_is_audited() {
-    let portal = fhir_portal().await;
+async fn a_journal_system_reads_its_list_in_pages_and_each_view_is_audited(portal: Portal) {
     let first = get(&portal, Some(LIST_KEEPER), "/fhir/Patient?_count=2").await;
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.body["type"], "searchset");
@@ -159,9 +157,7 @@ async fn a_journal_system_reads_its_list_in_pages_and_each_view_is_audited() {
     assert_eq!(refused.status, 400);
 }
 
-#[tokio::test]
-async fn a_journal_system_adds_renames_and_removes_one_patient() {
-    let portal = fhir_portal().await;
+async fn a_journal_system_adds_renames_and_removes_one_patient(portal: Portal) {
     let per = person(20);
     let added = put(
         &portal,
@@ -221,9 +217,7 @@ async fn a_journal_system_adds_renames_and_removes_one_patient() {
     assert_outcome(&bad, 400, "invalid", Some("identifier"));
 }
 
-#[tokio::test]
-async fn bad_patients_are_refused_as_the_registers_import_refuses_them() {
-    let portal = fhir_portal().await;
+async fn bad_patients_are_refused_as_the_registers_import_refuses_them(portal: Portal) {
     let per = person(30);
     let path = conditional(&per);
     let english = [("accept-language", "en")];
@@ -302,9 +296,7 @@ async fn bad_patients_are_refused_as_the_registers_import_refuses_them() {
     assert!(portal.store.patient(&per).await.expect("patient").is_none());
 }
 
-#[tokio::test]
-async fn many_patients_are_listed_at_once_or_none_as_by_the_registers_import() {
-    let portal = fhir_portal().await;
+async fn many_patients_are_listed_at_once_or_none_as_by_the_registers_import(portal: Portal) {
     let people: Vec<NationalId> = (100..160).map(person).collect();
     let entries: Vec<Value> = people
         .iter()
@@ -361,9 +353,7 @@ async fn many_patients_are_listed_at_once_or_none_as_by_the_registers_import() {
     assert!(imports.iter().all(|e| e.patient.is_none()));
 }
 
-#[tokio::test]
-async fn only_a_client_bound_to_one_clinic_keeps_a_list() {
-    let portal = fhir_portal().await;
+async fn only_a_client_bound_to_one_clinic_keeps_a_list(portal: Portal) {
     let per = person(50);
     let unbound = get(&portal, Some(UNBOUND_LIST_KEEPER), "/fhir/Patient").await;
     assert_outcome(&unbound, 403, "forbidden", None);
@@ -396,3 +386,45 @@ async fn only_a_client_bound_to_one_clinic_keeps_a_list() {
     assert!(portal.store.patient(&per).await.expect("patient").is_none());
     assert_eq!(listed(&portal).await.len(), 3);
 }
+
+/// A portal with the FHIR clients and the demo's logins, on SQLite or on the given database.
+async fn portal_on(db: Option<store::testing::TestDb>) -> Portal {
+    common::portal_with(common::Options {
+        demo_login: true,
+        fhir: settings(),
+        db,
+        ..common::Options::default()
+    })
+    .await
+}
+
+/// Each scenario on SQLite and, when `TIMEBOK_TEST_POSTGRES_URL` is set, on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(super::portal_on(None).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(db) = store::testing::TestDb::postgres().await else { return };
+                    super::$case(super::portal_on(Some(db)).await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    a_journal_system_reads_its_list_in_pages_and_each_view_is_audited,
+    a_journal_system_adds_renames_and_removes_one_patient,
+    bad_patients_are_refused_as_the_registers_import_refuses_them,
+    many_patients_are_listed_at_once_or_none_as_by_the_registers_import,
+    only_a_client_bound_to_one_clinic_keeps_a_list,
+);

@@ -11,7 +11,7 @@
 mod common;
 
 use common::fhir::*;
-use common::{Browser, Options, Portal, portal_with};
+use common::{Browser, Portal};
 use domain::{Actor, AuditAction, Caller, Reason};
 use jiff::civil::Date;
 use serde_json::{Value, json};
@@ -118,9 +118,7 @@ async fn day_slots(portal: &Portal, day: Date) -> usize {
         .len()
 }
 
-#[tokio::test]
-async fn a_journal_system_publishes_reads_changes_and_deletes_a_slot() {
-    let portal = fhir_portal().await;
+async fn a_journal_system_publishes_reads_changes_and_deletes_a_slot(portal: Portal) {
     let body = with_capacity(slot(portal.resource, portal.day, (12, 0), 15, "free"), 2);
     let created = post(&portal, PUBLISHER, "/fhir/Slot", &[], &body).await;
     assert_eq!(created.status, 201, "{}", created.body);
@@ -205,9 +203,7 @@ async fn a_journal_system_publishes_reads_changes_and_deletes_a_slot() {
     assert_outcome(&refused, 403, "forbidden", None);
 }
 
-#[tokio::test]
-async fn a_booked_slot_is_neither_deleted_moved_nor_shrunk_below_its_bookings() {
-    let portal = fhir_portal().await;
+async fn a_booked_slot_is_neither_deleted_moved_nor_shrunk_below_its_bookings(portal: Portal) {
     let body = with_capacity(slot(portal.resource, portal.day, (14, 0), 15, "free"), 2);
     let created = post(&portal, PUBLISHER, "/fhir/Slot", &[], &body).await;
     assert_eq!(created.status, 201, "{}", created.body);
@@ -263,9 +259,7 @@ async fn a_booked_slot_is_neither_deleted_moved_nor_shrunk_below_its_bookings() 
     assert_eq!((stored.booked, stored.published), (2, false));
 }
 
-#[tokio::test]
-async fn another_clinics_slots_are_out_of_reach() {
-    let portal = fhir_portal().await;
+async fn another_clinics_slots_are_out_of_reach(portal: Portal) {
     let theirs = portal.slots[0];
     let path = format!("/fhir/Slot/{theirs}");
     let read = get(&portal, Some(OTHER_PUBLISHER), &path).await;
@@ -301,9 +295,7 @@ async fn another_clinics_slots_are_out_of_reach() {
     assert_eq!(day_slots(&portal, portal.day).await, 3, "nothing was made");
 }
 
-#[tokio::test]
-async fn bad_slots_are_answered_in_the_clients_language_and_change_nothing() {
-    let portal = fhir_portal().await;
+async fn bad_slots_are_answered_in_the_clients_language_and_change_nothing(portal: Portal) {
     let nynorsk = [("accept-language", "nn")];
     let good = slot(portal.resource, portal.day, (12, 0), 15, "free");
     let cases: Vec<(Value, &str)> = vec![
@@ -412,9 +404,7 @@ fn transaction(entries: Vec<Value>) -> Value {
     json!({ "resourceType": "Bundle", "type": "transaction", "entry": entries })
 }
 
-#[tokio::test]
-async fn a_week_of_slots_is_published_in_one_transaction_all_or_nothing() {
-    let portal = fhir_portal().await;
+async fn a_week_of_slots_is_published_in_one_transaction_all_or_nothing(portal: Portal) {
     let mut entries = week(&portal, 280);
     let later = portal
         .day
@@ -543,14 +533,7 @@ async fn a_week_of_slots_is_published_in_one_transaction_all_or_nothing() {
     assert!(empty.body.get("entry").is_none(), "no empty arrays");
 }
 
-#[tokio::test]
-async fn the_portal_shows_a_slot_right_after_it_is_published() {
-    let portal = portal_with(Options {
-        demo_login: true,
-        fhir: settings(),
-        ..Options::default()
-    })
-    .await;
+async fn the_portal_shows_a_slot_right_after_it_is_published(portal: Portal) {
     let browser = Browser::new(&portal);
     browser.log_in(&portal.kari).await;
     let calendar = format!(
@@ -594,3 +577,46 @@ async fn the_portal_shows_a_slot_right_after_it_is_published() {
     let hidden = browser.get(&calendar).await;
     assert!(!hidden.body.contains("11:45 - 12:00"));
 }
+
+/// A portal with the FHIR clients and the demo's logins, on SQLite or on the given database.
+async fn portal_on(db: Option<store::testing::TestDb>) -> Portal {
+    common::portal_with(common::Options {
+        demo_login: true,
+        fhir: settings(),
+        db,
+        ..common::Options::default()
+    })
+    .await
+}
+
+/// Each scenario on SQLite and, when `TIMEBOK_TEST_POSTGRES_URL` is set, on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(super::portal_on(None).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(db) = store::testing::TestDb::postgres().await else { return };
+                    super::$case(super::portal_on(Some(db)).await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    a_journal_system_publishes_reads_changes_and_deletes_a_slot,
+    a_booked_slot_is_neither_deleted_moved_nor_shrunk_below_its_bookings,
+    another_clinics_slots_are_out_of_reach,
+    bad_slots_are_answered_in_the_clients_language_and_change_nothing,
+    a_week_of_slots_is_published_in_one_transaction_all_or_nothing,
+    the_portal_shows_a_slot_right_after_it_is_published,
+);
