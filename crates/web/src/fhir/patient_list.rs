@@ -191,28 +191,14 @@ pub async fn search(
 ) -> Result<Response, Outcome> {
     let t = client.t;
     refuse_unknown(&client, &params, &["identifier", "_count", "_offset"])?;
-    let invalid = |key, name: &str| Outcome::new(t, Problem::Invalid(key, name.into()));
-    let count = match params.iter().find(|(n, _)| n == "_count") {
-        None => DEFAULT_COUNT,
-        Some((_, text)) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_COUNT).contains(n))
-            .ok_or_else(|| invalid("fhir-count-invalid", "_count"))?,
-    };
-    let offset = match params.iter().find(|(n, _)| n == "_offset") {
-        None => 0,
-        Some((_, text)) => text
-            .parse::<u64>()
-            .map_err(|_| invalid("fhir-offset-invalid", "_offset"))?,
-    };
+    let (count, offset) = paging(t, &params)?;
     let one = identifier_param(t, &params, state.id_policy)?;
     let clinic = own_clinic(&state, &client).await?;
     let (patients, total) = match one {
         Some(ref id) => {
             let found = state
                 .store
-                .patient(&id)
+                .patient(id)
                 .await
                 .map_err(|e| Outcome::store(t, e))?
                 .filter(|p| p.clinic_id == clinic.id);
@@ -241,13 +227,52 @@ pub async fn search(
         )
         .await
         .map_err(|e| Outcome::store(t, e))?;
-    let base = base_url(&state);
+    let after = offset.saturating_add(patients.len() as u64);
+    let more = one.is_none() && after < total;
+    Ok(fhir_json(&searchset(
+        base_url(&state),
+        &params,
+        more.then_some(after),
+        &patients,
+        total,
+        &clinic,
+    )))
+}
+
+/// `_count` (1 to 500, 100 unless given) and `_offset` (0 unless given).
+fn paging(t: T, params: &Params) -> Result<(u32, u64), Outcome> {
+    let invalid = |key, name: &str| Outcome::new(t, Problem::Invalid(key, name.into()));
+    let count = match params.iter().find(|(n, _)| n == "_count") {
+        None => DEFAULT_COUNT,
+        Some((_, text)) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_COUNT).contains(n))
+            .ok_or_else(|| invalid("fhir-count-invalid", "_count"))?,
+    };
+    let offset = match params.iter().find(|(n, _)| n == "_offset") {
+        None => 0,
+        Some((_, text)) => text
+            .parse::<u64>()
+            .map_err(|_| invalid("fhir-offset-invalid", "_offset"))?,
+    };
+    Ok((count, offset))
+}
+
+/// A page of the list as a searchset Bundle, with a `next` link to `next` when there is more.
+fn searchset(
+    base: &str,
+    params: &Params,
+    next: Option<u64>,
+    patients: &[Patient],
+    total: u64,
+    clinic: &Clinic,
+) -> Value {
     let mut links = vec![json!({
         "relation": "self",
-        "url": format!("{base}/fhir/Patient{}", query_string(&params)),
+        "url": format!("{base}/fhir/Patient{}", query_string(params)),
     })];
-    let after = offset.saturating_add(patients.len() as u64);
-    if one.is_none() && after < total {
+    if let Some(after) = next {
         let mut next: Params = params
             .iter()
             .filter(|(n, _)| n != "_offset")
@@ -267,12 +292,12 @@ pub async fn search(
     });
     let entries: Vec<Value> = patients
         .iter()
-        .map(|p| json!({ "resource": patient_json(p, &clinic), "search": { "mode": "match" } }))
+        .map(|p| json!({ "resource": patient_json(p, clinic), "search": { "mode": "match" } }))
         .collect();
     if let (false, Some(object)) = (entries.is_empty(), bundle.as_object_mut()) {
         object.insert("entry".into(), Value::Array(entries));
     }
-    Ok(fhir_json(&bundle))
+    bundle
 }
 
 /// `PUT /fhir/Patient?identifier=…`: puts the patient on the list, or renames them there

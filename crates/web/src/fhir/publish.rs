@@ -122,13 +122,13 @@ impl Schedules {
         reach: domain::Reach,
         id: ResourceId,
     ) -> Result<Option<&CatalogueEntry>, Outcome> {
-        if !self.0.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(vacant) = self.0.entry(id) {
             let entry = state
                 .store
                 .schedule(reach, id)
                 .await
                 .map_err(|e| Outcome::store(client.t, e))?;
-            self.0.insert(id, entry);
+            vacant.insert(entry);
         }
         Ok(self.0.get(&id).and_then(Option::as_ref))
     }

@@ -203,6 +203,17 @@ async fn slots(
             }
             other => refused(t, other, "Bundle.entry"),
         })?;
+    answer(state, client, reach, &mut schedules, done).await
+}
+
+/// Each change done, as a `transaction-response` entry.
+async fn answer(
+    state: &AppState,
+    client: &ApiClient,
+    reach: domain::Reach,
+    schedules: &mut Schedules,
+    done: Vec<SlotChanged>,
+) -> Result<Response, Outcome> {
     let mut answered = Vec::with_capacity(done.len());
     for changed in done {
         let (slot, status) = match changed {
@@ -217,12 +228,11 @@ async fn slots(
             .get(state, client, reach, slot.resource_id)
             .await?
         else {
-            return Err(Outcome::new(t, Problem::NotFound));
+            return Err(Outcome::new(client.t, Problem::NotFound));
         };
-        let location = location_of(state, slot.id);
         answered.push(json!({
-            "fullUrl": location,
-            "resource": slot_json(state, t, &slot, schedule),
+            "fullUrl": location_of(state, slot.id),
+            "resource": slot_json(state, client.t, &slot, schedule),
             "response": { "status": status, "location": format!("Slot/{}", slot.id.0) },
         }));
     }
