@@ -12,6 +12,7 @@ mod calendar;
 mod cases;
 mod client_bookings;
 mod common;
+mod list_changes;
 mod logins;
 mod messages;
 mod outbox;
@@ -93,4 +94,5 @@ contract_tests!(
     a_publishers_batch_is_applied_whole_or_not_at_all,
     a_booked_slot_keeps_its_time_and_its_bookings_places,
     a_publisher_reaches_no_other_clinics_slots,
+    a_list_change_adds_renames_and_takes_off_in_one_event,
 );
