@@ -353,6 +353,62 @@ async fn many_patients_are_listed_at_once_or_none_as_by_the_registers_import(por
     assert!(imports.iter().all(|e| e.patient.is_none()));
 }
 
+async fn one_transaction_puts_patients_on_the_list_and_takes_others_off(portal: Portal) {
+    let per = person(70);
+    let put_entry = |id: &NationalId| {
+        json!({
+            "resource": patient(id, "Per", "Hansen"),
+            "request": { "method": "PUT", "url": format!("Patient?identifier={}", id.as_str()) },
+        })
+    };
+    let delete_entry = |id: &NationalId| json!({ "request": { "method": "DELETE", "url": format!("Patient?identifier={}", id.as_str()) } });
+    let bundle = |entries: Vec<Value>| json!({ "resourceType": "Bundle", "type": "transaction", "entry": entries });
+    // The same patient both put on and taken off: refused, and nothing changes.
+    let refused = post(
+        &portal,
+        LIST_KEEPER,
+        "/fhir",
+        &[],
+        &bundle(vec![
+            put_entry(&per),
+            delete_entry(&per),
+            delete_entry(&portal.kari),
+        ]),
+    )
+    .await;
+    assert_outcome(&refused, 422, "invalid", Some("Bundle.entry[1].request"));
+    assert_eq!(listed(&portal).await.len(), 3);
+    let changed = post(
+        &portal,
+        LIST_KEEPER,
+        "/fhir",
+        &[],
+        &bundle(vec![put_entry(&per), delete_entry(&portal.kari)]),
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let statuses: Vec<&str> = changed.body["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["response"]["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["200 OK", "204 No Content"]);
+    let numbers: Vec<String> = listed(&portal)
+        .await
+        .iter()
+        .map(|p| p.national_id.as_str().to_owned())
+        .collect();
+    assert!(numbers.contains(&per.as_str().to_owned()));
+    assert!(!numbers.contains(&portal.kari.as_str().to_owned()));
+    let imports = audited(&portal, AuditAction::PatientListImported).await;
+    assert_eq!(imports.len(), 1);
+    assert_eq!(
+        imports[0].subject,
+        "patient_list:1 added=1 updated=0 unchanged=0 removed=1"
+    );
+}
+
 async fn only_a_client_bound_to_one_clinic_keeps_a_list(portal: Portal) {
     let per = person(50);
     let unbound = get(&portal, Some(UNBOUND_LIST_KEEPER), "/fhir/Patient").await;
@@ -427,4 +483,5 @@ on_both_databases!(
     bad_patients_are_refused_as_the_registers_import_refuses_them,
     many_patients_are_listed_at_once_or_none_as_by_the_registers_import,
     only_a_client_bound_to_one_clinic_keeps_a_list,
+    one_transaction_puts_patients_on_the_list_and_takes_others_off,
 );

@@ -88,3 +88,4 @@ fhir-list-gp = generalPractitioner must be the client's own clinic, by HER-id (u
 fhir-list-identifier-mismatch = The number in the body must be the one in the address.
 fhir-list-identifier-search = identifier must be system|number or the number alone, for a valid fødselsnummer or D-nummer.
 fhir-offset-invalid = _offset must be a whole number, 0 or more.
+fhir-list-named-twice = A transaction may not both put a patient on the list and take them off.

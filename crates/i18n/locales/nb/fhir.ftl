@@ -88,3 +88,4 @@ fhir-list-gp = generalPractitioner må være klientens legekontor, med HER-id (u
 fhir-list-identifier-mismatch = Nummeret i innholdet må være det samme som i adressen.
 fhir-list-identifier-search = identifier må være system|nummer eller bare nummeret, for et gyldig fødselsnummer eller D-nummer.
 fhir-offset-invalid = _offset må være et heltall, 0 eller større.
+fhir-list-named-twice = En transaksjon kan ikke både sette en pasient på listen og ta pasienten av den.

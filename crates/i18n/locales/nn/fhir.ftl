@@ -88,3 +88,4 @@ fhir-list-gp = generalPractitioner må vere legekontoret til klienten, med HER-i
 fhir-list-identifier-mismatch = Nummeret i innhaldet må vere det same som i adressa.
 fhir-list-identifier-search = identifier må vere system|nummer eller berre nummeret, for eit gyldig fødselsnummer eller D-nummer.
 fhir-offset-invalid = _offset må vere eit heiltal, 0 eller større.
+fhir-list-named-twice = Ein transaksjon kan ikkje både setje ein pasient på lista og ta pasienten av ho.

@@ -164,7 +164,7 @@ pub const SUPPORTED: &[Supported] = &[
 
 /// What a `transaction` Bundle posted to the base may hold.
 pub const TRANSACTION_DOCUMENTATION: &str = "A transaction Bundle of Slot entries (POST Slot, \
-    PUT Slot/{id}, DELETE Slot/{id}; system/Slot.cud) or of Patient entries (PUT \
+    PUT Slot/{id}, DELETE Slot/{id}; system/Slot.cud) or of Patient entries (PUT or DELETE \
     Patient?identifier=…; system/Patient.cruds), at most 5000: all applied in one \
     transaction, or none, with an OperationOutcome naming the entry refused.";
 

@@ -388,18 +388,37 @@ pub(super) fn url_identifier(url: &str, policy: IdPolicy) -> Option<NationalId> 
     input::personal_number(system, number, policy).ok()
 }
 
-/// A transaction of `PUT Patient?identifier=…` entries: the register's import, every patient
-/// or none, one audit event with the counts.
-pub(super) async fn import(
+/// A transaction of `PUT Patient?identifier=…` entries (with their Patient) and
+/// `DELETE Patient?identifier=…` entries (without): the register's import, with the patients
+/// deleted taken off in the same transaction; every change or none, one audit event with the
+/// counts. A patient put on the list twice is taken as the last entry has them, as a file's
+/// last line is; one both put on and taken off is refused, since neither can be meant.
+pub(super) async fn change(
     state: &AppState,
     client: &ApiClient,
-    entries: &[(usize, NationalId, &Value)],
+    entries: &[(usize, NationalId, Option<&Value>)],
 ) -> Result<Response, Outcome> {
     let t = client.t;
     client.require(super::Scope::PatientList)?;
     let clinic = own_clinic(state, client).await?;
     let mut list = Vec::with_capacity(entries.len());
+    let mut removed = Vec::new();
+    let (put, deleted): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, _, r)| r.is_some());
+    let put: std::collections::HashSet<&str> = put.iter().map(|(_, id, _)| id.as_str()).collect();
+    for (index, named, _) in deleted {
+        if put.contains(named.as_str()) {
+            return Err(Outcome::unprocessable(
+                t,
+                "fhir-list-named-twice",
+                &format!("Bundle.entry[{index}].request"),
+            ));
+        }
+    }
     for (index, named, resource) in entries {
+        let Some(resource) = resource else {
+            removed.push(named.clone());
+            continue;
+        };
         let at = format!("Bundle.entry[{index}].resource");
         let entry = list_entry(t, resource, state.id_policy, &clinic, &at)?;
         if entry.national_id != *named {
@@ -414,12 +433,19 @@ pub(super) async fn import(
     let caller = client.caller(state).await?;
     state
         .store
-        .import_patients(&caller.actor, clinic.id, &list)
+        .change_patient_list(&caller.actor, clinic.id, &list, &removed)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     let answered: Vec<Value> = entries
         .iter()
-        .map(|_| json!({ "response": { "status": "200 OK" } }))
+        .map(|(_, _, resource)| {
+            let status = if resource.is_some() {
+                "200 OK"
+            } else {
+                "204 No Content"
+            };
+            json!({ "response": { "status": status } })
+        })
         .collect();
     Ok(fhir_json(&super::transaction::response_bundle(answered)))
 }

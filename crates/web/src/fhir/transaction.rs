@@ -1,7 +1,8 @@
 //! `POST /fhir` with a `transaction` Bundle: a journal system's many changes at once, all or
 //! nothing. Its entries change slots (`POST Slot`, `PUT Slot/{id}`, `DELETE Slot/{id}`, as a
 //! week of a template's expansion) in one store transaction, or the patient list
-//! (`PUT Patient?identifier=…`) through the register's import; one Bundle does one or the
+//! (`PUT` and `DELETE Patient?identifier=…`) through the register's import; one Bundle does
+//! one or the
 //! other, each under its own scope. The answer is a `transaction-response` Bundle, one entry
 //! per entry sent, in order.
 
@@ -30,6 +31,7 @@ enum Entry<'a> {
     UpdateSlot(SlotId, &'a Value),
     DeleteSlot(SlotId),
     ListPatient(NationalId, &'a Value),
+    UnlistPatient(NationalId),
 }
 
 /// A `transaction-response` Bundle of these entries; none left out when there are none.
@@ -84,6 +86,9 @@ fn entry<'a>(
             patient_list::url_identifier(url, policy).ok_or_else(wrong)?,
             resource,
         ),
+        (Some("DELETE"), _) if url.starts_with("Patient?") => {
+            Entry::UnlistPatient(patient_list::url_identifier(url, policy).ok_or_else(wrong)?)
+        }
         _ => return Err(wrong()),
     };
     Ok(entry)
@@ -117,18 +122,19 @@ pub async fn transaction(
         .enumerate()
         .map(|(index, value)| entry(t, index, value, state.id_policy))
         .collect::<Result<Vec<_>, _>>()?;
-    let patients: Vec<(usize, NationalId, &Value)> = entries
+    let patients: Vec<(usize, NationalId, Option<&Value>)> = entries
         .iter()
         .enumerate()
         .filter_map(|(index, entry)| match entry {
-            Entry::ListPatient(id, resource) => Some((index, id.clone(), *resource)),
+            Entry::ListPatient(id, resource) => Some((index, id.clone(), Some(*resource))),
+            Entry::UnlistPatient(id) => Some((index, id.clone(), None)),
             _ => None,
         })
         .collect();
     if patients.is_empty() {
         slots(&state, &client, &entries).await
     } else if patients.len() == entries.len() {
-        patient_list::import(&state, &client, &patients).await
+        patient_list::change(&state, &client, &patients).await
     } else {
         Err(Outcome::unprocessable(
             t,
@@ -182,7 +188,7 @@ async fn slots(
                 SlotChange::Update(*id, request.spec(stored))
             }
             Entry::DeleteSlot(id) => SlotChange::Delete(*id),
-            Entry::ListPatient(..) => {
+            Entry::ListPatient(..) | Entry::UnlistPatient(_) => {
                 return Err(Outcome::unprocessable(
                     t,
                     "fhir-bundle-mixed",
