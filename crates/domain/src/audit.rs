@@ -81,6 +81,7 @@ actions! {
     SlotDeleted => "slot.deleted",
     SlotPublished => "slot.published",
     SlotUnpublished => "slot.unpublished",
+    SlotChanged => "slot.changed",
     SlotHeld => "slot.held",
     AppointmentBooked => "appointment.booked",
     AppointmentCancelledByPatient => "appointment.cancelled_by_patient",

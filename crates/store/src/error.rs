@@ -24,6 +24,15 @@ pub enum StoreError {
     Overlap,
     #[error("the slot has appointments; cancel them or unpublish the slot instead")]
     SlotInUse,
+    /// A slot's capacity asked below the places its appointments take.
+    #[error("the slot has {booked} booked places; its capacity cannot be smaller")]
+    BelowBookings { booked: u16 },
+    /// A change of a batch was refused, and with it the whole batch: which change, from 0.
+    #[error("change {index} of the batch: {error}")]
+    InBatch {
+        index: usize,
+        error: Box<StoreError>,
+    },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]

@@ -42,8 +42,9 @@ pub use messages::{
 };
 pub use model::{
     AppointmentRecord, AuditFilter, BlockedPatient, ClinicAppointment, FreeSlot, Hold, Idempotency,
-    ImportCounts, Integrity, ListEntry, NewSlot, NotificationKind, OutboxJob, PatientPage,
-    PlannedAppointment, PublishReport, StoreSettings, StoredTemplate,
+    ImportCounts, Integrity, ListEntry, ListField, NewSlot, NotificationKind, OutboxJob,
+    PatientPage, PlannedAppointment, PublishReport, SlotChange, SlotChanged, SlotSpec,
+    StoreSettings, StoredTemplate,
 };
 pub use notifications::{
     ClaimedJob, ContactPreferences, Delivery, FailedJob, JobOutcome, Notifications, Outbox,

@@ -217,6 +217,35 @@ pub struct ListEntry {
     pub last_name: domain::PersonName,
 }
 
+/// Which field of a patient of a list is not valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListField {
+    /// Not a valid fødselsnummer or D-nummer.
+    NationalId,
+    FirstName,
+    LastName,
+}
+
+impl ListEntry {
+    /// A patient of a list as a file or a journal system gives it: the one reading of a list
+    /// line's fields, for the register's import and the FHIR API alike.
+    pub fn parse(
+        national_id: &str,
+        first_name: &str,
+        last_name: &str,
+        policy: domain::IdPolicy,
+    ) -> Result<Self, ListField> {
+        Ok(Self {
+            national_id: NationalId::parse(national_id.trim(), policy)
+                .map_err(|_| ListField::NationalId)?,
+            first_name: domain::PersonName::parse(first_name.trim())
+                .map_err(|_| ListField::FirstName)?,
+            last_name: domain::PersonName::parse(last_name.trim())
+                .map_err(|_| ListField::LastName)?,
+        })
+    }
+}
+
 /// What an import did to a clinic's list, one count per distinct patient in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImportCounts {
@@ -258,6 +287,37 @@ pub struct Integrity {
     pub overbooked_slots: u64,
     /// Slots whose booked count differs from their booked appointments.
     pub miscounted_slots: u64,
+}
+
+/// A slot as a publisher states it: where, when, how long, how many places, and whether
+/// patients see it. A journal system's `Slot` is one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotSpec {
+    pub resource_id: ResourceId,
+    pub start: Timestamp,
+    pub length: SlotLength,
+    pub capacity: Capacity,
+    pub published: bool,
+}
+
+/// One change of a publication batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotChange {
+    /// A new slot; the same slot stated again is found, not made twice.
+    Create(SlotSpec),
+    /// The slot as it should now be.
+    Update(SlotId, SlotSpec),
+    Delete(SlotId),
+}
+
+/// What one change of a publication batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotChanged {
+    Created(domain::Slot),
+    /// The slot stated was there already, as stated: a retry.
+    Found(domain::Slot),
+    Updated(domain::Slot),
+    Deleted(SlotId),
 }
 
 /// A new single slot.

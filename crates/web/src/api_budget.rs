@@ -7,7 +7,7 @@
 //! The budget is per process, like the rate limits.
 
 use crate::AppState;
-use crate::fhir::{Outcome, PATH_PREFIX};
+use crate::fhir::Outcome;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -82,7 +82,7 @@ impl ApiBudget {
 /// feed file takes longer to write to a slow client than to find, and fifty pullers writing
 /// at once would otherwise take the cores from patients.
 pub async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !request.uri().path().starts_with(PATH_PREFIX) {
+    if !crate::fhir::is_api_path(request.uri().path()) {
         return next.run(request).await;
     }
     let Some(place) = state.api_budget.enter().await else {

@@ -12,7 +12,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, patch, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -33,6 +33,9 @@ pub enum Audience {
     /// publishes it openly (`[fhir] public_feed`), else a client that may read slots. A
     /// request that shows a token is always judged by it.
     Feed,
+    /// A machine client of the FHIR API, whatever its scopes: for a transaction Bundle, whose
+    /// handler checks the scope of what its entries change.
+    AnyClient,
 }
 
 /// One route and who it is for.
@@ -93,6 +96,14 @@ impl Routes {
         T: 'static,
     {
         self.add(Method::PATCH, path, audience, patch(handler))
+    }
+
+    pub fn delete<H, T>(self, path: &'static str, audience: Audience, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::DELETE, path, audience, delete(handler))
     }
 
     fn add(
@@ -201,6 +212,14 @@ async fn authorize(State(guard): State<Guard>, request: Request, next: Next) -> 
                     if let Err(refusal) = client.require(scope) {
                         return axum::response::IntoResponse::into_response(refusal);
                     }
+                    parts.extensions.insert(client);
+                }
+                Err(refusal) => return refusal,
+            }
+        }
+        Some(Audience::AnyClient) => {
+            match crate::fhir::ApiClient::from_request_parts(&mut parts, state).await {
+                Ok(client) => {
                     parts.extensions.insert(client);
                 }
                 Err(refusal) => return refusal,

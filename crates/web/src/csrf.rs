@@ -96,7 +96,7 @@ const FORM_LIMIT: usize = 2 * 1024 * 1024;
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // The FHIR API takes a bearer token in a header and never a cookie, so a forged
     // cross-site request carries no credential there; its clients have no forms.
-    if request.uri().path().starts_with(crate::fhir::PATH_PREFIX) {
+    if crate::fhir::is_api_path(request.uri().path()) {
         return next.run(request).await;
     }
     if request.method().is_safe() {

@@ -32,7 +32,7 @@ fn caught(_payload: Box<dyn Any + Send + 'static>) -> Response {
 }
 
 fn is_fhir(path: &str) -> bool {
-    path.starts_with(crate::fhir::PATH_PREFIX)
+    crate::fhir::is_api_path(path)
 }
 
 async fn in_language(request: Request, next: Next) -> Response {

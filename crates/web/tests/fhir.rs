@@ -28,7 +28,10 @@ async fn the_capability_statement_is_public_and_names_what_is_supported() {
         .iter()
         .filter_map(|r| r["type"].as_str())
         .collect();
-    assert_eq!(types, ["Schedule", "Slot", "Location", "Appointment"]);
+    assert_eq!(
+        types,
+        ["Schedule", "Slot", "Location", "Appointment", "Patient"]
+    );
     assert_eq!(resources[1]["searchInclude"][0], "Slot:schedule");
     let appointment = &resources[3];
     let interactions: Vec<&str> = appointment["interaction"]
@@ -49,6 +52,22 @@ async fn the_capability_statement_is_public_and_names_what_is_supported() {
         .collect();
     assert_eq!(operations, ["hold", "book"]);
     assert_eq!(body["rest"][0]["operation"][0]["name"], "bulk-publish");
+    let codes = |resource: &Value| -> Vec<String> {
+        resource["interaction"]
+            .as_array()
+            .expect("interactions")
+            .iter()
+            .filter_map(|i| i["code"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        codes(&resources[1]),
+        ["search-type", "read", "create", "update", "delete"]
+    );
+    assert_eq!(codes(&resources[4]), ["search-type", "update", "delete"]);
+    assert_eq!(resources[4]["conditionalUpdate"], true);
+    assert_eq!(resources[4]["conditionalDelete"], "single");
+    assert_eq!(codes(&body["rest"][0]), ["transaction"]);
 }
 
 #[tokio::test]

@@ -1155,7 +1155,7 @@ fn who(rng: &mut Rng, rule: &Rule) -> Who {
         Audience::Patient => Who::Patient,
         Audience::Staff => Who::Staff,
         Audience::Operator => Who::Operator,
-        Audience::Client(_) | Audience::Feed => Who::Client,
+        Audience::Client(_) | Audience::Feed | Audience::AnyClient => Who::Client,
     }
 }
 
@@ -1176,7 +1176,7 @@ fn generate(rng: &mut Rng, world: &World, rules: &[Rule], ids: &Identities) -> C
     let uri = format!("{path}{}", query(rng, world, rule.path));
     let mut headers = Vec::new();
     let mut body = Vec::new();
-    let fhir = rule.path.starts_with("/fhir/");
+    let fhir = rule.path == "/fhir" || rule.path.starts_with("/fhir/");
     if fhir {
         if who == Who::Client || rng.chance(10) {
             let value = match rng.below(20) {

@@ -66,12 +66,49 @@ async fn requests_are_logged_without_fodselsnummer_or_reason() {
     )
     .await;
     assert_eq!(search.status, 200);
+    // The patient list kept from a journal system: numbers in queries and bodies only.
+    let listed = common::person(60);
+    let identifier = format!("identifier={FODSELSNUMMER}%7C{}", listed.as_str());
+    let patient = serde_json::json!({
+        "resourceType": "Patient",
+        "identifier": [{ "system": FODSELSNUMMER, "value": listed.as_str() }],
+        "name": [{ "family": "Hansen", "given": ["Per"] }],
+    });
+    let url = format!("{}/fhir/Patient?{identifier}", portal.base);
+    let body = Some(("application/fhir+json", patient.to_string()));
+    let put = send(reqwest::Method::PUT, &url, Some(LIST_KEEPER), &[], body).await;
+    assert_eq!(put.status, 201, "{}", put.body);
+    let bundle = serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{ "resource": patient, "request": { "method": "PUT", "url": format!("Patient?{identifier}") } }],
+    });
+    assert_eq!(
+        post(&portal, LIST_KEEPER, "/fhir", &[], &bundle)
+            .await
+            .status,
+        200
+    );
+    let found = get(
+        &portal,
+        Some(LIST_KEEPER),
+        &format!("/fhir/Patient?{identifier}"),
+    )
+    .await;
+    assert_eq!(found.status, 200);
+    let removed = send(reqwest::Method::DELETE, &url, Some(LIST_KEEPER), &[], None).await;
+    assert_eq!(removed.status, 204);
     let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
     assert!(
         log.contains("path=/fhir/Appointment"),
         "requests are logged: {log}"
     );
-    for secret in [portal.kari.as_str(), portal.ola.as_str(), reason] {
+    for secret in [
+        portal.kari.as_str(),
+        portal.ola.as_str(),
+        listed.as_str(),
+        reason,
+    ] {
         assert!(!log.contains(secret), "logged: {secret}");
     }
 }

@@ -68,3 +68,30 @@ fhir-version-not-kept = Only the current version of the appointment is kept. Rea
 fhir-unknown-path = The FHIR API has no such address. See /fhir/metadata for what it has.
 fhir-method-not-allowed = The address does not take this HTTP method. The Allow header says which it takes.
 fhir-version-nothing-to-match = The appointment does not exist, or the client may not see it, so If-Match cannot match any version of it.
+
+# The journal system's side: publishing slots and the patient list
+fhir-expected-slot = The body must be a Slot resource.
+fhir-slot-schedule = schedule.reference must be Schedule/<id>, as GET /fhir/Schedule answers.
+fhir-schedule-unknown = The Schedule does not exist, or the client has no access to it.
+fhir-slot-status-publish = status must be free (published) or busy-unavailable (unpublished).
+fhir-slot-start = start must be an instant with a time zone, such as 2025-12-17T08:15:00+01:00.
+fhir-slot-end = end must be an instant with a time zone after start, a whole number of minutes and at most 480 minutes later.
+fhir-slot-capacity = The capacity (the slot-capacity extension) must be a whole number from 1 to 500.
+fhir-slot-in-the-past = The slot must start in the future.
+fhir-slot-overlap = Another slot of the same place starts at the same time.
+fhir-slot-in-use = The slot has had appointments and can be neither deleted nor moved. Unpublish it instead.
+fhir-slot-below-bookings = The capacity cannot be lower than the places booked in the slot.
+fhir-bundle-type = Bundle.type must be transaction.
+fhir-bundle-too-large = A transaction may have at most 5000 entries. Split it up.
+fhir-body-too-large = The body is too large.
+fhir-bundle-entry = Each entry must have a request with method and url: POST Slot, PUT Slot/<id>, DELETE Slot/<id>, PUT Patient?identifier=… or DELETE Patient?identifier=….
+fhir-bundle-mixed = One transaction may change slots or the patient list, not both.
+fhir-expected-patient = The body must be a Patient resource.
+fhir-list-identifier = identifier must hold exactly one fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1) or D-nummer (urn:oid:2.16.578.1.12.4.1.4.2).
+fhir-list-number = The number is not a valid fødselsnummer or D-nummer, or the system is not the number's own.
+fhir-list-name = name must have a given name and a family name, each of 1–100 characters.
+fhir-list-gp = generalPractitioner must be the client's own clinic, by HER-id (urn:oid:2.16.578.1.12.4.1.2).
+fhir-list-identifier-mismatch = The number in the body must be the one in the address.
+fhir-list-identifier-search = identifier must be system|number or the number alone, for a valid fødselsnummer or D-nummer.
+fhir-offset-invalid = _offset must be a whole number, 0 or more.
+fhir-list-named-twice = A transaction may not both put a patient on the list and take them off.

@@ -68,3 +68,30 @@ fhir-version-not-kept = Bare den gjeldende versjonen av timeavtalen tas vare på
 fhir-unknown-path = FHIR-API-et har ingen slik adresse. Se /fhir/metadata for hva som finnes.
 fhir-method-not-allowed = Adressen støtter ikke denne HTTP-metoden. Allow-hodet sier hvilke den støtter.
 fhir-version-nothing-to-match = Timeavtalen finnes ikke, eller klienten har ikke tilgang til den, så If-Match kan ikke passe med noen versjon.
+
+# Journalsystemets side: publisering av timer og fastlegelisten
+fhir-expected-slot = Innholdet må være en Slot-ressurs.
+fhir-slot-schedule = schedule.reference må være Schedule/<id>, slik GET /fhir/Schedule svarer.
+fhir-schedule-unknown = Schedule finnes ikke, eller klienten har ikke tilgang til den.
+fhir-slot-status-publish = status må være free (publisert) eller busy-unavailable (ikke publisert).
+fhir-slot-start = start må være et tidspunkt med tidssone, for eksempel 2025-12-17T08:15:00+01:00.
+fhir-slot-end = end må være et tidspunkt med tidssone etter start, et helt antall minutter og høyst 480 minutter senere.
+fhir-slot-capacity = Kapasiteten (utvidelsen slot-capacity) må være et heltall fra 1 til 500.
+fhir-slot-in-the-past = Timen må begynne fram i tid.
+fhir-slot-overlap = En annen time på samme sted begynner på samme tidspunkt.
+fhir-slot-in-use = Timen har hatt bestillinger og kan verken slettes eller flyttes. Avpubliser den i stedet.
+fhir-slot-below-bookings = Kapasiteten kan ikke bli lavere enn antall plasser som er bestilt i timen.
+fhir-bundle-type = Bundle.type må være transaction.
+fhir-bundle-too-large = En transaksjon kan ha høyst 5000 oppføringer. Del den opp.
+fhir-body-too-large = Innholdet er for stort.
+fhir-bundle-entry = Hver oppføring må ha request med method og url: POST Slot, PUT Slot/<id>, DELETE Slot/<id>, PUT Patient?identifier=… eller DELETE Patient?identifier=….
+fhir-bundle-mixed = En transaksjon kan endre timer eller fastlegelisten, ikke begge.
+fhir-expected-patient = Innholdet må være en Patient-ressurs.
+fhir-list-identifier = identifier må ha nøyaktig ett fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1) eller D-nummer (urn:oid:2.16.578.1.12.4.1.4.2).
+fhir-list-number = Nummeret er ikke et gyldig fødselsnummer eller D-nummer, eller systemet hører ikke til nummeret.
+fhir-list-name = name må ha fornavn (given) og etternavn (family), hvert på 1–100 tegn.
+fhir-list-gp = generalPractitioner må være klientens legekontor, med HER-id (urn:oid:2.16.578.1.12.4.1.2).
+fhir-list-identifier-mismatch = Nummeret i innholdet må være det samme som i adressen.
+fhir-list-identifier-search = identifier må være system|nummer eller bare nummeret, for et gyldig fødselsnummer eller D-nummer.
+fhir-offset-invalid = _offset må være et heltall, 0 eller større.
+fhir-list-named-twice = En transaksjon kan ikke både sette en pasient på listen og ta pasienten av den.

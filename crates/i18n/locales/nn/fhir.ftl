@@ -68,3 +68,30 @@ fhir-version-not-kept = Berre den gjeldande versjonen av timeavtalen blir teken 
 fhir-unknown-path = FHIR-API-et har inga slik adresse. Sjå /fhir/metadata for kva som finst.
 fhir-method-not-allowed = Adressa støttar ikkje denne HTTP-metoden. Allow-hovudet seier kva ho støttar.
 fhir-version-nothing-to-match = Timeavtalen finst ikkje, eller klienten har ikkje tilgang til han, så If-Match kan ikkje passe med nokon versjon.
+
+# Journalsystemet si side: publisering av timar og fastlegelista
+fhir-expected-slot = Innhaldet må vere ein Slot-ressurs.
+fhir-slot-schedule = schedule.reference må vere Schedule/<id>, slik GET /fhir/Schedule svarar.
+fhir-schedule-unknown = Schedule finst ikkje, eller klienten har ikkje tilgang til han.
+fhir-slot-status-publish = status må vere free (publisert) eller busy-unavailable (ikkje publisert).
+fhir-slot-start = start må vere eit tidspunkt med tidssone, til dømes 2025-12-17T08:15:00+01:00.
+fhir-slot-end = end må vere eit tidspunkt med tidssone etter start, eit heilt tal minutt og høgst 480 minutt seinare.
+fhir-slot-capacity = Kapasiteten (utvidinga slot-capacity) må vere eit heiltal frå 1 til 500.
+fhir-slot-in-the-past = Timen må byrje fram i tid.
+fhir-slot-overlap = Ein annan time på same stad byrjar på same tidspunkt.
+fhir-slot-in-use = Timen har hatt bestillingar og kan verken slettast eller flyttast. Avpubliser han i staden.
+fhir-slot-below-bookings = Kapasiteten kan ikkje bli lågare enn talet på plassar som er bestilte i timen.
+fhir-bundle-type = Bundle.type må vere transaction.
+fhir-bundle-too-large = Ein transaksjon kan ha høgst 5000 oppføringar. Del han opp.
+fhir-body-too-large = Innhaldet er for stort.
+fhir-bundle-entry = Kvar oppføring må ha request med method og url: POST Slot, PUT Slot/<id>, DELETE Slot/<id>, PUT Patient?identifier=… eller DELETE Patient?identifier=….
+fhir-bundle-mixed = Ein transaksjon kan endre timar eller fastlegelista, ikkje begge.
+fhir-expected-patient = Innhaldet må vere ein Patient-ressurs.
+fhir-list-identifier = identifier må ha nøyaktig eitt fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1) eller D-nummer (urn:oid:2.16.578.1.12.4.1.4.2).
+fhir-list-number = Nummeret er ikkje eit gyldig fødselsnummer eller D-nummer, eller systemet høyrer ikkje til nummeret.
+fhir-list-name = name må ha førenamn (given) og etternamn (family), kvart på 1–100 teikn.
+fhir-list-gp = generalPractitioner må vere legekontoret til klienten, med HER-id (urn:oid:2.16.578.1.12.4.1.2).
+fhir-list-identifier-mismatch = Nummeret i innhaldet må vere det same som i adressa.
+fhir-list-identifier-search = identifier må vere system|nummer eller berre nummeret, for eit gyldig fødselsnummer eller D-nummer.
+fhir-offset-invalid = _offset må vere eit heiltal, 0 eller større.
+fhir-list-named-twice = Ein transaksjon kan ikkje både setje ein pasient på lista og ta pasienten av ho.

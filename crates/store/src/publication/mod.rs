@@ -1,6 +1,7 @@
 //! Publication: the clinic's recurring templates (`templates.rs`) and its slots, one by one
 //! (`slots.rs`).
 
+mod rules;
 mod slots;
 mod templates;
 

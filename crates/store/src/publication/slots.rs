@@ -1,11 +1,12 @@
-//! Slots one by one: added, published or unpublished, read, listed by day, deleted.
+//! Slots one by one: added, published or unpublished, read, listed by day, deleted; and a
+//! publisher's batch of changes, all or nothing. Every change goes through `rules.rs`.
 
-use crate::audit::{Entry, record};
+use super::rules::{self, Resources};
 use crate::db::{Database, Executor, Transaction, q};
 use crate::rows::{SlotRow, slot_columns};
-use crate::{NewSlot, Result, SqlStore, StoreError};
+use crate::{NewSlot, Result, SlotChange, SlotChanged, SlotSpec, SqlStore, StoreError};
 use async_trait::async_trait;
-use domain::{Actor, AuditAction, ClinicId, DomainError, Slot, SlotId};
+use domain::{Actor, ClinicId, DomainError, Reach, Slot, SlotId};
 use jiff::civil::Date;
 
 #[async_trait]
@@ -14,95 +15,82 @@ pub trait Slots: Send + Sync {
     async fn add_slot(&self, actor: &Actor, slot: NewSlot) -> Result<Slot>;
     async fn set_slot_published(&self, actor: &Actor, id: SlotId, published: bool) -> Result<Slot>;
     async fn slot(&self, id: SlotId) -> Result<Slot>;
+    /// A slot of a clinic in reach; any other is not found.
+    async fn slot_in_reach(&self, reach: Reach, id: SlotId) -> Result<Slot>;
     /// The clinic's slots starting on a local date, by start.
     async fn day_slots(&self, clinic_id: ClinicId, day: Date) -> Result<Vec<Slot>>;
     /// Deletes a slot of the clinic that has never had an appointment.
     async fn delete_slot(&self, actor: &Actor, clinic_id: ClinicId, id: SlotId) -> Result<()>;
-}
-
-/// The audit entry of a change to a slot.
-fn slot_changed(actor: &Actor, action: AuditAction, at: i64, clinic_id: i64, id: i64) -> Entry<'_> {
-    Entry {
-        at,
-        actor,
-        action,
-        clinic_id: Some(clinic_id),
-        patient: None,
-        subject: format!("slot:{id}"),
-    }
+    /// Applies a publisher's changes in one transaction, in order, each under the rules of
+    /// `rules.rs` and in `reach`: all of them, or, when one is refused, none, with
+    /// [`StoreError::InBatch`] naming it.
+    async fn publish_slots(
+        &self,
+        actor: &Actor,
+        reach: Reach,
+        changes: &[SlotChange],
+    ) -> Result<Vec<SlotChanged>>;
 }
 
 #[async_trait]
 impl<D: Database> Slots for SqlStore<D> {
     async fn add_slot(&self, actor: &Actor, slot: NewSlot) -> Result<Slot> {
         let now = self.now().as_second();
-        if slot.start.as_second() <= now {
-            return Err(DomainError::InThePast.into());
-        }
+        let spec = SlotSpec {
+            resource_id: slot.resource_id,
+            start: slot.start,
+            length: slot.length,
+            capacity: slot.capacity,
+            published: true,
+        };
         let mut tx = self.db.begin_write().await?;
-        let (clinic_id, timebook_id): (i64, i64) = tx
-            .fetch_optional(
-                q("SELECT clinic_id, timebook_id FROM resource WHERE id = $1")
-                    .bind(slot.resource_id.0),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("resource"))?;
-        let row: SlotRow = tx
-            .fetch_optional(
-                q(concat!(
-                    "INSERT INTO slot (clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
-                     capacity, booked, published, changed_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, 0, TRUE, $7) \
-                   ON CONFLICT (resource_id, starts_at) DO NOTHING \
-                   RETURNING ",
-                    slot_columns!()
-                ))
-                .bind(clinic_id)
-                .bind(timebook_id)
-                .bind(slot.resource_id.0)
-                .bind(slot.start.as_second())
-                .bind(i64::from(slot.length.as_minutes()))
-                .bind(i64::from(slot.capacity.get()))
-                .bind(now),
-            )
-            .await?
-            .ok_or(StoreError::Overlap)?;
-        let entry = slot_changed(actor, AuditAction::SlotCreated, now, clinic_id, row.id);
-        record(&mut tx, entry).await?;
-        tx.commit().await?;
-        row.into_domain()
+        let mut resources = Resources::default();
+        let created = rules::create(
+            &mut tx,
+            actor,
+            now,
+            Reach::Everywhere,
+            &mut resources,
+            &spec,
+        )
+        .await?;
+        match created {
+            SlotChanged::Created(slot) => {
+                tx.commit().await?;
+                Ok(slot)
+            }
+            // One slot added by hand is a new one: the same start again is a mistake.
+            _ => Err(StoreError::Overlap),
+        }
     }
 
     async fn set_slot_published(&self, actor: &Actor, id: SlotId, published: bool) -> Result<Slot> {
         let now = self.now().as_second();
-        let mut tx = self.db.begin_write().await?;
-        let row: SlotRow = tx
-            .fetch_optional(
-                q(concat!(
-                    "UPDATE slot SET published = $2, changed_at = $3 WHERE id = $1 RETURNING ",
-                    slot_columns!()
-                ))
-                .bind(id.0)
-                .bind(published)
-                .bind(now),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("slot"))?;
-        let action = if published {
-            AuditAction::SlotPublished
-        } else {
-            AuditAction::SlotUnpublished
+        let current = self.slot(id).await?;
+        let spec = SlotSpec {
+            resource_id: current.resource_id,
+            start: current.start,
+            length: current.length,
+            capacity: current.capacity,
+            published,
         };
-        record(
-            &mut tx,
-            slot_changed(actor, action, now, row.clinic_id, row.id),
-        )
-        .await?;
+        let mut tx = self.db.begin_write().await?;
+        let mut resources = Resources::default();
+        let everywhere = Reach::Everywhere;
+        let changed =
+            rules::update(&mut tx, actor, now, everywhere, &mut resources, id, &spec).await?;
         tx.commit().await?;
-        row.into_domain()
+        match changed {
+            SlotChanged::Updated(slot) => Ok(slot),
+            _ => self.slot(id).await,
+        }
     }
 
     async fn slot(&self, id: SlotId) -> Result<Slot> {
+        self.slot_in_reach(Reach::Everywhere, id).await
+    }
+
+    async fn slot_in_reach(&self, reach: Reach, id: SlotId) -> Result<Slot> {
         let row: SlotRow = self
             .db
             .pool()
@@ -116,6 +104,9 @@ impl<D: Database> Slots for SqlStore<D> {
             )
             .await?
             .ok_or(StoreError::NotFound("slot"))?;
+        if !reach.includes(ClinicId(row.clinic_id)) {
+            return Err(StoreError::NotFound("slot"));
+        }
         row.into_domain()
     }
 
@@ -143,40 +134,39 @@ impl<D: Database> Slots for SqlStore<D> {
     async fn delete_slot(&self, actor: &Actor, clinic_id: ClinicId, id: SlotId) -> Result<()> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
-        // Locked, so that a booking under way either finished first (and the slot is in use)
-        // or finds it gone.
-        let find = format!(
-            "SELECT id FROM slot WHERE id = $1 AND clinic_id = $2{}",
-            self.db.dialect().lock(" FOR UPDATE")
-        );
-        let _: (i64,) = tx
-            .fetch_optional(
-                crate::db::Statement::shared(find.into())
-                    .bind(id.0)
-                    .bind(clinic_id.0),
-            )
-            .await?
-            .ok_or(StoreError::NotFound("slot"))?;
-        let (used,): (bool,) = tx
-            .fetch_one(q("SELECT EXISTS (SELECT 1 FROM appointment WHERE slot_id = $1)").bind(id.0))
-            .await?;
-        if used {
-            return Err(StoreError::SlotInUse);
-        }
-        tx.execute(q("DELETE FROM slot_hold WHERE slot_id = $1").bind(id.0))
-            .await?;
-        tx.execute(
-            q("INSERT INTO slot_tombstone (slot_id, clinic_id, resource_id, starts_at, \
-                 length_minutes, deleted_at) \
-               SELECT id, clinic_id, resource_id, starts_at, length_minutes, $2 FROM slot WHERE id = $1")
-            .bind(id.0)
-            .bind(now),
-        )
-        .await?;
-        tx.execute(q("DELETE FROM slot WHERE id = $1").bind(id.0))
-            .await?;
-        let entry = slot_changed(actor, AuditAction::SlotDeleted, now, clinic_id.0, id.0);
-        record(&mut tx, entry).await?;
+        rules::delete(&mut tx, actor, now, Reach::Clinic(clinic_id), id).await?;
         tx.commit().await
+    }
+
+    async fn publish_slots(
+        &self,
+        actor: &Actor,
+        reach: Reach,
+        changes: &[SlotChange],
+    ) -> Result<Vec<SlotChanged>> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let mut resources = Resources::default();
+        let mut done = Vec::with_capacity(changes.len());
+        for (index, change) in changes.iter().enumerate() {
+            let result = match change {
+                SlotChange::Create(spec) => {
+                    rules::create(&mut tx, actor, now, reach, &mut resources, spec).await
+                }
+                SlotChange::Update(id, spec) => {
+                    rules::update(&mut tx, actor, now, reach, &mut resources, *id, spec).await
+                }
+                SlotChange::Delete(id) => rules::delete(&mut tx, actor, now, reach, *id)
+                    .await
+                    .map(|()| SlotChanged::Deleted(*id)),
+            };
+            // Dropping the transaction rolls every earlier change back.
+            done.push(result.map_err(|error| StoreError::InBatch {
+                index,
+                error: Box::new(error),
+            })?);
+        }
+        tx.commit().await?;
+        Ok(done)
     }
 }

@@ -37,6 +37,16 @@ pub trait PatientList: Send + Sync {
         clinic_id: ClinicId,
         entries: &[ListEntry],
     ) -> Result<ImportCounts>;
+    /// As [`PatientList::import_patients`], and takes `removed` off the clinic's list in the
+    /// same transaction (those not on it are passed over), with the number taken off in the
+    /// one audit event. Answers the counts and how many were taken off.
+    async fn change_patient_list(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        entries: &[ListEntry],
+        removed: &[NationalId],
+    ) -> Result<(ImportCounts, u64)>;
     /// Puts a patient on the clinic's list (fastlegeliste), moving them from another office's
     /// list if need be: a person has one GP office.
     async fn list_patient(
@@ -157,12 +167,43 @@ impl<D: Database> PatientList for SqlStore<D> {
         clinic_id: ClinicId,
         entries: &[ListEntry],
     ) -> Result<ImportCounts> {
+        Ok(self
+            .change_patient_list(actor, clinic_id, entries, &[])
+            .await?
+            .0)
+    }
+
+    async fn change_patient_list(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        entries: &[ListEntry],
+        removed: &[NationalId],
+    ) -> Result<(ImportCounts, u64)> {
         let now = self.now().as_second();
         let entries = last_of_each(entries);
         let mut counts = ImportCounts::default();
         let mut tx = self.db.begin_write().await?;
         for chunk in entries.chunks(IMPORT_CHUNK) {
             import_chunk(&mut tx, clinic_id, chunk, &mut counts).await?;
+        }
+        let mut taken_off = 0;
+        for chunk in removed.chunks(IMPORT_CHUNK) {
+            let statement = chunk.iter().fold(
+                Statement::shared(unlist_rows(chunk.len()).into()).bind(clinic_id.0),
+                |statement, id| statement.bind(id.as_str()),
+            );
+            taken_off += tx.execute(statement).await?;
+        }
+        let mut subject = format!(
+            "patient_list:{} added={} updated={} unchanged={}",
+            entries.len(),
+            counts.added,
+            counts.updated,
+            counts.unchanged
+        );
+        if !removed.is_empty() {
+            let _ = write!(subject, " removed={taken_off}");
         }
         record(
             &mut tx,
@@ -172,18 +213,12 @@ impl<D: Database> PatientList for SqlStore<D> {
                 action: AuditAction::PatientListImported,
                 clinic_id: Some(clinic_id.0),
                 patient: None,
-                subject: format!(
-                    "patient_list:{} added={} updated={} unchanged={}",
-                    entries.len(),
-                    counts.added,
-                    counts.updated,
-                    counts.unchanged
-                ),
+                subject,
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(counts)
+        Ok((counts, taken_off))
     }
 
     async fn list_patient(
@@ -450,6 +485,18 @@ fn existing_rows(count: usize, lock: &str) -> String {
         let _ = write!(sql, "{}${n}", if n == 1 { "" } else { ", " });
     }
     let _ = write!(sql, ") {lock}");
+    sql
+}
+
+/// Takes the patients `$2` to `$count+1` off the list of clinic `$1`.
+fn unlist_rows(count: usize) -> String {
+    let mut sql = String::from(
+        "UPDATE patient SET clinic_id = NULL WHERE clinic_id = $1 AND national_id IN (",
+    );
+    for n in 2..count + 2 {
+        let _ = write!(sql, "{}${n}", if n == 2 { "" } else { ", " });
+    }
+    sql.push(')');
     sql
 }
 

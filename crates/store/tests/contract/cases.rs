@@ -2,6 +2,7 @@ pub use crate::booking_core::*;
 pub use crate::calendar::*;
 pub use crate::client_bookings::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
+pub use crate::list_changes::*;
 pub use crate::logins::*;
 pub use crate::messages::*;
 pub use crate::outbox::*;
@@ -9,6 +10,7 @@ pub use crate::patient_import::*;
 pub use crate::rate::*;
 pub use crate::referrals::*;
 pub use crate::schedules::*;
+pub use crate::slot_publishing::*;
 use domain::Refusal;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,

@@ -12,6 +12,7 @@ mod calendar;
 mod cases;
 mod client_bookings;
 mod common;
+mod list_changes;
 mod logins;
 mod messages;
 mod outbox;
@@ -19,6 +20,7 @@ mod patient_import;
 mod rate;
 mod referrals;
 mod schedules;
+mod slot_publishing;
 
 contract_tests!(
     a_finders_referral_is_kept_from_the_hold_to_the_booking,
@@ -91,4 +93,8 @@ contract_tests!(
     outcomes_are_recorded_for_booked_appointments_of_the_clinic,
     history_lists_every_appointment_latest_first,
     demo_style_seeding_twice_duplicates_nothing,
+    a_publishers_batch_is_applied_whole_or_not_at_all,
+    a_booked_slot_keeps_its_time_and_its_bookings_places,
+    a_publisher_reaches_no_other_clinics_slots,
+    a_list_change_adds_renames_and_takes_off_in_one_event,
 );

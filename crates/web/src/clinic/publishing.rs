@@ -500,19 +500,12 @@ async fn own_slot(
     id: i64,
 ) -> Result<(domain::SlotId, Date), Failure> {
     let t = staff.visitor.t;
+    // Another clinic's slot is not found, by the store's one check of reach.
     let slot = state
         .store
-        .slot(domain::SlotId(id))
+        .slot_in_reach(domain::Reach::Clinic(staff.clinic_id), domain::SlotId(id))
         .await
         .map_err(|e| Failure::store(t, e))?;
-    let timebooks = state
-        .store
-        .timebooks(staff.clinic_id)
-        .await
-        .map_err(|e| Failure::store(t, e))?;
-    if !timebooks.iter().any(|tb| tb.id == slot.timebook_id) {
-        return Err(Failure::new(t, Kind::NotFound));
-    }
     Ok((slot.id, state.day_of(slot.start)))
 }
 

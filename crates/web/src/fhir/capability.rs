@@ -31,6 +31,9 @@ pub struct Supported {
     /// What the interactions need, beyond the token.
     pub scope: Scope,
     pub documentation: &'static str,
+    /// Whether `update` and `delete` are conditional (by `identifier`, at the type's path)
+    /// rather than by id.
+    pub conditional: bool,
 }
 
 pub const SUPPORTED: &[Supported] = &[
@@ -50,10 +53,11 @@ pub const SUPPORTED: &[Supported] = &[
         scope: Scope::ReadSlots,
         documentation: "One Schedule per timebook resource, with the booking window now \
                         (planningHorizon) and the first and last free slot as extensions.",
+        conditional: false,
     },
     Supported {
         resource: "Slot",
-        interactions: &["search-type"],
+        interactions: &["search-type", "read", "create", "update", "delete"],
         search: &[
             ("schedule", "reference", "Schedule/{id}; required"),
             ("status", "token", "free only"),
@@ -67,8 +71,18 @@ pub const SUPPORTED: &[Supported] = &[
         includes: &["Slot:schedule"],
         operations: &[],
         scope: Scope::ReadSlots,
-        documentation: "Free slots: published, inside the booking window, with a place that \
-                        neither a booking nor a live hold has taken. Paged by next links.",
+        documentation: "Search: free slots, published, inside the booking window, with a \
+                        place that neither a booking nor a live hold has taken; paged by next \
+                        links. read: any slot of the client's clinic, free, busy (full) or \
+                        busy-unavailable (unpublished), with its capacity and booked places. \
+                        create, update and delete need system/Slot.cud: a journal system \
+                        publishes (free) or unpublishes (busy-unavailable) its slots, with \
+                        schedule, start, end (whole minutes, at most 480) and the \
+                        slot-capacity extension (1 to 500). The same slot created again \
+                        answers the first (200); another at its start is 409. A slot that had \
+                        an appointment keeps its time and cannot be deleted, and its capacity \
+                        never goes below its bookings (409). No versions: the last update wins.",
+        conditional: false,
     },
     Supported {
         resource: "Location",
@@ -78,6 +92,7 @@ pub const SUPPORTED: &[Supported] = &[
         operations: &[],
         scope: Scope::ReadSlots,
         documentation: "An oppmøtested of a Schedule the client may see.",
+        conditional: false,
     },
     Supported {
         resource: "Appointment",
@@ -127,8 +142,38 @@ pub const SUPPORTED: &[Supported] = &[
                         booking rules, 422. Every read is audited. vread answers the current \
                         version, the one 201's Location names; only it is kept, another is 404 \
                         VERSION_NOT_KEPT.",
+        conditional: false,
+    },
+    Supported {
+        resource: "Patient",
+        interactions: &["search-type", "update", "delete"],
+        search: &[
+            (
+                "identifier",
+                "token",
+                "the patient's fødselsnummer or D-nummer, as system|value",
+            ),
+            ("_count", "number", "1 to 500, 100 unless given"),
+        ],
+        includes: &[],
+        operations: &[],
+        scope: Scope::PatientList,
+        documentation: "The clinic's patient list (fastlegeliste), for a client bound to one \
+                        clinic: each Patient has the clinic as generalPractitioner (HER-id). \
+                        Patients are named by identifier, never by id: update is a \
+                        conditional PUT Patient?identifier=system|value (201 added, 200 \
+                        updated), delete a conditional DELETE (204, also when not listed). \
+                        Validated as the register's CSV import; many at once as a \
+                        transaction Bundle, all or none. Every read is audited.",
+        conditional: true,
     },
 ];
+
+/// What a `transaction` Bundle posted to the base may hold.
+pub const TRANSACTION_DOCUMENTATION: &str = "A transaction Bundle of Slot entries (POST Slot, \
+    PUT Slot/{id}, DELETE Slot/{id}; system/Slot.cud) or of Patient entries (PUT or DELETE \
+    Patient?identifier=…; system/Patient.cruds), at most 5000: all applied in one \
+    transaction, or none, with an OperationOutcome naming the entry refused.";
 
 /// Operations on the whole server: SMART Scheduling Links' bulk publication.
 pub const SYSTEM_OPERATIONS: &[Operation] = &[Operation {
@@ -152,7 +197,10 @@ pub fn described_routes() -> Vec<(Method, String)> {
                 "create" => (Method::POST, type_path.clone()),
                 "read" => (Method::GET, instance_path.clone()),
                 "vread" => (Method::GET, format!("{instance_path}/_history/{{vid}}")),
+                "update" if supported.conditional => (Method::PUT, type_path.clone()),
                 "update" => (Method::PUT, instance_path.clone()),
+                "delete" if supported.conditional => (Method::DELETE, type_path.clone()),
+                "delete" => (Method::DELETE, instance_path.clone()),
                 "patch" => (Method::PATCH, instance_path.clone()),
                 other => (Method::OPTIONS, other.to_owned()),
             });
@@ -164,6 +212,7 @@ pub fn described_routes() -> Vec<(Method, String)> {
     for operation in SYSTEM_OPERATIONS {
         routes.push((operation.method.clone(), operation.path.to_owned()));
     }
+    routes.push((Method::POST, super::TRANSACTION_PATH.to_owned()));
     // The files the bulk manifest points to.
     for (_, path) in bulk::FILES {
         routes.push((Method::GET, path.to_owned()));
@@ -189,7 +238,7 @@ pub fn statement() -> Value {
                 // vread serves the current version only.
                 "readHistory": false,
                 "conditionalCreate": false,
-                "conditionalUpdate": false,
+                "conditionalUpdate": s.conditional,
             });
             // R4's JSON has no empty arrays: what a resource does not have is left out.
             if let Some(object) = resource.as_object_mut() {
@@ -212,6 +261,9 @@ pub fn statement() -> Value {
                 if let Some(profile) = super::resources::profile(s.resource) {
                     object.insert("supportedProfile".into(), json!([profile]));
                 }
+            }
+            if let (true, Some(object)) = (s.conditional, resource.as_object_mut()) {
+                object.insert("conditionalDelete".into(), json!("single"));
             }
             resource
         })
@@ -238,12 +290,17 @@ pub fn statement() -> Value {
                      server (client credentials, such as HelseID) or static tokens from the \
                      configuration. SMART v2 system scopes: {} reads Schedules, Slots, \
                      Locations and the bulk publication; {} books, reads and cancels \
-                     Appointments. A client bound to one clinic sees only that clinic.",
+                     Appointments; {} publishes, changes and deletes the clinic's Slots; {} \
+                     reads and keeps the clinic's patient list (clients bound to one clinic \
+                     only). A client bound to one clinic sees only that clinic.",
                     Scope::ReadSlots.code(),
                     Scope::Book.code(),
+                    Scope::PublishSlots.code(),
+                    Scope::PatientList.code(),
                 ),
             },
             "resource": resources,
+            "interaction": [{ "code": "transaction", "documentation": TRANSACTION_DOCUMENTATION }],
             "operation": operations(SYSTEM_OPERATIONS),
         }],
     })

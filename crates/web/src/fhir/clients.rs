@@ -14,15 +14,26 @@ pub enum Scope {
     ReadSlots,
     /// Book, read and cancel appointments.
     Book,
+    /// Publish, change and delete slots: a journal system's own publication.
+    PublishSlots,
+    /// Read and keep the clinic's patient list (fastlegeliste); clients bound to one clinic.
+    PatientList,
 }
 
 impl Scope {
-    pub const ALL: [Self; 2] = [Self::ReadSlots, Self::Book];
+    pub const ALL: [Self; 4] = [
+        Self::ReadSlots,
+        Self::Book,
+        Self::PublishSlots,
+        Self::PatientList,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::ReadSlots => "system/Slot.rs",
             Self::Book => "system/Appointment.cruds",
+            Self::PublishSlots => "system/Slot.cud",
+            Self::PatientList => "system/Patient.cruds",
         }
     }
 
@@ -39,7 +50,8 @@ pub struct ClientSettings {
     pub name: String,
     /// The bearer token, at least 32 characters.
     pub token: String,
-    /// `system/Slot.rs` to read slots, `system/Appointment.cruds` to book.
+    /// `system/Slot.rs` to read slots, `system/Appointment.cruds` to book,
+    /// `system/Slot.cud` to publish slots, `system/Patient.cruds` to keep the patient list.
     pub scopes: Vec<String>,
     /// The HER-id of the one clinic the client may see; without it, every clinic.
     pub clinic_her_id: Option<i64>,
@@ -64,7 +76,8 @@ pub enum ClientError {
     #[error("fhir client «{0}»: the token must be at least 32 characters")]
     ShortToken(String),
     #[error(
-        "fhir client «{0}»: unknown scope «{1}»; known: system/Slot.rs, system/Appointment.cruds"
+        "fhir client «{0}»: unknown scope «{1}»; known: system/Slot.rs, \
+         system/Appointment.cruds, system/Slot.cud, system/Patient.cruds"
     )]
     UnknownScope(String, String),
     #[error("fhir client «{0}»: clinic_her_id is not a HER-id")]

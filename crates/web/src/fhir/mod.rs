@@ -16,8 +16,11 @@ mod clients;
 mod feed_cache;
 mod input;
 pub(crate) mod outcome;
+mod patient_list;
+mod publish;
 mod resources;
 mod search;
+mod transaction;
 mod unrouted;
 
 pub use access_tokens::OAuthSettings;
@@ -62,6 +65,36 @@ pub fn routes() -> Routes {
         .patch("/fhir/Appointment/{id}", book, appointments::patch)
         .post("/fhir/Appointment/$hold", book, appointments::hold)
         .post("/fhir/Appointment/$book", book, appointments::book)
+        .merge(journal_routes())
+}
+
+/// The journal system's side: publishing slots and keeping the patient list, one by one or
+/// in a transaction Bundle.
+fn journal_routes() -> Routes {
+    let read = Audience::Client(Scope::ReadSlots);
+    let publish = Audience::Client(Scope::PublishSlots);
+    let list = Audience::Client(Scope::PatientList);
+    Routes::new()
+        .post("/fhir/Slot", publish, publish::create)
+        .get("/fhir/Slot/{id}", read, publish::read)
+        .put("/fhir/Slot/{id}", publish, publish::update)
+        .delete("/fhir/Slot/{id}", publish, publish::delete)
+        .get("/fhir/Patient", list, patient_list::search)
+        .put("/fhir/Patient", list, patient_list::update)
+        .delete("/fhir/Patient", list, patient_list::delete)
+        .post(
+            TRANSACTION_PATH,
+            Audience::AnyClient,
+            transaction::transaction,
+        )
+}
+
+/// Where a transaction Bundle is posted: the base itself.
+pub const TRANSACTION_PATH: &str = "/fhir";
+
+/// Whether a path is the API's: the base (transactions) or under it.
+pub fn is_api_path(path: &str) -> bool {
+    path == TRANSACTION_PATH || path.starts_with(PATH_PREFIX)
 }
 
 /// The methods and paths the CapabilityStatement describes, to check against the routes

@@ -82,6 +82,11 @@ pub enum Problem {
     Busy,
     /// Over a rate limit (the client's, or the patient's); try again after this many seconds.
     RateLimited(u64),
+    /// A publisher's change clashes with what is stored: the text's key, the machine code,
+    /// and the field as a FHIRPath expression.
+    Conflict(&'static str, &'static str, Option<String>),
+    /// A body or a Bundle larger than the API takes: the text's key.
+    TooLarge(&'static str),
 }
 
 /// A problem, in the client's language.
@@ -402,6 +407,20 @@ impl IntoResponse for Outcome {
                 "throttled",
                 "RATE_LIMITED",
                 t.arg("fhir-rate-limited", "seconds", &seconds.to_string()),
+                None,
+            ),
+            Problem::Conflict(key, machine_code, expression) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                machine_code,
+                text(key),
+                expression.map(At::Element),
+            ),
+            Problem::TooLarge(key) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-costly",
+                "TOO_LARGE",
+                text(key),
                 None,
             ),
         };

@@ -10,8 +10,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{
-    AuditAction, Clinic, ClinicId, ClinicName, HerId, InfoText, NationalId, PersonName,
-    TimebookKind,
+    AuditAction, Clinic, ClinicId, ClinicName, HerId, InfoText, NationalId, TimebookKind,
 };
 use serde::Deserialize;
 use store::ListEntry;
@@ -365,20 +364,25 @@ pub async fn add_patient(
 ) -> Result<Response, Failure> {
     let t = operator.visitor.t;
     let clinic = clinic(&state, &operator, id).await?;
-    let patient = NationalId::parse(
+    let Ok(entry) = ListEntry::parse(
         form.fodselsnummer.as_deref().unwrap_or_default(),
+        form.fornavn.as_deref().unwrap_or_default(),
+        form.etternavn.as_deref().unwrap_or_default(),
         state.id_policy,
-    );
-    let first = PersonName::parse(form.fornavn.as_deref().unwrap_or_default());
-    let last = PersonName::parse(form.etternavn.as_deref().unwrap_or_default());
-    let (Ok(patient), Ok(first), Ok(last)) = (patient, first, last) else {
+    ) else {
         return Ok(
             Redirect::to(&format!("/register/klinikker/{id}?melding=ugyldig")).into_response(),
         );
     };
     state
         .store
-        .list_patient(&operator.actor, clinic.id, &patient, &first, &last)
+        .list_patient(
+            &operator.actor,
+            clinic.id,
+            &entry.national_id,
+            &entry.first_name,
+            &entry.last_name,
+        )
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!("/register/klinikker/{id}?melding=lagt-til")).into_response())
@@ -410,19 +414,17 @@ pub async fn remove_patient(
     Ok(Redirect::to(&format!("/register/klinikker/{id}?melding=fjernet")).into_response())
 }
 
-/// One CSV line: `fødselsnummer;fornavn;etternavn` (a comma works too).
-fn row(
-    line: &str,
-    policy: domain::IdPolicy,
-) -> Result<(NationalId, PersonName, PersonName), &'static str> {
+/// One CSV line: `fødselsnummer;fornavn;etternavn` (a comma works too), read as the store
+/// reads every list entry.
+fn row(line: &str, policy: domain::IdPolicy) -> Result<ListEntry, &'static str> {
     let fields: Vec<&str> = line.split([';', ',']).map(str::trim).collect();
     let [id, first, last] = fields.as_slice() else {
         return Err("register-import-bad-columns");
     };
-    let id = NationalId::parse(id, policy).map_err(|_| "register-import-bad-id")?;
-    let first = PersonName::parse(first).map_err(|_| "register-import-bad-name")?;
-    let last = PersonName::parse(last).map_err(|_| "register-import-bad-name")?;
-    Ok((id, first, last))
+    ListEntry::parse(id, first, last, policy).map_err(|field| match field {
+        store::ListField::NationalId => "register-import-bad-id",
+        store::ListField::FirstName | store::ListField::LastName => "register-import-bad-name",
+    })
 }
 
 /// The lines of an import, read.
@@ -447,11 +449,7 @@ fn read_lines(text: &str, policy: domain::IdPolicy) -> Lines {
     {
         lines.count += 1;
         match row(line, policy) {
-            Ok((national_id, first_name, last_name)) => lines.entries.push(ListEntry {
-                national_id,
-                first_name,
-                last_name,
-            }),
+            Ok(entry) => lines.entries.push(entry),
             Err(reason) => lines.rejected.push((number + 1, reason)),
         }
     }

@@ -15,6 +15,15 @@ pub const BOUND: &str = "bound-token-0123456789abcdef01234567890";
 /// Both scopes, bound to the second clinic.
 pub const BOUND_BOOKER: &str = "bound-booker-token-0123456789abcdef0123";
 
+/// `system/Slot.rs` and `system/Slot.cud`, bound to the first clinic (HER-id 1001).
+pub const PUBLISHER: &str = "journal-token-0123456789abcdef0123456789";
+/// `system/Slot.rs` and `system/Slot.cud`, bound to the second clinic.
+pub const OTHER_PUBLISHER: &str = "other-journal-token-0123456789abcdef0123";
+/// `system/Patient.cruds`, bound to the first clinic.
+pub const LIST_KEEPER: &str = "list-keeper-token-0123456789abcdef012345";
+/// `system/Patient.cruds` and `system/Slot.cud`, bound to no clinic.
+pub const UNBOUND_LIST_KEEPER: &str = "unbound-list-token-0123456789abcdef01234";
+
 pub const FODSELSNUMMER: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
 
 static CAPTURED: AtomicUsize = AtomicUsize::new(0);
@@ -28,6 +37,23 @@ pub fn settings() -> timebok_web::fhir::FhirSettings {
             {
                 "name": "bound-booker", "token": BOUND_BOOKER,
                 "scopes": ["system/Slot.rs", "system/Appointment.cruds"], "clinic_her_id": 1002,
+            },
+            // The journal systems: publishing slots and keeping the patient list.
+            {
+                "name": "journal", "token": PUBLISHER,
+                "scopes": ["system/Slot.rs", "system/Slot.cud"], "clinic_her_id": 1001,
+            },
+            {
+                "name": "other-journal", "token": OTHER_PUBLISHER,
+                "scopes": ["system/Slot.rs", "system/Slot.cud"], "clinic_her_id": 1002,
+            },
+            {
+                "name": "list-keeper", "token": LIST_KEEPER,
+                "scopes": ["system/Patient.cruds"], "clinic_her_id": 1001,
+            },
+            {
+                "name": "unbound-list-keeper", "token": UNBOUND_LIST_KEEPER,
+                "scopes": ["system/Patient.cruds", "system/Slot.cud"],
             },
         ]
     }))
