@@ -8,6 +8,7 @@ pub use crate::outbox::*;
 pub use crate::patient_import::*;
 pub use crate::rate::*;
 pub use crate::schedules::*;
+pub use crate::subscriptions::*;
 use domain::Refusal;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,
