@@ -180,7 +180,16 @@ fn worker(
         portal_url: public_url.to_string(),
         ..settings.notify.clone()
     };
-    notify::Worker::new(store, clock, config).map_err(AppError::Notify)
+    let notifications = web::fhir::SubscriptionNotifications::new(public_url)
+        .map_err(|e| AppError::Notify(e.to_string()))?;
+    notify::Worker::new(store, clock, config)
+        .and_then(|worker| {
+            worker.with_hooks(
+                web::fhir::hook_targets(settings.fhir.allow_private_hook_hosts),
+                std::sync::Arc::new(move |delivery| notifications.bundle(delivery)),
+            )
+        })
+        .map_err(AppError::Notify)
 }
 
 async fn serve(

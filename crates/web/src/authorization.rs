@@ -12,7 +12,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, patch, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -89,6 +89,14 @@ impl Routes {
         T: 'static,
     {
         self.add(Method::PATCH, path, audience, patch(handler))
+    }
+
+    pub fn delete<H, T>(self, path: &'static str, audience: Audience, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::DELETE, path, audience, delete(handler))
     }
 
     fn add(

@@ -62,3 +62,19 @@ fhir-reason-bidi-control = description contains characters that override the wri
 
 # Rate limits on holds and bookings, per client and per patient
 fhir-rate-limited = Too many holds and bookings in a short while, by the client or for the patient. Wait { $seconds } seconds and try again.
+
+# Appointment change feed and FHIR Subscriptions
+fhir-sort-last-updated = The change feed is sorted by _lastUpdated only.
+fhir-last-updated-invalid = _lastUpdated must be a date (2025-12-17) or a time with an offset, after ge, gt, lt or le, and the end must come after the start.
+fhir-last-updated-out-of-range = _lastUpdated must be a date between 1900 and 2199.
+fhir-subscription-not-bound = Only a client bound to one GP office may subscribe to appointments.
+fhir-expected-subscription = The body must be a Subscription in JSON.
+fhir-subscription-reason = Subscription.reason must be a text of 1 to 200 characters.
+fhir-subscription-topic = Subscription.criteria must be the canonical URL of the appointment topic that the CapabilityStatement names.
+fhir-subscription-channel-type = Subscription.channel.type must be rest-hook.
+fhir-subscription-endpoint = Subscription.channel.endpoint must be an https address on a public host, without a user name or password.
+fhir-subscription-payload = Subscription.channel.payload must be application/fhir+json.
+fhir-subscription-content = The notifications' content must be id-only or full-resource.
+fhir-subscription-header = Subscription.channel.header may hold one header only, «Authorization: …», without line breaks.
+fhir-subscription-status = Subscription.status must be requested or active when the subscription is created.
+fhir-subscription-end = Subscription.end is not supported: a subscription lasts until it is deleted.

@@ -71,3 +71,7 @@ register-notification-kind-appointment-cancelled-by-patient = Cancelled by the p
 register-notification-kind-appointment-cancelled-by-clinic = Cancelled by the GP office
 register-notification-kind-appointment-reminder = Reminder
 register-notification-kind-message-reply = Answer to a message
+
+# FHIR Subscriptions: notifications to journal systems in the failed list
+register-notification-kind-appointment-moved = Appointment moved
+register-notification-hook = FHIR subscription { $id }

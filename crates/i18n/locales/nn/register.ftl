@@ -71,3 +71,7 @@ register-notification-kind-appointment-cancelled-by-patient = Avbestilt av pasie
 register-notification-kind-appointment-cancelled-by-clinic = Avlyst av legekontoret
 register-notification-kind-appointment-reminder = Påminning
 register-notification-kind-message-reply = Svar på melding
+
+# FHIR Subscriptions: notifications to journal systems in the failed list
+register-notification-kind-appointment-moved = Time flytta
+register-notification-hook = FHIR-abonnement { $id }

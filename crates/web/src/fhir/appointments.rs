@@ -140,7 +140,11 @@ fn etag(version: i64) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("W/\"0\""))
 }
 
-fn appointment_json(state: &AppState, client: &ApiClient, record: &AppointmentRecord) -> Value {
+pub(super) fn appointment_json(
+    state: &AppState,
+    client: &ApiClient,
+    record: &AppointmentRecord,
+) -> Value {
     let label = client.t.get(record.kind.service_label_message());
     resources::appointment(record, &label, &state.zone)
 }
@@ -330,6 +334,10 @@ pub async fn search(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Outcome> {
     let t = client.t;
+    let has_patient = params.iter().any(|(name, _)| name == "patient.identifier");
+    if !has_patient && client.client.clinic.is_some() {
+        return super::changes::feed(&state, &client, &params).await;
+    }
     refuse_unknown(&client, &params, &["patient.identifier", "date"])?;
     let patient = params
         .iter()
@@ -362,11 +370,7 @@ pub async fn search(
         .appointments_for(&caller, &patient, from, to)
         .await
         .map_err(|e| Outcome::store(t, e))?;
-    let mut matches = Vec::new();
-    for record in &records {
-        audit_read(&state, &client, &caller, record).await?;
-        matches.push(appointment_json(&state, &client, record));
-    }
+    let matches = audited_json(&state, &client, &caller, &records).await?;
     let base = base_url(&state);
     Ok(fhir_json(&resources::searchset(
         &format!("{base}/fhir"),
@@ -377,6 +381,21 @@ pub async fn search(
         matches,
         Vec::new(),
     )))
+}
+
+/// The appointments as FHIR, each read audited.
+pub(super) async fn audited_json(
+    state: &AppState,
+    client: &ApiClient,
+    caller: &Caller,
+    records: &[AppointmentRecord],
+) -> Result<Vec<Value>, Outcome> {
+    let mut matches = Vec::new();
+    for record in records {
+        audit_read(state, client, caller, record).await?;
+        matches.push(appointment_json(state, client, record));
+    }
+    Ok(matches)
 }
 
 /// Cancels on the patient's behalf, if the appointment is still the version the client saw.

@@ -5,6 +5,7 @@
 use super::bulk;
 use super::clients::Scope;
 use super::fhir_json;
+use super::subscriptions;
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -86,9 +87,28 @@ pub const SUPPORTED: &[Supported] = &[
             (
                 "patient.identifier",
                 "token",
-                "the patient's fødselsnummer or D-nummer, as system|value; required",
+                "the patient's fødselsnummer or D-nummer, as system|value; required, except \
+                 for the change feed of a client bound to one clinic",
             ),
             ("date", "date", "the start: ge, gt, lt, le or a day"),
+            (
+                "_lastUpdated",
+                "date",
+                "the change feed, without patient.identifier, for a client bound to one \
+                 clinic: its appointments whose last change (booked, moved, cancelled, \
+                 fulfilled, no-show) is in the range (ge, gt, lt, le or a day), by that change \
+                 and then id, paged by next links",
+            ),
+            (
+                "_count",
+                "number",
+                "the change feed's page: 1 to 500, 100 unless given",
+            ),
+            (
+                "_sort",
+                "string",
+                "the change feed: _lastUpdated only, its order anyway",
+            ),
         ],
         includes: &[],
         operations: &[
@@ -121,6 +141,24 @@ pub const SUPPORTED: &[Supported] = &[
                         cancelationReason, before the timebook's deadline; the patient is \
                         notified. Every read is audited.",
     },
+    Supported {
+        resource: "Subscription",
+        interactions: &["create", "read", "search-type", "delete"],
+        search: &[],
+        includes: &[],
+        operations: &[],
+        scope: Scope::Subscribe,
+        documentation: "Topic-based subscriptions after the R4 backport, for a client bound \
+                        to one clinic: criteria is the topic urn:timebok:fhir:SubscriptionTopic:\
+                        appointment (each appointment of the clinic booked, moved or \
+                        cancelled), channel.type rest-hook to an https endpoint on a public \
+                        address, payload application/fhir+json with the backport's \
+                        payload-content id-only or full-resource, and at most one header, \
+                        Authorization. Notifications are history Bundles, delivered at least \
+                        once and in order per appointment, retried with backoff; after the \
+                        last try the Subscription's status is error. search-type lists the \
+                        client's own; delete stops them.",
+    },
 ];
 
 /// Operations on the whole server: SMART Scheduling Links' bulk publication.
@@ -146,6 +184,7 @@ pub fn described_routes() -> Vec<(Method, String)> {
                 "read" => (Method::GET, instance_path.clone()),
                 "update" => (Method::PUT, instance_path.clone()),
                 "patch" => (Method::PATCH, instance_path.clone()),
+                "delete" => (Method::DELETE, instance_path.clone()),
                 other => (Method::OPTIONS, other.to_owned()),
             });
         }
@@ -188,6 +227,19 @@ pub fn statement() -> Value {
             if let (false, Some(object)) = (s.operations.is_empty(), resource.as_object_mut()) {
                 object.insert("operation".into(), json!(operations(s.operations)));
             }
+            if let ("Subscription", Some(object)) = (s.resource, resource.as_object_mut()) {
+                object.insert(
+                    "supportedProfile".into(),
+                    json!([subscriptions::SUBSCRIPTION_PROFILE]),
+                );
+                object.insert(
+                    "extension".into(),
+                    json!([{
+                        "url": subscriptions::TOPIC_CANONICAL,
+                        "valueCanonical": subscriptions::TOPIC,
+                    }]),
+                );
+            }
             resource
         })
         .collect();
@@ -196,6 +248,7 @@ pub fn statement() -> Value {
         "status": "active",
         "date": "2026-11-29",
         "kind": "instance",
+        "instantiates": [subscriptions::SERVER_CAPABILITY],
         "software": { "name": "Timebok", "version": env!("CARGO_PKG_VERSION") },
         "implementation": { "description": "Timebok's FHIR R4 scheduling API" },
         "fhirVersion": "4.0.1",
@@ -213,9 +266,11 @@ pub fn statement() -> Value {
                      server (client credentials, such as HelseID) or static tokens from the \
                      configuration. SMART v2 system scopes: {} reads Schedules, Slots, \
                      Locations and the bulk publication; {} books, reads and cancels \
-                     Appointments. A client bound to one clinic sees only that clinic.",
+                     Appointments; {} subscribes to them. A client bound to one clinic sees \
+                     only that clinic.",
                     Scope::ReadSlots.code(),
                     Scope::Book.code(),
+                    Scope::Subscribe.code(),
                 ),
             },
             "resource": resources,

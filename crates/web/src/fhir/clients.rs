@@ -14,15 +14,18 @@ pub enum Scope {
     ReadSlots,
     /// Book, read and cancel appointments.
     Book,
+    /// Subscribe to the clinic's appointment changes.
+    Subscribe,
 }
 
 impl Scope {
-    pub const ALL: [Self; 2] = [Self::ReadSlots, Self::Book];
+    pub const ALL: [Self; 3] = [Self::ReadSlots, Self::Book, Self::Subscribe];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::ReadSlots => "system/Slot.rs",
             Self::Book => "system/Appointment.cruds",
+            Self::Subscribe => "system/Subscription.cruds",
         }
     }
 
@@ -52,6 +55,11 @@ pub struct FhirSettings {
     pub clients: Vec<ClientSettings>,
     /// Access tokens from an OAuth 2.0 authorization server, such as HelseID.
     pub oauth: Option<super::access_tokens::OAuthSettings>,
+    /// Whether Subscriptions may name endpoints on loopback and private addresses, and plain
+    /// http on loopback: a journal system on the same machine in a demo or a test. Refused
+    /// under the production profile, as push's `allow_private_push_hosts` is.
+    #[serde(default)]
+    pub allow_private_hook_hosts: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +67,8 @@ pub enum ClientError {
     #[error("fhir client «{0}»: the token must be at least 32 characters")]
     ShortToken(String),
     #[error(
-        "fhir client «{0}»: unknown scope «{1}»; known: system/Slot.rs, system/Appointment.cruds"
+        "fhir client «{0}»: unknown scope «{1}»; known: system/Slot.rs, \
+         system/Appointment.cruds, system/Subscription.cruds"
     )]
     UnknownScope(String, String),
     #[error("fhir client «{0}»: clinic_her_id is not a HER-id")]
@@ -94,10 +103,11 @@ impl Client {
     }
 }
 
-#[derive(Default)]
 pub struct Clients {
     configured: Vec<Client>,
     pub access_tokens: Option<super::access_tokens::AccessTokens>,
+    /// Where Subscriptions may post: the push endpoints' policy, with the setting above.
+    pub hook_targets: domain::PushTargetPolicy,
 }
 
 impl Clients {
@@ -145,6 +155,7 @@ impl Clients {
         Ok(Self {
             configured,
             access_tokens,
+            hook_targets: hook_targets(settings.allow_private_hook_hosts),
         })
     }
 
@@ -155,4 +166,11 @@ impl Clients {
             .iter()
             .find(|c| tokens::same(&c.token_hash, &hash))
     }
+}
+
+/// The policy Subscriptions' endpoints are judged by, here and in the notification worker:
+/// any host, https on a public address unless private hosts are allowed.
+pub fn hook_targets(allow_private_hosts: bool) -> domain::PushTargetPolicy {
+    domain::PushTargetPolicy::new::<&str>(allow_private_hosts, None)
+        .unwrap_or_else(|_| domain::PushTargetPolicy::any_public_host())
 }

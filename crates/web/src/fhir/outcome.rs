@@ -68,6 +68,8 @@ pub enum Problem {
     Busy,
     /// Over a rate limit (the client's, or the patient's); try again after this many seconds.
     RateLimited(u64),
+    /// Subscribing takes a client bound to one clinic.
+    NotBound,
 }
 
 /// A problem, in the client's language.
@@ -265,6 +267,13 @@ impl IntoResponse for Outcome {
                 "HOLD_EXPIRED",
                 text("fhir-hold-lost"),
                 Some("Appointment.id".into()),
+            ),
+            Problem::NotBound => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "CLIENT_NOT_BOUND",
+                text("fhir-subscription-not-bound"),
+                None,
             ),
             Problem::PatientBlocked => (
                 StatusCode::FORBIDDEN,
