@@ -136,8 +136,10 @@ fn demo_config(raw: &mut config::RawConfig) -> Result<(), AppError> {
                 "the system has no randomness to give",
             ))
         })?;
+        // Subscribing takes a client bound to one clinic; this one sees every clinic.
         let scopes: Vec<String> = web::fhir::Scope::ALL
             .iter()
+            .filter(|s| **s != web::fhir::Scope::Subscribe)
             .map(|s| s.code().to_owned())
             .collect();
         println!("demo: FHIR API token ({}): {token}", scopes.join(" "));
@@ -148,6 +150,8 @@ fn demo_config(raw: &mut config::RawConfig) -> Result<(), AppError> {
             clinic_her_id: None,
         });
     }
+    // A journal system trying Subscriptions in the demo listens on this machine.
+    raw.fhir.allow_private_hook_hosts = true;
     // A CSRF key for this run: a demo is one process.
     if raw.csrf_key.is_none() {
         raw.csrf_key = web::random_token();

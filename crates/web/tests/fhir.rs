@@ -28,7 +28,16 @@ async fn the_capability_statement_is_public_and_names_what_is_supported() {
         .iter()
         .filter_map(|r| r["type"].as_str())
         .collect();
-    assert_eq!(types, ["Schedule", "Slot", "Location", "Appointment"]);
+    assert_eq!(
+        types,
+        [
+            "Schedule",
+            "Slot",
+            "Location",
+            "Appointment",
+            "Subscription"
+        ]
+    );
     assert_eq!(resources[1]["searchInclude"][0], "Slot:schedule");
     let appointment = &resources[3];
     let interactions: Vec<&str> = appointment["interaction"]

@@ -490,6 +490,23 @@ async fn failing_for_good_shows_for_the_operator_and_in_the_subscription() {
         "the journal system answered 500 Internal Server Error"
     );
 
+    let status = get(
+        &portal,
+        Some(JOURNAL),
+        &format!("/fhir/Subscription/{id}/$status"),
+    )
+    .await;
+    assert_eq!(status.status, 200, "{}", status.body);
+    let parameters = entries(&status.body, "match")[0]["parameter"].clone();
+    assert_eq!(
+        parameters[2],
+        json!({ "name": "status", "valueCode": "error" })
+    );
+    assert_eq!(
+        parameters[3],
+        json!({ "name": "type", "valueCode": "query-status" })
+    );
+
     let operator = Browser::new(&portal);
     operator.operator_log_in().await;
     let page = operator.get("/register/varsler").await;

@@ -146,7 +146,14 @@ pub const SUPPORTED: &[Supported] = &[
         interactions: &["create", "read", "search-type", "delete"],
         search: &[],
         includes: &[],
-        operations: &[],
+        operations: &[Operation {
+            name: "status",
+            method: Method::GET,
+            path: "/fhir/Subscription/{id}/$status",
+            definition: "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status",
+            documentation: "The Subscription's status as the backport's Parameters (type \
+                            query-status), in a searchset Bundle.",
+        }],
         scope: Scope::Subscribe,
         documentation: "Topic-based subscriptions after the R4 backport, for a client bound \
                         to one clinic: criteria is the topic urn:timebok:fhir:SubscriptionTopic:\

@@ -57,6 +57,11 @@ pub fn routes() -> Routes {
         .post("/fhir/Subscription", subscribe, subscriptions::create)
         .get("/fhir/Subscription", subscribe, subscriptions::search)
         .get("/fhir/Subscription/{id}", subscribe, subscriptions::read)
+        .get(
+            "/fhir/Subscription/{id}/$status",
+            subscribe,
+            subscriptions::status,
+        )
         .delete("/fhir/Subscription/{id}", subscribe, subscriptions::delete)
 }
 

@@ -344,6 +344,58 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The backport's SubscriptionStatus (R4: Parameters) of a subscription, as of now.
+fn status_parameters(
+    base: &str,
+    subscription: &store::StoredSubscription,
+    kind: &str,
+    id: &str,
+) -> Value {
+    json!({
+        "resourceType": "Parameters",
+        "id": id,
+        "meta": { "profile": [format!("{BACKPORT}/StructureDefinition/backport-subscription-status-r4")] },
+        "parameter": [
+            { "name": "subscription", "valueReference": { "reference": format!("{base}/fhir/Subscription/{}", subscription.id) } },
+            { "name": "topic", "valueCanonical": subscription.topic },
+            { "name": "status", "valueCode": if subscription.status == HookStatus::Error { "error" } else { "active" } },
+            { "name": "type", "valueCode": kind },
+            { "name": "events-since-subscription-start", "valueString": subscription.events.to_string() },
+        ],
+    })
+}
+
+/// `GET /fhir/Subscription/{id}/$status`: the backport's status of one of the client's own,
+/// in a searchset Bundle.
+pub async fn status(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<String>,
+) -> Result<Response, Outcome> {
+    let t = client.t;
+    let clinic = clinic_of(&state, &client).await?;
+    let stored = state
+        .store
+        .subscription(clinic, &client.client.name, id_of(t, &id)?)
+        .await
+        .map_err(|e| Outcome::store(t, e))?
+        .ok_or_else(|| Outcome::new(t, Problem::NotFound))?;
+    let base = base_url(&state);
+    let this = format!("{base}/fhir/Subscription/{}/$status", stored.id);
+    let status = status_parameters(
+        base,
+        &stored,
+        "query-status",
+        &uuid_of(&format!("{}-status", stored.id)),
+    );
+    Ok(fhir_json(&resources::searchset(
+        &format!("{base}/fhir"),
+        &[("self", this)],
+        vec![status],
+        Vec::new(),
+    )))
+}
+
 /// What the notifications of one installation say: its base URL, and the time zone the
 /// Appointment's times are written in.
 pub struct Notifications {
@@ -367,23 +419,14 @@ impl Notifications {
         let appointment = &delivery.appointment;
         let status_id = uuid_of(&format!("{}-{}", subscription.id, delivery.event_number));
         let focus = format!("{base}/fhir/Appointment/{}", appointment.id.0);
-        let status = json!({
-            "resourceType": "Parameters",
-            "id": status_id,
-            "meta": { "profile": [format!("{BACKPORT}/StructureDefinition/backport-subscription-status-r4")] },
-            "parameter": [
-                { "name": "subscription", "valueReference": { "reference": format!("{base}/fhir/Subscription/{}", subscription.id) } },
-                { "name": "topic", "valueCanonical": subscription.topic },
-                { "name": "status", "valueCode": if subscription.status == HookStatus::Error { "error" } else { "active" } },
-                { "name": "type", "valueCode": "event-notification" },
-                { "name": "events-since-subscription-start", "valueString": subscription.events.to_string() },
-                { "name": "notification-event", "part": [
-                    { "name": "event-number", "valueString": delivery.event_number.to_string() },
-                    { "name": "timestamp", "valueInstant": instant(delivery.at, &self.zone) },
-                    { "name": "focus", "valueReference": { "reference": focus } },
-                ] },
-            ],
-        });
+        let mut status = status_parameters(base, subscription, "event-notification", &status_id);
+        if let Some(parameters) = status["parameter"].as_array_mut() {
+            parameters.push(json!({ "name": "notification-event", "part": [
+                { "name": "event-number", "valueString": delivery.event_number.to_string() },
+                { "name": "timestamp", "valueInstant": instant(delivery.at, &self.zone) },
+                { "name": "focus", "valueReference": { "reference": focus } },
+            ] }));
+        }
         let (method, url, code) = match delivery.kind {
             NotificationKind::Booked => ("POST", "Appointment".to_owned(), "201"),
             _ => ("PUT", format!("Appointment/{}", appointment.id.0), "200"),
