@@ -41,10 +41,20 @@ fn settings(allow_private_hook_hosts: bool) -> timebok_web::fhir::FhirSettings {
 }
 
 async fn journal_portal(clock: Arc<ManualClock>, allow_private_hook_hosts: bool) -> Portal {
+    on(None, clock, allow_private_hook_hosts).await
+}
+
+/// The portal on `db`, a new SQLite database unless given.
+async fn on(
+    db: Option<store::testing::TestDb>,
+    clock: Arc<ManualClock>,
+    allow_private_hook_hosts: bool,
+) -> Portal {
     portal_with(Options {
         demo_login: true,
         clock,
         fhir: settings(allow_private_hook_hosts),
+        db,
         ..Options::default()
     })
     .await
@@ -297,10 +307,22 @@ async fn cancel_in_portal(kari: &Browser, id: &str) {
     assert_eq!(page.status, 303, "{}", page.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bookings_moves_and_cancellations_reach_the_journal_system_in_order() {
+    in_order(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bookings_moves_and_cancellations_reach_the_journal_system_in_order_on_postgres() {
+    if let Some(db) = store::testing::TestDb::postgres().await {
+        in_order(Some(db)).await;
+    }
+}
+
+/// Two workers drain the outbox side by side, as two server processes would.
+async fn in_order(db: Option<store::testing::TestDb>) {
     let clock = clock();
-    let portal = journal_portal(clock.clone(), true).await;
+    let portal = on(db, clock.clone(), true).await;
     let (hooks, receiver) = receiver().await;
     let full = subscribe(&portal, &format!("{hooks}/hook/full"), "full-resource").await;
     let ids = subscribe(&portal, &format!("{hooks}/hook/ids"), "id-only").await;
@@ -314,8 +336,15 @@ async fn bookings_moves_and_cancellations_reach_the_journal_system_in_order() {
     move_as_staff(&portal, number, portal.slots[2]).await;
     cancel_in_portal(&kari, &appointment).await;
 
-    let worker = worker(&portal, config(5));
-    deliver(&worker, &receiver, 6).await;
+    let (worker, other) = (worker(&portal, config(5)), worker(&portal, config(5)));
+    for _ in 0..50 {
+        if receiver.taken().len() >= 6 {
+            break;
+        }
+        let (one, two) = tokio::join!(worker.run_once(), other.run_once());
+        one.expect("round");
+        two.expect("round");
+    }
     let taken = receiver.taken();
     let focus = format!("{}/fhir/Appointment/{appointment}", portal.base);
     for (path, subscription) in [("full", &full), ("ids", &ids)] {
@@ -363,8 +392,19 @@ async fn bookings_moves_and_cancellations_reach_the_journal_system_in_order() {
 
 #[tokio::test]
 async fn a_journal_system_that_fails_for_a_while_gets_every_change_later_in_order() {
+    failing_for_a_while(None).await;
+}
+
+#[tokio::test]
+async fn a_journal_system_that_fails_for_a_while_gets_every_change_later_in_order_on_postgres() {
+    if let Some(db) = store::testing::TestDb::postgres().await {
+        failing_for_a_while(Some(db)).await;
+    }
+}
+
+async fn failing_for_a_while(db: Option<store::testing::TestDb>) {
     let clock = clock();
-    let portal = journal_portal(clock.clone(), true).await;
+    let portal = on(db, clock.clone(), true).await;
     // Nothing listens at first: the connection is refused.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -423,8 +463,19 @@ async fn a_journal_system_that_fails_for_a_while_gets_every_change_later_in_orde
 
 #[tokio::test]
 async fn a_worker_killed_mid_delivery_leaves_the_notification_to_another() {
+    killed_worker(None).await;
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_delivery_leaves_the_notification_to_another_on_postgres() {
+    if let Some(db) = store::testing::TestDb::postgres().await {
+        killed_worker(Some(db)).await;
+    }
+}
+
+async fn killed_worker(db: Option<store::testing::TestDb>) {
     let clock = clock();
-    let portal = journal_portal(clock.clone(), true).await;
+    let portal = on(db, clock.clone(), true).await;
     let (hooks, receiver) = receiver().await;
     subscribe(&portal, &format!("{hooks}/hook/ids"), "id-only").await;
     let kari = Browser::new(&portal);
