@@ -839,3 +839,37 @@ async fn the_capability_statement_names_the_topic_and_the_backport() {
         "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription"
     );
 }
+
+#[tokio::test]
+async fn the_worker_checks_the_endpoint_again_and_fails_it_for_good_when_refused() {
+    let clock = clock();
+    // Subscribed while private hosts were allowed; the worker's policy no longer allows them.
+    let portal = journal_portal(clock.clone(), true).await;
+    let (hooks, receiver) = receiver().await;
+    let id = subscribe(&portal, &format!("{hooks}/hook/ids"), "id-only").await;
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    kari.book(portal.timebook, portal.slots[0], "Vaksine").await;
+    let notifications = timebok_web::fhir::SubscriptionNotifications::new(&portal.state.public_url)
+        .expect("notifications");
+    let store: Arc<dyn Notifications> = portal.store.clone();
+    let strict = notify::Worker::new(store, portal.clock.clone(), config(5))
+        .expect("worker")
+        .with_hooks(
+            timebok_web::fhir::hook_targets(false),
+            Arc::new(move |delivery| notifications.bundle(delivery)),
+        )
+        .expect("hooks");
+    let round = strict.run_once().await.expect("round");
+    assert_eq!(round.failed, 1, "at once, not retried: {round:?}");
+    assert!(receiver.taken().is_empty());
+    let read = get(&portal, Some(JOURNAL), &format!("/fhir/Subscription/{id}")).await;
+    assert_eq!(read.body["status"], "error");
+    assert!(
+        read.body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("not sent:")),
+        "{}",
+        read.body
+    );
+}
