@@ -140,11 +140,7 @@ fn etag(version: i64) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("W/\"0\""))
 }
 
-pub(super) fn appointment_json(
-    state: &AppState,
-    client: &ApiClient,
-    record: &AppointmentRecord,
-) -> Value {
+fn appointment_json(state: &AppState, client: &ApiClient, record: &AppointmentRecord) -> Value {
     let label = client.t.get(record.kind.service_label_message());
     resources::appointment(record, &label, &state.zone)
 }
