@@ -63,8 +63,9 @@ pub trait Outbox: Send + Sync {
 ///
 /// A subscriber gets an appointment's changes in order: its job waits while an earlier job
 /// of the same subscriber and appointment is neither done nor failed for good (being tried
-/// again, or in a worker's hands). The booking core writes an appointment's jobs under the
-/// patient's lock, so their ids are in the order of the changes.
+/// again, or in a worker's hands). The booking core writes a move's or a cancellation's jobs
+/// under the appointment's row lock, so an appointment's jobs get ids in the order of its
+/// changes.
 fn claim(dialect: Dialect) -> Arc<str> {
     format!(
         "UPDATE outbox SET claimed_until = $1, claim_token = $2, attempts = attempts + 1 \
