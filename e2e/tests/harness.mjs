@@ -42,7 +42,7 @@ export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {} } =
   // The FHIR API's token the demo made for this run.
   const fhirToken = seen.match(/FHIR API token \([^)]*\): (\S+)/)?.[1];
   // The journal system's token: bound to the demo clinic, with every scope.
-  const journalToken = seen.match(/journal system token \([^)]*\): (\S+)/)?.[1];
+  const journalToken = seen.match(/journal system token[^(]*\([^)]*\): (\S+)/)?.[1];
   return { base, fhirToken, journalToken, stop: () => child.kill("SIGTERM") };
 }
 

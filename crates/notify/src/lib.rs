@@ -4,6 +4,7 @@
 mod compose;
 mod config;
 mod error;
+mod hook;
 pub mod push;
 mod sms;
 mod smtp;
@@ -14,4 +15,5 @@ mod worker;
 pub use compose::{Notice, compose};
 pub use config::{NotifyConfig, PushConfig, SmsConfig, SmtpConfig, TlsMode};
 pub use error::SendError;
+pub use hook::{HookPayload, HookSender};
 pub use worker::{Round, Worker, backoff};

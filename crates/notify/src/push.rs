@@ -47,16 +47,7 @@ impl PushSender {
             return Err("subject must be a mailto: or https: address".into());
         }
         let policy = config.target_policy()?;
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            // Through a proxy the proxy would resolve and connect, past the address check.
-            .no_proxy()
-            .dns_resolver(Arc::new(CheckedResolver {
-                policy: policy.clone(),
-            }))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        let client = checked_client(&policy, timeout)?;
         Ok(Self {
             client,
             private_key: config.vapid_private_key.trim().to_owned(),
@@ -139,6 +130,25 @@ impl PushSender {
     }
 }
 
+/// An HTTP client that connects only where `policy` allows: every address a name resolves to
+/// is checked, no proxy stands between, and redirects are not followed. Push services and
+/// FHIR Subscriptions' endpoints are both posted to with one.
+pub(crate) fn checked_client(
+    policy: &PushTargetPolicy,
+    timeout: Duration,
+) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        // Through a proxy the proxy would resolve and connect, past the address check.
+        .no_proxy()
+        .dns_resolver(Arc::new(CheckedResolver {
+            policy: policy.clone(),
+        }))
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
+}
+
 /// A send the target policy stopped before any connection was made; for good, since the
 /// same endpoint would be refused again.
 fn refused(host: &str, refusal: PushTargetRefusal) -> PushOutcome {
@@ -147,7 +157,10 @@ fn refused(host: &str, refusal: PushTargetRefusal) -> PushOutcome {
 }
 
 /// The checks that need no resolution: scheme, user info, the host by name or address.
-fn check_url(policy: &PushTargetPolicy, url: &reqwest::Url) -> Result<(), PushTargetRefusal> {
+pub(crate) fn check_url(
+    policy: &PushTargetPolicy,
+    url: &reqwest::Url,
+) -> Result<(), PushTargetRefusal> {
     let https = match url.scheme() {
         "https" => true,
         "http" => false,
@@ -166,7 +179,7 @@ fn check_url(policy: &PushTargetPolicy, url: &reqwest::Url) -> Result<(), PushTa
 }
 
 /// The policy's refusal of a resolved address, found among the causes of a failed request.
-fn refused_address(error: &reqwest::Error) -> Option<PushTargetRefusal> {
+pub(crate) fn refused_address(error: &reqwest::Error) -> Option<PushTargetRefusal> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = cause {
         if let Some(RefusedAddress(refusal)) = current.downcast_ref::<RefusedAddress>() {

@@ -9,6 +9,7 @@
 use crate::compose::{Notice, compose};
 use crate::config::NotifyConfig;
 use crate::error::SendError;
+use crate::hook::{HookPayload, HookSender};
 use crate::push::{PushOutcome, PushSender};
 use crate::sms::SmsSender;
 use crate::smtp::SmtpSender;
@@ -20,8 +21,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{
-    ClaimedJob, Clock, Delivery, JobOutcome, NotificationKind, Notifications, SkipReason,
-    StoreError,
+    ClaimedJob, Clock, Delivery, HookStatus, JobOutcome, NotificationKind, Notifications,
+    SkipReason, StoreError,
 };
 
 /// The configured channels; a channel without configuration is `None`.
@@ -38,6 +39,8 @@ pub struct Worker {
     /// worker claims batch after batch without scanning the appointments each time.
     reminders_written: std::sync::Mutex<Option<jiff::Timestamp>>,
     channels: Channels,
+    /// Where FHIR Subscriptions' notifications are posted from, when the program gives it.
+    hooks: Option<HookSender>,
     config: NotifyConfig,
     zone: TimeZone,
 }
@@ -85,9 +88,22 @@ impl Worker {
             clock,
             reminders_written: std::sync::Mutex::new(None),
             channels,
+            hooks: None,
             config,
             zone,
         })
+    }
+
+    /// The worker, posting FHIR Subscriptions' notifications too: to endpoints `policy`
+    /// allows, written by `payload`.
+    pub fn with_hooks(
+        mut self,
+        policy: domain::PushTargetPolicy,
+        payload: HookPayload,
+    ) -> Result<Self, String> {
+        let timeout = Duration::from_secs(u64::from(self.config.send_timeout_seconds));
+        self.hooks = Some(HookSender::new(policy, payload, timeout)?);
+        Ok(self)
     }
 
     /// Runs rounds until `shutdown` completes; an idle worker waits `poll_seconds`.
@@ -167,6 +183,9 @@ impl Worker {
     }
 
     async fn deliver(&self, job: &ClaimedJob) -> Result<Ending, StoreError> {
+        if let Some(subscription) = job.subscription_id {
+            return self.post_notification(job, subscription).await;
+        }
         let delivery = match self.store.delivery(job).await {
             Ok(delivery) => delivery,
             Err(error) => {
@@ -207,6 +226,52 @@ impl Worker {
             None => self.skip(job, SkipReason::NoAddress).await,
             Some(Ok(())) => self.record_sent(job, channel).await,
             Some(Err(error)) => self.record_failure(job, Some(channel), &error).await,
+        }
+    }
+
+    /// A FHIR Subscription's notification of an appointment's change, posted to the
+    /// subscriber. Logged by job and subscription, with the status the endpoint answered.
+    async fn post_notification(
+        &self,
+        job: &ClaimedJob,
+        subscription: i64,
+    ) -> Result<Ending, StoreError> {
+        let delivery = match self.store.hook_delivery(job).await {
+            Ok(delivery) => delivery,
+            Err(error) => {
+                let error = SendError::Temporary(format!("the job could not be read: {error}"));
+                return self.record_failure(job, None, &error).await;
+            }
+        };
+        if delivery.subscription.status == HookStatus::Off {
+            return self.skip(job, SkipReason::SubscriptionOff).await;
+        }
+        let Some(hooks) = &self.hooks else {
+            let error = SendError::NotConfigured("FHIR subscription");
+            return self.record_failure(job, None, &error).await;
+        };
+        match hooks.post(&delivery).await {
+            Ok(status) => {
+                if !self.store.finish_job(job, JobOutcome::Posted).await? {
+                    tracing::warn!(
+                        job = job.id,
+                        subscription,
+                        "a subscription notification was posted after its claim ran out; it \
+                         may have gone out twice"
+                    );
+                }
+                tracing::info!(
+                    job = job.id,
+                    subscription,
+                    status,
+                    "subscription notification delivered"
+                );
+                Ok(Ending::Sent)
+            }
+            Err(error) => {
+                tracing::info!(job = job.id, subscription, %error, "subscription notification not delivered");
+                self.record_failure(job, None, &error).await
+            }
         }
     }
 

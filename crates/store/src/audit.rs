@@ -59,7 +59,7 @@ pub trait Audit: Send + Sync {
         action: AuditAction,
         subject: &str,
     ) -> Result<()>;
-    /// The notification jobs written for an appointment, oldest first.
+    /// The patient notification jobs written for an appointment, oldest first.
     async fn outbox_jobs(&self, appointment: AppointmentId) -> Result<Vec<OutboxJob>>;
     /// The numbers an operator checks after a rush: both must be zero.
     async fn integrity(&self) -> Result<Integrity>;
@@ -158,7 +158,7 @@ impl<D: Database> Audit for SqlStore<D> {
             .pool()
             .fetch_all(
                 q("SELECT id, kind, appointment_id, created_at FROM outbox \
-                   WHERE appointment_id = $1 ORDER BY id")
+                   WHERE appointment_id = $1 AND subscription_id IS NULL ORDER BY id")
                 .bind(appointment.0),
             )
             .await?;

@@ -25,6 +25,7 @@ mod rows;
 mod schedules;
 mod sessions;
 mod sqlite;
+mod subscriptions;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -41,14 +42,14 @@ pub use messages::{
     ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
 };
 pub use model::{
-    AppointmentRecord, AuditFilter, BlockedPatient, ClinicAppointment, FreeSlot, Hold, Idempotency,
-    ImportCounts, Integrity, ListEntry, ListField, NewSlot, NotificationKind, OutboxJob,
-    PatientPage, PlannedAppointment, PublishReport, SlotChange, SlotChanged, SlotSpec,
-    StoreSettings, StoredTemplate,
+    AppointmentRecord, AuditFilter, BlockedPatient, ChangeCursor, ChangeQuery, ClinicAppointment,
+    FreeSlot, Hold, Idempotency, ImportCounts, Integrity, ListEntry, ListField, NewSlot,
+    NotificationKind, OutboxJob, PatientPage, PlannedAppointment, PublishReport, SlotChange,
+    SlotChanged, SlotSpec, StoreSettings, StoredTemplate,
 };
 pub use notifications::{
-    ClaimedJob, ContactPreferences, Delivery, FailedJob, JobOutcome, Notifications, Outbox,
-    OutboxCounts, SkipReason, StoredPushSubscription,
+    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, JobOutcome, Notifications,
+    Outbox, OutboxCounts, SkipReason, StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
@@ -58,6 +59,9 @@ pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use sessions::{PatientSessions, Sessions, StaffSessions};
 pub use sqlite::SqliteStore;
+pub use subscriptions::{
+    HookContent, HookStatus, NewSubscription, StoredSubscription, Subscriptions,
+};
 
 use async_trait::async_trait;
 use db::{Database, Executor, q};
@@ -106,6 +110,7 @@ pub trait Store:
     + Notifications
     + Audit
     + RateCounts
+    + Subscriptions
     + Send
     + Sync
 {

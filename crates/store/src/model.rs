@@ -79,10 +79,29 @@ pub struct AppointmentRecord {
     pub reason: Reason,
     pub status: domain::AppointmentStatus,
     pub booked_at: Timestamp,
+    /// The last change: booked, moved, cancelled, marked fulfilled or no-show.
+    pub changed_at: Timestamp,
     pub cancelled_at: Option<Timestamp>,
     pub cancel_reason: Option<domain::CancelReason>,
     /// Until when the patient may cancel it themselves.
     pub cancel_until: Timestamp,
+}
+
+/// Where a page of the change feed ends: the next page starts after this change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeCursor {
+    pub changed_at: Timestamp,
+    pub id: AppointmentId,
+}
+
+/// A page of a clinic's appointments by last change, `[from, to)`, after `after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeQuery {
+    pub clinic: ClinicId,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub after: Option<ChangeCursor>,
+    pub limit: u32,
 }
 
 impl AppointmentRecord {

@@ -487,6 +487,7 @@ pub(crate) struct AppointmentRecordRow {
     pub cancelled_at: Option<i64>,
     pub cancel_reason: Option<String>,
     pub cancel_until: i64,
+    pub changed_at: i64,
 }
 
 impl AppointmentRecordRow {
@@ -514,6 +515,7 @@ impl AppointmentRecordRow {
             reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
             status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
             booked_at: instant(self.booked_at, "appointment.booked_at")?,
+            changed_at: instant(self.changed_at, "appointment.changed_at")?,
             cancelled_at: self
                 .cancelled_at
                 .map(|at| instant(at, "appointment.cancelled_at"))
@@ -825,6 +827,7 @@ pub(crate) struct ClaimRow {
     pub kind: String,
     pub appointment_id: Option<i64>,
     pub thread_id: Option<i64>,
+    pub subscription_id: Option<i64>,
     pub attempts: i64,
     pub claim_token: String,
 }
@@ -836,6 +839,7 @@ impl ClaimRow {
             kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
             appointment_id: self.appointment_id.map(AppointmentId),
             thread_id: self.thread_id.map(domain::ThreadId),
+            subscription_id: self.subscription_id,
             attempt: u32::try_from(self.attempts)
                 .map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
             token: self.claim_token,
@@ -849,6 +853,7 @@ pub(crate) struct FailedRow {
     pub kind: String,
     pub clinic_name: String,
     pub channel: Option<String>,
+    pub subscription_id: Option<i64>,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: i64,
@@ -865,6 +870,7 @@ impl FailedRow {
                 .channel
                 .map(|c| valid(domain::Channel::parse(&c), "outbox.channel"))
                 .transpose()?,
+            subscription_id: self.subscription_id,
             attempts: u32::try_from(self.attempts)
                 .map_err(|_| StoreError::Corrupt("outbox.attempts"))?,
             last_error: self.last_error.unwrap_or_default(),

@@ -210,6 +210,12 @@ pub enum ConfigError {
          internal network. Switch it off, or set profile = \"development\" on a test machine"
     )]
     PrivatePushHostsInProduction,
+    #[error(
+        "[fhir] allow_private_hook_hosts is on, but profile is production: a FHIR client names \
+         its Subscription's endpoint, so it could make the worker post into the internal \
+         network. Switch it off, or set profile = \"development\" on a test machine"
+    )]
+    PrivateHookHostsInProduction,
 }
 
 /// Reads the configuration. An explicitly named file must exist; `timebok.toml` in the
@@ -311,6 +317,9 @@ impl RawConfig {
             .is_some_and(|push| push.allow_private_push_hosts);
         if private_push_hosts {
             return Err(ConfigError::PrivatePushHostsInProduction);
+        }
+        if self.fhir.allow_private_hook_hosts {
+            return Err(ConfigError::PrivateHookHostsInProduction);
         }
         Ok(())
     }
@@ -481,6 +490,29 @@ mod tests {
         assert!(development.clone().validate(None).is_ok());
         development.profile = Profile::Production;
         assert!(development.validate(None).is_err());
+    }
+
+    #[test]
+    fn private_hook_hosts_are_refused_under_the_production_profile() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("timebok.toml");
+        std::fs::write(&file, "[fhir]\nallow_private_hook_hosts = true\n").expect("write");
+        let refused = load(Some(&file))
+            .expect("load")
+            .validate(Some(&file))
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("allow_private_hook_hosts"), "{refused}");
+        std::fs::write(
+            &file,
+            "profile = \"development\"\n[fhir]\nallow_private_hook_hosts = true\n",
+        )
+        .expect("write");
+        let development = load(Some(&file))
+            .expect("load")
+            .validate(Some(&file))
+            .expect("valid");
+        assert!(development.fhir.allow_private_hook_hosts);
     }
 
     #[test]

@@ -117,6 +117,33 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     }
 }
 
+/// A client of the demo's FHIR API with a fresh token, which is printed with `label` and its
+/// scopes.
+fn demo_client(
+    name: &str,
+    label: &str,
+    scope: impl Fn(&web::fhir::Scope) -> bool,
+    clinic_her_id: Option<i64>,
+) -> Result<web::fhir::ClientSettings, AppError> {
+    let token = web::random_token().ok_or_else(|| {
+        AppError::Serve(std::io::Error::other(
+            "the system has no randomness to give",
+        ))
+    })?;
+    let scopes: Vec<String> = web::fhir::Scope::ALL
+        .iter()
+        .filter(|s| scope(s))
+        .map(|s| s.code().to_owned())
+        .collect();
+    println!("demo: {label} ({}): {token}", scopes.join(" "));
+    Ok(web::fhir::ClientSettings {
+        name: name.into(),
+        token,
+        scopes,
+        clinic_her_id,
+    })
+}
+
 /// What `timebok demo` sets whatever the configuration says, and makes where it says nothing.
 fn demo_config(raw: &mut config::RawConfig) -> Result<(), AppError> {
     // Demo patients have synthetic numbers; a demo never holds real people's. It runs on
@@ -128,28 +155,29 @@ fn demo_config(raw: &mut config::RawConfig) -> Result<(), AppError> {
     raw.profile = config::Profile::Development;
     // Many people try the demo from one address (a workshop behind one NAT).
     raw.rate_limits.logins_per_minute = raw.rate_limits.logins_per_minute.max(600);
-    // The FHIR API in the demo without configuration: one client that may read slots
-    // and book for the test patients, with a token for this run, printed below.
+    // The FHIR API in the demo without configuration: a client that sees every clinic, to
+    // read slots and book for the test patients, and a journal system's client bound to the
+    // demo clinic, with every scope. Their tokens are for this run, printed below.
     if raw.fhir.clients.is_empty() {
-        let token = web::random_token().ok_or_else(|| {
-            AppError::Serve(std::io::Error::other(
-                "the system has no randomness to give",
-            ))
-        })?;
-        let scopes: Vec<String> = web::fhir::Scope::ALL
-            .iter()
-            .map(|s| s.code().to_owned())
-            .collect();
-        println!("demo: FHIR API token ({}): {token}", scopes.join(" "));
-        raw.fhir.clients.push(web::fhir::ClientSettings {
-            name: "demo".into(),
-            token,
-            scopes,
-            clinic_her_id: None,
-        });
+        // The patient list and subscriptions take a client bound to one clinic.
+        let everywhere = [web::fhir::Scope::PatientList, web::fhir::Scope::Subscribe];
+        raw.fhir.clients.push(demo_client(
+            "demo",
+            "FHIR API token",
+            |s| !everywhere.contains(s),
+            None,
+        )?);
+        raw.fhir.clients.push(demo_client(
+            "journal",
+            &format!("journal system token for HER-id {}", demo::DEMO_HER_ID),
+            |_| true,
+            Some(demo::DEMO_HER_ID),
+        )?);
     }
     // The demo's slot feed is open, as a slot finder would read it.
     raw.fhir.public_feed = true;
+    // A journal system trying Subscriptions in the demo listens on this machine.
+    raw.fhir.allow_private_hook_hosts = true;
     // A CSRF key for this run: a demo is one process.
     if raw.csrf_key.is_none() {
         raw.csrf_key = web::random_token();
@@ -182,7 +210,16 @@ fn worker(
         portal_url: public_url.to_string(),
         ..settings.notify.clone()
     };
-    notify::Worker::new(store, clock, config).map_err(AppError::Notify)
+    let notifications = web::fhir::SubscriptionNotifications::new(public_url)
+        .map_err(|e| AppError::Notify(e.to_string()))?;
+    notify::Worker::new(store, clock, config)
+        .and_then(|worker| {
+            worker.with_hooks(
+                web::fhir::hook_targets(settings.fhir.allow_private_hook_hosts),
+                std::sync::Arc::new(move |delivery| notifications.bundle(delivery)),
+            )
+        })
+        .map_err(AppError::Notify)
 }
 
 async fn serve(

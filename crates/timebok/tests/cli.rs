@@ -525,14 +525,25 @@ async fn the_demo_prints_a_token_for_the_fhir_api() {
         command.arg("demo");
         command
     });
-    let token = server
-        .printed
-        .iter()
-        .find_map(|line| {
-            line.strip_prefix("demo: FHIR API token (system/Slot.rs system/Appointment.cruds): ")
-        })
-        .expect("a token")
-        .to_owned();
+    let printed = |label: &str| -> (String, String) {
+        server
+            .printed
+            .iter()
+            .find_map(|line| line.strip_prefix(label)?.split_once("): "))
+            .map(|(scopes, token)| (scopes.to_owned(), token.to_owned()))
+            .unwrap_or_else(|| panic!("{label}: {:?}", server.printed))
+    };
+    let (scopes, token) = printed("demo: FHIR API token (");
+    assert_eq!(
+        scopes,
+        "system/Slot.rs system/Appointment.cruds system/Slot.cud"
+    );
+    let (journal_scopes, journal) = printed("demo: journal system token for HER-id 999001 (");
+    assert_eq!(
+        journal_scopes,
+        "system/Slot.rs system/Appointment.cruds system/Slot.cud system/Patient.cruds \
+         system/Subscription.cruds"
+    );
     let client = reqwest::Client::new();
     let url = format!("{}/fhir/Schedule?service-type=vaksine", server.base);
     let refused = client.get(&url).send().await.expect("GET");
@@ -551,5 +562,17 @@ async fn the_demo_prints_a_token_for_the_fhir_api() {
             .is_some_and(|entries| !entries.is_empty()),
         "{bundle}"
     );
+    // The journal system's client is bound to the demo clinic: it keeps the patient list,
+    // which the other may not.
+    let list = format!("{}/fhir/Patient?_count=1", server.base);
+    for (token, status) in [(&journal, 200), (&token, 403)] {
+        let answer = client
+            .get(&list)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(answer.status().as_u16(), status);
+    }
     assert!(server.terminate().success());
 }

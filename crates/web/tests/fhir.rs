@@ -30,7 +30,14 @@ async fn the_capability_statement_is_public_and_names_what_is_supported() {
         .collect();
     assert_eq!(
         types,
-        ["Schedule", "Slot", "Location", "Appointment", "Patient"]
+        [
+            "Schedule",
+            "Slot",
+            "Location",
+            "Appointment",
+            "Patient",
+            "Subscription"
+        ]
     );
     assert_eq!(resources[1]["searchInclude"][0], "Slot:schedule");
     let appointment = &resources[3];

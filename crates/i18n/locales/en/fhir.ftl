@@ -95,3 +95,19 @@ fhir-list-identifier-mismatch = The number in the body must be the one in the ad
 fhir-list-identifier-search = identifier must be system|number or the number alone, for a valid fødselsnummer or D-nummer.
 fhir-offset-invalid = _offset must be a whole number, 0 or more.
 fhir-list-named-twice = A transaction may not both put a patient on the list and take them off.
+
+# Appointment change feed and FHIR Subscriptions
+fhir-sort-last-updated = The change feed is sorted by _lastUpdated only.
+fhir-last-updated-invalid = _lastUpdated must be a date (2025-12-17) or a time with an offset, after ge, gt, lt or le, and the end must come after the start.
+fhir-last-updated-out-of-range = _lastUpdated must be a date between 1900 and 2199.
+fhir-subscription-not-bound = Only a client bound to one GP office may subscribe to appointments.
+fhir-expected-subscription = The body must be a Subscription in JSON.
+fhir-subscription-reason = Subscription.reason must be a text of 1 to 200 characters.
+fhir-subscription-topic = Subscription.criteria must be the canonical URL of the appointment topic that the CapabilityStatement names.
+fhir-subscription-channel-type = Subscription.channel.type must be rest-hook.
+fhir-subscription-endpoint = Subscription.channel.endpoint must be an https address on a public host, without a user name or password.
+fhir-subscription-payload = Subscription.channel.payload must be application/fhir+json.
+fhir-subscription-content = The notifications' content must be id-only or full-resource.
+fhir-subscription-header = Subscription.channel.header may hold one header only, «Authorization: …», without line breaks.
+fhir-subscription-status = Subscription.status must be requested or active when the subscription is created.
+fhir-subscription-end = Subscription.end is not supported: a subscription lasts until it is deleted.

@@ -81,3 +81,7 @@ register-referrals-none = No booking came from a slot finder's link.
 register-referrals-source = Slot finder
 register-referrals-bookings = Bookings
 register-referrals-no-source = (unnamed)
+
+# FHIR Subscriptions: notifications to journal systems in the failed list
+register-notification-kind-appointment-moved = Appointment moved
+register-notification-hook = FHIR subscription { $id }

@@ -95,3 +95,19 @@ fhir-list-identifier-mismatch = Nummeret i innholdet må være det samme som i a
 fhir-list-identifier-search = identifier må være system|nummer eller bare nummeret, for et gyldig fødselsnummer eller D-nummer.
 fhir-offset-invalid = _offset må være et heltall, 0 eller større.
 fhir-list-named-twice = En transaksjon kan ikke både sette en pasient på listen og ta pasienten av den.
+
+# Appointment change feed and FHIR Subscriptions
+fhir-sort-last-updated = Endringsstrømmen sorteres bare etter _lastUpdated.
+fhir-last-updated-invalid = _lastUpdated må være en dato (2025-12-17) eller et tidspunkt med tidssone, med ge, gt, lt eller le foran, og slutten må komme etter starten.
+fhir-last-updated-out-of-range = _lastUpdated må være en dato mellom 1900 og 2199.
+fhir-subscription-not-bound = Bare en klient som er knyttet til ett legekontor, kan abonnere på timeavtaler.
+fhir-expected-subscription = Innholdet må være en Subscription i JSON.
+fhir-subscription-reason = Subscription.reason må være en tekst på 1 til 200 tegn.
+fhir-subscription-topic = Subscription.criteria må være adressen til emnet for timeavtaler som CapabilityStatement oppgir.
+fhir-subscription-channel-type = Subscription.channel.type må være rest-hook.
+fhir-subscription-endpoint = Subscription.channel.endpoint må være en https-adresse på en offentlig vert, uten brukernavn og passord.
+fhir-subscription-payload = Subscription.channel.payload må være application/fhir+json.
+fhir-subscription-content = Innholdet i varslene må være id-only eller full-resource.
+fhir-subscription-header = Subscription.channel.header kan bare ha én overskrift, «Authorization: …», uten linjeskift.
+fhir-subscription-status = Subscription.status må være requested eller active når abonnementet opprettes.
+fhir-subscription-end = Subscription.end støttes ikke: et abonnement varer til det slettes.

@@ -81,3 +81,7 @@ register-referrals-none = Ingen bestillinger kom fra lenken til en timefinner.
 register-referrals-source = Timefinner
 register-referrals-bookings = Bestillinger
 register-referrals-no-source = (uten navn)
+
+# FHIR Subscriptions: notifications to journal systems in the failed list
+register-notification-kind-appointment-moved = Time flyttet
+register-notification-hook = FHIR-abonnement { $id }

@@ -95,3 +95,19 @@ fhir-list-identifier-mismatch = Nummeret i innhaldet må vere det same som i adr
 fhir-list-identifier-search = identifier må vere system|nummer eller berre nummeret, for eit gyldig fødselsnummer eller D-nummer.
 fhir-offset-invalid = _offset må vere eit heiltal, 0 eller større.
 fhir-list-named-twice = Ein transaksjon kan ikkje både setje ein pasient på lista og ta pasienten av ho.
+
+# Appointment change feed and FHIR Subscriptions
+fhir-sort-last-updated = Endringsstraumen blir berre sortert etter _lastUpdated.
+fhir-last-updated-invalid = _lastUpdated må vere ein dato (2025-12-17) eller eit tidspunkt med tidssone, med ge, gt, lt eller le framfor, og slutten må kome etter starten.
+fhir-last-updated-out-of-range = _lastUpdated må vere ein dato mellom 1900 og 2199.
+fhir-subscription-not-bound = Berre ein klient som er knytt til eitt legekontor, kan abonnere på timeavtalar.
+fhir-expected-subscription = Innhaldet må vere ein Subscription i JSON.
+fhir-subscription-reason = Subscription.reason må vere ein tekst på 1 til 200 teikn.
+fhir-subscription-topic = Subscription.criteria må vere adressa til emnet for timeavtalar som CapabilityStatement oppgir.
+fhir-subscription-channel-type = Subscription.channel.type må vere rest-hook.
+fhir-subscription-endpoint = Subscription.channel.endpoint må vere ei https-adresse på ein offentleg vert, utan brukarnamn og passord.
+fhir-subscription-payload = Subscription.channel.payload må vere application/fhir+json.
+fhir-subscription-content = Innhaldet i varsla må vere id-only eller full-resource.
+fhir-subscription-header = Subscription.channel.header kan berre ha éin overskrift, «Authorization: …», utan linjeskift.
+fhir-subscription-status = Subscription.status må vere requested eller active når abonnementet blir oppretta.
+fhir-subscription-end = Subscription.end er ikkje støtta: eit abonnement varer til det blir sletta.

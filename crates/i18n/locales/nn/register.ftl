@@ -81,3 +81,7 @@ register-referrals-none = Ingen bestillingar kom frå lenkja til ein timefinnar.
 register-referrals-source = Timefinnar
 register-referrals-bookings = Bestillingar
 register-referrals-no-source = (utan namn)
+
+# FHIR Subscriptions: notifications to journal systems in the failed list
+register-notification-kind-appointment-moved = Time flytta
+register-notification-hook = FHIR-abonnement { $id }

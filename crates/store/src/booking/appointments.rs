@@ -129,10 +129,13 @@ impl<D: Database> Appointments for SqlStore<D> {
             .ok_or(StoreError::NotFound("appointment"))?;
         let changed = tx
             .execute(
-                q("UPDATE appointment SET status = $2, version = version + 1 \
-                   WHERE id = $1 AND status = 'booked'")
+                q(
+                    "UPDATE appointment SET status = $2, version = version + 1, changed_at = $3 \
+                   WHERE id = $1 AND status = 'booked'",
+                )
                 .bind(id.0)
-                .bind(outcome.code()),
+                .bind(outcome.code())
+                .bind(self.now().as_second()),
             )
             .await?;
         if changed == 0 {

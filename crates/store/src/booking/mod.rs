@@ -24,10 +24,10 @@ pub(crate) mod rules;
 mod steps;
 
 pub use appointments::Appointments;
-pub(crate) use offers::ONE_FOR_NOTICE;
 pub use offers::{
     Calendar, CalendarRequest, MAX_QUERY_DAYS, Offer, OfferedSlot, OfferedTimebook, Offers,
 };
+pub(crate) use offers::{ONE_FOR_NOTICE, ONE_RECORD};
 pub(crate) use postgres::{PgFunction, call, install};
 pub(crate) use program::Program;
 pub use referrals::{Referrals, ReferredBookings};

@@ -13,7 +13,9 @@ use crate::rows::{
     AppointmentRecordRow, ClinicFields, FreeSlotRow, PlannedRow, ResourceRow, TimebookRow,
     clinic_fields, qualified, timebook_columns,
 };
-use crate::{AppointmentRecord, FreeSlot, PlannedAppointment, Result, SqlStore, StoreError};
+use crate::{
+    AppointmentRecord, ChangeQuery, FreeSlot, PlannedAppointment, Result, SqlStore, StoreError,
+};
 use async_trait::async_trait;
 use domain::{
     AppointmentId, Caller, Clinic, ClinicId, DomainError, NationalId, Resource, ResourceId, Slot,
@@ -116,6 +118,9 @@ pub trait Offers: Send + Sync {
     ) -> Result<Calendar>;
     /// HentPlanlagteTimer: the patient's booked appointments that have not ended yet.
     async fn planned_appointments(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
+    /// The change feed: the clinic's appointments whose last change is in `[from, to)`,
+    /// by that change and then id, a page at a time. For a client bound to the clinic.
+    async fn appointment_changes(&self, query: ChangeQuery) -> Result<Vec<AppointmentRecord>>;
     /// All the patient's appointments, of every status, the latest first.
     async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>>;
     /// One of the patient's appointments, of any status; not found for anyone else's.
@@ -276,7 +281,7 @@ fn appointment_records(condition: &str) -> Positional {
     named(format!(
         "SELECT a.id, a.version, a.clinic_id, a.timebook_id, t.kind, s.resource_id, r.location_id, \
            l.address, a.slot_id, a.starts_at, s.length_minutes, a.national_id, a.reason, a.status, \
-           a.booked_at, a.cancelled_at, a.cancel_reason, {} AS cancel_until \
+           a.booked_at, a.cancelled_at, a.cancel_reason, {} AS cancel_until, a.changed_at \
          FROM {APPOINTMENT_PLACE} \
          WHERE {condition}",
         rules::cancel_until()
@@ -296,6 +301,19 @@ static RECORDS: LazyLock<Positional> = LazyLock::new(|| {
          ORDER BY a.starts_at, a.id",
         rules::in_reach("a.national_id").passes()
     ))
+});
+
+/// One appointment as a machine client is shown it, for a subscriber's notification.
+pub(crate) static ONE_RECORD: LazyLock<Positional> =
+    LazyLock::new(|| appointment_records("a.id = :appointment"));
+
+/// The change feed: a clinic's appointments by last change, then id.
+static CHANGES: LazyLock<Positional> = LazyLock::new(|| {
+    appointment_records(
+        "a.clinic_id = :clinic AND a.changed_at >= :from AND a.changed_at < :to \
+           AND (a.changed_at > :after_at OR (a.changed_at = :after_at AND a.id > :after_id)) \
+         ORDER BY a.changed_at, a.id LIMIT :limit",
+    )
 });
 
 /// The store error of a verdict's refusal code.
@@ -633,6 +651,27 @@ impl<D: Database> Offers for SqlStore<D> {
 
     async fn appointment_history(&self, patient: &NationalId) -> Result<Vec<PlannedAppointment>> {
         self.patient_appointments_of(&HISTORY, patient).await
+    }
+
+    async fn appointment_changes(&self, query: ChangeQuery) -> Result<Vec<AppointmentRecord>> {
+        let (after_at, after_id) = query
+            .after
+            .map_or((i64::MIN, i64::MIN), |c| (c.changed_at.as_second(), c.id.0));
+        let env = Env::new()
+            .with("clinic", query.clinic.0)
+            .with("from", query.from.map_or(i64::MIN, Timestamp::as_second))
+            .with("to", query.to.map_or(i64::MAX, Timestamp::as_second))
+            .with("after_at", after_at)
+            .with("after_id", after_id)
+            .with("limit", i64::from(query.limit));
+        let rows: Vec<AppointmentRecordRow> = self
+            .db
+            .pool()
+            .fetch_all(Statement::named(&CHANGES, &env))
+            .await?;
+        rows.into_iter()
+            .map(AppointmentRecordRow::into_domain)
+            .collect()
     }
 
     async fn patient_appointment(

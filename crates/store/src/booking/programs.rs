@@ -104,12 +104,31 @@ fn release_own_hold() -> Step {
     Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND national_id = :patient".into())
 }
 
-/// The notification job of a change to `:appointment`, in the change's transaction.
-fn enqueue(kind: &str) -> Step {
-    Step::Write(format!(
-        "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-         SELECT a.clinic_id, {kind}, a.id, :now, :now FROM appointment a WHERE a.id = :appointment"
-    ))
+/// The jobs of a change to `:appointment`, in the change's transaction: the patient's notice,
+/// and one notification for each subscription of the appointment's clinic (FHIR
+/// Subscriptions), numbered in the subscription's order of events. The numbering locks the
+/// clinic's subscriptions until the change commits, so that the numbers follow the commits.
+fn enqueue(kind: &str) -> [Step; 3] {
+    [
+        Step::Write(format!(
+            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
+             SELECT a.clinic_id, {kind}, a.id, :now, :now FROM appointment a WHERE a.id = :appointment"
+        )),
+        Step::Write(
+            "UPDATE fhir_subscription SET events = events + 1, last_appointment = :appointment \
+             WHERE status <> 'off' \
+               AND clinic_id = (SELECT x.clinic_id FROM appointment x WHERE x.id = :appointment)"
+                .into(),
+        ),
+        Step::Write(format!(
+            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
+               subscription_id, event_number) \
+             SELECT f.clinic_id, {kind}, :appointment, :now, :now, f.id, f.events \
+             FROM fhir_subscription f \
+             WHERE f.last_appointment = :appointment AND f.status <> 'off' \
+               AND f.clinic_id = (SELECT x.clinic_id FROM appointment x WHERE x.id = :appointment)"
+        )),
+    ]
 }
 
 /// The audit entry of a change to `:appointment`, naming the caller.
@@ -205,7 +224,7 @@ fn book() -> Program {
             ("fingerprint", Type::Text),
         ]),
         vars: vec![("appointment", Type::Int)],
-        steps: vec![
+        steps: [
             lock_patient(),
             Step::if_given("idem_key", replay),
             lock_slot(),
@@ -213,16 +232,19 @@ fn book() -> Program {
             take_place(),
             Step::WriteInto {
                 sql: "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, \
-                        status, starts_at, booked_at) \
+                        status, starts_at, booked_at, changed_at) \
                       SELECT s.clinic_id, s.timebook_id, s.id, :patient, :reason, 'booked', \
-                        s.starts_at, :now \
+                        s.starts_at, :now, :now \
                       FROM slot s WHERE s.id = :slot RETURNING id"
                     .into(),
                 into: "appointment",
             },
             keep_referral(),
             release_own_hold(),
-            enqueue(&quoted(NotificationKind::Booked.code())),
+        ]
+        .into_iter()
+        .chain(enqueue(&quoted(NotificationKind::Booked.code())))
+        .chain([
             audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
             Step::if_given(
                 "idem_key",
@@ -240,7 +262,8 @@ fn book() -> Program {
                         .into(),
                 ),
             ),
-        ],
+        ])
+        .collect(),
         done: ("booked", "appointment"),
     }
 }
@@ -275,7 +298,7 @@ fn relocate() -> Program {
             ("version", Type::Int),
         ]),
         vars: vec![("patient", Type::Text)],
-        steps: vec![
+        steps: [
             // An appointment's patient never changes, so it is read before any lock.
             Step::Read {
                 sql: "SELECT x.national_id FROM appointment x WHERE x.id = :appointment".into(),
@@ -289,15 +312,19 @@ fn relocate() -> Program {
             take_place(),
             give_back_place(),
             Step::Write(
-                "UPDATE appointment SET slot_id = :slot, version = version + 1, \
+                "UPDATE appointment SET slot_id = :slot, version = version + 1, changed_at = :now, \
                    starts_at = (SELECT x.starts_at FROM slot x WHERE x.id = :slot) \
                  WHERE id = :appointment"
                     .into(),
             ),
             release_own_hold(),
-            enqueue(&quoted(NotificationKind::Moved.code())),
-            audit_appointment(&quoted(AuditAction::AppointmentMoved.code())),
-        ],
+        ]
+        .into_iter()
+        .chain(enqueue(&quoted(NotificationKind::Moved.code())))
+        .chain([audit_appointment(&quoted(
+            AuditAction::AppointmentMoved.code(),
+        ))])
+        .collect(),
         done: ("moved", "appointment"),
     }
 }
@@ -316,19 +343,21 @@ fn cancel() -> Program {
             ("action", Type::Text),
         ]),
         vars: vec![],
-        steps: vec![
+        steps: [
             decide_appointment(),
             // The verdict found the appointment booked, under its lock.
             Step::Write(
                 "UPDATE appointment SET status = :status, cancelled_at = :now, \
-                   cancel_reason = :reason, version = version + 1 \
+                   cancel_reason = :reason, version = version + 1, changed_at = :now \
                  WHERE id = :appointment"
                     .into(),
             ),
             give_back_place(),
-            enqueue(":job_kind"),
-            audit_appointment(":action"),
-        ],
+        ]
+        .into_iter()
+        .chain(enqueue(":job_kind"))
+        .chain([audit_appointment(":action")])
+        .collect(),
         done: ("cancelled", "appointment"),
     }
 }

@@ -44,8 +44,27 @@ pub struct ClaimedJob {
     pub appointment_id: Option<AppointmentId>,
     /// …the message thread (a reply from the clinic).
     pub thread_id: Option<ThreadId>,
+    /// A FHIR Subscription's notification of the appointment's change, instead of the
+    /// patient's notice.
+    pub subscription_id: Option<i64>,
     pub attempt: u32,
     pub token: String,
+}
+
+/// Everything needed to post one FHIR Subscription notification.
+#[derive(Debug, Clone)]
+pub struct HookDelivery {
+    pub subscription: crate::StoredSubscription,
+    /// The `Authorization` header's value to post with.
+    pub authorization: Option<String>,
+    /// The event's number in the subscription's order.
+    pub event_number: i64,
+    /// When the change happened.
+    pub at: Timestamp,
+    /// What the change was.
+    pub kind: NotificationKind,
+    /// The appointment as it is now.
+    pub appointment: crate::AppointmentRecord,
 }
 
 /// Everything needed to write and send one notification.
@@ -68,6 +87,8 @@ pub enum SkipReason {
     NotBooked,
     /// A reminder that could only be sent after the appointment began.
     TooLate,
+    /// A subscription's notification after its client deleted the subscription.
+    SubscriptionOff,
 }
 
 impl SkipReason {
@@ -76,6 +97,7 @@ impl SkipReason {
             Self::NoAddress => "no_address",
             Self::NotBooked => "not_booked",
             Self::TooLate => "too_late",
+            Self::SubscriptionOff => "subscription_off",
         }
     }
 }
@@ -84,6 +106,8 @@ impl SkipReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobOutcome {
     Sent(Channel),
+    /// A subscription's notification, taken by the subscriber's endpoint.
+    Posted,
     Skipped(SkipReason),
 }
 
@@ -94,6 +118,8 @@ pub struct FailedJob {
     pub kind: NotificationKind,
     pub clinic_name: String,
     pub channel: Option<Channel>,
+    /// The FHIR Subscription the notification was for, when it was one.
+    pub subscription_id: Option<i64>,
     pub attempts: u32,
     pub last_error: String,
     pub created_at: Timestamp,

@@ -1,11 +1,14 @@
 //! The outbox the notification worker drains: reminders written ahead, jobs claimed under a
 //! lease, their outcomes, and the failed ones an operator may send again.
 
-use super::{ClaimedJob, ContactPreferences, Delivery, FailedJob, JobOutcome, OutboxCounts};
+use super::{
+    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, JobOutcome, OutboxCounts,
+};
 use crate::audit::{Entry, record};
-use crate::booking::ONE_FOR_NOTICE;
+use crate::booking::{ONE_FOR_NOTICE, ONE_RECORD};
 use crate::db::{Database, Dialect, Env, Executor, Statement, Transaction, q};
-use crate::rows::{self, ClaimRow, FailedRow, PlannedRow};
+use crate::rows::{self, AppointmentRecordRow, ClaimRow, FailedRow, PlannedRow};
+use crate::subscriptions::{SubscriptionRow, columns};
 use crate::{NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, Channel, ClinicName, PersonName};
@@ -28,6 +31,9 @@ pub trait Outbox: Send + Sync {
 
     /// What the claimed job is about, read after the claim.
     async fn delivery(&self, job: &ClaimedJob) -> Result<Delivery>;
+
+    /// What a claimed FHIR Subscription notification posts, read after the claim.
+    async fn hook_delivery(&self, job: &ClaimedJob) -> Result<HookDelivery>;
 
     /// Records that the job is done. `false` when the claim was lost (the lease ran out
     /// and another worker took the job), so the caller knows it may have been sent twice.
@@ -54,14 +60,23 @@ pub trait Outbox: Send + Sync {
 /// Claims due jobs, the longest due first. On PostgreSQL a worker skips the rows another
 /// worker is claiming at that moment instead of waiting for them; SQLite's write transaction
 /// is exclusive, so it needs no lock.
+///
+/// A subscriber gets an appointment's changes in order: its job waits while an earlier job
+/// of the same subscriber and appointment is neither done nor failed for good (being tried
+/// again, or in a worker's hands). The booking core writes a move's or a cancellation's jobs
+/// under the appointment's row lock, so an appointment's jobs get ids in the order of its
+/// changes.
 fn claim(dialect: Dialect) -> Arc<str> {
     format!(
         "UPDATE outbox SET claimed_until = $1, claim_token = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox \
-           WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 \
-             AND (claimed_until IS NULL OR claimed_until <= $3) \
-           ORDER BY next_attempt_at, id LIMIT $4{}) \
-         RETURNING id, kind, appointment_id, thread_id, attempts, claim_token",
+         WHERE id IN (SELECT j.id FROM outbox j \
+           WHERE j.sent_at IS NULL AND j.failed_at IS NULL AND j.next_attempt_at <= $3 \
+             AND (j.claimed_until IS NULL OR j.claimed_until <= $3) \
+             AND (j.subscription_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox e \
+               WHERE e.subscription_id = j.subscription_id AND e.appointment_id = j.appointment_id \
+                 AND e.id < j.id AND e.sent_at IS NULL AND e.failed_at IS NULL)) \
+           ORDER BY j.next_attempt_at, j.id LIMIT $4{}) \
+         RETURNING id, kind, appointment_id, thread_id, subscription_id, attempts, claim_token",
         dialect.lock(" FOR UPDATE SKIP LOCKED")
     )
     .into()
@@ -159,10 +174,55 @@ impl<D: Database> Outbox for SqlStore<D> {
         })
     }
 
+    async fn hook_delivery(&self, job: &ClaimedJob) -> Result<HookDelivery> {
+        let (subscription, appointment) = job
+            .subscription_id
+            .zip(job.appointment_id)
+            .ok_or(StoreError::NotFound("subscription notification"))?;
+        let row: SubscriptionRow = self
+            .db
+            .pool()
+            .fetch_optional(
+                q(concat!(
+                    "SELECT ",
+                    columns!(),
+                    " FROM fhir_subscription WHERE id = $1"
+                ))
+                .bind(subscription),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("subscription"))?;
+        let (subscription, authorization) = row.into_domain()?;
+        let (event_number, at): (Option<i64>, i64) = self
+            .db
+            .pool()
+            .fetch_optional(
+                q("SELECT event_number, created_at FROM outbox WHERE id = $1").bind(job.id),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("notification job"))?;
+        let env = Env::new().with("appointment", appointment.0);
+        let record: AppointmentRecordRow = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(&ONE_RECORD, &env))
+            .await?
+            .ok_or(StoreError::NotFound("appointment"))?;
+        Ok(HookDelivery {
+            subscription,
+            authorization,
+            event_number: event_number.ok_or(StoreError::Corrupt("outbox.event_number"))?,
+            at: rows::instant(at, "outbox.created_at")?,
+            kind: job.kind,
+            appointment: record.into_domain()?,
+        })
+    }
+
     async fn finish_job(&self, job: &ClaimedJob, outcome: JobOutcome) -> Result<bool> {
         let now = self.now().as_second();
         let (channel, skipped) = match outcome {
             JobOutcome::Sent(channel) => (Some(channel.code()), None),
+            JobOutcome::Posted => (None, None),
             JobOutcome::Skipped(reason) => (None, Some(reason.code())),
         };
         let mut tx = self.db.begin_write().await?;
@@ -177,6 +237,17 @@ impl<D: Database> Outbox for SqlStore<D> {
                 .bind(job.token.as_str()),
             )
             .await?;
+        if let (Some(subscription), 1, JobOutcome::Posted) = (job.subscription_id, done, outcome) {
+            // Delivered again: the subscriber is reachable, whatever failed before.
+            tx.execute(
+                q(
+                    "UPDATE fhir_subscription SET status = 'active', error = NULL \
+                   WHERE id = $1 AND status = 'error'",
+                )
+                .bind(subscription),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(done == 1)
     }
@@ -210,6 +281,15 @@ impl<D: Database> Outbox for SqlStore<D> {
                 .bind(job.token.as_str()),
             )
             .await?;
+        if let (Some(subscription), 1, None) = (job.subscription_id, done, retry_in) {
+            tx.execute(
+                q("UPDATE fhir_subscription SET status = 'error', error = $1 \
+                   WHERE id = $2 AND status <> 'off'")
+                .bind(error.as_str())
+                .bind(subscription),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(done == 1)
     }
@@ -219,7 +299,7 @@ impl<D: Database> Outbox for SqlStore<D> {
             .db
             .pool()
             .fetch_all(
-                q("SELECT o.id, o.kind, c.name AS clinic_name, o.channel, o.attempts, o.last_error, o.created_at, o.failed_at \
+                q("SELECT o.id, o.kind, c.name AS clinic_name, o.channel, o.subscription_id, o.attempts, o.last_error, o.created_at, o.failed_at \
                    FROM outbox o JOIN clinic c ON c.id = o.clinic_id \
                    WHERE o.failed_at IS NOT NULL ORDER BY o.failed_at DESC, o.id DESC LIMIT $1")
                 .bind(i64::from(limit)),

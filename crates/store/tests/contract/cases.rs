@@ -11,6 +11,7 @@ pub use crate::rate::*;
 pub use crate::referrals::*;
 pub use crate::schedules::*;
 pub use crate::slot_publishing::*;
+pub use crate::subscriptions::*;
 use domain::Refusal;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,

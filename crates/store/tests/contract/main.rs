@@ -21,9 +21,13 @@ mod rate;
 mod referrals;
 mod schedules;
 mod slot_publishing;
+mod subscriptions;
 
 contract_tests!(
     a_finders_referral_is_kept_from_the_hold_to_the_booking,
+    the_change_feed_lists_a_clinics_changes_by_time_and_pages,
+    each_change_notifies_every_subscription_of_the_clinic_in_numbered_order,
+    a_subscribers_later_change_waits_until_the_earlier_is_done_or_failed,
     hits_are_counted_per_key_and_window,
     the_calendar_shows_local_days_of_one_place_across_a_change_of_offset,
     the_calendar_is_refused_as_free_slots_are,

@@ -368,6 +368,10 @@ pub async fn search(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, Outcome> {
     let t = client.t;
+    let has_patient = params.iter().any(|(name, _)| name == "patient.identifier");
+    if !has_patient && client.client.clinic.is_some() {
+        return super::changes::feed(&state, &client, &params).await;
+    }
     refuse_unknown(&client, &params, &["patient.identifier", "date"])?;
     let patient = params
         .iter()
@@ -400,11 +404,7 @@ pub async fn search(
         .appointments_for(&caller, &patient, from, to)
         .await
         .map_err(|e| Outcome::store(t, e))?;
-    let mut matches = Vec::new();
-    for record in &records {
-        audit_read(&state, &client, &caller, record).await?;
-        matches.push(appointment_json(&state, &client, record));
-    }
+    let matches = audited_json(&state, &client, &caller, &records).await?;
     let base = base_url(&state);
     Ok(fhir_json(
         &resources::searchset(
@@ -418,6 +418,21 @@ pub async fn search(
         )
         .complete(),
     ))
+}
+
+/// The appointments as FHIR, each read audited.
+pub(super) async fn audited_json(
+    state: &AppState,
+    client: &ApiClient,
+    caller: &Caller,
+    records: &[AppointmentRecord],
+) -> Result<Vec<Value>, Outcome> {
+    let mut matches = Vec::new();
+    for record in records {
+        audit_read(state, client, caller, record).await?;
+        matches.push(appointment_json(state, client, record));
+    }
+    Ok(matches)
 }
 
 /// Cancels on the patient's behalf, if the appointment is still the version the client saw.

@@ -5,6 +5,7 @@
 use super::bulk;
 use super::clients::Scope;
 use super::fhir_json;
+use super::subscriptions;
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -101,9 +102,28 @@ pub const SUPPORTED: &[Supported] = &[
             (
                 "patient.identifier",
                 "token",
-                "the patient's fødselsnummer or D-nummer, as system|value; required",
+                "the patient's fødselsnummer or D-nummer, as system|value; required, except \
+                 for the change feed of a client bound to one clinic",
             ),
             ("date", "date", "the start: ge, gt, lt, le or a day"),
+            (
+                "_lastUpdated",
+                "date",
+                "the change feed, without patient.identifier, for a client bound to one \
+                 clinic: its appointments whose last change (booked, moved, cancelled, \
+                 fulfilled, no-show) is in the range (ge, gt, lt, le or a day), by that change \
+                 and then id, paged by next links",
+            ),
+            (
+                "_count",
+                "number",
+                "the change feed's page: 1 to 500, 100 unless given",
+            ),
+            (
+                "_sort",
+                "string",
+                "the change feed: _lastUpdated only, its order anyway",
+            ),
         ],
         includes: &[],
         operations: &[
@@ -167,6 +187,32 @@ pub const SUPPORTED: &[Supported] = &[
                         transaction Bundle, all or none. Every read is audited.",
         conditional: true,
     },
+    Supported {
+        resource: "Subscription",
+        interactions: &["create", "read", "search-type", "delete"],
+        search: &[],
+        includes: &[],
+        operations: &[Operation {
+            name: "status",
+            method: Method::GET,
+            path: "/fhir/Subscription/{id}/$status",
+            definition: "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status",
+            documentation: "The Subscription's status as the backport's Parameters (type \
+                            query-status), in a searchset Bundle.",
+        }],
+        scope: Scope::Subscribe,
+        documentation: "Topic-based subscriptions after the R4 backport, for a client bound \
+                        to one clinic: criteria is the topic urn:timebok:fhir:SubscriptionTopic:\
+                        appointment (each appointment of the clinic booked, moved or \
+                        cancelled), channel.type rest-hook to an https endpoint on a public \
+                        address, payload application/fhir+json with the backport's \
+                        payload-content id-only or full-resource, and at most one header, \
+                        Authorization. Notifications are history Bundles, delivered at least \
+                        once and in order per appointment, retried with backoff; after the \
+                        last try the Subscription's status is error. search-type lists the \
+                        client's own; delete stops them.",
+        conditional: false,
+    },
 ];
 
 /// What a `transaction` Bundle posted to the base may hold.
@@ -226,53 +272,67 @@ fn operations(list: &[Operation]) -> Vec<Value> {
         .collect()
 }
 
+/// One resource type's entry in the CapabilityStatement.
+fn resource_entry(s: &Supported) -> Value {
+    let mut resource = json!({
+        "type": s.resource,
+        "documentation": format!("{} Scope: {}.", s.documentation, s.scope.code()),
+        "interaction": s.interactions.iter().map(|code| json!({ "code": code })).collect::<Vec<_>>(),
+        "versioning": if s.resource == "Appointment" { "versioned-update" } else { "no-version" },
+        // vread serves the current version only.
+        "readHistory": false,
+        "conditionalCreate": false,
+        "conditionalUpdate": s.conditional,
+    });
+    // R4's JSON has no empty arrays: what a resource does not have is left out.
+    if let Some(object) = resource.as_object_mut() {
+        if !s.includes.is_empty() {
+            object.insert("searchInclude".into(), json!(s.includes));
+        }
+        if !s.search.is_empty() {
+            let params: Vec<Value> = s
+                .search
+                .iter()
+                .map(
+                    |(name, kind, doc)| json!({ "name": name, "type": kind, "documentation": doc }),
+                )
+                .collect();
+            object.insert("searchParam".into(), json!(params));
+        }
+        if !s.operations.is_empty() {
+            object.insert("operation".into(), json!(operations(s.operations)));
+        }
+        if let Some(profile) = super::resources::profile(s.resource) {
+            object.insert("supportedProfile".into(), json!([profile]));
+        }
+    }
+    if let (true, Some(object)) = (s.conditional, resource.as_object_mut()) {
+        object.insert("conditionalDelete".into(), json!("single"));
+    }
+    if let ("Subscription", Some(object)) = (s.resource, resource.as_object_mut()) {
+        object.insert(
+            "supportedProfile".into(),
+            json!([subscriptions::SUBSCRIPTION_PROFILE]),
+        );
+        object.insert(
+            "extension".into(),
+            json!([{
+                "url": subscriptions::TOPIC_CANONICAL,
+                "valueCanonical": subscriptions::TOPIC,
+            }]),
+        );
+    }
+    resource
+}
+
 pub fn statement() -> Value {
-    let resources: Vec<Value> = SUPPORTED
-        .iter()
-        .map(|s| {
-            let mut resource = json!({
-                "type": s.resource,
-                "documentation": format!("{} Scope: {}.", s.documentation, s.scope.code()),
-                "interaction": s.interactions.iter().map(|code| json!({ "code": code })).collect::<Vec<_>>(),
-                "versioning": if s.resource == "Appointment" { "versioned-update" } else { "no-version" },
-                // vread serves the current version only.
-                "readHistory": false,
-                "conditionalCreate": false,
-                "conditionalUpdate": s.conditional,
-            });
-            // R4's JSON has no empty arrays: what a resource does not have is left out.
-            if let Some(object) = resource.as_object_mut() {
-                if !s.includes.is_empty() {
-                    object.insert("searchInclude".into(), json!(s.includes));
-                }
-                if !s.search.is_empty() {
-                    let params: Vec<Value> = s
-                        .search
-                        .iter()
-                        .map(|(name, kind, doc)| {
-                            json!({ "name": name, "type": kind, "documentation": doc })
-                        })
-                        .collect();
-                    object.insert("searchParam".into(), json!(params));
-                }
-                if !s.operations.is_empty() {
-                    object.insert("operation".into(), json!(operations(s.operations)));
-                }
-                if let Some(profile) = super::resources::profile(s.resource) {
-                    object.insert("supportedProfile".into(), json!([profile]));
-                }
-            }
-            if let (true, Some(object)) = (s.conditional, resource.as_object_mut()) {
-                object.insert("conditionalDelete".into(), json!("single"));
-            }
-            resource
-        })
-        .collect();
+    let resources: Vec<Value> = SUPPORTED.iter().map(resource_entry).collect();
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": "2026-11-29",
         "kind": "instance",
+        "instantiates": [subscriptions::SERVER_CAPABILITY],
         "software": { "name": "Timebok", "version": env!("CARGO_PKG_VERSION") },
         "implementation": { "description": "Timebok's FHIR R4 scheduling API" },
         "fhirVersion": "4.0.1",
@@ -291,12 +351,14 @@ pub fn statement() -> Value {
                      configuration. SMART v2 system scopes: {} reads Schedules, Slots, \
                      Locations and the bulk publication; {} books, reads and cancels \
                      Appointments; {} publishes, changes and deletes the clinic's Slots; {} \
-                     reads and keeps the clinic's patient list (clients bound to one clinic \
-                     only). A client bound to one clinic sees only that clinic.",
+                     reads and keeps the clinic's patient list; {} subscribes to the clinic's \
+                     appointment changes (these two for clients bound to one clinic only). A \
+                     client bound to one clinic sees only that clinic.",
                     Scope::ReadSlots.code(),
                     Scope::Book.code(),
                     Scope::PublishSlots.code(),
                     Scope::PatientList.code(),
+                    Scope::Subscribe.code(),
                 ),
             },
             "resource": resources,

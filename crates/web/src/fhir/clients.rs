@@ -18,14 +18,17 @@ pub enum Scope {
     PublishSlots,
     /// Read and keep the clinic's patient list (fastlegeliste); clients bound to one clinic.
     PatientList,
+    /// Subscribe to the clinic's appointment changes.
+    Subscribe,
 }
 
 impl Scope {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::ReadSlots,
         Self::Book,
         Self::PublishSlots,
         Self::PatientList,
+        Self::Subscribe,
     ];
 
     pub fn code(self) -> &'static str {
@@ -34,6 +37,7 @@ impl Scope {
             Self::Book => "system/Appointment.cruds",
             Self::PublishSlots => "system/Slot.cud",
             Self::PatientList => "system/Patient.cruds",
+            Self::Subscribe => "system/Subscription.cruds",
         }
     }
 
@@ -69,6 +73,11 @@ pub struct FhirSettings {
     /// operator's decision, made with the clinics, not a side effect of an upgrade.
     #[serde(default)]
     pub public_feed: bool,
+    /// Whether Subscriptions may name endpoints on loopback and private addresses, and plain
+    /// http on loopback: a journal system on the same machine in a demo or a test. Refused
+    /// under the production profile, as push's `allow_private_push_hosts` is.
+    #[serde(default)]
+    pub allow_private_hook_hosts: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +86,8 @@ pub enum ClientError {
     ShortToken(String),
     #[error(
         "fhir client «{0}»: unknown scope «{1}»; known: system/Slot.rs, \
-         system/Appointment.cruds, system/Slot.cud, system/Patient.cruds"
+         system/Appointment.cruds, system/Slot.cud, system/Patient.cruds, \
+         system/Subscription.cruds"
     )]
     UnknownScope(String, String),
     #[error("fhir client «{0}»: clinic_her_id is not a HER-id")]
@@ -122,12 +132,14 @@ impl Client {
     }
 }
 
-#[derive(Default)]
 pub struct Clients {
     configured: Vec<Client>,
     pub access_tokens: Option<super::access_tokens::AccessTokens>,
     /// `[fhir] public_feed`.
     pub public_feed: bool,
+    /// Where Subscriptions may post: the push endpoints' policy, with
+    /// `[fhir] allow_private_hook_hosts`.
+    pub hook_targets: domain::PushTargetPolicy,
 }
 
 impl Clients {
@@ -179,6 +191,7 @@ impl Clients {
             configured,
             access_tokens,
             public_feed: settings.public_feed,
+            hook_targets: hook_targets(settings.allow_private_hook_hosts),
         })
     }
 
@@ -189,4 +202,11 @@ impl Clients {
             .iter()
             .find(|c| tokens::same(&c.token_hash, &hash))
     }
+}
+
+/// The policy Subscriptions' endpoints are judged by, here and in the notification worker:
+/// any host, https on a public address unless private hosts are allowed.
+pub fn hook_targets(allow_private_hosts: bool) -> domain::PushTargetPolicy {
+    domain::PushTargetPolicy::new::<&str>(allow_private_hosts, None)
+        .unwrap_or_else(|_| domain::PushTargetPolicy::any_public_host())
 }

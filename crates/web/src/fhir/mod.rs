@@ -12,6 +12,7 @@ mod access_tokens;
 mod appointments;
 mod bulk;
 mod capability;
+mod changes;
 mod clients;
 mod feed_cache;
 mod input;
@@ -20,14 +21,16 @@ mod patient_list;
 mod publish;
 mod resources;
 mod search;
+mod subscriptions;
 mod transaction;
 mod unrouted;
 
 pub use access_tokens::OAuthSettings;
-pub use clients::{ClientError, ClientSettings, Clients, FhirSettings, Scope};
+pub use clients::{ClientError, ClientSettings, Clients, FhirSettings, Scope, hook_targets};
 pub use feed_cache::FeedCache;
 pub use outcome::Outcome;
 pub use outcome::language as outcome_language;
+pub use subscriptions::{Notifications as SubscriptionNotifications, TOPIC as SUBSCRIPTION_TOPIC};
 pub use unrouted::answer as answer_unrouted;
 
 use crate::AppState;
@@ -44,6 +47,7 @@ pub const PATH_PREFIX: &str = "/fhir/";
 pub fn routes() -> Routes {
     let read = Audience::Client(Scope::ReadSlots);
     let book = Audience::Client(Scope::Book);
+    let subscribe = Audience::Client(Scope::Subscribe);
     Routes::new()
         .get("/fhir/metadata", Audience::Anyone, capability::metadata)
         .get("/fhir/Schedule", read, search::schedules)
@@ -65,6 +69,15 @@ pub fn routes() -> Routes {
         .patch("/fhir/Appointment/{id}", book, appointments::patch)
         .post("/fhir/Appointment/$hold", book, appointments::hold)
         .post("/fhir/Appointment/$book", book, appointments::book)
+        .post("/fhir/Subscription", subscribe, subscriptions::create)
+        .get("/fhir/Subscription", subscribe, subscriptions::search)
+        .get("/fhir/Subscription/{id}", subscribe, subscriptions::read)
+        .get(
+            "/fhir/Subscription/{id}/$status",
+            subscribe,
+            subscriptions::status,
+        )
+        .delete("/fhir/Subscription/{id}", subscribe, subscriptions::delete)
         .merge(journal_routes())
 }
 

@@ -87,6 +87,8 @@ pub enum Problem {
     Conflict(&'static str, &'static str, Option<String>),
     /// A body or a Bundle larger than the API takes: the text's key.
     TooLarge(&'static str),
+    /// Subscribing takes a client bound to one clinic.
+    NotBound,
 }
 
 /// A problem, in the client's language.
@@ -331,6 +333,13 @@ impl IntoResponse for Outcome {
                 "HOLD_EXPIRED",
                 text("fhir-hold-lost"),
                 Some(At::Element("Appointment.id".into())),
+            ),
+            Problem::NotBound => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "CLIENT_NOT_BOUND",
+                text("fhir-subscription-not-bound"),
+                None,
             ),
             Problem::PatientBlocked => (
                 StatusCode::FORBIDDEN,

@@ -330,7 +330,10 @@ pub fn appointment(record: &AppointmentRecord, kind_label: &str, zone: &TimeZone
     let mut appointment = json!({
         "resourceType": "Appointment",
         "id": record.id.0.to_string(),
-        "meta": { "versionId": record.version.to_string() },
+        "meta": {
+            "versionId": record.version.to_string(),
+            "lastUpdated": instant(record.changed_at, zone),
+        },
         "status": status,
         "serviceType": service_type(record.kind, kind_label),
         "description": record.reason.as_str(),

@@ -7,7 +7,7 @@ mod calendar;
 mod language;
 mod login;
 mod messages;
-mod notifications;
+pub(crate) mod notifications;
 mod refusals;
 
 pub(crate) use booking::calendar_href;

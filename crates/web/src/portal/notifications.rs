@@ -324,7 +324,7 @@ const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 /// Whether the endpoint's host name leads to addresses the policy allows. A name that does
 /// not resolve now is let through: the worker resolves and checks again before it connects,
 /// and a passing DNS failure should not stop a patient from switching push on.
-async fn resolves_publicly(
+pub(crate) async fn resolves_publicly(
     policy: &PushTargetPolicy,
     endpoint: &str,
 ) -> Result<(), PushTargetRefusal> {

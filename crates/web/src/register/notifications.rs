@@ -1,5 +1,6 @@
 //! «Varsler» for the operator: how many notifications wait, went out, were skipped or failed,
-//! and the failed ones with their last error, each of which can be tried again.
+//! and the failed ones with their last error, each of which can be tried again. Journal
+//! systems' FHIR Subscription notifications are among them, named by their subscription.
 
 use crate::AppState;
 use crate::failure::Failure;
@@ -72,10 +73,16 @@ pub async fn list(
                     job.kind.code().replace(['.', '_'], "-")
                 )),
                 clinic: job.clinic_name,
-                channel: job
-                    .channel
-                    .map(|c| t.get(&format!("notify-channel-{}", c.code())))
-                    .unwrap_or_default(),
+                channel: match (job.subscription_id, job.channel) {
+                    (Some(subscription), _) => t.arg(
+                        "register-notification-hook",
+                        "id",
+                        &subscription.to_string(),
+                    ),
+                    (None, channel) => channel
+                        .map(|c| t.get(&format!("notify-channel-{}", c.code())))
+                        .unwrap_or_default(),
+                },
                 attempts: job.attempts,
                 error: job.last_error,
             })

@@ -90,7 +90,8 @@ impl Answer {
     }
 }
 
-fn capture(text: &str, status: u16) {
+/// Keeps a FHIR resource for the validators, as if it had been answered with `status`.
+pub fn capture(text: &str, status: u16) {
     let Ok(dir) = std::env::var("TIMEBOK_FHIR_CAPTURE") else {
         return;
     };
