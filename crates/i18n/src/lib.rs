@@ -193,6 +193,7 @@ mod completeness {
             "unchanged",
             "lines",
             "total",
+            "id",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {
