@@ -131,8 +131,9 @@ function badCodes(value, type, path, found) {
 }
 
 /// A FHIRPath of a resource's elements, as OperationOutcome.issue.expression must be:
-/// `Appointment.participant[0].actor.identifier.value`.
-const SIMPLE_FHIRPATH = /^[A-Z][A-Za-z]+(\.[a-zA-Z][A-Za-z0-9]*(\[[0-9]+\])?)*$/;
+/// `Appointment.participant[0].actor.identifier.value`, or, through an element that holds any
+/// resource, `Bundle.entry[3].resource.ofType(Slot).start`.
+const SIMPLE_FHIRPATH = /^[A-Z][A-Za-z]+(\.([a-zA-Z][A-Za-z0-9]*(\[[0-9]+\])?|ofType\([A-Z][A-Za-z]+\)))*$/;
 
 /// What R4's JSON rules forbid anywhere in a resource, with where it was found.
 function emptiness(value, path, found) {
@@ -169,6 +170,15 @@ function notAnElement(expression) {
     }
     let type = resourceType;
     for (const step of steps) {
+        const cast = step.match(/^ofType\(([A-Za-z]+)\)$/);
+        if (cast) {
+            // Only an element that may hold any resource is narrowed to one type of resource.
+            if (type !== 'Resource' || !medplum.isResourceType(cast[1])) {
+                return `${type} cannot be ${cast[1]}`;
+            }
+            type = cast[1];
+            continue;
+        }
         const name = step.replace(/\[[0-9]+\]$/, '');
         const element = medplum.getElementDefinition(type, name);
         if (!element) {
@@ -274,6 +284,9 @@ function selfTest() {
         }],
         ['a query parameter as expression', outcome('status=busy')],
         ['a header as expression', outcome('Idempotency-Key')],
+        ['an element of a resource not cast to its type', outcome('Bundle.entry[3].resource.start')],
+        ['a cast of an element that is not a resource', outcome('Slot.schedule.ofType(Slot).start')],
+        ['a cast to no resource type', outcome('Bundle.entry[3].resource.ofType(Thing).start')],
         ['a bad expression inside a Bundle', {
             resourceType: 'Bundle',
             type: 'searchset',
@@ -284,6 +297,7 @@ function selfTest() {
         ['a Slot', slot],
         ['an Appointment', appointment],
         ['an OperationOutcome naming an element', outcome('Appointment.participant[0].actor.identifier.value')],
+        ['an OperationOutcome naming an entry\'s element', outcome('Bundle.entry[3].resource.ofType(Slot).start')],
     ];
     let failures = 0;
     for (const [what, resource] of reported) {

@@ -291,7 +291,7 @@ async fn bad_patients_are_refused_as_the_registers_import_refuses_them(portal: P
         &answer,
         422,
         "invalid",
-        Some("Bundle.entry[0].resource.identifier[0].value"),
+        Some("Bundle.entry[0].resource.ofType(Patient).identifier[0].value"),
     );
     assert!(portal.store.patient(&per).await.expect("patient").is_none());
 }
@@ -320,7 +320,7 @@ async fn many_patients_are_listed_at_once_or_none_as_by_the_registers_import(por
         &refused,
         422,
         "invalid",
-        Some("Bundle.entry[41].resource.name[0].family"),
+        Some("Bundle.entry[41].resource.ofType(Patient).name[0].family"),
     );
     assert_eq!(listed(&portal).await.len(), 3);
     assert!(

@@ -418,7 +418,7 @@ async fn a_week_of_slots_is_published_in_one_transaction_all_or_nothing(portal: 
         &refused,
         422,
         "invalid",
-        Some("Bundle.entry[137].resource.end"),
+        Some("Bundle.entry[137].resource.ofType(Slot).end"),
     );
     // A refusal of the store's rules is just as whole: the last slot is in the past.
     let mut past = entries.clone();
@@ -431,7 +431,7 @@ async fn a_week_of_slots_is_published_in_one_transaction_all_or_nothing(portal: 
         &refused,
         422,
         "invalid",
-        Some("Bundle.entry[280].resource.start"),
+        Some("Bundle.entry[280].resource.ofType(Slot).start"),
     );
     assert_eq!(day_slots(&portal, later).await, 0, "nothing was published");
     // An existing slot changed and another deleted, in the same Bundle.

@@ -419,7 +419,7 @@ pub(super) async fn change(
             removed.push(named.clone());
             continue;
         };
-        let at = format!("Bundle.entry[{index}].resource");
+        let at = format!("Bundle.entry[{index}].resource.ofType(Patient)");
         let entry = list_entry(t, resource, state.id_policy, &clinic, &at)?;
         if entry.national_id != *named {
             return Err(Outcome::unprocessable(

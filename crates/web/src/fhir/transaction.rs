@@ -159,7 +159,7 @@ async fn slots(
     let mut schedules = Schedules::default();
     let mut changes = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
-        let at = format!("Bundle.entry[{index}].resource");
+        let at = format!("Bundle.entry[{index}].resource.ofType(Slot)");
         let change = match entry {
             Entry::CreateSlot(resource) => {
                 let request = SlotRequest::parse(t, resource, &at)?;
@@ -204,9 +204,11 @@ async fn slots(
         .publish_slots(&caller.actor, reach, &changes)
         .await
         .map_err(|error| match error {
-            store::StoreError::InBatch { index, error } => {
-                refused(t, *error, &format!("Bundle.entry[{index}].resource"))
-            }
+            store::StoreError::InBatch { index, error } => refused(
+                t,
+                *error,
+                &format!("Bundle.entry[{index}].resource.ofType(Slot)"),
+            ),
             other => refused(t, other, "Bundle.entry"),
         })?;
     answer(state, client, reach, &mut schedules, done).await
