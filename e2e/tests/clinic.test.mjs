@@ -82,6 +82,7 @@ describe("the clinic's workspace", () => {
     await staff.getByLabel("Første dag").fill(iso);
     await staff.getByLabel("Siste dag").fill(iso);
     await clickAndSee(staff.getByRole("button", { name: "Forhåndsvis" }), staff.getByRole("heading", { name: "Forhåndsvisning: 4 timer" }));
+    assert.ok(!staff.url().includes("csrf"), `no token in the address: ${staff.url()}`);
     assert.ok(await staff.getByText("13:00, 13:15, 13:30, 13:45").isVisible());
     await clickAndSee(staff.getByRole("button", { name: "Publiser", exact: true }), staff.getByText("4 nye timer er publisert."));
 
@@ -124,6 +125,21 @@ describe("the clinic's workspace", () => {
     assert.equal(await upcoming.getByText("Avlyst av tjenesten").count(), 0, "still booked");
   });
 
+  test("every staff page reflows at 320 px without scrolling sideways (WCAG 1.4.10)", async () => {
+    const staff = await staffPage();
+    await staff.setViewportSize({ width: 320, height: 640 });
+    const paths = ["/klinikk", "/klinikk/innboks", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/personale/logg-inn"];
+    for (const lang of ["nb", "nn", "en"]) {
+      for (const path of paths) {
+        await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
+        await staff.getByRole("heading", { level: 1 }).first().waitFor();
+        await staff.waitForLoadState("load");
+        const [scroll, client] = await staff.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+        assert.ok(scroll <= client, `${path} in ${lang} is ${scroll} px wide at ${client} px`);
+      }
+    }
+  });
+
   test("axe-core finds no violations on the clinic's pages in all three languages", async () => {
     const staff = await staffPage();
     for (const lang of ["nb", "nn", "en"]) {
@@ -139,6 +155,20 @@ describe("the clinic's workspace", () => {
 });
 
 describe("the register", () => {
+  test("every operator page reflows at 320 px without scrolling sideways (WCAG 1.4.10)", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 320, height: 640 } })).newPage();
+    await page.goto(`${server.base}/personale/logg-inn`);
+    await page.getByLabel("Operatør, Adresseregisteret").check();
+    await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Adresseregisteret" }));
+    for (const path of ["/register", "/register/klinikker/1", "/register/varsler", "/register/logg"]) {
+      await page.goto(`${server.base}${path}`);
+      await page.getByRole("heading", { level: 1 }).first().waitFor();
+      await page.waitForLoadState("load");
+      const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(scroll <= client, `${path} is ${scroll} px wide at ${client} px`);
+    }
+  });
+
   test("axe-core finds no violations on the operator's pages in all three languages", async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${server.base}/personale/logg-inn`);

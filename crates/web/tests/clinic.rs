@@ -384,6 +384,53 @@ async fn the_preview_keeps_eight_oclock_across_a_daylight_saving_change() {
 }
 
 #[tokio::test]
+async fn the_preview_is_posted_so_that_no_token_reaches_an_address_and_it_publishes_nothing() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let form_page = staff.get("/klinikk/publisering").await;
+    assert!(
+        form_page
+            .body
+            .contains(r#"<form method="post" action="/klinikk/publisering" novalidate>"#),
+        "the form that holds the token is posted"
+    );
+    assert!(
+        !form_page
+            .body
+            .contains(r#"method="get" action="/klinikk/publisering" novalidate"#)
+    );
+    let csrf = staff.csrf().await;
+    let change = next_dst_change();
+    let (first, last) = (
+        change.yesterday().expect("d").to_string(),
+        change.tomorrow().expect("d").to_string(),
+    );
+    let resource = portal.resource.to_string();
+    let mut fields = template_form(&resource, &first, &last, "08:00", "08:15");
+    fields.push(("csrf", &csrf));
+    fields.push(("forhandsvis", "1"));
+    let before = portal
+        .store
+        .templates(domain::ClinicId(1))
+        .await
+        .expect("templates");
+    let page = staff.post("/klinikk/publisering", &fields).await;
+    assert_eq!(page.status, 200, "{:?}", page.location);
+    assert!(
+        page.body.contains("Forhåndsvisning: 3 timer"),
+        "{}",
+        page.body
+    );
+    let after = portal
+        .store
+        .templates(domain::ClinicId(1))
+        .await
+        .expect("templates");
+    assert_eq!(after.len(), before.len(), "a preview publishes nothing");
+}
+
+#[tokio::test]
 async fn a_published_template_reaches_the_portal_and_unpublishing_takes_it_away() {
     let portal = portal(true).await;
     let staff = Browser::new(&portal);
@@ -687,11 +734,13 @@ async fn single_slots_are_unpublished_or_deleted_but_a_booked_one_is_kept() {
     let list = staff.get(&format!("/klinikk/publisering?dag={day}")).await;
     assert!(
         list.body
-            .contains("08:00 - 08:15, Influensa: 1 av 1 plasser bestilt")
+            .contains("08:00 - 08:15, Vaksine – Influensa: 1 av 1 plasser bestilt"),
+        "the place named as in the templates: {}",
+        list.body
     );
     assert!(
         list.body
-            .contains("08:15 - 08:30, Influensa: 0 av 1 plasser bestilt")
+            .contains("08:15 - 08:30, Vaksine – Influensa: 0 av 1 plasser bestilt")
     );
 
     let booked = staff

@@ -177,16 +177,14 @@ fn weekday_names(t: T, weekdays: Weekdays) -> String {
         .join(", ")
 }
 
-/// The clinic's places to choose from, and each place's label by id.
-async fn resource_choices(
+/// The clinic's places, each labelled «Vaksine – Influensa» as everywhere on these pages.
+async fn place_labels(
     state: &AppState,
     staff: &StaffMember,
-    typed: &Typed,
-) -> Result<(Vec<Choice>, BTreeMap<domain::ResourceId, String>), Failure> {
+) -> Result<Vec<(domain::ResourceId, String)>, Failure> {
     let t = staff.visitor.t;
     let store = &state.store;
-    let mut resources = Vec::new();
-    let mut names = BTreeMap::new();
+    let mut places = Vec::new();
     for timebook in store
         .timebooks(staff.clinic_id)
         .await
@@ -202,15 +200,28 @@ async fn resource_choices(
                 t.get(timebook.kind.service_label_message()),
                 resource.name
             );
-            names.insert(resource.id, label.clone());
-            resources.push(Choice {
-                id: resource.id.0,
-                label,
-                chosen: typed.resource == Some(resource.id.0),
-            });
+            places.push((resource.id, label));
         }
     }
-    Ok((resources, names))
+    Ok(places)
+}
+
+/// The clinic's places to choose from, and each place's label by id.
+async fn resource_choices(
+    state: &AppState,
+    staff: &StaffMember,
+    typed: &Typed,
+) -> Result<(Vec<Choice>, BTreeMap<domain::ResourceId, String>), Failure> {
+    let places = place_labels(state, staff).await?;
+    let resources = places
+        .iter()
+        .map(|(id, label)| Choice {
+            id: id.0,
+            label: label.clone(),
+            chosen: typed.resource == Some(id.0),
+        })
+        .collect();
+    Ok((resources, places.into_iter().collect()))
 }
 
 /// The clinic's templates, each in a sentence.
@@ -312,22 +323,7 @@ async fn day_slots(
     day: Date,
 ) -> Result<Vec<SlotLine>, Failure> {
     let t = staff.visitor.t;
-    let mut names = BTreeMap::new();
-    for timebook in state
-        .store
-        .timebooks(staff.clinic_id)
-        .await
-        .map_err(|e| Failure::store(t, e))?
-    {
-        for resource in state
-            .store
-            .resources(timebook.id)
-            .await
-            .map_err(|e| Failure::store(t, e))?
-        {
-            names.insert(resource.id, resource.name.to_string());
-        }
-    }
+    let names: BTreeMap<_, _> = place_labels(state, staff).await?.into_iter().collect();
     let slots = state
         .store
         .day_slots(staff.clinic_id, day)
@@ -408,38 +404,44 @@ pub async fn show(
     page.day = day.to_string();
     page.day_slots = day_slots(&state, &staff, day).await?;
     if typed.preview {
-        match parse(&typed, today) {
-            Ok((_, template)) => {
-                let mut by_day: BTreeMap<Date, Vec<String>> = BTreeMap::new();
-                let planned = template.expand(&state.zone);
-                for slot in &planned {
-                    let day = state.day_of(slot.start);
-                    by_day
-                        .entry(day)
-                        .or_default()
-                        .push(clock(slot.start, &state.zone));
-                }
-                page.preview_title = Some(t.arg(
-                    "publishing-preview-title",
-                    "count",
-                    &planned.len().to_string(),
-                ));
-                let more = by_day.len().saturating_sub(PREVIEW_DAYS);
-                page.preview = by_day
-                    .into_iter()
-                    .take(PREVIEW_DAYS)
-                    .map(|(day, times)| PreviewDay {
-                        label: t.long_date(day),
-                        times: times.join(", "),
-                    })
-                    .collect();
-                page.preview_more =
-                    (more > 0).then(|| t.arg("publishing-preview-more", "days", &more.to_string()));
-            }
-            Err(error) => refuse(&mut page, t, &error),
-        }
+        preview(&state, &mut page, &typed, today);
     }
     Ok(html(&page).into_response())
+}
+
+/// The slots the typed template would publish, shown on the page, or why it would not.
+fn preview(state: &AppState, page: &mut PublishingPage, typed: &Typed, today: Date) {
+    let t = page.page.t;
+    match parse(typed, today) {
+        Ok((_, template)) => {
+            let mut by_day: BTreeMap<Date, Vec<String>> = BTreeMap::new();
+            let planned = template.expand(&state.zone);
+            for slot in &planned {
+                let day = state.day_of(slot.start);
+                by_day
+                    .entry(day)
+                    .or_default()
+                    .push(clock(slot.start, &state.zone));
+            }
+            page.preview_title = Some(t.arg(
+                "publishing-preview-title",
+                "count",
+                &planned.len().to_string(),
+            ));
+            let more = by_day.len().saturating_sub(PREVIEW_DAYS);
+            page.preview = by_day
+                .into_iter()
+                .take(PREVIEW_DAYS)
+                .map(|(day, times)| PreviewDay {
+                    label: t.long_date(day),
+                    times: times.join(", "),
+                })
+                .collect();
+            page.preview_more =
+                (more > 0).then(|| t.arg("publishing-preview-more", "days", &more.to_string()));
+        }
+        Err(error) => refuse(page, t, &error),
+    }
 }
 
 pub async fn publish(
@@ -450,6 +452,14 @@ pub async fn publish(
     let t = staff.visitor.t;
     let typed = typed(&pairs);
     let today = state.today();
+    // «Forhåndsvis» posts the form too, so that its CSRF token stays out of the address.
+    if typed.preview {
+        let mut page = page(&state, &staff, &typed, today).await?;
+        page.day = today.to_string();
+        page.day_slots = day_slots(&state, &staff, today).await?;
+        preview(&state, &mut page, &typed, today);
+        return Ok(html(&page).into_response());
+    }
     let (resource, template) = match parse(&typed, today) {
         Ok(parsed) => parsed,
         Err(error) => {
