@@ -12,8 +12,8 @@
 
 mod common;
 
+use common::Portal;
 use common::fhir::*;
-use common::{Options, Portal, portal_with};
 use domain::AuditAction;
 use serde_json::{Value, json};
 use store::AuditFilter;
@@ -236,24 +236,7 @@ async fn the_location_of_a_booking_reads_its_version(portal: Portal) {
     portal.db.finish().await;
 }
 
-#[tokio::test]
-async fn the_location_of_a_booking_reads_its_version_on_sqlite() {
-    the_location_of_a_booking_reads_its_version(fhir_portal().await).await;
-}
-
-#[tokio::test]
-async fn the_location_of_a_booking_reads_its_version_on_postgres() {
-    let Some(db) = store::testing::TestDb::postgres().await else {
-        return;
-    };
-    let portal = portal_with(Options {
-        fhir: settings(),
-        db: Some(db),
-        ..Options::default()
-    })
-    .await;
-    the_location_of_a_booking_reads_its_version(portal).await;
-}
+on_both_databases!(the_location_of_a_booking_reads_its_version);
 
 #[tokio::test]
 async fn unknown_paths_and_methods_under_fhir_answer_an_operation_outcome() {

@@ -443,40 +443,6 @@ async fn only_a_client_bound_to_one_clinic_keeps_a_list(portal: Portal) {
     assert_eq!(listed(&portal).await.len(), 3);
 }
 
-/// A portal with the FHIR clients and the demo's logins, on SQLite or on the given database.
-async fn portal_on(db: Option<store::testing::TestDb>) -> Portal {
-    common::portal_with(common::Options {
-        demo_login: true,
-        fhir: settings(),
-        db,
-        ..common::Options::default()
-    })
-    .await
-}
-
-/// Each scenario on SQLite and, when `TIMEBOK_TEST_POSTGRES_URL` is set, on PostgreSQL.
-macro_rules! on_both_databases {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    super::$case(super::portal_on(None).await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let Some(db) = store::testing::TestDb::postgres().await else { return };
-                    super::$case(super::portal_on(Some(db)).await).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_databases!(
     a_journal_system_reads_its_list_in_pages_and_each_view_is_audited,
     a_journal_system_adds_renames_and_removes_one_patient,

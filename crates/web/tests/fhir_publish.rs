@@ -578,40 +578,6 @@ async fn the_portal_shows_a_slot_right_after_it_is_published(portal: Portal) {
     assert!(!hidden.body.contains("11:45 - 12:00"));
 }
 
-/// A portal with the FHIR clients and the demo's logins, on SQLite or on the given database.
-async fn portal_on(db: Option<store::testing::TestDb>) -> Portal {
-    common::portal_with(common::Options {
-        demo_login: true,
-        fhir: settings(),
-        db,
-        ..common::Options::default()
-    })
-    .await
-}
-
-/// Each scenario on SQLite and, when `TIMEBOK_TEST_POSTGRES_URL` is set, on PostgreSQL.
-macro_rules! on_both_databases {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    super::$case(super::portal_on(None).await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let Some(db) = store::testing::TestDb::postgres().await else { return };
-                    super::$case(super::portal_on(Some(db)).await).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_databases!(
     a_journal_system_publishes_reads_changes_and_deletes_a_slot,
     a_booked_slot_is_neither_deleted_moved_nor_shrunk_below_its_bookings,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Browser, hold_id, portal};
+use common::{Browser, portal};
 
 #[tokio::test]
 async fn a_booking_made_from_a_finders_link_is_counted_for_that_finder() {
@@ -12,7 +12,6 @@ async fn a_booking_made_from_a_finders_link_is_counted_for_that_finder() {
     let since = store::Clock::now(portal.clock.as_ref());
     let kari = Browser::new(&portal);
     kari.log_in(&portal.kari).await;
-    let csrf = kari.csrf().await;
     let link = format!(
         "/bestill/{}?sted={}&dag={}&tid={}&source=vaksine.example&booking-referral=r%3D1%262",
         portal.timebook, portal.resource, portal.day, portal.slots[1]
@@ -37,37 +36,15 @@ async fn a_booking_made_from_a_finders_link_is_counted_for_that_finder() {
             .contains("source=vaksine.example&#38;booking-referral=r%3D1%262&#38;maned="),
         "the calendar's own links keep them"
     );
-    let slot = portal.slots[1].to_string();
-    let held = kari
-        .post(
-            &format!("/bestill/{}/hold", portal.timebook),
-            &[
-                ("csrf", &csrf),
-                ("slot", &slot),
-                ("source", "vaksine.example"),
-                ("booking-referral", "r=1&2"),
-            ],
+    let receipt = kari
+        .book_with(
+            portal.timebook,
+            portal.slots[1],
+            "Influensavaksine",
+            &[("source", "vaksine.example"), ("booking-referral", "r=1&2")],
         )
         .await;
-    let review = held.location.expect("review");
-    let sent = kari
-        .post(
-            &format!("/bestill/{}/send", portal.timebook),
-            &[
-                ("csrf", &csrf),
-                ("slot", &slot),
-                ("hold", &hold_id(&review)),
-                ("reason", "Influensavaksine"),
-            ],
-        )
-        .await;
-    assert!(
-        sent.location
-            .as_deref()
-            .is_some_and(|l| l.starts_with("/bestill/kvittering/")),
-        "{:?}",
-        sent.location
-    );
+    assert!(receipt.starts_with("/bestill/kvittering/"), "{receipt}");
     let counted = portal
         .store
         .referred_bookings(since)
@@ -94,7 +71,6 @@ async fn a_malformed_referral_is_left_out_and_the_patient_books_as_usual() {
     let since = store::Clock::now(portal.clock.as_ref());
     let kari = Browser::new(&portal);
     kari.log_in(&portal.kari).await;
-    let csrf = kari.csrf().await;
     let link = format!(
         "/bestill/{}?sted={}&dag={}&source=%E2%80%AEevil%20finder",
         portal.timebook, portal.resource, portal.day
@@ -102,29 +78,15 @@ async fn a_malformed_referral_is_left_out_and_the_patient_books_as_usual() {
     let choose = kari.get(&link).await;
     assert_eq!(choose.status, 200);
     assert!(!choose.body.contains(r#"name="source""#));
-    let slot = portal.slots[1].to_string();
-    let held = kari
-        .post(
-            &format!("/bestill/{}/hold", portal.timebook),
-            &[("csrf", &csrf), ("slot", &slot), ("source", "evil finder")],
+    let receipt = kari
+        .book_with(
+            portal.timebook,
+            portal.slots[1],
+            "Influensavaksine",
+            &[("source", "evil finder")],
         )
         .await;
-    let review = held.location.expect("review");
-    let sent = kari
-        .post(
-            &format!("/bestill/{}/send", portal.timebook),
-            &[
-                ("csrf", &csrf),
-                ("slot", &slot),
-                ("hold", &hold_id(&review)),
-                ("reason", "Influensavaksine"),
-            ],
-        )
-        .await;
-    assert!(
-        sent.location
-            .is_some_and(|l| l.starts_with("/bestill/kvittering/"))
-    );
+    assert!(receipt.starts_with("/bestill/kvittering/"));
     assert!(
         portal
             .store

@@ -268,7 +268,7 @@ async fn visible_record(
     id: &str,
 ) -> Result<AppointmentRecord, Outcome> {
     let t = client.t;
-    let id: i64 = id.parse().map_err(|_| Outcome::new(t, Problem::NotFound))?;
+    let id = input::path_id(t, id)?;
     state
         .store
         .appointment_for(caller, AppointmentId(id))

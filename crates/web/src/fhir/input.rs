@@ -12,6 +12,16 @@ use domain::{
 };
 use serde_json::Value;
 
+/// An id as Timebok writes them: a positive whole number.
+pub fn positive_id(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+/// The id in a path such as `/fhir/Slot/{id}`; anything but an id names nothing there.
+pub fn path_id(t: T, id: &str) -> Result<i64, Outcome> {
+    positive_id(id).ok_or_else(|| Outcome::new(t, Problem::NotFound))
+}
+
 /// The identifier systems of Norwegian personal numbers: HL7 Norway's no-basis naming systems
 /// (OIDs in the Norwegian health sector's arc, 2.16.578.1.12.4).
 pub const FODSELSNUMMER_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.1";

@@ -236,11 +236,7 @@ fn with_location(mut response: Response, location: &str) -> Response {
 
 /// The path's slot id; anything else names no slot.
 fn slot_id(t: T, id: &str) -> Result<SlotId, Outcome> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(SlotId)
-        .ok_or_else(|| Outcome::new(t, Problem::NotFound))
+    input::path_id(t, id).map(SlotId)
 }
 
 /// One change, alone in its transaction.

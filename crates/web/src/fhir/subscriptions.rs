@@ -280,8 +280,20 @@ pub async fn create(
     Ok(response)
 }
 
-fn id_of(t: crate::texts::T, id: &str) -> Result<i64, Outcome> {
-    id.parse().map_err(|_| Outcome::new(t, Problem::NotFound))
+/// One of the client's own subscriptions in its clinic; any other is not found.
+async fn own(
+    state: &AppState,
+    client: &ApiClient,
+    id: &str,
+) -> Result<store::StoredSubscription, Outcome> {
+    let t = client.t;
+    let clinic = clinic_of(state, client).await?;
+    state
+        .store
+        .subscription(clinic, &client.client.name, super::input::path_id(t, id)?)
+        .await
+        .map_err(|e| Outcome::store(t, e))?
+        .ok_or_else(|| Outcome::new(t, Problem::NotFound))
 }
 
 /// `GET /fhir/Subscription/{id}`: one of the client's own.
@@ -290,14 +302,7 @@ pub async fn read(
     client: ApiClient,
     Path(id): Path<String>,
 ) -> Result<Response, Outcome> {
-    let t = client.t;
-    let clinic = clinic_of(&state, &client).await?;
-    let stored = state
-        .store
-        .subscription(clinic, &client.client.name, id_of(t, &id)?)
-        .await
-        .map_err(|e| Outcome::store(t, e))?
-        .ok_or_else(|| Outcome::new(t, Problem::NotFound))?;
+    let stored = own(&state, &client, &id).await?;
     Ok(fhir_json(&subscription(&stored)))
 }
 
@@ -334,7 +339,7 @@ pub async fn delete(
     let clinic = clinic_of(&state, &client).await?;
     let ended = state
         .store
-        .end_subscription(clinic, &client.client.name, id_of(t, &id)?)
+        .end_subscription(clinic, &client.client.name, super::input::path_id(t, &id)?)
         .await
         .map_err(|e| Outcome::store(t, e))?;
     if !ended {
@@ -372,14 +377,7 @@ pub async fn status(
     client: ApiClient,
     Path(id): Path<String>,
 ) -> Result<Response, Outcome> {
-    let t = client.t;
-    let clinic = clinic_of(&state, &client).await?;
-    let stored = state
-        .store
-        .subscription(clinic, &client.client.name, id_of(t, &id)?)
-        .await
-        .map_err(|e| Outcome::store(t, e))?
-        .ok_or_else(|| Outcome::new(t, Problem::NotFound))?;
+    let stored = own(&state, &client, &id).await?;
     let base = base_url(&state);
     let this = format!("{base}/fhir/Subscription/{}/$status", stored.id);
     let status = status_parameters(

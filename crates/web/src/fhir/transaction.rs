@@ -44,11 +44,7 @@ pub(super) fn response_bundle(entries: Vec<Value>) -> Value {
 }
 
 fn slot_id(url: &str) -> Option<SlotId> {
-    url.strip_prefix("Slot/")?
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(SlotId)
+    input::positive_id(url.strip_prefix("Slot/")?).map(SlotId)
 }
 
 /// Reads entry `index`'s request.

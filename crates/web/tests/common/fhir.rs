@@ -296,3 +296,47 @@ pub fn is_oslo_time(text: &str) -> bool {
         && (text.ends_with("+01:00") || text.ends_with("+02:00"))
         && bytes[10] == b'T'
 }
+
+/// A portal with the FHIR clients and the demo's logins, on SQLite or on the given database.
+pub async fn portal_on(db: Option<store::testing::TestDb>) -> Portal {
+    portal_with(Options {
+        demo_login: true,
+        fhir: settings(),
+        db,
+        ..Options::default()
+    })
+    .await
+}
+
+/// Each scenario, a function of a [`portal_on`], on SQLite and, when
+/// `TIMEBOK_TEST_POSTGRES_URL` is set, on PostgreSQL.
+#[allow(
+    unused_macros,
+    reason = "each test binary uses a part of the common harness"
+)]
+macro_rules! on_both_databases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(crate::common::fhir::portal_on(None).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(db) = store::testing::TestDb::postgres().await else { return };
+                    super::$case(crate::common::fhir::portal_on(Some(db)).await).await;
+                }
+            )*
+        }
+    };
+}
+#[allow(
+    unused_imports,
+    reason = "each test binary uses a part of the common harness"
+)]
+pub(crate) use on_both_databases;

@@ -606,7 +606,24 @@ impl Browser {
 
     /// Holds a slot, sends «Hva gjelder det?» and returns the new appointment's id.
     pub async fn book(&self, timebook: i64, slot: i64, reason: &str) -> String {
-        let review = self.hold(timebook, slot).await.location.expect("review");
+        let receipt = self.book_with(timebook, slot, reason, &[]).await;
+        receipt.rsplit('/').next().expect("id").to_owned()
+    }
+
+    /// Holds a slot with `extra` in the hold form (a slot finder's referral, say), sends the
+    /// booking, and returns where it led: the receipt's path.
+    pub async fn book_with(
+        &self,
+        timebook: i64,
+        slot: i64,
+        reason: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
+        let review = self
+            .hold_with(timebook, slot, extra)
+            .await
+            .location
+            .expect("review");
         let csrf = self.csrf().await;
         let form = [
             ("csrf", csrf.as_str()),
@@ -615,18 +632,21 @@ impl Browser {
             ("reason", reason),
         ];
         let sent = self.post(&format!("/bestill/{timebook}/send"), &form).await;
-        let receipt = sent.location.expect("receipt");
-        receipt.rsplit('/').next().expect("id").to_owned()
+        sent.location.expect("receipt")
     }
 
     /// Holds a slot and returns the review page's path.
     pub async fn hold(&self, timebook: i64, slot: i64) -> Page {
+        self.hold_with(timebook, slot, &[]).await
+    }
+
+    /// Holds a slot with `extra` in the hold form.
+    pub async fn hold_with(&self, timebook: i64, slot: i64, extra: &[(&str, &str)]) -> Page {
         let csrf = self.csrf().await;
-        self.post(
-            &format!("/bestill/{timebook}/hold"),
-            &[("csrf", &csrf), ("slot", &slot.to_string())],
-        )
-        .await
+        let slot = slot.to_string();
+        let mut form = vec![("csrf", csrf.as_str()), ("slot", slot.as_str())];
+        form.extend_from_slice(extra);
+        self.post(&format!("/bestill/{timebook}/hold"), &form).await
     }
 }
 
