@@ -14,7 +14,8 @@
 //
 // The token is a client bound to one clinic with the scopes system/Slot.rs, system/Slot.cud,
 // system/Patient.cruds, system/Appointment.cruds and system/Subscription.cruds; `timebok demo`
-// prints one. Lines it prints: `published {...}`, `list {...}`, `subscribed {...}`,
+// prints one. Lines it prints: `published {...}`, `list {...}` (the list's size before and
+// after), `subscribed {...}`,
 // `first-slot {...}` for each schedule, `ready`, then `received {...}` for each notification.
 
 import { createServer } from "node:http";
@@ -137,6 +138,8 @@ async function firstSlot(base, token, { schedule, first }) {
 }
 
 async function keepList(base, token, patients) {
+  const count = async () => (await fhir(base, token, "GET", "Patient?_count=1")).total;
+  const before = await count();
   if (patients.length > 0) {
     const entry = patients.map((line) => {
       const [number, given, family] = line.split(":");
@@ -152,8 +155,7 @@ async function keepList(base, token, patients) {
     });
     await fhir(base, token, "POST", "", { resourceType: "Bundle", type: "transaction", entry });
   }
-  const list = await fhir(base, token, "GET", "Patient?_count=1");
-  say("list", { patients: list.total });
+  say("list", { before, patients: await count() });
 }
 
 /** The notifications' receiver, and the secret each must carry. */
