@@ -4,6 +4,8 @@ use crate::text::TextField;
 /// each variant to a localised message, so user-facing wording lives in the Fluent files.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
+    #[error("a search takes at most {max} words")]
+    TooManyWords { max: usize },
     #[error("a HER-id is a positive whole number")]
     HerId,
     #[error("an organisation number has nine digits, the last a valid check digit")]

@@ -44,7 +44,7 @@ pub use ids::{
 pub use municipality::Municipality;
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
-pub use patient::Patient;
+pub use patient::{Patient, PatientSearch};
 pub use push_target::{
     AddressKind, BROWSER_PUSH_SERVICES, PushEndpoint, PushHost, PushTargetPolicy, PushTargetRefusal,
 };

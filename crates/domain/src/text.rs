@@ -16,6 +16,8 @@ pub enum TextField {
     CancelReason,
     Subject,
     MessageText,
+    /// «Finn pasient»'s search words.
+    Search,
 }
 
 impl std::fmt::Display for TextField {
@@ -33,6 +35,7 @@ impl std::fmt::Display for TextField {
             Self::CancelReason => "cancellation reason",
             Self::Subject => "subject",
             Self::MessageText => "message",
+            Self::Search => "search",
         })
     }
 }

@@ -13,6 +13,7 @@ mod audit;
 mod booking;
 mod clock;
 mod db;
+mod desk;
 mod error;
 mod messages;
 mod model;
@@ -37,6 +38,7 @@ pub use booking::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
+pub use desk::{Desk, FoundPatient, WeekAppointment, WeekSlot};
 pub use error::StoreError;
 pub use messages::{
     ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
@@ -101,6 +103,7 @@ pub trait Store:
     Register
     + Publication
     + Booking
+    + Desk
     + Offers
     + Appointments
     + Referrals

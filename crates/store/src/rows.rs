@@ -25,7 +25,7 @@ pub(crate) fn national_id(text: &str, column: &'static str) -> Result<NationalId
     NationalId::parse(text, IdPolicy::TEST).map_err(|_| StoreError::Corrupt(column))
 }
 
-fn valid<T, E>(value: std::result::Result<T, E>, column: &'static str) -> Result<T> {
+pub(crate) fn valid<T, E>(value: std::result::Result<T, E>, column: &'static str) -> Result<T> {
     value.map_err(|_| StoreError::Corrupt(column))
 }
 

@@ -94,6 +94,8 @@ impl Page {
     pub fn staff(visitor: &Visitor, title_key: &str, current: &str) -> Self {
         let links = [
             ("/klinikk", "staff-nav-overview"),
+            ("/klinikk/uke", "staff-nav-week"),
+            ("/klinikk/pasienter", "staff-nav-desk"),
             ("/klinikk/innboks", "staff-nav-inbox"),
             ("/klinikk/timeboker", "staff-nav-timebooks"),
             ("/klinikk/publisering", "staff-nav-publishing"),

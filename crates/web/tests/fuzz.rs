@@ -302,7 +302,10 @@ impl World {
             "patient.identifier" => format!("{FODSELSNUMMER}|{}", rng.pick(&self.patients)),
             "slot" | "tid" | "time" => rng.pick(&self.slots).clone(),
             "hold" => rng.pick(&["1", "2", "3", "hold-1"]).to_string(),
-            "reason" | "emne" | "melding" | "begrunnelse" | "informasjon" => {
+            "sok" => rng.pick(&self.patients).clone(),
+            "skjema" => rng.pick(&["pasient", "time"]).to_string(),
+            "versjon" => rng.pick(&["1", "2"]).to_string(),
+            "reason" | "hva" | "emne" | "melding" | "begrunnelse" | "informasjon" => {
                 rng.pick(&["Hei", "Vaksine", "Legen er syk"]).to_string()
             }
             "utfall" => rng.pick(&["fulfilled", "no_show", "booked"]).to_string(),
@@ -330,7 +333,7 @@ impl World {
             "timebook" => rng.pick(&self.timebooks).clone(),
             "ressurs" | "sted" => self.resource.clone(),
             "dag" if rng.chance(50) => rng.pick(&["1", "2", "5", "7"]).to_string(),
-            "dag" | "forste" | "siste" | "start" | "date" => self.day.clone(),
+            "dag" | "uke" | "forste" | "siste" | "start" | "date" => self.day.clone(),
             "fra" => "08:00".into(),
             "til" => "09:00".into(),
             "forhandsvis" | "avbestilt" | "lagret" | "provd" => "1".into(),
@@ -358,7 +361,7 @@ impl World {
 
 /// Fields and parameters that hold a date, a time or an instant.
 const DATE_FIELDS: &[&str] = &[
-    "start", "date", "_since", "dag", "maned", "forste", "siste", "fra", "til",
+    "start", "date", "_since", "dag", "uke", "maned", "forste", "siste", "fra", "til",
 ];
 
 /// A value for `field`: plausible two times in five, otherwise nasty (for a date, an
@@ -397,6 +400,9 @@ fn query_names(path: &str) -> &'static [&'static str] {
             "forhandsvis",
             "melding",
         ],
+        "/klinikk/uke" => &["sted", "uke"],
+        "/klinikk/bestill" => &["time"],
+        "/klinikk/timeavtaler/{id}" => &["melding", "sted", "dag"],
         "/register/klinikker/{id}" => &["melding", "side", "lagt_til", "oppdatert", "uendret"],
         "/register/varsler" => &["provd"],
         "/fhir/Schedule" => &["actor", "service-type", "_count"],
@@ -423,8 +429,12 @@ fn form_fields(path: &str) -> &'static [&'static str] {
         "/varslinger/push/slett" => &["endpoint"],
         "/meldinger/ny" => &["emne", "melding"],
         "/meldinger/{id}/svar" | "/klinikk/innboks/{id}/svar" => &["melding"],
-        "/klinikk/timeavtaler/{id}/avlys" => &["begrunnelse"],
+        "/klinikk/timeavtaler/{id}/avlys" => &["begrunnelse", "tilbake"],
         "/klinikk/timeavtaler/{id}/utfall" => &["utfall"],
+        "/klinikk/timeavtaler/{id}/flytt" => &["time", "versjon"],
+        "/klinikk/pasienter" => &["sok"],
+        "/klinikk/pasienter/velg" => &["fodselsnummer", "sted", "dag"],
+        "/klinikk/bestill" => &["fodselsnummer", "time", "hva", "sted", "dag", "skjema"],
         "/klinikk/timeboker" => &["type"],
         "/klinikk/timeboker/info" => &["informasjon"],
         "/klinikk/timeboker/{id}/regler" => &["varsel", "horisont", "frist", "maks"],
@@ -473,6 +483,11 @@ const ALL_NAMES: &[&str] = &[
     "patient.identifier",
     "schedule",
     "side",
+    "sok",
+    "hva",
+    "uke",
+    "versjon",
+    "skjema",
 ];
 
 /// Who sends a case.

@@ -270,7 +270,8 @@ async fn audit_events(portal: &Portal) -> i64 {
 async fn another_clinics_patient_is_a_stranger_to_staff_through_every_form() {
     // Two worlds alike but for one thing: in the first Kari is on the first clinic's list, in
     // the second on no list at all. The second clinic's staff send her number in every field
-    // any route reads a fødselsnummer from (the block and unblock forms, the register's
+    // any route reads a fødselsnummer from (the block and unblock forms, the desk's search and
+    // booking, the register's
     // patient forms and audit search, the FHIR API's identifiers) to every route that is not
     // a login, and must get the same answers and cause the same writes in both worlds.
     let listed = portal(true).await;
@@ -332,6 +333,7 @@ async fn another_clinics_patient_is_a_stranger_to_staff_through_every_form() {
                 let mut form: Vec<(&str, &str)> = vec![
                     ("csrf", csrf),
                     ("fodselsnummer", kari.as_str()),
+                    ("sok", kari.as_str()),
                     ("national_id", kari.as_str()),
                     ("patient.identifier", &identifier),
                 ];

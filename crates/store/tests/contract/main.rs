@@ -12,6 +12,7 @@ mod calendar;
 mod cases;
 mod client_bookings;
 mod common;
+mod desk;
 mod list_changes;
 mod logins;
 mod messages;
@@ -24,6 +25,8 @@ mod slot_publishing;
 mod subscriptions;
 
 contract_tests!(
+    the_desk_finds_only_the_clinics_own_patients_in_any_case,
+    the_week_of_a_place_counts_places_holds_and_standing_bookings,
     a_finders_referral_is_kept_from_the_hold_to_the_booking,
     the_change_feed_lists_a_clinics_changes_by_time_and_pages,
     each_change_notifies_every_subscription_of_the_clinic_in_numbered_order,

@@ -1,19 +1,39 @@
-//! The clinic's workspace (the journal system's side): the day's appointments and blocking.
+//! The clinic's workspace (the journal system's side): the day's appointments, each place's
+//! week, the desk that books for a patient who phones, timebooks, publishing and blocking.
 
+mod appointment;
 mod blocks;
+mod desk;
 mod inbox;
 mod login;
 mod overview;
 mod publishing;
 mod timebooks;
+mod week;
 
+use crate::AppState;
 use crate::authorization::{Audience::*, Routes};
+use crate::failure::Failure;
+use crate::visitor::StaffMember;
+use domain::{ResourceId, TimebookId};
 
 pub fn routes(demo_login: bool) -> Routes {
     let mut routes = Routes::new()
         .get("/personale/logg-inn", Anyone, login::form)
         .post("/personale/logg-ut", Anyone, login::log_out)
         .get("/klinikk", Staff, overview::show)
+        .get("/klinikk/uke", Staff, week::show)
+        .get("/klinikk/pasienter", Staff, desk::search_form)
+        .post("/klinikk/pasienter", Staff, desk::search)
+        .post("/klinikk/pasienter/velg", Staff, desk::choose)
+        .get("/klinikk/bestill", Staff, desk::slot_form)
+        .post("/klinikk/bestill", Staff, desk::book)
+        .get("/klinikk/timeavtaler/{id}", Staff, appointment::show)
+        .post(
+            "/klinikk/timeavtaler/{id}/flytt",
+            Staff,
+            appointment::move_to,
+        )
         .post("/klinikk/timeavtaler/{id}/avlys", Staff, overview::cancel)
         .post("/klinikk/timeavtaler/{id}/utfall", Staff, overview::outcome)
         .get("/klinikk/innboks", Staff, inbox::list)
@@ -63,4 +83,41 @@ pub fn routes(demo_login: bool) -> Routes {
         routes = routes.post("/personale/logg-inn", Anyone, login::log_in);
     }
     routes
+}
+
+/// One of the clinic's places (a timebook's steder).
+pub struct Place {
+    pub id: ResourceId,
+    pub timebook: TimebookId,
+    /// «Vaksine – Influensa», as every staff page names it.
+    pub label: String,
+}
+
+/// The clinic's places, timebook by timebook.
+pub async fn places(state: &AppState, staff: &StaffMember) -> Result<Vec<Place>, Failure> {
+    let t = staff.visitor.t;
+    let store = &state.store;
+    let mut places = Vec::new();
+    for timebook in store
+        .timebooks(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?
+    {
+        for resource in store
+            .resources(timebook.id)
+            .await
+            .map_err(|e| Failure::store(t, e))?
+        {
+            places.push(Place {
+                id: resource.id,
+                timebook: timebook.id,
+                label: format!(
+                    "{} – {}",
+                    t.get(timebook.kind.service_label_message()),
+                    resource.name
+                ),
+            });
+        }
+    }
+    Ok(places)
 }

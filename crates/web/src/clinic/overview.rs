@@ -110,6 +110,8 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct CancelForm {
     begrunnelse: Option<String>,
+    /// `avtale` when the form was on the appointment's own page, which it then returns to.
+    tilbake: Option<String>,
 }
 
 pub async fn cancel(
@@ -119,8 +121,16 @@ pub async fn cancel(
     Form(form): Form<CancelForm>,
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
+    let back = |code: &str| {
+        let to = if form.tilbake.as_deref() == Some("avtale") {
+            format!("/klinikk/timeavtaler/{id}?melding={code}")
+        } else {
+            format!("/klinikk?melding={code}")
+        };
+        Ok(Redirect::to(&to).into_response())
+    };
     let Ok(reason) = CancelReason::parse(form.begrunnelse.as_deref().unwrap_or_default()) else {
-        return Ok(Redirect::to("/klinikk?melding=begrunnelse").into_response());
+        return back("begrunnelse");
     };
     let request = CancelRequest {
         appointment: AppointmentId(id),
@@ -128,10 +138,8 @@ pub async fn cancel(
         version: None,
     };
     match state.store.cancel(&staff.caller(), &request).await {
-        Ok(_) => Ok(Redirect::to("/klinikk?melding=avlyst").into_response()),
-        Err(StoreError::Refused(Refusal::NotBooked)) => {
-            Ok(Redirect::to("/klinikk?melding=ikke-bestilt").into_response())
-        }
+        Ok(_) => back("avlyst"),
+        Err(StoreError::Refused(Refusal::NotBooked)) => back("ikke-bestilt"),
         Err(error) => Err(Failure::store(t, error)),
     }
 }

@@ -177,33 +177,16 @@ fn weekday_names(t: T, weekdays: Weekdays) -> String {
         .join(", ")
 }
 
-/// The clinic's places, each labelled «Vaksine – Influensa» as everywhere on these pages.
+/// The clinic's places with their labels.
 async fn place_labels(
     state: &AppState,
     staff: &StaffMember,
 ) -> Result<Vec<(domain::ResourceId, String)>, Failure> {
-    let t = staff.visitor.t;
-    let store = &state.store;
-    let mut places = Vec::new();
-    for timebook in store
-        .timebooks(staff.clinic_id)
-        .await
-        .map_err(|e| Failure::store(t, e))?
-    {
-        for resource in store
-            .resources(timebook.id)
-            .await
-            .map_err(|e| Failure::store(t, e))?
-        {
-            let label = format!(
-                "{} – {}",
-                t.get(timebook.kind.service_label_message()),
-                resource.name
-            );
-            places.push((resource.id, label));
-        }
-    }
-    Ok(places)
+    Ok(super::places(state, staff)
+        .await?
+        .into_iter()
+        .map(|place| (place.id, place.label))
+        .collect())
 }
 
 /// The clinic's places to choose from, and each place's label by id.
