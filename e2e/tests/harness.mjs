@@ -1,7 +1,7 @@
 // Starts `timebok demo` on a fresh SQLite database and headless Chromium from Debian's package.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -14,13 +14,20 @@ const screenshots = join(root, "e2e", "screenshots");
 
 /**
  * Starts `timebok demo`. `listen` fixes the address (default: a port the system picks);
- * `env` adds settings, such as the [oidc] section through TIMEBOK_OIDC_….
+ * `env` adds settings, such as the [oidc] section through TIMEBOK_OIDC_…; `config` is the text
+ * of a configuration file, for the sections only a file sets (such as [notify]).
  */
-export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {} } = {}) {
+export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {}, config } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "timebok-e2e-"));
   const bin = process.env.TIMEBOK_BIN || join(root, "target", "debug", "timebok");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIMEBOK_")));
-  const child = spawn(bin, ["demo"], {
+  const args = ["demo"];
+  if (config !== undefined) {
+    const file = join(dir, "timebok.toml");
+    writeFileSync(file, config);
+    args.unshift("--config", file);
+  }
+  const child = spawn(bin, args, {
     env: {
       ...env,
       TIMEBOK_DATABASE_URL: `sqlite://${join(dir, "timebok.db")}`,
