@@ -110,6 +110,7 @@ actions! {
     AccessGranted => "access.granted",
     AccessRevoked => "access.revoked",
     LoginRefused => "login.refused",
+    UsageViewed => "usage.viewed",
 }
 
 /// One append-only entry of the audit log.
