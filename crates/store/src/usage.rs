@@ -50,7 +50,8 @@ impl UsageCounts {
         (self.places > 0).then(|| (self.booked * 200 + self.places) / (self.places * 2))
     }
 
-    fn add(&mut self, other: &Self) {
+    /// Adds another week's or place's numbers to these.
+    pub fn add(&mut self, other: &Self) {
         self.published += other.published;
         self.places += other.places;
         self.booked += other.booked;
@@ -139,6 +140,55 @@ struct HourRow {
     fulfilled: i64,
 }
 
+/// Puts each hour's row into its place and local week.
+fn by_place_and_week(
+    rows: Vec<HourRow>,
+    weeks: &[Date],
+    zone: &jiff::tz::TimeZone,
+) -> Result<Vec<PlaceUsage>> {
+    let mut places: Vec<PlaceUsage> = Vec::new();
+    for row in rows {
+        let at =
+            Timestamp::from_second(row.hour).map_err(|_| StoreError::Corrupt("slot.starts_at"))?;
+        let monday = monday_of(at.to_zoned_datetime(zone.clone()).date());
+        let Some(week) = weeks.iter().position(|&w| w == monday) else {
+            // Only if the zone were not a whole number of hours from UTC.
+            return Err(StoreError::Corrupt("slot.starts_at"));
+        };
+        let counts = UsageCounts {
+            published: row.published,
+            places: row.places,
+            booked: row.booked,
+            cancelled_by_patient: row.cancelled_by_patient,
+            cancelled_by_clinic: row.cancelled_by_clinic,
+            no_shows: row.no_shows,
+            fulfilled: row.fulfilled,
+        };
+        // Rows come ordered by place, so a new place is always the last one's successor.
+        let place = match places.last_mut() {
+            Some(place) if place.resource.0 == row.resource_id => place,
+            _ => {
+                places.push(PlaceUsage {
+                    timebook: TimebookId(row.timebook_id),
+                    kind: TimebookKind::parse(&row.kind)
+                        .map_err(|_| StoreError::Corrupt("timebook.kind"))?,
+                    resource: ResourceId(row.resource_id),
+                    name: ResourceName::parse(&row.resource_name)
+                        .map_err(|_| StoreError::Corrupt("resource.name"))?,
+                    weeks: vec![UsageCounts::default(); weeks.len()],
+                });
+                places
+                    .last_mut()
+                    .ok_or(StoreError::Corrupt("resource.id"))?
+            }
+        };
+        if let Some(total) = place.weeks.get_mut(week) {
+            total.add(&counts);
+        }
+    }
+    Ok(places)
+}
+
 #[async_trait]
 impl<D: Database> Usage for SqlStore<D> {
     async fn usage(
@@ -194,46 +244,7 @@ impl<D: Database> Usage for SqlStore<D> {
                 .bind(query.resource.map(|id| id.0)),
             )
             .await?;
-        let mut places: Vec<PlaceUsage> = Vec::new();
-        for row in rows {
-            let at = Timestamp::from_second(row.hour)
-                .map_err(|_| StoreError::Corrupt("slot.starts_at"))?;
-            let monday = monday_of(at.to_zoned_datetime(self.zone.clone()).date());
-            let Some(week) = weeks.iter().position(|&w| w == monday) else {
-                // Only if the zone were not a whole number of hours from UTC.
-                return Err(StoreError::Corrupt("slot.starts_at"));
-            };
-            let counts = UsageCounts {
-                published: row.published,
-                places: row.places,
-                booked: row.booked,
-                cancelled_by_patient: row.cancelled_by_patient,
-                cancelled_by_clinic: row.cancelled_by_clinic,
-                no_shows: row.no_shows,
-                fulfilled: row.fulfilled,
-            };
-            // Rows come ordered by place, so a new place is always the last one's successor.
-            let place = match places.last_mut() {
-                Some(place) if place.resource.0 == row.resource_id => place,
-                _ => {
-                    places.push(PlaceUsage {
-                        timebook: TimebookId(row.timebook_id),
-                        kind: TimebookKind::parse(&row.kind)
-                            .map_err(|_| StoreError::Corrupt("timebook.kind"))?,
-                        resource: ResourceId(row.resource_id),
-                        name: ResourceName::parse(&row.resource_name)
-                            .map_err(|_| StoreError::Corrupt("resource.name"))?,
-                        weeks: vec![UsageCounts::default(); weeks.len()],
-                    });
-                    places
-                        .last_mut()
-                        .ok_or(StoreError::Corrupt("resource.id"))?
-                }
-            };
-            if let Some(total) = place.weeks.get_mut(week) {
-                total.add(&counts);
-            }
-        }
+        let places = by_place_and_week(rows, &weeks, &self.zone)?;
         let mut subject = format!("usage:{first}..{last}");
         if let Some(timebook) = query.timebook {
             subject.push_str(&format!(":timebook:{}", timebook.0));

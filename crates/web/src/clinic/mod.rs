@@ -6,6 +6,7 @@ mod login;
 mod overview;
 mod publishing;
 mod timebooks;
+mod usage;
 
 use crate::authorization::{Audience::*, Routes};
 
@@ -44,6 +45,8 @@ pub fn routes(demo_login: bool) -> Routes {
             Staff,
             publishing::slot_published,
         )
+        .get("/klinikk/bruk", Staff, usage::show)
+        .get("/klinikk/bruk.csv", Staff, usage::csv)
         .get("/klinikk/sperring", Staff, blocks::show)
         .post("/klinikk/sperring", Staff, blocks::block)
         .post("/klinikk/sperring/opphev", Staff, blocks::unblock)
