@@ -153,6 +153,7 @@ usage-no-shows = No-shows
 usage-fulfilled = Fulfilled
 usage-week-column = Week
 usage-week = Week { $week }, { $year }
+usage-week-in-text = week { $week }, { $year }
 usage-total = Whole period
 usage-percent = { $percent }%
 usage-utilisation-none = –

@@ -153,6 +153,7 @@ usage-no-shows = Ikke møtt
 usage-fulfilled = Gjennomført
 usage-week-column = Uke
 usage-week = Uke { $week }, { $year }
+usage-week-in-text = uke { $week }, { $year }
 usage-total = Hele perioden
 usage-percent = { $percent } %
 usage-utilisation-none = –

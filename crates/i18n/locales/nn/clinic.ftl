@@ -153,6 +153,7 @@ usage-no-shows = Ikkje møtt
 usage-fulfilled = Gjennomført
 usage-week-column = Veke
 usage-week = Veke { $week }, { $year }
+usage-week-in-text = veke { $week }, { $year }
 usage-total = Heile perioden
 usage-percent = { $percent } %
 usage-utilisation-none = –

@@ -236,6 +236,18 @@ fn week_label(t: T, monday: Date) -> String {
     )
 }
 
+/// «uke 12, 2027», inside a sentence.
+fn week_in_text(t: T, monday: Date) -> String {
+    let week = monday.iso_week_date();
+    t.args(
+        "usage-week-in-text",
+        &[
+            ("week", &week.week().to_string()),
+            ("year", &week.year().to_string()),
+        ],
+    )
+}
+
 /// «67 %», or «–» where there were no places.
 fn utilisation(t: T, counts: &UsageCounts) -> String {
     match counts.utilisation_percent() {
@@ -438,10 +450,10 @@ pub async fn show(
         page.period = Some(t.args(
             "usage-period",
             &[
-                ("from", &week_label(t, first)),
-                ("to", &week_label(t, last)),
-                ("first", &t.long_date(first)),
-                ("last", &t.long_date(sunday)),
+                ("from", &week_in_text(t, first)),
+                ("to", &week_in_text(t, last)),
+                ("first", &t.short_date(first)),
+                ("last", &t.short_date(sunday)),
             ],
         ));
     }
