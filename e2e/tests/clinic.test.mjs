@@ -128,7 +128,7 @@ describe("the clinic's workspace", () => {
   test("every staff page reflows at 320 px without scrolling sideways (WCAG 1.4.10)", async () => {
     const staff = await staffPage();
     await staff.setViewportSize({ width: 320, height: 640 });
-    const paths = ["/klinikk", "/klinikk/uke", "/klinikk/pasienter", "/klinikk/innboks", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/personale/logg-inn"];
+    const paths = ["/klinikk", "/klinikk/uke", "/klinikk/pasienter", "/klinikk/innboks", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/klinikk/bruk", "/personale/logg-inn"];
     for (const lang of ["nb", "nn", "en"]) {
       for (const path of paths) {
         await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);

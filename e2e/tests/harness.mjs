@@ -50,7 +50,9 @@ export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {}, co
   const fhirToken = seen.match(/FHIR API token \([^)]*\): (\S+)/)?.[1];
   // The journal system's token: bound to the demo clinic, with every scope.
   const journalToken = seen.match(/journal system token[^(]*\([^)]*\): (\S+)/)?.[1];
-  return { base, fhirToken, journalToken, stop: () => child.kill("SIGTERM") };
+  // The SQLite file, for a test that computes what a page should show from the data itself.
+  const database = join(dir, "timebok.db");
+  return { base, fhirToken, journalToken, database, stop: () => child.kill("SIGTERM") };
 }
 
 export function launch() {

@@ -111,6 +111,7 @@ actions! {
     AccessRevoked => "access.revoked",
     LoginRefused => "login.refused",
     PatientFound => "patient.found",
+    UsageViewed => "usage.viewed",
 }
 
 /// One append-only entry of the audit log.

@@ -194,6 +194,8 @@ mod completeness {
             "lines",
             "total",
             "id",
+            "week",
+            "percent",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

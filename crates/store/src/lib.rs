@@ -29,6 +29,7 @@ mod sqlite;
 mod subscriptions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod usage;
 
 pub use audit::Audit;
 pub use booking::{
@@ -63,6 +64,10 @@ pub use sessions::{PatientSessions, Sessions, StaffSessions};
 pub use sqlite::SqliteStore;
 pub use subscriptions::{
     HookContent, HookStatus, NewSubscription, StoredSubscription, Subscriptions,
+};
+pub use usage::{
+    MAX_USAGE_WEEKS, PlaceUsage, Usage, UsageCounts, UsageQuery, UsageReport, monday_of,
+    weeks_between,
 };
 
 use async_trait::async_trait;
@@ -114,6 +119,7 @@ pub trait Store:
     + Audit
     + RateCounts
     + Subscriptions
+    + Usage
     + Send
     + Sync
 {

@@ -100,6 +100,7 @@ impl Page {
             ("/klinikk/timeboker", "staff-nav-timebooks"),
             ("/klinikk/publisering", "staff-nav-publishing"),
             ("/klinikk/sperring", "staff-nav-blocks"),
+            ("/klinikk/bruk", "staff-nav-usage"),
         ];
         Self {
             logout: Some("/personale/logg-ut"),

@@ -124,3 +124,47 @@ inbox-close = Close the conversation
 
 # Sperring: a number that is not on the office's own list, whoever else may have it
 blocks-not-on-list = The national identity number is not on this GP office's list. You can only block the office's own patients.
+
+# Use of the timebooks (/klinikk/bruk): statistics per timebook, place and week, without patient data
+staff-nav-usage = Use of the timebooks
+usage-title = Use of the timebooks
+usage-intro = How many slots were published and booked, cancelled by patients, cancelled by the office, not attended and fulfilled, per timebook, place and week. Weeks run from Monday to Sunday, and a slot counts in the week it starts. The statistics hold no patient data.
+usage-timebook = Timebook
+usage-place = Place
+usage-all-timebooks = All timebooks
+usage-all-places = All places
+usage-from = From date
+usage-to = To date
+usage-show = Show statistics
+usage-period = Showing { $from } through { $to } ({ $first } to { $last }).
+usage-download = Download as CSV
+usage-terms = How the numbers are counted
+usage-published = Slots published
+usage-published-means = Slots of the week that are published now.
+usage-places = Places
+usage-places-means = The places of the published slots, summed.
+usage-booked = Booked
+usage-booked-means = Appointments in the week's slots that are booked, attended or not attended. A moved appointment counts where it is now.
+usage-utilisation = Utilisation
+usage-utilisation-means = Booked divided by places, as a whole percentage. Can pass 100% when slots with appointments were unpublished.
+usage-cancelled-by-patient = Cancelled by patient
+usage-cancelled-by-clinic = Cancelled by the office
+usage-no-shows = No-shows
+usage-fulfilled = Fulfilled
+usage-week-column = Week
+usage-week = Week { $week }, { $year }
+usage-week-in-text = week { $week }, { $year }
+usage-total = Whole period
+usage-percent = { $percent }%
+usage-utilisation-none = –
+usage-none = No slots in this period.
+usage-table-caption = Numbers per week: { $place }
+usage-chart-title = Booked and places per week: { $place }
+usage-chart-axis = Week
+usage-chart-week = Week { $week }: { $booked } booked of { $capacity } places, utilisation { $percent }.
+usage-error-date = Enter a valid date, for example 2025-12-17.
+usage-error-order = The to date cannot be before the from date.
+usage-error-too-long = The period can be at most 53 weeks.
+usage-error-timebook = Choose a timebook from the list.
+usage-error-place = Choose a place from the list.
+usage-error-place-timebook = The place does not belong to the timebook you chose.

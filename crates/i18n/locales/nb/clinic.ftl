@@ -124,3 +124,47 @@ inbox-close = Avslutt samtalen
 
 # Sperring: a number that is not on the office's own list, whoever else may have it
 blocks-not-on-list = Fødselsnummeret er ikke på legekontorets liste. Du kan bare sperre legekontorets egne pasienter.
+
+# Bruk av timebøkene (/klinikk/bruk): statistikk per timebok, sted og uke, uten pasientopplysninger
+staff-nav-usage = Bruk av timebøkene
+usage-title = Bruk av timebøkene
+usage-intro = Hvor mange timer som ble publisert og bestilt, avbestilt, avlyst, ikke møtt og gjennomført, per timebok, sted og uke. Ukene går fra mandag til søndag, og en time telles i uken den begynner. Statistikken har ingen pasientopplysninger.
+usage-timebook = Timebok
+usage-place = Sted
+usage-all-timebooks = Alle timebøker
+usage-all-places = Alle steder
+usage-from = Fra dato
+usage-to = Til dato
+usage-show = Vis statistikk
+usage-period = Viser { $from } til og med { $to } ({ $first } til { $last }).
+usage-download = Last ned som CSV
+usage-terms = Slik telles tallene
+usage-published = Publiserte timer
+usage-published-means = Timer i uken som er publisert nå.
+usage-places = Plasser
+usage-places-means = Summen av plassene i de publiserte timene.
+usage-booked = Bestilt
+usage-booked-means = Timeavtaler i ukens timer som er bestilt, gjennomført eller ikke møtt. En flyttet time telles der den er nå.
+usage-utilisation = Utnyttelse
+usage-utilisation-means = Bestilt delt på plasser, i hele prosent. Kan bli over 100 % hvis timer med avtaler er avpublisert.
+usage-cancelled-by-patient = Avbestilt av pasient
+usage-cancelled-by-clinic = Avlyst av kontoret
+usage-no-shows = Ikke møtt
+usage-fulfilled = Gjennomført
+usage-week-column = Uke
+usage-week = Uke { $week }, { $year }
+usage-week-in-text = uke { $week }, { $year }
+usage-total = Hele perioden
+usage-percent = { $percent } %
+usage-utilisation-none = –
+usage-none = Ingen timer i perioden.
+usage-table-caption = Tall per uke: { $place }
+usage-chart-title = Bestilt og plasser per uke: { $place }
+usage-chart-axis = Uke
+usage-chart-week = Uke { $week }: { $booked } bestilt av { $capacity } plasser, utnyttelse { $percent }.
+usage-error-date = Skriv en gyldig dato, for eksempel 2025-12-17.
+usage-error-order = Til-datoen kan ikke være før fra-datoen.
+usage-error-too-long = Perioden kan være høyst 53 uker.
+usage-error-timebook = Velg en timebok fra listen.
+usage-error-place = Velg et sted fra listen.
+usage-error-place-timebook = Stedet hører ikke til timeboken du valgte.

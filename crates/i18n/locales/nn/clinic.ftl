@@ -124,3 +124,47 @@ inbox-close = Avslutt samtalen
 
 # Sperring: a number that is not on the office's own list, whoever else may have it
 blocks-not-on-list = Fødselsnummeret er ikkje på lista til legekontoret. Du kan berre sperre pasientane til legekontoret.
+
+# Bruk av timebøkene (/klinikk/bruk): statistikk per timebok, stad og veke, utan pasientopplysningar
+staff-nav-usage = Bruk av timebøkene
+usage-title = Bruk av timebøkene
+usage-intro = Kor mange timar som vart publiserte og bestilte, avbestilte, avlyste, ikkje møtte og gjennomførte, per timebok, stad og veke. Vekene går frå måndag til søndag, og ein time vert talt i veka han byrjar. Statistikken har ingen pasientopplysningar.
+usage-timebook = Timebok
+usage-place = Stad
+usage-all-timebooks = Alle timebøker
+usage-all-places = Alle stader
+usage-from = Frå dato
+usage-to = Til dato
+usage-show = Vis statistikk
+usage-period = Viser { $from } til og med { $to } ({ $first } til { $last }).
+usage-download = Last ned som CSV
+usage-terms = Slik vert tala talde
+usage-published = Publiserte timar
+usage-published-means = Timar i veka som er publiserte no.
+usage-places = Plassar
+usage-places-means = Summen av plassane i dei publiserte timane.
+usage-booked = Bestilt
+usage-booked-means = Timeavtalar i timane i veka som er bestilte, gjennomførte eller ikkje møtte. Ein flytta time vert talt der han er no.
+usage-utilisation = Utnytting
+usage-utilisation-means = Bestilt delt på plassar, i heile prosent. Kan bli over 100 % dersom timar med avtalar er avpubliserte.
+usage-cancelled-by-patient = Avbestilt av pasient
+usage-cancelled-by-clinic = Avlyst av kontoret
+usage-no-shows = Ikkje møtt
+usage-fulfilled = Gjennomført
+usage-week-column = Veke
+usage-week = Veke { $week }, { $year }
+usage-week-in-text = veke { $week }, { $year }
+usage-total = Heile perioden
+usage-percent = { $percent } %
+usage-utilisation-none = –
+usage-none = Ingen timar i perioden.
+usage-table-caption = Tal per veke: { $place }
+usage-chart-title = Bestilt og plassar per veke: { $place }
+usage-chart-axis = Veke
+usage-chart-week = Veke { $week }: { $booked } bestilt av { $capacity } plassar, utnytting { $percent }.
+usage-error-date = Skriv ein gyldig dato, til dømes 2025-12-17.
+usage-error-order = Til-datoen kan ikkje vere før frå-datoen.
+usage-error-too-long = Perioden kan vere høgst 53 veker.
+usage-error-timebook = Vel ei timebok frå lista.
+usage-error-place = Vel ein stad frå lista.
+usage-error-place-timebook = Staden høyrer ikkje til timeboka du valde.

@@ -13,6 +13,7 @@ pub use crate::referrals::*;
 pub use crate::schedules::*;
 pub use crate::slot_publishing::*;
 pub use crate::subscriptions::*;
+pub use crate::usage::*;
 use domain::Refusal;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,

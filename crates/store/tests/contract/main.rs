@@ -23,6 +23,7 @@ mod referrals;
 mod schedules;
 mod slot_publishing;
 mod subscriptions;
+mod usage;
 
 contract_tests!(
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
@@ -104,4 +105,5 @@ contract_tests!(
     a_booked_slot_keeps_its_time_and_its_bookings_places,
     a_publisher_reaches_no_other_clinics_slots,
     a_list_change_adds_renames_and_takes_off_in_one_event,
+    usage_counts_each_place_by_local_week_and_never_another_clinics,
 );

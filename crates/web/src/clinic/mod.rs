@@ -9,6 +9,7 @@ mod login;
 mod overview;
 mod publishing;
 mod timebooks;
+mod usage;
 mod week;
 
 use crate::AppState;
@@ -64,6 +65,8 @@ pub fn routes(demo_login: bool) -> Routes {
             Staff,
             publishing::slot_published,
         )
+        .get("/klinikk/bruk", Staff, usage::show)
+        .get("/klinikk/bruk.csv", Staff, usage::csv)
         .get("/klinikk/sperring", Staff, blocks::show)
         .post("/klinikk/sperring", Staff, blocks::block)
         .post("/klinikk/sperring/opphev", Staff, blocks::unblock)
@@ -89,6 +92,8 @@ pub fn routes(demo_login: bool) -> Routes {
 pub struct Place {
     pub id: ResourceId,
     pub timebook: TimebookId,
+    /// The timebook's service, «Vaksine».
+    pub service: String,
     /// «Vaksine – Influensa», as every staff page names it.
     pub label: String,
 }
@@ -103,6 +108,7 @@ pub async fn places(state: &AppState, staff: &StaffMember) -> Result<Vec<Place>,
         .await
         .map_err(|e| Failure::store(t, e))?
     {
+        let service = t.get(timebook.kind.service_label_message());
         for resource in store
             .resources(timebook.id)
             .await
@@ -111,11 +117,8 @@ pub async fn places(state: &AppState, staff: &StaffMember) -> Result<Vec<Place>,
             places.push(Place {
                 id: resource.id,
                 timebook: timebook.id,
-                label: format!(
-                    "{} – {}",
-                    t.get(timebook.kind.service_label_message()),
-                    resource.name
-                ),
+                label: format!("{service} – {}", resource.name),
+                service: service.clone(),
             });
         }
     }

@@ -31,9 +31,11 @@ pub const READ_ACTIONS: &[&str] = &[
     "audit.read",
     "block.viewed",
     "login.refused",
+    "patient.found",
     "patient_list.viewed",
     "thread.listed",
     "thread.viewed",
+    "usage.viewed",
 ];
 
 /// Columns that move when their owner merely reads: the idle timeout and read receipts.
