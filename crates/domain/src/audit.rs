@@ -110,6 +110,9 @@ actions! {
     AccessGranted => "access.granted",
     AccessRevoked => "access.revoked",
     LoginRefused => "login.refused",
+    InvitationSent => "invitation.sent",
+    InvitationReminded => "invitation.reminded",
+    InvitationsViewed => "invitation.viewed",
 }
 
 /// One append-only entry of the audit log.

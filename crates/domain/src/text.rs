@@ -16,6 +16,7 @@ pub enum TextField {
     CancelReason,
     Subject,
     MessageText,
+    InvitationMessage,
 }
 
 impl std::fmt::Display for TextField {
@@ -33,6 +34,7 @@ impl std::fmt::Display for TextField {
             Self::CancelReason => "cancellation reason",
             Self::Subject => "subject",
             Self::MessageText => "message",
+            Self::InvitationMessage => "invitation message",
         })
     }
 }
@@ -189,6 +191,10 @@ bounded_text! {
     Subject: Subject, 1..=60, multiline = false;
     /// «Melding»: the text of a message between a patient and the GP office. Health data.
     MessageText: MessageText, 1..=2000, multiline = true;
+    /// An invitation's (innkalling's) message from the office to the patients it calls in,
+    /// up to 300 characters; empty for none. The clinic's own words, but kept out of logs
+    /// like every text sent to a patient.
+    InvitationMessage: InvitationMessage, 0..=300, multiline = true;
 }
 
 #[cfg(test)]
@@ -244,6 +250,27 @@ mod tests {
                 field: TextField::InfoText,
                 max: 300
             })
+        );
+    }
+
+    #[test]
+    fn an_invitation_message_is_at_most_300_characters_and_may_be_empty() {
+        assert!(InvitationMessage::parse("").is_ok_and(|m| m.as_str().is_empty()));
+        assert!(InvitationMessage::parse(&"ø".repeat(300)).is_ok());
+        assert_eq!(
+            InvitationMessage::parse(&"ø".repeat(301)),
+            Err(DomainError::TextTooLong {
+                field: TextField::InvitationMessage,
+                max: 300
+            })
+        );
+        assert!(
+            InvitationMessage::parse(" Andre dose.\r\nVelkommen! ")
+                .is_ok_and(|m| m.as_str() == "Andre dose.\nVelkommen!")
+        );
+        assert_eq!(
+            InvitationMessage::parse("Hei \u{202E}der"),
+            Err(DomainError::TextBidiControl(TextField::InvitationMessage))
         );
     }
 
@@ -424,7 +451,8 @@ mod tests {
             BlockReason,
             CancelReason,
             Subject,
-            MessageText
+            MessageText,
+            InvitationMessage
         );
 
         #[test]

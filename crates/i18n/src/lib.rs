@@ -194,6 +194,12 @@ mod completeness {
             "lines",
             "total",
             "id",
+            "service",
+            "link",
+            "message",
+            "sent",
+            "expired",
+            "invited",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

@@ -14,6 +14,7 @@ mod booking;
 mod clock;
 mod db;
 mod error;
+mod invitations;
 mod messages;
 mod model;
 mod notifications;
@@ -38,6 +39,7 @@ pub use booking::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
 pub use error::StoreError;
+pub use invitations::{Invitation, InvitationState, Invitations, InviteReport, NewInvitations};
 pub use messages::{
     ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
 };
@@ -48,8 +50,8 @@ pub use model::{
     SlotChanged, SlotSpec, StoreSettings, StoredTemplate,
 };
 pub use notifications::{
-    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, JobOutcome, Notifications,
-    Outbox, OutboxCounts, SkipReason, StoredPushSubscription,
+    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
+    JobOutcome, Notifications, Outbox, OutboxCounts, SkipReason, StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
@@ -111,6 +113,7 @@ pub trait Store:
     + Audit
     + RateCounts
     + Subscriptions
+    + Invitations
     + Send
     + Sync
 {
