@@ -98,6 +98,7 @@ impl Page {
             ("/klinikk/timeboker", "staff-nav-timebooks"),
             ("/klinikk/publisering", "staff-nav-publishing"),
             ("/klinikk/sperring", "staff-nav-blocks"),
+            ("/klinikk/innkalling", "staff-nav-invitations"),
         ];
         Self {
             logout: Some("/personale/logg-ut"),
