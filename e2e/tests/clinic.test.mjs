@@ -128,7 +128,7 @@ describe("the clinic's workspace", () => {
   test("every staff page reflows at 320 px without scrolling sideways (WCAG 1.4.10)", async () => {
     const staff = await staffPage();
     await staff.setViewportSize({ width: 320, height: 640 });
-    const paths = ["/klinikk", "/klinikk/innboks", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/personale/logg-inn"];
+    const paths = ["/klinikk", "/klinikk/innboks", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/klinikk/innkalling", "/personale/logg-inn"];
     for (const lang of ["nb", "nn", "en"]) {
       for (const path of paths) {
         await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
@@ -144,7 +144,7 @@ describe("the clinic's workspace", () => {
     const staff = await staffPage();
     for (const lang of ["nb", "nn", "en"]) {
       const preview = "/klinikk/publisering?ressurs=1&dag=1&dag=2&fra=08%3A00&til=09%3A00&lengde=15&plasser=1&forhandsvis=1";
-      for (const path of ["/klinikk", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", preview, "/personale/logg-inn"]) {
+      for (const path of ["/klinikk", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/klinikk/innkalling", preview, "/personale/logg-inn"]) {
         await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
         const violations = await axeViolations(staff);
         assert.deepEqual(violations, [], `${path} in ${lang}: ${violations.join("\n")}`);

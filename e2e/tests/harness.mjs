@@ -14,13 +14,14 @@ const screenshots = join(root, "e2e", "screenshots");
 
 /**
  * Starts `timebok demo`. `listen` fixes the address (default: a port the system picks);
- * `env` adds settings, such as the [oidc] section through TIMEBOK_OIDC_….
+ * `env` adds settings, such as the [oidc] section through TIMEBOK_OIDC_…; `config` names a
+ * configuration file, for sections the environment does not reach (such as [notify]).
  */
-export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {} } = {}) {
+export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {}, config } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "timebok-e2e-"));
   const bin = process.env.TIMEBOK_BIN || join(root, "target", "debug", "timebok");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIMEBOK_")));
-  const child = spawn(bin, ["demo"], {
+  const child = spawn(bin, [...(config ? ["--config", config] : []), "demo"], {
     env: {
       ...env,
       TIMEBOK_DATABASE_URL: `sqlite://${join(dir, "timebok.db")}`,

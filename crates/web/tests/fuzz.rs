@@ -382,7 +382,9 @@ fn query_names(path: &str) -> &'static [&'static str] {
         "/bestill" | "/klinikk" | "/klinikk/timeboker" | "/klinikk/sperring" | "/register" => {
             &["melding"]
         }
-        "/klinikk/innkalling" => &["timebok", "melding", "sendt", "paminnet"],
+        "/klinikk/innkalling" => &[
+            "timebok", "melding", "sendt", "paminnet", "avvist", "avviste",
+        ],
         "/bestill/{timebook}" => &["sted", "maned", "dag", "melding", "tid"],
         "/bestill/{timebook}/se-gjennom" => &["time", "hold"],
         "/varslinger" => &["lagret"],

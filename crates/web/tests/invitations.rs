@@ -77,7 +77,13 @@ async fn an_invitation_reaches_its_patients_lets_them_past_the_limit_and_shows_w
             ],
         )
         .await;
-    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let location = sent
+        .location
+        .expect("a redirect, so that a reload sends nothing again");
+    assert!(!location.contains(portal.kari.as_str()), "{location}");
+    let sent = reception.get(&location).await;
+    assert_eq!(sent.status, 200);
     for expected in [
         "Innkalling sendt til 2 pasienter. 4 linjer ble ikke sendt.",
         "Linje 2: ugyldig fødselsnummer",

@@ -68,6 +68,53 @@ pub struct ListQuery {
     melding: Option<String>,
     sendt: Option<u64>,
     paminnet: Option<u64>,
+    /// The rejected lines of the invitations just sent, as `line.code` joined by commas (see
+    /// [`REJECTIONS`]), and how many there were in all.
+    avvist: Option<String>,
+    avviste: Option<usize>,
+}
+
+/// Why a line was not sent: its code in the address the sending redirects to, and its message.
+const REJECTIONS: [(&str, &str); 4] = [
+    ("fnr", "register-import-bad-id"),
+    ("igjen", "invitations-repeated"),
+    ("liste", "invitations-not-on-list"),
+    ("sperret", "invitations-blocked"),
+];
+
+/// The rejected lines as the redirect's `avvist` carries them, up to the report's length.
+fn rejections_param(rejected: &[(usize, &'static str)]) -> String {
+    rejected
+        .iter()
+        .take(lines::REPORTED_LINES)
+        .filter_map(|(line, key)| {
+            REJECTIONS
+                .iter()
+                .find(|(_, k)| k == key)
+                .map(|(code, _)| format!("{line}.{code}"))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The report of `avvist`, read back; anything it cannot read is left out.
+fn rejections_report(t: T, param: &str, total: usize) -> Vec<String> {
+    let rejected: Vec<(usize, &'static str)> = param
+        .split(',')
+        .take(lines::REPORTED_LINES)
+        .filter_map(|item| {
+            let (line, code) = item.split_once('.')?;
+            let line = line.parse::<usize>().ok()?;
+            let key = REJECTIONS.iter().find(|(c, _)| *c == code)?.1;
+            Some((line, key))
+        })
+        .collect();
+    let mut report = lines::report(t, &rejected);
+    if total > rejected.len() && total <= 1_000_000 {
+        let more = (total - rejected.len()).to_string();
+        report.push(t.arg("register-import-more", "count", &more));
+    }
+    report
 }
 
 fn state_label(t: T, state: InvitationState) -> String {
@@ -181,13 +228,18 @@ pub async fn show(
     let t = staff.visitor.t;
     let shown = query.timebok.as_deref().and_then(|s| s.parse::<i64>().ok());
     let mut page = invitations_page(&state, &staff, shown).await?;
-    page.notice = match query.melding.as_deref() {
-        Some("sendt") => Some(t.arg(
-            "invitations-sent",
-            "count",
-            &query.sendt.unwrap_or(0).to_string(),
-        )),
-        Some("paminnet") => Some(t.arg(
+    let sent = query.sendt.unwrap_or(0).to_string();
+    page.notice = match (query.melding.as_deref(), &query.avvist) {
+        (Some("sendt"), Some(rejected)) => {
+            let total = query.avviste.unwrap_or(0);
+            page.report = rejections_report(t, rejected, total);
+            Some(t.args(
+                "invitations-sent-with-rejections",
+                &[("invited", &sent), ("rejected", &total.to_string())],
+            ))
+        }
+        (Some("sendt"), None) => Some(t.arg("invitations-sent", "count", &sent)),
+        (Some("paminnet"), _) => Some(t.arg(
             "invitations-reminded",
             "count",
             &query.paminnet.unwrap_or(0).to_string(),
@@ -350,6 +402,16 @@ pub async fn send(
         }
     }
     rejected.sort_by_key(|(number, _)| *number);
+    if !report.invited.is_empty() {
+        // Sent: the answer is a redirect, so that reloading the page sends nothing again. The
+        // report travels as line numbers and reason codes, never a number.
+        return Ok(Redirect::to(&format!(
+            "/klinikk/innkalling?timebok={timebook}&melding=sendt&sendt={invited}&avvist={}&avviste={}",
+            rejections_param(&rejected),
+            rejected.len()
+        ))
+        .into_response());
+    }
     let mut page = invitations_page(&state, &staff, Some(timebook)).await?;
     page.notice = Some(t.args(
         "invitations-sent-with-rejections",
@@ -359,12 +421,7 @@ pub async fn send(
         ],
     ));
     page.report = lines::report(t, &rejected);
-    let status = if report.invited.is_empty() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, html(&page)).into_response())
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
 }
 
 /// «Send påminnelse»: reminds everyone invited to the timebook who has not booked, once a day.
