@@ -3,6 +3,11 @@
 //! the per-patient limit and no further, the list shows who booked, and the reminder goes to
 //! those who have not.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 mod common;
 
 use common::{Browser, Portal, person, portal};

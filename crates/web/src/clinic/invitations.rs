@@ -287,6 +287,103 @@ fn patient_lines(text: &str, policy: domain::IdPolicy) -> lines::Lines<NationalI
     read
 }
 
+/// What was wrong with a form that sends nothing.
+struct Refused<'a> {
+    timebook: Option<i64>,
+    days: Option<&'static str>,
+    message: Option<&'a domain::DomainError>,
+    lines: &'a lines::Lines<NationalId>,
+    fields: &'a [(String, String)],
+}
+
+/// The form again, as it was typed, with what is wrong with each field.
+async fn refused_form(
+    state: &AppState,
+    staff: &StaffMember,
+    form: Refused<'_>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let typed_message = field(form.fields, "melding").to_owned();
+    let typed_patients = field(form.fields, "fodselsnumre").to_owned();
+    let mut page = invitations_page(state, staff, form.timebook).await?;
+    if form.timebook.is_none() {
+        page.timebook_error = Some(t.get("invitations-timebook-missing"));
+        page.errors.push(FieldError {
+            field: "timebok",
+            label: t.get("invitations-timebook"),
+        });
+    }
+    if let Some(key) = form.days {
+        page.days_error = Some(t.get(key));
+        page.errors.push(FieldError {
+            field: "fra",
+            label: t.get("invitations-first-day"),
+        });
+    }
+    if let Some(error) = form.message {
+        let key = crate::texts::text_refusal(error).unwrap_or("invitations-message-too-long");
+        page.message_error = Some(t.get(key));
+        page.errors.push(FieldError {
+            field: "melding",
+            label: t.get("invitations-message"),
+        });
+    }
+    if form.lines.entries.is_empty() {
+        page.patients_error = Some(t.get("invitations-patients-missing"));
+        page.errors.push(FieldError {
+            field: "fodselsnumre",
+            label: t.get("invitations-patients"),
+        });
+        page.report = lines::report(t, &form.lines.rejected);
+    }
+    page.typed_first = field(form.fields, "fra").to_owned();
+    page.typed_last = field(form.fields, "til").to_owned();
+    page.counter = t.arg(
+        "invitations-message-counter",
+        "count",
+        &count_characters(&typed_message).to_string(),
+    );
+    page.typed_message = typed_message;
+    page.typed_patients = typed_patients;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+}
+
+/// The days of the form's `fra` and `til`, or the message key saying what is wrong.
+fn invitation_days(
+    first: &str,
+    last: &str,
+    today: jiff::civil::Date,
+) -> Result<InvitationDays, &'static str> {
+    let (Ok(first), Ok(last)) = (date_field(first), date_field(last)) else {
+        return Err("invitations-days-invalid");
+    };
+    InvitationDays::new(first, last, today).map_err(|e| match e {
+        InvitationDaysError::Reversed => "invitations-days-reversed",
+        InvitationDaysError::Passed => "invitations-days-passed",
+        InvitationDaysError::TooLong => "invitations-days-too-long",
+    })
+}
+
+/// The lines rejected when read and those the store refused, by line. Any number off the
+/// office's own list gets the same words, whoever else may have it.
+fn all_rejected(
+    read: lines::Lines<NationalId>,
+    refused: &[(NationalId, Refusal)],
+) -> Vec<(usize, &'static str)> {
+    let mut rejected = read.rejected;
+    for (patient, refusal) in refused {
+        let reason = match refusal {
+            Refusal::Blocked => "invitations-blocked",
+            _ => "invitations-not-on-list",
+        };
+        for (number, _) in read.entries.iter().filter(|(_, id)| id == patient) {
+            rejected.push((*number, reason));
+        }
+    }
+    rejected.sort_by_key(|(number, _)| *number);
+    rejected
+}
+
 /// Sends the invitations. A form whose timebook, days or message is wrong, or with no patient
 /// at all, sends nothing and says why. Otherwise every good line of the office's own list is
 /// invited, and each rejected line is reported, as the register's import reports its lines.
@@ -298,11 +395,8 @@ pub async fn send(
     let t = staff.visitor.t;
     let fields = lines::form_fields(t, request, &state).await?;
     let timebook = field(&fields, "timebok").trim().parse::<i64>().ok();
-    let first = date_field(field(&fields, "fra"));
-    let last = date_field(field(&fields, "til"));
-    let typed_message = field(&fields, "melding").to_owned();
-    let message = InvitationMessage::parse(&typed_message);
-    let typed_patients = field(&fields, "fodselsnumre").to_owned();
+    let (first, last) = (field(&fields, "fra"), field(&fields, "til"));
+    let message = InvitationMessage::parse(field(&fields, "melding"));
     let text = lines::joined(&fields, &["fodselsnumre", "fil"]);
     let read = patient_lines(&text, state.id_policy);
 
@@ -312,60 +406,18 @@ pub async fn send(
         .await
         .map_err(|e| Failure::store(t, e))?;
     let timebook = timebook.filter(|id| timebooks.iter().any(|tb| tb.id.0 == *id));
-    let days = match (first, last) {
-        (Ok(first), Ok(last)) => {
-            InvitationDays::new(first, last, state.today()).map_err(|e| match e {
-                InvitationDaysError::Reversed => "invitations-days-reversed",
-                InvitationDaysError::Passed => "invitations-days-passed",
-                InvitationDaysError::TooLong => "invitations-days-too-long",
-            })
-        }
-        _ => Err("invitations-days-invalid"),
-    };
+    let days = invitation_days(first, last, state.today());
     let (Some(timebook), Ok(days), Ok(message), false) =
         (timebook, days, &message, read.entries.is_empty())
     else {
-        let mut page = invitations_page(&state, &staff, timebook).await?;
-        if timebook.is_none() {
-            page.timebook_error = Some(t.get("invitations-timebook-missing"));
-            page.errors.push(FieldError {
-                field: "timebok",
-                label: t.get("invitations-timebook"),
-            });
-        }
-        if let Err(key) = days {
-            page.days_error = Some(t.get(key));
-            page.errors.push(FieldError {
-                field: "fra",
-                label: t.get("invitations-first-day"),
-            });
-        }
-        if let Err(error) = &message {
-            let key = crate::texts::text_refusal(error).unwrap_or("invitations-message-too-long");
-            page.message_error = Some(t.get(key));
-            page.errors.push(FieldError {
-                field: "melding",
-                label: t.get("invitations-message"),
-            });
-        }
-        if read.entries.is_empty() {
-            page.patients_error = Some(t.get("invitations-patients-missing"));
-            page.errors.push(FieldError {
-                field: "fodselsnumre",
-                label: t.get("invitations-patients"),
-            });
-            page.report = lines::report(t, &read.rejected);
-        }
-        page.typed_first = field(&fields, "fra").to_owned();
-        page.typed_last = field(&fields, "til").to_owned();
-        page.counter = t.arg(
-            "invitations-message-counter",
-            "count",
-            &count_characters(&typed_message).to_string(),
-        );
-        page.typed_message = typed_message;
-        page.typed_patients = typed_patients;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+        let form = Refused {
+            timebook,
+            days: days.err(),
+            message: message.as_ref().err(),
+            lines: &read,
+            fields: &fields,
+        };
+        return refused_form(&state, &staff, form).await;
     };
     let patients: Vec<NationalId> = read.entries.iter().map(|(_, id)| id.clone()).collect();
     let report = state
@@ -389,19 +441,7 @@ pub async fn send(
         ))
         .into_response());
     }
-    // The store's refusals, by the line each number came from. Any number off the office's
-    // own list gets the same words, whoever else may have it.
-    let mut rejected = read.rejected;
-    for (patient, refusal) in &report.rejected {
-        let reason = match refusal {
-            Refusal::Blocked => "invitations-blocked",
-            _ => "invitations-not-on-list",
-        };
-        for (number, _) in read.entries.iter().filter(|(_, id)| id == patient) {
-            rejected.push((*number, reason));
-        }
-    }
-    rejected.sort_by_key(|(number, _)| *number);
+    let rejected = all_rejected(read, &report.rejected);
     if !report.invited.is_empty() {
         // Sent: the answer is a redirect, so that reloading the page sends nothing again. The
         // report travels as line numbers and reason codes, never a number.
