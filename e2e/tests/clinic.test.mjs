@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import * as harness from "./harness.mjs";
 import { axeViolations, chooseService, clickAndSee, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
@@ -17,21 +18,8 @@ after(async () => {
   server?.stop();
 });
 
-async function staffPage(clinic = "Helsenorge testlegekontor") {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/personale/logg-inn`);
-  await page.getByLabel(`Resepsjonen, ${clinic}`).check();
-  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Oversikt" }));
-  return page;
-}
-
-async function nationalIdOf(name) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/logg-inn`);
-  const id = await page.getByLabel(name, { exact: true }).getAttribute("value");
-  await page.context().close();
-  return id;
-}
+const staffPage = (clinic) => harness.staffPage(browser, server.base, clinic);
+const nationalIdOf = (name) => harness.nationalIdOf(browser, server.base, name);
 
 describe("the clinic's workspace", () => {
   test("a patient blocked by the clinic is refused by the portal at once, and unblocked again", async () => {

@@ -129,6 +129,24 @@ export async function logIn(page, base, name) {
   await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Timeavtaler" }));
 }
 
+/** Logs in as the clinic's «Resepsjonen» in a new context; answers the page at «Oversikt». */
+export async function staffPage(browser, base, clinic = "Helsenorge testlegekontor") {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/personale/logg-inn`);
+  await page.getByLabel(`Resepsjonen, ${clinic}`).check();
+  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Oversikt" }));
+  return page;
+}
+
+/** A demo patient's fødselsnummer, as the test login offers it. */
+export async function nationalIdOf(browser, base, name) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/logg-inn`);
+  const id = await page.getByLabel(name, { exact: true }).getAttribute("value");
+  await page.context().close();
+  return id;
+}
+
 /** Chooses a service in «Hva trenger du?» and goes on to «Velg time». */
 export async function chooseService(page, label) {
   await clickAndSee(page.getByRole("link", { name: "Bestill ny time" }), page.getByRole("heading", { level: 1, name: "Hva trenger du?" }));

@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import * as harness from "./harness.mjs";
 import { axeViolations, clickAndSee, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
@@ -50,14 +51,6 @@ after(async () => {
   gateway?.close();
 });
 
-async function nationalIdOf(name) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/logg-inn`);
-  const id = await page.getByLabel(name, { exact: true }).getAttribute("value");
-  await page.context().close();
-  return id;
-}
-
 /** The patient gives a mobile number in «Varslingsinnstillinger», so SMS is their channel. */
 async function giveMobile(name, number) {
   const page = await (await browser.newContext()).newPage();
@@ -72,13 +65,8 @@ async function giveMobile(name, number) {
   await page.context().close();
 }
 
-async function staffPage() {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/personale/logg-inn`);
-  await page.getByLabel("Resepsjonen, Helsenorge testlegekontor").check();
-  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Oversikt" }));
-  return page;
-}
+const staffPage = () => harness.staffPage(browser, server.base);
+const nationalIdOf = (name) => harness.nationalIdOf(browser, server.base, name);
 
 /** Waits until the gateway has taken `count` texts that hold `needle`. */
 async function smsWith(needle, count) {

@@ -168,6 +168,43 @@ impl<D: Database> SqlStore<D> {
     }
 }
 
+/// A notice job about an invitation, and its audit entry.
+struct Job<'a> {
+    clinic: ClinicId,
+    kind: NotificationKind,
+    action: AuditAction,
+    invitation: i64,
+    patient: &'a NationalId,
+    at: i64,
+}
+
+/// Writes the notice job and its audit entry in the invitation's transaction.
+async fn enqueue(tx: &mut impl Executor, actor: &Actor, job: Job<'_>) -> Result<()> {
+    tx.execute(
+        q(
+            "INSERT INTO outbox (clinic_id, kind, invitation_id, created_at, next_attempt_at) \
+           VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(job.clinic.0)
+        .bind(job.kind.code())
+        .bind(job.invitation)
+        .bind(job.at),
+    )
+    .await?;
+    record(
+        tx,
+        Entry {
+            at: job.at,
+            actor,
+            action: job.action,
+            clinic_id: Some(job.clinic.0),
+            patient: Some(job.patient),
+            subject: format!("invitation:{}", job.invitation),
+        },
+    )
+    .await
+}
+
 #[async_trait]
 impl<D: Database> Invitations for SqlStore<D> {
     async fn invite(
@@ -233,27 +270,15 @@ impl<D: Database> Invitations for SqlStore<D> {
                 report.rejected.push((patient.clone(), Refusal::NotOnList));
                 continue;
             };
-            tx.execute(
-                q("INSERT INTO outbox (clinic_id, kind, invitation_id, created_at, next_attempt_at) \
-                   VALUES ($1, $2, $3, $4, $4)")
-                .bind(clinic.0)
-                .bind(NotificationKind::Invited.code())
-                .bind(id)
-                .bind(now),
-            )
-            .await?;
-            record(
-                &mut tx,
-                Entry {
-                    at: now,
-                    actor,
-                    action: AuditAction::InvitationSent,
-                    clinic_id: Some(clinic.0),
-                    patient: Some(patient),
-                    subject: format!("invitation:{id}"),
-                },
-            )
-            .await?;
+            let job = Job {
+                clinic,
+                kind: NotificationKind::Invited,
+                action: AuditAction::InvitationSent,
+                invitation: id,
+                patient,
+                at: now,
+            };
+            enqueue(&mut tx, actor, job).await?;
             report.invited.push(patient.clone());
         }
         tx.commit().await?;
@@ -331,27 +356,15 @@ impl<D: Database> Invitations for SqlStore<D> {
                     .bind(*id),
             )
             .await?;
-            tx.execute(
-                q("INSERT INTO outbox (clinic_id, kind, invitation_id, created_at, next_attempt_at) \
-                   VALUES ($1, $2, $3, $4, $4)")
-                .bind(clinic.0)
-                .bind(NotificationKind::InvitationReminder.code())
-                .bind(*id)
-                .bind(now),
-            )
-            .await?;
-            record(
-                &mut tx,
-                Entry {
-                    at: now,
-                    actor,
-                    action: AuditAction::InvitationReminded,
-                    clinic_id: Some(clinic.0),
-                    patient: Some(&patient),
-                    subject: format!("invitation:{id}"),
-                },
-            )
-            .await?;
+            let job = Job {
+                clinic,
+                kind: NotificationKind::InvitationReminder,
+                action: AuditAction::InvitationReminded,
+                invitation: *id,
+                patient: &patient,
+                at: now,
+            };
+            enqueue(&mut tx, actor, job).await?;
         }
         tx.commit().await?;
         Ok(u64::try_from(due.len()).unwrap_or(u64::MAX))

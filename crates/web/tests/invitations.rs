@@ -38,6 +38,19 @@ async fn invitation_jobs(portal: &Portal, token: &str) -> Vec<store::ClaimedJob>
         .collect()
 }
 
+/// The audit's `invitation.sent` events.
+async fn invitations_sent(portal: &Portal) -> Vec<domain::AuditEvent> {
+    portal
+        .store
+        .audit_events(&store::AuditFilter {
+            action: Some(domain::AuditAction::InvitationSent),
+            limit: 100,
+            ..store::AuditFilter::default()
+        })
+        .await
+        .expect("audit")
+}
+
 #[tokio::test]
 async fn an_invitation_reaches_its_patients_lets_them_past_the_limit_and_shows_who_booked() {
     let portal = portal(true).await;
@@ -185,15 +198,7 @@ async fn an_invitation_reaches_its_patients_lets_them_past_the_limit_and_shows_w
     assert_eq!(delivery.first_name.as_str(), "Ola");
 
     // The audit names the staff member for each invitation.
-    let audit = portal
-        .store
-        .audit_events(&store::AuditFilter {
-            action: Some(domain::AuditAction::InvitationSent),
-            limit: 100,
-            ..store::AuditFilter::default()
-        })
-        .await
-        .expect("audit");
+    let audit = invitations_sent(&portal).await;
     assert_eq!(audit.len(), 2);
     assert!(audit.iter().all(|e| e.actor.kind() == "staff"));
 }
@@ -307,14 +312,6 @@ async fn bad_input_is_explained_and_sends_nothing() {
         .await;
     assert_eq!(page.status, 422);
     assert!(invitation_jobs(&portal, "none").await.is_empty());
-    let audit = portal
-        .store
-        .audit_events(&store::AuditFilter {
-            action: Some(domain::AuditAction::InvitationSent),
-            limit: 100,
-            ..store::AuditFilter::default()
-        })
-        .await
-        .expect("audit");
+    let audit = invitations_sent(&portal).await;
     assert!(audit.is_empty());
 }
