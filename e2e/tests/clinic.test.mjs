@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import * as harness from "./harness.mjs";
 import { axeViolations, chooseService, clickAndSee, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
@@ -17,21 +18,8 @@ after(async () => {
   server?.stop();
 });
 
-async function staffPage(clinic = "Helsenorge testlegekontor") {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/personale/logg-inn`);
-  await page.getByLabel(`Resepsjonen, ${clinic}`).check();
-  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Oversikt" }));
-  return page;
-}
-
-async function nationalIdOf(name) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/logg-inn`);
-  const id = await page.getByLabel(name, { exact: true }).getAttribute("value");
-  await page.context().close();
-  return id;
-}
+const staffPage = (clinic) => harness.staffPage(browser, server.base, clinic);
+const nationalIdOf = (name) => harness.nationalIdOf(browser, server.base, name);
 
 describe("the clinic's workspace", () => {
   test("a patient blocked by the clinic is refused by the portal at once, and unblocked again", async () => {
@@ -128,7 +116,7 @@ describe("the clinic's workspace", () => {
   test("every staff page reflows at 320 px without scrolling sideways (WCAG 1.4.10)", async () => {
     const staff = await staffPage();
     await staff.setViewportSize({ width: 320, height: 640 });
-    const paths = ["/klinikk", "/klinikk/uke", "/klinikk/pasienter", "/klinikk/innboks", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/klinikk/bruk", "/personale/logg-inn"];
+    const paths = ["/klinikk", "/klinikk/uke", "/klinikk/pasienter", "/klinikk/innboks", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/klinikk/innkalling", "/klinikk/bruk", "/personale/logg-inn"];
     for (const lang of ["nb", "nn", "en"]) {
       for (const path of paths) {
         await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
@@ -144,7 +132,7 @@ describe("the clinic's workspace", () => {
     const staff = await staffPage();
     for (const lang of ["nb", "nn", "en"]) {
       const preview = "/klinikk/publisering?ressurs=1&dag=1&dag=2&fra=08%3A00&til=09%3A00&lengde=15&plasser=1&forhandsvis=1";
-      for (const path of ["/klinikk", "/klinikk/uke", "/klinikk/pasienter", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", preview, "/personale/logg-inn"]) {
+      for (const path of ["/klinikk", "/klinikk/uke", "/klinikk/pasienter", "/klinikk/timeboker", "/klinikk/sperring", "/klinikk/publisering", "/klinikk/innkalling", preview, "/personale/logg-inn"]) {
         await staff.goto(`${server.base}/sprak/${lang}?tilbake=${encodeURIComponent(path)}`);
         const violations = await axeViolations(staff);
         assert.deepEqual(violations, [], `${path} in ${lang}: ${violations.join("\n")}`);

@@ -3,42 +3,16 @@
 // «Timeavtaler» and SMS follow each step; the week of the place shows the booking.
 
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, clickAndSee, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
+import { axeViolations, clickAndSee, launch, logIn, screenshot, staffPage as staffLogIn, startSmsGateway, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
 let gateway;
-const texts = [];
-
-/** An SMS gateway on this machine: it keeps every message it is given. */
-function startGateway() {
-  return new Promise((resolve) => {
-    const http = createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk) => (body += chunk));
-      request.on("end", () => {
-        texts.push(JSON.parse(body));
-        response.writeHead(200, { "Content-Type": "application/json" });
-        response.end("{}");
-      });
-    });
-    http.listen(0, "127.0.0.1", () => resolve(http));
-  });
-}
 
 before(async () => {
-  gateway = await startGateway();
-  const config = `
-[notify]
-poll_seconds = 1
-
-[notify.sms]
-url = "http://127.0.0.1:${gateway.address().port}/sms"
-body_template = '{"to": "{{to}}", "text": "{{text}}"}'
-`;
-  server = await startTimebok({ config });
+  gateway = await startSmsGateway();
+  server = await startTimebok({ config: gateway.config });
   browser = await launch();
 });
 
@@ -51,11 +25,11 @@ after(async () => {
 /** Waits until a text to Kari's mobile matches `pattern`, and answers it. */
 async function smsToKari(pattern) {
   for (let i = 0; i < 100; i += 1) {
-    const found = texts.find((sms) => sms.to === "+4791234567" && pattern.test(sms.text));
+    const found = gateway.texts.find((sms) => sms.to === "+4791234567" && pattern.test(sms.text));
     if (found) return found.text;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`no SMS to Kari matching ${pattern}; got ${JSON.stringify(texts)}`);
+  throw new Error(`no SMS to Kari matching ${pattern}; got ${JSON.stringify(gateway.texts)}`);
 }
 
 async function fhir(method, path, body) {
@@ -90,13 +64,7 @@ async function publishLabSlot(schedule, start) {
   });
 }
 
-async function staffPage() {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/personale/logg-inn`);
-  await page.getByLabel("Resepsjonen, Helsenorge testlegekontor").check();
-  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Oversikt" }));
-  return page;
-}
+const staffPage = () => staffLogIn(browser, server.base);
 
 async function noViolations(page, name) {
   const violations = await axeViolations(page);

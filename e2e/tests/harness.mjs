@@ -2,6 +2,7 @@
 
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -53,6 +54,34 @@ export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {}, co
   // The SQLite file, for a test that computes what a page should show from the data itself.
   const database = join(dir, "timebok.db");
   return { base, fhirToken, journalToken, database, stop: () => child.kill("SIGTERM") };
+}
+
+/**
+ * An SMS gateway on this machine: it keeps every message it is given (`texts`, each
+ * `{ to, text }`). `config` is the configuration that has Timebok send its SMS there, with the
+ * worker looking for jobs every second.
+ */
+export async function startSmsGateway() {
+  const texts = [];
+  const http = createHttpServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      texts.push(JSON.parse(body));
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end("{}");
+    });
+  });
+  await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const config = [
+    "[notify]",
+    "poll_seconds = 1",
+    "[notify.sms]",
+    `url = "http://127.0.0.1:${http.address().port}/sms"`,
+    `body_template = '{"to": "{{to}}", "text": "{{text}}"}'`,
+    "",
+  ].join("\n");
+  return { texts, config, close: () => http.close() };
 }
 
 export function launch() {
@@ -135,6 +164,24 @@ export async function logIn(page, base, name) {
   await page.goto(`${base}/logg-inn`);
   await page.getByLabel(name, { exact: true }).check();
   await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Timeavtaler" }));
+}
+
+/** Logs in as the clinic's «Resepsjonen» in a new context; answers the page at «Oversikt». */
+export async function staffPage(browser, base, clinic = "Helsenorge testlegekontor") {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/personale/logg-inn`);
+  await page.getByLabel(`Resepsjonen, ${clinic}`).check();
+  await clickAndSee(page.getByRole("button", { name: "Logg inn" }), page.getByRole("heading", { level: 1, name: "Oversikt" }));
+  return page;
+}
+
+/** A demo patient's fødselsnummer, as the test login offers it. */
+export async function nationalIdOf(browser, base, name) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/logg-inn`);
+  const id = await page.getByLabel(name, { exact: true }).getAttribute("value");
+  await page.context().close();
+  return id;
 }
 
 /** Chooses a service in «Hva trenger du?» and goes on to «Velg time». */

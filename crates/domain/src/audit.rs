@@ -112,6 +112,9 @@ actions! {
     LoginRefused => "login.refused",
     PatientFound => "patient.found",
     UsageViewed => "usage.viewed",
+    InvitationSent => "invitation.sent",
+    InvitationReminded => "invitation.reminded",
+    InvitationsViewed => "invitation.viewed",
 }
 
 /// One append-only entry of the audit log.

@@ -13,6 +13,7 @@ mod error;
 mod her_id;
 mod ics;
 mod ids;
+mod invitation;
 mod municipality;
 mod national_id;
 mod org_number;
@@ -41,6 +42,9 @@ pub use ids::{
     AppointmentId, ClinicId, HoldId, LocationId, MessageId, ResourceId, SlotId, TemplateId,
     ThreadId, TimebookId,
 };
+pub use invitation::{
+    DEFAULT_INVITATION_DAYS, InvitationDays, InvitationDaysError, MAX_INVITATION_DAYS,
+};
 pub use municipality::Municipality;
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
@@ -54,9 +58,9 @@ pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
 pub use text::{
-    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, MessageText,
-    MunicipalityName, PersonName, Reason, ResourceName, Subject, TextField, count_characters,
-    escape_xml, is_bidi_control, is_noncharacter,
+    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, InvitationMessage,
+    MessageText, MunicipalityName, PersonName, Reason, ResourceName, Subject, TextField,
+    count_characters, escape_xml, is_bidi_control, is_noncharacter,
 };
 pub use time::{
     EARLIEST_DATE, EARLIEST_INSTANT, END_INSTANT, LATEST_DATE, check_date, check_instant,

@@ -18,6 +18,7 @@ pub enum TextField {
     MessageText,
     /// «Finn pasient»'s search words.
     Search,
+    InvitationMessage,
 }
 
 impl std::fmt::Display for TextField {
@@ -36,6 +37,7 @@ impl std::fmt::Display for TextField {
             Self::Subject => "subject",
             Self::MessageText => "message",
             Self::Search => "search",
+            Self::InvitationMessage => "invitation message",
         })
     }
 }
@@ -192,6 +194,10 @@ bounded_text! {
     Subject: Subject, 1..=60, multiline = false;
     /// «Melding»: the text of a message between a patient and the GP office. Health data.
     MessageText: MessageText, 1..=2000, multiline = true;
+    /// An invitation's (innkalling's) message from the office to the patients it calls in,
+    /// up to 300 characters; empty for none. The clinic's own words, but kept out of logs
+    /// like every text sent to a patient.
+    InvitationMessage: InvitationMessage, 0..=300, multiline = true;
 }
 
 #[cfg(test)]
@@ -247,6 +253,27 @@ mod tests {
                 field: TextField::InfoText,
                 max: 300
             })
+        );
+    }
+
+    #[test]
+    fn an_invitation_message_is_at_most_300_characters_and_may_be_empty() {
+        assert!(InvitationMessage::parse("").is_ok_and(|m| m.as_str().is_empty()));
+        assert!(InvitationMessage::parse(&"ø".repeat(300)).is_ok());
+        assert_eq!(
+            InvitationMessage::parse(&"ø".repeat(301)),
+            Err(DomainError::TextTooLong {
+                field: TextField::InvitationMessage,
+                max: 300
+            })
+        );
+        assert!(
+            InvitationMessage::parse(" Andre dose.\r\nVelkommen! ")
+                .is_ok_and(|m| m.as_str() == "Andre dose.\nVelkommen!")
+        );
+        assert_eq!(
+            InvitationMessage::parse("Hei \u{202E}der"),
+            Err(DomainError::TextBidiControl(TextField::InvitationMessage))
         );
     }
 
@@ -427,7 +454,8 @@ mod tests {
             BlockReason,
             CancelReason,
             Subject,
-            MessageText
+            MessageText,
+            InvitationMessage
         );
 
         #[test]

@@ -196,6 +196,12 @@ mod completeness {
             "id",
             "week",
             "percent",
+            "service",
+            "link",
+            "message",
+            "sent",
+            "expired",
+            "invited",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

@@ -7,7 +7,7 @@
 use i18n::Lang;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use store::{Delivery, NotificationKind};
+use store::{Delivery, InvitationNotice, NotificationKind};
 
 /// What one notification says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +20,93 @@ pub struct Notice {
     pub calendar: Option<String>,
 }
 
-/// Writes the notice of `kind` about the delivery's appointment or thread. `None` when the
-/// job names no appointment for a kind that needs one.
+/// Where the portal is and what it is called, for the texts and their links.
+#[derive(Debug, Clone, Copy)]
+pub struct Portal<'a> {
+    /// «Logg inn på Helsenorge for å se mer.»
+    pub name: &'a str,
+    /// The installation's `public_url`, which every link starts with.
+    pub url: &'a str,
+}
+
+/// The link of an invitation: «Velg time» of its timebook at its first day. Opened before
+/// logging in, the portal keeps it and lands there after the login, as a slot finder's
+/// link does.
+pub fn invitation_link(portal_url: &str, invitation: &InvitationNotice) -> String {
+    let day = invitation.first_day;
+    format!(
+        "{}/bestill/{}?maned={}&dag={day}",
+        portal_url.trim_end_matches('/'),
+        invitation.timebook_id,
+        day.strftime("%Y-%m")
+    )
+}
+
+/// An invitation or its reminder: the clinic, the timebook's service, the office's message
+/// (its own words, which the office chose to send) and the link.
+fn invitation_notice(
+    kind: NotificationKind,
+    delivery: &Delivery,
+    lang: Lang,
+    portal: Portal<'_>,
+) -> Option<Notice> {
+    let invitation = delivery.invitation.as_ref()?;
+    let clinic = delivery.clinic_name.as_str();
+    let service = lang.text(invitation.kind.service_label_message(), &[]);
+    let link = invitation_link(portal.url, invitation);
+    let (text_key, subject_key) = if kind == NotificationKind::InvitationReminder {
+        (
+            "notice-invitation-reminder",
+            "notice-subject-invitation-reminder",
+        )
+    } else {
+        ("notice-invited", "notice-subject-invited")
+    };
+    let mut text = lang.text(
+        text_key,
+        &[
+            ("first", delivery.first_name.as_str()),
+            ("clinic", clinic),
+            ("service", &service),
+            ("link", &link),
+            ("portal", portal.name),
+        ],
+    );
+    if let Some(message) = invitation
+        .message
+        .as_ref()
+        .filter(|m| !m.as_str().is_empty())
+    {
+        text.push('\n');
+        text.push_str(&lang.text(
+            "notice-invitation-message",
+            &[("message", message.as_str())],
+        ));
+    }
+    Some(Notice {
+        text,
+        subject: lang.text(subject_key, &[("clinic", clinic)]),
+        calendar: None,
+    })
+}
+
+/// Writes the notice of `kind` about the delivery's appointment, thread or invitation. `None`
+/// when the job names no appointment or invitation for a kind that needs one.
 pub fn compose(
     kind: NotificationKind,
     delivery: &Delivery,
-    portal_name: &str,
+    portal: Portal<'_>,
     zone: &TimeZone,
     now: Timestamp,
 ) -> Option<Notice> {
     let lang = Lang::parse(&delivery.settings.language).unwrap_or_default();
     let clinic = delivery.clinic_name.as_str();
     let first = delivery.first_name.as_str();
+    let portal_name = portal.name;
     let (text_key, subject_key) = match kind {
+        NotificationKind::Invited | NotificationKind::InvitationReminder => {
+            return invitation_notice(kind, delivery, lang, portal);
+        }
         NotificationKind::MessageReply => {
             let text = lang.text(
                 "notice-message-reply",
@@ -128,15 +202,21 @@ mod tests {
                 status: AppointmentStatus::Booked,
                 cancel_until: start,
             }),
+            invitation: None,
         }
     }
+
+    const PORTAL: Portal<'static> = Portal {
+        name: "Helsenorge",
+        url: "https://timebok.example.no/",
+    };
 
     fn notice(kind: NotificationKind, language: &str) -> Notice {
         let zone = domain::clinic_time_zone().expect("zone");
         compose(
             kind,
             &delivery(language, TimebookKind::Koronavaksine),
-            "Helsenorge",
+            PORTAL,
             &zone,
             Timestamp::UNIX_EPOCH,
         )
@@ -211,7 +291,7 @@ mod tests {
         let text = compose(
             NotificationKind::Reminder,
             &summer,
-            "Helsenorge",
+            PORTAL,
             &zone,
             Timestamp::UNIX_EPOCH,
         )
@@ -236,7 +316,7 @@ mod tests {
             compose(
                 NotificationKind::Booked,
                 &without,
-                "Helsenorge",
+                PORTAL,
                 &zone,
                 Timestamp::UNIX_EPOCH
             )
@@ -256,6 +336,91 @@ mod tests {
             notice(NotificationKind::CancelledByClinic, "nb")
                 .calendar
                 .is_none()
+        );
+    }
+
+    fn invited(language: &str, message: Option<&str>) -> Delivery {
+        let mut delivery = delivery(language, TimebookKind::Lab);
+        delivery.appointment = None;
+        delivery.invitation = Some(InvitationNotice {
+            timebook_id: TimebookId(4),
+            kind: TimebookKind::Lab,
+            first_day: jiff::civil::date(2026, 1, 12),
+            message: message.map(|m| domain::InvitationMessage::parse(m).expect("message")),
+            closed: false,
+        });
+        delivery
+    }
+
+    #[test]
+    fn an_invitation_names_the_clinic_the_service_and_links_into_velg_time() {
+        let zone = domain::clinic_time_zone().expect("zone");
+        let notice = compose(
+            NotificationKind::Invited,
+            &invited("nb", Some("Det er tid for andre dose.")),
+            PORTAL,
+            &zone,
+            Timestamp::UNIX_EPOCH,
+        )
+        .expect("a notice");
+        assert!(notice.text.starts_with("Kari, "), "{}", notice.text);
+        assert!(
+            notice.text.contains("Helsenorge testlegekontor"),
+            "{}",
+            notice.text
+        );
+        assert!(
+            notice.text.contains("Ta prøve på laboratoriet"),
+            "{}",
+            notice.text
+        );
+        assert!(
+            notice
+                .text
+                .contains("https://timebok.example.no/bestill/4?maned=2026-01&dag=2026-01-12"),
+            "{}",
+            notice.text
+        );
+        assert!(
+            notice.text.contains("Det er tid for andre dose."),
+            "{}",
+            notice.text
+        );
+        assert!(notice.calendar.is_none());
+        for language in ["nb", "nn", "en"] {
+            for kind in [
+                NotificationKind::Invited,
+                NotificationKind::InvitationReminder,
+            ] {
+                let notice = compose(
+                    kind,
+                    &invited(language, None),
+                    PORTAL,
+                    &zone,
+                    Timestamp::UNIX_EPOCH,
+                )
+                .expect("a notice");
+                assert!(
+                    !notice.text.contains("notice-"),
+                    "{language} {kind:?}: {}",
+                    notice.text
+                );
+                assert!(!notice.subject.contains("notice-"), "{language} {kind:?}");
+                assert!(notice.text.contains("/bestill/4?"), "{language} {kind:?}");
+                assert!(!notice.text.contains('\n'), "no message, no message line");
+            }
+        }
+        let mut without = invited("nb", None);
+        without.invitation = None;
+        assert!(
+            compose(
+                NotificationKind::Invited,
+                &without,
+                PORTAL,
+                &zone,
+                Timestamp::UNIX_EPOCH
+            )
+            .is_none()
         );
     }
 }

@@ -12,7 +12,7 @@ mod smtp;
 pub mod testing;
 mod worker;
 
-pub use compose::{Notice, compose};
+pub use compose::{Notice, Portal, compose, invitation_link};
 pub use config::{NotifyConfig, PushConfig, SmsConfig, SmtpConfig, TlsMode};
 pub use error::SendError;
 pub use hook::{HookPayload, HookSender};

@@ -6,7 +6,7 @@
 //! the job to be claimed again when its lease runs out, so at most the jobs of the batch in
 //! flight can go out twice. Nothing is dropped without a recorded reason.
 
-use crate::compose::{Notice, compose};
+use crate::compose::{Notice, Portal, compose};
 use crate::config::NotifyConfig;
 use crate::error::SendError;
 use crate::hook::{HookPayload, HookSender};
@@ -209,17 +209,29 @@ impl Worker {
                 return self.skip(job, SkipReason::TooLate).await;
             }
         }
+        // A reminder of an invitation the patient has booked, or that has expired, is not
+        // sent; nor an invitation answered before its notice went out.
+        if matches!(
+            job.kind,
+            NotificationKind::Invited | NotificationKind::InvitationReminder
+        ) && delivery.invitation.as_ref().is_some_and(|i| i.closed)
+        {
+            return self.skip(job, SkipReason::InvitationClosed).await;
+        }
         let Some(channel) = delivery.settings.channel() else {
             return self.skip(job, SkipReason::NoAddress).await;
         };
         let Some(notice) = compose(
             job.kind,
             &delivery,
-            &self.config.portal_name,
+            Portal {
+                name: &self.config.portal_name,
+                url: &self.config.portal_url,
+            },
             &self.zone,
             now,
         ) else {
-            let error = SendError::Refused("the job names no appointment".into());
+            let error = SendError::Refused("the job names no appointment or invitation".into());
             return self.record_failure(job, None, &error).await;
         };
         match self.send_on(channel, &delivery, &notice).await {

@@ -15,6 +15,7 @@ mod clock;
 mod db;
 mod desk;
 mod error;
+mod invitations;
 mod messages;
 mod model;
 mod notifications;
@@ -41,6 +42,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
 pub use desk::{Desk, FoundPatient, WeekAppointment, WeekSlot};
 pub use error::StoreError;
+pub use invitations::{Invitation, InvitationState, Invitations, InviteReport, NewInvitations};
 pub use messages::{
     ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
 };
@@ -51,8 +53,8 @@ pub use model::{
     SlotChanged, SlotSpec, StoreSettings, StoredTemplate,
 };
 pub use notifications::{
-    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, JobOutcome, Notifications,
-    Outbox, OutboxCounts, SkipReason, StoredPushSubscription,
+    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
+    JobOutcome, Notifications, Outbox, OutboxCounts, SkipReason, StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
@@ -120,6 +122,7 @@ pub trait Store:
     + RateCounts
     + Subscriptions
     + Usage
+    + Invitations
     + Send
     + Sync
 {

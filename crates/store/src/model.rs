@@ -200,6 +200,10 @@ pub enum NotificationKind {
     Reminder,
     /// The clinic answered the patient's message.
     MessageReply,
+    /// The office invites the patient to book a timebook (innkalling).
+    Invited,
+    /// The office reminds an invited patient who has not booked yet.
+    InvitationReminder,
 }
 
 impl NotificationKind {
@@ -211,6 +215,8 @@ impl NotificationKind {
             Self::Moved => "appointment.moved",
             Self::Reminder => "appointment.reminder",
             Self::MessageReply => "message.reply",
+            Self::Invited => "invitation.sent",
+            Self::InvitationReminder => "invitation.reminder",
         }
     }
 
@@ -222,6 +228,8 @@ impl NotificationKind {
             Self::Moved,
             Self::Reminder,
             Self::MessageReply,
+            Self::Invited,
+            Self::InvitationReminder,
         ]
         .into_iter()
         .find(|kind| kind.code() == code)

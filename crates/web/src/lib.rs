@@ -14,6 +14,7 @@ pub mod fhir;
 mod headers;
 mod health;
 pub mod limits;
+mod lines;
 mod logout;
 mod metrics;
 pub mod oidc;

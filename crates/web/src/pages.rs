@@ -101,6 +101,7 @@ impl Page {
             ("/klinikk/publisering", "staff-nav-publishing"),
             ("/klinikk/sperring", "staff-nav-blocks"),
             ("/klinikk/bruk", "staff-nav-usage"),
+            ("/klinikk/innkalling", "staff-nav-invitations"),
         ];
         Self {
             logout: Some("/personale/logg-ut"),

@@ -385,6 +385,9 @@ fn query_names(path: &str) -> &'static [&'static str] {
         "/bestill" | "/klinikk" | "/klinikk/timeboker" | "/klinikk/sperring" | "/register" => {
             &["melding"]
         }
+        "/klinikk/innkalling" => &[
+            "timebok", "melding", "sendt", "paminnet", "avvist", "avviste",
+        ],
         "/bestill/{timebook}" => &["sted", "maned", "dag", "melding", "tid"],
         "/bestill/{timebook}/se-gjennom" => &["time", "hold"],
         "/varslinger" => &["lagret"],
@@ -441,6 +444,7 @@ fn form_fields(path: &str) -> &'static [&'static str] {
         "/klinikk/timeboker/{id}/regler" => &["varsel", "horisont", "frist", "maks"],
         "/klinikk/timeboker/{id}/steder" => &["navn", "beskrivelse", "adresse"],
         "/klinikk/sperring" => &["fodselsnummer", "begrunnelse"],
+        "/klinikk/innkalling" => &["timebok", "fra", "til", "melding", "fodselsnumre"],
         "/klinikk/sperring/opphev"
         | "/register/klinikker/{id}/pasienter/fjern"
         | "/register/logg" => &["fodselsnummer"],

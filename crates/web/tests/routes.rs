@@ -209,6 +209,7 @@ async fn another_patients_or_clinics_objects_are_not_found() {
         ("innboks", thread.clone()),
         ("timeboker", portal.timebook.to_string()),
         ("timer", portal.slots[1].to_string()),
+        ("innkalling", portal.timebook.to_string()),
         ("{message}", message),
     ];
     let before = fingerprint(&portal).await;
@@ -311,8 +312,12 @@ async fn another_clinics_patient_is_a_stranger_to_staff_through_every_form() {
         staff.push((browser, csrf, audit_events(world).await));
     }
     let identifier = format!("{}|{}", "urn:oid:2.16.578.1.12.4.1.4.1", kari.as_str());
+    // The second clinic's own timebook, so that «Innkalling» reaches its list's check.
+    assert_eq!(listed.other_timebook, unlisted.other_timebook);
+    let own_timebook = listed.other_timebook.to_string();
     let mut checked = 0;
     let mut refused_block = 0;
+    let mut refused_invitation = 0;
     for rule in &listed.rules {
         // Logins and logouts take no one's number from staff (the demo's patient login lets
         // anyone be a test patient on purpose, and exists only in the demo).
@@ -335,6 +340,8 @@ async fn another_clinics_patient_is_a_stranger_to_staff_through_every_form() {
                     ("fodselsnummer", kari.as_str()),
                     ("sok", kari.as_str()),
                     ("national_id", kari.as_str()),
+                    ("fodselsnumre", kari.as_str()),
+                    ("timebok", &own_timebook),
                     ("patient.identifier", &identifier),
                 ];
                 form.extend(PLAUSIBLE_FORM);
@@ -362,9 +369,19 @@ async fn another_clinics_patient_is_a_stranger_to_staff_through_every_form() {
             );
             refused_block += 1;
         }
+        if rule.method == axum::http::Method::POST && rule.path == "/klinikk/innkalling" {
+            assert!(answers[0].starts_with("422 None"), "{}", answers[0]);
+            assert!(
+                answers[0].contains("Linje 1: ikke på legekontorets liste"),
+                "{}",
+                answers[0]
+            );
+            refused_invitation += 1;
+        }
         checked += 1;
     }
     assert_eq!(refused_block, 1, "the block form was probed");
+    assert_eq!(refused_invitation, 1, "the invitation form was probed");
     assert!(checked > 40, "{checked} routes");
     // The table's order unblocks after it blocks; block once more and read «Sperring» after.
     let mut lists = Vec::new();

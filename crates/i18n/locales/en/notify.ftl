@@ -16,3 +16,10 @@ notice-subject-reminder = Reminder of your appointment at { $clinic }
 notice-subject-moved = Your appointment at { $clinic } has changed
 notice-message-reply = { $first }, { $clinic } has answered your message. Log in to { $portal } to read the answer.
 notice-subject-message-reply = Answer from { $clinic }
+
+# Innkalling: the office invites a patient to book a timebook, and reminds them.
+notice-invited = { $first }, { $clinic } asks you to book an appointment: { $service }. Choose a time here: { $link }
+notice-invitation-reminder = { $first }, remember to book an appointment at { $clinic }: { $service }. Choose a time here: { $link }
+notice-invitation-message = Message from the GP office: { $message }
+notice-subject-invited = Invitation from { $clinic }
+notice-subject-invitation-reminder = Reminder: invitation from { $clinic }

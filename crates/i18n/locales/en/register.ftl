@@ -85,3 +85,7 @@ register-referrals-no-source = (unnamed)
 # FHIR Subscriptions: notifications to journal systems in the failed list
 register-notification-kind-appointment-moved = Appointment moved
 register-notification-hook = FHIR subscription { $id }
+
+# Innkalling: the kinds of an invitation's notices, in the list of failed notifications
+register-notification-kind-invitation-sent = Invitation
+register-notification-kind-invitation-reminder = Invitation reminder

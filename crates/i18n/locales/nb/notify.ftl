@@ -16,3 +16,10 @@ notice-subject-reminder = Påminnelse om time hos { $clinic }
 notice-subject-moved = Timen hos { $clinic } er endret
 notice-message-reply = { $first }, du har fått svar fra { $clinic }. Logg inn på { $portal } for å lese svaret.
 notice-subject-message-reply = Svar fra { $clinic }
+
+# Innkalling: the office invites a patient to book a timebook, and reminds them.
+notice-invited = { $first }, { $clinic } ber deg bestille time: { $service }. Velg time her: { $link }
+notice-invitation-reminder = { $first }, husk å bestille time hos { $clinic }: { $service }. Velg time her: { $link }
+notice-invitation-message = Melding fra legekontoret: { $message }
+notice-subject-invited = Innkalling fra { $clinic }
+notice-subject-invitation-reminder = Påminnelse om innkalling fra { $clinic }

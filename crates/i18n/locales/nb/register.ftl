@@ -85,3 +85,7 @@ register-referrals-no-source = (uten navn)
 # FHIR Subscriptions: notifications to journal systems in the failed list
 register-notification-kind-appointment-moved = Time flyttet
 register-notification-hook = FHIR-abonnement { $id }
+
+# Innkalling: the kinds of an invitation's notices, in the list of failed notifications
+register-notification-kind-invitation-sent = Innkalling
+register-notification-kind-invitation-reminder = Påminnelse om innkalling

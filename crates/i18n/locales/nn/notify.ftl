@@ -16,3 +16,10 @@ notice-subject-reminder = Påminning om time hos { $clinic }
 notice-subject-moved = Timen hos { $clinic } er endra
 notice-message-reply = { $first }, du har fått svar frå { $clinic }. Logg inn på { $portal } for å lese svaret.
 notice-subject-message-reply = Svar frå { $clinic }
+
+# Innkalling: the office invites a patient to book a timebook, and reminds them.
+notice-invited = { $first }, { $clinic } ber deg bestille time: { $service }. Vel time her: { $link }
+notice-invitation-reminder = { $first }, hugs å bestille time hos { $clinic }: { $service }. Vel time her: { $link }
+notice-invitation-message = Melding frå legekontoret: { $message }
+notice-subject-invited = Innkalling frå { $clinic }
+notice-subject-invitation-reminder = Påminning om innkalling frå { $clinic }

@@ -100,6 +100,19 @@ fn keep_referral() -> Step {
     )
 }
 
+/// The patient's open invitations to the timebook that cover `:slot` are answered by the
+/// booking `:appointment`: they no longer lift the limit, and the office's list shows who
+/// booked.
+fn answer_invitation() -> Step {
+    Step::Write(format!(
+        "UPDATE invitation SET booked_appointment_id = :appointment \
+         WHERE id IN (SELECT i.id FROM invitation i \
+           JOIN slot s ON s.id = :slot JOIN timebook t ON t.id = s.timebook_id \
+           WHERE {})",
+        rules::open_invitation("i", ":patient")
+    ))
+}
+
 fn release_own_hold() -> Step {
     Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND national_id = :patient".into())
 }
@@ -240,6 +253,7 @@ fn book() -> Program {
                 into: "appointment",
             },
             keep_referral(),
+            answer_invitation(),
             release_own_hold(),
         ]
         .into_iter()

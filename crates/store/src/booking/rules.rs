@@ -232,8 +232,22 @@ pub(crate) fn not_among_booked(patient: &str) -> Rule {
     )
 }
 
+/// Whether the invitation `i` (innkalling) is the patient's to the timebook `t` and open for
+/// the slot `s`: not yet answered by a booking, not expired, and the slot starts in its range
+/// (`opens_at` included, `expires_at` not). The one definition of an open invitation, for
+/// the limit it lifts and for the booking that answers it.
+pub(crate) fn open_invitation(i: &str, patient: &str) -> String {
+    format!(
+        "{i}.timebook_id = t.id AND {i}.national_id = {patient} \
+         AND {i}.booked_appointment_id IS NULL AND {i}.expires_at > :now \
+         AND s.starts_at >= {i}.opens_at AND s.starts_at < {i}.expires_at"
+    )
+}
+
 /// A patient has at most the timebook's number of future appointments in it; an
-/// appointment being moved (`moving`) is not counted twice. Staff are not held to it.
+/// appointment being moved (`moving`) is not counted twice. Staff are not held to it, nor is
+/// a patient the office has invited to the timebook, for a slot their open invitation covers:
+/// the invitation is what lets them in. It lifts this rule and no other.
 pub(crate) fn within_limit(patient: &str, moving: &str) -> Rule {
     Rule::new(
         Refusal::OverLimit,
@@ -241,7 +255,9 @@ pub(crate) fn within_limit(patient: &str, moving: &str) -> Rule {
             ":self_service AND (SELECT COUNT(*) FROM appointment x \
              WHERE x.national_id = {patient} AND x.timebook_id = t.id AND x.status = 'booked' \
                AND x.starts_at > :now AND x.id IS DISTINCT FROM {moving}) \
-             >= t.max_future_appointments"
+             >= t.max_future_appointments \
+             AND NOT EXISTS (SELECT 1 FROM invitation i WHERE {})",
+            open_invitation("i", patient)
         ),
     )
 }

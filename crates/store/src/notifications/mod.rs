@@ -16,7 +16,8 @@ pub use outbox::Outbox;
 
 use crate::{NotificationKind, PlannedAppointment};
 use domain::{
-    AppointmentId, Channel, ClinicName, ContactSettings, PersonName, PushSubscription, ThreadId,
+    AppointmentId, Channel, ClinicName, ContactSettings, InvitationMessage, PersonName,
+    PushSubscription, ThreadId, TimebookId, TimebookKind,
 };
 use jiff::Timestamp;
 
@@ -42,8 +43,10 @@ pub struct ClaimedJob {
     pub kind: NotificationKind,
     /// The appointment the job is about, or else…
     pub appointment_id: Option<AppointmentId>,
-    /// …the message thread (a reply from the clinic).
+    /// …the message thread (a reply from the clinic), or…
     pub thread_id: Option<ThreadId>,
+    /// …the invitation (innkalling).
+    pub invitation_id: Option<i64>,
     /// A FHIR Subscription's notification of the appointment's change, instead of the
     /// patient's notice.
     pub subscription_id: Option<i64>,
@@ -74,8 +77,24 @@ pub struct Delivery {
     pub settings: ContactSettings,
     pub push: Vec<StoredPushSubscription>,
     pub clinic_name: ClinicName,
-    /// The appointment, for every kind but a reply to a message.
+    /// The appointment, for every kind but a reply to a message and an invitation.
     pub appointment: Option<PlannedAppointment>,
+    /// The invitation, for an invitation and its reminder.
+    pub invitation: Option<InvitationNotice>,
+}
+
+/// What an invitation's notice says: which timebook, from which day, the office's words, and
+/// whether it is still open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationNotice {
+    pub timebook_id: TimebookId,
+    pub kind: TimebookKind,
+    /// The first local day the invitation covers, where its link opens «Velg time».
+    pub first_day: jiff::civil::Date,
+    /// The office's message; the clinic's words, but never logged.
+    pub message: Option<InvitationMessage>,
+    /// Answered by a booking, or past its last day: a reminder then goes nowhere.
+    pub closed: bool,
 }
 
 /// Why a job ended without a notice going out.
@@ -89,6 +108,8 @@ pub enum SkipReason {
     TooLate,
     /// A subscription's notification after its client deleted the subscription.
     SubscriptionOff,
+    /// An invitation's reminder after the patient booked, or after the invitation expired.
+    InvitationClosed,
 }
 
 impl SkipReason {
@@ -98,6 +119,7 @@ impl SkipReason {
             Self::NotBooked => "not_booked",
             Self::TooLate => "too_late",
             Self::SubscriptionOff => "subscription_off",
+            Self::InvitationClosed => "invitation_closed",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! lease, their outcomes, and the failed ones an operator may send again.
 
 use super::{
-    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, JobOutcome, OutboxCounts,
+    ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
+    JobOutcome, OutboxCounts,
 };
 use crate::audit::{Entry, record};
 use crate::booking::{ONE_FOR_NOTICE, ONE_RECORD};
@@ -11,7 +12,10 @@ use crate::rows::{self, AppointmentRecordRow, ClaimRow, FailedRow, PlannedRow};
 use crate::subscriptions::{SubscriptionRow, columns};
 use crate::{NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use domain::{Actor, AuditAction, Channel, ClinicName, PersonName};
+use domain::{
+    Actor, AuditAction, Channel, ClinicName, InvitationMessage, PersonName, TimebookId,
+    TimebookKind,
+};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
@@ -76,10 +80,47 @@ fn claim(dialect: Dialect) -> Arc<str> {
                WHERE e.subscription_id = j.subscription_id AND e.appointment_id = j.appointment_id \
                  AND e.id < j.id AND e.sent_at IS NULL AND e.failed_at IS NULL)) \
            ORDER BY j.next_attempt_at, j.id LIMIT $4{}) \
-         RETURNING id, kind, appointment_id, thread_id, subscription_id, attempts, claim_token",
+         RETURNING id, kind, appointment_id, thread_id, invitation_id, subscription_id, attempts, claim_token",
         dialect.lock(" FOR UPDATE SKIP LOCKED")
     )
     .into()
+}
+
+impl<D: Database> SqlStore<D> {
+    /// What an invitation's notice needs to say.
+    async fn invitation_notice(&self, id: i64) -> Result<InvitationNotice> {
+        let (timebook_id, kind, opens_at, expires_at, message, booked): (
+            i64,
+            String,
+            i64,
+            i64,
+            Option<String>,
+            Option<i64>,
+        ) = self
+            .db
+            .pool()
+            .fetch_optional(
+                q(
+                    "SELECT i.timebook_id, t.kind, i.opens_at, i.expires_at, i.message, \
+                     i.booked_appointment_id \
+                   FROM invitation i JOIN timebook t ON t.id = i.timebook_id WHERE i.id = $1",
+                )
+                .bind(id),
+            )
+            .await?
+            .ok_or(StoreError::NotFound("invitation"))?;
+        let opens_at = rows::instant(opens_at, "invitation.opens_at")?;
+        Ok(InvitationNotice {
+            timebook_id: TimebookId(timebook_id),
+            kind: TimebookKind::parse(&kind).map_err(|_| StoreError::Corrupt("timebook.kind"))?,
+            first_day: opens_at.to_zoned_datetime(self.zone.clone()).date(),
+            message: message
+                .map(|m| InvitationMessage::parse(&m))
+                .transpose()
+                .map_err(|_| StoreError::Corrupt("invitation.message"))?,
+            closed: booked.is_some() || expires_at <= self.now().as_second(),
+        })
+    }
 }
 
 #[async_trait]
@@ -138,11 +179,14 @@ impl<D: Database> Outbox for SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q("SELECT COALESCE(a.national_id, t.national_id), c.name, p.first_name FROM outbox o \
+                q("SELECT COALESCE(a.national_id, t.national_id, i.national_id), c.name, p.first_name \
+                   FROM outbox o \
                      JOIN clinic c ON c.id = o.clinic_id \
                      LEFT JOIN appointment a ON a.id = o.appointment_id \
                      LEFT JOIN thread t ON t.id = o.thread_id \
-                     LEFT JOIN patient p ON p.national_id = COALESCE(a.national_id, t.national_id) \
+                     LEFT JOIN invitation i ON i.id = o.invitation_id \
+                     LEFT JOIN patient p \
+                       ON p.national_id = COALESCE(a.national_id, t.national_id, i.national_id) \
                    WHERE o.id = $1")
                 .bind(job.id),
             )
@@ -161,6 +205,10 @@ impl<D: Database> Outbox for SqlStore<D> {
             }
             None => None,
         };
+        let invitation = match job.invitation_id {
+            Some(id) => Some(self.invitation_notice(id).await?),
+            None => None,
+        };
         let patient = rows::national_id(&national_id, "national_id")?;
         let first_name = first_name.ok_or(StoreError::NotFound("patient"))?;
         Ok(Delivery {
@@ -171,6 +219,7 @@ impl<D: Database> Outbox for SqlStore<D> {
             clinic_name: ClinicName::parse(&clinic_name)
                 .map_err(|_| StoreError::Corrupt("clinic.name"))?,
             appointment,
+            invitation,
         })
     }
 
@@ -313,8 +362,9 @@ impl<D: Database> Outbox for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         let row: Option<(i64, String)> = tx
             .fetch_optional(
-                q("SELECT o.clinic_id, COALESCE(a.national_id, t.national_id) FROM outbox o \
+                q("SELECT o.clinic_id, COALESCE(a.national_id, t.national_id, i.national_id) FROM outbox o \
                      LEFT JOIN appointment a ON a.id = o.appointment_id LEFT JOIN thread t ON t.id = o.thread_id \
+                     LEFT JOIN invitation i ON i.id = o.invitation_id \
                    WHERE o.id = $1 AND o.failed_at IS NOT NULL")
                 .bind(id),
             )

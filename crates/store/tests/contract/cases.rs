@@ -3,6 +3,7 @@ pub use crate::calendar::*;
 pub use crate::client_bookings::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
 pub use crate::desk::*;
+pub use crate::invitations::*;
 pub use crate::list_changes::*;
 pub use crate::logins::*;
 pub use crate::messages::*;

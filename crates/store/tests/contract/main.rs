@@ -13,6 +13,7 @@ mod cases;
 mod client_bookings;
 mod common;
 mod desk;
+mod invitations;
 mod list_changes;
 mod logins;
 mod messages;
@@ -28,6 +29,9 @@ mod usage;
 contract_tests!(
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
     the_week_of_a_place_counts_places_holds_and_standing_bookings,
+    an_invitation_lifts_the_limit_only_while_open_for_its_patient_and_timebook,
+    an_invitation_never_lifts_a_block_or_a_full_slot,
+    only_the_clinics_own_patients_are_invited_and_each_gets_a_job,
     a_finders_referral_is_kept_from_the_hold_to_the_booking,
     the_change_feed_lists_a_clinics_changes_by_time_and_pages,
     each_change_notifies_every_subscription_of_the_clinic_in_numbered_order,

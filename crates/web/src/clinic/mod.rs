@@ -5,6 +5,7 @@ mod appointment;
 mod blocks;
 mod desk;
 mod inbox;
+mod invitations;
 mod login;
 mod overview;
 mod publishing;
@@ -70,6 +71,13 @@ pub fn routes(demo_login: bool) -> Routes {
         .get("/klinikk/sperring", Staff, blocks::show)
         .post("/klinikk/sperring", Staff, blocks::block)
         .post("/klinikk/sperring/opphev", Staff, blocks::unblock)
+        .get("/klinikk/innkalling", Staff, invitations::show)
+        .post("/klinikk/innkalling", Staff, invitations::send)
+        .post(
+            "/klinikk/innkalling/{id}/paminnelse",
+            Staff,
+            invitations::remind,
+        )
         .get("/klinikk/publisering", Staff, publishing::show)
         .post("/klinikk/publisering", Staff, publishing::publish)
         .post(

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::failure::{Failure, Kind};
+use crate::lines;
 use crate::pages::{Page, html};
 use crate::visitor::OperatorUser;
 use askama::Template;
@@ -173,9 +174,6 @@ pub struct PatientLine {
 /// Patients shown on one page of a clinic's list. Each shown patient is an audited view, so a
 /// list of 50,000 is read a page at a time, never whole.
 const PATIENTS_PER_PAGE: u32 = 50;
-
-/// Rejected lines an import's report names; a file with more says how many more there are.
-const REPORTED_LINES: usize = 100;
 
 #[derive(Template)]
 #[template(path = "register_clinic.html")]
@@ -427,54 +425,6 @@ fn row(line: &str, policy: domain::IdPolicy) -> Result<ListEntry, &'static str> 
     })
 }
 
-/// The lines of an import, read.
-struct Lines {
-    entries: Vec<ListEntry>,
-    /// Each bad line's number, from 1, and the message saying what is wrong with it.
-    rejected: Vec<(usize, &'static str)>,
-    /// Lines that were not blank.
-    count: usize,
-}
-
-fn read_lines(text: &str, policy: domain::IdPolicy) -> Lines {
-    let mut lines = Lines {
-        entries: Vec::new(),
-        rejected: Vec::new(),
-        count: 0,
-    };
-    for (number, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        lines.count += 1;
-        match row(line, policy) {
-            Ok(entry) => lines.entries.push(entry),
-            Err(reason) => lines.rejected.push((number + 1, reason)),
-        }
-    }
-    lines
-}
-
-/// A line of the report for each rejected line, up to [`REPORTED_LINES`], then how many more.
-fn report(t: crate::texts::T, rejected: &[(usize, &'static str)]) -> Vec<String> {
-    let mut report: Vec<String> = rejected
-        .iter()
-        .take(REPORTED_LINES)
-        .map(|(line, reason)| {
-            t.args(
-                "register-import-rejected",
-                &[("line", &line.to_string()), ("reason", &t.get(reason))],
-            )
-        })
-        .collect();
-    if rejected.len() > REPORTED_LINES {
-        let more = (rejected.len() - REPORTED_LINES).to_string();
-        report.push(t.arg("register-import-more", "count", &more));
-    }
-    report
-}
-
 /// Imports a CSV file (`fil`) and lines pasted into the text field (`csv`), whichever is given:
 /// every line or none. A file with a bad line changes nothing and comes back with a report of
 /// its bad lines; a good one is put on the list in one transaction, and the answer is a
@@ -484,28 +434,13 @@ pub async fn import(
     State(state): State<AppState>,
     operator: OperatorUser,
     Path(id): Path<i64>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, Failure> {
     let t = operator.visitor.t;
     let clinic = clinic(&state, &operator, id).await?;
-    let mut text = String::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| Failure::new(t, Kind::BadRequest))?
-    {
-        if matches!(field.name(), Some("fil" | "csv")) {
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|_| Failure::new(t, Kind::BadRequest))?;
-            let content =
-                std::str::from_utf8(&bytes).map_err(|_| Failure::new(t, Kind::BadRequest))?;
-            text.push_str(content.trim_start_matches('\u{feff}'));
-            text.push('\n');
-        }
-    }
-    let lines = read_lines(&text, state.id_policy);
+    let fields = lines::multipart_fields(t, form).await?;
+    let text = lines::joined(&fields, &["fil", "csv"]);
+    let lines = lines::read_lines(&text, |line| row(line, state.id_policy));
     if !lines.rejected.is_empty() {
         let mut page = clinic_page(&state, &operator, &clinic, 1).await?;
         page.notice = Some(t.args(
@@ -515,10 +450,10 @@ pub async fn import(
                 ("lines", &lines.count.to_string()),
             ],
         ));
-        page.report = report(t, &lines.rejected);
+        page.report = lines::report(t, &lines.rejected);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
     }
-    let entries = lines.entries;
+    let entries: Vec<ListEntry> = lines.entries.into_iter().map(|(_, e)| e).collect();
     let counts = state
         .store
         .import_patients(&operator.actor, clinic.id, &entries)
@@ -529,22 +464,4 @@ pub async fn import(
         counts.added, counts.updated, counts.unchanged
     ))
     .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{REPORTED_LINES, read_lines, report};
-    use crate::texts::T;
-
-    #[test]
-    fn a_file_of_bad_lines_reports_the_first_hundred_and_counts_the_rest() {
-        let text = "1;A;B\n\n".repeat(130);
-        let lines = read_lines(&text, domain::IdPolicy::TEST);
-        assert_eq!((lines.count, lines.rejected.len()), (130, 130));
-        assert_eq!(lines.rejected[1].0, 3, "blank lines keep their numbers");
-        let report = report(T(i18n::Lang::Nb), &lines.rejected);
-        assert_eq!(report.len(), REPORTED_LINES + 1);
-        assert_eq!(report[0], "Linje 1: ugyldig fødselsnummer");
-        assert_eq!(report[REPORTED_LINES], "… og 30 linjer til");
-    }
 }

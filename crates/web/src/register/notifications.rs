@@ -68,10 +68,7 @@ pub async fn list(
                 id: job.id,
                 created: clock(job.created_at, &state.zone),
                 failed: clock(job.failed_at, &state.zone),
-                kind: t.get(&format!(
-                    "register-notification-kind-{}",
-                    job.kind.code().replace(['.', '_'], "-")
-                )),
+                kind: t.get(&kind_key(job.kind)),
                 clinic: job.clinic_name,
                 channel: match (job.subscription_id, job.channel) {
                     (Some(subscription), _) => t.arg(
@@ -103,4 +100,40 @@ pub async fn retry(
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to("/register/varsler?provd=1").into_response())
+}
+
+/// The message key naming a job's kind in the list of failed notifications.
+fn kind_key(kind: store::NotificationKind) -> String {
+    format!(
+        "register-notification-kind-{}",
+        kind.code().replace(['.', '_'], "-")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use store::NotificationKind;
+
+    #[test]
+    fn every_kind_of_job_is_named_in_every_language() {
+        let codes = [
+            "appointment.booked",
+            "appointment.cancelled_by_patient",
+            "appointment.cancelled_by_clinic",
+            "appointment.moved",
+            "appointment.reminder",
+            "message.reply",
+            "invitation.sent",
+            "invitation.reminder",
+        ];
+        for code in codes {
+            let kind = NotificationKind::parse(code).expect("a kind");
+            for lang in i18n::Lang::ALL {
+                assert!(
+                    lang.try_text(&super::kind_key(kind), &[]).is_some(),
+                    "{code} in {lang:?}"
+                );
+            }
+        }
+    }
 }
