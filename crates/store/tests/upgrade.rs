@@ -3,6 +3,11 @@
 //! holds jobs of every kind across the outbox's rebuild for invitations and demands every job
 //! back, column by column.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test reads as one scenario, from its set-up to its last assertion"
+)]
+
 use sqlx::migrate::Migrator;
 use sqlx::{Row, SqlitePool};
 use std::borrow::Cow;
@@ -41,11 +46,9 @@ async fn jobs(pool: &SqlitePool) -> Vec<String> {
 
 #[tokio::test]
 async fn the_outbox_keeps_every_job_when_it_is_rebuilt_for_invitations() {
-    let file = std::env::temp_dir().join(format!(
-        "timebok-upgrade-{}-{}.db",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
+    let file = std::env::temp_dir().join(format!("timebok-upgrade-{}.db", std::process::id()));
+    // A file left by an earlier run of the same process id starts over.
+    let _ = std::fs::remove_file(&file);
     let pool = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", file.display()))
         .await
         .expect("database");
