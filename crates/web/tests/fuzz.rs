@@ -303,6 +303,7 @@ impl World {
             "slot" | "tid" | "time" => rng.pick(&self.slots).clone(),
             "hold" => rng.pick(&["1", "2", "3", "hold-1"]).to_string(),
             "sok" => rng.pick(&self.patients).clone(),
+            "endre" | "endret" => rng.pick(&["1", "2", "3"]).to_string(),
             "skjema" => rng.pick(&["pasient", "time"]).to_string(),
             "versjon" => rng.pick(&["1", "2"]).to_string(),
             "reason" | "hva" | "emne" | "melding" | "begrunnelse" | "informasjon" => {
@@ -388,8 +389,9 @@ fn query_names(path: &str) -> &'static [&'static str] {
         "/klinikk/innkalling" => &[
             "timebok", "melding", "sendt", "paminnet", "avvist", "avviste",
         ],
-        "/bestill/{timebook}" => &["sted", "maned", "dag", "melding", "tid"],
-        "/bestill/{timebook}/se-gjennom" => &["time", "hold"],
+        "/bestill/{timebook}" => &["sted", "maned", "dag", "melding", "tid", "endre"],
+        "/bestill/{timebook}/se-gjennom" => &["time", "hold", "endre"],
+        "/bestill/kvittering/{id}" => &["endret"],
         "/varslinger" => &["lagret"],
         "/klinikk/publisering" => &[
             "ressurs",
@@ -426,8 +428,8 @@ fn form_fields(path: &str) -> &'static [&'static str] {
         "/logg-inn" => &["patient", "national_id"],
         "/personale/logg-inn" => &["user"],
         "/bestill" => &["timebook"],
-        "/bestill/{timebook}/hold" => &["slot"],
-        "/bestill/{timebook}/send" => &["slot", "hold", "reason"],
+        "/bestill/{timebook}/hold" => &["slot", "endre"],
+        "/bestill/{timebook}/send" => &["slot", "hold", "reason", "endre"],
         "/varslinger" => &["kanal", "mobil", "epost", "sprak"],
         "/varslinger/push" => &["endpoint", "p256dh", "auth", "device"],
         "/varslinger/push/slett" => &["endpoint"],
@@ -493,6 +495,7 @@ const ALL_NAMES: &[&str] = &[
     "uke",
     "versjon",
     "skjema",
+    "endre",
 ];
 
 /// Who sends a case.

@@ -17,6 +17,7 @@ use store::{CancelRequest, PlannedAppointment, StoreError};
 
 pub struct AppointmentView {
     pub id: i64,
+    pub timebook_id: i64,
     pub title: String,
     pub when: String,
     pub place: String,
@@ -46,6 +47,7 @@ fn view(state: &AppState, t: T, a: &PlannedAppointment, now: Timestamp) -> Appoi
     );
     AppointmentView {
         id: a.id.0,
+        timebook_id: a.timebook_id.0,
         title: title(t, a),
         when: t.date_time_range(a.start, a.end(), &state.zone),
         place: t.arg("appointments-where", "address", a.address.as_str()),

@@ -19,8 +19,8 @@ use domain::{
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::{
-    BookRequest, Calendar, CalendarRequest, FreeSlot, HoldRequest, OfferedSlot, OfferedTimebook,
-    StoreError,
+    BookRequest, Calendar, CalendarRequest, FreeSlot, HoldRequest, MoveRequest, OfferedSlot,
+    OfferedTimebook, PlannedAppointment, StoreError,
 };
 
 // --- «Hva trenger du?» -----------------------------------------------------------------------
@@ -164,6 +164,10 @@ struct ChoosePage {
     attendance: Option<String>,
     /// A slot finder's, carried in the hold form.
     referral: Option<Referral>,
+    /// «Endre time»: the appointment being moved, carried in the hold form, and what the
+    /// page says of it.
+    moving: Option<i64>,
+    moving_note: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -178,6 +182,38 @@ pub struct ChooseQuery {
     source: Option<String>,
     #[serde(rename = "booking-referral")]
     booking_referral: Option<String>,
+    /// «Endre time»: the patient's appointment to move to the slot they choose.
+    endre: Option<String>,
+}
+
+/// The appointment a form or link asks to move, parsed; nothing for none.
+fn moving_of(endre: Option<&str>) -> Option<AppointmentId> {
+    endre.and_then(|e| e.trim().parse().ok()).map(AppointmentId)
+}
+
+/// `&endre=…` for the links of a move, so that the move survives every step.
+fn moving_param(moving: Option<AppointmentId>) -> String {
+    moving.map(|m| format!("&endre={m}")).unwrap_or_default()
+}
+
+/// The patient's own appointment they ask to move within `timebook`: booked, and before the
+/// deadline after which they may neither cancel nor move it. Else the answer to show.
+async fn movable(
+    state: &AppState,
+    patient: &Patient,
+    timebook: TimebookId,
+    id: AppointmentId,
+) -> Result<Result<PlannedAppointment, Response>, Failure> {
+    let appointment = own_appointment(state, patient, id).await?;
+    if appointment.timebook_id != timebook {
+        return Err(Failure::new(patient.visitor.t, Kind::NotFound));
+    }
+    if appointment.status != domain::AppointmentStatus::Booked
+        || state.now() > appointment.cancel_until
+    {
+        return refusals::respond(patient, Refusal::DeadlinePassed, None).map(Err);
+    }
+    Ok(Ok(appointment))
 }
 
 /// The start of «Velg time»'s own links, ending in `&`: the place, and the slot finder's
@@ -186,8 +222,12 @@ fn calendar_base(
     timebook_id: i64,
     place: Option<domain::ResourceId>,
     referral: &Option<Referral>,
+    moving: Option<AppointmentId>,
 ) -> String {
-    let sted = place.map(|r| format!("sted={r}&")).unwrap_or_default();
+    let mut sted = place.map(|r| format!("sted={r}&")).unwrap_or_default();
+    if let Some(moving) = moving {
+        sted.push_str(&format!("endre={moving}&"));
+    }
     let Some(referral) = referral else {
         return format!("/bestill/{timebook_id}?{sted}");
     };
@@ -282,17 +322,14 @@ fn slot_buttons(
         .collect()
 }
 
-pub async fn choose_time(
-    State(state): State<AppState>,
-    patient: Patient,
-    Path(timebook_id): Path<i64>,
-    Query(query): Query<ChooseQuery>,
-) -> Result<Response, Failure> {
-    let t = patient.visitor.t;
-    let today = state.today();
-    let first = first_of_month(query.maned.as_deref(), today);
-    let last = first.last_of_month();
-    let request = CalendarRequest {
+/// What «Velg time» asks the store for: the place and day asked for, and the month shown from
+/// today on.
+fn calendar_request(
+    query: &ChooseQuery,
+    (first, last): (Date, Date),
+    today: Date,
+) -> CalendarRequest {
+    CalendarRequest {
         place: query
             .sted
             .as_deref()
@@ -303,7 +340,28 @@ pub async fn choose_time(
             .dag
             .as_deref()
             .and_then(|d| domain::parse_date(d).ok()),
-    };
+    }
+}
+
+pub async fn choose_time(
+    State(state): State<AppState>,
+    patient: Patient,
+    Path(timebook_id): Path<i64>,
+    Query(query): Query<ChooseQuery>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    let (moving, moving_note) =
+        match moving(&state, &patient, timebook_id, query.endre.as_deref()).await? {
+            Ok(moving) => (
+                moving.as_ref().map(|m| m.id),
+                moving.map(|m| t.arg("move-note", "when", &m.from)),
+            ),
+            Err(answer) => return Ok(answer),
+        };
+    let today = state.today();
+    let first = first_of_month(query.maned.as_deref(), today);
+    let last = first.last_of_month();
+    let request = calendar_request(&query, (first, last), today);
     let answer = state
         .store
         .calendar(
@@ -330,7 +388,7 @@ pub async fn choose_time(
     let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let chosen = resources.iter().find(|r| Some(r.id) == place);
     let referral = Referral::from_link(query.source.as_deref(), query.booking_referral.as_deref());
-    let base = calendar_base(timebook_id, place, &referral);
+    let base = calendar_base(timebook_id, place, &referral, moving);
     let weeks = month(
         t,
         first,
@@ -364,6 +422,8 @@ pub async fn choose_time(
         attendance: chosen
             .map(|r| t.arg("choose-attendance", "address", r.location.address.as_str())),
         referral,
+        moving: moving.map(|m| m.0),
+        moving_note,
     };
     Ok(html(&page).into_response())
 }
@@ -391,13 +451,16 @@ fn refused_at(
     patient: &Patient,
     error: StoreError,
     slot: &domain::Slot,
+    moving: Option<AppointmentId>,
 ) -> Result<Response, Failure> {
     let StoreError::Refused(refusal) = error else {
         return Err(Failure::store(patient.visitor.t, error));
     };
     let day = state.day_of(slot.start);
-    let href =
-        |message: &str| calendar_href(slot.timebook_id, slot.resource_id, day, Some(message));
+    let href = |message: &str| {
+        calendar_href(slot.timebook_id, slot.resource_id, day, Some(message))
+            + &moving_param(moving)
+    };
     refusals::respond(patient, refusal, Some(&href))
 }
 
@@ -407,6 +470,7 @@ pub struct HoldForm {
     source: Option<String>,
     #[serde(rename = "booking-referral")]
     booking_referral: Option<String>,
+    endre: Option<String>,
 }
 
 /// Choosing a slot holds it for the patient, then shows «Se gjennom før du sender».
@@ -437,19 +501,25 @@ pub async fn hold(
 ) -> Result<Response, Failure> {
     limit_booking(&state, &patient).await?;
     let slot = slot_in(&state, &patient, timebook_id, form.slot.as_deref()).await?;
+    let moving = match moving(&state, &patient, timebook_id, form.endre.as_deref()).await? {
+        Ok(moving) => moving.map(|m| m.id),
+        Err(answer) => return Ok(answer),
+    };
     let request = HoldRequest {
         patient: patient.id.clone(),
         slot: slot.id,
-        moving: None,
+        moving,
         referral: Referral::from_link(form.source.as_deref(), form.booking_referral.as_deref()),
     };
     match state.store.hold(&patient.caller(), &request).await {
         Ok(hold) => Ok(Redirect::to(&format!(
-            "/bestill/{timebook_id}/se-gjennom?time={}&hold={}",
-            slot.id, hold.id
+            "/bestill/{timebook_id}/se-gjennom?time={}&hold={}{}",
+            slot.id,
+            hold.id,
+            moving_param(moving)
         ))
         .into_response()),
-        Err(error) => refused_at(&state, &patient, error, &slot),
+        Err(error) => refused_at(&state, &patient, error, &slot, moving),
     }
 }
 
@@ -472,12 +542,44 @@ struct ReviewPage {
     counter: String,
     counter_template: String,
     back_href: String,
+    /// «Endre time»: the appointment being moved, and when it is now.
+    moving: Option<i64>,
+    moving_from: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct ReviewQuery {
     time: Option<String>,
     hold: Option<String>,
+    endre: Option<String>,
+}
+
+/// The appointment being moved, with when it is now in words, once the patient may move it.
+struct Moving {
+    id: AppointmentId,
+    from: String,
+}
+
+/// The move a form or link names, checked; `Ok(None)` when it names none.
+async fn moving(
+    state: &AppState,
+    patient: &Patient,
+    timebook_id: i64,
+    endre: Option<&str>,
+) -> Result<Result<Option<Moving>, Response>, Failure> {
+    let Some(id) = moving_of(endre) else {
+        return Ok(Ok(None));
+    };
+    let t = patient.visitor.t;
+    Ok(
+        match movable(state, patient, TimebookId(timebook_id), id).await? {
+            Ok(appointment) => Ok(Some(Moving {
+                id,
+                from: t.date_time_range(appointment.start, appointment.end(), &state.zone),
+            })),
+            Err(answer) => Err(answer),
+        },
+    )
 }
 
 /// The slot a form or link names, if it belongs to the timebook in the path; which slots the
@@ -511,6 +613,7 @@ async fn chosen(
     patient: &Patient,
     timebook_id: i64,
     slot: Option<&str>,
+    moving: Option<AppointmentId>,
 ) -> Result<Result<OfferedSlot, Response>, Failure> {
     let slot = slot_in(state, patient, timebook_id, slot).await?;
     match state
@@ -519,7 +622,7 @@ async fn chosen(
         .await
     {
         Ok(chosen) => Ok(Ok(chosen)),
-        Err(error) => refused_at(state, patient, error, &slot).map(Err),
+        Err(error) => refused_at(state, patient, error, &slot, moving).map(Err),
     }
 }
 
@@ -528,8 +631,8 @@ fn review_page(
     patient: &Patient,
     chosen: &OfferedSlot,
     hold: i64,
-    reason: String,
-    error: Option<String>,
+    (reason, error): (String, Option<String>),
+    moving: Option<&Moving>,
 ) -> ReviewPage {
     let t = patient.visitor.t;
     let count = domain::count_characters(reason.trim()).to_string();
@@ -569,7 +672,10 @@ fn review_page(
         reason,
         counter: t.arg("review-reason-counter", "count", &count),
         counter_template: t.arg("review-reason-counter", "count", "{count}"),
-        back_href: calendar_href(chosen.timebook.id, chosen.resource.id, day, None),
+        back_href: calendar_href(chosen.timebook.id, chosen.resource.id, day, None)
+            + &moving_param(moving.map(|m| m.id)),
+        moving: moving.map(|m| m.id.0),
+        moving_from: moving.map(|m| t.arg("move-from", "when", &m.from)),
     }
 }
 
@@ -580,7 +686,20 @@ pub async fn review(
     Query(query): Query<ReviewQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let chosen = match chosen(&state, &patient, timebook_id, query.time.as_deref()).await? {
+    let moving = match moving(&state, &patient, timebook_id, query.endre.as_deref()).await? {
+        Ok(moving) => moving,
+        Err(answer) => return Ok(answer),
+    };
+    let moving_id = moving.as_ref().map(|m| m.id);
+    let chosen = match chosen(
+        &state,
+        &patient,
+        timebook_id,
+        query.time.as_deref(),
+        moving_id,
+    )
+    .await?
+    {
         Ok(chosen) => chosen,
         Err(answer) => return Ok(answer),
     };
@@ -588,15 +707,15 @@ pub async fn review(
         .hold
         .and_then(|h| h.parse().ok())
         .ok_or(Failure::new(t, Kind::BadRequest))?;
-    Ok(html(&review_page(
+    let page = review_page(
         &state,
         &patient,
         &chosen,
         hold,
-        String::new(),
-        None,
-    ))
-    .into_response())
+        (String::new(), None),
+        moving.as_ref(),
+    );
+    Ok(html(&page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -604,6 +723,7 @@ pub struct SendForm {
     slot: Option<String>,
     hold: Option<String>,
     reason: Option<String>,
+    endre: Option<String>,
 }
 
 pub async fn send(
@@ -614,7 +734,11 @@ pub async fn send(
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
     limit_booking(&state, &patient).await?;
-    let chosen = match chosen(&state, &patient, timebook_id, form.slot.as_deref()).await? {
+    let moving = match moving(&state, &patient, timebook_id, form.endre.as_deref()).await? {
+        Ok(moving) => moving.map(|m| m.id),
+        Err(answer) => return Ok(answer),
+    };
+    let chosen = match chosen(&state, &patient, timebook_id, form.slot.as_deref(), moving).await? {
         Ok(chosen) => chosen,
         Err(answer) => return Ok(answer),
     };
@@ -622,6 +746,25 @@ pub async fn send(
         .hold
         .and_then(|h| h.parse().ok())
         .ok_or(Failure::new(t, Kind::BadRequest))?;
+    if let Some(appointment) = moving {
+        // The reason stays the appointment's: a move changes the time and nothing else.
+        let request = MoveRequest {
+            appointment,
+            to: chosen.slot.id,
+            hold: Some(HoldId(hold)),
+            version: None,
+        };
+        return match state
+            .store
+            .move_appointment(&patient.caller(), &request)
+            .await
+        {
+            Ok(id) => {
+                Ok(Redirect::to(&format!("/bestill/kvittering/{id}?endret=1")).into_response())
+            }
+            Err(error) => refused_at(&state, &patient, error, &chosen.slot, moving),
+        };
+    }
     let typed = form.reason.unwrap_or_default();
     let reason = match Reason::parse(&typed) {
         Ok(reason) => reason,
@@ -630,7 +773,14 @@ pub async fn send(
                 DomainError::TextTooLong { .. } => "review-reason-too-long",
                 ref other => crate::texts::text_refusal(other).unwrap_or("review-reason-missing"),
             };
-            let page = review_page(&state, &patient, &chosen, hold, typed, Some(t.get(key)));
+            let page = review_page(
+                &state,
+                &patient,
+                &chosen,
+                hold,
+                (typed, Some(t.get(key))),
+                None,
+            );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
         }
     };
@@ -645,7 +795,7 @@ pub async fn send(
         Ok(booked) => {
             Ok(Redirect::to(&format!("/bestill/kvittering/{}", booked.id)).into_response())
         }
-        Err(error) => refused_at(&state, &patient, error, &chosen.slot),
+        Err(error) => refused_at(&state, &patient, error, &chosen.slot, None),
     }
 }
 
@@ -655,20 +805,36 @@ pub async fn send(
 #[template(path = "receipt.html")]
 struct ReceiptPage {
     page: Page,
+    heading: String,
+    text: String,
     title: String,
     when: String,
     place: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReceiptQuery {
+    /// The receipt of a move rather than of a booking.
+    endret: Option<String>,
 }
 
 pub async fn receipt(
     State(state): State<AppState>,
     patient: Patient,
     Path(id): Path<i64>,
+    Query(query): Query<ReceiptQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
     let appointment = own_appointment(&state, &patient, AppointmentId(id)).await?;
+    let (heading, text) = if query.endret.is_some() {
+        ("receipt-moved-title", "receipt-moved-text")
+    } else {
+        ("receipt-title", "receipt-text")
+    };
     let page = ReceiptPage {
-        page: Page::new(&patient.visitor, "receipt-title"),
+        page: Page::new(&patient.visitor, heading),
+        heading: t.get(heading),
+        text: t.get(text),
         title: title(t, &appointment),
         when: t.date_time_range(appointment.start, appointment.end(), &state.zone),
         place: t.arg(

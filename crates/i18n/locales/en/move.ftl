@@ -1,0 +1,8 @@
+# «Endre time»: the patient moves an appointment to another slot of its timebook.
+appointments-move = Change time
+move-note = You are changing your appointment { $when }. It stands until you have confirmed a new time. Choose a new time.
+move-from = Now: { $when }
+move-to = New time: { $when }
+move-keeps = What you wrote about the appointment goes with it to the new time.
+receipt-moved-title = The appointment is changed
+receipt-moved-text = You will get a notification with the new time and place.

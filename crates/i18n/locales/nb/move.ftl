@@ -1,0 +1,8 @@
+# «Endre time»: the patient moves an appointment to another slot of its timebook.
+appointments-move = Endre time
+move-note = Du endrer timen { $when }. Den gjelder til du har bekreftet en ny time. Velg ny time.
+move-from = Nå: { $when }
+move-to = Ny tid: { $when }
+move-keeps = Det du skrev om hva timen gjelder, følger med til den nye tiden.
+receipt-moved-title = Timen er endret
+receipt-moved-text = Du får et varsel med ny tid og oppmøtested.
