@@ -13,6 +13,9 @@ pub struct CalendarEvent<'a> {
     pub location: &'a str,
     pub cancelled: bool,
     pub stamp: Timestamp,
+    /// How many times the event has changed (moved, cancelled) since it was first sent: a
+    /// calendar replaces its copy with one of a higher sequence instead of adding another.
+    pub sequence: i64,
 }
 
 /// The rules of Europe/Oslo since 1996, which every calendar understands without a lookup.
@@ -45,7 +48,7 @@ pub fn calendar_file(event: &CalendarEvent<'_>, zone: &TimeZone) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Timebok//Timebok//NO\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n\
          {OSLO}BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{stamp}\r\nDTSTART;TZID=Europe/Oslo:{start}\r\n\
-         DTEND;TZID=Europe/Oslo:{end}\r\nSUMMARY:{summary}\r\nLOCATION:{location}\r\nSTATUS:{status}\r\n\
+         DTEND;TZID=Europe/Oslo:{end}\r\nSUMMARY:{summary}\r\nLOCATION:{location}\r\nSTATUS:{status}\r\nSEQUENCE:{sequence}\r\n\
          END:VEVENT\r\nEND:VCALENDAR\r\n",
         uid = escape(&event.uid),
         stamp = event.stamp.strftime("%Y%m%dT%H%M%SZ"),
@@ -53,6 +56,7 @@ pub fn calendar_file(event: &CalendarEvent<'_>, zone: &TimeZone) -> String {
         end = local(event.end, zone),
         summary = escape(event.summary),
         location = escape(event.location),
+        sequence = event.sequence.max(0),
     )
 }
 
@@ -73,11 +77,13 @@ mod tests {
                 location: "Influensaveien 3a, 1325 Lysaker",
                 cancelled: false,
                 stamp: start,
+                sequence: 2,
             },
             &zone,
         );
         assert!(file.contains("DTSTART;TZID=Europe/Oslo:20251217T081500\r\n"));
         assert!(file.contains("DTEND;TZID=Europe/Oslo:20251217T083000\r\n"));
+        assert!(file.contains("SEQUENCE:2\r\n"));
         assert!(file.contains("LOCATION:Influensaveien 3a\\, 1325 Lysaker\r\n"));
         assert!(file.contains("TZID:Europe/Oslo\r\n"));
         assert!(file.starts_with("BEGIN:VCALENDAR\r\n") && file.ends_with("END:VCALENDAR\r\n"));

@@ -201,6 +201,7 @@ mod tests {
                 reason: Reason::parse("Hemmelig grunn").expect("reason"),
                 status: AppointmentStatus::Booked,
                 cancel_until: start,
+                version: 1,
             }),
             invitation: None,
         }

@@ -126,6 +126,8 @@ pub struct PlannedAppointment {
     pub status: domain::AppointmentStatus,
     /// Until when the patient may cancel it themselves.
     pub cancel_until: Timestamp,
+    /// Starts at 1 and grows by one with every change.
+    pub version: i64,
 }
 
 impl PlannedAppointment {
@@ -150,6 +152,8 @@ impl PlannedAppointment {
                 location: self.address.as_str(),
                 cancelled: self.status.is_cancelled(),
                 stamp,
+                // The first version is the calendar's sequence 0.
+                sequence: self.version - 1,
             },
             zone,
         )

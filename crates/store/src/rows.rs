@@ -351,6 +351,7 @@ pub(crate) struct PlannedRow {
     pub reason: String,
     pub status: String,
     pub cancel_until: i64,
+    pub version: i64,
 }
 
 impl PlannedRow {
@@ -372,6 +373,7 @@ impl PlannedRow {
             reason: valid(Reason::parse(&self.reason), "appointment.reason")?,
             status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
             cancel_until: instant(self.cancel_until, "appointment.cancel_until")?,
+            version: self.version,
         })
     }
 }

@@ -40,6 +40,9 @@ async fn a_patient_moves_an_appointment_in_one_step_and_a_lost_race_changes_noth
     let id = kari
         .book(portal.timebook, portal.slots[0], "Influensavaksine")
         .await;
+    let ics = format!("/timeavtaler/{id}/kalender.ics");
+    let first = kari.get(&ics).await.body;
+    assert!(first.contains("SEQUENCE:0\r\n"), "{first}");
     let list = kari.get("/timeavtaler").await;
     let link = format!("/bestill/{}?endre={id}", portal.timebook);
     assert!(list.body.contains(&link), "{}", list.body);
@@ -119,6 +122,16 @@ async fn a_patient_moves_an_appointment_in_one_step_and_a_lost_race_changes_noth
     assert_eq!(receipt, format!("/bestill/kvittering/{id}?endret=1"));
     let receipt = kari.get(&receipt).await;
     assert!(receipt.body.contains("Timen er endret"));
+    // The calendar file keeps its UID and says it is a newer version of the same event.
+    let second = kari.get(&ics).await.body;
+    let uid = |file: &str| {
+        file.lines()
+            .find(|line| line.starts_with("UID:"))
+            .map(str::to_owned)
+    };
+    assert_eq!(uid(&second), uid(&first));
+    assert!(second.contains("SEQUENCE:1\r\n"), "{second}");
+    assert_ne!(second, first);
     assert_eq!(
         number(
             &portal,

@@ -251,7 +251,7 @@ fn patient_appointments(condition: &str) -> Positional {
     named(format!(
         "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, \
            r.name AS resource_name, l.address, a.starts_at, s.length_minutes, a.reason, a.status, \
-           {} AS cancel_until \
+           {} AS cancel_until, a.version \
          FROM {APPOINTMENT_PLACE} JOIN clinic c ON c.id = a.clinic_id \
          WHERE {condition}",
         rules::cancel_until()
