@@ -103,6 +103,11 @@ async fn a_patient_moves_an_appointment_in_one_step_and_a_lost_race_changes_noth
     assert!(page.body.contains("Nå: "));
     assert!(page.body.contains("Ny tid: "));
     assert!(
+        page.body.contains("Du kan avbestille fram til"),
+        "{}",
+        page.body
+    );
+    assert!(
         !page.body.contains("name=\"reason\""),
         "a move keeps the reason"
     );
@@ -195,7 +200,18 @@ async fn only_the_patients_own_appointment_moves_and_only_before_the_deadline() 
         0,
         "nothing was held for another's appointment"
     );
-    // The lab slot in two hours is inside the 24-hour deadline: it cannot be moved online.
+    // The lab slot in two hours is inside the 24-hour deadline: the review says so before
+    // sending, and once booked it cannot be moved online.
+    let review = kari
+        .hold(portal.lab_timebook, portal.soon_slot)
+        .await
+        .location
+        .expect("the review");
+    let warned = kari.get(&review).await.body;
+    assert!(
+        warned.contains("Denne timen kan ikke avbestilles eller endres på nett"),
+        "{warned}"
+    );
     let soon = kari
         .book(portal.lab_timebook, portal.soon_slot, "Blodprøve")
         .await;

@@ -51,6 +51,8 @@ pub struct OfferedSlot {
     pub timebook: Timebook,
     pub resource: Resource,
     pub slot: Slot,
+    /// Until when an appointment in it could be cancelled or moved online.
+    pub cancel_until: Timestamp,
 }
 
 /// What «Velg time» asks for: the free days at one place, and one day's free slots.
@@ -238,6 +240,14 @@ static FREE_SLOTS: LazyLock<Positional> = LazyLock::new(|| {
 /// the clinics' time zone keeps one offset from UTC (`:offset`, in seconds).
 static FREE_DAYS: LazyLock<Positional> =
     LazyLock::new(|| free_slot_query("DISTINCT (s.starts_at + :offset) / 86400 AS day", "day"));
+
+/// Until when an appointment in the slot `:slot` could be cancelled or moved online.
+static SLOT_CANCEL_UNTIL: LazyLock<Positional> = LazyLock::new(|| {
+    named(format!(
+        "SELECT {} FROM slot s JOIN timebook t ON t.id = s.timebook_id WHERE s.id = :slot",
+        rules::cancel_until_of("s.starts_at")
+    ))
+});
 
 /// An appointment `a` with its slot `s`, timebook `t`, place `r` and where that is, `l`.
 const APPOINTMENT_PLACE: &str = "appointment a \
@@ -575,11 +585,19 @@ impl<D: Database> Offers for SqlStore<D> {
             .into_iter()
             .find(|r| r.id == slot.resource_id)
             .ok_or(StoreError::NotFound("resource"))?;
+        let env = Env::new().with("slot", slot.id.0);
+        let (cancel_until,): (i64,) = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(&SLOT_CANCEL_UNTIL, &env))
+            .await?
+            .ok_or(StoreError::NotFound("slot"))?;
         Ok(OfferedSlot {
             clinic: offered.clinic,
             timebook: offered.timebook,
             resource,
             slot,
+            cancel_until: crate::rows::instant(cancel_until, "slot.cancel_until")?,
         })
     }
 

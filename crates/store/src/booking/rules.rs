@@ -296,8 +296,13 @@ pub(crate) fn same_version() -> Rule {
 
 /// Until when a patient may cancel or move appointment `a` themself: the timebook's deadline
 /// before its start.
-pub(crate) fn cancel_until() -> &'static str {
-    "(a.starts_at - t.cancel_deadline_minutes * 60)"
+pub(crate) fn cancel_until() -> String {
+    cancel_until_of("a.starts_at")
+}
+
+/// The same deadline for whatever starts at `start`: a slot the patient is about to book.
+pub(crate) fn cancel_until_of(start: &str) -> String {
+    format!("({start} - t.cancel_deadline_minutes * 60)")
 }
 
 /// Patients cancel and move until the deadline; the office at any time.

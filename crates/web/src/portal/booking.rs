@@ -545,6 +545,8 @@ struct ReviewPage {
     /// «Endre time»: the appointment being moved, and when it is now.
     moving: Option<i64>,
     moving_from: Option<String>,
+    /// Until when it could be cancelled online, or that it could not: said before sending.
+    cancel_note: String,
 }
 
 #[derive(Deserialize)]
@@ -676,6 +678,24 @@ fn review_page(
             + &moving_param(moving.map(|m| m.id)),
         moving: moving.map(|m| m.id.0),
         moving_from: moving.map(|m| t.arg("move-from", "when", &m.from)),
+        cancel_note: if state.now() > chosen.cancel_until {
+            t.get("review-too-late-to-cancel")
+        } else {
+            t.arg(
+                "appointments-cancel-until",
+                "deadline",
+                &t.args(
+                    "date-time",
+                    &[
+                        ("date", &t.long_date(state.day_of(chosen.cancel_until))),
+                        (
+                            "time",
+                            &crate::texts::clock(chosen.cancel_until, &state.zone),
+                        ),
+                    ],
+                ),
+            )
+        },
     }
 }
 
