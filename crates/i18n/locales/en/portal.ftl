@@ -91,6 +91,7 @@ notify-settings-mobile-hint = A Norwegian mobile number, 8 digits, for example 9
 notify-settings-email = E-mail address
 notify-settings-email-hint = For example name@example.no.
 notify-settings-language = Language of the notifications
+notify-settings-language-follows = Until you choose, you get the notifications in the language you use on this site.
 notify-settings-save = Save
 notify-settings-error-channel = Choose how you want to be notified
 notify-settings-error-mobile = Enter a Norwegian mobile number of 8 digits starting with 4 or 9, for example 912 34 567
