@@ -37,7 +37,7 @@ services-service-off = The GP office no longer offers this service online. Choos
 services-choose-error = Choose what you need
 error-summary-title = Check that the following is chosen or filled in correctly:
 
-booking-step = Booking:
+booking-step = Booking
 choose-title = Choose a time
 choose-all-required = All fields must be filled in
 choose-place = Choose a place

@@ -37,7 +37,7 @@ services-service-off = Legekontoret tilbyr ikke lenger denne tjenesten på nett.
 services-choose-error = Velg hva du trenger
 error-summary-title = Sjekk at følgende er riktig valgt/utfylt:
 
-booking-step = Timebestilling:
+booking-step = Timebestilling
 choose-title = Velg time
 choose-all-required = Alle felt må fylles ut
 choose-place = Velg sted

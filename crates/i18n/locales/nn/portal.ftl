@@ -37,7 +37,7 @@ services-service-off = Legekontoret tilbyr ikkje lenger denne tenesta på nett. 
 services-choose-error = Vel kva du treng
 error-summary-title = Sjekk at følgjande er rett valt/utfylt:
 
-booking-step = Timebestilling:
+booking-step = Timebestilling
 choose-title = Vel time
 choose-all-required = Alle felt må fyllast ut
 choose-place = Vel stad
