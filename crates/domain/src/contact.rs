@@ -213,6 +213,9 @@ pub struct ContactSettings {
     pub email: Option<EmailAddress>,
     /// The language notifications are written in, as a code (`nb`, `nn`, `en`).
     pub language: String,
+    /// Whether the patient picked `language` themself. Until they do, it follows the
+    /// language they last used on the site, which the portal keeps up to date.
+    pub language_chosen: bool,
 }
 
 impl ContactSettings {
@@ -345,6 +348,7 @@ mod tests {
                 mobile,
                 email,
                 language: "nb".into(),
+                language_chosen: false,
             };
         assert_eq!(
             settings(None, mobile.clone(), email.clone()).channel(),

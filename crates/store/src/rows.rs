@@ -776,6 +776,7 @@ pub(crate) struct ContactRow {
     pub mobile: Option<String>,
     pub email: Option<String>,
     pub language: String,
+    pub language_chosen: bool,
 }
 
 impl ContactRow {
@@ -794,6 +795,7 @@ impl ContactRow {
                 .map(|e| valid(domain::EmailAddress::parse(&e), "contact_settings.email"))
                 .transpose()?,
             language: self.language,
+            language_chosen: self.language_chosen,
         })
     }
 }

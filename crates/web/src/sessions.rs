@@ -89,6 +89,15 @@ pub async fn open(
         }
     };
     opened.map_err(|e| Failure::store(t, e))?;
+    if let Actor::Patient(id) = who {
+        // The worker writes notices later, without a browser to ask: the language the patient
+        // logs in with is kept for them until they choose one on «Varslingsinnstillinger».
+        state
+            .store
+            .remember_site_language(id, t.0.code())
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+    }
     Ok(Opened {
         token_hash,
         cookie: cookies::set(

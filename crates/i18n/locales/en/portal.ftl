@@ -37,7 +37,7 @@ services-service-off = The GP office no longer offers this service online. Choos
 services-choose-error = Choose what you need
 error-summary-title = Check that the following is chosen or filled in correctly:
 
-booking-step = Booking:
+booking-step = Booking
 choose-title = Choose a time
 choose-all-required = All fields must be filled in
 choose-place = Choose a place
@@ -91,6 +91,7 @@ notify-settings-mobile-hint = A Norwegian mobile number, 8 digits, for example 9
 notify-settings-email = E-mail address
 notify-settings-email-hint = For example name@example.no.
 notify-settings-language = Language of the notifications
+notify-settings-language-follows = Until you choose, you get the notifications in the language you use on this site.
 notify-settings-save = Save
 notify-settings-error-channel = Choose how you want to be notified
 notify-settings-error-mobile = Enter a Norwegian mobile number of 8 digits starting with 4 or 9, for example 912 34 567

@@ -37,7 +37,7 @@ services-service-off = Legekontoret tilbyr ikke lenger denne tjenesten på nett.
 services-choose-error = Velg hva du trenger
 error-summary-title = Sjekk at følgende er riktig valgt/utfylt:
 
-booking-step = Timebestilling:
+booking-step = Timebestilling
 choose-title = Velg time
 choose-all-required = Alle felt må fylles ut
 choose-place = Velg sted
@@ -91,6 +91,7 @@ notify-settings-mobile-hint = Norsk mobilnummer, 8 siffer, for eksempel 912 34 5
 notify-settings-email = E-postadresse
 notify-settings-email-hint = For eksempel navn@eksempel.no.
 notify-settings-language = Språk i varslene
+notify-settings-language-follows = Til du velger selv, får du varslene på språket du bruker på nettsiden.
 notify-settings-save = Lagre
 notify-settings-error-channel = Velg hvordan du vil få varsel
 notify-settings-error-mobile = Skriv et norsk mobilnummer med 8 siffer som begynner på 4 eller 9, for eksempel 912 34 567

@@ -37,7 +37,7 @@ services-service-off = Legekontoret tilbyr ikkje lenger denne tenesta på nett. 
 services-choose-error = Vel kva du treng
 error-summary-title = Sjekk at følgjande er rett valt/utfylt:
 
-booking-step = Timebestilling:
+booking-step = Timebestilling
 choose-title = Vel time
 choose-all-required = Alle felt må fyllast ut
 choose-place = Vel stad
@@ -91,6 +91,7 @@ notify-settings-mobile-hint = Norsk mobilnummer, 8 siffer, til dømes 912 34 567
 notify-settings-email = E-postadresse
 notify-settings-email-hint = Til dømes namn@døme.no.
 notify-settings-language = Språk i varsla
+notify-settings-language-follows = Til du vel sjølv, får du varsla på språket du bruker på nettsida.
 notify-settings-save = Lagre
 notify-settings-error-channel = Vel korleis du vil få varsel
 notify-settings-error-mobile = Skriv eit norsk mobilnummer med 8 siffer som byrjar på 4 eller 9, til dømes 912 34 567

@@ -73,6 +73,7 @@ fn by_sms(n: u16) -> ContactSettings {
         mobile: Some(mobile(n)),
         email: None,
         language: "nb".into(),
+        language_chosen: true,
     }
 }
 
@@ -86,6 +87,7 @@ fn by_email(address: &str) -> ContactSettings {
         mobile: None,
         email: Some(EmailAddress::parse(address).expect("email")),
         language: "nb".into(),
+        language_chosen: true,
     }
 }
 

@@ -14,8 +14,17 @@ use domain::{
 
 #[async_trait]
 pub trait ContactPreferences: Send + Sync {
-    /// The patient's settings; a patient who never chose has defaults (nothing, bokmål).
+    /// The patient's settings; a patient who never chose has defaults (nothing, bokmål, the
+    /// language not chosen).
     async fn contact_settings(&self, patient: &domain::NationalId) -> Result<ContactSettings>;
+
+    /// The language the patient is using the site in, for their notices while they have not
+    /// chosen one themself; once they have, this changes nothing.
+    async fn remember_site_language(
+        &self,
+        patient: &domain::NationalId,
+        language: &str,
+    ) -> Result<()>;
 
     async fn save_contact_settings(
         &self,
@@ -52,7 +61,7 @@ impl<D: Database> ContactPreferences for SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q("SELECT channel, mobile, email, language FROM contact_settings WHERE national_id = $1")
+                q("SELECT channel, mobile, email, language, language_chosen FROM contact_settings WHERE national_id = $1")
                     .bind(patient.as_str()),
             )
             .await?;
@@ -67,6 +76,25 @@ impl<D: Database> ContactPreferences for SqlStore<D> {
         )
     }
 
+    async fn remember_site_language(&self, patient: &NationalId, language: &str) -> Result<()> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        // Not audited: which language a page was read in is no setting the patient made.
+        tx.execute(
+            q("INSERT INTO contact_settings (national_id, language, language_chosen, updated_at) \
+               VALUES ($1, $2, FALSE, $3) \
+               ON CONFLICT (national_id) DO UPDATE SET language = excluded.language, \
+                 updated_at = excluded.updated_at \
+               WHERE NOT contact_settings.language_chosen AND contact_settings.language <> excluded.language")
+            .bind(patient.as_str())
+            .bind(language)
+            .bind(now),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn save_contact_settings(
         &self,
         patient: &NationalId,
@@ -75,15 +103,17 @@ impl<D: Database> ContactPreferences for SqlStore<D> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         tx.execute(
-            q("INSERT INTO contact_settings (national_id, channel, mobile, email, language, updated_at) \
-               VALUES ($1, $2, $3, $4, $5, $6) \
+            q("INSERT INTO contact_settings (national_id, channel, mobile, email, language, language_chosen, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7) \
                ON CONFLICT (national_id) DO UPDATE SET channel = excluded.channel, mobile = excluded.mobile, \
-                 email = excluded.email, language = excluded.language, updated_at = excluded.updated_at")
+                 email = excluded.email, language = excluded.language, \
+                 language_chosen = excluded.language_chosen, updated_at = excluded.updated_at")
             .bind(patient.as_str())
             .bind(settings.chosen.map(Channel::code))
             .bind(settings.mobile.as_ref().map(MobileNumber::as_str))
             .bind(settings.email.as_ref().map(EmailAddress::as_str))
             .bind(settings.language.as_str())
+            .bind(settings.language_chosen)
             .bind(now),
         )
         .await?;

@@ -71,6 +71,7 @@ contract_tests!(
     a_deleted_message_leaves_the_patients_view_only,
     a_blocked_patients_message_is_kept_answered_and_closed,
     contact_settings_are_kept_per_patient_and_audited,
+    the_notice_language_follows_the_site_until_the_patient_chooses,
     push_subscriptions_are_per_device_and_only_the_owners,
     a_claimed_job_is_leased_and_finished_once,
     failed_tries_wait_then_fail_and_can_be_retried,

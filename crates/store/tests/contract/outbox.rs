@@ -50,6 +50,7 @@ pub async fn contact_settings_are_kept_per_patient_and_audited(db: TestDb) {
         mobile: MobileNumber::parse("912 34 567").ok(),
         email: EmailAddress::parse("kari@example.no").ok(),
         language: "nn".into(),
+        language_chosen: true,
     };
     world
         .store
@@ -79,6 +80,74 @@ pub async fn contact_settings_are_kept_per_patient_and_audited(db: TestDb) {
         .await
         .expect("audit");
     assert_eq!(audited.len(), 1);
+    world.finish().await;
+}
+
+pub async fn the_notice_language_follows_the_site_until_the_patient_chooses(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+
+    // No row yet: the site's language makes one, with nothing else in it.
+    world
+        .store
+        .remember_site_language(&kari, "en")
+        .await
+        .expect("remember");
+    let following = world.store.contact_settings(&kari).await.expect("read");
+    assert_eq!(following.language, "en");
+    assert!(!following.language_chosen);
+    assert_eq!(following.channel(), None);
+    assert_eq!(
+        world
+            .store
+            .contact_settings(&ola)
+            .await
+            .expect("read")
+            .language,
+        "nb",
+        "per patient"
+    );
+
+    // Settings saved without choosing the language (the demo's number) keep following.
+    let number = ContactSettings {
+        mobile: MobileNumber::parse("912 34 567").ok(),
+        ..following
+    };
+    world
+        .store
+        .save_contact_settings(&kari, &number)
+        .await
+        .expect("number");
+    world
+        .store
+        .remember_site_language(&kari, "nn")
+        .await
+        .expect("remember");
+    let following = world.store.contact_settings(&kari).await.expect("read");
+    assert_eq!(following.language, "nn");
+    assert_eq!(following.mobile, number.mobile, "the rest is kept");
+
+    // The patient's own choice stands against any later site language.
+    let chosen = ContactSettings {
+        language: "en".into(),
+        language_chosen: true,
+        ..following
+    };
+    world
+        .store
+        .save_contact_settings(&kari, &chosen)
+        .await
+        .expect("choose");
+    world
+        .store
+        .remember_site_language(&kari, "nb")
+        .await
+        .expect("remember");
+    assert_eq!(
+        world.store.contact_settings(&kari).await.expect("read"),
+        chosen
+    );
     world.finish().await;
 }
 

@@ -1,6 +1,8 @@
-//! «Språk/Language»: the choice is kept in a cookie for a year.
+//! «Språk/Language»: the choice is kept in a cookie for a year, and for a logged-in patient
+//! also as the language of their notices until they choose one themself.
 
 use crate::failure::{Failure, Kind};
+use crate::texts::T;
 use crate::visitor::Visitor;
 use crate::{AppState, cookies};
 use axum::extract::{Path, Query, State};
@@ -30,6 +32,14 @@ pub async fn switch(
     let lang = Lang::parse(&code)
         .filter(|l| l.code() == code)
         .ok_or(Failure::new(visitor.t, Kind::NotFound))?;
+    if let Some(patient) = &visitor.patient {
+        // A logged-in patient's notices follow the switch too, until they choose their own.
+        state
+            .store
+            .remember_site_language(patient, lang.code())
+            .await
+            .map_err(|e| Failure::store(T(lang), e))?;
+    }
     let cookie = cookies::set(
         cookies::LANG,
         lang.code(),

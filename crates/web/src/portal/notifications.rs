@@ -51,6 +51,8 @@ struct SettingsPage {
     mobile: String,
     email: String,
     languages: Vec<LanguageOption>,
+    /// Whether the notices still follow the site's language, so the page says so.
+    language_follows_site: bool,
     devices: Vec<DeviceView>,
     /// The VAPID public key for the browser's subscription; `None` where push is off.
     push_key: Option<String>,
@@ -85,12 +87,19 @@ pub async fn show(
         kanal: settings.channel().map(|c| c.code().to_owned()),
         mobil: settings.mobile.as_ref().map(ToString::to_string),
         epost: settings.email.as_ref().map(ToString::to_string),
-        sprak: Some(settings.language.clone()),
+        // Until the patient picks one, the notices go in the language they use the site in
+        // (kept for the worker at login and at each switch), so that is what the list shows.
+        sprak: Some(if settings.language_chosen {
+            settings.language.clone()
+        } else {
+            t.0.code().to_owned()
+        }),
     };
     let devices = devices(&state, &patient).await?;
     let page = settings_page(&state, &patient, &form, Problems::default(), devices).await?;
     Ok(html(&SettingsPage {
         saved: saved.lagret.is_some(),
+        language_follows_site: !settings.language_chosen,
         ..page
     })
     .into_response())
@@ -157,6 +166,8 @@ fn read(form: &SettingsForm, has_devices: bool) -> Result<ContactSettings, Probl
         mobile,
         email,
         language: language.code().to_owned(),
+        // Saving the form is the patient's choice, also when they kept the language shown.
+        language_chosen: true,
     })
 }
 
@@ -177,7 +188,16 @@ pub async fn save(
             Ok(Redirect::to("/varslinger?lagret=1").into_response())
         }
         Err(problems) => {
+            let stored = state
+                .store
+                .contact_settings(&patient.id)
+                .await
+                .map_err(|e| Failure::store(t, e))?;
             let page = settings_page(&state, &patient, &form, problems, devices).await?;
+            let page = SettingsPage {
+                language_follows_site: !stored.language_chosen,
+                ..page
+            };
             Ok((StatusCode::BAD_REQUEST, html(&page)).into_response())
         }
     }
@@ -241,6 +261,7 @@ async fn settings_page(
         mobile: form.mobil.clone().unwrap_or_default(),
         email: form.epost.clone().unwrap_or_default(),
         languages,
+        language_follows_site: false,
         devices: devices.iter().map(|d| device_view(state, t, d)).collect(),
         push_key: state.push.as_ref().map(|p| p.public_key.clone()),
     })
@@ -449,5 +470,6 @@ mod tests {
         );
         assert_eq!(settings.email.expect("email").as_str(), "kari@example.no");
         assert_eq!(settings.language, "nn");
+        assert!(settings.language_chosen);
     }
 }
