@@ -293,7 +293,9 @@ fn month(
         let free_day = free(date);
         Day {
             number: date.day(),
-            href: free_day.then(|| format!("{base}maned={}&dag={date}", month_param(date))),
+            // Choosing a day goes on to its times: focus lands on them, not on the page's top.
+            href: free_day
+                .then(|| format!("{base}maned={}&dag={date}#free-heading", month_param(date))),
             label: if free_day {
                 format!("{}, {}", t.long_date(date), t.get("choose-available"))
             } else {
