@@ -35,14 +35,18 @@ impl Database for SqliteDb {
     }
 
     /// SQLite has no advisory lock, so two processes starting together may both try the same
-    /// migration; the loser's transaction rolls back, and on the next try it finds the
-    /// migration applied and moves on.
+    /// migration; the loser's transaction rolls back (its statements fail, or its record of
+    /// the migration collides with the winner's), and on the next try it finds the migration
+    /// applied and moves on.
     async fn migrate(&self) -> Result<()> {
         let migrator = sqlx::migrate!("./migrations/sqlite");
         let mut attempt = 0u64;
         loop {
             match migrator.run(&self.pool).await {
-                Err(sqlx::migrate::MigrateError::ExecuteMigration(..)) if attempt < 5 => {
+                Err(
+                    sqlx::migrate::MigrateError::ExecuteMigration(..)
+                    | sqlx::migrate::MigrateError::Execute(..),
+                ) if attempt < 5 => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
                 }
