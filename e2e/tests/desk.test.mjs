@@ -23,14 +23,9 @@ after(async () => {
 });
 
 /** Waits until a text to Kari's mobile matches `pattern`, and answers it. */
-async function smsToKari(pattern) {
-  for (let i = 0; i < 100; i += 1) {
-    const found = gateway.texts.find((sms) => sms.to === "+4791234567" && pattern.test(sms.text));
-    if (found) return found.text;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no SMS to Kari matching ${pattern}; got ${JSON.stringify(gateway.texts)}`);
-}
+/** The first SMS to Kari's mobile that matches `pattern`, once the gateway has it. */
+const smsToKari = async (pattern) =>
+  (await gateway.waitFor((sms) => sms.to === "+4791234567" && pattern.test(sms.text)))[0].text;
 
 async function fhir(method, path, body) {
   const response = await fetch(`${server.base}/fhir/${path}`, {

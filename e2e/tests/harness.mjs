@@ -81,7 +81,16 @@ export async function startSmsGateway() {
     `body_template = '{"to": "{{to}}", "text": "{{text}}"}'`,
     "",
   ].join("\n");
-  return { texts, config, close: () => http.close() };
+  /** Waits (up to 20 s) until `count` texts match `matches`, and answers them. */
+  const waitFor = async (matches, count = 1) => {
+    for (let i = 0; i < 100; i += 1) {
+      const found = texts.filter(matches);
+      if (found.length >= count) return found;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`${count} texts as asked for; the gateway has ${JSON.stringify(texts)}`);
+  };
+  return { texts, config, waitFor, close: () => http.close() };
 }
 
 export function launch() {

@@ -41,14 +41,7 @@ const staffPage = () => harness.staffPage(browser, server.base);
 const nationalIdOf = (name) => harness.nationalIdOf(browser, server.base, name);
 
 /** Waits until the gateway has taken `count` texts that hold `needle`. */
-async function smsWith(needle, count) {
-  for (let i = 0; i < 100; i += 1) {
-    const found = gateway.texts.filter((t) => t.text.includes(needle));
-    if (found.length >= count) return found;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(`${count} texts with «${needle}», got: ${JSON.stringify(gateway.texts)}`);
-}
+const smsWith = (needle, count) => gateway.waitFor((sms) => sms.text.includes(needle), count);
 
 describe("innkalling", () => {
   test("three patients invited (one pasted line rejected) get the link; one books through it; the list shows who", async () => {

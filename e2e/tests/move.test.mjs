@@ -42,14 +42,9 @@ function later(days, skip = 0) {
   return days.filter((day) => day >= soonest)[skip];
 }
 
-async function smsToKari(pattern) {
-  for (let i = 0; i < 100; i += 1) {
-    const found = gateway.texts.find((sms) => sms.to === "+4791234567" && pattern.test(sms.text));
-    if (found) return found.text;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no SMS to Kari matching ${pattern}; got ${JSON.stringify(gateway.texts)}`);
-}
+/** The first SMS to Kari's mobile that matches `pattern`, once the gateway has it. */
+const smsToKari = async (pattern) =>
+  (await gateway.waitFor((sms) => sms.to === "+4791234567" && pattern.test(sms.text)))[0].text;
 
 describe("«Endre time»", () => {
   test("a patient moves her vaccine to another day and every page and the SMS say the new time", async () => {

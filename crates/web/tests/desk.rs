@@ -12,28 +12,7 @@ mod common;
 
 use common::{Browser, Portal, person, portal};
 use domain::{AppointmentId, AuditAction, PersonName};
-use sqlx::Connection;
 use store::{AuditFilter, NotificationKind};
-
-async fn sql(portal: &Portal, statement: &str) {
-    let mut conn = sqlx::SqliteConnection::connect(&portal.db.url)
-        .await
-        .expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
-        .execute(&mut conn)
-        .await
-        .expect(statement);
-}
-
-async fn count(portal: &Portal, statement: &str) -> i64 {
-    let mut conn = sqlx::SqliteConnection::connect(&portal.db.url)
-        .await
-        .expect("connect");
-    sqlx::query_scalar(sqlx::AssertSqlSafe(statement.to_owned()))
-        .fetch_one(&mut conn)
-        .await
-        .expect(statement)
-}
 
 fn appointment_id(location: Option<&str>) -> i64 {
     let location = location.expect("a redirect to the appointment");
@@ -61,14 +40,12 @@ async fn jobs(portal: &Portal, id: i64) -> Vec<NotificationKind> {
 async fn a_receptionist_finds_a_caller_books_inside_the_notice_moves_and_cancels() {
     let portal = portal(true).await;
     // Patients must book the lab a day ahead; the slot starts in two hours.
-    sql(
-        &portal,
-        &format!(
+    portal
+        .execute(&format!(
             "UPDATE timebook SET min_notice_minutes = 1440 WHERE id = {}",
             portal.lab_timebook
-        ),
-    )
-    .await;
+        ))
+        .await;
     let staff = Browser::new(&portal);
     staff.staff_log_in(0).await;
     let csrf = staff.csrf().await;
@@ -102,14 +79,12 @@ async fn a_receptionist_finds_a_caller_books_inside_the_notice_moves_and_cancels
     assert!(page.body.contains("Bestill time"));
 
     // The lab's place, today: the slot in two hours is there for the office.
-    let lab_place = count(
-        &portal,
-        &format!(
+    let lab_place = portal
+        .number(&format!(
             "SELECT id FROM resource WHERE timebook_id = {}",
             portal.lab_timebook
-        ),
-    )
-    .await;
+        ))
+        .await;
     let today = portal.state.today().to_string();
     let picked = staff
         .post(
@@ -194,32 +169,26 @@ async fn a_receptionist_finds_a_caller_books_inside_the_notice_moves_and_cancels
         .compatible()
         .expect("ts")
         .as_second();
-    sql(
-        &portal,
-        &format!(
+    portal
+        .execute(&format!(
             "INSERT INTO slot (clinic_id, timebook_id, resource_id, starts_at, length_minutes, \
                capacity, booked, published) \
              SELECT r.clinic_id, r.timebook_id, r.id, {nine}, 15, 1, 0, TRUE \
              FROM resource r WHERE r.id = {lab_place}"
-        ),
-    )
-    .await;
-    let tomorrow_slot = count(
-        &portal,
-        &format!("SELECT id FROM slot WHERE starts_at = {nine}"),
-    )
-    .await;
+        ))
+        .await;
+    let tomorrow_slot = portal
+        .number(&format!("SELECT id FROM slot WHERE starts_at = {nine}"))
+        .await;
     let offered = staff
         .get(&format!(
             "/klinikk/timeavtaler/{id}?sted={lab_place}&dag={tomorrow}"
         ))
         .await;
     assert!(offered.body.contains(&format!("value=\"{tomorrow_slot}\"")));
-    let version = count(
-        &portal,
-        &format!("SELECT version FROM appointment WHERE id = {id}"),
-    )
-    .await;
+    let version = portal
+        .number(&format!("SELECT version FROM appointment WHERE id = {id}"))
+        .await;
     // A stale version changes nothing.
     let stale = staff
         .post(
@@ -255,20 +224,19 @@ async fn a_receptionist_finds_a_caller_books_inside_the_notice_moves_and_cancels
         "one «endret time» notice"
     );
     assert_eq!(
-        count(
-            &portal,
-            &format!("SELECT booked FROM slot WHERE id = {}", portal.soon_slot)
-        )
-        .await,
+        portal
+            .number(&format!(
+                "SELECT booked FROM slot WHERE id = {}",
+                portal.soon_slot
+            ))
+            .await,
         0,
         "the old place is free again"
     );
     assert_eq!(
-        count(
-            &portal,
-            &format!("SELECT slot_id FROM appointment WHERE id = {id}")
-        )
-        .await,
+        portal
+            .number(&format!("SELECT slot_id FROM appointment WHERE id = {id}"))
+            .await,
         tomorrow_slot
     );
 
@@ -335,9 +303,9 @@ async fn the_office_books_a_blocked_patient_with_a_warning_but_never_over_the_pl
 
     // The slot has one place: Kari gets a plain refusal, and nothing changes.
     let before = (
-        count(&portal, "SELECT COUNT(*) FROM appointment").await,
-        count(&portal, "SELECT SUM(booked) FROM slot").await,
-        count(&portal, "SELECT COUNT(*) FROM outbox").await,
+        portal.number("SELECT COUNT(*) FROM appointment").await,
+        portal.number("SELECT SUM(booked) FROM slot").await,
+        portal.number("SELECT COUNT(*) FROM outbox").await,
     );
     for form in ["pasient", "time"] {
         let full = staff
@@ -361,9 +329,9 @@ async fn the_office_books_a_blocked_patient_with_a_warning_but_never_over_the_pl
         );
     }
     let after = (
-        count(&portal, "SELECT COUNT(*) FROM appointment").await,
-        count(&portal, "SELECT SUM(booked) FROM slot").await,
-        count(&portal, "SELECT COUNT(*) FROM outbox").await,
+        portal.number("SELECT COUNT(*) FROM appointment").await,
+        portal.number("SELECT SUM(booked) FROM slot").await,
+        portal.number("SELECT COUNT(*) FROM outbox").await,
     );
     assert_eq!(before, after);
 }
@@ -372,7 +340,7 @@ async fn the_office_books_a_blocked_patient_with_a_warning_but_never_over_the_pl
 async fn another_clinics_patients_are_never_found_and_bad_input_changes_nothing() {
     let portal = portal(true).await;
     // Another clinic lists «Kari Utenfor»; a name search here must not find her.
-    let other_clinic = domain::ClinicId(count(&portal, "SELECT MAX(id) FROM clinic").await);
+    let other_clinic = domain::ClinicId(portal.number("SELECT MAX(id) FROM clinic").await);
     let stranger = person(40);
     portal
         .store
@@ -440,7 +408,7 @@ async fn another_clinics_patients_are_never_found_and_bad_input_changes_nothing(
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[0].0, 200);
 
-    let before = count(&portal, "SELECT COUNT(*) FROM appointment").await;
+    let before = portal.number("SELECT COUNT(*) FROM appointment").await;
     for (typed, message) in [
         (
             "",
@@ -499,7 +467,7 @@ async fn another_clinics_patients_are_never_found_and_bad_input_changes_nothing(
         );
     }
     assert_eq!(
-        count(&portal, "SELECT COUNT(*) FROM appointment").await,
+        portal.number("SELECT COUNT(*) FROM appointment").await,
         before
     );
     // Another clinic's slot and appointment pages are not there for this clinic.
@@ -542,14 +510,12 @@ async fn the_week_shows_each_slot_as_free_booked_held_unpublished_or_past() {
     ola.log_in(&portal.ola).await;
     let held = ola.hold(portal.timebook, portal.slots[1]).await;
     assert_eq!(held.status, 303, "{}", held.body);
-    sql(
-        &portal,
-        &format!(
+    portal
+        .execute(&format!(
             "UPDATE slot SET published = FALSE WHERE id = {}",
             portal.slots[2]
-        ),
-    )
-    .await;
+        ))
+        .await;
     let staff = Browser::new(&portal);
     staff.staff_log_in(0).await;
     let week = staff
@@ -572,7 +538,7 @@ async fn the_week_shows_each_slot_as_free_booked_held_unpublished_or_past() {
         "a held single place is not free"
     );
     // Ola's hold lapses: the slot is free for the office.
-    sql(&portal, "UPDATE slot_hold SET expires_at = 0").await;
+    portal.execute("UPDATE slot_hold SET expires_at = 0").await;
     let week = staff
         .get(&format!(
             "/klinikk/uke?sted={}&uke={}",

@@ -9,20 +9,9 @@
 
 mod common;
 
-use common::{Browser, Portal, portal};
+use common::{Browser, portal};
 use domain::AppointmentId;
-use sqlx::Connection;
 use store::NotificationKind;
-
-async fn number(portal: &Portal, statement: &str) -> i64 {
-    let mut conn = sqlx::SqliteConnection::connect(&portal.db.url)
-        .await
-        .expect("connect");
-    sqlx::query_scalar(sqlx::AssertSqlSafe(statement.to_owned()))
-        .fetch_one(&mut conn)
-        .await
-        .expect(statement)
-}
 
 /// The value of `name` in a path's query.
 fn param(path: &str, name: &str) -> String {
@@ -76,11 +65,9 @@ async fn a_patient_moves_an_appointment_in_one_step_and_a_lost_race_changes_noth
         "the move goes on: {back}"
     );
     assert_eq!(
-        number(
-            &portal,
-            &format!("SELECT slot_id FROM appointment WHERE id = {id}")
-        )
-        .await,
+        portal
+            .number(&format!("SELECT slot_id FROM appointment WHERE id = {id}"))
+            .await,
         portal.slots[0]
     );
 
@@ -138,24 +125,23 @@ async fn a_patient_moves_an_appointment_in_one_step_and_a_lost_race_changes_noth
     assert!(second.contains("SEQUENCE:1\r\n"), "{second}");
     assert_ne!(second, first);
     assert_eq!(
-        number(
-            &portal,
-            &format!("SELECT slot_id FROM appointment WHERE id = {id}")
-        )
-        .await,
+        portal
+            .number(&format!("SELECT slot_id FROM appointment WHERE id = {id}"))
+            .await,
         portal.slots[1]
     );
     assert_eq!(
-        number(
-            &portal,
-            &format!("SELECT booked FROM slot WHERE id = {}", portal.slots[0])
-        )
-        .await,
+        portal
+            .number(&format!(
+                "SELECT booked FROM slot WHERE id = {}",
+                portal.slots[0]
+            ))
+            .await,
         0,
         "the old place is free again"
     );
     assert_eq!(
-        number(&portal, "SELECT COUNT(*) FROM appointment").await,
+        portal.number("SELECT COUNT(*) FROM appointment").await,
         1,
         "moved, not booked again"
     );
@@ -168,13 +154,11 @@ async fn a_patient_moves_an_appointment_in_one_step_and_a_lost_race_changes_noth
         .map(|job| job.kind)
         .collect();
     assert_eq!(jobs, [NotificationKind::Booked, NotificationKind::Moved]);
-    let reason = number(
-        &portal,
-        &format!(
+    let reason = portal
+        .number(&format!(
             "SELECT COUNT(*) FROM appointment WHERE id = {id} AND reason = 'Influensavaksine'"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(reason, 1);
 }
 
@@ -196,7 +180,7 @@ async fn only_the_patients_own_appointment_moves_and_only_before_the_deadline() 
         .await;
     assert_ne!(held.status, 303, "{:?}", held.location);
     assert_eq!(
-        number(&portal, "SELECT COUNT(*) FROM slot_hold").await,
+        portal.number("SELECT COUNT(*) FROM slot_hold").await,
         0,
         "nothing was held for another's appointment"
     );

@@ -51,8 +51,6 @@ pub struct OfferedSlot {
     pub timebook: Timebook,
     pub resource: Resource,
     pub slot: Slot,
-    /// Until when an appointment in it could be cancelled or moved online.
-    pub cancel_until: Timestamp,
 }
 
 /// What «Velg time» asks for: the free days at one place, and one day's free slots.
@@ -98,6 +96,9 @@ pub trait Offers: Send + Sync {
         patient: &NationalId,
         slot: SlotId,
     ) -> Result<OfferedSlot>;
+    /// Until when an appointment in the slot could be cancelled or moved online, by the
+    /// core's own deadline rule: what the review says before the patient sends.
+    async fn slot_cancel_until(&self, slot: SlotId) -> Result<Timestamp>;
     /// HentLedigeTimer: the slots the caller may book for the patient in a timebook between two
     /// local dates, both included. Refused for a blocked patient and one not on the list.
     async fn free_slots(
@@ -585,20 +586,23 @@ impl<D: Database> Offers for SqlStore<D> {
             .into_iter()
             .find(|r| r.id == slot.resource_id)
             .ok_or(StoreError::NotFound("resource"))?;
-        let env = Env::new().with("slot", slot.id.0);
+        Ok(OfferedSlot {
+            clinic: offered.clinic,
+            timebook: offered.timebook,
+            resource,
+            slot,
+        })
+    }
+
+    async fn slot_cancel_until(&self, slot: SlotId) -> Result<Timestamp> {
+        let env = Env::new().with("slot", slot.0);
         let (cancel_until,): (i64,) = self
             .db
             .pool()
             .fetch_optional(Statement::named(&SLOT_CANCEL_UNTIL, &env))
             .await?
             .ok_or(StoreError::NotFound("slot"))?;
-        Ok(OfferedSlot {
-            clinic: offered.clinic,
-            timebook: offered.timebook,
-            resource,
-            slot,
-            cancel_until: crate::rows::instant(cancel_until, "slot.cancel_until")?,
-        })
+        crate::rows::instant(cancel_until, "slot.cancel_until")
     }
 
     async fn free_slots(

@@ -3,7 +3,7 @@
 //! block (with a warning), never over a slot's places. A fødselsnummer travels in form bodies
 //! only, never in an address a log could keep.
 
-use super::{Place, places};
+use super::{Place, PlaceOption, chosen_place, place_options, places};
 use crate::AppState;
 use crate::failure::{Failure, Kind};
 use crate::pages::{FieldError, Page, html};
@@ -45,12 +45,6 @@ pub fn refusal_message(refusal: Refusal) -> &'static str {
     }
 }
 
-pub struct PlaceOption {
-    pub id: i64,
-    pub label: String,
-    pub chosen: bool,
-}
-
 pub struct SlotOption {
     pub id: i64,
     pub label: String,
@@ -87,12 +81,7 @@ pub async fn picker(
 ) -> Result<Picker, Failure> {
     let t = staff.visitor.t;
     let today = state.today();
-    let wanted = asked
-        .sted
-        .as_deref()
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|id| choices.iter().find(|p| p.id.0 == id));
-    let place = wanted.or(choices.first());
+    let place = chosen_place(choices, asked.sted.as_deref());
     let typed_day = asked.dag.as_deref().map(str::trim).unwrap_or_default();
     let (day, day_error) = if typed_day.is_empty() {
         (today, None)
@@ -103,14 +92,7 @@ pub async fn picker(
         }
     };
     let mut picker = Picker {
-        places: choices
-            .iter()
-            .map(|p| PlaceOption {
-                id: p.id.0,
-                label: p.label.clone(),
-                chosen: place.is_some_and(|chosen| chosen.id == p.id),
-            })
-            .collect(),
+        places: place_options(choices, place),
         day: day.to_string(),
         shown_day: None,
         slots: Vec::new(),

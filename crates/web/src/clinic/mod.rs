@@ -106,6 +106,32 @@ pub struct Place {
     pub label: String,
 }
 
+/// A place as a `<select>` offers it.
+pub struct PlaceOption {
+    pub id: i64,
+    pub label: String,
+    pub chosen: bool,
+}
+
+/// The place a form's `sted` names among `places`, or the first when it names none of them.
+pub fn chosen_place<'a>(places: &'a [Place], sted: Option<&str>) -> Option<&'a Place> {
+    sted.and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|id| places.iter().find(|p| p.id.0 == id))
+        .or(places.first())
+}
+
+/// `places` for a `<select>`, with `chosen` selected.
+pub fn place_options(places: &[Place], chosen: Option<&Place>) -> Vec<PlaceOption> {
+    places
+        .iter()
+        .map(|p| PlaceOption {
+            id: p.id.0,
+            label: p.label.clone(),
+            chosen: chosen.is_some_and(|c| c.id == p.id),
+        })
+        .collect()
+}
+
 /// The clinic's places, timebook by timebook.
 pub async fn places(state: &AppState, staff: &StaffMember) -> Result<Vec<Place>, Failure> {
     let t = staff.visitor.t;

@@ -2,7 +2,7 @@
 //! places left), held, booked (whom and why), unpublished or past. A data table with headers
 //! for day and time, so that a screen reader reads each cell with both.
 
-use super::places;
+use super::{PlaceOption, chosen_place, place_options, places};
 use crate::AppState;
 use crate::failure::Failure;
 use crate::pages::{Page, html};
@@ -14,12 +14,6 @@ use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::WeekSlot;
-
-pub struct PlaceOption {
-    id: i64,
-    label: String,
-    chosen: bool,
-}
 
 pub struct Day {
     label: String,
@@ -89,12 +83,7 @@ pub async fn show(
     let t = staff.visitor.t;
     let today = state.today();
     let all = places(&state, &staff).await?;
-    let wanted = query
-        .sted
-        .as_deref()
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|id| all.iter().find(|p| p.id.0 == id));
-    let place = wanted.or(all.first());
+    let place = chosen_place(&all, query.sted.as_deref());
     let typed = query.uke.as_deref().map(str::trim).unwrap_or_default();
     let parsed = (!typed.is_empty()).then(|| typed.parse::<Date>().ok());
     let day_error = matches!(parsed, Some(None));
@@ -128,14 +117,7 @@ pub async fn show(
     );
     let page = WeekPage {
         page: Page::staff(&staff.visitor, "week-title", "/klinikk/uke"),
-        places: all
-            .iter()
-            .map(|p| PlaceOption {
-                id: p.id.0,
-                label: p.label.clone(),
-                chosen: place.is_some_and(|chosen| chosen.id == p.id),
-            })
-            .collect(),
+        places: place_options(&all, place),
         caption,
         week_value: monday.to_string(),
         days: dates
@@ -158,10 +140,18 @@ pub async fn show(
 /// The table's rows: one for each time of day a slot of the week starts at.
 fn rows(state: &AppState, t: crate::texts::T, week: &[WeekSlot], dates: &[Date]) -> Vec<Row> {
     let (now, today) = (state.now(), state.today());
-    let mut times: Vec<String> = week
+    // Each slot's local day and time, worked out once rather than for every cell.
+    let placed: Vec<(Date, String, &WeekSlot)> = week
         .iter()
-        .map(|w| clock(w.slot.start, &state.zone))
+        .map(|w| {
+            (
+                state.day_of(w.slot.start),
+                clock(w.slot.start, &state.zone),
+                w,
+            )
+        })
         .collect();
+    let mut times: Vec<String> = placed.iter().map(|(_, time, _)| time.clone()).collect();
     times.sort();
     times.dedup();
     times
@@ -170,12 +160,10 @@ fn rows(state: &AppState, t: crate::texts::T, week: &[WeekSlot], dates: &[Date])
             cells: dates
                 .iter()
                 .map(|date| {
-                    week.iter()
-                        .find(|w| {
-                            state.day_of(w.slot.start) == *date
-                                && clock(w.slot.start, &state.zone) == time
-                        })
-                        .map(|w| {
+                    placed
+                        .iter()
+                        .find(|(day, at, _)| day == date && *at == time)
+                        .map(|(_, _, w)| {
                             let mut cell = cell(t, w, now, *date == today);
                             cell.book_label =
                                 format!("{}: {} {time}", t.get("week-book"), t.long_date(*date));

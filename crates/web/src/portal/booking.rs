@@ -630,13 +630,43 @@ async fn chosen(
     }
 }
 
+/// Until when the slot's appointment could be cancelled online, or that it could not; asked
+/// only by the review pages, not on the way to a booking.
+async fn cancel_note(
+    state: &AppState,
+    patient: &Patient,
+    chosen: &OfferedSlot,
+) -> Result<String, Failure> {
+    let t = patient.visitor.t;
+    let cancel_until = state
+        .store
+        .slot_cancel_until(chosen.slot.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(if state.now() > cancel_until {
+        t.get("review-too-late-to-cancel")
+    } else {
+        t.arg(
+            "appointments-cancel-until",
+            "deadline",
+            &t.args(
+                "date-time",
+                &[
+                    ("date", &t.long_date(state.day_of(cancel_until))),
+                    ("time", &crate::texts::clock(cancel_until, &state.zone)),
+                ],
+            ),
+        )
+    })
+}
+
 fn review_page(
     state: &AppState,
     patient: &Patient,
     chosen: &OfferedSlot,
     hold: i64,
     (reason, error): (String, Option<String>),
-    moving: Option<&Moving>,
+    (moving, cancel_note): (Option<&Moving>, String),
 ) -> ReviewPage {
     let t = patient.visitor.t;
     let count = domain::count_characters(reason.trim()).to_string();
@@ -680,24 +710,7 @@ fn review_page(
             + &moving_param(moving.map(|m| m.id)),
         moving: moving.map(|m| m.id.0),
         moving_from: moving.map(|m| t.arg("move-from", "when", &m.from)),
-        cancel_note: if state.now() > chosen.cancel_until {
-            t.get("review-too-late-to-cancel")
-        } else {
-            t.arg(
-                "appointments-cancel-until",
-                "deadline",
-                &t.args(
-                    "date-time",
-                    &[
-                        ("date", &t.long_date(state.day_of(chosen.cancel_until))),
-                        (
-                            "time",
-                            &crate::texts::clock(chosen.cancel_until, &state.zone),
-                        ),
-                    ],
-                ),
-            )
-        },
+        cancel_note,
     }
 }
 
@@ -729,13 +742,14 @@ pub async fn review(
         .hold
         .and_then(|h| h.parse().ok())
         .ok_or(Failure::new(t, Kind::BadRequest))?;
+    let note = cancel_note(&state, &patient, &chosen).await?;
     let page = review_page(
         &state,
         &patient,
         &chosen,
         hold,
         (String::new(), None),
-        moving.as_ref(),
+        (moving.as_ref(), note),
     );
     Ok(html(&page).into_response())
 }
@@ -795,13 +809,14 @@ pub async fn send(
                 DomainError::TextTooLong { .. } => "review-reason-too-long",
                 ref other => crate::texts::text_refusal(other).unwrap_or("review-reason-missing"),
             };
+            let note = cancel_note(&state, &patient, &chosen).await?;
             let page = review_page(
                 &state,
                 &patient,
                 &chosen,
                 hold,
                 (typed, Some(t.get(key))),
-                None,
+                (None, note),
             );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
         }

@@ -396,6 +396,30 @@ impl Portal {
 }
 
 /// The first message of one of Kari's threads (its id as the path has it).
+impl Portal {
+    /// One number the SQLite database answers `statement` with, read behind the pages' back.
+    pub async fn number(&self, statement: &str) -> i64 {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.db.url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(statement.to_owned()))
+            .fetch_one(&mut conn)
+            .await
+            .expect(statement)
+    }
+
+    /// Changes the SQLite database behind the pages' back, as a test's set-up.
+    pub async fn execute(&self, statement: &str) {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.db.url)
+            .await
+            .expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&mut conn)
+            .await
+            .expect(statement);
+    }
+}
+
 pub async fn kari_first_message(portal: &Portal, thread: &str) -> String {
     portal
         .store
