@@ -63,7 +63,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   scopes: ["openid", "offline_access", "system/Slot.rs", "system/Appointment.cruds"],
   acrValues: ["idporten-loa-substantial", "idporten-loa-high"],
-  claims: { openid: ["sub"], profile: ["name", "pid", "clinic", "roles"] },
+  claims: { openid: ["sub"], profile: ["name", "pid", "clinic", "roles", "represents"] },
   // Claims in the ID token, as ID-porten and HelseID give them, not only from userinfo.
   conformIdTokenClaims: false,
   cookies: { keys: ["timebok-tests-only"] },

@@ -5,6 +5,9 @@ use jiff::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Patient(NationalId),
+    /// A person acting for another: a parent for their child, or someone with fullmakt. The
+    /// audit entry's patient is the person they act for, so the entry names both.
+    Representative(NationalId),
     Staff {
         clinic_id: ClinicId,
         user: String,
@@ -25,6 +28,7 @@ impl Actor {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Patient(_) => "patient",
+            Self::Representative(_) => "representative",
             Self::Staff { .. } => "staff",
             Self::Operator { .. } => "operator",
             Self::Client { .. } => "client",
@@ -35,7 +39,7 @@ impl Actor {
     /// The actor's identifier as stored in the audit log (inside the database, never in logs).
     pub fn identifier(&self) -> &str {
         match self {
-            Self::Patient(id) => id.as_str(),
+            Self::Patient(id) | Self::Representative(id) => id.as_str(),
             Self::Staff { user, .. } | Self::Operator { user } => user,
             Self::Client { name } => name,
             Self::System => "timebok",
@@ -115,6 +119,11 @@ actions! {
     InvitationSent => "invitation.sent",
     InvitationReminded => "invitation.reminded",
     InvitationsViewed => "invitation.viewed",
+    ActingFor => "representation.acting_for",
+    RelationsImported => "representation.imported",
+    RelationRemoved => "representation.removed",
+    RelationsViewed => "representation.viewed",
+    RelationsClaimed => "representation.claimed",
 }
 
 /// One append-only entry of the audit log.

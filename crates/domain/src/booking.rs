@@ -32,8 +32,8 @@ impl Reach {
 /// Whose appointments a caller may act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Patients {
-    /// Only this person's: a patient acting for themself. A representative will name the person
-    /// they act for here.
+    /// Only this person's: a patient acting for themself, or the person a representative acts
+    /// for.
     Only(NationalId),
     /// Anyone's within reach: staff, and machine clients acting on a patient's behalf.
     Any,
@@ -68,6 +68,25 @@ impl Caller {
             reach: Reach::Everywhere,
             patients: Patients::Only(id),
             policy: Policy::SelfService,
+        }
+    }
+
+    /// A person acting for someone they represent (a parent for a child, or with fullmakt),
+    /// under that person's own rules. The booking core checks the relation in its transaction.
+    pub fn representative(by: NationalId, person: NationalId) -> Self {
+        Self {
+            actor: Actor::Representative(by),
+            reach: Reach::Everywhere,
+            patients: Patients::Only(person),
+            policy: Policy::SelfService,
+        }
+    }
+
+    /// The representative acting, if the caller is one.
+    pub fn representative_id(&self) -> Option<&NationalId> {
+        match &self.actor {
+            Actor::Representative(id) => Some(id),
+            _ => None,
         }
     }
 

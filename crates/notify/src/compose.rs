@@ -135,6 +135,13 @@ pub fn compose(
         NotificationKind::Moved => ("notice-moved", "notice-subject-moved"),
         NotificationKind::Reminder => ("notice-reminder", "notice-subject-reminder"),
     };
+    // To someone acting for the patient, the notice names the patient instead of addressing
+    // them.
+    let text_key = if delivery.on_behalf {
+        format!("{text_key}-for")
+    } else {
+        text_key.to_owned()
+    };
     let appointment = delivery.appointment.as_ref()?;
     let local = appointment.start.to_zoned_datetime(zone.clone());
     let date = local.strftime("%d.%m.%Y").to_string();
@@ -142,7 +149,7 @@ pub fn compose(
     let when = lang.text("notice-when", &[("date", &date), ("time", &time)]);
     let kind_name = lang.text(&format!("notice-kind-{}", appointment.kind.code()), &[]);
     let text = lang.text(
-        text_key,
+        &text_key,
         &[
             ("first", first),
             ("kind", &kind_name),
@@ -182,6 +189,7 @@ mod tests {
             .expect("start");
         Delivery {
             first_name: PersonName::parse("Kari").expect("name"),
+            on_behalf: false,
             settings: ContactSettings {
                 language: language.into(),
                 ..Default::default()
@@ -337,6 +345,48 @@ mod tests {
             notice(NotificationKind::CancelledByClinic, "nb")
                 .calendar
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_notice_to_someone_acting_for_the_patient_names_the_patient() {
+        let zone = domain::clinic_time_zone().expect("zone");
+        let kinds = [
+            NotificationKind::Booked,
+            NotificationKind::CancelledByClinic,
+            NotificationKind::CancelledByPatient,
+            NotificationKind::Moved,
+            NotificationKind::Reminder,
+        ];
+        for language in ["nb", "nn", "en"] {
+            for kind in kinds {
+                let mut delivery = delivery(language, TimebookKind::Vaksine);
+                delivery.on_behalf = true;
+                let notice = compose(kind, &delivery, PORTAL, &zone, Timestamp::UNIX_EPOCH)
+                    .expect("a notice");
+                assert!(!notice.text.contains("notice-"), "{language} {kind:?}");
+                assert!(
+                    notice.text.starts_with("Kari") && !notice.text.starts_with("Kari,"),
+                    "{language} {kind:?}"
+                );
+                assert!(notice.text.contains("08:15"), "{language} {kind:?}");
+                assert!(notice.text.chars().count() <= 306, "{language} {kind:?}");
+            }
+        }
+        let mut delivery = delivery("nb", TimebookKind::Vaksine);
+        delivery.on_behalf = true;
+        assert_eq!(
+            compose(
+                NotificationKind::Booked,
+                &delivery,
+                PORTAL,
+                &zone,
+                Timestamp::UNIX_EPOCH
+            )
+            .expect("a notice")
+            .text,
+            "Kari har fått time til vaksine hos Helsenorge testlegekontor 17.12.2025, kl. 08:15. \
+             Oppmøtested: Influensaveien 3a, 1325 Lysaker. Logg inn på Helsenorge for å se mer."
         );
     }
 

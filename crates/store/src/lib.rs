@@ -23,6 +23,7 @@ mod postgres;
 mod publication;
 mod rate_counts;
 mod register;
+mod representation;
 mod rows;
 mod schedules;
 mod sessions;
@@ -60,9 +61,12 @@ pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
 pub use rate_counts::{Hits, RateCounts};
 pub use register::{Clinics, PatientList, Places, Register};
+pub use representation::{
+    NewRelation, Relation, RelationPage, RelationSource, Representations, Represented,
+};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
+pub use sessions::{ActingFor, PatientSessions, SessionPatient, Sessions, StaffSessions};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
-pub use sessions::{PatientSessions, Sessions, StaffSessions};
 pub use sqlite::SqliteStore;
 pub use subscriptions::{
     HookContent, HookStatus, NewSubscription, StoredSubscription, Subscriptions,
@@ -123,6 +127,7 @@ pub trait Store:
     + Subscriptions
     + Usage
     + Invitations
+    + Representations
     + Send
     + Sync
 {

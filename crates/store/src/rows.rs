@@ -661,6 +661,9 @@ impl AuditRow {
     pub fn into_domain(self) -> Result<AuditEvent> {
         let actor = match self.actor_kind.as_str() {
             "patient" => Actor::Patient(national_id(&self.actor_id, "audit_event.actor_id")?),
+            "representative" => {
+                Actor::Representative(national_id(&self.actor_id, "audit_event.actor_id")?)
+            }
             "staff" => Actor::Staff {
                 clinic_id: ClinicId(
                     self.clinic_id

@@ -6,12 +6,12 @@
 
 use domain::{
     Actor, Address, BlockReason, BookingRules, Capacity, ClinicName, Description, DomainError,
-    HerId, InfoText, Location, NationalId, PersonName, ResourceName, SlotLength, SlotTemplate,
-    Timebook, TimebookKind, Weekdays,
+    HerId, InfoText, Location, NationalId, PersonName, RelationKind, ResourceName, SlotLength,
+    SlotTemplate, Timebook, TimebookKind, Weekdays,
 };
 use jiff::civil::{Date, date, time};
 use jiff::{Span, Timestamp};
-use store::{Store, StoreError};
+use store::{NewRelation, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -42,7 +42,7 @@ struct DemoPatient {
     mobile: Option<&'static str>,
 }
 
-const PATIENTS: [DemoPatient; 4] = [
+const PATIENTS: [DemoPatient; 7] = [
     DemoPatient {
         first: "Viktig",
         last: "Person",
@@ -71,6 +71,36 @@ const PATIENTS: [DemoPatient; 4] = [
         blocked: true,
         mobile: None,
     },
+    DemoPatient {
+        first: "Nora",
+        last: "Forelder",
+        born: date(1986, 2, 14),
+        blocked: false,
+        mobile: Some("934 56 789"),
+    },
+    DemoPatient {
+        first: "Emma",
+        last: "Forelder",
+        born: date(2019, 4, 10),
+        blocked: false,
+        mobile: None,
+    },
+    DemoPatient {
+        first: "Jonas",
+        last: "Forelder",
+        born: date(2012, 8, 20),
+        blocked: false,
+        mobile: None,
+    },
+];
+
+/// Who acts for whom in the demo, by index into [`PATIENTS`]: Nora is the mother of Emma
+/// (under 12: everything) and Jonas (12 to 16: the appointments), and Viktig Person has given
+/// her fullmakt.
+const RELATIONS: [(usize, usize, RelationKind); 3] = [
+    (4, 5, RelationKind::Parent),
+    (4, 6, RelationKind::Parent),
+    (4, 0, RelationKind::Fullmakt),
 ];
 
 /// The demo patients' names and synthetic numbers, for the test login.
@@ -280,6 +310,19 @@ async fn list_patients(
             report.patients.push(name);
         }
     }
+    let ids = demo_patient_ids()?;
+    let relations: Vec<NewRelation> = RELATIONS
+        .iter()
+        .filter_map(|&(representative, person, kind)| {
+            Some(NewRelation {
+                representative: ids.get(representative)?.clone(),
+                person: ids.get(person)?.clone(),
+                kind,
+                last_day: None,
+            })
+        })
+        .collect();
+    store.import_relations(actor, &relations).await?;
     Ok(())
 }
 

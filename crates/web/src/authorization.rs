@@ -23,6 +23,10 @@ pub enum Audience {
     Anyone,
     /// A logged-in patient.
     Patient,
+    /// A logged-in patient reading or writing messages: themself, or acting for someone whose
+    /// relation gives full access (not a parent of a child from 12, see
+    /// `domain::representation`).
+    PatientMessages,
     /// A logged-in staff member of a clinic (not the operator).
     Staff,
     /// The register's operator (not a clinic's staff).
@@ -177,12 +181,22 @@ async fn authorize(State(guard): State<Guard>, request: Request, next: Next) -> 
     let state = &guard.state;
     match audience {
         Some(Audience::Anyone) => {}
-        Some(Audience::Patient) => match Patient::from_request_parts(&mut parts, state).await {
-            Ok(patient) => {
-                parts.extensions.insert(patient);
+        Some(audience @ (Audience::Patient | Audience::PatientMessages)) => {
+            match Patient::from_request_parts(&mut parts, state).await {
+                Ok(patient)
+                    if audience == Audience::PatientMessages && !patient.may_use_messages() =>
+                {
+                    let t = patient.visitor.t;
+                    return axum::response::IntoResponse::into_response(
+                        crate::failure::Failure::new(t, crate::failure::Kind::NotForRepresentative),
+                    );
+                }
+                Ok(patient) => {
+                    parts.extensions.insert(patient);
+                }
+                Err(refusal) => return refusal,
             }
-            Err(refusal) => return refusal,
-        },
+        }
         Some(Audience::Staff) => match StaffMember::from_request_parts(&mut parts, state).await {
             Ok(staff) => {
                 parts.extensions.insert(staff);

@@ -20,6 +20,9 @@ pub enum Kind {
     TooMany(u64),
     /// A form sent from a page of another site.
     CrossSite,
+    /// Someone acting for another person whose relation does not reach this page (a parent
+    /// and a child's messages from 12).
+    NotForRepresentative,
 }
 
 /// A failed request, rendered in the visitor's language.
@@ -72,6 +75,10 @@ impl IntoResponse for Failure {
             Kind::NotFound => (StatusCode::NOT_FOUND, self.t.get("error-not-found")),
             Kind::Forbidden => (StatusCode::FORBIDDEN, self.t.get("error-forbidden")),
             Kind::CrossSite => (StatusCode::FORBIDDEN, self.t.get("error-cross-site")),
+            Kind::NotForRepresentative => (
+                StatusCode::FORBIDDEN,
+                self.t.get("error-not-for-representative"),
+            ),
             Kind::BadRequest => (StatusCode::BAD_REQUEST, self.t.get("error-bad-request")),
             Kind::LoginRequired => (StatusCode::UNAUTHORIZED, self.t.get("error-login-required")),
             Kind::Unavailable => (

@@ -20,6 +20,8 @@ pub struct Page {
     pub nav: Vec<NavLink>,
     /// The navigation's accessible name.
     pub nav_label: String,
+    /// «Du handler på vegne av …»: whose timebook a representative's pages show.
+    pub acting_for: Option<String>,
 }
 
 pub struct NavLink {
@@ -66,11 +68,14 @@ impl Page {
     pub fn new(visitor: &Visitor, title_key: &str) -> Self {
         let t = visitor.t;
         let nav = if visitor.patient.is_some() {
-            let links = [
+            let mut links = vec![
                 ("/timeavtaler", "portal-nav-appointments"),
                 ("/meldinger", "portal-nav-messages"),
                 ("/varslinger", "portal-nav-notifications"),
             ];
+            if visitor.representation.represents_anyone {
+                links.push((crate::visitor::SWITCH_PERSON, "portal-nav-switch-person"));
+            }
             nav_links(
                 t,
                 &links,
@@ -79,6 +84,11 @@ impl Page {
         } else {
             Vec::new()
         };
+        let acting_for = visitor
+            .representation
+            .acting_for
+            .as_ref()
+            .map(|acting| t.arg("acting-for", "name", &acting.name));
         Self {
             t,
             title: t.get(title_key),
@@ -87,6 +97,7 @@ impl Page {
             languages: language_links(t, &visitor.path),
             nav,
             nav_label: t.get("portal-nav"),
+            acting_for,
         }
     }
 
@@ -107,6 +118,7 @@ impl Page {
             logout: Some("/personale/logg-ut"),
             nav: nav_links(visitor.t, &links, current),
             nav_label: visitor.t.get("staff-nav"),
+            acting_for: None,
             ..Self::new(visitor, title_key)
         }
     }
@@ -115,6 +127,7 @@ impl Page {
     pub fn operator(visitor: &Visitor, title_key: &str, current: &str) -> Self {
         let links = [
             ("/register", "register-nav-clinics"),
+            ("/register/representasjon", "register-nav-relations"),
             ("/register/varsler", "register-nav-notifications"),
             ("/register/logg", "register-nav-audit"),
         ];
@@ -122,6 +135,7 @@ impl Page {
             logout: Some("/personale/logg-ut"),
             nav: nav_links(visitor.t, &links, current),
             nav_label: visitor.t.get("staff-nav"),
+            acting_for: None,
             ..Self::new(visitor, title_key)
         }
     }
@@ -136,6 +150,7 @@ impl Page {
             languages: language_links(t, "/"),
             nav: Vec::new(),
             nav_label: String::new(),
+            acting_for: None,
         }
     }
 }

@@ -61,6 +61,8 @@ pub struct Opened {
     pub token_hash: String,
     /// The `Set-Cookie` value that carries the token.
     pub cookie: String,
+    /// The patient may act for someone: the login lands on «Bytt person».
+    pub represents_anyone: bool,
 }
 
 pub async fn open(
@@ -89,6 +91,7 @@ pub async fn open(
         }
     };
     opened.map_err(|e| Failure::store(t, e))?;
+    let mut represents_anyone = false;
     if let Actor::Patient(id) = who {
         // The worker writes notices later, without a browser to ask: the language the patient
         // logs in with is kept for them until they choose one on «Varslingsinnstillinger».
@@ -97,6 +100,12 @@ pub async fn open(
             .remember_site_language(id, t.0.code())
             .await
             .map_err(|e| Failure::store(t, e))?;
+        represents_anyone = !state
+            .store
+            .represented(id)
+            .await
+            .map_err(|e| Failure::store(t, e))?
+            .is_empty();
     }
     Ok(Opened {
         token_hash,
@@ -106,6 +115,7 @@ pub async fn open(
             holder.hours() * 3600,
             state.secure_cookies,
         ),
+        represents_anyone,
     })
 }
 
@@ -128,6 +138,12 @@ pub fn land(opened: Opened, who: &Actor, headers: &HeaderMap, secure: bool) -> R
             .and_then(|kept| ReturnPath::decode(&kept).ok()),
         _ => None,
     };
+    // Someone who may act for others first chooses whom they act for; «Bytt person» then
+    // goes on to the kept path.
+    if opened.represents_anyone {
+        let to = ReturnPath::parse(crate::visitor::SWITCH_PERSON).unwrap_or_default();
+        return cookies::redirect_setting(opened.cookie, &to);
+    }
     // A patient's login uses the kept path up, or drops it when it was refused.
     let forget =
         matches!(who, Actor::Patient(_)) && cookies::read(headers, cookies::RETURN_TO).is_some();

@@ -16,10 +16,59 @@ pub struct Visitor {
     pub csrf: String,
     /// Path and query of this request, for the language links to return to.
     pub path: String,
+    /// The person logged in to the portal.
     pub patient: Option<NationalId>,
+    /// Whom they act for, if not themself, and whether they may act for anyone.
+    pub representation: Representation,
     /// The client's address, for rate limits: from the trusted proxy's header when one is
     /// configured, otherwise from the connection.
     pub client: String,
+}
+
+/// Whom a logged-in patient acts for.
+#[derive(Debug, Clone, Default)]
+pub struct Representation {
+    /// The person they act for, if not themself.
+    pub acting_for: Option<ActingFor>,
+    /// They may act for someone: «Bytt person» is in the header.
+    pub represents_anyone: bool,
+    /// The person they chose is no longer theirs to act for: they must choose again.
+    pub lapsed: bool,
+}
+
+/// The person a representative acts for, and what the relation allows today.
+#[derive(Debug, Clone)]
+pub struct ActingFor {
+    pub person: NationalId,
+    pub access: domain::Access,
+    /// As «Du handler på vegne av …» names them.
+    pub name: String,
+}
+
+impl Representation {
+    fn of(session: store::SessionPatient, today: jiff::civil::Date) -> Self {
+        let mut lapsed = session.lapsed;
+        let acting_for = session.acting_for.and_then(|acting| {
+            // The relation stands by the register's dates; the age rule decides how far.
+            let Some(access) = domain::access(acting.kind, &acting.person, today) else {
+                lapsed = true;
+                return None;
+            };
+            let name = acting
+                .first_name
+                .unwrap_or_else(|| acting.person.birth_date().strftime("%d.%m.%Y").to_string());
+            Some(ActingFor {
+                person: acting.person,
+                access,
+                name,
+            })
+        });
+        Self {
+            acting_for,
+            represents_anyone: session.represents_anyone,
+            lapsed,
+        }
+    }
 }
 
 fn client_address(parts: &Parts, state: &AppState) -> String {
@@ -59,7 +108,7 @@ impl FromRequestParts<AppState> for Visitor {
             .path_and_query()
             .map_or("/", |p| p.as_str())
             .to_owned();
-        let patient = match cookies::read(&parts.headers, cookies::SESSION) {
+        let session = match cookies::read(&parts.headers, cookies::SESSION) {
             Some(token) => state
                 .store
                 .session_patient(&tokens::hash(&token))
@@ -67,11 +116,20 @@ impl FromRequestParts<AppState> for Visitor {
                 .map_err(|e| Failure::store(t, e))?,
             None => None,
         };
+        let today = state.today();
+        let (patient, representation) = match session {
+            Some(session) => (
+                Some(session.user.clone()),
+                Representation::of(session, today),
+            ),
+            None => (None, Representation::default()),
+        };
         Ok(Self {
             t,
             csrf,
             path,
             patient,
+            representation,
             client: client_address(parts, state),
         })
     }
@@ -87,18 +145,42 @@ fn login_page() -> ReturnPath {
 
 /// A logged-in patient. Pages that need one send everybody else to the login (in demo mode)
 /// or answer 401.
+///
+/// `id` is the person whose timebook the pages show: the logged-in patient, or the person they
+/// chose to act for at «Bytt person». `user` is always the one logged in.
 #[derive(Debug, Clone)]
 pub struct Patient {
     pub visitor: Visitor,
     pub id: NationalId,
+    pub user: NationalId,
 }
 
 impl Patient {
-    /// The patient as the booking core knows them: acting for themself.
+    /// The patient as the booking core knows them: acting for themself, or for the person
+    /// they represent.
     pub fn caller(&self) -> domain::Caller {
-        domain::Caller::patient(self.id.clone())
+        if self.id == self.user {
+            domain::Caller::patient(self.id.clone())
+        } else {
+            domain::Caller::representative(self.user.clone(), self.id.clone())
+        }
+    }
+
+    /// The person acted for, when not the patient themself.
+    pub fn acting_for(&self) -> Option<&ActingFor> {
+        self.visitor.representation.acting_for.as_ref()
+    }
+
+    /// Whether the pages may show and send the person's messages: themself, or a relation
+    /// with full access.
+    pub fn may_use_messages(&self) -> bool {
+        self.acting_for()
+            .is_none_or(|acting| acting.access.messages())
     }
 }
+
+/// «Bytt person», where a patient whose chosen person lapsed is sent, and its form.
+pub const SWITCH_PERSON: &str = "/bytt-person";
 
 impl FromRequestParts<AppState> for Patient {
     type Rejection = Response;
@@ -115,7 +197,19 @@ impl FromRequestParts<AppState> for Patient {
             .await
             .map_err(IntoResponse::into_response)?;
         match visitor.patient.clone() {
-            Some(id) => Ok(Self { visitor, id }),
+            // Acting for someone who is no longer theirs to act for: nothing of that person's
+            // is shown, and nothing is done for themself by mistake; they choose again.
+            Some(_) if visitor.representation.lapsed && parts.uri.path() != SWITCH_PERSON => {
+                Err(Redirect::to(SWITCH_PERSON).into_response())
+            }
+            Some(user) => {
+                let id = visitor
+                    .representation
+                    .acting_for
+                    .as_ref()
+                    .map_or_else(|| user.clone(), |acting| acting.person.clone());
+                Ok(Self { visitor, id, user })
+            }
             None if state.demo_login || state.oidc.offers(store::LoginFlow::Patient) => {
                 // A page opened by a link (a slot finder's, a bookmark) is where the login
                 // lands.

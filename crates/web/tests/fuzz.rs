@@ -303,6 +303,19 @@ impl World {
             "slot" | "tid" | "time" => rng.pick(&self.slots).clone(),
             "hold" => rng.pick(&["1", "2", "3", "hold-1"]).to_string(),
             "sok" => rng.pick(&self.patients).clone(),
+            "person" | "representant" => {
+                if rng.chance(20) {
+                    "meg".into()
+                } else {
+                    rng.pick(&self.patients).clone()
+                }
+            }
+            "linjer" => format!(
+                "{};{};{}",
+                rng.pick(&self.patients),
+                rng.pick(&self.patients),
+                rng.pick(&["forelder", "fullmakt", "venn"])
+            ),
             "endre" | "endret" => rng.pick(&["1", "2", "3"]).to_string(),
             "skjema" => rng.pick(&["pasient", "time"]).to_string(),
             "versjon" => rng.pick(&["1", "2"]).to_string(),
@@ -411,6 +424,7 @@ fn query_names(path: &str) -> &'static [&'static str] {
         "/klinikk/bruk" | "/klinikk/bruk.csv" => &["timebok", "sted", "fra", "til"],
         "/register/klinikker/{id}" => &["melding", "side", "lagt_til", "oppdatert", "uendret"],
         "/register/varsler" => &["provd"],
+        "/register/representasjon" => &["side", "melding", "antall"],
         "/fhir/Schedule" => &["actor", "service-type", "_count"],
         "/fhir/Slot" => &[
             "schedule", "status", "start", "_count", "_include", "_cursor",
@@ -463,6 +477,9 @@ fn form_fields(path: &str) -> &'static [&'static str] {
             "forhandsvis",
         ],
         "/register/klinikker" => &["her", "navn", "org", "telefon"],
+        "/bytt-person" => &["person"],
+        "/register/representasjon" => &["linjer"],
+        "/register/representasjon/fjern" => &["representant", "person"],
         "/register/klinikker/{id}/tjenester" => &["tjeneste", "tjeneste"],
         "/register/klinikker/{id}/pasienter" => &["fodselsnummer", "fornavn", "etternavn"],
         _ => &[],
@@ -496,6 +513,10 @@ const ALL_NAMES: &[&str] = &[
     "versjon",
     "skjema",
     "endre",
+    "person",
+    "linjer",
+    "antall",
+    "representant",
 ];
 
 /// Who sends a case.
@@ -1175,7 +1196,7 @@ fn who(rng: &mut Rng, rule: &Rule) -> Who {
     }
     match rule.audience {
         Audience::Anyone => *rng.pick(&EVERYONE),
-        Audience::Patient => Who::Patient,
+        Audience::Patient | Audience::PatientMessages => Who::Patient,
         Audience::Staff => Who::Staff,
         Audience::Operator => Who::Operator,
         Audience::Client(_) | Audience::Feed | Audience::AnyClient => Who::Client,

@@ -25,6 +25,14 @@ fn start_provider(base: &str) -> Option<Provider> {
         "rolleløs": { "acr": "idporten-loa-high", "claims": { "clinic": "1001", "roles": ["annet"] } },
         "ukjent": { "acr": "idporten-loa-high", "claims": { "name": "Ukjent" } },
         "drift": { "acr": "idporten-loa-high", "claims": { "name": "Driftsoperatør" } },
+        "hjelper": { "acr": "idporten-loa-high", "claims": {
+            "pid": common::person(3).as_str(),
+            "represents": [
+                format!("{}:fullmakt", common::person(1).as_str()),
+                "bad-value",
+                format!("{}:venn", common::person(2).as_str()),
+            ],
+        } },
     });
     common::provider::start(base, &people)
 }
@@ -51,7 +59,9 @@ async fn portal_and_provider(clock: Option<Arc<ManualClock>>) -> Option<(Portal,
     let provider = start_provider(&base)?;
     let issuer = &provider.issuer;
     let oidc = serde_json::from_value(serde_json::json!({
-        "patient": provider_settings(issuer, "patient", serde_json::json!({})),
+        "patient": provider_settings(issuer, "patient", serde_json::json!({
+            "representation_claim": "represents",
+        })),
         "staff": provider_settings(issuer, "staff", serde_json::json!({
             "clinic_claim": "clinic", "role_claim": "roles", "role_value": "timebok",
         })),
@@ -399,4 +409,34 @@ async fn a_provider_that_cannot_be_reached_gets_a_clear_page() {
     assert_eq!(page.status, 502);
     assert!(page.body.contains("får ikke kontakt"), "{}", page.body);
     assert_eq!(browser.get("/innlogging/personale").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_providers_claims_say_whom_a_patient_may_act_for() {
+    let Some((portal, _provider)) = portal_and_provider(None).await else {
+        return;
+    };
+    let browser = fresh_browser(&portal);
+    let answer = to_the_answer(&browser, "/innlogging/pasient", "hjelper").await;
+    let landed = get_absolute(&browser, &answer).await;
+    assert_eq!(
+        landed.location.as_deref(),
+        Some("/bytt-person"),
+        "{}",
+        landed.body
+    );
+    let choose = browser.get("/bytt-person").await;
+    assert!(choose.body.contains("Fullmakt"), "{}", choose.body);
+    assert!(choose.body.contains(common::person(1).as_str()));
+    // Only the well-formed claim counts; the others are passed over.
+    assert_eq!(
+        portal
+            .number("SELECT COUNT(*) FROM representation WHERE source = 'idp'")
+            .await,
+        1
+    );
+    assert_eq!(
+        audited(&portal, AuditAction::RelationsClaimed).await.len(),
+        1
+    );
 }

@@ -132,7 +132,7 @@ async fn every_route_refuses_the_wrong_identity_and_changes_nothing() {
     for rule in &portal.rules {
         let wrong: Vec<(&str, &Browser)> = match rule.audience {
             Audience::Anyone => continue,
-            Audience::Patient => vec![
+            Audience::Patient | Audience::PatientMessages => vec![
                 ("anonymous", &anonymous),
                 ("staff", &staff),
                 ("operator", &operator),
@@ -202,6 +202,10 @@ async fn another_patients_or_clinics_objects_are_not_found() {
     ];
     let ola = Browser::new(&portal);
     ola.log_in(&portal.ola).await;
+    // A parent acting for her own child reaches nothing of Kari's either.
+    let parent = Browser::new(&portal);
+    let child = common::represented_child(&portal, &portal.blocked, 2019).await;
+    parent.log_in_to_act_for(&portal.blocked, &child).await;
     let other_staff = Browser::new(&portal);
     other_staff.staff_log_in(1).await;
     let staff_ids = [
@@ -216,26 +220,30 @@ async fn another_patients_or_clinics_objects_are_not_found() {
     let mut checked = 0;
     for rule in &portal.rules {
         // Routes with an object of someone else's in their path.
-        let (browser, ids): (&Browser, &[(&str, String)]) = match rule.audience {
-            Audience::Patient if rule.path.contains("{id}") => (&ola, &patient_ids),
+        let (browsers, ids): (Vec<&Browser>, &[(&str, String)]) = match rule.audience {
+            Audience::Patient | Audience::PatientMessages if rule.path.contains("{id}") => {
+                (vec![&ola, &parent], &patient_ids)
+            }
             Audience::Staff
                 if rule.path.contains("{id}") && !rule.path.starts_with("/klinikk/publisering") =>
             {
-                (&other_staff, &staff_ids)
+                (vec![&other_staff], &staff_ids)
             }
             _ => continue,
         };
         let path = fill(rule.path, ids);
-        let csrf = browser.csrf_or_login_page().await;
-        let (status, location) = call(browser, &rule.method, &path, Some(&csrf)).await;
-        assert!(
-            matches!(status, 403 | 404),
-            "{} {path}: {status} {location:?}",
-            rule.method
-        );
-        checked += 1;
+        for browser in browsers {
+            let csrf = browser.csrf_or_login_page().await;
+            let (status, location) = call(browser, &rule.method, &path, Some(&csrf)).await;
+            assert!(
+                matches!(status, 403 | 404),
+                "{} {path}: {status} {location:?}",
+                rule.method
+            );
+            checked += 1;
+        }
     }
-    assert!(checked >= 15, "{checked} checks");
+    assert!(checked >= 25, "{checked} checks");
     assert_eq!(fingerprint(&portal).await, before, "nothing changed");
 }
 
@@ -422,7 +430,7 @@ async fn every_post_without_its_csrf_token_is_refused() {
     {
         let browser = match rule.audience {
             Audience::Anyone => &anonymous,
-            Audience::Patient => &kari,
+            Audience::Patient | Audience::PatientMessages => &kari,
             Audience::Staff => &staff,
             Audience::Operator => &operator,
             // Bearer tokens, not cookies: a browser cannot be made to send one.

@@ -23,3 +23,10 @@ notice-invitation-reminder = { $first }, remember to book an appointment at { $c
 notice-invitation-message = Message from the GP office: { $message }
 notice-subject-invited = Invitation from { $clinic }
 notice-subject-invitation-reminder = Reminder: invitation from { $clinic }
+
+# The same notices to someone acting for the patient (a parent, or with fullmakt).
+notice-booked-for = { $first } has an appointment for { $kind } at { $clinic } { $when }. Location: { $place }. Log in to { $portal } to see more.
+notice-cancelled-by-clinic-for = { $first }'s appointment for { $kind } at { $clinic } { $when } has been cancelled by the GP office. Log in to { $portal } to see more.
+notice-cancelled-by-patient-for = { $first }'s appointment for { $kind } at { $clinic } { $when } has been cancelled. Log in to { $portal } to see more.
+notice-reminder-for = { $first } has an appointment for { $kind } at { $clinic } { $when }. Location: { $place }. Log in to { $portal } to see more.
+notice-moved-for = { $first }'s appointment for { $kind } at { $clinic } has moved to { $when }. Location: { $place }. Log in to { $portal } to see more.

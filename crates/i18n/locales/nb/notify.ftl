@@ -23,3 +23,10 @@ notice-invitation-reminder = { $first }, husk å bestille time hos { $clinic }: 
 notice-invitation-message = Melding fra legekontoret: { $message }
 notice-subject-invited = Innkalling fra { $clinic }
 notice-subject-invitation-reminder = Påminnelse om innkalling fra { $clinic }
+
+# The same notices to someone acting for the patient (a parent, or with fullmakt).
+notice-booked-for = { $first } har fått time til { $kind } hos { $clinic } { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
+notice-cancelled-by-clinic-for = { $first } sin time til { $kind } hos { $clinic } { $when } er avlyst av legekontoret. Logg inn på { $portal } for å se mer.
+notice-cancelled-by-patient-for = { $first } sin time til { $kind } hos { $clinic } { $when } er avbestilt. Logg inn på { $portal } for å se mer.
+notice-reminder-for = { $first } har time til { $kind } hos { $clinic } { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
+notice-moved-for = { $first } sin time til { $kind } hos { $clinic } er endret til { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.

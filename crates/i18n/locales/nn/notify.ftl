@@ -23,3 +23,10 @@ notice-invitation-reminder = { $first }, hugs å bestille time hos { $clinic }: 
 notice-invitation-message = Melding frå legekontoret: { $message }
 notice-subject-invited = Innkalling frå { $clinic }
 notice-subject-invitation-reminder = Påminning om innkalling frå { $clinic }
+
+# The same notices to someone acting for the patient (a parent, or with fullmakt).
+notice-booked-for = { $first } har fått time til { $kind } hos { $clinic } { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
+notice-cancelled-by-clinic-for = { $first } sin time til { $kind } hos { $clinic } { $when } er avlyst av legekontoret. Logg inn på { $portal } for å sjå meir.
+notice-cancelled-by-patient-for = { $first } sin time til { $kind } hos { $clinic } { $when } er avbestilt. Logg inn på { $portal } for å sjå meir.
+notice-reminder-for = { $first } har time til { $kind } hos { $clinic } { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
+notice-moved-for = { $first } sin time til { $kind } hos { $clinic } er endra til { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.

@@ -700,7 +700,7 @@ pub async fn a_reply_from_the_office_is_notified_without_the_message(db: TestDb)
     let thread = world
         .store
         .write_message(
-            &kari,
+            &domain::Caller::patient(kari.clone()),
             &domain::Subject::parse("Resept").expect("subject"),
             &domain::MessageText::parse("Kan jeg fornye?").expect("text"),
         )

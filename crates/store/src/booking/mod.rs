@@ -156,6 +156,10 @@ pub(crate) fn caller_inputs(caller: &Caller, now: i64) -> Env {
         .with("any_patient", any_patient)
         .with("only_patient", only_patient)
         .with("self_service", caller.policy == Policy::SelfService)
+        .with(
+            "representative",
+            caller.representative_id().map(NationalId::as_str),
+        )
 }
 
 /// A unique key violation: two first tries of one Idempotency-Key for different patients

@@ -15,7 +15,7 @@ use domain::{AuditAction, Refusal};
 use std::sync::LazyLock;
 
 /// Who calls and when: every program takes these.
-const CALLER: [(&str, Type); 8] = [
+const CALLER: [(&str, Type); 9] = [
     ("now", Type::Int),
     ("actor_kind", Type::Text),
     ("actor_id", Type::Text),
@@ -24,6 +24,7 @@ const CALLER: [(&str, Type); 8] = [
     ("any_patient", Type::Bool),
     ("only_patient", Type::Text),
     ("self_service", Type::Bool),
+    ("representative", Type::Text),
 ];
 
 fn inputs(own: &[(&'static str, Type)]) -> Vec<(&'static str, Type)> {
@@ -117,15 +118,24 @@ fn release_own_hold() -> Step {
     Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND national_id = :patient".into())
 }
 
-/// The jobs of a change to `:appointment`, in the change's transaction: the patient's notice,
-/// and one notification for each subscription of the appointment's clinic (FHIR
+/// The jobs of a change to `:appointment`, in the change's transaction: the patient's notice
+/// (to their representative, or both, as `rules::patient_told` says), and one notification for each subscription of the appointment's clinic (FHIR
 /// Subscriptions), numbered in the subscription's order of events. The numbering locks the
 /// clinic's subscriptions until the change commits, so that the numbers follow the commits.
-fn enqueue(kind: &str) -> [Step; 3] {
+fn enqueue(kind: &str) -> [Step; 4] {
     [
         Step::Write(format!(
             "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-             SELECT a.clinic_id, {kind}, a.id, :now, :now FROM appointment a WHERE a.id = :appointment"
+             SELECT a.clinic_id, {kind}, a.id, :now, :now FROM appointment a \
+             WHERE a.id = :appointment AND {}",
+            rules::patient_told("a")
+        )),
+        Step::Write(format!(
+            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
+               recipient) \
+             SELECT a.clinic_id, {kind}, a.id, :now, :now, a.representative FROM appointment a \
+             WHERE a.id = :appointment AND {}",
+            rules::representative_told("a")
         )),
         Step::Write(
             "UPDATE fhir_subscription SET events = events + 1, last_appointment = :appointment \
@@ -245,9 +255,9 @@ fn book() -> Program {
             take_place(),
             Step::WriteInto {
                 sql: "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, \
-                        status, starts_at, booked_at, changed_at) \
+                        status, starts_at, booked_at, changed_at, representative) \
                       SELECT s.clinic_id, s.timebook_id, s.id, :patient, :reason, 'booked', \
-                        s.starts_at, :now, :now \
+                        s.starts_at, :now, :now, :representative \
                       FROM slot s WHERE s.id = :slot RETURNING id"
                     .into(),
                 into: "appointment",
@@ -327,7 +337,8 @@ fn relocate() -> Program {
             give_back_place(),
             Step::Write(
                 "UPDATE appointment SET slot_id = :slot, version = version + 1, changed_at = :now, \
-                   starts_at = (SELECT x.starts_at FROM slot x WHERE x.id = :slot) \
+                   starts_at = (SELECT x.starts_at FROM slot x WHERE x.id = :slot), \
+                   representative = COALESCE(:representative, representative) \
                  WHERE id = :appointment"
                     .into(),
             ),

@@ -9,8 +9,8 @@
 //! these parameters:
 //! - `:now`, the store's clock, in seconds;
 //! - the caller: `:self_service` (the patient's own rules apply, see [`Policy`]),
-//!   `:all_clinics` / `:clinic` (its reach) and `:any_patient` / `:only_patient` (for whom it
-//!   may act);
+//!   `:all_clinics` / `:clinic` (its reach), `:any_patient` / `:only_patient` (for whom it
+//!   may act) and `:representative` (who acts for `:only_patient`, if not they themself);
 //! - the request: `:patient`, `:hold`, `:version`, as each program names them.
 //!
 //! A condition that comes out NULL refuses (see [`Verdict`]): a rule that cannot be decided
@@ -58,13 +58,63 @@ pub(crate) fn clinic_in_reach() -> &'static str {
     "(:all_clinics OR t.clinic_id = :clinic)"
 }
 
-/// The caller acts in the timebook's clinic, for a patient it may act for.
+/// A representative (`:representative`, NULL for everyone else) has a relation to `patient`
+/// that stands at `:now`: the register's or the identity provider's. Its age limits are in the
+/// relation's `valid_until` (see `domain::access_ends`).
+pub(crate) fn represents(patient: &str) -> String {
+    format!(
+        "(:representative IS NULL OR {})",
+        standing_relation(":representative", patient, None)
+    )
+}
+
+/// A relation of `representative` to `person` that stands at `:now`, of `kind` when one is
+/// named.
+fn standing_relation(representative: &str, person: &str, kind: Option<&str>) -> String {
+    let kind = kind.map_or(String::new(), |kind| format!(" AND r.kind = '{kind}'"));
+    format!(
+        "EXISTS (SELECT 1 FROM representation r \
+         WHERE r.representative = {representative} AND r.person = {person}{kind} \
+           AND (r.valid_until IS NULL OR r.valid_until > :now))"
+    )
+}
+
+/// The notices of the appointment `a` go to the representative who booked or moved it, while
+/// their relation to the patient stands.
+pub(crate) fn representative_told(a: &str) -> String {
+    format!(
+        "{a}.representative IS NOT NULL AND {}",
+        standing_relation(
+            &format!("{a}.representative"),
+            &format!("{a}.national_id"),
+            None
+        )
+    )
+}
+
+/// The notices of the appointment `a` go to its patient too, unless a parent acts for them: a
+/// child's own number is not where a parent's booking is confirmed. Someone with fullmakt and
+/// the person who gave it are both told.
+pub(crate) fn patient_told(a: &str) -> String {
+    format!(
+        "NOT ({a}.representative IS NOT NULL AND {})",
+        standing_relation(
+            &format!("{a}.representative"),
+            &format!("{a}.national_id"),
+            Some(domain::RelationKind::Parent.code())
+        )
+    )
+}
+
+/// The caller acts in the timebook's clinic, for a patient it may act for: a representative
+/// only while their relation to the patient stands.
 pub(crate) fn in_reach(patient: &str) -> Rule {
     Rule::new(
         Refusal::NotInReach,
         format!(
-            "NOT ({} AND (:any_patient OR {patient} = :only_patient))",
-            clinic_in_reach()
+            "NOT ({} AND (:any_patient OR {patient} = :only_patient) AND {})",
+            clinic_in_reach(),
+            represents(patient)
         ),
     )
 }

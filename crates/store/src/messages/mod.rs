@@ -12,7 +12,7 @@ use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Statement, q};
 use crate::rows::{MessageRow, ThreadRow};
 use crate::{Result, SqlStore, StoreError};
-use domain::{Actor, AuditAction};
+use domain::AuditAction;
 use domain::{ClinicId, ClinicName, MessageId, MessageText, NationalId, Subject, ThreadId};
 use jiff::Timestamp;
 use std::sync::{Arc, LazyLock};
@@ -98,6 +98,15 @@ static CLINIC_THREADS: LazyLock<Arc<str>> = LazyLock::new(|| {
     threads("WHERE t.clinic_id = $1 ORDER BY t.unread_by_clinic DESC, t.last_at DESC, t.id DESC")
 });
 
+/// The patient whose messages a caller writes: themself, or the person a representative acts
+/// for (the portal lets only a relation with full access this far).
+pub(crate) fn own_patient(caller: &domain::Caller) -> Result<&NationalId> {
+    match &caller.patients {
+        domain::Patients::Only(patient) => Ok(patient),
+        domain::Patients::Any => Err(StoreError::NotFound("thread")),
+    }
+}
+
 /// Adds the patient's message to a thread, in the caller's transaction. When the clinic has
 /// blocked the patient, the automatic reply follows and the thread closes, so the patient sees
 /// the guide's texts at once.
@@ -105,10 +114,11 @@ async fn add_patient_message(
     tx: &mut impl Executor,
     clinic_id: i64,
     thread_id: i64,
-    patient: &NationalId,
+    caller: &domain::Caller,
     text: &MessageText,
     now: i64,
 ) -> Result<()> {
+    let patient = own_patient(caller)?;
     let blocked: Option<(i64,)> = tx
         .fetch_optional(
             q("SELECT blocked_at FROM block WHERE clinic_id = $1 AND national_id = $2")
@@ -144,12 +154,11 @@ async fn add_patient_message(
         .bind(thread_id),
     )
     .await?;
-    let actor = Actor::Patient(patient.clone());
     record(
         tx,
         Entry {
             at: now,
-            actor: &actor,
+            actor: &caller.actor,
             action: AuditAction::MessageSent,
             clinic_id: Some(clinic_id),
             patient: Some(patient),

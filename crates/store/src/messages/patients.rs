@@ -7,15 +7,16 @@ use crate::db::{Database, Executor, Statement, Transaction, q};
 use crate::rows::ThreadRow;
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use domain::{Actor, AuditAction, MessageId, MessageText, NationalId, Subject, ThreadId};
+use domain::{AuditAction, MessageId, MessageText, NationalId, Subject, ThreadId};
 use std::sync::Arc;
 
 #[async_trait]
 pub trait PatientMessages: Send + Sync {
-    /// The patient writes to their GP office. Blocked: stored, answered automatically, closed.
+    /// The patient (or someone acting for them, whom the audit names) writes to their GP
+    /// office. Blocked: stored, answered automatically, closed.
     async fn write_message(
         &self,
-        patient: &NationalId,
+        caller: &domain::Caller,
         subject: &Subject,
         text: &MessageText,
     ) -> Result<ThreadId>;
@@ -23,7 +24,7 @@ pub trait PatientMessages: Send + Sync {
     /// The patient writes again in an open thread of theirs.
     async fn reply_as_patient(
         &self,
-        patient: &NationalId,
+        caller: &domain::Caller,
         thread: ThreadId,
         text: &MessageText,
     ) -> Result<()>;
@@ -38,7 +39,7 @@ pub trait PatientMessages: Send + Sync {
     /// «Slett melding»: hides a message from the patient's view only. Audited.
     async fn hide_message_for_patient(
         &self,
-        patient: &NationalId,
+        caller: &domain::Caller,
         thread: ThreadId,
         message: MessageId,
     ) -> Result<()>;
@@ -48,10 +49,11 @@ pub trait PatientMessages: Send + Sync {
 impl<D: Database> PatientMessages for SqlStore<D> {
     async fn write_message(
         &self,
-        patient: &NationalId,
+        caller: &domain::Caller,
         subject: &Subject,
         text: &MessageText,
     ) -> Result<ThreadId> {
+        let patient = super::own_patient(caller)?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let clinic_id: Option<(Option<i64>,)> = tx
@@ -74,17 +76,18 @@ impl<D: Database> PatientMessages for SqlStore<D> {
                 .bind(now),
             )
             .await?;
-        add_patient_message(&mut tx, clinic_id, thread_id, patient, text, now).await?;
+        add_patient_message(&mut tx, clinic_id, thread_id, caller, text, now).await?;
         tx.commit().await?;
         Ok(ThreadId(thread_id))
     }
 
     async fn reply_as_patient(
         &self,
-        patient: &NationalId,
+        caller: &domain::Caller,
         thread: ThreadId,
         text: &MessageText,
     ) -> Result<()> {
+        let patient = super::own_patient(caller)?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let row: Option<(i64, Option<i64>)> = tx
@@ -98,7 +101,7 @@ impl<D: Database> PatientMessages for SqlStore<D> {
             None => Err(StoreError::NotFound("thread")),
             Some((_, Some(_))) => Err(StoreError::ThreadClosed),
             Some((clinic_id, None)) => {
-                add_patient_message(&mut tx, clinic_id, thread.0, patient, text, now).await?;
+                add_patient_message(&mut tx, clinic_id, thread.0, caller, text, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -141,10 +144,11 @@ impl<D: Database> PatientMessages for SqlStore<D> {
 
     async fn hide_message_for_patient(
         &self,
-        patient: &NationalId,
+        caller: &domain::Caller,
         thread: ThreadId,
         message: MessageId,
     ) -> Result<()> {
+        let patient = super::own_patient(caller)?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let clinic_id: Option<(i64,)> = tx
@@ -162,12 +166,11 @@ impl<D: Database> PatientMessages for SqlStore<D> {
         let Some((clinic_id,)) = clinic_id else {
             return Err(StoreError::NotFound("message"));
         };
-        let actor = Actor::Patient(patient.clone());
         record(
             &mut tx,
             Entry {
                 at: now,
-                actor: &actor,
+                actor: &caller.actor,
                 action: AuditAction::MessageDeletedByPatient,
                 clinic_id: Some(clinic_id),
                 patient: Some(patient),

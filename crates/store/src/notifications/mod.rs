@@ -73,7 +73,11 @@ pub struct HookDelivery {
 /// Everything needed to write and send one notification.
 #[derive(Debug, Clone)]
 pub struct Delivery {
+    /// The first name of the person the notice is about.
     pub first_name: PersonName,
+    /// The notice goes to someone acting for that person (a parent, or with fullmakt), whose
+    /// contact settings these are: it names the person instead of addressing them.
+    pub on_behalf: bool,
     pub settings: ContactSettings,
     pub push: Vec<StoredPushSubscription>,
     pub clinic_name: ClinicName,

@@ -175,11 +175,17 @@ impl<D: Database> Outbox for SqlStore<D> {
 
     async fn delivery(&self, job: &ClaimedJob) -> Result<Delivery> {
         // Whom the job is for, whether it concerns an appointment or a thread.
-        let (national_id, clinic_name, first_name): (String, String, Option<String>) = self
+        let (national_id, recipient, clinic_name, first_name): (
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+        ) = self
             .db
             .pool()
             .fetch_optional(
-                q("SELECT COALESCE(a.national_id, t.national_id, i.national_id), c.name, p.first_name \
+                q("SELECT COALESCE(a.national_id, t.national_id, i.national_id), o.recipient, c.name, \
+                     p.first_name \
                    FROM outbox o \
                      JOIN clinic c ON c.id = o.clinic_id \
                      LEFT JOIN appointment a ON a.id = o.appointment_id \
@@ -209,13 +215,17 @@ impl<D: Database> Outbox for SqlStore<D> {
             Some(id) => Some(self.invitation_notice(id).await?),
             None => None,
         };
-        let patient = rows::national_id(&national_id, "national_id")?;
+        let to = match recipient {
+            Some(recipient) => rows::national_id(&recipient, "outbox.recipient")?,
+            None => rows::national_id(&national_id, "national_id")?,
+        };
         let first_name = first_name.ok_or(StoreError::NotFound("patient"))?;
         Ok(Delivery {
             first_name: PersonName::parse(&first_name)
                 .map_err(|_| StoreError::Corrupt("patient.first_name"))?,
-            settings: self.contact_settings(&patient).await?,
-            push: self.push_subscriptions(&patient).await?,
+            on_behalf: to.as_str() != national_id,
+            settings: self.contact_settings(&to).await?,
+            push: self.push_subscriptions(&to).await?,
             clinic_name: ClinicName::parse(&clinic_name)
                 .map_err(|_| StoreError::Corrupt("clinic.name"))?,
             appointment,

@@ -7,7 +7,7 @@ mod patients;
 mod staff;
 
 pub use logins::{LoginAttempt, LoginFlow, Logins, StaffAccess};
-pub use patients::PatientSessions;
+pub use patients::{ActingFor, PatientSessions, SessionPatient};
 pub use staff::StaffSessions;
 
 use crate::db::{Database, Executor, Transaction, q};

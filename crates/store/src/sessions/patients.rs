@@ -4,7 +4,7 @@
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
 use crate::rows::national_id;
-use crate::{Result, SqlStore};
+use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, NationalId};
 use jiff::SignedDuration;
@@ -19,10 +19,42 @@ pub trait PatientSessions: Send + Sync {
         patient: &NationalId,
         lifetime: SignedDuration,
     ) -> Result<()>;
-    /// The patient of a live session.
-    async fn session_patient(&self, token_hash: &str) -> Result<Option<NationalId>>;
+    /// The patient of a live session, and whom they act for.
+    async fn session_patient(&self, token_hash: &str) -> Result<Option<SessionPatient>>;
     async fn close_session(&self, token_hash: &str) -> Result<()>;
 }
+
+/// Who a live session belongs to and whom it acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionPatient {
+    /// The person who logged in.
+    pub user: NationalId,
+    /// The person they chose to act for, with the relation that lets them.
+    pub acting_for: Option<ActingFor>,
+    /// They chose someone whose relation no longer stands (removed, or a child grown past
+    /// it): they must choose again.
+    pub lapsed: bool,
+    /// They may act for someone: «Bytt person» is offered.
+    pub represents_anyone: bool,
+}
+
+/// The person a session acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActingFor {
+    pub person: NationalId,
+    pub kind: domain::RelationKind,
+    /// Their first name where a clinic lists them.
+    pub first_name: Option<String>,
+}
+
+type SessionRow = (
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
 
 /// The audit entry of a patient's login or logout.
 fn logged<'a>(
@@ -74,20 +106,30 @@ impl<D: Database> PatientSessions for SqlStore<D> {
         tx.commit().await
     }
 
-    async fn session_patient(&self, token_hash: &str) -> Result<Option<NationalId>> {
+    async fn session_patient(&self, token_hash: &str) -> Result<Option<SessionPatient>> {
         let now = self.now().as_second();
-        let row: Option<(String, i64)> = self
+        // One statement for the session and its representation, as every patient page asks.
+        // A person related both ways is acted for under the relation that allows most.
+        let row: Option<SessionRow> = self
             .db
             .pool()
             .fetch_optional(
-                q("SELECT national_id, last_seen_at FROM session \
-                   WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3")
+                q("SELECT s.national_id, s.last_seen_at, s.acting_for, \
+                     (SELECT MIN(r.kind) FROM representation r \
+                      WHERE r.representative = s.national_id AND r.person = s.acting_for \
+                        AND (r.valid_until IS NULL OR r.valid_until > $2)), \
+                     (SELECT p.first_name FROM patient p WHERE p.national_id = s.acting_for), \
+                     EXISTS (SELECT 1 FROM representation r \
+                      WHERE r.representative = s.national_id \
+                        AND (r.valid_until IS NULL OR r.valid_until > $2)) \
+                   FROM session s \
+                   WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3")
                 .bind(token_hash)
                 .bind(now)
                 .bind(now - self.settings.session_idle.as_secs()),
             )
             .await?;
-        let Some((id, last_seen)) = row else {
+        let Some((id, last_seen, acting_for, kind, first_name, represents_anyone)) = row else {
             return Ok(None);
         };
         self.touch_session(
@@ -97,7 +139,23 @@ impl<D: Database> PatientSessions for SqlStore<D> {
             now,
         )
         .await?;
-        national_id(&id, "session.national_id").map(Some)
+        let user = national_id(&id, "session.national_id")?;
+        let lapsed = acting_for.is_some() && kind.is_none();
+        let acting_for = match (acting_for, kind) {
+            (Some(person), Some(kind)) => Some(ActingFor {
+                person: national_id(&person, "session.acting_for")?,
+                kind: domain::RelationKind::parse(&kind)
+                    .ok_or(StoreError::Corrupt("representation.kind"))?,
+                first_name,
+            }),
+            _ => None,
+        };
+        Ok(Some(SessionPatient {
+            user,
+            acting_for,
+            lapsed,
+            represents_anyone,
+        }))
     }
 
     async fn close_session(&self, token_hash: &str) -> Result<()> {

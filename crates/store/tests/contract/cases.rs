@@ -11,6 +11,7 @@ pub use crate::outbox::*;
 pub use crate::patient_import::*;
 pub use crate::rate::*;
 pub use crate::referrals::*;
+pub use crate::representation::*;
 pub use crate::schedules::*;
 pub use crate::slot_publishing::*;
 pub use crate::subscriptions::*;
@@ -1295,16 +1296,31 @@ pub async fn sessions_expire_and_close(db: TestDb) {
         .await
         .expect("open");
     assert_eq!(
-        world.store.session_patient("token-a").await.expect("read"),
+        world
+            .store
+            .session_patient("token-a")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         Some(kari.clone())
     );
     assert_eq!(
-        world.store.session_patient("token-b").await.expect("read"),
+        world
+            .store
+            .session_patient("token-b")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         None
     );
     world.advance(60);
     assert_eq!(
-        world.store.session_patient("token-a").await.expect("read"),
+        world
+            .store
+            .session_patient("token-a")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         None
     );
 
@@ -1315,7 +1331,12 @@ pub async fn sessions_expire_and_close(db: TestDb) {
         .expect("open");
     world.store.close_session("token-b").await.expect("close");
     assert_eq!(
-        world.store.session_patient("token-b").await.expect("read"),
+        world
+            .store
+            .session_patient("token-b")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         None
     );
     let actions: Vec<_> = world

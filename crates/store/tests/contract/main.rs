@@ -21,12 +21,16 @@ mod outbox;
 mod patient_import;
 mod rate;
 mod referrals;
+mod representation;
 mod schedules;
 mod slot_publishing;
 mod subscriptions;
 mod usage;
 
 contract_tests!(
+    a_parent_books_and_moves_for_their_child_only_while_the_relation_stands,
+    a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen,
+    a_session_acts_only_for_someone_a_relation_allows,
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
     the_week_of_a_place_counts_places_holds_and_standing_bookings,
     an_invitation_lifts_the_limit_only_while_open_for_its_patient_and_timebook,

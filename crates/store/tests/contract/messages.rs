@@ -30,7 +30,11 @@ pub async fn a_patient_and_the_clinic_exchange_messages_until_it_is_closed(db: T
     let kari = world.patient(1).await;
     let id = world
         .store
-        .write_message(&kari, &subject("Resept"), &text("Kan jeg fornye resepten?"))
+        .write_message(
+            &domain::Caller::patient(kari.clone()),
+            &subject("Resept"),
+            &text("Kan jeg fornye resepten?"),
+        )
         .await
         .expect("write");
     let inbox = world
@@ -79,7 +83,7 @@ pub async fn a_patient_and_the_clinic_exchange_messages_until_it_is_closed(db: T
     assert!(!world.store.patient_threads(&kari).await.expect("threads")[0].unread_by_patient);
     world
         .store
-        .reply_as_patient(&kari, id, &text("Takk!"))
+        .reply_as_patient(&domain::Caller::patient(kari.clone()), id, &text("Takk!"))
         .await
         .expect("again");
 
@@ -90,7 +94,11 @@ pub async fn a_patient_and_the_clinic_exchange_messages_until_it_is_closed(db: T
         .expect("close");
     let refused = world
         .store
-        .reply_as_patient(&kari, id, &text("Enda en ting"))
+        .reply_as_patient(
+            &domain::Caller::patient(kari.clone()),
+            id,
+            &text("Enda en ting"),
+        )
         .await;
     assert!(
         matches!(refused, Err(StoreError::ThreadClosed)),
@@ -147,7 +155,11 @@ pub async fn nobody_reaches_another_patients_or_clinics_thread(db: TestDb) {
     let ola = world.patient(2).await;
     let id = world
         .store
-        .write_message(&kari, &subject("Privat"), &text("Hemmelig"))
+        .write_message(
+            &domain::Caller::patient(kari.clone()),
+            &subject("Privat"),
+            &text("Hemmelig"),
+        )
         .await
         .expect("write");
     assert!(matches!(
@@ -155,7 +167,10 @@ pub async fn nobody_reaches_another_patients_or_clinics_thread(db: TestDb) {
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
-        world.store.reply_as_patient(&ola, id, &text("x")).await,
+        world
+            .store
+            .reply_as_patient(&domain::Caller::patient(ola.clone()), id, &text("x"))
+            .await,
         Err(StoreError::NotFound(_))
     ));
     let first = world
@@ -166,7 +181,10 @@ pub async fn nobody_reaches_another_patients_or_clinics_thread(db: TestDb) {
         .messages[0]
         .id;
     assert!(matches!(
-        world.store.hide_message_for_patient(&ola, id, first).await,
+        world
+            .store
+            .hide_message_for_patient(&domain::Caller::patient(ola.clone()), id, first)
+            .await,
         Err(StoreError::NotFound(_))
     ));
     let other_clinic = domain::ClinicId(world.clinic.id.0 + 1);
@@ -206,7 +224,11 @@ pub async fn nobody_reaches_another_patients_or_clinics_thread(db: TestDb) {
     assert!(matches!(
         world
             .store
-            .write_message(&World::person(9), &subject("x"), &text("y"))
+            .write_message(
+                &domain::Caller::patient(World::person(9).clone()),
+                &subject("x"),
+                &text("y")
+            )
             .await,
         Err(StoreError::Refused(domain::Refusal::NotOnList))
     ));
@@ -218,12 +240,16 @@ pub async fn a_deleted_message_leaves_the_patients_view_only(db: TestDb) {
     let kari = world.patient(1).await;
     let id = world
         .store
-        .write_message(&kari, &subject("Spørsmål"), &text("Feilskrevet"))
+        .write_message(
+            &domain::Caller::patient(kari.clone()),
+            &subject("Spørsmål"),
+            &text("Feilskrevet"),
+        )
         .await
         .expect("write");
     world
         .store
-        .reply_as_patient(&kari, id, &text("Riktig"))
+        .reply_as_patient(&domain::Caller::patient(kari.clone()), id, &text("Riktig"))
         .await
         .expect("again");
     let message = world
@@ -235,7 +261,7 @@ pub async fn a_deleted_message_leaves_the_patients_view_only(db: TestDb) {
         .id;
     world
         .store
-        .hide_message_for_patient(&kari, id, message)
+        .hide_message_for_patient(&domain::Caller::patient(kari.clone()), id, message)
         .await
         .expect("delete");
     let mine = world.store.patient_thread(&kari, id).await.expect("read");
@@ -254,7 +280,7 @@ pub async fn a_deleted_message_leaves_the_patients_view_only(db: TestDb) {
     assert!(matches!(
         world
             .store
-            .hide_message_for_patient(&kari, id, message)
+            .hide_message_for_patient(&domain::Caller::patient(kari.clone()), id, message)
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -270,7 +296,11 @@ pub async fn a_blocked_patients_message_is_kept_answered_and_closed(db: TestDb) 
     let kari = world.patient(1).await;
     let open = world
         .store
-        .write_message(&kari, &subject("Før"), &text("Skrevet før sperringen"))
+        .write_message(
+            &domain::Caller::patient(kari.clone()),
+            &subject("Før"),
+            &text("Skrevet før sperringen"),
+        )
         .await
         .expect("write");
     let why = BlockReason::parse("Misbruk").expect("reason");
@@ -282,7 +312,11 @@ pub async fn a_blocked_patients_message_is_kept_answered_and_closed(db: TestDb) 
 
     let id = world
         .store
-        .write_message(&kari, &subject("Hjelp"), &text("Hvorfor?"))
+        .write_message(
+            &domain::Caller::patient(kari.clone()),
+            &subject("Hjelp"),
+            &text("Hvorfor?"),
+        )
         .await
         .expect("stored");
     let thread = world.store.patient_thread(&kari, id).await.expect("read");
@@ -303,7 +337,11 @@ pub async fn a_blocked_patients_message_is_kept_answered_and_closed(db: TestDb) 
     // A reply in a thread opened before the block gets the same treatment.
     world
         .store
-        .reply_as_patient(&kari, open, &text("Og nå?"))
+        .reply_as_patient(
+            &domain::Caller::patient(kari.clone()),
+            open,
+            &text("Og nå?"),
+        )
         .await
         .expect("stored");
     let before = world.store.patient_thread(&kari, open).await.expect("read");
@@ -330,7 +368,11 @@ pub async fn a_blocked_patients_message_is_kept_answered_and_closed(db: TestDb) 
     );
     let after = world
         .store
-        .write_message(&kari, &subject("Igjen"), &text("Nå da?"))
+        .write_message(
+            &domain::Caller::patient(kari.clone()),
+            &subject("Igjen"),
+            &text("Nå da?"),
+        )
         .await
         .expect("write");
     let after = world
@@ -387,18 +429,33 @@ pub async fn sessions_end_when_idle_and_at_their_absolute_limit(db: TestDb) {
         .expect("open");
     world.advance(20);
     assert_eq!(
-        world.store.session_patient("idle").await.expect("read"),
+        world
+            .store
+            .session_patient("idle")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         Some(kari.clone())
     );
     world.advance(20);
     assert_eq!(
-        world.store.session_patient("idle").await.expect("read"),
+        world
+            .store
+            .session_patient("idle")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         Some(kari.clone()),
         "40 minutes after login, but used 20 minutes ago"
     );
     world.advance(31);
     assert_eq!(
-        world.store.session_patient("idle").await.expect("read"),
+        world
+            .store
+            .session_patient("idle")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         None,
         "idle for 31 minutes"
     );
@@ -421,7 +478,12 @@ pub async fn sessions_end_when_idle_and_at_their_absolute_limit(db: TestDb) {
     }
     world.advance(21);
     assert_eq!(
-        world.store.session_patient("busy").await.expect("read"),
+        world
+            .store
+            .session_patient("busy")
+            .await
+            .expect("read")
+            .map(|s| s.user),
         None,
         "past three hours"
     );

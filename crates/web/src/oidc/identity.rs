@@ -88,6 +88,33 @@ pub fn patient(
         .ok_or(Refusal::NoNationalId)
 }
 
+/// Whom the logged-in patient may act for, as the provider's `representation_claim` says:
+/// `None` when no claim is configured (the register's relations alone count), else every
+/// well-formed value; a value that is not is passed over, as if the provider had not sent it.
+pub fn claimed_relations(
+    settings: &ProviderSettings,
+    policy: IdPolicy,
+    patient: &NationalId,
+    claims: &IdClaims,
+) -> Option<Vec<store::NewRelation>> {
+    let name = settings.representation_claim.as_deref()?;
+    let relations = claim_values(claims, name)
+        .iter()
+        .filter_map(|value| {
+            let (person, kind) = value.split_once(':')?;
+            let person = NationalId::parse(person, policy).ok()?;
+            let kind = domain::RelationKind::parse(kind)?;
+            (&person != patient).then(|| store::NewRelation {
+                representative: patient.clone(),
+                person,
+                kind,
+                last_day: None,
+            })
+        })
+        .collect();
+    Some(relations)
+}
+
 /// How staff and the operator are named in Timebok's audit log: their name and the provider's
 /// subject, so that two people of the same name stay apart.
 fn user_name(claims: &IdClaims) -> String {

@@ -332,6 +332,16 @@ async fn answer(
         Ok(who) => who,
         Err(refusal) => return Ok(refused(&state, &visitor, flow, Outcome::Refused(refusal)).await),
     };
+    if let domain::Actor::Patient(patient) = &who
+        && let Some(relations) =
+            identity::claimed_relations(&provider.settings, state.id_policy, patient, &claims)
+    {
+        state
+            .store
+            .replace_claimed(patient, &relations)
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+    }
     let opened = sessions::open(&state, t, &headers, &who).await?;
     state
         .store

@@ -41,6 +41,11 @@ pub struct ProviderSettings {
     /// from the access list in the database only.
     pub role_claim: Option<String>,
     pub role_value: Option<String>,
+    /// Patients: a claim listing whom the person may act for, each as
+    /// `<fødselsnummer>:<forelder|fullmakt>` (a string or a list of them). Read at each login,
+    /// it replaces what the provider said before; the register's relations stand beside it.
+    /// Left out, only the register's relations count.
+    pub representation_claim: Option<String>,
 }
 
 fn pid() -> String {

@@ -139,7 +139,7 @@ pub async fn send(
     };
     let id = state
         .store
-        .write_message(&patient.id, &subject, &text)
+        .write_message(&patient.caller(), &subject, &text)
         .await
         .map_err(|e| match e {
             StoreError::Refused(domain::Refusal::NotOnList) => Failure::new(t, Kind::Forbidden),
@@ -222,7 +222,7 @@ pub async fn reply(
     };
     match state
         .store
-        .reply_as_patient(&patient.id, ThreadId(id), &text)
+        .reply_as_patient(&patient.caller(), ThreadId(id), &text)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/meldinger/{id}")).into_response()),
@@ -242,7 +242,7 @@ pub async fn delete(
     let t = patient.visitor.t;
     state
         .store
-        .hide_message_for_patient(&patient.id, ThreadId(id), MessageId(message))
+        .hide_message_for_patient(&patient.caller(), ThreadId(id), MessageId(message))
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!("/meldinger/{id}")).into_response())

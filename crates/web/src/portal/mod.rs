@@ -9,6 +9,7 @@ mod login;
 mod messages;
 pub(crate) mod notifications;
 mod refusals;
+mod switch_person;
 
 pub(crate) use booking::calendar_href;
 
@@ -20,6 +21,8 @@ pub fn routes(demo_login: bool) -> Routes {
         .get("/logg-inn", Anyone, login::form)
         .post("/logg-ut", Anyone, login::log_out)
         .get("/sprak/{code}", Anyone, language::switch)
+        .get(switch_person::PATH, Patient, switch_person::show)
+        .post(switch_person::PATH, Patient, switch_person::choose)
         .get("/timeavtaler", Patient, appointments::list)
         .post("/timeavtaler/{id}/avbestill", Patient, appointments::cancel)
         .get(
@@ -47,19 +50,19 @@ pub fn routes(demo_login: bool) -> Routes {
             Patient,
             notifications::remove,
         )
-        .get("/meldinger", Patient, messages::list)
-        .get("/meldinger/ny", Patient, messages::new_form)
-        .post("/meldinger/ny", Patient, messages::send)
-        .get("/meldinger/{id}", Patient, messages::show)
-        .post("/meldinger/{id}/svar", Patient, messages::reply)
+        .get("/meldinger", PatientMessages, messages::list)
+        .get("/meldinger/ny", PatientMessages, messages::new_form)
+        .post("/meldinger/ny", PatientMessages, messages::send)
+        .get("/meldinger/{id}", PatientMessages, messages::show)
+        .post("/meldinger/{id}/svar", PatientMessages, messages::reply)
         .post(
             "/meldinger/{id}/meldinger/{message}/slett",
-            Patient,
+            PatientMessages,
             messages::delete,
         )
         .get(
             "/meldinger/{id}/meldinger/{message}/xml",
-            Patient,
+            PatientMessages,
             messages::xml,
         );
     // The test login exists only where it is switched on: outside demo the path is unknown.

@@ -53,6 +53,8 @@ struct SettingsPage {
     languages: Vec<LanguageOption>,
     /// Whether the notices still follow the site's language, so the page says so.
     language_follows_site: bool,
+    /// The patient may act for others, whose notices come here too.
+    represents: bool,
     devices: Vec<DeviceView>,
     /// The VAPID public key for the browser's subscription; `None` where push is off.
     push_key: Option<String>,
@@ -80,7 +82,7 @@ pub async fn show(
     let t = patient.visitor.t;
     let settings = state
         .store
-        .contact_settings(&patient.id)
+        .contact_settings(&patient.user)
         .await
         .map_err(|e| Failure::store(t, e))?;
     let form = SettingsForm {
@@ -182,7 +184,7 @@ pub async fn save(
         Ok(settings) => {
             state
                 .store
-                .save_contact_settings(&patient.id, &settings)
+                .save_contact_settings(&patient.user, &settings)
                 .await
                 .map_err(|e| Failure::store(t, e))?;
             Ok(Redirect::to("/varslinger?lagret=1").into_response())
@@ -190,7 +192,7 @@ pub async fn save(
         Err(problems) => {
             let stored = state
                 .store
-                .contact_settings(&patient.id)
+                .contact_settings(&patient.user)
                 .await
                 .map_err(|e| Failure::store(t, e))?;
             let page = settings_page(&state, &patient, &form, problems, devices).await?;
@@ -210,7 +212,7 @@ async fn devices(
 ) -> Result<Vec<StoredPushSubscription>, Failure> {
     state
         .store
-        .push_subscriptions(&patient.id)
+        .push_subscriptions(&patient.user)
         .await
         .map_err(|e| Failure::store(patient.visitor.t, e))
 }
@@ -262,6 +264,7 @@ async fn settings_page(
         email: form.epost.clone().unwrap_or_default(),
         languages,
         language_follows_site: false,
+        represents: patient.visitor.representation.represents_anyone,
         devices: devices.iter().map(|d| device_view(state, t, d)).collect(),
         push_key: state.push.as_ref().map(|p| p.public_key.clone()),
     })
@@ -317,7 +320,7 @@ pub async fn subscribe(
     }
     state
         .store
-        .add_push_subscription(&patient.id, &subscription, &form.device)
+        .add_push_subscription(&patient.user, &subscription, &form.device)
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -405,20 +408,20 @@ async fn remove_device(state: &AppState, patient: &Patient, id: i64) -> Result<(
     let t = patient.visitor.t;
     state
         .store
-        .remove_push_subscription(&patient.id, id)
+        .remove_push_subscription(&patient.user, id)
         .await
         .map_err(|e| Failure::store(t, e))?;
     let left = devices(state, patient).await?;
     let mut settings = state
         .store
-        .contact_settings(&patient.id)
+        .contact_settings(&patient.user)
         .await
         .map_err(|e| Failure::store(t, e))?;
     if left.is_empty() && settings.chosen == Some(Channel::Push) {
         settings.chosen = None;
         state
             .store
-            .save_contact_settings(&patient.id, &settings)
+            .save_contact_settings(&patient.user, &settings)
             .await
             .map_err(|e| Failure::store(t, e))?;
     }

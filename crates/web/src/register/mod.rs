@@ -4,6 +4,7 @@
 mod audit;
 mod clinics;
 mod notifications;
+mod relations;
 
 use crate::authorization::{Audience::*, Routes};
 
@@ -30,6 +31,13 @@ pub fn routes() -> Routes {
         .post("/register/klinikker/{id}/import", Operator, clinics::import)
         .get("/register/logg", Operator, audit::form)
         .post("/register/logg", Operator, audit::search)
+        .get(relations::PATH, Operator, relations::show)
+        .post(relations::PATH, Operator, relations::import)
+        .post(
+            "/register/representasjon/fjern",
+            Operator,
+            relations::remove,
+        )
         .get("/register/varsler", Operator, notifications::list)
         .post(
             "/register/varsler/{id}/prov-igjen",

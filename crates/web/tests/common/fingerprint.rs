@@ -33,6 +33,7 @@ pub const READ_ACTIONS: &[&str] = &[
     "login.refused",
     "patient.found",
     "patient_list.viewed",
+    "representation.viewed",
     "thread.listed",
     "thread.viewed",
     "usage.viewed",

@@ -420,6 +420,50 @@ impl Portal {
     }
 }
 
+/// A child born on 1 March `year`, on the portal's clinic's list as «Ola Nordmann», whose
+/// parent the register says `parent` is.
+pub async fn represented_child(portal: &Portal, parent: &NationalId, year: i16) -> NationalId {
+    let child = NationalId::synthetic(
+        jiff::civil::date(year, 3, 1),
+        u16::try_from(year % 500).expect("individual number"),
+    )
+    .expect("child");
+    let name = |text: &str| domain::PersonName::parse(text).expect("name");
+    let clinic = portal
+        .number(&format!(
+            "SELECT clinic_id FROM timebook WHERE id = {}",
+            portal.timebook
+        ))
+        .await;
+    portal
+        .store
+        .list_patient(
+            &domain::Actor::System,
+            domain::ClinicId(clinic),
+            &child,
+            &name("Ola"),
+            &name("Nordmann"),
+        )
+        .await
+        .expect("listed");
+    portal
+        .store
+        .import_relations(
+            &domain::Actor::Operator {
+                user: "register".into(),
+            },
+            &[store::NewRelation {
+                representative: parent.clone(),
+                person: child.clone(),
+                kind: domain::RelationKind::Parent,
+                last_day: None,
+            }],
+        )
+        .await
+        .expect("relation");
+    child
+}
+
 pub async fn kari_first_message(portal: &Portal, thread: &str) -> String {
     portal
         .store
@@ -594,6 +638,36 @@ impl Browser {
             (303, Some("/timeavtaler")),
             "{}",
             page.body
+        );
+    }
+
+    /// Logs in as `representative`, who lands on «Bytt person», and chooses `person`.
+    pub async fn log_in_to_act_for(&self, representative: &NationalId, person: &NationalId) {
+        let csrf = self.csrf().await;
+        let page = self
+            .post(
+                "/logg-inn",
+                &[("csrf", &csrf), ("national_id", representative.as_str())],
+            )
+            .await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/bytt-person")),
+            "{}",
+            page.body
+        );
+        let csrf = self.csrf().await;
+        let chosen = self
+            .post(
+                "/bytt-person",
+                &[("csrf", &csrf), ("person", person.as_str())],
+            )
+            .await;
+        assert_eq!(
+            (chosen.status, chosen.location.as_deref()),
+            (303, Some("/timeavtaler")),
+            "{}",
+            chosen.body
         );
     }
 

@@ -1,0 +1,410 @@
+//! Acting for someone else: a parent for a child, an adult with fullmakt. The booking core
+//! checks the relation inside its transaction; the notices go to the representative (and,
+//! for a fullmakt, to the person too); the audit names both; a session acts for someone only
+//! while a relation stands.
+
+use crate::common::{TestDb, World};
+use domain::{Actor, AuditAction, Caller, NationalId, PersonName, Reason, Refusal, RelationKind};
+use jiff::SignedDuration;
+use jiff::civil::date;
+use store::{
+    AuditFilter, BookRequest, Clock, MoveRequest, NewRelation, RelationSource, StoreError,
+};
+
+fn born(y: i16, m: i8, d: i8, n: u16) -> NationalId {
+    NationalId::synthetic(date(y, m, d), n).expect("synthetic id")
+}
+
+fn relation(representative: &NationalId, person: &NationalId, kind: RelationKind) -> NewRelation {
+    NewRelation {
+        representative: representative.clone(),
+        person: person.clone(),
+        kind,
+        last_day: None,
+    }
+}
+
+async fn list(world: &World, id: &NationalId, first: &str) {
+    let name = |text: &str| PersonName::parse(text).expect("name");
+    world
+        .store
+        .list_patient(
+            &world.staff,
+            world.clinic.id,
+            id,
+            &name(first),
+            &name("Nordmann"),
+        )
+        .await
+        .expect("listed");
+}
+
+fn operator() -> Actor {
+    Actor::Operator {
+        user: "registerforvalter".into(),
+    }
+}
+
+async fn book_for(
+    world: &World,
+    caller: &Caller,
+    person: &NationalId,
+    slot: domain::SlotId,
+) -> Result<store::Booked, StoreError> {
+    world
+        .store
+        .book(
+            caller,
+            &BookRequest {
+                patient: person.clone(),
+                slot,
+                reason: Reason::parse("Vaksine").expect("reason"),
+                hold: None,
+                idempotency: None,
+            },
+        )
+        .await
+}
+
+/// Every job claimed now: whom each notice goes to (on behalf or not) and its kind.
+async fn notices(world: &World) -> Vec<(bool, store::NotificationKind)> {
+    let jobs = world
+        .store
+        .claim_jobs(50, SignedDuration::from_mins(5), "test")
+        .await
+        .expect("claim");
+    let mut told = Vec::new();
+    for job in jobs {
+        let delivery = world.store.delivery(&job).await.expect("delivery");
+        told.push((delivery.on_behalf, job.kind));
+    }
+    told.sort_by_key(|(on_behalf, kind)| (*on_behalf, kind.code()));
+    told
+}
+
+pub async fn a_parent_books_and_moves_for_their_child_only_while_the_relation_stands(db: TestDb) {
+    let world = World::new(db).await;
+    let parent = World::person(1);
+    let child = born(2018, 3, 1, 100);
+    let stranger = born(2018, 3, 1, 101);
+    list(&world, &child, "Ola").await;
+    list(&world, &stranger, "Per").await;
+    let written = world
+        .store
+        .import_relations(
+            &operator(),
+            &[relation(&parent, &child, RelationKind::Parent)],
+        )
+        .await
+        .expect("import");
+    assert_eq!(written, 1);
+    let represented = world.store.represented(&parent).await.expect("represented");
+    assert_eq!(represented.len(), 1);
+    assert_eq!(represented[0].person, child);
+    assert_eq!(represented[0].first_name.as_deref(), Some("Ola"));
+
+    let start = world.clock.now() + SignedDuration::from_hours(72);
+    let slot = world.slot(start, 2).await;
+    // Acting for someone without a relation is refused as out of reach, and books nothing.
+    let refused = book_for(
+        &world,
+        &Caller::representative(parent.clone(), stranger.clone()),
+        &stranger,
+        slot.id,
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(StoreError::Refused(Refusal::NotInReach))
+    ));
+    // A caller acting for the child may not book for someone else in the child's name.
+    let refused = book_for(
+        &world,
+        &Caller::representative(parent.clone(), child.clone()),
+        &stranger,
+        slot.id,
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(StoreError::Refused(Refusal::NotInReach))
+    ));
+
+    let caller = Caller::representative(parent.clone(), child.clone());
+    let booked = book_for(&world, &caller, &child, slot.id)
+        .await
+        .expect("the parent books for the child");
+    let appointment = world.store.appointment(booked.id).await.expect("read");
+    assert_eq!(appointment.patient, child, "the booking is the child's");
+
+    let later = world.slot(start + SignedDuration::from_hours(24), 1).await;
+    world
+        .store
+        .move_appointment(
+            &caller,
+            &MoveRequest {
+                appointment: booked.id,
+                to: later.id,
+                hold: None,
+                version: None,
+            },
+        )
+        .await
+        .expect("the parent moves it");
+
+    // Both notices go to the parent only: a child's own number is not told.
+    assert_eq!(
+        notices(&world).await,
+        vec![
+            (true, store::NotificationKind::Booked),
+            (true, store::NotificationKind::Moved),
+        ]
+    );
+
+    // The audit names both people: the parent acts, the child is the patient.
+    let events = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(child.clone()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    for action in [
+        AuditAction::AppointmentBooked,
+        AuditAction::AppointmentMoved,
+    ] {
+        let event = events
+            .iter()
+            .find(|e| e.action == action)
+            .expect("an event");
+        assert_eq!(event.actor, Actor::Representative(parent.clone()));
+    }
+
+    // Once the register removes the relation, the parent reaches nothing of the child's.
+    assert!(
+        world
+            .store
+            .remove_relation(&operator(), &parent, &child)
+            .await
+            .expect("remove")
+    );
+    let other = world.slot(start + SignedDuration::from_hours(48), 1).await;
+    assert!(matches!(
+        book_for(&world, &caller, &child, other.id).await,
+        Err(StoreError::Refused(Refusal::NotInReach))
+    ));
+    assert!(matches!(
+        world
+            .store
+            .cancel(
+                &caller,
+                &store::CancelRequest {
+                    appointment: booked.id,
+                    reason: None,
+                    version: None,
+                },
+            )
+            .await,
+        Err(StoreError::Refused(Refusal::NotInReach))
+    ));
+    assert!(
+        world
+            .store
+            .represented(&parent)
+            .await
+            .expect("represented")
+            .is_empty()
+    );
+    world.finish().await;
+}
+
+pub async fn a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen(db: TestDb) {
+    let world = World::new(db).await;
+    let helper = World::person(2);
+    let mother = born(1940, 5, 5, 200);
+    let teenager = born(2013, 6, 1, 201);
+    let grown = born(2010, 12, 13, 202);
+    list(&world, &mother, "Astrid").await;
+    list(&world, &teenager, "Nora").await;
+    list(&world, &grown, "Emil").await;
+    world
+        .store
+        .import_relations(
+            &operator(),
+            &[
+                relation(&helper, &mother, RelationKind::Fullmakt),
+                relation(&helper, &teenager, RelationKind::Parent),
+                // 16 the day before the tests begin: no access.
+                relation(&helper, &grown, RelationKind::Parent),
+            ],
+        )
+        .await
+        .expect("import");
+    let people: Vec<_> = world
+        .store
+        .represented(&helper)
+        .await
+        .expect("represented")
+        .into_iter()
+        .map(|r| (r.person, r.kind))
+        .collect();
+    assert_eq!(
+        people,
+        vec![
+            (mother.clone(), RelationKind::Fullmakt),
+            (teenager.clone(), RelationKind::Parent),
+        ]
+    );
+    let start = world.clock.now() + SignedDuration::from_hours(72);
+    let slot = world.slot(start, 3).await;
+    assert!(matches!(
+        book_for(
+            &world,
+            &Caller::representative(helper.clone(), grown.clone()),
+            &grown,
+            slot.id
+        )
+        .await,
+        Err(StoreError::Refused(Refusal::NotInReach))
+    ));
+    book_for(
+        &world,
+        &Caller::representative(helper.clone(), mother.clone()),
+        &mother,
+        slot.id,
+    )
+    .await
+    .expect("booked with fullmakt");
+    // With fullmakt both are told: the helper on behalf, the mother herself.
+    assert_eq!(
+        notices(&world).await,
+        vec![
+            (false, store::NotificationKind::Booked),
+            (true, store::NotificationKind::Booked),
+        ]
+    );
+    world.finish().await;
+}
+
+pub async fn a_session_acts_only_for_someone_a_relation_allows(db: TestDb) {
+    let world = World::new(db).await;
+    let parent = World::person(3);
+    let child = born(2019, 6, 1, 300);
+    let stranger = born(2019, 6, 1, 301);
+    list(&world, &child, "Mia").await;
+    let hour = SignedDuration::from_hours(1);
+    world
+        .store
+        .open_session("parent", &parent, hour)
+        .await
+        .expect("open");
+    let session = world
+        .store
+        .session_patient("parent")
+        .await
+        .expect("read")
+        .expect("a session");
+    assert!(!session.represents_anyone);
+    assert!(
+        !world
+            .store
+            .act_for("parent", Some(&child))
+            .await
+            .expect("act")
+    );
+
+    // The identity provider's claims come and go with its logins; the register's stay.
+    world
+        .store
+        .replace_claimed(&parent, &[relation(&parent, &child, RelationKind::Parent)])
+        .await
+        .expect("claimed");
+    assert!(
+        world
+            .store
+            .act_for("parent", Some(&child))
+            .await
+            .expect("act")
+    );
+    assert!(
+        !world
+            .store
+            .act_for("parent", Some(&stranger))
+            .await
+            .expect("act")
+    );
+    let session = world
+        .store
+        .session_patient("parent")
+        .await
+        .expect("read")
+        .expect("a session");
+    assert!(session.represents_anyone);
+    assert!(!session.lapsed);
+    let acting = session.acting_for.expect("acting for the child");
+    assert_eq!(acting.person, child);
+    assert_eq!(acting.first_name.as_deref(), Some("Mia"));
+
+    world
+        .store
+        .replace_claimed(&parent, &[])
+        .await
+        .expect("claims gone");
+    let session = world
+        .store
+        .session_patient("parent")
+        .await
+        .expect("read")
+        .expect("a session");
+    assert!(session.lapsed, "the relation is gone: choose again");
+    assert!(session.acting_for.is_none());
+    assert!(
+        world
+            .store
+            .act_for("parent", None)
+            .await
+            .expect("back to themself")
+    );
+
+    let page = world
+        .store
+        .relations_page(&operator(), 0, 50)
+        .await
+        .expect("page");
+    assert_eq!(page.total, 0);
+    world
+        .store
+        .import_relations(
+            &operator(),
+            &[relation(&parent, &child, RelationKind::Parent)],
+        )
+        .await
+        .expect("import");
+    let page = world
+        .store
+        .relations_page(&operator(), 0, 50)
+        .await
+        .expect("page");
+    assert_eq!(page.total, 1);
+    assert_eq!(page.relations[0].source, RelationSource::Register);
+    assert!(
+        page.relations[0].valid_until.is_some(),
+        "a child's ends at 16"
+    );
+
+    let events = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(child.clone()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let chosen = events
+        .iter()
+        .find(|e| e.action == AuditAction::ActingFor)
+        .expect("choosing the child is audited");
+    assert_eq!(chosen.actor, Actor::Representative(parent.clone()));
+    world.finish().await;
+}
