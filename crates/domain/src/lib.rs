@@ -20,6 +20,7 @@ mod org_number;
 mod patient;
 mod push_target;
 mod referral;
+mod reminders;
 mod return_path;
 mod rules;
 mod slot;
@@ -53,6 +54,9 @@ pub use push_target::{
     AddressKind, BROWSER_PUSH_SERVICES, PushEndpoint, PushHost, PushTargetPolicy, PushTargetRefusal,
 };
 pub use referral::{MAX_REFERRAL_LENGTH, Referral};
+pub use reminders::{
+    ReminderOffset, ReminderOffsets, ReminderUnit, RemindersError, TimebookNotices,
+};
 pub use return_path::{ReturnPath, ReturnPathError};
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
