@@ -117,16 +117,30 @@ fn release_own_hold() -> Step {
     Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND national_id = :patient".into())
 }
 
-/// The jobs of a change to `:appointment`, in the change's transaction: the patient's notice,
-/// and one notification for each subscription of the appointment's clinic (FHIR
-/// Subscriptions), numbered in the subscription's order of events. The numbering locks the
-/// clinic's subscriptions until the change commits, so that the numbers follow the commits.
+/// The jobs of a change to `:appointment`, in the change's transaction: the patient's notice
+/// and the subscribers' notifications.
 fn enqueue(kind: &str) -> [Step; 3] {
+    let [numbering, notifications] = notify_subscribers(kind);
+    [patient_notice(kind, ""), numbering, notifications]
+}
+
+/// The patient's notice of a change to `:appointment`, when `condition` (on the appointment
+/// `a` and its timebook `t`) holds.
+fn patient_notice(kind: &str, condition: &str) -> Step {
+    Step::Write(format!(
+        "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
+         SELECT a.clinic_id, {kind}, a.id, :now, :now \
+         FROM appointment a JOIN timebook t ON t.id = a.timebook_id \
+         WHERE a.id = :appointment{condition}"
+    ))
+}
+
+/// One notification of a change to `:appointment` for each subscription of the appointment's
+/// clinic (FHIR Subscriptions), numbered in the subscription's order of events. The numbering
+/// locks the clinic's subscriptions until the change commits, so that the numbers follow the
+/// commits.
+fn notify_subscribers(kind: &str) -> [Step; 2] {
     [
-        Step::Write(format!(
-            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-             SELECT a.clinic_id, {kind}, a.id, :now, :now FROM appointment a WHERE a.id = :appointment"
-        )),
         Step::Write(
             "UPDATE fhir_subscription SET events = events + 1, last_appointment = :appointment \
              WHERE status <> 'off' \
@@ -225,6 +239,7 @@ fn book() -> Program {
         lock: "",
         missing: None,
     };
+    let booked = quoted(NotificationKind::Booked.code());
     Program {
         name: "book",
         inputs: inputs(&[
@@ -257,7 +272,9 @@ fn book() -> Program {
             release_own_hold(),
         ]
         .into_iter()
-        .chain(enqueue(&quoted(NotificationKind::Booked.code())))
+        // The confirmation, as the timebook says; the subscribers hear of every booking.
+        .chain([patient_notice(&booked, " AND t.confirm_booking")])
+        .chain(notify_subscribers(&booked))
         .chain([
             audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
             Step::if_given(
