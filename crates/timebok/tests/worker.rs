@@ -67,7 +67,7 @@ fn config_file(dir: &Path, gateway: &HttpPeer) -> std::path::PathBuf {
     let text = format!(
         "accept_synthetic_ids = true\n\
          [notify]\nbatch_size = {BATCH}\nsend_timeout_seconds = 1\nlease_seconds = 3\npoll_seconds = 1\n\
-         backoff_base_seconds = 1\nreminder_hours = 1\n\
+         backoff_base_seconds = 1\n\
          [notify.sms]\nurl = \"{}\"\nbody_template = '{{\"to\": \"{{{{to}}}}\", \"message\": \"{{{{text}}}}\"}}'\n",
         gateway.url("/sms")
     );
