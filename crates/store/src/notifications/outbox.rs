@@ -75,16 +75,17 @@ const REMINDER_MARGIN: SignedDuration = SignedDuration::from_mins(10);
 /// timebook reminder, the booked appointments that start from its offset after `$2`, but not
 /// before now, to its offset after now. Each (timebook, reminder) pair reads a range of the
 /// index of booked appointments by timebook and start, so a round reads what came due, not
-/// every appointment ahead. The kind is written out, not bound, so that the partial indexes
-/// on it apply in every plan.
+/// every appointment ahead. `CROSS JOIN` keeps SQLite's planner from scanning all booked
+/// appointments first (PostgreSQL reads it as the inner join it is and finds the same plan).
+/// The kind is written out, not bound, so that the partial indexes on it apply in every plan.
 static SCHEDULE_REMINDERS: LazyLock<Arc<str>> = LazyLock::new(|| {
     let reminder = NotificationKind::Reminder.code();
     format!(
         "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
            reminder_minutes, reminder_for) \
          SELECT a.clinic_id, '{reminder}', a.id, $1, $1, r.minutes_before, a.starts_at \
-         FROM timebook_reminder r JOIN appointment a ON a.timebook_id = r.timebook_id \
-         WHERE a.status = 'booked' \
+         FROM timebook_reminder r CROSS JOIN appointment a \
+         WHERE a.timebook_id = r.timebook_id AND a.status = 'booked' \
            AND a.starts_at > CASE WHEN $2 + r.minutes_before * 60 > $1 \
                              THEN $2 + r.minutes_before * 60 ELSE $1 END \
            AND a.starts_at <= $1 + r.minutes_before * 60 \
