@@ -33,8 +33,9 @@ pub struct TimebookView {
     confirm: bool,
     /// «Påminnelser» as the field shows them: as saved, or as typed when refused.
     reminders: String,
-    /// The reminders field's id. The one timebook whose reminders were refused has the
-    /// page's one fixed id, which the error summary links to.
+    /// The reminders field's id. The error summary links to fields by fixed ids, and a page
+    /// shows at most one refused form, so the timebook whose reminders were refused takes
+    /// the one fixed id.
     reminders_field: String,
     reminders_error: Option<String>,
     places: Vec<PlaceView>,
