@@ -73,6 +73,7 @@ actions! {
     PatientListViewed => "patient_list.viewed",
     AuditRead => "audit.read",
     TimebookSaved => "timebook.saved",
+    TimebookNoticesSaved => "timebook.notices_saved",
     LocationSaved => "location.saved",
     ResourceSaved => "resource.saved",
     PatientListed => "patient.listed",

@@ -20,6 +20,7 @@ mod org_number;
 mod patient;
 mod push_target;
 mod referral;
+mod reminders;
 mod representation;
 mod return_path;
 mod rules;
@@ -54,6 +55,9 @@ pub use push_target::{
     AddressKind, BROWSER_PUSH_SERVICES, PushEndpoint, PushHost, PushTargetPolicy, PushTargetRefusal,
 };
 pub use referral::{MAX_REFERRAL_LENGTH, Referral};
+pub use reminders::{
+    ReminderOffset, ReminderOffsets, ReminderUnit, RemindersError, TimebookNotices,
+};
 pub use representation::{
     Access, FULL_ACCESS_BELOW_AGE, NO_ACCESS_FROM_AGE, RelationKind, access, access_ends, age_on,
 };

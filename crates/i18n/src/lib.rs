@@ -203,6 +203,7 @@ mod completeness {
             "expired",
             "invited",
             "name",
+            "item",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

@@ -33,8 +33,11 @@ pub struct NotifyConfig {
     pub lease_seconds: u32,
     /// The longest one send may take.
     pub send_timeout_seconds: u32,
-    /// How long before an appointment the reminder goes out.
-    pub reminder_hours: u32,
+    /// No longer read: each timebook sets its own reminders on «Timebøker». Kept only to
+    /// refuse a configuration that still sets it, with a message that says where they went,
+    /// instead of letting the operator believe it still counts.
+    #[serde(default, skip_serializing)]
+    pub reminder_hours: Option<u32>,
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
     pub push: Option<PushConfig>,
@@ -54,7 +57,7 @@ impl Default for NotifyConfig {
             poll_seconds: 5,
             lease_seconds: 600,
             send_timeout_seconds: 30,
-            reminder_hours: 24,
+            reminder_hours: None,
             smtp: None,
             sms: None,
             push: None,
@@ -177,6 +180,14 @@ impl PushConfig {
 impl NotifyConfig {
     /// The configuration's own contradictions, said plainly.
     pub fn check(&self) -> Result<(), String> {
+        if self.reminder_hours.is_some() {
+            return Err(
+                "notify: reminder_hours is no longer read: each timebook sets its own reminders \
+                 on «Timebøker» (every timebook that existed got one 24 hours before); remove \
+                 the key"
+                    .into(),
+            );
+        }
         if self.batch_size == 0
             || self.sends_at_once == 0
             || self.max_attempts == 0

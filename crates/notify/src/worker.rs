@@ -144,8 +144,8 @@ impl Worker {
             due
         };
         if due {
-            let lead = SignedDuration::from_hours(i64::from(self.config.reminder_hours));
-            self.store.schedule_reminders(lead).await?;
+            // Each timebook's own reminders, at their moments.
+            self.store.schedule_reminders().await?;
         }
         let lease = SignedDuration::from_secs(i64::from(self.config.lease_seconds));
         let jobs = self

@@ -157,8 +157,10 @@ impl<D: Database> Audit for SqlStore<D> {
             .db
             .pool()
             .fetch_all(
-                q("SELECT id, kind, appointment_id, created_at FROM outbox \
-                   WHERE appointment_id = $1 AND subscription_id IS NULL ORDER BY id")
+                q(
+                    "SELECT id, kind, appointment_id, created_at, reminder_minutes FROM outbox \
+                   WHERE appointment_id = $1 AND subscription_id IS NULL ORDER BY id",
+                )
                 .bind(appointment.0),
             )
             .await?;

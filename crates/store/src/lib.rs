@@ -55,7 +55,8 @@ pub use model::{
 };
 pub use notifications::{
     ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
-    JobOutcome, Notifications, Outbox, OutboxCounts, SkipReason, StoredPushSubscription,
+    JobOutcome, NoticeSettings, Notifications, Outbox, OutboxCounts, SkipReason,
+    StoredPushSubscription,
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};

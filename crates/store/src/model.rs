@@ -190,6 +190,8 @@ pub struct OutboxJob {
     pub kind: NotificationKind,
     pub appointment_id: AppointmentId,
     pub created_at: Timestamp,
+    /// A reminder's minutes before the start it was written for.
+    pub minutes_before: Option<u32>,
 }
 
 /// Why a patient is to be notified.
@@ -200,7 +202,7 @@ pub enum NotificationKind {
     CancelledByClinic,
     /// The appointment moved to another slot («endret time»).
     Moved,
-    /// A reminder the configured time before the appointment.
+    /// A reminder at one of the timebook's chosen times before the appointment.
     Reminder,
     /// The clinic answered the patient's message.
     MessageReply,

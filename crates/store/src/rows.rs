@@ -702,6 +702,7 @@ pub(crate) struct OutboxRow {
     pub kind: String,
     pub appointment_id: i64,
     pub created_at: i64,
+    pub reminder_minutes: Option<i64>,
 }
 
 impl OutboxRow {
@@ -711,6 +712,11 @@ impl OutboxRow {
             kind: NotificationKind::parse(&self.kind).ok_or(StoreError::Corrupt("outbox.kind"))?,
             appointment_id: AppointmentId(self.appointment_id),
             created_at: instant(self.created_at, "outbox.created_at")?,
+            minutes_before: self
+                .reminder_minutes
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|_| StoreError::Corrupt("outbox.reminder_minutes"))?,
         })
     }
 }

@@ -110,7 +110,9 @@ async fn the_outbox_keeps_every_job_when_it_is_rebuilt_for_invitations() {
 
     all.run(&pool).await.expect("the upgrade");
     assert_eq!(jobs(&pool).await, before, "every job, every column");
-    // The rebuilt table still refuses a job about nothing, and keeps one reminder each.
+    // The rebuilt table still refuses a job about nothing. The reminder written before each
+    // timebook chose its own is recorded as the one of 24 hours for the appointment's start,
+    // so it is not written again.
     assert!(
         sqlx::query(
             "INSERT INTO outbox (clinic_id, kind, created_at, next_attempt_at) \
@@ -120,10 +122,17 @@ async fn the_outbox_keeps_every_job_when_it_is_rebuilt_for_invitations() {
         .await
         .is_err()
     );
+    let recorded: (i64, i64) =
+        sqlx::query_as("SELECT reminder_minutes, reminder_for FROM outbox WHERE id = 2")
+            .fetch_one(&pool)
+            .await
+            .expect("the reminder");
+    assert_eq!(recorded, (1440, 2_000_000_000));
     assert!(
         sqlx::query(
-            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-             VALUES (1, 'appointment.reminder', 1, 1, 1)"
+            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
+               reminder_minutes, reminder_for) \
+             VALUES (1, 'appointment.reminder', 1, 1, 1, 1440, 2000000000)"
         )
         .execute(&pool)
         .await
@@ -142,7 +151,7 @@ async fn the_outbox_keeps_every_job_when_it_is_rebuilt_for_invitations() {
             "outbox_due",
             "outbox_failed",
             "outbox_hook_order",
-            "outbox_one_reminder"
+            "outbox_one_reminder_per_offset"
         ]
     );
     pool.close().await;

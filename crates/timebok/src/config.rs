@@ -475,6 +475,7 @@ mod tests {
         assert!(bad(|c| c.max_connections = 0).contains("max_connections"));
         assert!(bad(|c| c.metrics_listen = Some("9090".into())).contains("metrics_listen"));
         assert!(bad(|c| c.notify.lease_seconds = 10).contains("lease_seconds"));
+        assert!(bad(|c| c.notify.reminder_hours = Some(24)).contains("«Timebøker»"));
         assert!(bad(|c| c.demo_login = true).contains("profile is production"));
         assert!(bad(|c| c.rate_limits.messages_per_hour = 0).contains("rate limit"));
         assert!(bad(|c| c.rate_limits.bookings_per_minute_per_client = 0).contains("rate limit"));

@@ -1,13 +1,14 @@
 //! The notification worker as operators run it: `timebok worker` killed in the middle of a
-//! batch and started again, `timebok serve` sending on its own, `timebok vapid-keys`.
+//! batch and started again, `timebok serve` sending on its own, a timebook's reminders sent at
+//! their moments, `timebok vapid-keys`.
 
 #![allow(
     clippy::too_many_lines,
     reason = "a test reads as one scenario, from its set-up to its last assertion"
 )]
 
-use domain::{ContactSettings, MobileNumber};
-use jiff::SignedDuration;
+use domain::{ContactSettings, MobileNumber, ReminderOffsets, TimebookNotices};
+use jiff::{SignedDuration, Timestamp};
 use notify::testing::HttpPeer;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -67,7 +68,7 @@ fn config_file(dir: &Path, gateway: &HttpPeer) -> std::path::PathBuf {
     let text = format!(
         "accept_synthetic_ids = true\n\
          [notify]\nbatch_size = {BATCH}\nsend_timeout_seconds = 1\nlease_seconds = 3\npoll_seconds = 1\n\
-         backoff_base_seconds = 1\nreminder_hours = 1\n\
+         backoff_base_seconds = 1\n\
          [notify.sms]\nurl = \"{}\"\nbody_template = '{{\"to\": \"{{{{to}}}}\", \"message\": \"{{{{text}}}}\"}}'\n",
         gateway.url("/sms")
     );
@@ -232,6 +233,102 @@ async fn serve_runs_the_worker_unless_told_not_to() {
         "serve and its worker stop cleanly"
     );
     world.finish().await;
+}
+
+/// The SMS texts the gateway was given, in order.
+fn texts(gateway: &HttpPeer) -> Vec<String> {
+    gateway
+        .received()
+        .iter()
+        .map(|request| {
+            let body: serde_json::Value = serde_json::from_slice(&request.body).expect("json");
+            body["message"].as_str().expect("message").to_owned()
+        })
+        .collect()
+}
+
+/// A timebook that reminds 48 and 2 hours before: the worker, on the store's clock, sends the
+/// confirmation at once and each reminder by SMS at its moment, not a minute before.
+async fn reminders_at_48_and_2_hours(db: TestDb) {
+    let world = World::new(db).await;
+    let notices = TimebookNotices {
+        confirm_booking: true,
+        reminders: ReminderOffsets::parse("48 t, 2 t").expect("reminders"),
+    };
+    world
+        .store
+        .save_timebook_notices(&world.staff, world.clinic.id, world.timebook.id, &notices)
+        .await
+        .expect("notices");
+    let gateway = HttpPeer::start(200).await;
+    let config = notify::NotifyConfig {
+        sms: Some(notify::SmsConfig {
+            url: gateway.url("/sms"),
+            username: None,
+            password: None,
+            token: None,
+            body_template: r#"{"to": "{{to}}", "message": "{{text}}"}"#.into(),
+            sender: "Helsenorge".into(),
+        }),
+        ..notify::NotifyConfig::default()
+    };
+    let worker =
+        notify::Worker::new(world.store.clone(), world.clock.clone(), config).expect("worker");
+    // Monday 08:00: booked for Friday 18 December at 10:00.
+    let booked = world.book(1, oslo(2026, 12, 18, 10, 0)).await;
+    let settings = ContactSettings {
+        mobile: Some(MobileNumber::parse("91000001").expect("mobile")),
+        language: "nb".into(),
+        ..ContactSettings::default()
+    };
+    world
+        .store
+        .save_contact_settings(&booked.patient, &settings)
+        .await
+        .expect("settings");
+    let round_at = async |at: Timestamp| {
+        world.clock.set(at);
+        worker.run_once().await.expect("round").sent
+    };
+    assert_eq!(
+        round_at(oslo(2026, 12, 14, 8, 0)).await,
+        1,
+        "the confirmation"
+    );
+    assert!(texts(&gateway)[0].starts_with("Kari, du har fått time til vaksine"));
+
+    let reminder = "Kari, husk timen til vaksine hos Helsenorge testlegekontor 18.12.2026, \
+                    kl. 10:00. Oppmøtested: Influensaveien 3a, 1325 Lysaker. Logg inn på \
+                    Helsenorge for å se mer.";
+    for (at, sent) in [
+        (oslo(2026, 12, 15, 10, 0), 0),
+        (oslo(2026, 12, 16, 9, 58), 0),
+        (oslo(2026, 12, 16, 9, 59), 0),
+        (oslo(2026, 12, 16, 10, 0), 1),
+        (oslo(2026, 12, 16, 10, 1), 0),
+        (oslo(2026, 12, 17, 10, 0), 0),
+        (oslo(2026, 12, 18, 7, 59), 0),
+        (oslo(2026, 12, 18, 8, 0), 1),
+        (oslo(2026, 12, 18, 8, 1), 0),
+        (oslo(2026, 12, 18, 10, 30), 0),
+    ] {
+        assert_eq!(round_at(at).await, sent, "at {at}");
+    }
+    assert_eq!(texts(&gateway)[1..], [reminder, reminder]);
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timebook_with_reminders_at_48_and_2_hours_sends_both_on_sqlite() {
+    reminders_at_48_and_2_hours(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_timebook_with_reminders_at_48_and_2_hours_sends_both() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    reminders_at_48_and_2_hours(db).await;
 }
 
 #[test]

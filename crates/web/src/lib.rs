@@ -17,6 +17,7 @@ pub mod limits;
 mod lines;
 mod logout;
 mod metrics;
+mod notices;
 pub mod oidc;
 mod pages;
 mod panics;

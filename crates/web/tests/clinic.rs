@@ -820,3 +820,194 @@ async fn single_slots_are_unpublished_or_deleted_but_a_booked_one_is_kept() {
         Some(false)
     );
 }
+
+#[tokio::test]
+async fn timebook_notices_are_set_on_timebooks_and_bad_reminders_change_nothing() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    let csrf = staff.csrf().await;
+    let tb = portal.timebook;
+    let path = format!("/klinikk/timeboker/{tb}/varsler");
+    let notices = async || {
+        portal
+            .store
+            .timebook_notices(domain::ClinicId(1))
+            .await
+            .expect("notices")
+            .into_iter()
+            .find(|(id, _)| id.0 == tb)
+            .expect("the timebook")
+            .1
+    };
+    let saved_events = async || {
+        portal
+            .store
+            .audit_events(&AuditFilter {
+                patient: None,
+                action: Some(AuditAction::TimebookNoticesSaved),
+                limit: 10,
+            })
+            .await
+            .expect("audit")
+            .len()
+    };
+    let page = staff.get("/klinikk/timeboker").await;
+    assert!(page.body.contains("Bekreftelse rett etter bestilling"));
+    assert!(
+        page.body.contains(&format!(
+            "id=\"bekreftelse-{tb}\" name=\"bekreftelse\" value=\"ja\" checked"
+        )),
+        "on unless changed"
+    );
+    assert!(
+        page.body.contains("value=\"24 t\""),
+        "24 hours unless changed"
+    );
+
+    for (typed, message) in [
+        (
+            "48 t, 10 min",
+            "«10 min» er for kort tid før timen. Den korteste påminnelsen er 15 min før.",
+        ),
+        (
+            "48 t, to timer",
+            "«to timer» er ikke en tid før timen. Skriv et helt tall og min, t eller d, for eksempel «2 t».",
+        ),
+        ("3 uker", "«3 uker» er ikke en tid før timen."),
+        (
+            "15 d",
+            "«15 d» er for lang tid før timen. Den lengste påminnelsen er 14 d før.",
+        ),
+        (
+            "48 t, 2 d",
+            "«2 d» er den samme tiden som en påminnelse foran.",
+        ),
+        ("1 t, 2 t, 3 t, 4 t, 5 t, 6 t", "Skriv høyst 5 påminnelser."),
+    ] {
+        let refused = staff
+            .post(&path, &[("csrf", &csrf), ("paminnelser", typed)])
+            .await;
+        assert_eq!(refused.status, 422, "{typed}");
+        assert!(refused.body.contains(message), "{typed}: {}", refused.body);
+        assert!(
+            refused.body.contains(&format!("value=\"{typed}\"")),
+            "kept as typed: {typed}"
+        );
+        assert!(
+            refused.body.contains("href=\"#paminnelser\"")
+                && refused.body.contains("id=\"paminnelser\""),
+            "the summary leads to the field"
+        );
+        assert!(
+            refused.body.contains(&format!(
+                "id=\"bekreftelse-{tb}\" name=\"bekreftelse\" value=\"ja\">"
+            )),
+            "the checkbox as sent: off"
+        );
+    }
+    assert_eq!(
+        notices().await,
+        domain::TimebookNotices::default(),
+        "unchanged"
+    );
+    assert_eq!(saved_events().await, 0);
+    // Not a browser's form: a missing field, a checkbox with another value.
+    for form in [
+        vec![("csrf", csrf.as_str())],
+        vec![
+            ("csrf", csrf.as_str()),
+            ("bekreftelse", "kanskje"),
+            ("paminnelser", "2 t"),
+        ],
+    ] {
+        assert_eq!(staff.post(&path, &form).await.status, 400);
+    }
+    assert_eq!(notices().await, domain::TimebookNotices::default());
+
+    let saved = staff
+        .post(
+            &path,
+            &[("csrf", &csrf), ("paminnelser", " 2 t, 48 timer ")],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/klinikk/timeboker?melding=varsler")
+    );
+    assert_eq!(
+        notices().await,
+        domain::TimebookNotices {
+            confirm_booking: false,
+            reminders: domain::ReminderOffsets::parse("48 t, 2 t").expect("reminders"),
+        }
+    );
+    assert_eq!(saved_events().await, 1);
+    let page = staff.get("/klinikk/timeboker?melding=varsler").await;
+    assert!(page.body.contains("Varslene er lagret."));
+    assert!(page.body.contains("value=\"48 t, 2 t\""));
+    assert!(
+        page.body.contains(&format!(
+            "id=\"bekreftelse-{tb}\" name=\"bekreftelse\" value=\"ja\">"
+        )),
+        "off"
+    );
+
+    // Another clinic's staff cannot reach this timebook's notices.
+    let other = Browser::new(&portal);
+    other.staff_log_in(1).await;
+    let other_csrf = other.csrf().await;
+    let foreign = other
+        .post(
+            &path,
+            &[
+                ("csrf", &other_csrf),
+                ("bekreftelse", "ja"),
+                ("paminnelser", ""),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, 404);
+    assert!(!notices().await.confirm_booking);
+
+    // Without the confirmation, the receipt does not promise a notice, and none is written.
+    let kari = Browser::new(&portal);
+    kari.log_in(&portal.kari).await;
+    let id = kari.book(tb, portal.slots[0], "Vaksine").await;
+    let receipt = kari.get(&format!("/bestill/kvittering/{id}")).await;
+    assert!(
+        receipt
+            .body
+            .contains("Du har fått time. Du finner den under «Timeavtaler».")
+    );
+    let id = domain::AppointmentId(id.parse().expect("id"));
+    let jobs = portal.store.outbox_jobs(id).await.expect("jobs");
+    assert!(
+        jobs.iter().all(|j| j.kind != NotificationKind::Booked),
+        "{jobs:?}"
+    );
+    // Nor does the desk's page, when the office books.
+    let booked = staff
+        .post(
+            "/klinikk/bestill",
+            &[
+                ("csrf", &csrf),
+                ("skjema", "pasient"),
+                ("fodselsnummer", portal.ola.as_str()),
+                ("time", &portal.slots[1].to_string()),
+                ("hva", "Vaksine"),
+            ],
+        )
+        .await;
+    let shown = staff
+        .get(booked.location.as_deref().expect("the appointment"))
+        .await;
+    assert!(
+        shown.body.contains(
+            "Timen er bestilt. Timeboken sender ikke bekreftelse, så gi pasienten tid og \
+             oppmøtested selv."
+        ),
+        "{}",
+        shown.body
+    );
+}

@@ -329,6 +329,10 @@ impl World {
             "varsel" | "horisont" | "frist" | "maks" | "lengde" | "plasser" | "side" => {
                 rng.pick(&["0", "1", "15", "30", "42", "1440"]).to_string()
             }
+            "bekreftelse" => rng.pick(&["ja", "on"]).to_string(),
+            "paminnelser" => rng
+                .pick(&["48 t, 2 t", "24 t", "", "5 min", "2 t, 120 min"])
+                .to_string(),
             "navn" => "Influensa".into(),
             "beskrivelse" => "Vaksine".into(),
             "adresse" => "Influensaveien 3a, 1325 Lysaker".into(),
@@ -459,6 +463,7 @@ fn form_fields(path: &str) -> &'static [&'static str] {
         "/klinikk/timeboker/info" => &["informasjon"],
         "/klinikk/timeboker/{id}/regler" => &["varsel", "horisont", "frist", "maks"],
         "/klinikk/timeboker/{id}/steder" => &["navn", "beskrivelse", "adresse"],
+        "/klinikk/timeboker/{id}/varsler" => &["bekreftelse", "paminnelser"],
         "/klinikk/sperring" => &["fodselsnummer", "begrunnelse"],
         "/klinikk/innkalling" => &["timebok", "fra", "til", "melding", "fodselsnumre"],
         "/klinikk/sperring/opphev"
@@ -517,6 +522,8 @@ const ALL_NAMES: &[&str] = &[
     "linjer",
     "antall",
     "representant",
+    "bekreftelse",
+    "paminnelser",
 ];
 
 /// Who sends a case.

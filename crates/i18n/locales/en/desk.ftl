@@ -51,6 +51,7 @@ desk-find-first = Don't know the national identity number? Find the patient firs
 desk-back-to-week = Back to the week
 desk-appointment-title = Appointment
 desk-booked = The appointment is booked, and the patient is notified.
+desk-booked-unconfirmed = The appointment is booked. The timebook sends no confirmation, so give the patient the time and place yourself.
 desk-moved = The appointment is changed, and the patient is notified of the new time and place.
 desk-to-week = See the week
 desk-to-day-list = Day list in Overview

@@ -70,6 +70,7 @@ review-send = Send
 
 receipt-title = The appointment is booked
 receipt-text = Your appointment is booked. You will be notified according to your settings.
+receipt-text-unconfirmed = Your appointment is booked. You will find it under «Appointments».
 receipt-to-appointments = To Appointments
 
 # Notification settings

@@ -51,6 +51,7 @@ desk-find-first = Kjenner du ikke fødselsnummeret? Finn pasienten først.
 desk-back-to-week = Tilbake til uken
 desk-appointment-title = Timeavtale
 desk-booked = Timen er bestilt, og pasienten får beskjed.
+desk-booked-unconfirmed = Timen er bestilt. Timeboken sender ikke bekreftelse, så gi pasienten tid og oppmøtested selv.
 desk-moved = Timen er endret, og pasienten får beskjed om ny tid og sted.
 desk-to-week = Se uken
 desk-to-day-list = Dagsliste i Oversikt

@@ -70,6 +70,7 @@ review-send = Send
 
 receipt-title = Timen er bestilt
 receipt-text = Du har fått time. Du får et varsel etter innstillingene dine.
+receipt-text-unconfirmed = Du har fått time. Du finner den under «Timeavtaler».
 receipt-to-appointments = Til Timeavtaler
 
 # Varslingsinnstillinger

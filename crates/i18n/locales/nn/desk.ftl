@@ -51,6 +51,7 @@ desk-find-first = Kjenner du ikkje fødselsnummeret? Finn pasienten først.
 desk-back-to-week = Tilbake til veka
 desk-appointment-title = Timeavtale
 desk-booked = Timen er bestilt, og pasienten får melding.
+desk-booked-unconfirmed = Timen er bestilt. Timeboka sender ikkje stadfesting, så gi pasienten tid og oppmøtestad sjølv.
 desk-moved = Timen er endra, og pasienten får melding om ny tid og stad.
 desk-to-week = Sjå veka
 desk-to-day-list = Dagsliste i Oversikt

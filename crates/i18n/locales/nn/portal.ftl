@@ -70,6 +70,7 @@ review-send = Send
 
 receipt-title = Timen er bestilt
 receipt-text = Du har fått time. Du får eit varsel etter innstillingane dine.
+receipt-text-unconfirmed = Du har fått time. Du finn han under «Timeavtalar».
 receipt-to-appointments = Til Timeavtalar
 
 # Varslingsinnstillingar

@@ -545,11 +545,7 @@ pub async fn a_reminder_goes_out_for_booked_appointments_and_never_for_cancelled
     // Tuesday 09:00: all three start within 24 hours. The third is cancelled between the
     // reminder being written and being sent.
     world.clock.set(oslo(2026, 12, 15, 9, 0));
-    world
-        .store
-        .schedule_reminders(SignedDuration::from_hours(24))
-        .await
-        .expect("schedule");
+    world.store.schedule_reminders().await.expect("schedule");
     world
         .cancel_by_clinic(world.clinic.id, cancelled_late, None)
         .await

@@ -119,24 +119,42 @@ fn release_own_hold() -> Step {
 }
 
 /// The jobs of a change to `:appointment`, in the change's transaction: the patient's notice
-/// (to their representative, or both, as `rules::patient_told` says), and one notification for each subscription of the appointment's clinic (FHIR
-/// Subscriptions), numbered in the subscription's order of events. The numbering locks the
-/// clinic's subscriptions until the change commits, so that the numbers follow the commits.
+/// and the subscribers' notifications.
 fn enqueue(kind: &str) -> [Step; 4] {
+    let [to_patient, to_representative] = patient_notice(kind, "");
+    let [numbering, notifications] = notify_subscribers(kind);
+    [to_patient, to_representative, numbering, notifications]
+}
+
+/// The notice of a change to `:appointment`, when `condition` (on the appointment `a` and its
+/// timebook `t`) holds: to the patient, to the representative who booked or moved it for them,
+/// or to both, as `rules::patient_told` and `rules::representative_told` say.
+fn patient_notice(kind: &str, condition: &str) -> [Step; 2] {
     [
         Step::Write(format!(
             "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-             SELECT a.clinic_id, {kind}, a.id, :now, :now FROM appointment a \
-             WHERE a.id = :appointment AND {}",
-            rules::patient_told("a")
+             SELECT a.clinic_id, {kind}, a.id, :now, :now \
+             FROM appointment a JOIN timebook t ON t.id = a.timebook_id \
+             WHERE a.id = :appointment{condition} AND {}",
+            rules::patient_told("a", ":now")
         )),
         Step::Write(format!(
             "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
                recipient) \
-             SELECT a.clinic_id, {kind}, a.id, :now, :now, a.representative FROM appointment a \
-             WHERE a.id = :appointment AND {}",
-            rules::representative_told("a")
+             SELECT a.clinic_id, {kind}, a.id, :now, :now, a.representative \
+             FROM appointment a JOIN timebook t ON t.id = a.timebook_id \
+             WHERE a.id = :appointment{condition} AND {}",
+            rules::representative_told("a", ":now")
         )),
+    ]
+}
+
+/// One notification of a change to `:appointment` for each subscription of the appointment's
+/// clinic (FHIR Subscriptions), numbered in the subscription's order of events. The numbering
+/// locks the clinic's subscriptions until the change commits, so that the numbers follow the
+/// commits.
+fn notify_subscribers(kind: &str) -> [Step; 2] {
+    [
         Step::Write(
             "UPDATE fhir_subscription SET events = events + 1, last_appointment = :appointment \
              WHERE status <> 'off' \
@@ -235,6 +253,7 @@ fn book() -> Program {
         lock: "",
         missing: None,
     };
+    let booked = quoted(NotificationKind::Booked.code());
     Program {
         name: "book",
         inputs: inputs(&[
@@ -267,7 +286,9 @@ fn book() -> Program {
             release_own_hold(),
         ]
         .into_iter()
-        .chain(enqueue(&quoted(NotificationKind::Booked.code())))
+        // The confirmation, as the timebook says; the subscribers hear of every booking.
+        .chain(patient_notice(&booked, " AND t.confirm_booking"))
+        .chain(notify_subscribers(&booked))
         .chain([
             audit_appointment(&quoted(AuditAction::AppointmentBooked.code())),
             Step::if_given(

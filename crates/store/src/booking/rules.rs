@@ -58,36 +58,37 @@ pub(crate) fn clinic_in_reach() -> &'static str {
     "(:all_clinics OR t.clinic_id = :clinic)"
 }
 
+/// A relation of `representative` to `person` that stands at `now`, of `kind` when one is
+/// named.
+fn standing_relation(representative: &str, person: &str, kind: Option<&str>, now: &str) -> String {
+    let kind = kind.map_or(String::new(), |kind| format!(" AND r.kind = '{kind}'"));
+    format!(
+        "EXISTS (SELECT 1 FROM representation r \
+         WHERE r.representative = {representative} AND r.person = {person}{kind} \
+           AND (r.valid_until IS NULL OR r.valid_until > {now}))"
+    )
+}
+
 /// A representative (`:representative`, NULL for everyone else) has a relation to `patient`
 /// that stands at `:now`: the register's or the identity provider's. Its age limits are in the
 /// relation's `valid_until` (see `domain::access_ends`).
 pub(crate) fn represents(patient: &str) -> String {
     format!(
         "(:representative IS NULL OR {})",
-        standing_relation(":representative", patient, None)
-    )
-}
-
-/// A relation of `representative` to `person` that stands at `:now`, of `kind` when one is
-/// named.
-fn standing_relation(representative: &str, person: &str, kind: Option<&str>) -> String {
-    let kind = kind.map_or(String::new(), |kind| format!(" AND r.kind = '{kind}'"));
-    format!(
-        "EXISTS (SELECT 1 FROM representation r \
-         WHERE r.representative = {representative} AND r.person = {person}{kind} \
-           AND (r.valid_until IS NULL OR r.valid_until > :now))"
+        standing_relation(":representative", patient, None, ":now")
     )
 }
 
 /// The notices of the appointment `a` go to the representative who booked or moved it, while
-/// their relation to the patient stands.
-pub(crate) fn representative_told(a: &str) -> String {
+/// their relation to the patient stands at `now`.
+pub(crate) fn representative_told(a: &str, now: &str) -> String {
     format!(
         "{a}.representative IS NOT NULL AND {}",
         standing_relation(
             &format!("{a}.representative"),
             &format!("{a}.national_id"),
-            None
+            None,
+            now
         )
     )
 }
@@ -95,13 +96,14 @@ pub(crate) fn representative_told(a: &str) -> String {
 /// The notices of the appointment `a` go to its patient too, unless a parent acts for them: a
 /// child's own number is not where a parent's booking is confirmed. Someone with fullmakt and
 /// the person who gave it are both told.
-pub(crate) fn patient_told(a: &str) -> String {
+pub(crate) fn patient_told(a: &str, now: &str) -> String {
     format!(
         "NOT ({a}.representative IS NOT NULL AND {})",
         standing_relation(
             &format!("{a}.representative"),
             &format!("{a}.national_id"),
-            Some(domain::RelationKind::Parent.code())
+            Some(domain::RelationKind::Parent.code()),
+            now
         )
     )
 }

@@ -9,9 +9,12 @@
 //! worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite's write transaction is exclusive.
 
 mod contacts;
+mod notices;
 mod outbox;
 
 pub use contacts::ContactPreferences;
+pub use notices::NoticeSettings;
+pub(crate) use notices::give_default_reminders;
 pub use outbox::Outbox;
 
 use crate::{NotificationKind, PlannedAppointment};
@@ -21,10 +24,11 @@ use domain::{
 };
 use jiff::Timestamp;
 
-/// Everything about notifying patients: how to reach them, and the outbox.
-pub trait Notifications: ContactPreferences + Outbox {}
+/// Everything about notifying patients: how to reach them, what each timebook sends, and the
+/// outbox.
+pub trait Notifications: ContactPreferences + NoticeSettings + Outbox {}
 
-impl<T: ContactPreferences + Outbox> Notifications for T {}
+impl<T: ContactPreferences + NoticeSettings + Outbox> Notifications for T {}
 
 /// A push subscription as stored, one per device.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use super::{
     JobOutcome, OutboxCounts,
 };
 use crate::audit::{Entry, record};
-use crate::booking::{ONE_FOR_NOTICE, ONE_RECORD};
+use crate::booking::{ONE_FOR_NOTICE, ONE_RECORD, rules};
 use crate::db::{Database, Dialect, Env, Executor, Statement, Transaction, q};
 use crate::rows::{self, AppointmentRecordRow, ClaimRow, FailedRow, PlannedRow};
 use crate::subscriptions::{SubscriptionRow, columns};
@@ -17,13 +17,17 @@ use domain::{
     TimebookKind,
 };
 use jiff::SignedDuration;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Writes a reminder job for every booked appointment that starts within `lead` and was
-    /// booked before the reminder time. Each appointment gets at most one reminder.
-    async fn schedule_reminders(&self, lead: SignedDuration) -> Result<u64>;
+    /// Writes a reminder job for each of its timebook's reminders whose moment (that long
+    /// before the start) has come, for every booked appointment that has not started. A
+    /// reminder is written once per appointment, reminder and start, and only when its moment
+    /// was still ahead when the appointment was booked or moved to that start, and when the
+    /// timebook got that reminder: none is sent late for a time that had passed already.
+    /// Answers how many were written.
+    async fn schedule_reminders(&self) -> Result<u64>;
 
     /// Claims up to `limit` due jobs for `lease`, under `token`.
     async fn claim_jobs(
@@ -60,6 +64,51 @@ pub trait Outbox: Send + Sync {
 
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
 }
+
+/// How far before the last round's moment a round looks again for reminders come due. A
+/// booking's time is read when its transaction starts, and it commits a moment later, maybe
+/// after a round that already looked past that time; and processes' clocks differ a little.
+/// A reminder found twice is written once.
+const REMINDER_MARGIN: SignedDuration = SignedDuration::from_mins(10);
+
+/// The reminders come due since `$2` (the last round, less the margin) up to `$1` (now): per
+/// timebook reminder, the booked appointments that start from its offset after `$2`, but not
+/// before now, to its offset after now. Each (timebook, reminder) pair reads a range of the
+/// index of booked appointments by timebook and start, so a round reads what came due, not
+/// every appointment ahead. `CROSS JOIN` keeps SQLite's planner from scanning all booked
+/// appointments first (PostgreSQL reads it as the inner join it is and finds the same plan).
+/// The kind is written out, not bound, so that the partial indexes on it apply in every plan.
+static SCHEDULE_REMINDERS: LazyLock<[Arc<str>; 2]> = LazyLock::new(|| {
+    let reminder = NotificationKind::Reminder.code();
+    // The patient's reminder, and the representative's, as a booking's notices go
+    // (`rules::patient_told`, `rules::representative_told`).
+    let write = |recipient: &str, to: String| -> Arc<str> {
+        format!(
+            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
+               reminder_minutes, reminder_for, recipient) \
+             SELECT a.clinic_id, '{reminder}', a.id, $1, $1, r.minutes_before, a.starts_at, \
+               {recipient} \
+             FROM timebook_reminder r CROSS JOIN appointment a \
+             WHERE a.timebook_id = r.timebook_id AND a.status = 'booked' \
+               AND a.starts_at > CASE WHEN $2 + r.minutes_before * 60 > $1 \
+                                 THEN $2 + r.minutes_before * 60 ELSE $1 END \
+               AND a.starts_at <= $1 + r.minutes_before * 60 \
+               AND a.starts_at - r.minutes_before * 60 >= a.changed_at \
+               AND a.starts_at - r.minutes_before * 60 >= r.added_at \
+               AND {to} \
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = '{reminder}' \
+                 AND o.appointment_id = a.id AND o.reminder_minutes = r.minutes_before \
+                 AND o.reminder_for = a.starts_at \
+                 AND COALESCE(o.recipient, '') = COALESCE({recipient}, '')) \
+             ON CONFLICT DO NOTHING"
+        )
+        .into()
+    };
+    [
+        write("NULL", rules::patient_told("a", "$1")),
+        write("a.representative", rules::representative_told("a", "$1")),
+    ]
+});
 
 /// Claims due jobs, the longest due first. On PostgreSQL a worker skips the rows another
 /// worker is claiming at that moment instead of waiting for them; SQLite's write transaction
@@ -125,24 +174,29 @@ impl<D: Database> SqlStore<D> {
 
 #[async_trait]
 impl<D: Database> Outbox for SqlStore<D> {
-    async fn schedule_reminders(&self, lead: SignedDuration) -> Result<u64> {
+    async fn schedule_reminders(&self) -> Result<u64> {
         let now = self.now().as_second();
-        let lead = lead.as_secs();
         let mut tx = self.db.begin_write().await?;
-        // ON CONFLICT covers a reminder another worker wrote at the same moment.
-        let written = tx
-            .execute(
-                q("INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-                   SELECT a.clinic_id, $1, a.id, $2, $2 FROM appointment a \
-                   WHERE a.status = 'booked' AND a.starts_at > $2 AND a.starts_at <= $2 + $3 \
-                     AND a.booked_at <= a.starts_at - $3 \
-                     AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.appointment_id = a.id AND o.kind = $1) \
-                   ON CONFLICT DO NOTHING")
-                .bind(NotificationKind::Reminder.code())
-                .bind(now)
-                .bind(lead),
-            )
+        let (until,): (i64,) = tx
+            .fetch_one(q(
+                "SELECT scheduled_until FROM reminder_schedule WHERE id = 1",
+            ))
             .await?;
+        let mut written = 0;
+        for statement in SCHEDULE_REMINDERS.iter() {
+            written += tx
+                .execute(
+                    Statement::shared(statement.clone())
+                        .bind(now)
+                        .bind(until.min(now) - REMINDER_MARGIN.as_secs()),
+                )
+                .await?;
+        }
+        tx.execute(
+            q("UPDATE reminder_schedule SET scheduled_until = $1 WHERE id = 1 AND scheduled_until < $1")
+                .bind(now),
+        )
+        .await?;
         tx.commit().await?;
         Ok(written)
     }

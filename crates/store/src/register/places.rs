@@ -3,6 +3,7 @@
 
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Transaction, q};
+use crate::notifications::give_default_reminders;
 use crate::rows::{LocationRow, TimebookRow, timebook_columns};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -83,6 +84,13 @@ impl<D: Database> Places for SqlStore<D> {
     ) -> Result<Timebook> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
+        let existing: Option<(i64,)> = tx
+            .fetch_optional(
+                q("SELECT id FROM timebook WHERE clinic_id = $1 AND kind = $2")
+                    .bind(clinic_id.0)
+                    .bind(kind.code()),
+            )
+            .await?;
         let row: TimebookRow = tx
             .fetch_one(
                 q(concat!(
@@ -105,6 +113,9 @@ impl<D: Database> Places for SqlStore<D> {
                 .bind(i64::from(rules.max_future_appointments())),
             )
             .await?;
+        if existing.is_none() {
+            give_default_reminders(&mut tx, row.id, now).await?;
+        }
         // The booking window decides which slots a finder sees as free.
         tx.execute(
             q("UPDATE slot SET changed_at = $2 WHERE timebook_id = $1 AND starts_at > $2")

@@ -11,6 +11,7 @@ pub use crate::outbox::*;
 pub use crate::patient_import::*;
 pub use crate::rate::*;
 pub use crate::referrals::*;
+pub use crate::reminders::*;
 pub use crate::representation::*;
 pub use crate::schedules::*;
 pub use crate::slot_publishing::*;

@@ -21,6 +21,7 @@ mod outbox;
 mod patient_import;
 mod rate;
 mod referrals;
+mod reminders;
 mod representation;
 mod schedules;
 mod slot_publishing;
@@ -80,6 +81,12 @@ contract_tests!(
     a_claimed_job_is_leased_and_finished_once,
     failed_tries_wait_then_fail_and_can_be_retried,
     reminders_are_written_once_and_only_for_booked_appointments,
+    reminders_at_48_and_2_hours_are_each_written_once_at_their_moment,
+    a_round_after_a_pause_writes_what_came_due_but_nothing_after_the_start,
+    reminders_changed_after_booking_apply_to_appointments_not_yet_reminded,
+    a_moved_appointment_is_reminded_again_for_its_new_time,
+    without_the_confirmation_a_booking_writes_no_notice_but_changes_still_do,
+    notices_are_kept_per_timebook_audited_and_only_the_clinics_own,
     concurrent_claims_never_hand_out_one_job_twice,
     migrations_run_again_and_concurrently,
     free_slots_are_published_future_and_inside_the_window,

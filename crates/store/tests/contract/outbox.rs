@@ -413,46 +413,18 @@ pub async fn reminders_are_written_once_and_only_for_booked_appointments(db: Tes
     let world = World::new(db).await;
     // Booked on Monday 08:00 for Wednesday 08:00, 08:15 and 08:30.
     let ids = bookings(&world, 3).await;
-    let lead = SignedDuration::from_hours(24);
+    // The timebook reminds 24 hours before, as every new one does.
     world
         .cancel_by_clinic(world.clinic.id, ids[1], None)
         .await
         .expect("cancel");
-    assert_eq!(
-        world
-            .store
-            .schedule_reminders(lead)
-            .await
-            .expect("schedule"),
-        0
-    );
+    assert_eq!(world.store.schedule_reminders().await.expect("schedule"), 0);
     // Tuesday 08:20: the first two start within 24 hours, the second is cancelled.
     world.clock.set(oslo(2026, 12, 15, 8, 20));
-    assert_eq!(
-        world
-            .store
-            .schedule_reminders(lead)
-            .await
-            .expect("schedule"),
-        1
-    );
-    assert_eq!(
-        world
-            .store
-            .schedule_reminders(lead)
-            .await
-            .expect("schedule"),
-        0
-    );
+    assert_eq!(world.store.schedule_reminders().await.expect("schedule"), 1);
+    assert_eq!(world.store.schedule_reminders().await.expect("schedule"), 0);
     world.clock.set(oslo(2026, 12, 15, 9, 0));
-    assert_eq!(
-        world
-            .store
-            .schedule_reminders(lead)
-            .await
-            .expect("schedule"),
-        1
-    );
+    assert_eq!(world.store.schedule_reminders().await.expect("schedule"), 1);
     for (id, expected) in [(ids[0], 1), (ids[1], 0), (ids[2], 1)] {
         let reminders = world
             .store
@@ -467,11 +439,7 @@ pub async fn reminders_are_written_once_and_only_for_booked_appointments(db: Tes
 
     // Booked inside the reminder window: the booking notice is the reminder.
     let late = bookings_from(&world, 3, 1).await;
-    world
-        .store
-        .schedule_reminders(lead)
-        .await
-        .expect("schedule");
+    world.store.schedule_reminders().await.expect("schedule");
     let late_kinds: Vec<_> = world
         .store
         .outbox_jobs(late[0])

@@ -161,6 +161,16 @@ pub async fn a_parent_books_and_moves_for_their_child_only_while_the_relation_st
         ]
     );
 
+    // The timebook's reminder (24 hours before) goes to the parent too, and only to her.
+    world.advance(73 * 60);
+    world.store.schedule_reminders().await.expect("reminders");
+    let reminders: Vec<_> = notices(&world)
+        .await
+        .into_iter()
+        .filter(|(_, kind)| *kind == store::NotificationKind::Reminder)
+        .collect();
+    assert_eq!(reminders, vec![(true, store::NotificationKind::Reminder)]);
+
     // The audit names both people: the parent acts, the child is the patient.
     let events = world
         .store

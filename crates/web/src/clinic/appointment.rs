@@ -114,6 +114,17 @@ pub async fn show(
     }
     let (notice, problem) = match message(query.melding.as_deref()) {
         Some((key, true)) => (None, Some(t.get(key))),
+        Some(("desk-booked", false))
+            if !crate::notices::confirms_booking(
+                &state,
+                t,
+                record.clinic_id,
+                record.timebook_id,
+            )
+            .await? =>
+        {
+            (Some(t.get("desk-booked-unconfirmed")), None)
+        }
         Some((key, false)) => (Some(t.get(key)), None),
         None => (None, None),
     };

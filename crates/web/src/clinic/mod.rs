@@ -56,6 +56,11 @@ pub fn routes(demo_login: bool) -> Routes {
             timebooks::save_rules,
         )
         .post(
+            "/klinikk/timeboker/{id}/varsler",
+            Staff,
+            timebooks::save_notices,
+        )
+        .post(
             "/klinikk/timeboker/{id}/steder",
             Staff,
             timebooks::save_place,

@@ -1,5 +1,5 @@
-//! «Timebøker»: the office's info text, each timebook's booking rules and places, and new
-//! timebooks.
+//! «Timebøker»: the office's info text, each timebook's booking rules, notices to patients and
+//! places, and new timebooks.
 
 use crate::AppState;
 use crate::failure::{Failure, Kind};
@@ -11,7 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{
-    Address, BookingRules, Description, InfoText, ResourceName, Timebook, TimebookId, TimebookKind,
+    Address, BookingRules, Description, InfoText, ReminderOffsets, ReminderUnit, RemindersError,
+    ResourceName, Timebook, TimebookId, TimebookKind, TimebookNotices,
 };
 use serde::Deserialize;
 
@@ -28,8 +29,28 @@ pub struct TimebookView {
     horizon: u32,
     deadline_hours: u32,
     max: u32,
+    /// «Bekreftelse rett etter bestilling».
+    confirm: bool,
+    /// «Påminnelser» as the field shows them: as saved, or as typed when refused.
+    reminders: String,
+    /// The reminders field's id. The error summary links to fields by fixed ids, and a page
+    /// shows at most one refused form, so the timebook whose reminders were refused takes
+    /// the one fixed id.
+    reminders_field: String,
+    reminders_error: Option<String>,
     places: Vec<PlaceView>,
 }
+
+/// The reminders a timebook form sent back refused, to show again with the message.
+struct RefusedNotices {
+    timebook: TimebookId,
+    confirm: bool,
+    typed: String,
+    message: String,
+}
+
+/// The id of the reminders field whose input was refused.
+const REFUSED_REMINDERS_FIELD: &str = "paminnelser";
 
 pub struct KindChoice {
     code: &'static str,
@@ -55,10 +76,86 @@ pub struct Notice {
     melding: Option<String>,
 }
 
+/// Reminders as the office reads them, in the page's language: «48 t, 2 t».
+fn reminders_text(t: crate::texts::T, reminders: &ReminderOffsets) -> String {
+    reminders
+        .as_slice()
+        .iter()
+        .map(|offset| {
+            let (count, unit) = offset.in_unit();
+            let key = match unit {
+                ReminderUnit::Minutes => "timebooks-reminder-minutes",
+                ReminderUnit::Hours => "timebooks-reminder-hours",
+                ReminderUnit::Days => "timebooks-reminder-days",
+            };
+            t.arg(key, "count", &count.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Each timebook with its rules, notices and places; `refused` shows one timebook's notices
+/// as typed, with their message.
+async fn timebook_views(
+    state: &AppState,
+    staff: &StaffMember,
+    timebooks: &[Timebook],
+    refused: Option<RefusedNotices>,
+) -> Result<Vec<TimebookView>, Failure> {
+    let t = staff.visitor.t;
+    let notices = state
+        .store
+        .timebook_notices(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let mut views = Vec::new();
+    for timebook in timebooks {
+        let places = state
+            .store
+            .resources(timebook.id)
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+        let saved = notices
+            .iter()
+            .find(|(id, _)| *id == timebook.id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
+        let mut view = TimebookView {
+            id: timebook.id.0,
+            label: t.get(timebook.kind.service_label_message()),
+            min_notice: timebook.rules.min_notice_minutes(),
+            horizon: timebook.rules.horizon_days(),
+            deadline_hours: timebook.rules.cancel_deadline_minutes() / 60,
+            max: timebook.rules.max_future_appointments(),
+            confirm: saved.confirm_booking,
+            reminders: reminders_text(t, &saved.reminders),
+            reminders_field: format!("paminnelser-{}", timebook.id.0),
+            reminders_error: None,
+            places: places
+                .into_iter()
+                .map(|r| PlaceView {
+                    name: r.name.to_string(),
+                    description: r.description.to_string(),
+                    address: r.location.address.to_string(),
+                })
+                .collect(),
+        };
+        if let Some(refused) = refused.as_ref().filter(|r| r.timebook == timebook.id) {
+            view.confirm = refused.confirm;
+            view.reminders.clone_from(&refused.typed);
+            view.reminders_field = REFUSED_REMINDERS_FIELD.into();
+            view.reminders_error = Some(refused.message.clone());
+        }
+        views.push(view);
+    }
+    Ok(views)
+}
+
 async fn page(
     state: &AppState,
     staff: &StaffMember,
     info: Option<String>,
+    refused: Option<RefusedNotices>,
 ) -> Result<TimebooksPage, Failure> {
     let t = staff.visitor.t;
     let clinic = state
@@ -72,30 +169,7 @@ async fn page(
         .await
         .map_err(|e| Failure::store(t, e))?;
     timebooks.sort_by_key(|tb| tb.kind);
-    let mut views = Vec::new();
-    for timebook in &timebooks {
-        let places = state
-            .store
-            .resources(timebook.id)
-            .await
-            .map_err(|e| Failure::store(t, e))?;
-        views.push(TimebookView {
-            id: timebook.id.0,
-            label: t.get(timebook.kind.service_label_message()),
-            min_notice: timebook.rules.min_notice_minutes(),
-            horizon: timebook.rules.horizon_days(),
-            deadline_hours: timebook.rules.cancel_deadline_minutes() / 60,
-            max: timebook.rules.max_future_appointments(),
-            places: places
-                .into_iter()
-                .map(|r| PlaceView {
-                    name: r.name.to_string(),
-                    description: r.description.to_string(),
-                    address: r.location.address.to_string(),
-                })
-                .collect(),
-        });
-    }
+    let views = timebook_views(state, staff, &timebooks, refused).await?;
     // Only the kinds the register has switched on for this clinic can be created.
     let enabled = state
         .store
@@ -130,9 +204,10 @@ pub async fn show(
     Query(notice): Query<Notice>,
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
-    let mut page = page(&state, &staff, None).await?;
+    let mut page = page(&state, &staff, None, None).await?;
     page.notice = match notice.melding.as_deref() {
         Some("info") => Some(t.get("timebooks-info-saved")),
+        Some("varsler") => Some(t.get("timebooks-notices-saved")),
         Some("regler") => Some(t.get("timebooks-rules-saved")),
         Some("regler-ugyldig") => Some(t.get("timebooks-rules-invalid")),
         Some("sted") => Some(t.get("timebooks-place-saved")),
@@ -158,7 +233,7 @@ pub async fn save_info(
     let info = match InfoText::parse(&typed) {
         Ok(info) => info,
         Err(error) => {
-            let mut page = page(&state, &staff, Some(typed)).await?;
+            let mut page = page(&state, &staff, Some(typed), None).await?;
             let key = crate::texts::text_refusal(&error).unwrap_or("timebooks-info-too-long");
             page.info_error = Some(t.get(key));
             page.errors.push(FieldError {
@@ -232,6 +307,71 @@ pub async fn save_rules(
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to("/klinikk/timeboker?melding=regler").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NoticesForm {
+    /// The checkbox, sent only when ticked.
+    bekreftelse: Option<String>,
+    paminnelser: Option<String>,
+}
+
+/// The message for reminders that cannot be used, naming the item.
+fn reminders_message(t: crate::texts::T, error: &RemindersError) -> String {
+    match error {
+        RemindersError::Unreadable(item) => t.arg("timebooks-reminders-unreadable", "item", item),
+        RemindersError::TooShort(item) => t.arg("timebooks-reminders-too-short", "item", item),
+        RemindersError::TooLong(item) => t.arg("timebooks-reminders-too-long", "item", item),
+        RemindersError::Duplicate(item) => t.arg("timebooks-reminders-duplicate", "item", item),
+        RemindersError::TooMany => t.get("timebooks-reminders-too-many"),
+    }
+}
+
+/// «Bekreftelse rett etter bestilling» and «Påminnelser» of one timebook. Reminders that
+/// cannot be used are shown again as typed, with a message, and nothing is saved.
+pub async fn save_notices(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path(id): Path<i64>,
+    Form(form): Form<NoticesForm>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let timebook = own(&state, &staff, id).await?;
+    let confirm_booking = match form.bekreftelse.as_deref() {
+        None => false,
+        Some("ja") => true,
+        Some(_) => return Err(Failure::new(t, Kind::BadRequest)),
+    };
+    // A browser always sends the text field, empty or not.
+    let typed = form.paminnelser.ok_or(Failure::new(t, Kind::BadRequest))?;
+    let reminders = match ReminderOffsets::parse(&typed) {
+        Ok(reminders) => reminders,
+        Err(error) => {
+            let message = reminders_message(t, &error);
+            let refused = RefusedNotices {
+                timebook: timebook.id,
+                confirm: confirm_booking,
+                typed,
+                message: message.clone(),
+            };
+            let mut page = page(&state, &staff, None, Some(refused)).await?;
+            page.errors.push(FieldError {
+                field: REFUSED_REMINDERS_FIELD,
+                label: message,
+            });
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+        }
+    };
+    let notices = TimebookNotices {
+        confirm_booking,
+        reminders,
+    };
+    state
+        .store
+        .save_timebook_notices(&staff.actor, staff.clinic_id, timebook.id, &notices)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(Redirect::to("/klinikk/timeboker?melding=varsler").into_response())
 }
 
 #[derive(Deserialize)]

@@ -865,8 +865,17 @@ pub async fn receipt(
     let appointment = own_appointment(&state, &patient, AppointmentId(id)).await?;
     let (heading, text) = if query.endret.is_some() {
         ("receipt-moved-title", "receipt-moved-text")
-    } else {
+    } else if crate::notices::confirms_booking(
+        &state,
+        t,
+        appointment.clinic_id,
+        appointment.timebook_id,
+    )
+    .await?
+    {
         ("receipt-title", "receipt-text")
+    } else {
+        ("receipt-title", "receipt-text-unconfirmed")
     };
     let page = ReceiptPage {
         page: Page::new(&patient.visitor, heading),
