@@ -115,6 +115,9 @@ actions! {
     InvitationSent => "invitation.sent",
     InvitationReminded => "invitation.reminded",
     InvitationsViewed => "invitation.viewed",
+    CalendarLinkCreated => "calendar_link.created",
+    CalendarLinkReplaced => "calendar_link.replaced",
+    CalendarLinkRevoked => "calendar_link.revoked",
 }
 
 /// One append-only entry of the audit log.

@@ -11,6 +11,7 @@
 
 mod audit;
 mod booking;
+mod calendar_links;
 mod clock;
 mod db;
 mod desk;
@@ -34,10 +35,11 @@ mod usage;
 
 pub use audit::Audit;
 pub use booking::{
-    Appointments, BookRequest, Booked, Booking, Calendar, CalendarRequest, CancelRequest,
-    HoldRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest, Offer, OfferedSlot,
-    OfferedTimebook, Offers, Referrals, ReferredBookings,
+    Appointments, BookRequest, Booked, Booking, CALENDAR_LINK_PAST_DAYS, Calendar, CalendarRequest,
+    CancelRequest, HoldRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest, Offer,
+    OfferedSlot, OfferedTimebook, Offers, Referrals, ReferredBookings,
 };
+pub use calendar_links::{CalendarLink, CalendarLinks, LinkedCalendar};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
 pub use desk::{Desk, FoundPatient, WeekAppointment, WeekSlot};
@@ -123,6 +125,7 @@ pub trait Store:
     + Subscriptions
     + Usage
     + Invitations
+    + CalendarLinks
     + Send
     + Sync
 {
