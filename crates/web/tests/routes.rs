@@ -457,6 +457,7 @@ async fn only_these_routes_are_open_to_anyone() {
             "GET /healthz",
             "GET /innlogging/{flow}",
             "GET /innlogging/{flow}/svar",
+            "GET /kalender/{file}",
             "GET /logg-inn",
             "GET /manifest.webmanifest",
             "GET /personale/logg-inn",
