@@ -94,8 +94,11 @@ pub async fn open(State(state): State<AppState>, patient: Patient) -> Result<Res
         .open_calendar_link(&patient.id, &tokens::hash(&token), t.code())
         .await
         .map_err(|e| Failure::store(t, e))?;
+    // The language links come back to the page, not to this form's address.
+    let mut visitor = patient.visitor.clone();
+    visitor.path = "/timeavtaler/kalender".into();
     Ok(private(&LinkPage {
-        page: Page::new(&patient.visitor, "calendar-link-title"),
+        page: Page::new(&visitor, "calendar-link-title"),
         made: Some(made(&state, &patient, &link)),
         new_link: Some(NewLink::new(&state, &token)),
         revoked: false,
