@@ -463,6 +463,7 @@ async fn only_these_routes_are_open_to_anyone() {
             "GET /personale/logg-inn",
             "GET /readyz",
             "GET /sprak/{code}",
+            "GET /static/calendar.js",
             "GET /static/counter.js",
             "GET /static/icon.svg",
             "GET /static/push.js",

@@ -16,3 +16,6 @@ calendar-link-replace = Make a new link
 calendar-link-revoke = Switch off
 calendar-link-revoked-notice = The calendar link is switched off. Calendars that used it no longer get your appointments.
 calendar-feed-name = Appointments
+
+# «Velg time»'s month as a date grid, when its script runs.
+choose-calendar-keys = The arrow keys move between the days, Home and End to the start and end of the week. Enter chooses a day with free times.

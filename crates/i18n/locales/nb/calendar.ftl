@@ -16,3 +16,6 @@ calendar-link-replace = Lag ny lenke
 calendar-link-revoke = Slå av
 calendar-link-revoked-notice = Kalenderlenken er slått av. Kalendere som brukte den, får ikke lenger timeavtalene dine.
 calendar-feed-name = Timeavtaler
+
+# «Velg time»'s month as a date grid, when its script runs.
+choose-calendar-keys = Med piltastene flytter du mellom dagene, med Home og End til starten og slutten av uken. Enter velger en dag med ledige timer.

@@ -16,3 +16,6 @@ calendar-link-replace = Lag ny lenkje
 calendar-link-revoke = Slå av
 calendar-link-revoked-notice = Kalenderlenkja er slått av. Kalendrar som brukte ho, får ikkje lenger timeavtalane dine.
 calendar-feed-name = Timeavtalar
+
+# «Velg time»'s month as a date grid, when its script runs.
+choose-calendar-keys = Med piltastane flyttar du mellom dagane, med Home og End til starten og slutten av veka. Enter vel ein dag med ledige timar.
