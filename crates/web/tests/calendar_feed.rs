@@ -98,6 +98,10 @@ async fn a_calendar_link_shows_the_patients_own_appointments_until_it_is_replace
     let off = kari.get("/timeavtaler/kalender").await;
     assert_eq!(off.status, 200);
     assert!(off.body.contains("Kalenderlenken er slått av."));
+    assert!(
+        off.body
+            .contains("Den viser timene fra de siste 90 dagene og alle senere")
+    );
     assert!(off.body.contains("Slå på kalenderlenke"));
     assert!(!off.body.contains("Slå av<"), "nothing to switch off");
     assert!(
@@ -127,9 +131,14 @@ async fn a_calendar_link_shows_the_patients_own_appointments_until_it_is_replace
             .expect("scheme"),
         "the webcal link names the same calendar"
     );
+    // The link is written from the configured site, whatever a request claims about where it
+    // came in.
     let made_answer = kari
         .http
         .post(format!("{}/timeavtaler/kalender/ny", portal.base))
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "gopher")
+        .header("forwarded", "host=evil.example;proto=gopher")
         .form(&[("csrf", kari.csrf().await)])
         .send()
         .await
@@ -139,6 +148,9 @@ async fn a_calendar_link_shows_the_patients_own_appointments_until_it_is_replace
         "no-store",
         "a page with the secret is never cached"
     );
+    let forged = made_answer.text().await.expect("body");
+    assert!(!forged.contains("evil") && !forged.contains("gopher"));
+    assert!(shown(&forged).https.starts_with(&portal.base));
     // That made another link: the one read above is gone.
     assert_eq!(fetch(&link.https).await.0, 404);
     let (link, _) = make_link(&kari).await;

@@ -1,7 +1,7 @@
 # «Timeavtaler i kalenderen»: a secret link a calendar app subscribes to, and the calendar it gives.
 calendar-link-title = Appointments in your calendar
 calendar-link-intro = With a calendar link, the calendar on your phone or computer shows your appointments and is updated when an appointment is booked, changed or cancelled. The calendar shows the time, the place and the kind of appointment, but not what it is about.
-calendar-link-covers = It shows the appointments of the last 90 days and all later ones, cancelled ones too.
+calendar-link-covers = It shows the appointments of the last { $days } days and all later ones, cancelled ones too.
 calendar-link-secret = The link is secret: whoever has it can see your appointments. Do not share it.
 calendar-link-off = The calendar link is switched off.
 calendar-link-switch-on = Switch on a calendar link

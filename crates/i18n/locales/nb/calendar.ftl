@@ -1,7 +1,7 @@
 # «Timeavtaler i kalenderen»: a secret link a calendar app subscribes to, and the calendar it gives.
 calendar-link-title = Timeavtaler i kalenderen
 calendar-link-intro = Med en kalenderlenke viser kalenderen på telefonen eller datamaskinen timeavtalene dine, og den oppdateres når en time blir bestilt, endret eller avbestilt. Kalenderen viser tid, sted og hva slags time det er, men ikke hva timen gjelder.
-calendar-link-covers = Den viser timene fra de siste 90 dagene og alle senere, også de som er avbestilt.
+calendar-link-covers = Den viser timene fra de siste { $days } dagene og alle senere, også de som er avbestilt.
 calendar-link-secret = Lenken er hemmelig: den som har den, kan se timeavtalene dine. Ikke del den med andre.
 calendar-link-off = Kalenderlenken er slått av.
 calendar-link-switch-on = Slå på kalenderlenke

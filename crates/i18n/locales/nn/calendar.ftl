@@ -1,7 +1,7 @@
 # «Timeavtaler i kalenderen»: a secret link a calendar app subscribes to, and the calendar it gives.
 calendar-link-title = Timeavtalar i kalenderen
 calendar-link-intro = Med ei kalenderlenkje viser kalenderen på telefonen eller datamaskina timeavtalane dine, og han blir oppdatert når ein time blir bestilt, endra eller avbestilt. Kalenderen viser tid, stad og kva slags time det er, men ikkje kva timen gjeld.
-calendar-link-covers = Han viser timane frå dei siste 90 dagane og alle seinare, også dei som er avbestilte.
+calendar-link-covers = Han viser timane frå dei siste { $days } dagane og alle seinare, også dei som er avbestilte.
 calendar-link-secret = Lenkja er hemmeleg: den som har ho, kan sjå timeavtalane dine. Ikkje del ho med andre.
 calendar-link-off = Kalenderlenkja er slått av.
 calendar-link-switch-on = Slå på kalenderlenkje

@@ -40,6 +40,8 @@ impl NewLink {
 #[template(path = "calendar_link.html")]
 struct LinkPage {
     page: Page,
+    /// Which appointments the calendar shows.
+    covers: String,
     /// «Den ble laget …» while a link is on.
     made: Option<String>,
     /// The link just made, shown this once.
@@ -50,6 +52,14 @@ struct LinkPage {
 #[derive(Deserialize)]
 pub struct Notice {
     avslatt: Option<String>,
+}
+
+fn covers(patient: &Patient) -> String {
+    patient.visitor.t.arg(
+        "calendar-link-covers",
+        "days",
+        &store::CALENDAR_LINK_PAST_DAYS.to_string(),
+    )
 }
 
 fn made(state: &AppState, patient: &Patient, link: &store::CalendarLink) -> String {
@@ -79,6 +89,7 @@ pub async fn show(
         .map_err(|e| Failure::store(t, e))?;
     Ok(private(&LinkPage {
         page: Page::new(&patient.visitor, "calendar-link-title"),
+        covers: covers(&patient),
         made: link.as_ref().map(|l| made(&state, &patient, l)),
         new_link: None,
         revoked: notice.avslatt.is_some() && link.is_none(),
@@ -99,6 +110,7 @@ pub async fn open(State(state): State<AppState>, patient: Patient) -> Result<Res
     visitor.path = "/timeavtaler/kalender".into();
     Ok(private(&LinkPage {
         page: Page::new(&visitor, "calendar-link-title"),
+        covers: covers(&patient),
         made: Some(made(&state, &patient, &link)),
         new_link: Some(NewLink::new(&state, &token)),
         revoked: false,
