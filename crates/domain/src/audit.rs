@@ -125,6 +125,9 @@ actions! {
     RelationRemoved => "representation.removed",
     RelationsViewed => "representation.viewed",
     RelationsClaimed => "representation.claimed",
+    CalendarLinkCreated => "calendar_link.created",
+    CalendarLinkReplaced => "calendar_link.replaced",
+    CalendarLinkRevoked => "calendar_link.revoked",
 }
 
 /// One append-only entry of the audit log.

@@ -39,7 +39,7 @@ pub use contact::{
 };
 pub use error::DomainError;
 pub use her_id::HerId;
-pub use ics::{CalendarEvent, calendar_file};
+pub use ics::{CalendarEvent, CalendarFeed, calendar_feed, calendar_file};
 pub use ids::{
     AppointmentId, ClinicId, HoldId, LocationId, MessageId, ResourceId, SlotId, TemplateId,
     ThreadId, TimebookId,

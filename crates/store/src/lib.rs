@@ -11,6 +11,7 @@
 
 mod audit;
 mod booking;
+mod calendar_links;
 mod clock;
 mod db;
 mod desk;
@@ -35,10 +36,11 @@ mod usage;
 
 pub use audit::Audit;
 pub use booking::{
-    Appointments, BookRequest, Booked, Booking, Calendar, CalendarRequest, CancelRequest,
-    HoldRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest, Offer, OfferedSlot,
-    OfferedTimebook, Offers, Referrals, ReferredBookings,
+    Appointments, BookRequest, Booked, Booking, CALENDAR_LINK_PAST_DAYS, Calendar, CalendarRequest,
+    CancelRequest, HoldRequest, KEY_LIFETIME_SECONDS, MAX_QUERY_DAYS, MoveRequest, Offer,
+    OfferedSlot, OfferedTimebook, Offers, Referrals, ReferredBookings,
 };
+pub use calendar_links::{CalendarLink, CalendarLinks, LinkedCalendar};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
 pub use desk::{Desk, FoundPatient, WeekAppointment, WeekSlot};
@@ -82,6 +84,16 @@ use db::{Database, Executor, q};
 use std::sync::Arc;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The patient a caller acts on outside the booking core (messages, a calendar link): the
+/// patient themself, or the person a representative acts for, whom the web layer checked the
+/// relation to. A caller for any patient (staff, a client) has no one patient here.
+pub(crate) fn own_patient(caller: &domain::Caller) -> Result<&domain::NationalId> {
+    match &caller.patients {
+        domain::Patients::Only(patient) => Ok(patient),
+        domain::Patients::Any => Err(StoreError::NotFound("patient")),
+    }
+}
 
 /// The store on a SQL database: every operation is written once over [`db::Database`], which
 /// SQLite and PostgreSQL each implement.
@@ -129,6 +141,7 @@ pub trait Store:
     + Usage
     + Invitations
     + Representations
+    + CalendarLinks
     + Send
     + Sync
 {

@@ -135,6 +135,27 @@ impl PlannedAppointment {
         self.length.end_from(self.start)
     }
 
+    /// The appointment as a calendar event: the same UID and sequence wherever it is written,
+    /// so a calendar that has it from a file and from the feed keeps one entry, and replaces
+    /// it when it moves or is cancelled. `summary` is its title in the reader's language.
+    pub fn calendar_event<'a>(
+        &'a self,
+        summary: &'a str,
+        stamp: Timestamp,
+    ) -> domain::CalendarEvent<'a> {
+        domain::CalendarEvent {
+            uid: format!("appointment-{}@timebok", self.id.0),
+            start: self.start,
+            end: self.end(),
+            summary,
+            location: self.address.as_str(),
+            cancelled: self.status.is_cancelled(),
+            stamp,
+            // The first version is the calendar's sequence 0.
+            sequence: self.version - 1,
+        }
+    }
+
     /// The appointment as an .ics file, the same for the portal's download and the e-mail's
     /// attachment. `summary` is its title in the reader's language.
     pub fn calendar_file(
@@ -143,20 +164,7 @@ impl PlannedAppointment {
         stamp: Timestamp,
         zone: &jiff::tz::TimeZone,
     ) -> String {
-        domain::calendar_file(
-            &domain::CalendarEvent {
-                uid: format!("appointment-{}@timebok", self.id.0),
-                start: self.start,
-                end: self.end(),
-                summary,
-                location: self.address.as_str(),
-                cancelled: self.status.is_cancelled(),
-                stamp,
-                // The first version is the calendar's sequence 0.
-                sequence: self.version - 1,
-            },
-            zone,
-        )
+        domain::calendar_file(&self.calendar_event(summary, stamp), zone)
     }
 }
 

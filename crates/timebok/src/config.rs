@@ -288,6 +288,7 @@ impl RawConfig {
             limits.bookings_per_minute_per_address,
             limits.bookings_per_minute_per_client,
             limits.messages_per_hour,
+            limits.calendar_link_misses_per_minute,
         ]
         .contains(&0)
         {
@@ -478,6 +479,7 @@ mod tests {
         assert!(bad(|c| c.notify.reminder_hours = Some(24)).contains("«Timebøker»"));
         assert!(bad(|c| c.demo_login = true).contains("profile is production"));
         assert!(bad(|c| c.rate_limits.messages_per_hour = 0).contains("rate limit"));
+        assert!(bad(|c| c.rate_limits.calendar_link_misses_per_minute = 0).contains("rate limit"));
         assert!(bad(|c| c.rate_limits.bookings_per_minute_per_client = 0).contains("rate limit"));
         assert!(bad(|c| c.api.max_concurrent_requests = 0).contains("[api]"));
         assert!(bad(|c| c.session_idle_minutes = 0).contains("session_idle_minutes"));

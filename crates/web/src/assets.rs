@@ -1,4 +1,4 @@
-//! The stylesheet and the one small script, compiled into the binary.
+//! The stylesheet and the small scripts, compiled into the binary.
 
 use crate::authorization::{Audience::Anyone, Routes};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 const CSS: &str = include_str!("../static/timebok.css");
 const COUNTER_JS: &str = include_str!("../static/counter.js");
 const PUSH_JS: &str = include_str!("../static/push.js");
+const CALENDAR_JS: &str = include_str!("../static/calendar.js");
 const SERVICE_WORKER: &str = include_str!("../static/sw.js");
 const MANIFEST: &str = include_str!("../static/manifest.webmanifest");
 const ICON: &str = include_str!("../static/icon.svg");
@@ -21,6 +22,9 @@ pub fn routes() -> Routes {
         })
         .get("/static/push.js", Anyone, || async {
             asset("text/javascript; charset=utf-8", PUSH_JS)
+        })
+        .get("/static/calendar.js", Anyone, || async {
+            asset("text/javascript; charset=utf-8", CALENDAR_JS)
         })
         .get("/static/icon.svg", Anyone, || async {
             asset("image/svg+xml", ICON)

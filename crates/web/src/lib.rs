@@ -127,12 +127,12 @@ pub fn route_table(state: AppState) -> Vec<authorization::Rule> {
 }
 
 /// A request's span: its method and path, never its query, which may carry a fødselsnummer
-/// (the FHIR API's `patient.identifier`).
+/// (the FHIR API's `patient.identifier`), nor the token of a calendar link's path.
 fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %portal::loggable_path(request.uri().path()),
     )
 }
 

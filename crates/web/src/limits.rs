@@ -1,5 +1,6 @@
 //! Rate limits: on logins per client address, on bookings per patient and per client address,
-//! on the FHIR API's bookings per machine client, and on messages per patient. A request over a
+//! on the FHIR API's bookings per machine client, on messages per patient, and on calendar
+//! links asked for that do not exist, per client address. A request over a
 //! limit gets 429 with `Retry-After` and a plain page (an OperationOutcome in the FHIR API),
 //! and changes nothing.
 //!
@@ -28,6 +29,9 @@ pub enum Scope {
     BookingPerClient,
     /// Messages written, per patient.
     Messages,
+    /// Calendar links asked for that do not exist, per client address. Calendars found are
+    /// not counted: calendar services fetch many patients' calendars from few addresses.
+    CalendarLinkMisses,
 }
 
 /// How many requests of each scope are allowed in its window.
@@ -41,6 +45,7 @@ pub struct LimitSettings {
     /// portal; a national portal may need more still.
     pub bookings_per_minute_per_client: u32,
     pub messages_per_hour: u32,
+    pub calendar_link_misses_per_minute: u32,
 }
 
 impl Default for LimitSettings {
@@ -51,6 +56,7 @@ impl Default for LimitSettings {
             bookings_per_minute_per_address: 120,
             bookings_per_minute_per_client: 600,
             messages_per_hour: 20,
+            calendar_link_misses_per_minute: 30,
         }
     }
 }
@@ -64,6 +70,7 @@ impl LimitSettings {
             Scope::BookingPerAddress => (self.bookings_per_minute_per_address, minute),
             Scope::BookingPerClient => (self.bookings_per_minute_per_client, minute),
             Scope::Messages => (self.messages_per_hour, Duration::from_secs(3600)),
+            Scope::CalendarLinkMisses => (self.calendar_link_misses_per_minute, minute),
         }
     }
 }
@@ -76,6 +83,7 @@ impl Scope {
             Self::BookingPerAddress => "booking-address",
             Self::BookingPerClient => "booking-client",
             Self::Messages => "messages",
+            Self::CalendarLinkMisses => "calendar-link-misses",
         }
     }
 }

@@ -34,6 +34,7 @@ use common::fhir::{BOOKER, BOUND, BOUND_BOOKER, FODSELSNUMMER, READER};
 use common::fingerprint::Fingerprinter;
 use common::{Options, Portal, portal_with};
 use serde_json::{Value, json};
+use sha2::Digest as _;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -258,6 +259,8 @@ struct World {
     thread: String,
     message: String,
     device: String,
+    /// Kari's calendar link, as its file name `<token>.ics`.
+    calendar: String,
     timebooks: Vec<String>,
     slots: Vec<String>,
     resource: String,
@@ -283,6 +286,7 @@ impl World {
             ("push", _) => vec![self.device.clone()],
             ("timeboker" | "bestill", _) | (_, "{timebook}") => self.timebooks.clone(),
             ("timer", _) => self.slots.clone(),
+            ("kalender", _) => vec![self.calendar.clone()],
             _ => small(),
         };
         if !placeholder.contains("action")
@@ -354,7 +358,7 @@ impl World {
             "dag" | "uke" | "forste" | "siste" | "start" | "date" => self.day.clone(),
             "fra" => "08:00".into(),
             "til" => "09:00".into(),
-            "forhandsvis" | "avbestilt" | "lagret" | "provd" => "1".into(),
+            "forhandsvis" | "avbestilt" | "avslatt" | "lagret" | "provd" => "1".into(),
             "maned" => self.day.get(..7).unwrap_or_default().to_owned(),
             "tilbake" => rng
                 .pick(&[
@@ -400,6 +404,7 @@ fn query_names(path: &str) -> &'static [&'static str] {
         "/sprak/{code}" => &["tilbake"],
         "/innlogging/{flow}/svar" => &["code", "state", "error", "iss"],
         "/timeavtaler" => &["avbestilt"],
+        "/timeavtaler/kalender" => &["avslatt"],
         "/bestill" | "/klinikk" | "/klinikk/timeboker" | "/klinikk/sperring" | "/register" => {
             &["melding"]
         }
@@ -524,6 +529,7 @@ const ALL_NAMES: &[&str] = &[
     "representant",
     "bekreftelse",
     "paminnelser",
+    "avslatt",
 ];
 
 /// Who sends a case.
@@ -1372,6 +1378,7 @@ async fn fuzz_portal(db: Option<store::testing::TestDb>) -> Portal {
             bookings_per_minute_per_address: 1_000_000,
             bookings_per_minute_per_client: 1_000_000,
             messages_per_hour: 1_000_000,
+            calendar_link_misses_per_minute: 1_000_000,
         },
         db,
         ..Options::default()
@@ -1462,12 +1469,27 @@ async fn world(portal: &Portal, app: &axum::Router, ids: &Identities) -> World {
     assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
     let fhir_appointment: Value = serde_json::from_slice(&booked.body).expect("JSON");
     let fhir_appointment = fhir_appointment["id"].as_str().expect("id").to_owned();
+    let token = "c".repeat(64);
+    let token_hash: String = sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    portal
+        .store
+        .open_calendar_link(
+            &domain::Caller::patient(portal.kari.clone()),
+            &token_hash,
+            "nb",
+        )
+        .await
+        .expect("calendar link");
     World {
         appointment,
         fhir_appointment,
         thread,
         message,
         device,
+        calendar: format!("{token}.ics"),
         timebooks: [portal.timebook, portal.lab_timebook, portal.other_timebook]
             .iter()
             .map(ToString::to_string)

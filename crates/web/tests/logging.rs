@@ -1,5 +1,5 @@
 //! What reaches the logs: every request is logged with its method and path, and no
-//! fødselsnummer or reason text ever is, even at the most detailed level.
+//! fødselsnummer, reason text or calendar link's token ever is, even at the most detailed level.
 
 #![allow(
     clippy::too_many_lines,
@@ -9,6 +9,7 @@
 mod common;
 
 use common::fhir::*;
+use sha2::Digest as _;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -98,7 +99,27 @@ async fn requests_are_logged_without_fodselsnummer_or_reason() {
     assert_eq!(found.status, 200);
     let removed = send(reqwest::Method::DELETE, &url, Some(LIST_KEEPER), &[], None).await;
     assert_eq!(removed.status, 204);
+    // A calendar link's token is a key to the patient's calendar: its path is logged without it.
+    let token = "7e".repeat(32);
+    let token_hash: String = sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    portal
+        .store
+        .open_calendar_link(
+            &domain::Caller::patient(portal.kari.clone()),
+            &token_hash,
+            "nb",
+        )
+        .await
+        .expect("calendar link");
+    let calendar = reqwest::get(format!("{}/kalender/{token}.ics", portal.base))
+        .await
+        .expect("calendar");
+    assert_eq!(calendar.status(), 200);
     let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
+    assert!(log.contains("path=/kalender/…"), "{log}");
     assert!(
         log.contains("path=/fhir/Appointment"),
         "requests are logged: {log}"
@@ -108,6 +129,7 @@ async fn requests_are_logged_without_fodselsnummer_or_reason() {
         portal.ola.as_str(),
         listed.as_str(),
         reason,
+        &token,
     ] {
         assert!(!log.contains(secret), "logged: {secret}");
     }

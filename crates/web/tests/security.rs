@@ -57,6 +57,8 @@ async fn every_answer_carries_the_security_headers() {
         "/no-such-page",
         "/static/timebok.css",
         "/static/counter.js",
+        "/static/calendar.js",
+        "/kalender/no-such-link.ics",
         "/sw.js",
         "/manifest.webmanifest",
         "/healthz",
@@ -72,6 +74,7 @@ async fn every_answer_carries_the_security_headers() {
         "/meldinger",
         "/meldinger/ny",
         "/varslinger",
+        "/timeavtaler/kalender",
         "/meldinger/999999",
     ] {
         assert_headers(&kari, path).await;

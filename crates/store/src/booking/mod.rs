@@ -25,9 +25,10 @@ mod steps;
 
 pub use appointments::Appointments;
 pub use offers::{
-    Calendar, CalendarRequest, MAX_QUERY_DAYS, Offer, OfferedSlot, OfferedTimebook, Offers,
+    CALENDAR_LINK_PAST_DAYS, Calendar, CalendarRequest, MAX_QUERY_DAYS, Offer, OfferedSlot,
+    OfferedTimebook, Offers,
 };
-pub(crate) use offers::{ONE_FOR_NOTICE, ONE_RECORD};
+pub(crate) use offers::{IN_CALENDAR, ONE_FOR_NOTICE, ONE_RECORD};
 pub(crate) use postgres::{PgFunction, call, install};
 pub(crate) use program::Program;
 pub use referrals::{Referrals, ReferredBookings};

@@ -280,6 +280,18 @@ static HISTORY: LazyLock<Positional> = LazyLock::new(|| {
     patient_appointments("a.national_id = :patient ORDER BY a.starts_at DESC, a.id DESC")
 });
 
+/// How far back a patient's calendar link reaches: appointments that started at most this many
+/// days ago, of every status, and all later ones.
+pub const CALENDAR_LINK_PAST_DAYS: i64 = 90;
+
+/// The appointments a patient's calendar link shows, by start.
+pub(crate) static IN_CALENDAR: LazyLock<Positional> = LazyLock::new(|| {
+    patient_appointments(&format!(
+        "a.national_id = :patient AND a.starts_at >= :now - {} ORDER BY a.starts_at, a.id",
+        CALENDAR_LINK_PAST_DAYS * 86_400
+    ))
+});
+
 static OWN: LazyLock<Positional> =
     LazyLock::new(|| patient_appointments("a.id = :appointment AND a.national_id = :patient"));
 
@@ -514,7 +526,7 @@ impl<D: Database> SqlStore<D> {
             .collect()
     }
 
-    async fn patient_appointments_of(
+    pub(crate) async fn patient_appointments_of(
         &self,
         query: &Positional,
         patient: &NationalId,

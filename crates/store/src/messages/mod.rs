@@ -98,15 +98,6 @@ static CLINIC_THREADS: LazyLock<Arc<str>> = LazyLock::new(|| {
     threads("WHERE t.clinic_id = $1 ORDER BY t.unread_by_clinic DESC, t.last_at DESC, t.id DESC")
 });
 
-/// The patient whose messages a caller writes: themself, or the person a representative acts
-/// for (the portal lets only a relation with full access this far).
-pub(crate) fn own_patient(caller: &domain::Caller) -> Result<&NationalId> {
-    match &caller.patients {
-        domain::Patients::Only(patient) => Ok(patient),
-        domain::Patients::Any => Err(StoreError::NotFound("thread")),
-    }
-}
-
 /// Adds the patient's message to a thread, in the caller's transaction. When the clinic has
 /// blocked the patient, the automatic reply follows and the thread closes, so the patient sees
 /// the guide's texts at once.
@@ -118,7 +109,7 @@ async fn add_patient_message(
     text: &MessageText,
     now: i64,
 ) -> Result<()> {
-    let patient = own_patient(caller)?;
+    let patient = crate::own_patient(caller)?;
     let blocked: Option<(i64,)> = tx
         .fetch_optional(
             q("SELECT blocked_at FROM block WHERE clinic_id = $1 AND national_id = $2")

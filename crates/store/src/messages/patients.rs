@@ -53,7 +53,7 @@ impl<D: Database> PatientMessages for SqlStore<D> {
         subject: &Subject,
         text: &MessageText,
     ) -> Result<ThreadId> {
-        let patient = super::own_patient(caller)?;
+        let patient = crate::own_patient(caller)?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let clinic_id: Option<(Option<i64>,)> = tx
@@ -87,7 +87,7 @@ impl<D: Database> PatientMessages for SqlStore<D> {
         thread: ThreadId,
         text: &MessageText,
     ) -> Result<()> {
-        let patient = super::own_patient(caller)?;
+        let patient = crate::own_patient(caller)?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let row: Option<(i64, Option<i64>)> = tx
@@ -148,7 +148,7 @@ impl<D: Database> PatientMessages for SqlStore<D> {
         thread: ThreadId,
         message: MessageId,
     ) -> Result<()> {
-        let patient = super::own_patient(caller)?;
+        let patient = crate::own_patient(caller)?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let clinic_id: Option<(i64,)> = tx

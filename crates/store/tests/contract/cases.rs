@@ -1,5 +1,6 @@
 pub use crate::booking_core::*;
 pub use crate::calendar::*;
+pub use crate::calendar_links::*;
 pub use crate::client_bookings::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
 pub use crate::desk::*;

@@ -9,6 +9,7 @@ extern crate timebok_store as store;
 
 mod booking_core;
 mod calendar;
+mod calendar_links;
 mod cases;
 mod client_bookings;
 mod common;
@@ -32,6 +33,8 @@ contract_tests!(
     a_parent_books_and_moves_for_their_child_only_while_the_relation_stands,
     a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen,
     a_session_acts_only_for_someone_a_relation_allows,
+    a_calendar_link_shows_the_patients_own_appointments_from_ninety_days_back,
+    a_new_calendar_link_ends_the_old_and_switching_off_ends_it,
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
     the_week_of_a_place_counts_places_holds_and_standing_bookings,
     an_invitation_lifts_the_limit_only_while_open_for_its_patient_and_timebook,

@@ -4,6 +4,8 @@
 mod appointments;
 mod booking;
 mod calendar;
+mod calendar_feed;
+mod calendar_link;
 mod language;
 mod login;
 mod messages;
@@ -12,6 +14,7 @@ mod refusals;
 mod switch_person;
 
 pub(crate) use booking::calendar_href;
+pub(crate) use calendar_feed::loggable_path;
 
 use crate::authorization::{Audience::*, Routes};
 
@@ -30,6 +33,11 @@ pub fn routes(demo_login: bool) -> Routes {
             Patient,
             appointments::calendar_file,
         )
+        .get("/timeavtaler/kalender", Patient, calendar_link::show)
+        .post("/timeavtaler/kalender/ny", Patient, calendar_link::open)
+        .post("/timeavtaler/kalender/av", Patient, calendar_link::close)
+        // The link itself is the key: a calendar app sends no cookie.
+        .get("/kalender/{file}", Anyone, calendar_feed::calendar)
         .get("/bestill", Patient, booking::services)
         .post("/bestill", Patient, booking::choose_service)
         .get("/bestill/{timebook}", Patient, booking::choose_time)
