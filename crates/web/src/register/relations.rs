@@ -121,7 +121,7 @@ fn row(line: &str, policy: IdPolicy) -> Result<NewRelation, &'static str> {
     let fields: Vec<&str> = line.split([';', ',']).map(str::trim).collect();
     let (representative, person, kind, last_day) = match fields.as_slice() {
         [r, p, k] => (r, p, k, None),
-        [r, p, k, d] if d.is_empty() => (r, p, k, None),
+        [r, p, k, ""] => (r, p, k, None),
         [r, p, k, d] => (r, p, k, Some(*d)),
         _ => return Err("register-import-bad-columns"),
     };
