@@ -115,6 +115,11 @@ actions! {
     InvitationSent => "invitation.sent",
     InvitationReminded => "invitation.reminded",
     InvitationsViewed => "invitation.viewed",
+    WaitlistJoined => "waitlist.joined",
+    WaitlistLeft => "waitlist.left",
+    WaitlistOffered => "waitlist.offered",
+    WaitlistOfferDeclined => "waitlist.offer_declined",
+    WaitlistViewed => "waitlist.viewed",
 }
 
 /// One append-only entry of the audit log.

@@ -202,6 +202,7 @@ mod completeness {
             "sent",
             "expired",
             "invited",
+            "until",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

@@ -31,6 +31,7 @@ mod subscriptions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod usage;
+mod waitlist;
 
 pub use audit::Audit;
 pub use booking::{
@@ -55,6 +56,7 @@ pub use model::{
 pub use notifications::{
     ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
     JobOutcome, Notifications, Outbox, OutboxCounts, SkipReason, StoredPushSubscription,
+    WaitlistOfferNotice,
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
@@ -70,6 +72,10 @@ pub use subscriptions::{
 pub use usage::{
     MAX_USAGE_WEEKS, PlaceUsage, Usage, UsageCounts, UsageQuery, UsageReport, monday_of,
     weeks_between,
+};
+pub use waitlist::{
+    EntryState, JoinWaitlist, Joined, OfferRound, OfferState, OpenOffer, Waitlist, WaitlistEntry,
+    WaitlistOffer,
 };
 
 use async_trait::async_trait;
@@ -123,6 +129,7 @@ pub trait Store:
     + Subscriptions
     + Usage
     + Invitations
+    + Waitlist
     + Send
     + Sync
 {

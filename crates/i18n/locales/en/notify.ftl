@@ -23,3 +23,7 @@ notice-invitation-reminder = { $first }, remember to book an appointment at { $c
 notice-invitation-message = Message from the GP office: { $message }
 notice-subject-invited = Invitation from { $clinic }
 notice-subject-invitation-reminder = Reminder: invitation from { $clinic }
+
+# Venteliste: a freed place held for the patient first in line.
+notice-waitlist-offer = { $first }, a free appointment for { $kind } at { $clinic } { $when } is held for you from the waiting list until { $until }. Location: { $place }. Book it or say no thanks here: { $link }
+notice-subject-waitlist-offer = A free appointment from the waiting list at { $clinic }

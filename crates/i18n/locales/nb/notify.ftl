@@ -23,3 +23,7 @@ notice-invitation-reminder = { $first }, husk å bestille time hos { $clinic }: 
 notice-invitation-message = Melding fra legekontoret: { $message }
 notice-subject-invited = Innkalling fra { $clinic }
 notice-subject-invitation-reminder = Påminnelse om innkalling fra { $clinic }
+
+# Venteliste: a freed place held for the patient first in line.
+notice-waitlist-offer = { $first }, en ledig time til { $kind } hos { $clinic } { $when } er holdt av til deg fra ventelisten til kl. { $until }. Oppmøtested: { $place }. Bestill eller si nei takk her: { $link }
+notice-subject-waitlist-offer = Ledig time fra ventelisten hos { $clinic }

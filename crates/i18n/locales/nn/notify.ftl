@@ -23,3 +23,7 @@ notice-invitation-reminder = { $first }, hugs å bestille time hos { $clinic }: 
 notice-invitation-message = Melding frå legekontoret: { $message }
 notice-subject-invited = Innkalling frå { $clinic }
 notice-subject-invitation-reminder = Påminning om innkalling frå { $clinic }
+
+# Venteliste: a freed place held for the patient first in line.
+notice-waitlist-offer = { $first }, ein ledig time til { $kind } hos { $clinic } { $when } er halden av til deg frå ventelista til kl. { $until }. Oppmøtestad: { $place }. Bestill eller sei nei takk her: { $link }
+notice-subject-waitlist-offer = Ledig time frå ventelista hos { $clinic }
