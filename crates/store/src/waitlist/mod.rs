@@ -171,6 +171,8 @@ pub trait Waitlist: Send + Sync {
     /// The pass: expires offers that lapsed, ends entries past their last day, and offers
     /// every free place that matches a waiting entry to the first in line for it.
     async fn offer_freed_places(&self) -> Result<OfferRound>;
+    /// How long an offered place is held: what the pages tell a patient who joins.
+    fn offer_time(&self) -> jiff::SignedDuration;
 }
 
 /// The columns of an [`EntryRow`], over the entry `e`, its timebook `t`, clinic `c`, place
@@ -692,5 +694,9 @@ impl<D: Database> Waitlist for SqlStore<D> {
 
     async fn offer_freed_places(&self) -> Result<OfferRound> {
         self.offer_round().await
+    }
+
+    fn offer_time(&self) -> jiff::SignedDuration {
+        self.settings.offer_for
     }
 }
