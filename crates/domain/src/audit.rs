@@ -128,6 +128,11 @@ actions! {
     CalendarLinkCreated => "calendar_link.created",
     CalendarLinkReplaced => "calendar_link.replaced",
     CalendarLinkRevoked => "calendar_link.revoked",
+    WaitlistJoined => "waitlist.joined",
+    WaitlistLeft => "waitlist.left",
+    WaitlistOffered => "waitlist.offered",
+    WaitlistOfferDeclined => "waitlist.offer_declined",
+    WaitlistViewed => "waitlist.viewed",
 }
 
 /// One append-only entry of the audit log.

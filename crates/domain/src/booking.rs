@@ -1,7 +1,7 @@
 //! Who books, and the closed set of answers a booking can be refused with.
 //!
-//! Every actor — the patient, staff on the phone, a machine client, later a representative or
-//! the waitlist — reaches the booking core as a [`Caller`]. The rules themselves live in the
+//! Every actor — the patient, staff on the phone, a machine client, the waitlist, later a
+//! representative — reaches the booking core as a [`Caller`]. The rules themselves live in the
 //! store, inside the booking transaction (`crates/store/src/booking/rules.rs`); a caller only
 //! says who acts, for whom and where, and which set of rules binds them.
 
@@ -112,6 +112,18 @@ impl Caller {
             reach: Reach::Clinic(clinic),
             patients: Patients::Any,
             policy: Policy::Office,
+        }
+    }
+
+    /// The waitlist offering a freed place to the patient first in line: Timebok itself acts,
+    /// for that one patient, under the patient's own rules (a blocked patient, one over the
+    /// limit or off the list is refused as if they had asked themself).
+    pub fn waitlist(patient: NationalId) -> Self {
+        Self {
+            actor: Actor::System,
+            reach: Reach::Everywhere,
+            patients: Patients::Only(patient),
+            policy: Policy::SelfService,
         }
     }
 

@@ -29,6 +29,7 @@ mod template;
 mod text;
 mod time;
 mod timebook;
+mod waitlist;
 
 pub use appointment::{Appointment, AppointmentStatus};
 pub use audit::{Actor, AuditAction, AuditEvent};
@@ -75,3 +76,4 @@ pub use time::{
     clinic_time_zone, parse_date, parse_instant,
 };
 pub use timebook::{Timebook, TimebookKind};
+pub use waitlist::{DEFAULT_WAITLIST_DAYS, MAX_WAITLIST_DAYS, WaitlistWish, WishError};

@@ -204,6 +204,7 @@ mod completeness {
             "invited",
             "name",
             "item",
+            "until",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

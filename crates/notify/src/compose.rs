@@ -7,7 +7,7 @@
 use i18n::Lang;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use store::{Delivery, InvitationNotice, NotificationKind};
+use store::{Delivery, InvitationNotice, NotificationKind, WaitlistOfferNotice};
 
 /// What one notification says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,8 +90,60 @@ fn invitation_notice(
     })
 }
 
-/// Writes the notice of `kind` about the delivery's appointment, thread or invitation. `None`
-/// when the job names no appointment or invitation for a kind that needs one.
+/// The link of a waitlist offer: its page, where the patient books or declines it. Opened
+/// before logging in, the portal keeps it and lands there after the login.
+pub fn offer_link(portal_url: &str, offer: &WaitlistOfferNotice) -> String {
+    format!(
+        "{}/venteliste/tilbud/{}",
+        portal_url.trim_end_matches('/'),
+        offer.id
+    )
+}
+
+/// A waitlist offer: the time and place held for the patient, until when, and the link.
+fn offer_notice(
+    delivery: &Delivery,
+    lang: Lang,
+    portal: Portal<'_>,
+    zone: &TimeZone,
+) -> Option<Notice> {
+    let offer = delivery.waitlist_offer.as_ref()?;
+    let clinic = delivery.clinic_name.as_str();
+    let local = offer.start.to_zoned_datetime(zone.clone());
+    let when = lang.text(
+        "notice-when",
+        &[
+            ("date", &local.strftime("%d.%m.%Y").to_string()),
+            ("time", &local.strftime("%H:%M").to_string()),
+        ],
+    );
+    let until = offer
+        .expires_at
+        .to_zoned_datetime(zone.clone())
+        .strftime("%H:%M")
+        .to_string();
+    let kind = lang.text(&format!("notice-kind-{}", offer.kind.code()), &[]);
+    let text = lang.text(
+        "notice-waitlist-offer",
+        &[
+            ("first", delivery.first_name.as_str()),
+            ("kind", &kind),
+            ("clinic", clinic),
+            ("when", &when),
+            ("until", &until),
+            ("place", offer.address.as_str()),
+            ("link", &offer_link(portal.url, offer)),
+        ],
+    );
+    Some(Notice {
+        text,
+        subject: lang.text("notice-subject-waitlist-offer", &[("clinic", clinic)]),
+        calendar: None,
+    })
+}
+
+/// Writes the notice of `kind` about the delivery's appointment, thread, invitation or
+/// waitlist offer. `None` when the job names none of these for a kind that needs one.
 pub fn compose(
     kind: NotificationKind,
     delivery: &Delivery,
@@ -107,6 +159,7 @@ pub fn compose(
         NotificationKind::Invited | NotificationKind::InvitationReminder => {
             return invitation_notice(kind, delivery, lang, portal);
         }
+        NotificationKind::WaitlistOffer => return offer_notice(delivery, lang, portal, zone),
         NotificationKind::MessageReply => {
             let text = lang.text(
                 "notice-message-reply",
@@ -212,6 +265,7 @@ mod tests {
                 version: 1,
             }),
             invitation: None,
+            waitlist_offer: None,
         }
     }
 
@@ -466,6 +520,77 @@ mod tests {
         assert!(
             compose(
                 NotificationKind::Invited,
+                &without,
+                PORTAL,
+                &zone,
+                Timestamp::UNIX_EPOCH
+            )
+            .is_none()
+        );
+    }
+
+    fn offered(language: &str) -> Delivery {
+        let zone = domain::clinic_time_zone().expect("zone");
+        let at = |h, m| {
+            zone.to_ambiguous_timestamp(jiff::civil::date(2025, 12, 17).at(h, m, 0, 0))
+                .compatible()
+                .expect("instant")
+        };
+        let mut delivery = delivery(language, TimebookKind::Vaksine);
+        delivery.appointment = None;
+        delivery.waitlist_offer = Some(WaitlistOfferNotice {
+            id: 9,
+            kind: TimebookKind::Vaksine,
+            start: at(8, 15),
+            address: domain::Address::parse("Influensaveien 3a, 1325 Lysaker").expect("address"),
+            expires_at: at(7, 45),
+            closed: false,
+        });
+        delivery
+    }
+
+    #[test]
+    fn a_waitlist_offer_names_the_time_until_when_it_is_held_and_links_to_the_offer() {
+        let zone = domain::clinic_time_zone().expect("zone");
+        let text = |language: &str| {
+            compose(
+                NotificationKind::WaitlistOffer,
+                &offered(language),
+                PORTAL,
+                &zone,
+                Timestamp::UNIX_EPOCH,
+            )
+            .expect("a notice")
+        };
+        assert_eq!(
+            text("nb").text,
+            "Kari, en ledig time til vaksine hos Helsenorge testlegekontor 17.12.2025, kl. 08:15 \
+             er holdt av til deg fra ventelisten til kl. 07:45. Oppmøtested: Influensaveien 3a, \
+             1325 Lysaker. Bestill eller si nei takk her: \
+             https://timebok.example.no/venteliste/tilbud/9"
+        );
+        for language in ["nb", "nn", "en"] {
+            let notice = text(language);
+            assert!(
+                !notice.text.contains("notice-"),
+                "{language}: {}",
+                notice.text
+            );
+            assert!(!notice.subject.contains("notice-"), "{language}");
+            assert!(!notice.text.contains("Hemmelig"), "{language}");
+            assert!(notice.text.ends_with("/venteliste/tilbud/9"), "{language}");
+            assert!(notice.calendar.is_none());
+            assert!(
+                notice.text.chars().count() <= 306,
+                "{language}: {}",
+                notice.text
+            );
+        }
+        let mut without = offered("nb");
+        without.waitlist_offer = None;
+        assert!(
+            compose(
+                NotificationKind::WaitlistOffer,
                 &without,
                 PORTAL,
                 &zone,

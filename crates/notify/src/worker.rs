@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::{
     ClaimedJob, Clock, Delivery, HookStatus, JobOutcome, NotificationKind, Notifications,
-    SkipReason, StoreError,
+    OfferRound, SkipReason, StoreError, Waitlist,
 };
 
 /// The configured channels; a channel without configuration is `None`.
@@ -41,6 +41,11 @@ pub struct Worker {
     channels: Channels,
     /// Where FHIR Subscriptions' notifications are posted from, when the program gives it.
     hooks: Option<HookSender>,
+    /// The waitlist whose freed places each round offers, when the program gives it.
+    waitlist: Option<Arc<dyn Waitlist>>,
+    /// When this worker last offered freed places: a busy worker claims batch after batch,
+    /// and once a second is soon enough for a place to reach the next in line.
+    offered: std::sync::Mutex<Option<jiff::Timestamp>>,
     config: NotifyConfig,
     zone: TimeZone,
 }
@@ -89,6 +94,8 @@ impl Worker {
             reminders_written: std::sync::Mutex::new(None),
             channels,
             hooks: None,
+            waitlist: None,
+            offered: std::sync::Mutex::new(None),
             config,
             zone,
         })
@@ -104,6 +111,14 @@ impl Worker {
         let timeout = Duration::from_secs(u64::from(self.config.send_timeout_seconds));
         self.hooks = Some(HookSender::new(policy, payload, timeout)?);
         Ok(self)
+    }
+
+    /// The worker, offering the waitlist's freed places too, at the start of each round, so
+    /// that a place freed by a cancellation, a move or a new slot, or by a hold that ran
+    /// out, goes to the next in line within `poll_seconds`, and its notice in the same round.
+    pub fn with_waitlist(mut self, waitlist: Arc<dyn Waitlist>) -> Self {
+        self.waitlist = Some(waitlist);
+        self
     }
 
     /// Runs rounds until `shutdown` completes; an idle worker waits `poll_seconds`.
@@ -128,24 +143,28 @@ impl Worker {
         }
     }
 
-    /// One round: writes due reminders (at most once a minute), claims a batch and delivers
-    /// each job in it.
+    /// One round: writes due reminders (at most once a minute), offers the waitlist's freed
+    /// places (at most once a second), claims a batch and delivers each job in it.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         let now = self.clock.now();
-        let due = {
-            let mut last = self
-                .reminders_written
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let due = last.is_none_or(|at| now.duration_since(at) >= SignedDuration::from_mins(1));
-            if due {
-                *last = Some(now);
-            }
-            due
-        };
-        if due {
+        if due(&self.reminders_written, now, SignedDuration::from_mins(1)) {
             // Each timebook's own reminders, at their moments.
             self.store.schedule_reminders().await?;
+        }
+        if let Some(waitlist) = &self.waitlist
+            && due(&self.offered, now, SignedDuration::from_secs(1))
+        {
+            match waitlist.offer_freed_places().await {
+                Ok(pass) if pass != OfferRound::default() => tracing::info!(
+                    offered = pass.offered,
+                    lapsed = pass.lapsed,
+                    ended = pass.ended,
+                    "waitlist pass"
+                ),
+                Ok(_) => {}
+                // The notices already due still go out; the next round offers again.
+                Err(error) => tracing::warn!(%error, "the waitlist pass failed"),
+            }
         }
         let lease = SignedDuration::from_secs(i64::from(self.config.lease_seconds));
         let jobs = self
@@ -217,6 +236,13 @@ impl Worker {
         ) && delivery.invitation.as_ref().is_some_and(|i| i.closed)
         {
             return self.skip(job, SkipReason::InvitationClosed).await;
+        }
+        // An offer answered, expired or lapsed before its notice went out is not sent: the
+        // place may be someone else's by now.
+        if job.kind == NotificationKind::WaitlistOffer
+            && delivery.waitlist_offer.as_ref().is_some_and(|o| o.closed)
+        {
+            return self.skip(job, SkipReason::OfferClosed).await;
         }
         let Some(channel) = delivery.settings.channel() else {
             return self.skip(job, SkipReason::NoAddress).await;
@@ -408,6 +434,23 @@ impl Worker {
             Ok(Ending::Retrying)
         }
     }
+}
+
+/// Whether at least `every` has passed since `last` (never set: yes), setting it to `now`
+/// when it has.
+fn due(
+    last: &std::sync::Mutex<Option<jiff::Timestamp>>,
+    now: jiff::Timestamp,
+    every: SignedDuration,
+) -> bool {
+    let mut last = last
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let due = last.is_none_or(|at| now.duration_since(at) >= every);
+    if due {
+        *last = Some(now);
+    }
+    due
 }
 
 enum Ending {

@@ -151,7 +151,7 @@ impl InvitationRow {
 
 impl<D: Database> SqlStore<D> {
     /// Not found unless the timebook is the clinic's own.
-    async fn own_timebook(
+    pub(crate) async fn own_timebook(
         &self,
         tx: &mut impl Executor,
         clinic: ClinicId,

@@ -33,6 +33,7 @@ mod subscriptions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod usage;
+mod waitlist;
 
 pub use audit::Audit;
 pub use booking::{
@@ -58,7 +59,7 @@ pub use model::{
 pub use notifications::{
     ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
     JobOutcome, NoticeSettings, Notifications, Outbox, OutboxCounts, SkipReason,
-    StoredPushSubscription,
+    StoredPushSubscription, WaitlistOfferNotice,
 };
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
@@ -77,6 +78,10 @@ pub use subscriptions::{
 pub use usage::{
     MAX_USAGE_WEEKS, PlaceUsage, Usage, UsageCounts, UsageQuery, UsageReport, monday_of,
     weeks_between,
+};
+pub use waitlist::{
+    EntryState, JoinWaitlist, Joined, OfferRound, OfferState, OpenOffer, Waitlist, WaitlistEntry,
+    WaitlistOffer,
 };
 
 use async_trait::async_trait;
@@ -142,6 +147,7 @@ pub trait Store:
     + Invitations
     + Representations
     + CalendarLinks
+    + Waitlist
     + Send
     + Sync
 {

@@ -11,6 +11,8 @@ use jiff::{SignedDuration, Timestamp};
 pub struct StoreSettings {
     /// How long a slot is held for a patient who is reviewing a booking.
     pub hold_for: SignedDuration,
+    /// How long a freed place is held for the patient the waitlist offers it to.
+    pub offer_for: SignedDuration,
     /// Connections in the pool.
     pub max_connections: u32,
     /// A session unused this long has ended, whatever its absolute expiry.
@@ -21,6 +23,7 @@ impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             hold_for: SignedDuration::from_mins(5),
+            offer_for: SignedDuration::from_mins(30),
             max_connections: 10,
             session_idle: SignedDuration::from_mins(30),
         }
@@ -218,6 +221,8 @@ pub enum NotificationKind {
     Invited,
     /// The office reminds an invited patient who has not booked yet.
     InvitationReminder,
+    /// A freed place is held for the patient first on the waitlist (venteliste).
+    WaitlistOffer,
 }
 
 impl NotificationKind {
@@ -231,6 +236,7 @@ impl NotificationKind {
             Self::MessageReply => "message.reply",
             Self::Invited => "invitation.sent",
             Self::InvitationReminder => "invitation.reminder",
+            Self::WaitlistOffer => "waitlist.offer",
         }
     }
 
@@ -244,6 +250,7 @@ impl NotificationKind {
             Self::MessageReply,
             Self::Invited,
             Self::InvitationReminder,
+            Self::WaitlistOffer,
         ]
         .into_iter()
         .find(|kind| kind.code() == code)

@@ -841,6 +841,7 @@ pub(crate) struct ClaimRow {
     pub appointment_id: Option<i64>,
     pub thread_id: Option<i64>,
     pub invitation_id: Option<i64>,
+    pub waitlist_offer_id: Option<i64>,
     pub subscription_id: Option<i64>,
     pub attempts: i64,
     pub claim_token: String,
@@ -854,6 +855,7 @@ impl ClaimRow {
             appointment_id: self.appointment_id.map(AppointmentId),
             thread_id: self.thread_id.map(domain::ThreadId),
             invitation_id: self.invitation_id,
+            waitlist_offer_id: self.waitlist_offer_id,
             subscription_id: self.subscription_id,
             attempt: u32::try_from(self.attempts)
                 .map_err(|_| StoreError::Corrupt("outbox.attempts"))?,

@@ -30,6 +30,8 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     /// How long a slot is held for a patient reviewing a booking.
     pub hold_minutes: i64,
+    /// How long a freed place is held for the patient the waitlist offers it to.
+    pub waitlist_offer_minutes: i64,
     /// Accept synthetic test fødselsnumre (test and demo installations only).
     pub accept_synthetic_ids: bool,
     /// Database connections per process.
@@ -71,6 +73,7 @@ impl Default for RawConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: None,
             hold_minutes: 5,
+            waitlist_offer_minutes: 30,
             accept_synthetic_ids: false,
             max_connections: 10,
             session_idle_minutes: 30,
@@ -181,6 +184,8 @@ pub enum ConfigError {
     DatabaseUrl,
     #[error("hold_minutes must be between 1 and 60, not {0}")]
     HoldMinutes(i64),
+    #[error("waitlist_offer_minutes must be between 5 and 1440, not {0}")]
+    OfferMinutes(i64),
     #[error("max_connections must be between 1 and 500, not {0}")]
     MaxConnections(i64),
     #[error("metrics_listen = «{0}» is not an address with a port, such as 127.0.0.1:9090")]
@@ -233,6 +238,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "listen",
             "public_url",
             "hold_minutes",
+            "waitlist_offer_minutes",
             "accept_synthetic_ids",
             "max_connections",
             "session_idle_minutes",
@@ -353,6 +359,9 @@ impl RawConfig {
         if !(1..=60).contains(&self.hold_minutes) {
             return Err(ConfigError::HoldMinutes(self.hold_minutes));
         }
+        if !(5..=1440).contains(&self.waitlist_offer_minutes) {
+            return Err(ConfigError::OfferMinutes(self.waitlist_offer_minutes));
+        }
         let max_connections = u32::try_from(self.max_connections)
             .ok()
             .filter(|n| (1..=500).contains(n))
@@ -389,6 +398,7 @@ impl RawConfig {
             public_url,
             store: StoreSettings {
                 hold_for: jiff::SignedDuration::from_mins(self.hold_minutes),
+                offer_for: jiff::SignedDuration::from_mins(self.waitlist_offer_minutes),
                 max_connections,
                 session_idle: jiff::SignedDuration::from_mins(self.session_idle_minutes),
             },
@@ -473,6 +483,8 @@ mod tests {
         assert!(bad(|c| c.listen = "localhost".into()).contains("«localhost»"));
         assert!(bad(|c| c.database_url = Some("mysql://x".into())).contains("database_url"));
         assert!(bad(|c| c.hold_minutes = 0).contains("hold_minutes"));
+        assert!(bad(|c| c.waitlist_offer_minutes = 4).contains("waitlist_offer_minutes"));
+        assert!(bad(|c| c.waitlist_offer_minutes = 1441).contains("waitlist_offer_minutes"));
         assert!(bad(|c| c.max_connections = 0).contains("max_connections"));
         assert!(bad(|c| c.metrics_listen = Some("9090".into())).contains("metrics_listen"));
         assert!(bad(|c| c.notify.lease_seconds = 10).contains("lease_seconds"));

@@ -212,7 +212,8 @@ fn worker(
     };
     let notifications = web::fhir::SubscriptionNotifications::new(public_url)
         .map_err(|e| AppError::Notify(e.to_string()))?;
-    notify::Worker::new(store, clock, config)
+    notify::Worker::new(store.clone(), clock, config)
+        .map(|worker| worker.with_waitlist(store))
         .and_then(|worker| {
             worker.with_hooks(
                 web::fhir::hook_targets(settings.fhir.allow_private_hook_hosts),

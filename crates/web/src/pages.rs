@@ -113,6 +113,7 @@ impl Page {
             ("/klinikk/sperring", "staff-nav-blocks"),
             ("/klinikk/bruk", "staff-nav-usage"),
             ("/klinikk/innkalling", "staff-nav-invitations"),
+            ("/klinikk/venteliste", "staff-nav-waitlist"),
         ];
         Self {
             logout: Some("/personale/logg-ut"),

@@ -359,6 +359,9 @@ impl World {
             "fra" => "08:00".into(),
             "til" => "09:00".into(),
             "forhandsvis" | "avbestilt" | "avslatt" | "lagret" | "provd" => "1".into(),
+            "venteliste" => rng
+                .pick(&["ny", "allerede", "forlatt", "avslatt"])
+                .to_string(),
             "maned" => self.day.get(..7).unwrap_or_default().to_owned(),
             "tilbake" => rng
                 .pick(&[
@@ -403,8 +406,10 @@ fn query_names(path: &str) -> &'static [&'static str] {
     match path {
         "/sprak/{code}" => &["tilbake"],
         "/innlogging/{flow}/svar" => &["code", "state", "error", "iss"],
-        "/timeavtaler" => &["avbestilt"],
+        "/timeavtaler" => &["avbestilt", "venteliste"],
         "/timeavtaler/kalender" => &["avslatt"],
+        "/bestill/{timebook}/venteliste" => &["sted"],
+        "/klinikk/venteliste" => &["timebok"],
         "/bestill" | "/klinikk" | "/klinikk/timeboker" | "/klinikk/sperring" | "/register" => {
             &["melding"]
         }
@@ -453,6 +458,10 @@ fn form_fields(path: &str) -> &'static [&'static str] {
         "/bestill" => &["timebook"],
         "/bestill/{timebook}/hold" => &["slot", "endre"],
         "/bestill/{timebook}/send" => &["slot", "hold", "reason", "endre"],
+        "/bestill/{timebook}/venteliste" => {
+            &["sted", "dag", "dag", "fra", "til", "forste", "siste"]
+        }
+        "/venteliste/tilbud/{id}/bestill" => &["reason"],
         "/varslinger" => &["kanal", "mobil", "epost", "sprak"],
         "/varslinger/push" => &["endpoint", "p256dh", "auth", "device"],
         "/varslinger/push/slett" => &["endpoint"],
@@ -530,6 +539,8 @@ const ALL_NAMES: &[&str] = &[
     "bekreftelse",
     "paminnelser",
     "avslatt",
+    "venteliste",
+    "sted",
 ];
 
 /// Who sends a case.

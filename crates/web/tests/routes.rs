@@ -42,6 +42,10 @@ async fn fingerprint(portal: &Portal) -> Vec<i64> {
         "SELECT COUNT(*) FROM timebook",
         "SELECT COUNT(*) FROM resource",
         "SELECT COUNT(*) FROM location",
+        "SELECT COUNT(*) FROM waitlist_entry",
+        "SELECT COUNT(*) FROM waitlist_entry WHERE state = 'waiting'",
+        "SELECT COUNT(*) FROM waitlist_offer",
+        "SELECT COUNT(*) FROM waitlist_offer WHERE state = 'open'",
     ] {
         values.push(
             sqlx::query_scalar(sql)
@@ -172,11 +176,50 @@ async fn every_route_refuses_the_wrong_identity_and_changes_nothing() {
     assert_eq!(fingerprint(&portal).await, before, "nothing changed");
 }
 
+/// Kari's waitlist entry for the third slot's time, and the offer the pass makes her of it.
+async fn kari_waits_and_is_offered(portal: &Portal) -> (String, String) {
+    let time = |h, m| jiff::civil::Time::new(h, m, 0, 0).expect("time");
+    let wish = domain::WaitlistWish::new(
+        &[portal.day.weekday()],
+        (Some(time(8, 30)), Some(time(8, 45))),
+        (Some(portal.day), Some(portal.day)),
+        portal.day,
+    )
+    .expect("wish");
+    portal
+        .store
+        .join_waitlist(
+            &domain::Caller::patient(portal.kari.clone()),
+            &portal.kari,
+            &store::JoinWaitlist {
+                timebook: domain::TimebookId(portal.timebook),
+                place: None,
+                wish,
+            },
+        )
+        .await
+        .expect("join");
+    assert_eq!(
+        portal
+            .store
+            .offer_freed_places()
+            .await
+            .expect("pass")
+            .offered,
+        1
+    );
+    let entry = portal.number("SELECT MAX(id) FROM waitlist_entry").await;
+    let offer = portal.number("SELECT MAX(id) FROM waitlist_offer").await;
+    (entry.to_string(), offer.to_string())
+}
+
 #[tokio::test]
 async fn another_patients_or_clinics_objects_are_not_found() {
     let portal = portal(true).await;
     let kari = Browser::new(&portal);
     kari.log_in(&portal.kari).await;
+    // Kari waits for 08:30, which is free: she is offered it at once.
+    let (entry, offer) = kari_waits_and_is_offered(&portal).await;
     let appointment = kari.book(portal.timebook, portal.slots[0], "Vaksine").await;
     let csrf = kari.csrf().await;
     let thread = kari
@@ -199,6 +242,8 @@ async fn another_patients_or_clinics_objects_are_not_found() {
         ("push", device),
         ("meldinger", thread.clone()),
         ("{message}", message.clone()),
+        ("venteliste", entry),
+        ("tilbud", offer),
     ];
     let ola = Browser::new(&portal);
     ola.log_in(&portal.ola).await;

@@ -89,3 +89,4 @@ register-notification-hook = FHIR subscription { $id }
 # Innkalling: the kinds of an invitation's notices, in the list of failed notifications
 register-notification-kind-invitation-sent = Invitation
 register-notification-kind-invitation-reminder = Invitation reminder
+register-notification-kind-waitlist-offer = Free appointment from the waiting list

@@ -89,3 +89,4 @@ register-notification-hook = FHIR-abonnement { $id }
 # Innkalling: the kinds of an invitation's notices, in the list of failed notifications
 register-notification-kind-invitation-sent = Innkalling
 register-notification-kind-invitation-reminder = Påminning om innkalling
+register-notification-kind-waitlist-offer = Ledig time frå ventelista

@@ -729,3 +729,129 @@ pub async fn a_reply_from_the_office_is_notified_without_the_message(db: TestDb)
     );
     world.finish().await;
 }
+
+/// Thursday 17 December 2026 from 08:00 to 09:00, at any place.
+fn thursday_morning() -> domain::WaitlistWish {
+    let day = jiff::civil::date(2026, 12, 17);
+    domain::WaitlistWish::new(
+        &[jiff::civil::Weekday::Thursday],
+        (
+            Some(jiff::civil::time(8, 0, 0, 0)),
+            Some(jiff::civil::time(9, 0, 0, 0)),
+        ),
+        (Some(day), Some(day)),
+        jiff::civil::date(2026, 12, 14),
+    )
+    .expect("wish")
+}
+
+pub async fn a_freed_place_is_offered_and_notified_in_one_round_and_a_closed_offer_is_not(
+    db: TestDb,
+) {
+    let world = World::new(db).await;
+    let gateway = HttpPeer::start(200).await;
+    // Patient 1 has the one place of Thursday 08:15; patients 2 and 3 wait for it, in turn.
+    let holder = world.patient(1).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let booked = world.book_as(&holder, slot.id, None).await.expect("booked");
+    for n in [2u16, 3] {
+        let patient = world.patient(n).await;
+        world
+            .store
+            .save_contact_settings(&patient, &by_sms(n))
+            .await
+            .expect("settings");
+        world
+            .store
+            .join_waitlist(
+                &domain::Caller::patient(patient.clone()),
+                &patient,
+                &store::JoinWaitlist {
+                    timebook: world.timebook.id,
+                    place: None,
+                    wish: thursday_morning(),
+                },
+            )
+            .await
+            .expect("join");
+        world.advance(1);
+    }
+    let worker = worker(
+        &world,
+        NotifyConfig {
+            sms: Some(sms(&gateway)),
+            ..config()
+        },
+    )
+    .with_waitlist(world.store.clone());
+    worker.run_once().await.expect("round");
+    assert!(
+        sms_texts(&gateway).is_empty(),
+        "nothing free, nothing offered"
+    );
+
+    // Freed, the place is offered to patient 2 and the notice goes out in the same round (the
+    // worker offers at most once a second, so the clock moves on first).
+    world.cancel_as(&holder, booked.id).await.expect("cancel");
+    world.advance(1);
+    worker.run_once().await.expect("round");
+    let texts = sms_texts(&gateway);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    let (to, text) = &texts[0];
+    assert_eq!(to, "+4790000002");
+    let offer = world
+        .store
+        .patient_waitlist(&World::person(2))
+        .await
+        .expect("list")[0]
+        .offer
+        .expect("offered")
+        .id;
+    assert_eq!(
+        text,
+        &format!(
+            "Kari, en ledig time til vaksine hos Helsenorge testlegekontor 17.12.2026, kl. 08:15 \
+             er holdt av til deg fra ventelisten til kl. 08:33. Oppmøtested: Influensaveien 3a, \
+             1325 Lysaker. Bestill eller si nei takk her: http://localhost:8080/venteliste/tilbud/{offer}"
+        )
+    );
+
+    // Patient 2 says no; the next pass offers it to patient 3, who says no before the worker
+    // sends the notice: it is recorded as skipped, and no SMS goes.
+    assert!(
+        world
+            .store
+            .decline_offer(&World::person(2), offer)
+            .await
+            .expect("declined")
+    );
+    assert_eq!(
+        world
+            .store
+            .offer_freed_places()
+            .await
+            .expect("pass")
+            .offered,
+        1
+    );
+    let next = world
+        .store
+        .patient_waitlist(&World::person(3))
+        .await
+        .expect("list")[0]
+        .offer
+        .expect("offered")
+        .id;
+    assert!(
+        world
+            .store
+            .decline_offer(&World::person(3), next)
+            .await
+            .expect("declined")
+    );
+    world.advance(1);
+    let round = worker.run_once().await.expect("round");
+    assert_eq!((round.claimed, round.skipped, round.sent), (1, 1, 0));
+    assert_eq!(sms_texts(&gateway).len(), 1);
+    world.finish().await;
+}

@@ -46,4 +46,5 @@ delivery_tests!(
     patients_without_an_address_are_recorded_not_dropped,
     two_workers_never_send_one_job_at_the_same_time,
     a_reply_from_the_office_is_notified_without_the_message,
+    a_freed_place_is_offered_and_notified_in_one_round_and_a_closed_offer_is_not,
 );

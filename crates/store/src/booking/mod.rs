@@ -53,7 +53,7 @@ pub struct Answer {
 
 impl Answer {
     /// The id of what was done, or the refusal.
-    fn id(self, done: &[&str]) -> Result<i64> {
+    pub(crate) fn id(self, done: &[&str]) -> Result<i64> {
         if let Some(refusal) = Refusal::parse(&self.outcome) {
             return Err(StoreError::Refused(refusal));
         }
@@ -165,7 +165,7 @@ pub(crate) fn caller_inputs(caller: &Caller, now: i64) -> Env {
 
 /// A unique key violation: two first tries of one Idempotency-Key for different patients
 /// raced, and the other committed first.
-fn is_unique_violation(error: &StoreError) -> bool {
+pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 

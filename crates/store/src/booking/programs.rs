@@ -114,6 +114,25 @@ fn answer_invitation() -> Step {
     ))
 }
 
+/// The patient's open waitlist offer of `:slot` is answered by the booking `:appointment`,
+/// and their entry with it: they are off the list.
+fn answer_offer() -> [Step; 2] {
+    [
+        Step::Write(
+            "UPDATE waitlist_offer SET state = 'accepted', answered_at = :now, \
+               appointment_id = :appointment \
+             WHERE slot_id = :slot AND national_id = :patient AND state = 'open'"
+                .into(),
+        ),
+        Step::Write(
+            "UPDATE waitlist_entry SET state = 'booked', ended_at = :now, appointment_id = :appointment \
+             WHERE state = 'waiting' \
+               AND id IN (SELECT o.entry_id FROM waitlist_offer o WHERE o.appointment_id = :appointment)"
+                .into(),
+        ),
+    ]
+}
+
 fn release_own_hold() -> Step {
     Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND national_id = :patient".into())
 }
@@ -283,9 +302,10 @@ fn book() -> Program {
             },
             keep_referral(),
             answer_invitation(),
-            release_own_hold(),
         ]
         .into_iter()
+        .chain(answer_offer())
+        .chain([release_own_hold()])
         // The confirmation, as the timebook says; the subscribers hear of every booking.
         .chain(patient_notice(&booked, " AND t.confirm_booking"))
         .chain(notify_subscribers(&booked))
@@ -310,6 +330,71 @@ fn book() -> Program {
         ])
         .collect(),
         done: ("booked", "appointment"),
+    }
+}
+
+/// Venteliste: holds a place in `:slot` for `:patient`, whose waiting entry `:entry` is first
+/// in line for it, until `:hold_until`, and writes the offer, its notice job and its audit
+/// entry. Unlike a hold the patient takes, it releases none of their holds: the waitlist does
+/// not offer to a patient holding a place in the timebook at all. A slot offered or held by
+/// anyone else, an entry with an offer open, or one that had this slot before, ends the
+/// program with `unavailable`; the booking rules refuse as for a hold of the patient's own.
+fn offer() -> Program {
+    let available = Step::Decide {
+        sql: format!(
+            "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM waitlist_entry e \
+               WHERE e.id = :entry AND e.national_id = :patient AND {}) \
+             THEN 'unavailable' END, NULL FROM slot s WHERE s.id = :slot",
+            rules::offerable("e", ":patient")
+        ),
+        lock: "",
+        missing: Some(Refusal::UnknownSlot),
+    };
+    let audit = format!(
+        "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
+         SELECT :now, :actor_kind, :actor_id, {}, o.clinic_id, o.national_id, 'waitlist_offer:' || o.id \
+         FROM waitlist_offer o WHERE o.id = :offer",
+        quoted(AuditAction::WaitlistOffered.code())
+    );
+    Program {
+        name: "offer",
+        inputs: inputs(&[
+            ("slot", Type::Int),
+            ("patient", Type::Text),
+            ("entry", Type::Int),
+            ("hold_until", Type::Int),
+        ]),
+        vars: vec![("hold", Type::Int), ("offer", Type::Int)],
+        steps: vec![
+            lock_patient(),
+            lock_slot(),
+            available,
+            decide_slot(&rules::slot_rules(SlotRequest::Offer)),
+            Step::Write("DELETE FROM slot_hold WHERE slot_id = :slot AND expires_at <= :now".into()),
+            Step::WriteInto {
+                sql: "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) \
+                      SELECT s.clinic_id, s.timebook_id, s.id, :patient, :hold_until \
+                      FROM slot s WHERE s.id = :slot RETURNING id"
+                    .into(),
+                into: "hold",
+            },
+            Step::WriteInto {
+                sql: "INSERT INTO waitlist_offer (entry_id, clinic_id, timebook_id, slot_id, hold_id, \
+                        national_id, offered_at, expires_at, state) \
+                      SELECT :entry, s.clinic_id, s.timebook_id, s.id, :hold, :patient, :now, \
+                        :hold_until, 'open' \
+                      FROM slot s WHERE s.id = :slot RETURNING id"
+                    .into(),
+                into: "offer",
+            },
+            Step::Write(format!(
+                "INSERT INTO outbox (clinic_id, kind, waitlist_offer_id, created_at, next_attempt_at) \
+                 SELECT o.clinic_id, {}, o.id, :now, :now FROM waitlist_offer o WHERE o.id = :offer",
+                quoted(NotificationKind::WaitlistOffer.code())
+            )),
+            Step::Write(audit),
+        ],
+        done: ("offered", "offer"),
     }
 }
 
@@ -412,10 +497,11 @@ pub(crate) static HOLD: LazyLock<Program> = LazyLock::new(hold);
 pub(crate) static BOOK: LazyLock<Program> = LazyLock::new(book);
 pub(crate) static MOVE: LazyLock<Program> = LazyLock::new(relocate);
 pub(crate) static CANCEL: LazyLock<Program> = LazyLock::new(cancel);
+pub(crate) static OFFER: LazyLock<Program> = LazyLock::new(offer);
 
 /// Every program, for the checks and for PostgreSQL, which installs them all at migration.
-pub(crate) fn all() -> [&'static Program; 4] {
-    [&HOLD, &BOOK, &MOVE, &CANCEL]
+pub(crate) fn all() -> [&'static Program; 5] {
+    [&HOLD, &BOOK, &MOVE, &CANCEL, &OFFER]
 }
 
 #[cfg(test)]

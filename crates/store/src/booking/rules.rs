@@ -365,6 +365,77 @@ pub(crate) fn before_deadline() -> Rule {
     )
 }
 
+// --- The waitlist -----------------------------------------------------------------------------
+//
+// Not rules of booking: whether the waitlist may offer the slot `s` to the entry `e` at all.
+// The offer program checks them under the slot's lock, before the booking rules; the pass that
+// looks for places to offer filters with the same conditions.
+
+/// The entry `e` is waiting: not booked, not left, and its last day has not ended.
+pub(crate) fn entry_waiting(e: &str) -> String {
+    format!("{e}.state = 'waiting' AND {e}.closes_at > :now")
+}
+
+/// The slot `s` is of the entry `e`'s timebook, at its place (any, when it names none), and
+/// starts on one of its days. Which weekdays and time of day suit is `domain::WaitlistWish`'s
+/// to say, on the clinic's wall clock.
+pub(crate) fn entry_covers(e: &str) -> String {
+    format!(
+        "{e}.timebook_id = s.timebook_id AND ({e}.resource_id IS NULL OR {e}.resource_id = s.resource_id) \
+         AND s.starts_at >= {e}.opens_at AND s.starts_at < {e}.closes_at"
+    )
+}
+
+/// The entry `e` has no open offer: one place at a time for each patient waiting.
+pub(crate) fn entry_unoffered(e: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM waitlist_offer o WHERE o.entry_id = {e}.id AND o.state = 'open')"
+    )
+}
+
+/// The entry `e` was never offered the slot `s`: declined or let expire, it goes to the next.
+pub(crate) fn never_offered(e: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM waitlist_offer o WHERE o.entry_id = {e}.id AND o.slot_id = s.id)"
+    )
+}
+
+/// The slot `s` is offered to nobody now.
+pub(crate) fn slot_unoffered() -> String {
+    "NOT EXISTS (SELECT 1 FROM waitlist_offer o WHERE o.slot_id = s.id AND o.state = 'open')".into()
+}
+
+/// The patient holds no place in the slot's timebook: one who is reviewing a booking there,
+/// or holds an offer, is not offered another until that hold is gone.
+pub(crate) fn not_holding(patient: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM slot_hold h WHERE h.national_id = {patient} \
+           AND h.timebook_id = s.timebook_id AND h.expires_at > :now)"
+    )
+}
+
+/// The open offer `o` has lapsed: its time ran out, or its hold is gone (released by a
+/// block, by the patient holding another slot, or with the slot itself).
+pub(crate) fn offer_lapsed(o: &str) -> String {
+    format!(
+        "{o}.state = 'open' AND ({o}.expires_at <= :now OR NOT EXISTS (SELECT 1 FROM slot_hold h \
+           WHERE h.id = {o}.hold_id AND h.expires_at > :now))"
+    )
+}
+
+/// Everything the waitlist asks before it offers the slot `s` to the entry `e` of `patient`.
+pub(crate) fn offerable(e: &str, patient: &str) -> String {
+    format!(
+        "{} AND {} AND {} AND {} AND {} AND {}",
+        entry_waiting(e),
+        entry_covers(e),
+        entry_unoffered(e),
+        never_offered(e),
+        slot_unoffered(),
+        not_holding(patient)
+    )
+}
+
 // --- Idempotency ------------------------------------------------------------------------------
 
 /// How long a client's Idempotency-Key is kept, in seconds: a day.
@@ -412,6 +483,9 @@ pub(crate) fn timebook_rules(patient: &str) -> Verdict {
 pub(crate) enum SlotRequest {
     /// A hold; `:moving` names the appointment it is for moving, or is NULL.
     Hold,
+    /// A place the waitlist holds for the patient first in line: a hold they did not ask
+    /// for, never for a move.
+    Offer,
     /// A booking, which names its hold (`:hold`) or books directly.
     Book,
     /// Moving `:appointment` (joined as `a`) here, with or without a hold: it stays in its
@@ -421,10 +495,15 @@ pub(crate) enum SlotRequest {
 
 /// What holding, booking or moving into the slot `s` for `:patient` must pass.
 pub(crate) fn slot_rules(request: SlotRequest) -> Verdict {
-    let patient = ":patient";
+    slot_rules_for(request, ":patient")
+}
+
+/// The same rules for the patient `patient` names: a parameter, or a column when a list
+/// judges many patients at once (the waitlist's line).
+pub(crate) fn slot_rules_for(request: SlotRequest, patient: &str) -> Verdict {
     let moving = match request {
         SlotRequest::Hold => ":moving",
-        SlotRequest::Book => "NULL",
+        SlotRequest::Offer | SlotRequest::Book => "NULL",
         SlotRequest::Move => ":appointment",
     };
     let mut rules = timebook_rules(patient).0;
@@ -437,7 +516,7 @@ pub(crate) fn slot_rules(request: SlotRequest) -> Verdict {
         not_already_booked(patient),
         within_limit(patient, moving),
     ]);
-    if request != SlotRequest::Hold {
+    if matches!(request, SlotRequest::Book | SlotRequest::Move) {
         rules.push(hold_live(patient));
     }
     rules.push(place_left(patient));

@@ -49,8 +49,10 @@ pub struct ClaimedJob {
     pub appointment_id: Option<AppointmentId>,
     /// …the message thread (a reply from the clinic), or…
     pub thread_id: Option<ThreadId>,
-    /// …the invitation (innkalling).
+    /// …the invitation (innkalling), or…
     pub invitation_id: Option<i64>,
+    /// …the place the waitlist offers (venteliste).
+    pub waitlist_offer_id: Option<i64>,
     /// A FHIR Subscription's notification of the appointment's change, instead of the
     /// patient's notice.
     pub subscription_id: Option<i64>,
@@ -89,6 +91,23 @@ pub struct Delivery {
     pub appointment: Option<PlannedAppointment>,
     /// The invitation, for an invitation and its reminder.
     pub invitation: Option<InvitationNotice>,
+    /// The place offered, for a waitlist offer.
+    pub waitlist_offer: Option<WaitlistOfferNotice>,
+}
+
+/// What a waitlist offer's notice says: the time and place held for the patient, until when,
+/// and whether it is still open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitlistOfferNotice {
+    /// The offer's id, for its link (`/venteliste/tilbud/{id}`).
+    pub id: i64,
+    pub kind: TimebookKind,
+    pub start: Timestamp,
+    pub address: domain::Address,
+    /// Until when the place is held.
+    pub expires_at: Timestamp,
+    /// Answered, expired or lapsed before its notice went out: the notice goes nowhere.
+    pub closed: bool,
 }
 
 /// What an invitation's notice says: which timebook, from which day, the office's words, and
@@ -118,6 +137,8 @@ pub enum SkipReason {
     SubscriptionOff,
     /// An invitation's reminder after the patient booked, or after the invitation expired.
     InvitationClosed,
+    /// A waitlist offer answered, expired or lapsed before its notice went out.
+    OfferClosed,
 }
 
 impl SkipReason {
@@ -128,6 +149,7 @@ impl SkipReason {
             Self::TooLate => "too_late",
             Self::SubscriptionOff => "subscription_off",
             Self::InvitationClosed => "invitation_closed",
+            Self::OfferClosed => "offer_closed",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{
     ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
-    JobOutcome, OutboxCounts,
+    JobOutcome, OutboxCounts, WaitlistOfferNotice,
 };
 use crate::audit::{Entry, record};
 use crate::booking::{ONE_FOR_NOTICE, ONE_RECORD, rules};
@@ -129,7 +129,8 @@ fn claim(dialect: Dialect) -> Arc<str> {
                WHERE e.subscription_id = j.subscription_id AND e.appointment_id = j.appointment_id \
                  AND e.id < j.id AND e.sent_at IS NULL AND e.failed_at IS NULL)) \
            ORDER BY j.next_attempt_at, j.id LIMIT $4{}) \
-         RETURNING id, kind, appointment_id, thread_id, invitation_id, subscription_id, attempts, claim_token",
+         RETURNING id, kind, appointment_id, thread_id, invitation_id, waitlist_offer_id, subscription_id, \
+         attempts, claim_token",
         dialect.lock(" FOR UPDATE SKIP LOCKED")
     )
     .into()
@@ -168,6 +169,47 @@ impl<D: Database> SqlStore<D> {
                 .transpose()
                 .map_err(|_| StoreError::Corrupt("invitation.message"))?,
             closed: booked.is_some() || expires_at <= self.now().as_second(),
+        })
+    }
+}
+
+/// A waitlist offer with its slot's start and place, and whether it is closed at `:now`.
+static OFFER_NOTICE: std::sync::LazyLock<crate::db::Positional> = std::sync::LazyLock::new(|| {
+    crate::db::Positional::new(&format!(
+        "SELECT t.kind, s.starts_at, l.address, w.expires_at, \
+           (w.state <> 'open' OR ({})) AS closed \
+         FROM waitlist_offer w \
+           JOIN timebook t ON t.id = w.timebook_id \
+           JOIN slot s ON s.id = w.slot_id \
+           JOIN resource r ON r.id = s.resource_id \
+           JOIN location l ON l.id = r.location_id \
+         WHERE w.id = :offer",
+        crate::booking::rules::offer_lapsed("w")
+    ))
+});
+
+impl<D: Database> SqlStore<D> {
+    /// What a waitlist offer's notice needs to say. An offer whose slot is gone is closed.
+    async fn waitlist_offer_notice(&self, id: i64) -> Result<WaitlistOfferNotice> {
+        let env = Env::new()
+            .with("offer", id)
+            .with("now", self.now().as_second());
+        let found: Option<(String, i64, String, i64, bool)> = self
+            .db
+            .pool()
+            .fetch_optional(Statement::named(&OFFER_NOTICE, &env))
+            .await?;
+        let Some((kind, start, address, expires_at, closed)) = found else {
+            return Err(StoreError::NotFound("waitlist offer"));
+        };
+        Ok(WaitlistOfferNotice {
+            id,
+            kind: TimebookKind::parse(&kind).map_err(|_| StoreError::Corrupt("timebook.kind"))?,
+            start: rows::instant(start, "slot.starts_at")?,
+            address: domain::Address::parse(&address)
+                .map_err(|_| StoreError::Corrupt("location.address"))?,
+            expires_at: rows::instant(expires_at, "waitlist_offer.expires_at")?,
+            closed,
         })
     }
 }
@@ -238,16 +280,19 @@ impl<D: Database> Outbox for SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q("SELECT COALESCE(a.national_id, t.national_id, i.national_id), o.recipient, c.name, \
-                     p.first_name \
+                q(
+                    "SELECT COALESCE(a.national_id, t.national_id, i.national_id, w.national_id), \
+                     o.recipient, c.name, p.first_name \
                    FROM outbox o \
                      JOIN clinic c ON c.id = o.clinic_id \
                      LEFT JOIN appointment a ON a.id = o.appointment_id \
                      LEFT JOIN thread t ON t.id = o.thread_id \
                      LEFT JOIN invitation i ON i.id = o.invitation_id \
-                     LEFT JOIN patient p \
-                       ON p.national_id = COALESCE(a.national_id, t.national_id, i.national_id) \
-                   WHERE o.id = $1")
+                     LEFT JOIN waitlist_offer w ON w.id = o.waitlist_offer_id \
+                     LEFT JOIN patient p ON p.national_id \
+                       = COALESCE(a.national_id, t.national_id, i.national_id, w.national_id) \
+                   WHERE o.id = $1",
+                )
                 .bind(job.id),
             )
             .await?
@@ -269,6 +314,10 @@ impl<D: Database> Outbox for SqlStore<D> {
             Some(id) => Some(self.invitation_notice(id).await?),
             None => None,
         };
+        let waitlist_offer = match job.waitlist_offer_id {
+            Some(id) => Some(self.waitlist_offer_notice(id).await?),
+            None => None,
+        };
         let to = match recipient {
             Some(recipient) => rows::national_id(&recipient, "outbox.recipient")?,
             None => rows::national_id(&national_id, "national_id")?,
@@ -284,6 +333,7 @@ impl<D: Database> Outbox for SqlStore<D> {
                 .map_err(|_| StoreError::Corrupt("clinic.name"))?,
             appointment,
             invitation,
+            waitlist_offer,
         })
     }
 
@@ -426,9 +476,11 @@ impl<D: Database> Outbox for SqlStore<D> {
         let mut tx = self.db.begin_write().await?;
         let row: Option<(i64, String)> = tx
             .fetch_optional(
-                q("SELECT o.clinic_id, COALESCE(a.national_id, t.national_id, i.national_id) FROM outbox o \
+                q("SELECT o.clinic_id, \
+                     COALESCE(a.national_id, t.national_id, i.national_id, w.national_id) FROM outbox o \
                      LEFT JOIN appointment a ON a.id = o.appointment_id LEFT JOIN thread t ON t.id = o.thread_id \
                      LEFT JOIN invitation i ON i.id = o.invitation_id \
+                     LEFT JOIN waitlist_offer w ON w.id = o.waitlist_offer_id \
                    WHERE o.id = $1 AND o.failed_at IS NOT NULL")
                 .bind(id),
             )

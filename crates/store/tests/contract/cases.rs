@@ -18,6 +18,7 @@ pub use crate::schedules::*;
 pub use crate::slot_publishing::*;
 pub use crate::subscriptions::*;
 pub use crate::usage::*;
+pub use crate::waitlist::*;
 use domain::Refusal;
 use domain::{
     Actor, AppointmentStatus, AuditAction, BlockReason, BookingRules, CancelReason, Capacity,

@@ -28,6 +28,7 @@ mod schedules;
 mod slot_publishing;
 mod subscriptions;
 mod usage;
+mod waitlist;
 
 contract_tests!(
     a_parent_books_and_moves_for_their_child_only_while_the_relation_stands,
@@ -35,6 +36,13 @@ contract_tests!(
     a_session_acts_only_for_someone_a_relation_allows,
     a_calendar_link_shows_the_patients_own_appointments_from_ninety_days_back,
     a_new_calendar_link_ends_the_old_and_switching_off_ends_it,
+    a_freed_place_goes_to_the_first_in_line_and_is_held_for_them,
+    declining_or_letting_an_offer_expire_gives_it_to_the_next,
+    accepting_books_through_the_core_and_takes_the_patient_off_the_list,
+    blocked_and_booked_patients_are_passed_over,
+    a_newly_published_slot_is_offered_when_it_matches_the_wish,
+    joining_is_refused_as_free_slots_are_and_twice_is_once,
+    passes_racing_on_several_servers_never_offer_a_place_twice,
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
     the_week_of_a_place_counts_places_holds_and_standing_bookings,
     an_invitation_lifts_the_limit_only_while_open_for_its_patient_and_timebook,

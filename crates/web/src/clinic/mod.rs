@@ -11,6 +11,7 @@ mod overview;
 mod publishing;
 mod timebooks;
 mod usage;
+mod waitlist;
 mod week;
 
 use crate::AppState;
@@ -77,6 +78,7 @@ pub fn routes(demo_login: bool) -> Routes {
         .post("/klinikk/sperring", Staff, blocks::block)
         .post("/klinikk/sperring/opphev", Staff, blocks::unblock)
         .get("/klinikk/innkalling", Staff, invitations::show)
+        .get("/klinikk/venteliste", Staff, waitlist::show)
         .post("/klinikk/innkalling", Staff, invitations::send)
         .post(
             "/klinikk/innkalling/{id}/paminnelse",

@@ -65,11 +65,14 @@ struct AppointmentsPage {
     notice: Option<String>,
     upcoming: Vec<AppointmentView>,
     past: Vec<AppointmentView>,
+    waitlist: Vec<super::waitlist::EntryView>,
 }
 
 #[derive(Deserialize)]
 pub struct Notice {
     avbestilt: Option<String>,
+    /// What became of the patient's waitlist: joined, already on it, left, an offer declined.
+    venteliste: Option<String>,
 }
 
 pub async fn list(
@@ -88,11 +91,14 @@ pub async fn list(
         .iter()
         .partition(|a| a.status == AppointmentStatus::Booked && a.end() > now);
     upcoming.reverse();
+    let waitlist = super::waitlist::entries(&state, &patient).await?;
     let page = AppointmentsPage {
         page: Page::new(&patient.visitor, "appointments-title"),
         notice: notice
             .avbestilt
-            .map(|_| t.get("appointments-cancelled-notice")),
+            .map(|_| t.get("appointments-cancelled-notice"))
+            .or_else(|| super::waitlist::notice(notice.venteliste.as_deref()).map(|k| t.get(k))),
+        waitlist,
         upcoming: upcoming
             .into_iter()
             .map(|a| view(&state, t, a, now))

@@ -168,6 +168,8 @@ struct ChoosePage {
     /// page says of it.
     moving: Option<i64>,
     moving_note: Option<String>,
+    /// «Sett meg på venteliste», at the place shown.
+    waitlist_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -324,6 +326,14 @@ fn slot_buttons(
         .collect()
 }
 
+/// «Sett meg på venteliste» from «Velg time», at the place shown.
+fn waitlist_href(timebook_id: i64, place: Option<domain::ResourceId>) -> String {
+    match place {
+        Some(place) => format!("/bestill/{timebook_id}/venteliste?sted={place}"),
+        None => format!("/bestill/{timebook_id}/venteliste"),
+    }
+}
+
 /// What «Velg time» asks the store for: the place and day asked for, and the month shown from
 /// today on.
 fn calendar_request(
@@ -426,6 +436,7 @@ pub async fn choose_time(
         referral,
         moving: moving.map(|m| m.0),
         moving_note,
+        waitlist_href: waitlist_href(timebook_id, place),
     };
     Ok(html(&page).into_response())
 }
@@ -477,7 +488,7 @@ pub struct HoldForm {
 
 /// Choosing a slot holds it for the patient, then shows «Se gjennom før du sender».
 /// Holds and bookings count against the patient's and the client address's limits.
-async fn limit_booking(state: &AppState, patient: &Patient) -> Result<(), Failure> {
+pub(super) async fn limit_booking(state: &AppState, patient: &Patient) -> Result<(), Failure> {
     let t = patient.visitor.t;
     Failure::limit(
         t,

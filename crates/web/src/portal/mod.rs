@@ -10,11 +10,14 @@ mod language;
 mod login;
 mod messages;
 pub(crate) mod notifications;
+mod offer;
 mod refusals;
 mod switch_person;
+mod waitlist;
 
 pub(crate) use booking::calendar_href;
 pub(crate) use calendar_feed::loggable_path;
+pub(crate) use waitlist::wish_text;
 
 use crate::authorization::{Audience::*, Routes};
 
@@ -45,6 +48,12 @@ pub fn routes(demo_login: bool) -> Routes {
         .get("/bestill/{timebook}/se-gjennom", Patient, booking::review)
         .post("/bestill/{timebook}/send", Patient, booking::send)
         .get("/bestill/kvittering/{id}", Patient, booking::receipt)
+        .get("/bestill/{timebook}/venteliste", Patient, waitlist::form)
+        .post("/bestill/{timebook}/venteliste", Patient, waitlist::join)
+        .post("/venteliste/{id}/forlat", Patient, waitlist::leave)
+        .get("/venteliste/tilbud/{id}", Patient, offer::show)
+        .post("/venteliste/tilbud/{id}/bestill", Patient, offer::book)
+        .post("/venteliste/tilbud/{id}/nei", Patient, offer::decline)
         .get("/varslinger", Patient, notifications::show)
         .post("/varslinger", Patient, notifications::save)
         .post("/varslinger/push", Patient, notifications::subscribe)

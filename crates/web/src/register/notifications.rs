@@ -125,6 +125,7 @@ mod tests {
             "message.reply",
             "invitation.sent",
             "invitation.reminder",
+            "waitlist.offer",
         ];
         for code in codes {
             let kind = NotificationKind::parse(code).expect("a kind");

@@ -37,6 +37,7 @@ pub const READ_ACTIONS: &[&str] = &[
     "thread.listed",
     "thread.viewed",
     "usage.viewed",
+    "waitlist.viewed",
 ];
 
 /// Columns that move when their owner merely reads: the idle timeout and read receipts.

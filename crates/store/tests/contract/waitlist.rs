@@ -1,0 +1,723 @@
+//! Venteliste: a freed place goes to the first in line who wants it, held for them through
+//! the booking core; the blocked, those at the timebook's limit and those already offered
+//! another place are passed over; declined or expired, it goes to the next; accepted, it is
+//! booked through the core; a newly published slot is offered like a freed one; and several
+//! servers running the pass at once never offer one place twice.
+
+use crate::common::{TestDb, World, oslo};
+use domain::{
+    Actor, AuditAction, BlockReason, Caller, NationalId, Reason, Refusal, ResourceId, SlotId,
+    WaitlistWish,
+};
+use jiff::SignedDuration;
+use jiff::civil::{Date, Time, Weekday, date, time};
+use std::sync::Arc;
+use store::{
+    AuditFilter, EntryState, JoinWaitlist, Joined, NotificationKind, OfferRound, OfferState, Store,
+    StoreError,
+};
+
+const TODAY: Date = date(2026, 12, 14);
+
+/// Weekdays `days` from `from` to `to` on the days from `first` to `last`.
+fn wish(days: &[Weekday], (from, to): (Time, Time), (first, last): (Date, Date)) -> WaitlistWish {
+    WaitlistWish::new(
+        days,
+        (Some(from), Some(to)),
+        (Some(first), Some(last)),
+        TODAY,
+    )
+    .expect("wish")
+}
+
+/// Thursday 17 December, 08:00 to 09:00, at any place.
+fn thursday_morning() -> WaitlistWish {
+    wish(
+        &[Weekday::Thursday],
+        (time(8, 0, 0, 0), time(9, 0, 0, 0)),
+        (date(2026, 12, 17), date(2026, 12, 17)),
+    )
+}
+
+async fn join(world: &World, patient: &NationalId, wish: WaitlistWish) -> i64 {
+    join_at(world, patient, wish, None).await
+}
+
+async fn join_at(
+    world: &World,
+    patient: &NationalId,
+    wish: WaitlistWish,
+    place: Option<ResourceId>,
+) -> i64 {
+    let joined = world
+        .store
+        .join_waitlist(
+            &Caller::patient(patient.clone()),
+            patient,
+            &JoinWaitlist {
+                timebook: world.timebook.id,
+                place,
+                wish,
+            },
+        )
+        .await
+        .expect("join");
+    // Line order is by the minute the patient joined: the next joins after.
+    world.advance(1);
+    match joined {
+        Joined::Waiting(id) => id,
+        Joined::AlreadyWaiting(id) => panic!("already waiting as {id}"),
+    }
+}
+
+async fn pass(world: &World) -> OfferRound {
+    world.store.offer_freed_places().await.expect("pass")
+}
+
+/// The open offer of the patient's one waiting entry, if any.
+async fn offer_of(world: &World, patient: &NationalId) -> Option<(i64, i64)> {
+    let entries = world
+        .store
+        .patient_waitlist(patient)
+        .await
+        .expect("waitlist");
+    assert!(entries.len() <= 1, "{entries:?}");
+    let entry = entries.first()?;
+    let offer = entry.offer?;
+    let slot = world
+        .store
+        .patient_offer(patient, offer.id)
+        .await
+        .expect("own offer")
+        .slot;
+    Some((offer.id, slot.0))
+}
+
+fn refused<T: std::fmt::Debug>(result: Result<T, StoreError>, refusal: Refusal) {
+    match result {
+        Err(StoreError::Refused(r)) if r == refusal => {}
+        other => panic!("expected {refusal:?}, got {other:?}"),
+    }
+}
+
+fn reason() -> Reason {
+    Reason::parse("Influensavaksine").expect("reason")
+}
+
+/// Patient 1 has the one place of Thursday 08:15; patients 2 and 3, in that order, wait for
+/// Thursday mornings. Answers the slot and patient 1's appointment.
+async fn full_thursday(world: &World) -> (SlotId, domain::AppointmentId) {
+    let holder = world.patient(1).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let booked = world.book_as(&holder, slot.id, None).await.expect("booked");
+    for n in [2, 3] {
+        let patient = world.patient(n).await;
+        join(world, &patient, thursday_morning()).await;
+    }
+    (slot.id, booked.id)
+}
+
+pub async fn a_freed_place_goes_to_the_first_in_line_and_is_held_for_them(db: TestDb) {
+    let world = World::new(db).await;
+    let (slot, appointment) = full_thursday(&world).await;
+    let (first, second) = (World::person(2), World::person(3));
+    // Nothing is free: nobody is offered anything.
+    assert_eq!(pass(&world).await.offered, 0);
+
+    world
+        .cancel_as(&World::person(1), appointment)
+        .await
+        .expect("cancel");
+    let offered_at = store::Clock::now(world.clock.as_ref());
+    assert_eq!(pass(&world).await.offered, 1);
+    let (offer, offered) = offer_of(&world, &first).await.expect("first in line");
+    assert_eq!(offered, slot.0);
+    assert_eq!(offer_of(&world, &second).await, None);
+    let shown = world
+        .store
+        .patient_offer(&first, offer)
+        .await
+        .expect("offer");
+    assert_eq!(shown.state, OfferState::Open);
+    assert_eq!(
+        shown.expires_at,
+        offered_at
+            .checked_add(SignedDuration::from_mins(30))
+            .expect("instant")
+    );
+
+    // The place is held: nobody else holds it, books it or sees it free, and the next pass
+    // offers it to nobody else.
+    let other = world.patient(4).await;
+    refused(world.hold_as(&other, slot).await, Refusal::Taken);
+    refused(world.book_as(&other, slot, None).await, Refusal::Taken);
+    let free = world
+        .store
+        .free_slots(
+            &Caller::patient(second.clone()),
+            &second,
+            world.timebook.id,
+            date(2026, 12, 17),
+            date(2026, 12, 17),
+        )
+        .await
+        .expect("free");
+    assert!(free.iter().all(|s| s.id != slot), "{free:?}");
+    assert_eq!(pass(&world).await, OfferRound::default());
+    assert_eq!(offer_of(&world, &second).await, None);
+
+    // Its notice waits in the outbox, with the place and until when it is held.
+    let jobs = world
+        .store
+        .claim_jobs(50, SignedDuration::from_mins(5), "worker")
+        .await
+        .expect("claim");
+    let job = jobs
+        .iter()
+        .find(|j| j.kind == NotificationKind::WaitlistOffer)
+        .expect("the offer's job");
+    assert_eq!(job.waitlist_offer_id, Some(offer));
+    let delivery = world.store.delivery(job).await.expect("delivery");
+    let notice = delivery.waitlist_offer.expect("offer notice");
+    assert_eq!(
+        (notice.id, notice.start, notice.closed),
+        (offer, oslo(2026, 12, 17, 8, 15), false)
+    );
+    assert_eq!(delivery.first_name.as_str(), "Kari");
+
+    // The audit log names the offer, made by Timebok for the patient.
+    let events = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(first.clone()),
+            action: Some(AuditAction::WaitlistOffered),
+            limit: 10,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor, Actor::System);
+    assert_eq!(events[0].subject, format!("waitlist_offer:{offer}"));
+    world.finish().await;
+}
+
+pub async fn declining_or_letting_an_offer_expire_gives_it_to_the_next(db: TestDb) {
+    let world = World::new(db).await;
+    let (slot, appointment) = full_thursday(&world).await;
+    let (first, second) = (World::person(2), World::person(3));
+    world
+        .cancel_as(&World::person(1), appointment)
+        .await
+        .expect("cancel");
+    pass(&world).await;
+    let (offer, _) = offer_of(&world, &first).await.expect("first's offer");
+
+    // Another patient cannot decline it; the patient can, once.
+    assert!(matches!(
+        world.store.decline_offer(&second, offer).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        world
+            .store
+            .decline_offer(&first, offer)
+            .await
+            .expect("declined")
+    );
+    assert!(
+        !world
+            .store
+            .decline_offer(&first, offer)
+            .await
+            .expect("again")
+    );
+    assert_eq!(
+        world
+            .store
+            .patient_offer(&first, offer)
+            .await
+            .expect("offer")
+            .state,
+        OfferState::Declined
+    );
+
+    // The next in line gets it; the first stays on the list, never offered it again.
+    assert_eq!(pass(&world).await.offered, 1);
+    let (second_offer, offered) = offer_of(&world, &second).await.expect("second's offer");
+    assert_eq!(offered, slot.0);
+    let waiting = world.store.patient_waitlist(&first).await.expect("list");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].state, EntryState::Waiting);
+    assert_eq!(waiting[0].offer, None);
+
+    // Unanswered for 30 minutes, the offer expires and its place is free; the first, who
+    // declined it, is not offered it again, so it stays free.
+    world.advance(30);
+    let round = pass(&world).await;
+    assert_eq!((round.lapsed, round.offered), (1, 0));
+    assert_eq!(
+        world
+            .store
+            .patient_offer(&second, second_offer)
+            .await
+            .expect("offer")
+            .state,
+        OfferState::Expired
+    );
+    refused(
+        world
+            .store
+            .accept_offer(&second, second_offer, &reason())
+            .await,
+        Refusal::HoldLost,
+    );
+    // A third patient joining now is offered it at once.
+    let third = world.patient(5).await;
+    join(&world, &third, thursday_morning()).await;
+    assert_eq!(pass(&world).await.offered, 1);
+    assert_eq!(offer_of(&world, &third).await.map(|o| o.1), Some(slot.0));
+    world.finish().await;
+}
+
+pub async fn accepting_books_through_the_core_and_takes_the_patient_off_the_list(db: TestDb) {
+    let world = World::new(db).await;
+    let (slot, appointment) = full_thursday(&world).await;
+    let (first, second) = (World::person(2), World::person(3));
+    world
+        .cancel_as(&World::person(1), appointment)
+        .await
+        .expect("cancel");
+    pass(&world).await;
+    let (offer, _) = offer_of(&world, &first).await.expect("first's offer");
+
+    // Nobody else reaches it.
+    assert!(matches!(
+        world.store.patient_offer(&second, offer).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        world.store.accept_offer(&second, offer, &reason()).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let booked = world
+        .store
+        .accept_offer(&first, offer, &reason())
+        .await
+        .expect("booked");
+    let stored = world
+        .store
+        .appointment(booked.id)
+        .await
+        .expect("appointment");
+    assert_eq!((stored.slot_id, &stored.patient), (slot, &first));
+    assert_eq!(world.store.slot(slot).await.expect("slot").booked, 1);
+    let accepted = world
+        .store
+        .patient_offer(&first, offer)
+        .await
+        .expect("offer");
+    assert_eq!(
+        (accepted.state, accepted.appointment),
+        (OfferState::Accepted, Some(booked.id))
+    );
+    // Off the list, and the one behind is not offered the booked place.
+    assert!(
+        world
+            .store
+            .patient_waitlist(&first)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(pass(&world).await.offered, 0);
+    assert_eq!(offer_of(&world, &second).await, None);
+    refused(
+        world.store.accept_offer(&first, offer, &reason()).await,
+        Refusal::HoldLost,
+    );
+    world.finish().await;
+}
+
+pub async fn blocked_and_booked_patients_are_passed_over(db: TestDb) {
+    let world = World::new(db).await;
+    let (slot, appointment) = full_thursday(&world).await;
+    let (blocked, booked) = (World::person(2), World::person(3));
+    // The first in line is blocked after joining; the second has the one appointment the
+    // timebook allows; the third is next.
+    world
+        .store
+        .block_patient(
+            &world.staff,
+            world.clinic.id,
+            &blocked,
+            &BlockReason::parse("Misbruk").expect("reason"),
+        )
+        .await
+        .expect("block");
+    let elsewhere = world.slot(oslo(2026, 12, 18, 9, 0), 1).await;
+    world
+        .book_as(&booked, elsewhere.id, None)
+        .await
+        .expect("booked elsewhere");
+    let third = world.patient(4).await;
+    join(&world, &third, thursday_morning()).await;
+
+    world
+        .cancel_as(&World::person(1), appointment)
+        .await
+        .expect("cancel");
+    assert_eq!(pass(&world).await.offered, 1);
+    assert_eq!(offer_of(&world, &blocked).await, None);
+    assert_eq!(offer_of(&world, &booked).await, None);
+    assert_eq!(offer_of(&world, &third).await.map(|o| o.1), Some(slot.0));
+
+    // A blocked patient cannot join at all, nor one off the clinic's list.
+    let stranger = World::person(99);
+    for (patient, refusal) in [
+        (&blocked, Refusal::Blocked),
+        (&stranger, Refusal::NotOnList),
+    ] {
+        refused(
+            world
+                .store
+                .join_waitlist(
+                    &Caller::patient(patient.clone()),
+                    patient,
+                    &JoinWaitlist {
+                        timebook: world.timebook.id,
+                        place: None,
+                        wish: thursday_morning(),
+                    },
+                )
+                .await,
+            refusal,
+        );
+    }
+    world.finish().await;
+}
+
+pub async fn a_newly_published_slot_is_offered_when_it_matches_the_wish(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(2).await;
+    // Mondays 10:00–11:00 on the 21st only, at «Influensa».
+    let monday = wish(
+        &[Weekday::Monday],
+        (time(10, 0, 0, 0), time(11, 0, 0, 0)),
+        (date(2026, 12, 21), date(2026, 12, 21)),
+    );
+    join_at(&world, &kari, monday, Some(world.resource.id)).await;
+    let other_place = world
+        .store
+        .save_resource(
+            &Actor::System,
+            world.timebook.id,
+            &domain::ResourceName::parse("Lunge").expect("name"),
+            &domain::Description::parse("").expect("description"),
+            &world.resource.location,
+        )
+        .await
+        .expect("place");
+    // Too early, the wrong weekday, past the last day, at another place, at 11:00: none.
+    for start in [
+        oslo(2026, 12, 21, 9, 45),
+        oslo(2026, 12, 22, 10, 15),
+        oslo(2026, 12, 28, 10, 15),
+        oslo(2026, 12, 21, 11, 0),
+    ] {
+        world.slot(start, 1).await;
+    }
+    world
+        .store
+        .add_slot(
+            &world.staff,
+            store::NewSlot {
+                resource_id: other_place.id,
+                start: oslo(2026, 12, 21, 10, 15),
+                length: domain::SlotLength::minutes(15).expect("length"),
+                capacity: domain::Capacity::ONE,
+            },
+        )
+        .await
+        .expect("slot elsewhere");
+    assert_eq!(pass(&world).await.offered, 0);
+    // Published unpublished first, then published: offered when it is.
+    let right = world.slot(oslo(2026, 12, 21, 10, 30), 1).await;
+    world
+        .store
+        .set_slot_published(&world.staff, right.id, false)
+        .await
+        .expect("unpublished");
+    assert_eq!(pass(&world).await.offered, 0);
+    world
+        .store
+        .set_slot_published(&world.staff, right.id, true)
+        .await
+        .expect("published");
+    assert_eq!(pass(&world).await.offered, 1);
+    assert_eq!(offer_of(&world, &kari).await.map(|o| o.1), Some(right.id.0));
+    world.finish().await;
+}
+
+pub async fn joining_is_refused_as_free_slots_are_and_twice_is_once(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(2).await;
+    let ola = world.patient(3).await;
+    let caller = Caller::patient(kari.clone());
+    let join_with = |timebook, place| JoinWaitlist {
+        timebook,
+        place,
+        wish: thursday_morning(),
+    };
+    assert!(matches!(
+        world
+            .store
+            .join_waitlist(&caller, &kari, &join_with(domain::TimebookId(999), None))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        world
+            .store
+            .join_waitlist(
+                &caller,
+                &kari,
+                &join_with(world.timebook.id, Some(ResourceId(999)))
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let id = join(&world, &kari, thursday_morning()).await;
+    assert_eq!(
+        world
+            .store
+            .join_waitlist(&caller, &kari, &join_with(world.timebook.id, None))
+            .await
+            .expect("again"),
+        Joined::AlreadyWaiting(id)
+    );
+    let entries = world.store.patient_waitlist(&kari).await.expect("list");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].wish, thursday_morning());
+    assert_eq!(entries[0].place, None);
+
+    // Only the patient leaves their own entry; then they may join again.
+    assert!(matches!(
+        world.store.leave_waitlist(&ola, id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    world.store.leave_waitlist(&kari, id).await.expect("left");
+    assert!(
+        world
+            .store
+            .patient_waitlist(&kari)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(matches!(
+        world.store.leave_waitlist(&kari, id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_ne!(join(&world, &kari, thursday_morning()).await, id);
+
+    // The office sees its own timebook's line, each patient an audited view, and nobody
+    // else's.
+    join(&world, &ola, thursday_morning()).await;
+    let line = world
+        .store
+        .clinic_waitlist(&world.staff, world.clinic.id, world.timebook.id)
+        .await
+        .expect("line");
+    assert_eq!(
+        line.iter().map(|e| e.patient.clone()).collect::<Vec<_>>(),
+        [kari.clone(), ola.clone()]
+    );
+    assert!(line[0].name.is_some());
+    let viewed = world
+        .store
+        .audit_events(&AuditFilter {
+            patient: None,
+            action: Some(AuditAction::WaitlistViewed),
+            limit: 10,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(viewed.len(), 2);
+    assert!(matches!(
+        world
+            .store
+            .clinic_waitlist(&world.staff, domain::ClinicId(999), world.timebook.id)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    world.finish().await;
+}
+
+/// One count the database answers, read behind the store's back.
+async fn count(world: &World, sql: &'static str) -> i64 {
+    use sqlx::Connection;
+    if world.db.is_postgres() {
+        let mut conn = sqlx::PgConnection::connect(&world.db.url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect(sql)
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&world.db.url)
+            .await
+            .expect("connect");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect(sql)
+    }
+}
+
+pub async fn passes_racing_on_several_servers_never_offer_a_place_twice(db: TestDb) {
+    let world = World::new(db).await;
+    // Twenty one-place slots, each booked; forty patients waiting for any of them.
+    let mut slots = Vec::new();
+    let mut appointments = Vec::new();
+    for i in 0..20u16 {
+        let hour = i8::try_from(8 + i / 4).expect("hour");
+        let minute = i8::try_from((i % 4) * 15).expect("minute");
+        let day = if i % 2 == 0 { 17 } else { 18 };
+        let slot = world.slot(oslo(2026, 12, day, hour, minute), 1).await;
+        let holder = world.patient(100 + i).await;
+        let booked = world.book_as(&holder, slot.id, None).await.expect("booked");
+        slots.push(slot.id);
+        appointments.push((holder, booked.id));
+    }
+    let any_time = wish(
+        &[Weekday::Thursday, Weekday::Friday],
+        (time(7, 0, 0, 0), time(18, 0, 0, 0)),
+        (date(2026, 12, 17), date(2026, 12, 18)),
+    );
+    for n in 0..40u16 {
+        let patient = world.patient(200 + n).await;
+        join(&world, &patient, any_time).await;
+    }
+    // The first place is freed first, and someone not waiting holds it in «Velg time».
+    let (holder, appointment) = &appointments[0];
+    world.cancel_as(holder, *appointment).await.expect("cancel");
+    let browsing = world.patient(300).await;
+    world
+        .hold_as(&browsing, slots[0])
+        .await
+        .expect("held by someone browsing");
+
+    // Four servers, each with its own connections. The other nineteen places are freed, the
+    // latest first, while every server runs passes: each pass sees another set of free
+    // places, so two servers' passes pair different patients with the same place.
+    let mut servers: Vec<Arc<dyn Store>> = Vec::new();
+    for _ in 0..4 {
+        servers.push(world.db.open(world.clock.clone()).await);
+    }
+    let cancellations: Vec<_> = appointments[1..]
+        .iter()
+        .rev()
+        .cloned()
+        .enumerate()
+        .map(|(i, (holder, appointment))| {
+            let server = servers[i % servers.len()].clone();
+            tokio::spawn(async move {
+                let request = store::CancelRequest {
+                    appointment,
+                    reason: None,
+                    version: None,
+                };
+                server
+                    .cancel(&Caller::patient(holder), &request)
+                    .await
+                    .expect("cancel");
+            })
+        })
+        .collect();
+    let passes: Vec<_> = (0..8)
+        .map(|i| {
+            let server = servers[i % servers.len()].clone();
+            tokio::spawn(async move {
+                let mut offered = 0;
+                for _ in 0..4 {
+                    offered += server.offer_freed_places().await.expect("pass").offered;
+                    tokio::task::yield_now().await;
+                }
+                offered
+            })
+        })
+        .collect();
+    for task in cancellations {
+        task.await.expect("cancellation");
+    }
+    let mut offered = 0;
+    for task in passes {
+        offered += task.await.expect("passes");
+    }
+    // Whatever the race left, one more pass finishes.
+    offered += pass(&world).await.offered;
+    assert_eq!(offered, 19, "every freed place but the one held, once");
+    assert_eq!(
+        count(
+            &world,
+            "SELECT COUNT(*) FROM waitlist_offer WHERE state = 'open'"
+        )
+        .await,
+        19
+    );
+    // Never two open offers on one slot, or for one entry; never an offer on the held slot.
+    assert_eq!(
+        count(
+            &world,
+            "SELECT COUNT(*) FROM (SELECT slot_id FROM waitlist_offer WHERE state = 'open' \
+             GROUP BY slot_id HAVING COUNT(*) > 1) x"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &world,
+            "SELECT COUNT(*) FROM (SELECT entry_id FROM waitlist_offer WHERE state = 'open' \
+             GROUP BY entry_id HAVING COUNT(*) > 1) x"
+        )
+        .await,
+        0
+    );
+    // Each slot has at most its one place held or booked, and each offer holds its place.
+    assert_eq!(
+        count(
+            &world,
+            "SELECT COUNT(*) FROM slot s WHERE s.booked + (SELECT COUNT(*) FROM slot_hold h \
+             WHERE h.slot_id = s.id) > s.capacity"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &world,
+            "SELECT COUNT(*) FROM waitlist_offer o JOIN slot_hold h ON h.id = o.hold_id \
+             AND h.slot_id = o.slot_id AND h.national_id = o.national_id WHERE o.state = 'open'"
+        )
+        .await,
+        19
+    );
+    let held_slot = slots[0].0;
+    assert!(
+        offer_of(&world, &World::person(200)).await.is_some(),
+        "the first in line was offered a place"
+    );
+    let mut offered_slots = Vec::new();
+    for n in 0..40u16 {
+        if let Some((_, slot)) = offer_of(&world, &World::person(200 + n)).await {
+            offered_slots.push(slot);
+        }
+    }
+    assert_eq!(offered_slots.len(), 19);
+    assert!(!offered_slots.contains(&held_slot));
+    drop(servers);
+    world.finish().await;
+}
