@@ -64,7 +64,7 @@ CREATE INDEX waitlist_offer_by_patient ON waitlist_offer (national_id, state);
 
 -- A notification job is about exactly one of an appointment, a thread, an invitation or a
 -- waitlist offer. SQLite cannot change a CHECK in place, so the table is rebuilt with its rows
--- and indexes (as 0020 left them).
+-- and indexes (as 0020, 0022 and 0023 left them).
 CREATE TABLE outbox_new (
     id INTEGER PRIMARY KEY,
     clinic_id INTEGER NOT NULL REFERENCES clinic (id),
@@ -85,19 +85,24 @@ CREATE TABLE outbox_new (
     skipped TEXT,
     subscription_id INTEGER REFERENCES fhir_subscription (id),
     event_number INTEGER,
+    recipient TEXT,
+    reminder_minutes INTEGER,
+    reminder_for INTEGER,
     CHECK ((appointment_id IS NOT NULL) + (thread_id IS NOT NULL) + (invitation_id IS NOT NULL)
         + (waitlist_offer_id IS NOT NULL) = 1)
 );
 INSERT INTO outbox_new (id, clinic_id, kind, appointment_id, thread_id, invitation_id, created_at,
     attempts, next_attempt_at, sent_at, failed_at, last_error, claimed_until, claim_token, channel,
-    skipped, subscription_id, event_number)
+    skipped, subscription_id, event_number, recipient, reminder_minutes, reminder_for)
 SELECT id, clinic_id, kind, appointment_id, thread_id, invitation_id, created_at,
     attempts, next_attempt_at, sent_at, failed_at, last_error, claimed_until, claim_token, channel,
-    skipped, subscription_id, event_number FROM outbox;
+    skipped, subscription_id, event_number, recipient, reminder_minutes, reminder_for FROM outbox;
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
-CREATE UNIQUE INDEX outbox_one_reminder ON outbox (appointment_id) WHERE kind = 'appointment.reminder';
+CREATE UNIQUE INDEX outbox_one_reminder_per_offset
+    ON outbox (appointment_id, reminder_minutes, reminder_for, COALESCE(recipient, ''))
+    WHERE kind = 'appointment.reminder';
 CREATE INDEX outbox_failed ON outbox (failed_at) WHERE failed_at IS NOT NULL;
 CREATE INDEX outbox_hook_order ON outbox (subscription_id, appointment_id, id)
     WHERE subscription_id IS NOT NULL AND sent_at IS NULL AND failed_at IS NULL;
