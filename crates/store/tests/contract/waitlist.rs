@@ -656,8 +656,15 @@ pub async fn passes_racing_on_several_servers_never_offer_a_place_twice(db: Test
     for task in passes {
         offered += task.await.expect("passes");
     }
-    // Whatever the race left, one more pass finishes.
-    offered += pass(&world).await.offered;
+    // Whatever the race left, the next passes finish: each judges a few places per entry,
+    // so a pass after a burst serves the line a part at a time.
+    for _ in 0..20 {
+        let more = pass(&world).await.offered;
+        if more == 0 {
+            break;
+        }
+        offered += more;
+    }
     assert_eq!(offered, 19, "every freed place but the one held, once");
     assert_eq!(
         count(
