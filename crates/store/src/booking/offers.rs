@@ -505,7 +505,7 @@ impl<D: Database> SqlStore<D> {
 
     /// `[from, to)` cut where the clinics' time zone changes its offset from UTC: each stretch
     /// with its offset in seconds, so that a local day is `(instant + offset) / 86400`.
-    fn offset_stretches(&self, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
+    pub(crate) fn offset_stretches(&self, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>> {
         let at = |second: i64| {
             Timestamp::from_second(second).map_err(|_| StoreError::Corrupt("instant"))
         };

@@ -405,12 +405,12 @@ pub(crate) fn slot_unoffered() -> String {
     "NOT EXISTS (SELECT 1 FROM waitlist_offer o WHERE o.slot_id = s.id AND o.state = 'open')".into()
 }
 
-/// The patient holds no place in the slot's timebook: one who is reviewing a booking there,
-/// or holds an offer, is not offered another until that hold is gone.
-pub(crate) fn not_holding(patient: &str) -> String {
+/// The patient holds no place in the timebook `timebook` names: one who is reviewing a
+/// booking there, or holds an offer, is not offered another until that hold is gone.
+pub(crate) fn not_holding(patient: &str, timebook: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM slot_hold h WHERE h.national_id = {patient} \
-           AND h.timebook_id = s.timebook_id AND h.expires_at > :now)"
+           AND h.timebook_id = {timebook} AND h.expires_at > :now)"
     )
 }
 
@@ -432,7 +432,7 @@ pub(crate) fn offerable(e: &str, patient: &str) -> String {
         entry_unoffered(e),
         never_offered(e),
         slot_unoffered(),
-        not_holding(patient)
+        not_holding(patient, "s.timebook_id")
     )
 }
 

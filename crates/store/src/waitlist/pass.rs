@@ -4,15 +4,19 @@
 //!
 //! 1. Offers that lapsed (their time ran out, or their hold is gone) are marked expired, and
 //!    entries past their last day ended: their places are free for the next in line.
-//! 2. One query lists, for every waiting entry without an open offer, in line order, the free
-//!    slots it may be offered: slots of its timebook and place on its days, offered to nobody,
-//!    never offered to it before, and passing every rule of the booking core for its patient
-//!    (`rules::slot_rules_for`, the same conditions the offer program checks again).
-//! 3. Each entry in turn gets the earliest of them that its weekdays and time of day take (on
-//!    the clinic's wall clock, `domain::WaitlistWish::matches`) and no earlier entry got in
-//!    this round, through the booking core's offer program. Whatever changed since the query
-//!    is decided there, under the slot's lock: a place another server offered or held in the
-//!    meantime is `unavailable` or taken, and the entry tries its next slot.
+//! 2. One query lists, for every waiting entry without an open offer, in line order, its
+//!    earliest free slots: of its timebook and place, on its days, weekdays and time of day,
+//!    offered to nobody, never offered to it before, and passing every rule of the booking
+//!    core for its patient (`rules::slot_rules_for`, the same conditions the offer program
+//!    checks again). It narrows entries and slots each on their own first, so that a long
+//!    line beside many free slots costs the pass little (see [`CANDIDATES`]).
+//! 3. Each entry in turn gets the earliest of them that its wish takes (on the clinic's wall
+//!    clock, `domain::WaitlistWish::matches`) and no earlier entry got in this pass, through
+//!    the booking core's offer program. Whatever changed since the query is decided there,
+//!    under the slot's lock: a place another server offered or held in the meantime is
+//!    `unavailable` or taken, and the entry tries its next slot. After a burst (a day of
+//!    slots published for a long line) each pass serves a part of the line, and the next
+//!    passes the rest.
 
 use crate::booking::rules::{self, SlotRequest};
 use crate::booking::{caller_inputs, is_unique_violation, programs};
@@ -62,19 +66,103 @@ static END: LazyLock<Positional> = LazyLock::new(|| {
     )
 });
 
+/// How many stretches of one UTC offset the pass tells apart: the clinics' zone changes its
+/// offset twice a year, so eight reach over three years ahead, past any booking window.
+const STRETCHES: usize = 8;
+const CUTS: [&str; STRETCHES - 1] = ["cut1", "cut2", "cut3", "cut4", "cut5", "cut6", "cut7"];
+const OFFSETS: [&str; STRETCHES] = [
+    "offset0", "offset1", "offset2", "offset3", "offset4", "offset5", "offset6", "offset7",
+];
+
+/// The slot's start on the clinics' wall clock, in seconds since 1970-01-01 local time: its
+/// instant plus the UTC offset of its stretch (`:cutN`, `:offsetN`).
+fn local_start() -> String {
+    let mut sql = String::from("(s.starts_at + CASE");
+    for (cut, offset) in CUTS.iter().zip(OFFSETS) {
+        sql.push_str(&format!(" WHEN s.starts_at < :{cut} THEN :{offset}"));
+    }
+    sql.push_str(&format!(" ELSE :{} END)", OFFSETS[STRETCHES - 1]));
+    sql
+}
+
+/// The bit of the slot's weekday on the wall clock (Monday 1, Sunday 64, as an entry's
+/// `weekdays` has them; 1970-01-01 was a Thursday).
+fn weekday_bit() -> String {
+    format!(
+        "(CASE ({} / 86400 + 3) % 7 WHEN 0 THEN 1 WHEN 1 THEN 2 WHEN 2 THEN 4 WHEN 3 THEN 8 \
+           WHEN 4 THEN 16 WHEN 5 THEN 32 ELSE 64 END)",
+        local_start()
+    )
+}
+
+/// The slot's start as minutes after midnight on the wall clock.
+fn minute_of_day() -> String {
+    format!("(({} % 86400) / 60)", local_start())
+}
+
+/// How many of each entry's earliest places one pass judges by the booking rules: enough for
+/// the places earlier entries take in the same pass, and few enough that a patient the rules
+/// refuse (at the timebook's limit, say) costs the pass little. An entry whose places all
+/// went to those before it gets the next ones at the next pass.
+const JUDGED_PER_ENTRY: i64 = 5;
+
 /// Every waiting entry with the slots it may be offered, in line order and then by start.
+/// It works from both ends, so that it never judges every pair of entry and slot by every
+/// rule:
+/// - `line`: the entries waiting with no offer open, whose patient holds nothing in the
+///   timebook and passes the timebook's rules (reach, service, block, list);
+/// - `free`: the slots of their timebooks that are published, inside the window and not full
+///   counting every live hold (`counted_holds_by_slot` with no holder: `line`'s patients hold
+///   nothing there), offered to nobody, with their weekday and time of day on the wall clock;
+/// - `ranked`: each entry's free slots at its place, on its days, weekdays and time of day,
+///   never offered to it before, earliest first.
+///
+/// The earliest few of each entry are then judged by every condition of the offer program:
+/// the waitlist's (`offerable`) and every rule of the booking core for its patient.
+/// `WaitlistWish::matches` decides each slot again in Rust.
 static CANDIDATES: LazyLock<Positional> = LazyLock::new(|| {
+    let held = "COALESCE(h.held, 0)";
     Positional::new(&format!(
-        "SELECT e.id, e.national_id, e.weekdays, e.from_minute, e.to_minute, e.opens_at, \
+        "WITH line AS MATERIALIZED (\
+           SELECT e.id, e.timebook_id, e.resource_id, e.opens_at, e.closes_at, e.weekdays, \
+             e.from_minute, e.to_minute \
+           FROM waitlist_entry e JOIN timebook t ON t.id = e.timebook_id \
+           WHERE {} AND {} AND {} AND ({}) IS NULL), \
+         free AS MATERIALIZED (\
+           SELECT s.id, s.timebook_id, s.resource_id, s.starts_at, \
+             {} AS weekday_bit, {} AS minute \
+           FROM slot s JOIN timebook t ON t.id = s.timebook_id \
+             LEFT JOIN {} h ON h.slot_id = s.id \
+           WHERE s.timebook_id IN (SELECT l.timebook_id FROM line l) \
+             AND {} AND {} AND {} AND {}), \
+         ranked AS (\
+           SELECT e.id AS entry, s.id AS slot, \
+             ROW_NUMBER() OVER (PARTITION BY e.id ORDER BY s.starts_at, s.id) AS earliest \
+           FROM line e JOIN free s ON {} \
+           WHERE (e.weekdays / s.weekday_bit) % 2 = 1 \
+             AND s.minute >= e.from_minute AND s.minute < e.to_minute AND {}) \
+         SELECT e.id, e.national_id, e.weekdays, e.from_minute, e.to_minute, e.opens_at, \
            e.closes_at, s.id, s.starts_at \
-         FROM waitlist_entry e \
+         FROM ranked c \
+           JOIN waitlist_entry e ON e.id = c.entry \
            JOIN timebook t ON t.id = e.timebook_id \
-           JOIN slot s ON s.timebook_id = e.timebook_id \
-         WHERE {} AND {} AND {} AND ({}) IS NULL \
+           JOIN slot s ON s.id = c.slot \
+         WHERE c.earliest <= {JUDGED_PER_ENTRY} AND {} AND ({}) IS NULL \
          ORDER BY e.created_at, e.id, s.starts_at, s.id",
-        rules::offerable("e", "e.national_id"),
+        rules::entry_waiting("e"),
+        rules::entry_unoffered("e"),
+        rules::not_holding("e.national_id", "e.timebook_id"),
+        rules::timebook_rules("e.national_id").case(),
+        weekday_bit(),
+        minute_of_day(),
+        rules::counted_holds_by_slot("NULL", "h.expires_at > :now"),
         rules::published().passes(),
         rules::window_bounds(),
+        rules::place_left_given(held).passes(),
+        rules::slot_unoffered(),
+        rules::entry_covers("e"),
+        rules::never_offered("e"),
+        rules::offerable("e", "e.national_id"),
         rules::slot_rules_for(SlotRequest::Offer, "e.national_id").case()
     ))
 });
@@ -126,6 +214,22 @@ impl<D: Database> SqlStore<D> {
         Ok((lapsed, ended))
     }
 
+    /// `env` with the stretches of one UTC offset from `now` on, for [`local_start`]; past
+    /// the last change it knows, the last offset holds.
+    fn with_offsets(&self, mut env: Env, now: i64) -> Result<Env> {
+        let three_years = now.saturating_add(3 * 366 * 86_400);
+        let stretches = self.offset_stretches(now, three_years)?;
+        let last = stretches.last().map_or(0, |s| s.2);
+        for (i, offset) in OFFSETS.iter().enumerate() {
+            env.set(offset, stretches.get(i).map_or(last, |s| s.2).into());
+        }
+        for (i, cut) in CUTS.iter().enumerate() {
+            // A stretch ends where the next begins; stretches that do not exist never match.
+            env.set(cut, stretches.get(i + 1).map_or(i64::MAX, |s| s.0).into());
+        }
+        Ok(env)
+    }
+
     /// The wish of a candidate's entry.
     fn wish_of(&self, row: &Candidate) -> Result<WaitlistWish> {
         let date = |at: i64| -> Result<jiff::civil::Date> {
@@ -172,7 +276,8 @@ impl<D: Database> SqlStore<D> {
             ended,
             offered: 0,
         };
-        let env = caller_inputs(&line(), now).with("moving", None::<i64>);
+        let env =
+            self.with_offsets(caller_inputs(&line(), now).with("moving", None::<i64>), now)?;
         let candidates: Vec<Candidate> = self
             .db
             .pool()

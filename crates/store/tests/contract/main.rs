@@ -42,6 +42,7 @@ contract_tests!(
     blocked_and_booked_patients_are_passed_over,
     a_newly_published_slot_is_offered_when_it_matches_the_wish,
     joining_is_refused_as_free_slots_are_and_twice_is_once,
+    the_wall_clock_decides_across_the_change_to_summer_time,
     passes_racing_on_several_servers_never_offer_a_place_twice,
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
     the_week_of_a_place_counts_places_holds_and_standing_bookings,
