@@ -548,19 +548,19 @@ impl<D: Database> Waitlist for SqlStore<D> {
     async fn leave_waitlist(&self, patient: &NationalId, entry: i64) -> Result<()> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
-        let left: Option<(i64,)> = tx
+        let found: Option<(i64,)> = tx
             .fetch_optional(
-                q("UPDATE waitlist_entry SET state = 'left', ended_at = $1 \
-                   WHERE id = $2 AND national_id = $3 AND state = 'waiting' \
-                   RETURNING clinic_id")
-                .bind(now)
+                q("SELECT clinic_id FROM waitlist_entry \
+                   WHERE id = $1 AND national_id = $2 AND state = 'waiting'")
                 .bind(entry)
                 .bind(patient.as_str()),
             )
             .await?;
-        let Some((clinic,)) = left else {
+        let Some((clinic,)) = found else {
             return Err(StoreError::NotFound("waitlist entry"));
         };
+        // The offer before the entry, in the order a booking that accepts it writes them, so
+        // that the two never wait for each other.
         let open: Vec<(i64,)> = tx
             .fetch_all(
                 q("SELECT id FROM waitlist_offer WHERE entry_id = $1 AND state = 'open'")
@@ -569,6 +569,18 @@ impl<D: Database> Waitlist for SqlStore<D> {
             .await?;
         for (offer,) in open {
             Self::close_offer(&mut tx, now, patient, offer).await?;
+        }
+        let left = tx
+            .execute(
+                q("UPDATE waitlist_entry SET state = 'left', ended_at = $1 \
+                   WHERE id = $2 AND state = 'waiting'")
+                .bind(now)
+                .bind(entry),
+            )
+            .await?;
+        // Booked through its offer in the meantime: nothing to leave.
+        if left == 0 {
+            return Err(StoreError::NotFound("waitlist entry"));
         }
         let actor = Actor::Patient(patient.clone());
         record(
