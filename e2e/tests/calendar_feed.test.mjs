@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import ICAL from "ical.js";
-import { axeViolations, chooseService, clickAndSee, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
+import { axeViolations, chooseService, clickAndSee, launch, logIn, noViolations, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -20,11 +20,6 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
-
-async function noViolations(page, name) {
-  const violations = await axeViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${violations.join("\n")}`);
-}
 
 /** Axe and reflow at 320 px: no sideways scrolling (WCAG 1.4.10), and still no violations. */
 async function fitsAt320(page, name) {

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, clickAndSee, launch, logIn, screenshot, staffPage as staffLogIn, startSmsGateway, startTimebok } from "./harness.mjs";
+import { axeViolations, clickAndSee, launch, logIn, noViolations, screenshot, staffPage as staffLogIn, startSmsGateway, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -60,11 +60,6 @@ async function publishLabSlot(schedule, start) {
 }
 
 const staffPage = () => staffLogIn(browser, server.base);
-
-async function noViolations(page, name) {
-  const violations = await axeViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${violations.join("\n")}`);
-}
 
 async function fitsAt320(page, name) {
   const size = page.viewportSize();

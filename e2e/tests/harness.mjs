@@ -1,5 +1,6 @@
 // Starts `timebok demo` on a fresh SQLite database and headless Chromium from Debian's package.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
@@ -230,4 +231,20 @@ export async function startProvider(base, people) {
     child.on("exit", (code) => reject(new Error(`the OpenID provider exited with ${code}`)));
   });
   return { issuer, stop: () => child.kill("SIGTERM") };
+}
+
+/** Fails with every axe violation on the page, named. */
+export async function noViolations(page, name) {
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `${name}: ${violations.join("\n")}`);
+}
+
+/** The free days «Velg time» links to, this month and the next, as `YYYY-MM-DD`. */
+export async function freeDays(page) {
+  const days = async () =>
+    (await page.locator("a.day.free").evaluateAll((links) => links.map((a) => a.href))).map((href) => new URL(href).searchParams.get("dag"));
+  const found = await days();
+  await clickAndSee(page.getByRole("link", { name: /neste måned/i }), page.getByRole("heading", { level: 1, name: "Velg time" }));
+  found.push(...(await days()));
+  return found;
 }

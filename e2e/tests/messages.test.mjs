@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chooseService, clickAndSee, launch, logIn, screenshot, startTimebok } from "./harness.mjs";
+import { axeViolations, chooseService, clickAndSee, launch, logIn, noViolations, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -18,11 +18,6 @@ after(async () => {
   await browser?.close();
   server?.stop();
 });
-
-async function noViolations(page, name) {
-  const violations = await axeViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${violations.join("\n")}`);
-}
 
 async function patientPage(name) {
   const page = await (await browser.newContext()).newPage();

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chooseService, clickAndSee, launch, logIn, screenshot, startSmsGateway, startTimebok } from "./harness.mjs";
+import { axeViolations, chooseService, clickAndSee, freeDays, launch, logIn, noViolations, screenshot, startSmsGateway, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -20,21 +20,6 @@ after(async () => {
   server?.stop();
   gateway?.close();
 });
-
-async function noViolations(page, name) {
-  const violations = await axeViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${violations.join("\n")}`);
-}
-
-/** The free days «Velg time» links to, this month and the next, as `YYYY-MM-DD`. */
-async function freeDays(page) {
-  const days = async () =>
-    (await page.locator("a.day.free").evaluateAll((links) => links.map((a) => a.href))).map((href) => new URL(href).searchParams.get("dag"));
-  const found = await days();
-  await clickAndSee(page.getByRole("link", { name: /neste måned/i }), page.getByRole("heading", { level: 1, name: "Velg time" }));
-  found.push(...(await days()));
-  return found;
-}
 
 /** A free day at least three days ahead: well before the cancellation deadline. */
 function later(days, skip = 0) {

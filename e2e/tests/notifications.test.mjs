@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, clickAndSee, launch, logIn, navigatingTo, screenshot, startTimebok } from "./harness.mjs";
+import { axeViolations, clickAndSee, launch, logIn, navigatingTo, noViolations, screenshot, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -26,11 +26,6 @@ async function settingsPage(name) {
     page.getByRole("heading", { level: 1, name: "Varslingsinnstillinger" }),
   );
   return page;
-}
-
-async function noViolations(page, name) {
-  const violations = await axeViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${violations.join("\n")}`);
 }
 
 describe("notification settings", () => {

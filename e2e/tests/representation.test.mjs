@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chooseService, clickAndSee, launch, screenshot, startSmsGateway, startTimebok } from "./harness.mjs";
+import { axeViolations, chooseService, clickAndSee, freeDays, launch, noViolations, screenshot, startSmsGateway, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -22,21 +22,6 @@ after(async () => {
   server?.stop();
   gateway?.close();
 });
-
-async function noViolations(page, name) {
-  const violations = await axeViolations(page);
-  assert.deepEqual(violations, [], `${name}: ${violations.join("\n")}`);
-}
-
-/** The free days «Velg time» links to, this month and the next, as `YYYY-MM-DD`. */
-async function freeDays(page) {
-  const days = async () =>
-    (await page.locator("a.day.free").evaluateAll((links) => links.map((a) => a.href))).map((href) => new URL(href).searchParams.get("dag"));
-  const found = await days();
-  await clickAndSee(page.getByRole("link", { name: /neste måned/i }), page.getByRole("heading", { level: 1, name: "Velg time" }));
-  found.push(...(await days()));
-  return found;
-}
 
 /** Free days at least three days ahead: well before the cancellation deadline. */
 const ahead = (days) => days.filter((day) => day >= new Date(Date.now() + 3 * 24 * 3600_000).toISOString().slice(0, 10));

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { axeViolations, chooseService, clickAndSee, launch, logIn, navigatingTo, screenshot, startSmsGateway, startTimebok, staffPage } from "./harness.mjs";
+import { axeViolations, chooseService, clickAndSee, freeDays, launch, logIn, navigatingTo, screenshot, staffPage, startSmsGateway, startTimebok } from "./harness.mjs";
 
 let server;
 let browser;
@@ -49,16 +49,6 @@ async function giveMobile(name, number) {
   await page.getByLabel("SMS", { exact: true }).check();
   await clickAndSee(page.getByRole("button", { name: "Lagre" }), page.getByText("Varslingsinnstillingene er lagret."));
   await page.context().close();
-}
-
-/** The free days «Velg time» links to, this month and the next, as `YYYY-MM-DD`. */
-async function freeDays(page) {
-  const days = async () =>
-    (await page.locator("a.day.free").evaluateAll((links) => links.map((a) => a.href))).map((href) => new URL(href).searchParams.get("dag"));
-  const found = await days();
-  await clickAndSee(page.getByRole("link", { name: /neste måned/i }), page.getByRole("heading", { level: 1, name: "Velg time" }));
-  found.push(...(await days()));
-  return found;
 }
 
 const WEEKDAYS = ["Søndag", "Mandag", "Tirsdag", "Onsdag", "Torsdag", "Fredag", "Lørdag"];
