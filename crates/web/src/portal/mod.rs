@@ -27,8 +27,12 @@ pub fn routes(demo_login: bool) -> Routes {
         .get("/logg-inn", Anyone, login::form)
         .post("/logg-ut", Anyone, login::log_out)
         .get("/sprak/{code}", Anyone, language::switch)
-        .get(switch_person::PATH, Patient, switch_person::show)
-        .post(switch_person::PATH, Patient, switch_person::choose)
+        .get(crate::visitor::SWITCH_PERSON, Patient, switch_person::show)
+        .post(
+            crate::visitor::SWITCH_PERSON,
+            Patient,
+            switch_person::choose,
+        )
         .get("/timeavtaler", Patient, appointments::list)
         .post("/timeavtaler/{id}/avbestill", Patient, appointments::cancel)
         .get(

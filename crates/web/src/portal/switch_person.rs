@@ -5,7 +5,7 @@
 
 use crate::failure::{Failure, Kind};
 use crate::pages::{Page, html};
-use crate::visitor::{Patient, SWITCH_PERSON};
+use crate::visitor::Patient;
 use crate::{AppState, cookies, tokens};
 use askama::Template;
 use axum::Form;
@@ -134,6 +134,3 @@ async fn refuse(state: &AppState, patient: &Patient) -> Result<Response, Failure
     let page = render(state, patient, true).await?;
     Ok((axum::http::StatusCode::BAD_REQUEST, html(&page)).into_response())
 }
-
-/// Where the page is.
-pub const PATH: &str = SWITCH_PERSON;
