@@ -207,6 +207,11 @@ fn quoted(code: &str) -> String {
 /// Holds a place in `:slot` for `:patient` until `:hold_until`, releasing their other holds
 /// in the timebook: a patient reviews one booking at a time. When the hold is for moving the
 /// appointment `:moving` there, that appointment does not count against the limit.
+///
+/// Holding the same slot again renews the patient's hold, lapsed or not, under the same id:
+/// deleting a lapsed hold and inserting anew would give it a new id on PostgreSQL but, as
+/// SQLite reuses the highest rowid, often the old one there, so a booking naming the old id
+/// would be refused on one database and accepted on the other.
 fn hold() -> Program {
     let audit = format!(
         "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, subject) \
@@ -232,7 +237,7 @@ fn hold() -> Program {
             Step::Write(
                 "DELETE FROM slot_hold WHERE (national_id = :patient AND slot_id <> :slot \
                    AND timebook_id = (SELECT x.timebook_id FROM slot x WHERE x.id = :slot)) \
-                 OR (slot_id = :slot AND expires_at <= :now)"
+                 OR (slot_id = :slot AND expires_at <= :now AND national_id <> :patient)"
                     .into(),
             ),
             Step::WriteInto {

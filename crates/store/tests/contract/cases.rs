@@ -611,6 +611,23 @@ pub async fn a_new_hold_releases_the_old_one(db: TestDb) {
     world.finish().await;
 }
 
+/// Back on the review page after their hold lapsed, a patient who holds the same slot again
+/// renews the hold they had: the review's form, which names that hold, books on both databases.
+pub async fn holding_the_same_slot_again_renews_the_lapsed_hold(db: TestDb) {
+    let world = World::new(db).await;
+    let kari = world.patient(1).await;
+    let slot = world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
+    let first = world.hold_as(&kari, slot.id).await.expect("hold");
+    world.advance(30);
+    let again = world.hold_as(&kari, slot.id).await.expect("hold again");
+    assert_eq!(again.id, first.id, "the same hold, renewed");
+    world
+        .book_as(&kari, slot.id, Some(first.id))
+        .await
+        .expect("books with the renewed hold");
+    world.finish().await;
+}
+
 pub async fn patients_cancel_until_the_deadline(db: TestDb) {
     let world = World::new(db).await;
     let kari = world.patient(1).await;

@@ -109,6 +109,7 @@ contract_tests!(
     the_booking_window_includes_both_ends,
     a_hold_keeps_the_slot_until_it_expires,
     a_new_hold_releases_the_old_one,
+    holding_the_same_slot_again_renews_the_lapsed_hold,
     patients_cancel_until_the_deadline,
     clinics_cancel_any_time_and_only_their_own,
     blocking_releases_holds_and_unblocking_restores_booking,
