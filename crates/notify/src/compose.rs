@@ -100,6 +100,16 @@ pub fn offer_link(portal_url: &str, offer: &WaitlistOfferNotice) -> String {
     )
 }
 
+/// The text of `key` for whom the delivery goes to: to someone acting for the patient, the
+/// notice names the patient instead of addressing them (`{key}-for`).
+fn for_whom(key: &str, delivery: &Delivery) -> String {
+    if delivery.on_behalf {
+        format!("{key}-for")
+    } else {
+        key.to_owned()
+    }
+}
+
 /// A waitlist offer: the time and place held for the patient, until when, and the link.
 fn offer_notice(
     delivery: &Delivery,
@@ -124,7 +134,7 @@ fn offer_notice(
         .to_string();
     let kind = lang.text(&format!("notice-kind-{}", offer.kind.code()), &[]);
     let text = lang.text(
-        "notice-waitlist-offer",
+        &for_whom("notice-waitlist-offer", delivery),
         &[
             ("first", delivery.first_name.as_str()),
             ("kind", &kind),
@@ -162,7 +172,7 @@ pub fn compose(
         NotificationKind::WaitlistOffer => return offer_notice(delivery, lang, portal, zone),
         NotificationKind::MessageReply => {
             let text = lang.text(
-                "notice-message-reply",
+                &for_whom("notice-message-reply", delivery),
                 &[
                     ("first", first),
                     ("clinic", clinic),
@@ -188,13 +198,7 @@ pub fn compose(
         NotificationKind::Moved => ("notice-moved", "notice-subject-moved"),
         NotificationKind::Reminder => ("notice-reminder", "notice-subject-reminder"),
     };
-    // To someone acting for the patient, the notice names the patient instead of addressing
-    // them.
-    let text_key = if delivery.on_behalf {
-        format!("{text_key}-for")
-    } else {
-        text_key.to_owned()
-    };
+    let text_key = for_whom(text_key, delivery);
     let appointment = delivery.appointment.as_ref()?;
     let local = appointment.start.to_zoned_datetime(zone.clone());
     let date = local.strftime("%d.%m.%Y").to_string();
@@ -441,6 +445,45 @@ mod tests {
             .text,
             "Kari har fått time til vaksine hos Helsenorge testlegekontor 17.12.2025, kl. 08:15. \
              Oppmøtested: Influensaveien 3a, 1325 Lysaker. Logg inn på Helsenorge for å se mer."
+        );
+    }
+
+    #[test]
+    fn a_reply_and_a_waitlist_offer_to_someone_acting_for_the_patient_name_the_patient() {
+        let zone = domain::clinic_time_zone().expect("zone");
+        let compose_for = |kind, mut delivery: Delivery| {
+            delivery.on_behalf = true;
+            compose(kind, &delivery, PORTAL, &zone, Timestamp::UNIX_EPOCH).expect("a notice")
+        };
+        for language in ["nb", "nn", "en"] {
+            for (kind, delivery) in [
+                (
+                    NotificationKind::MessageReply,
+                    delivery(language, TimebookKind::Vaksine),
+                ),
+                (NotificationKind::WaitlistOffer, offered(language)),
+            ] {
+                let text = compose_for(kind, delivery).text;
+                assert!(!text.contains("notice-"), "{language} {kind:?}: {text}");
+                assert!(!text.starts_with("Kari,"), "{language} {kind:?}: {text}");
+                assert!(text.contains("Kari"), "{language} {kind:?}: {text}");
+                assert!(text.chars().count() <= 306, "{language} {kind:?}: {text}");
+            }
+        }
+        assert_eq!(
+            compose_for(
+                NotificationKind::MessageReply,
+                delivery("nb", TimebookKind::Vaksine)
+            )
+            .text,
+            "Helsenorge testlegekontor har svart på meldingen om Kari. Logg inn på Helsenorge og \
+             velg Kari under «Bytt person» for å lese svaret."
+        );
+        assert_eq!(
+            compose_for(NotificationKind::WaitlistOffer, offered("nb")).text,
+            "En ledig time for Kari til vaksine hos Helsenorge testlegekontor 17.12.2025, kl. 08:15 \
+             er holdt av fra ventelisten til kl. 07:45. Oppmøtested: Influensaveien 3a, 1325 \
+             Lysaker. Bestill eller si nei takk her: https://timebok.example.no/venteliste/tilbud/9"
         );
     }
 

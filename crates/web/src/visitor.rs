@@ -138,6 +138,20 @@ impl FromRequestParts<AppState> for Visitor {
 /// How long a page asked for before the login is remembered.
 const RETURN_TO_SECONDS: i64 = 15 * 60;
 
+/// Sends the visitor to `to` (the login, «Bytt person»), which sends them on to `path` when
+/// done.
+pub fn returning_to(state: &AppState, path: &ReturnPath, to: &ReturnPath) -> Response {
+    crate::cookies::redirect_setting(
+        crate::cookies::set(
+            crate::cookies::RETURN_TO,
+            &path.encoded(),
+            RETURN_TO_SECONDS,
+            state.secure_cookies,
+        ),
+        to,
+    )
+}
+
 /// The patients' login page.
 fn login_page() -> ReturnPath {
     ReturnPath::parse("/logg-inn").unwrap_or_default()
@@ -219,15 +233,7 @@ impl FromRequestParts<AppState> for Patient {
                     .flatten()
                     .and_then(|path| ReturnPath::parse(path).ok());
                 Err(match wanted {
-                    Some(path) => crate::cookies::redirect_setting(
-                        crate::cookies::set(
-                            crate::cookies::RETURN_TO,
-                            &path.encoded(),
-                            RETURN_TO_SECONDS,
-                            state.secure_cookies,
-                        ),
-                        &login_page(),
-                    ),
+                    Some(path) => returning_to(state, &path, &login_page()),
                     None => Redirect::to("/logg-inn").into_response(),
                 })
             }

@@ -410,6 +410,88 @@ async fn nei_takk_passes_the_place_to_the_next_in_line() {
 }
 
 #[tokio::test]
+async fn a_parent_waits_for_their_child_and_the_offer_goes_to_the_parent() {
+    let portal = portal(true).await;
+    let taken = taken_by_another(&portal).await;
+    let child = common::represented_child(&portal, &portal.kari, 2018).await;
+    let parent = Browser::new(&portal);
+    parent.log_in_to_act_for(&portal.kari, &child).await;
+    join(&parent, &portal, ("08:15", "08:30")).await;
+    let joined_by = portal
+        .number(&format!(
+            "SELECT COUNT(*) FROM audit_event WHERE action = 'waitlist.joined' \
+             AND national_id = '{}' AND actor_kind = 'representative' AND actor_id = '{}'",
+            child.as_str(),
+            portal.kari.as_str()
+        ))
+        .await;
+    assert_eq!(joined_by, 1, "the audit names the child and the parent");
+
+    free_it(&portal, taken).await;
+    portal.store.offer_freed_places().await.expect("pass");
+    // The offer's notice is the parent's, not the child's.
+    let told = |recipient: String| {
+        format!("SELECT COUNT(*) FROM outbox WHERE waitlist_offer_id IS NOT NULL AND {recipient}")
+    };
+    assert_eq!(
+        portal
+            .number(&told(format!("recipient = '{}'", portal.kari.as_str())))
+            .await,
+        1
+    );
+    assert_eq!(portal.number(&told("recipient IS NULL".into())).await, 0);
+    let link = offer_link(&parent)
+        .await
+        .expect("on the child's «Timeavtaler»");
+
+    // Back to acting for herself, the parent follows the notice's link: she is asked whom
+    // she acts for, and choosing the child brings her to the offer.
+    let csrf = parent.csrf().await;
+    parent
+        .post("/bytt-person", &[("csrf", &csrf), ("person", "meg")])
+        .await;
+    let asked = parent.get(&link).await;
+    assert_eq!(
+        (asked.status, asked.location.as_deref()),
+        (303, Some("/bytt-person"))
+    );
+    let chosen = parent
+        .post(
+            "/bytt-person",
+            &[("csrf", &csrf), ("person", child.as_str())],
+        )
+        .await;
+    assert_eq!(chosen.location.as_deref(), Some(link.as_str()));
+    let offer = parent.get(&link).await;
+    assert_eq!(offer.status, 200);
+    assert!(offer.body.contains("Du handler på vegne av Ola."));
+
+    let booked = parent
+        .post(
+            &format!("{link}/bestill"),
+            &[("csrf", &csrf), ("reason", "Vaksine")],
+        )
+        .await;
+    assert!(
+        booked
+            .location
+            .as_deref()
+            .is_some_and(|to| to.starts_with("/bestill/kvittering/")),
+        "{}",
+        booked.body
+    );
+    let appointment = portal
+        .number(&format!(
+            "SELECT COUNT(*) FROM appointment WHERE status = 'booked' AND national_id = '{}' \
+             AND representative = '{}'",
+            child.as_str(),
+            portal.kari.as_str()
+        ))
+        .await;
+    assert_eq!(appointment, 1, "the child's, booked by the parent");
+}
+
+#[tokio::test]
 async fn staff_see_their_own_timebooks_line_in_order_and_each_view_is_audited() {
     let portal = portal(true).await;
     let kari = Browser::new(&portal);

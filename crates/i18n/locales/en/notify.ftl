@@ -30,7 +30,9 @@ notice-cancelled-by-clinic-for = { $first }'s appointment for { $kind } at { $cl
 notice-cancelled-by-patient-for = { $first }'s appointment for { $kind } at { $clinic } { $when } has been cancelled. Log in to { $portal } to see more.
 notice-reminder-for = { $first } has an appointment for { $kind } at { $clinic } { $when }. Location: { $place }. Log in to { $portal } to see more.
 notice-moved-for = { $first }'s appointment for { $kind } at { $clinic } has moved to { $when }. Location: { $place }. Log in to { $portal } to see more.
+notice-message-reply-for = { $clinic } has answered the message about { $first }. Log in to { $portal } and choose { $first } under «Switch person» to read the answer.
 
 # Venteliste: a freed place held for the patient first in line.
 notice-waitlist-offer = { $first }, a free appointment for { $kind } at { $clinic } { $when } is held for you from the waiting list until { $until }. Location: { $place }. Book it or say no thanks here: { $link }
+notice-waitlist-offer-for = A free appointment for { $first } for { $kind } at { $clinic } { $when } is held from the waiting list until { $until }. Location: { $place }. Book it or say no thanks here: { $link }
 notice-subject-waitlist-offer = A free appointment from the waiting list at { $clinic }

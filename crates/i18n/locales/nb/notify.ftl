@@ -30,7 +30,9 @@ notice-cancelled-by-clinic-for = { $first } sin time til { $kind } hos { $clinic
 notice-cancelled-by-patient-for = { $first } sin time til { $kind } hos { $clinic } { $when } er avbestilt. Logg inn på { $portal } for å se mer.
 notice-reminder-for = { $first } har time til { $kind } hos { $clinic } { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
 notice-moved-for = { $first } sin time til { $kind } hos { $clinic } er endret til { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
+notice-message-reply-for = { $clinic } har svart på meldingen om { $first }. Logg inn på { $portal } og velg { $first } under «Bytt person» for å lese svaret.
 
 # Venteliste: a freed place held for the patient first in line.
 notice-waitlist-offer = { $first }, en ledig time til { $kind } hos { $clinic } { $when } er holdt av til deg fra ventelisten til kl. { $until }. Oppmøtested: { $place }. Bestill eller si nei takk her: { $link }
+notice-waitlist-offer-for = En ledig time for { $first } til { $kind } hos { $clinic } { $when } er holdt av fra ventelisten til kl. { $until }. Oppmøtested: { $place }. Bestill eller si nei takk her: { $link }
 notice-subject-waitlist-offer = Ledig time fra ventelisten hos { $clinic }

@@ -30,7 +30,9 @@ notice-cancelled-by-clinic-for = { $first } sin time til { $kind } hos { $clinic
 notice-cancelled-by-patient-for = { $first } sin time til { $kind } hos { $clinic } { $when } er avbestilt. Logg inn på { $portal } for å sjå meir.
 notice-reminder-for = { $first } har time til { $kind } hos { $clinic } { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
 notice-moved-for = { $first } sin time til { $kind } hos { $clinic } er endra til { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
+notice-message-reply-for = { $clinic } har svart på meldinga om { $first }. Logg inn på { $portal } og vel { $first } under «Byt person» for å lese svaret.
 
 # Venteliste: a freed place held for the patient first in line.
 notice-waitlist-offer = { $first }, ein ledig time til { $kind } hos { $clinic } { $when } er halden av til deg frå ventelista til kl. { $until }. Oppmøtestad: { $place }. Bestill eller sei nei takk her: { $link }
+notice-waitlist-offer-for = Ein ledig time for { $first } til { $kind } hos { $clinic } { $when } er halden av frå ventelista til kl. { $until }. Oppmøtestad: { $place }. Bestill eller sei nei takk her: { $link }
 notice-subject-waitlist-offer = Ledig time frå ventelista hos { $clinic }

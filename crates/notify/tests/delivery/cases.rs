@@ -821,7 +821,7 @@ pub async fn a_freed_place_is_offered_and_notified_in_one_round_and_a_closed_off
     assert!(
         world
             .store
-            .decline_offer(&World::person(2), offer)
+            .decline_offer(&domain::Caller::patient(World::person(2)), offer)
             .await
             .expect("declined")
     );
@@ -845,7 +845,7 @@ pub async fn a_freed_place_is_offered_and_notified_in_one_round_and_a_closed_off
     assert!(
         world
             .store
-            .decline_offer(&World::person(3), next)
+            .decline_offer(&domain::Caller::patient(World::person(3)), next)
             .await
             .expect("declined")
     );

@@ -149,23 +149,19 @@ fn enqueue(kind: &str) -> [Step; 4] {
 /// timebook `t`) holds: to the patient, to the representative who booked or moved it for them,
 /// or to both, as `rules::patient_told` and `rules::representative_told` say.
 fn patient_notice(kind: &str, condition: &str) -> [Step; 2] {
-    [
-        Step::Write(format!(
-            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at) \
-             SELECT a.clinic_id, {kind}, a.id, :now, :now \
-             FROM appointment a JOIN timebook t ON t.id = a.timebook_id \
-             WHERE a.id = :appointment{condition} AND {}",
-            rules::patient_told("a", ":now")
-        )),
-        Step::Write(format!(
-            "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
-               recipient) \
-             SELECT a.clinic_id, {kind}, a.id, :now, :now, a.representative \
-             FROM appointment a JOIN timebook t ON t.id = a.timebook_id \
-             WHERE a.id = :appointment{condition} AND {}",
-            rules::representative_told("a", ":now")
-        )),
-    ]
+    rules::told_jobs(
+        (
+            "clinic_id, kind, appointment_id, created_at, next_attempt_at",
+            &format!("a.clinic_id, {kind}, a.id, :now, :now"),
+        ),
+        &format!(
+            "appointment a JOIN timebook t ON t.id = a.timebook_id \
+             WHERE a.id = :appointment{condition}"
+        ),
+        "a",
+        ":now",
+    )
+    .map(Step::Write)
 }
 
 /// One notification of a change to `:appointment` for each subscription of the appointment's
@@ -370,7 +366,7 @@ fn offer() -> Program {
             ("hold_until", Type::Int),
         ]),
         vars: vec![("hold", Type::Int), ("offer", Type::Int)],
-        steps: vec![
+        steps: [
             lock_patient(),
             lock_slot(),
             available,
@@ -392,13 +388,26 @@ fn offer() -> Program {
                     .into(),
                 into: "offer",
             },
-            Step::Write(format!(
-                "INSERT INTO outbox (clinic_id, kind, waitlist_offer_id, created_at, next_attempt_at) \
-                 SELECT o.clinic_id, {}, o.id, :now, :now FROM waitlist_offer o WHERE o.id = :offer",
-                quoted(NotificationKind::WaitlistOffer.code())
-            )),
-            Step::Write(audit),
-        ],
+        ]
+        .into_iter()
+        // To the patient, or to whoever put them on the list for them, as a booking's notice.
+        .chain(
+            rules::told_jobs(
+                (
+                    "clinic_id, kind, waitlist_offer_id, created_at, next_attempt_at",
+                    &format!(
+                        "o.clinic_id, {}, o.id, :now, :now",
+                        quoted(NotificationKind::WaitlistOffer.code())
+                    ),
+                ),
+                "waitlist_offer o JOIN waitlist_entry e ON e.id = o.entry_id WHERE o.id = :offer",
+                "e",
+                ":now",
+            )
+            .map(Step::Write),
+        )
+        .chain([Step::Write(audit)])
+        .collect(),
         done: ("offered", "offer"),
     }
 }

@@ -79,8 +79,9 @@ pub(crate) fn represents(patient: &str) -> String {
     )
 }
 
-/// The notices of the appointment `a` go to the representative who booked or moved it, while
-/// their relation to the patient stands at `now`.
+/// The notices of the appointment (thread, waitlist entry) `a` go to the representative who
+/// booked or moved it (wrote last, joined), while their relation to the patient stands at
+/// `now`.
 pub(crate) fn representative_told(a: &str, now: &str) -> String {
     format!(
         "{a}.representative IS NOT NULL AND {}",
@@ -106,6 +107,29 @@ pub(crate) fn patient_told(a: &str, now: &str) -> String {
             now
         )
     )
+}
+
+/// The two jobs of one notice about the row `x` (an appointment, a thread, a waitlist entry:
+/// a row with the patient's `national_id` and the `representative` who acted for them), read
+/// `FROM {from_where}`: one to the patient and one to the representative, each only where
+/// `patient_told` and `representative_told` say. `columns` and `values` are the job's own.
+pub(crate) fn told_jobs(
+    (columns, values): (&str, &str),
+    from_where: &str,
+    x: &str,
+    now: &str,
+) -> [String; 2] {
+    [
+        format!(
+            "INSERT INTO outbox ({columns}) SELECT {values} FROM {from_where} AND {}",
+            patient_told(x, now)
+        ),
+        format!(
+            "INSERT INTO outbox ({columns}, recipient) SELECT {values}, {x}.representative \
+             FROM {from_where} AND {}",
+            representative_told(x, now)
+        ),
+    ]
 }
 
 /// The caller acts in the timebook's clinic, for a patient it may act for: a representative

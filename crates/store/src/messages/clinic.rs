@@ -2,12 +2,27 @@
 
 use super::{CLINIC_THREADS, Thread, ThreadSummary};
 use crate::audit::{Entry, record};
+use crate::booking::rules;
 use crate::db::{Database, Executor, Statement, Transaction, q};
 use crate::rows::{ThreadRow, national_id};
 use crate::{NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{Actor, AuditAction, ClinicId, MessageText, NationalId, ThreadId};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// The reply's notice jobs (thread `$1`, kind `$2`, at `$3`): to the patient, to whoever
+/// wrote last for them, or to both, as a booking's notices go.
+static REPLY_NOTICES: LazyLock<[String; 2]> = LazyLock::new(|| {
+    rules::told_jobs(
+        (
+            "clinic_id, kind, thread_id, created_at, next_attempt_at",
+            "t.clinic_id, $2, t.id, $3, $3",
+        ),
+        "thread t WHERE t.id = $1",
+        "t",
+        "$3",
+    )
+});
 
 #[async_trait]
 pub trait ClinicMessages: Send + Sync {
@@ -138,14 +153,15 @@ impl<D: Database> ClinicMessages for SqlStore<D> {
                 .bind(thread.0),
         )
         .await?;
-        tx.execute(
-            q("INSERT INTO outbox (clinic_id, kind, thread_id, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)")
-                .bind(clinic.0)
-                .bind(NotificationKind::MessageReply.code())
-                .bind(thread.0)
-                .bind(now),
-        )
-        .await?;
+        for notice in REPLY_NOTICES.iter() {
+            tx.execute(
+                q(notice.as_str())
+                    .bind(thread.0)
+                    .bind(NotificationKind::MessageReply.code())
+                    .bind(now),
+            )
+            .await?;
+        }
         let action = AuditAction::MessageReplied;
         let entry = about_thread(actor, action, now, clinic, &patient, thread.0);
         record(&mut tx, entry).await?;

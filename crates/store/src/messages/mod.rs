@@ -135,14 +135,17 @@ async fn add_patient_message(
         )
         .await?;
     }
+    // The clinic's reply is told to whoever wrote last: the patient, or the one acting for
+    // them.
     tx.execute(
         q("UPDATE thread SET last_at = $1, unread_by_clinic = TRUE, \
              unread_by_patient = $2, closed_at = CASE WHEN $2 THEN $1 ELSE closed_at END, \
-             from_blocked = from_blocked OR $2 \
+             from_blocked = from_blocked OR $2, representative = $4 \
            WHERE id = $3")
         .bind(now)
         .bind(blocked)
-        .bind(thread_id),
+        .bind(thread_id)
+        .bind(caller.representative_id().map(NationalId::as_str)),
     )
     .await?;
     record(

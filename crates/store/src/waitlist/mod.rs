@@ -144,22 +144,19 @@ pub trait Waitlist: Send + Sync {
         join: &JoinWaitlist,
     ) -> Result<Joined>;
     /// Takes the patient's own waiting entry off the list, and declines its open offer.
-    async fn leave_waitlist(&self, patient: &NationalId, entry: i64) -> Result<()>;
+    /// The caller is the patient, or someone acting for them, whom the audit names.
+    async fn leave_waitlist(&self, caller: &Caller, entry: i64) -> Result<()>;
     /// The patient's waiting entries, oldest first, with the place offered to each.
     async fn patient_waitlist(&self, patient: &NationalId) -> Result<Vec<WaitlistEntry>>;
     /// One of the patient's own offers, in any state; not found for anyone else's.
     async fn patient_offer(&self, patient: &NationalId, offer: i64) -> Result<WaitlistOffer>;
-    /// Books the offered place with its hold, through the booking core, as the patient. An
-    /// offer no longer open is refused as a lost hold.
-    async fn accept_offer(
-        &self,
-        patient: &NationalId,
-        offer: i64,
-        reason: &Reason,
-    ) -> Result<Booked>;
+    /// Books the offered place with its hold, through the booking core, as the caller: the
+    /// patient, or someone acting for them. An offer no longer open is refused as a lost
+    /// hold.
+    async fn accept_offer(&self, caller: &Caller, offer: i64, reason: &Reason) -> Result<Booked>;
     /// Declines the patient's open offer and releases its place; `false` when it was no
     /// longer open.
-    async fn decline_offer(&self, patient: &NationalId, offer: i64) -> Result<bool>;
+    async fn decline_offer(&self, caller: &Caller, offer: i64) -> Result<bool>;
     /// The timebook's waiting patients in line order, each an audited view. Not found for
     /// another clinic's timebook.
     async fn clinic_waitlist(
@@ -363,7 +360,7 @@ impl<D: Database> SqlStore<D> {
     async fn insert_entry(
         &self,
         clinic: i64,
-        patient: &NationalId,
+        (caller, patient): (&Caller, &NationalId),
         join: &JoinWaitlist,
     ) -> Result<Joined> {
         let now = self.now().as_second();
@@ -399,8 +396,9 @@ impl<D: Database> SqlStore<D> {
             .fetch_one(
                 q(
                     "INSERT INTO waitlist_entry (clinic_id, timebook_id, resource_id, national_id, \
-                     weekdays, from_minute, to_minute, opens_at, closes_at, created_at, state) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'waiting') RETURNING id",
+                     weekdays, from_minute, to_minute, opens_at, closes_at, created_at, state, \
+                     representative) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'waiting', $11) RETURNING id",
                 )
                 .bind(clinic)
                 .bind(join.timebook.0)
@@ -411,15 +409,15 @@ impl<D: Database> SqlStore<D> {
                 .bind(i64::from(to))
                 .bind(opens_at)
                 .bind(closes_at)
-                .bind(now),
+                .bind(now)
+                .bind(caller.representative_id().map(NationalId::as_str)),
             )
             .await?;
-        let actor = Actor::Patient(patient.clone());
         record(
             &mut tx,
             Entry {
                 at: now,
-                actor: &actor,
+                actor: &caller.actor,
                 action: AuditAction::WaitlistJoined,
                 clinic_id: Some(clinic),
                 patient: Some(patient),
@@ -526,7 +524,7 @@ impl<D: Database> Waitlist for SqlStore<D> {
                 .await?;
             found.ok_or(StoreError::NotFound("resource"))?;
         }
-        match self.insert_entry(clinic, patient, join).await {
+        match self.insert_entry(clinic, (caller, patient), join).await {
             // The same patient joining twice at once: the other try is on the list.
             Err(error) if crate::booking::is_unique_violation(&error) => {
                 let (id,): (i64,) = self
@@ -545,7 +543,8 @@ impl<D: Database> Waitlist for SqlStore<D> {
         }
     }
 
-    async fn leave_waitlist(&self, patient: &NationalId, entry: i64) -> Result<()> {
+    async fn leave_waitlist(&self, caller: &Caller, entry: i64) -> Result<()> {
+        let patient = crate::own_patient(caller)?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
         let found: Option<(i64,)> = tx
@@ -582,12 +581,11 @@ impl<D: Database> Waitlist for SqlStore<D> {
         if left == 0 {
             return Err(StoreError::NotFound("waitlist entry"));
         }
-        let actor = Actor::Patient(patient.clone());
         record(
             &mut tx,
             Entry {
                 at: now,
-                actor: &actor,
+                actor: &caller.actor,
                 action: AuditAction::WaitlistLeft,
                 clinic_id: Some(clinic),
                 patient: Some(patient),
@@ -619,12 +617,8 @@ impl<D: Database> Waitlist for SqlStore<D> {
         row.into_domain()
     }
 
-    async fn accept_offer(
-        &self,
-        patient: &NationalId,
-        offer: i64,
-        reason: &Reason,
-    ) -> Result<Booked> {
+    async fn accept_offer(&self, caller: &Caller, offer: i64, reason: &Reason) -> Result<Booked> {
+        let patient = crate::own_patient(caller)?;
         let offer = self.patient_offer(patient, offer).await?;
         if offer.state != OfferState::Open {
             return Err(StoreError::Refused(Refusal::HoldLost));
@@ -636,10 +630,11 @@ impl<D: Database> Waitlist for SqlStore<D> {
             hold: Some(offer.hold),
             idempotency: None,
         };
-        self.book(&Caller::patient(patient.clone()), &request).await
+        self.book(caller, &request).await
     }
 
-    async fn decline_offer(&self, patient: &NationalId, offer: i64) -> Result<bool> {
+    async fn decline_offer(&self, caller: &Caller, offer: i64) -> Result<bool> {
+        let patient = crate::own_patient(caller)?;
         let found = self.patient_offer(patient, offer).await?;
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
@@ -649,12 +644,11 @@ impl<D: Database> Waitlist for SqlStore<D> {
         let (clinic,): (i64,) = tx
             .fetch_one(q("SELECT clinic_id FROM waitlist_offer WHERE id = $1").bind(found.id))
             .await?;
-        let actor = Actor::Patient(patient.clone());
         record(
             &mut tx,
             Entry {
                 at: now,
-                actor: &actor,
+                actor: &caller.actor,
                 action: AuditAction::WaitlistOfferDeclined,
                 clinic_id: Some(clinic),
                 patient: Some(patient),

@@ -4,11 +4,15 @@
 //! while a relation stands.
 
 use crate::common::{TestDb, World};
-use domain::{Actor, AuditAction, Caller, NationalId, PersonName, Reason, Refusal, RelationKind};
+use domain::{
+    Actor, AuditAction, Caller, MessageText, NationalId, PersonName, Reason, Refusal, RelationKind,
+    Subject, WaitlistWish,
+};
 use jiff::SignedDuration;
 use jiff::civil::date;
 use store::{
-    AuditFilter, BookRequest, Clock, MoveRequest, NewRelation, RelationSource, StoreError,
+    AuditFilter, BookRequest, Clock, JoinWaitlist, MoveRequest, NewRelation, NotificationKind,
+    RelationSource, StoreError,
 };
 
 fn born(y: i16, m: i8, d: i8, n: u16) -> NationalId {
@@ -416,5 +420,167 @@ pub async fn a_session_acts_only_for_someone_a_relation_allows(db: TestDb) {
         .find(|e| e.action == AuditAction::ActingFor)
         .expect("choosing the child is audited");
     assert_eq!(chosen.actor, Actor::Representative(parent.clone()));
+    world.finish().await;
+}
+
+/// Who acted in the audit events of `action` about `person`.
+async fn actors(world: &World, person: &NationalId, action: AuditAction) -> Vec<Actor> {
+    world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(person.clone()),
+            action: Some(action),
+            limit: 10,
+        })
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|event| event.actor)
+        .collect()
+}
+
+pub async fn replies_and_waitlist_offers_go_where_a_bookings_notices_go(db: TestDb) {
+    let world = World::new(db).await;
+    let parent = World::person(1);
+    let child = born(2018, 3, 1, 100);
+    let mother = born(1940, 5, 5, 200);
+    list(&world, &child, "Ola").await;
+    list(&world, &mother, "Astrid").await;
+    world
+        .store
+        .import_relations(
+            &operator(),
+            &[
+                relation(&parent, &child, RelationKind::Parent),
+                relation(&parent, &mother, RelationKind::Fullmakt),
+            ],
+        )
+        .await
+        .expect("import");
+    let for_child = Caller::representative(parent.clone(), child.clone());
+    let for_mother = Caller::representative(parent.clone(), mother.clone());
+
+    // The clinic's reply to a message the parent wrote for the child goes to the parent
+    // alone; to one written with fullmakt, to both.
+    for (caller, told) in [
+        (&for_child, vec![(true, NotificationKind::MessageReply)]),
+        (
+            &for_mother,
+            vec![
+                (false, NotificationKind::MessageReply),
+                (true, NotificationKind::MessageReply),
+            ],
+        ),
+    ] {
+        let thread = world
+            .store
+            .write_message(
+                caller,
+                &Subject::parse("Vaksine").expect("subject"),
+                &MessageText::parse("Kan vi komme tidligere?").expect("text"),
+            )
+            .await
+            .expect("written");
+        world
+            .store
+            .reply_as_clinic(
+                &world.staff,
+                world.clinic.id,
+                thread,
+                &MessageText::parse("Ja, ring oss.").expect("text"),
+            )
+            .await
+            .expect("replied");
+        assert_eq!(notices(&world).await, told);
+    }
+    assert_eq!(
+        actors(&world, &child, AuditAction::MessageSent).await,
+        vec![Actor::Representative(parent.clone())]
+    );
+
+    // On the waitlist for the child: the audit names the parent, the offer goes to the
+    // parent, and accepting it for the child books the child's appointment, told to the
+    // parent.
+    let start = world.clock.now() + SignedDuration::from_hours(72);
+    let day = start
+        .to_zoned_datetime(domain::clinic_time_zone().expect("zone"))
+        .date();
+    let wish = WaitlistWish::new(
+        &[day.weekday()],
+        (None, None),
+        (Some(day), Some(day)),
+        world
+            .clock
+            .now()
+            .to_zoned_datetime(domain::clinic_time_zone().expect("zone"))
+            .date(),
+    )
+    .expect("wish");
+    world
+        .store
+        .join_waitlist(
+            &for_child,
+            &child,
+            &JoinWaitlist {
+                timebook: world.timebook.id,
+                place: None,
+                wish,
+            },
+        )
+        .await
+        .expect("joined");
+    assert_eq!(
+        actors(&world, &child, AuditAction::WaitlistJoined).await,
+        vec![Actor::Representative(parent.clone())]
+    );
+    world.slot(start, 1).await;
+    assert_eq!(
+        world
+            .store
+            .offer_freed_places()
+            .await
+            .expect("pass")
+            .offered,
+        1
+    );
+    assert_eq!(
+        notices(&world).await,
+        vec![(true, NotificationKind::WaitlistOffer)]
+    );
+    let offer = world.store.patient_waitlist(&child).await.expect("entries")[0]
+        .offer
+        .expect("offered")
+        .id;
+    // The parent acting for themself has no such offer.
+    assert!(matches!(
+        world
+            .store
+            .accept_offer(
+                &Caller::patient(parent.clone()),
+                offer,
+                &Reason::parse("Vaksine").expect("reason")
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let booked = world
+        .store
+        .accept_offer(
+            &for_child,
+            offer,
+            &Reason::parse("Vaksine").expect("reason"),
+        )
+        .await
+        .expect("accepted for the child");
+    let appointment = world.store.appointment(booked.id).await.expect("read");
+    assert_eq!(appointment.patient, child);
+    assert_eq!(
+        notices(&world).await,
+        vec![(true, NotificationKind::Booked)]
+    );
+    assert_eq!(
+        actors(&world, &child, AuditAction::AppointmentBooked).await,
+        vec![Actor::Representative(parent.clone())]
+    );
     world.finish().await;
 }

@@ -214,20 +214,23 @@ pub async fn declining_or_letting_an_offer_expire_gives_it_to_the_next(db: TestD
 
     // Another patient cannot decline it; the patient can, once.
     assert!(matches!(
-        world.store.decline_offer(&second, offer).await,
+        world
+            .store
+            .decline_offer(&domain::Caller::patient(second.clone()), offer)
+            .await,
         Err(StoreError::NotFound(_))
     ));
     assert!(
         world
             .store
-            .decline_offer(&first, offer)
+            .decline_offer(&domain::Caller::patient(first.clone()), offer)
             .await
             .expect("declined")
     );
     assert!(
         !world
             .store
-            .decline_offer(&first, offer)
+            .decline_offer(&domain::Caller::patient(first.clone()), offer)
             .await
             .expect("again")
     );
@@ -267,7 +270,11 @@ pub async fn declining_or_letting_an_offer_expire_gives_it_to_the_next(db: TestD
     refused(
         world
             .store
-            .accept_offer(&second, second_offer, &reason())
+            .accept_offer(
+                &domain::Caller::patient(second.clone()),
+                second_offer,
+                &reason(),
+            )
             .await,
         Refusal::HoldLost,
     );
@@ -296,13 +303,16 @@ pub async fn accepting_books_through_the_core_and_takes_the_patient_off_the_list
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
-        world.store.accept_offer(&second, offer, &reason()).await,
+        world
+            .store
+            .accept_offer(&domain::Caller::patient(second.clone()), offer, &reason())
+            .await,
         Err(StoreError::NotFound(_))
     ));
 
     let booked = world
         .store
-        .accept_offer(&first, offer, &reason())
+        .accept_offer(&domain::Caller::patient(first.clone()), offer, &reason())
         .await
         .expect("booked");
     let stored = world
@@ -333,7 +343,10 @@ pub async fn accepting_books_through_the_core_and_takes_the_patient_off_the_list
     assert_eq!(pass(&world).await.offered, 0);
     assert_eq!(offer_of(&world, &second).await, None);
     refused(
-        world.store.accept_offer(&first, offer, &reason()).await,
+        world
+            .store
+            .accept_offer(&domain::Caller::patient(first.clone()), offer, &reason())
+            .await,
         Refusal::HoldLost,
     );
     world.finish().await;
@@ -531,10 +544,17 @@ pub async fn joining_is_refused_as_free_slots_are_and_twice_is_once(db: TestDb) 
 
     // Only the patient leaves their own entry; then they may join again.
     assert!(matches!(
-        world.store.leave_waitlist(&ola, id).await,
+        world
+            .store
+            .leave_waitlist(&domain::Caller::patient(ola.clone()), id)
+            .await,
         Err(StoreError::NotFound(_))
     ));
-    world.store.leave_waitlist(&kari, id).await.expect("left");
+    world
+        .store
+        .leave_waitlist(&domain::Caller::patient(kari.clone()), id)
+        .await
+        .expect("left");
     assert!(
         world
             .store
@@ -544,7 +564,10 @@ pub async fn joining_is_refused_as_free_slots_are_and_twice_is_once(db: TestDb) 
             .is_empty()
     );
     assert!(matches!(
-        world.store.leave_waitlist(&kari, id).await,
+        world
+            .store
+            .leave_waitlist(&domain::Caller::patient(kari.clone()), id)
+            .await,
         Err(StoreError::NotFound(_))
     ));
     assert_ne!(join(&world, &kari, thursday_morning()).await, id);

@@ -15,7 +15,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::{DomainError, Reason, Refusal};
+use domain::{DomainError, Reason, Refusal, ReturnPath};
 use serde::Deserialize;
 use store::{OfferState, StoreError, WaitlistOffer};
 
@@ -100,6 +100,28 @@ async fn own_offer(state: &AppState, patient: &Patient, id: i64) -> Result<Waitl
         .map_err(|e| Failure::store(patient.visitor.t, e))
 }
 
+/// The offer is another person's whom the patient may act for (and not the person they act
+/// for now).
+async fn offered_to_represented(state: &AppState, patient: &Patient, id: i64) -> bool {
+    if !patient.visitor.representation.represents_anyone {
+        return false;
+    }
+    let Ok(represented) = state.store.represented(&patient.user).await else {
+        return false;
+    };
+    let people = represented
+        .into_iter()
+        .map(|relation| relation.person)
+        .chain([patient.user.clone()])
+        .filter(|person| *person != patient.id);
+    for person in people {
+        if state.store.patient_offer(&person, id).await.is_ok() {
+            return true;
+        }
+    }
+    false
+}
+
 #[derive(Deserialize, Default)]
 pub struct OfferQuery {
     /// A refusal the booking was just answered with, as «Velg time» names them.
@@ -113,7 +135,19 @@ pub async fn show(
     Query(query): Query<OfferQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let offer = own_offer(&state, &patient, id).await?;
+    let offer = match state.store.patient_offer(&patient.id, id).await {
+        Ok(offer) => offer,
+        Err(StoreError::NotFound(_)) if offered_to_represented(&state, &patient, id).await => {
+            // The notice went to a parent for their child, say, and they act for themself
+            // now: they choose the child, and come back here.
+            let here = ReturnPath::parse(&format!("/venteliste/tilbud/{id}"))
+                .map_err(|_| Failure::new(t, crate::failure::Kind::NotFound))?;
+            let switch = ReturnPath::parse(crate::visitor::SWITCH_PERSON)
+                .map_err(|_| Failure::new(t, crate::failure::Kind::NotFound))?;
+            return Ok(crate::visitor::returning_to(&state, &here, &switch));
+        }
+        Err(error) => return Err(Failure::store(t, error)),
+    };
     let mut page = offer_page(&state, &patient, &offer, (String::new(), None));
     if page.open
         && let Some(key) = refusals::calendar_notice(query.melding.as_deref())
@@ -150,7 +184,11 @@ pub async fn book(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
         }
     };
-    match state.store.accept_offer(&patient.id, id, &reason).await {
+    match state
+        .store
+        .accept_offer(&patient.caller(), id, &reason)
+        .await
+    {
         Ok(booked) => {
             Ok(Redirect::to(&format!("/bestill/kvittering/{}", booked.id)).into_response())
         }
@@ -175,7 +213,7 @@ pub async fn decline(
 ) -> Result<Response, Failure> {
     let declined = state
         .store
-        .decline_offer(&patient.id, id)
+        .decline_offer(&patient.caller(), id)
         .await
         .map_err(|e| Failure::store(patient.visitor.t, e))?;
     Ok(if declined {

@@ -134,7 +134,7 @@ pub async fn leave(
 ) -> Result<Response, Failure> {
     state
         .store
-        .leave_waitlist(&patient.id, id)
+        .leave_waitlist(&patient.caller(), id)
         .await
         .map_err(|e| Failure::store(patient.visitor.t, e))?;
     Ok(Redirect::to("/timeavtaler?venteliste=forlatt#venteliste").into_response())
