@@ -146,8 +146,9 @@ fn enqueue(kind: &str) -> [Step; 4] {
 }
 
 /// The notice of a change to `:appointment`, when `condition` (on the appointment `a` and its
-/// timebook `t`) holds: to the patient, to the representative who booked or moved it for them,
-/// or to both, as `rules::patient_told` and `rules::representative_told` say.
+/// timebook `t`) holds: to the patient, to the representative who booked or moved it for them
+/// and to the patient's parents, as `rules::patient_told` and `rules::representatives_told`
+/// say.
 fn patient_notice(kind: &str, condition: &str) -> [Step; 2] {
     rules::told_jobs(
         (
@@ -158,7 +159,7 @@ fn patient_notice(kind: &str, condition: &str) -> [Step; 2] {
             "appointment a JOIN timebook t ON t.id = a.timebook_id \
              WHERE a.id = :appointment{condition}"
         ),
-        "a",
+        ("a", true),
         ":now",
     )
     .map(Step::Write)
@@ -401,7 +402,7 @@ fn offer() -> Program {
                     ),
                 ),
                 "waitlist_offer o JOIN waitlist_entry e ON e.id = o.entry_id WHERE o.id = :offer",
-                "e",
+                ("e", false),
                 ":now",
             )
             .map(Step::Write),

@@ -79,18 +79,21 @@ pub(crate) fn represents(patient: &str) -> String {
     )
 }
 
-/// The notices of the appointment (thread, waitlist entry) `a` go to the representative who
-/// booked or moved it (wrote last, joined), while their relation to the patient stands at
-/// `now`.
-pub(crate) fn representative_told(a: &str, now: &str) -> String {
+/// The representatives told of a notice about the row `a` (an appointment, a thread, a
+/// waitlist entry), as the rows `r` of `representation`: the one who booked or moved it (wrote
+/// last, joined) for the patient, while their relation stands at `now`; and, with
+/// `parents`, every parent whose relation stands, whoever acted (the office, the child
+/// themself). A representative related by both the register and the identity provider is
+/// two rows: the jobs are written `DISTINCT`.
+pub(crate) fn representatives_told(a: &str, r: &str, now: &str, parents: bool) -> String {
+    let parents = if parents {
+        format!(" OR {r}.kind = '{}'", domain::RelationKind::Parent.code())
+    } else {
+        String::new()
+    };
     format!(
-        "{a}.representative IS NOT NULL AND {}",
-        standing_relation(
-            &format!("{a}.representative"),
-            &format!("{a}.national_id"),
-            None,
-            now
-        )
+        "{r}.person = {a}.national_id AND ({r}.valid_until IS NULL OR {r}.valid_until > {now}) \
+         AND ({r}.representative = {a}.representative{parents})"
     )
 }
 
@@ -109,14 +112,15 @@ pub(crate) fn patient_told(a: &str, now: &str) -> String {
     )
 }
 
-/// The two jobs of one notice about the row `x` (an appointment, a thread, a waitlist entry:
-/// a row with the patient's `national_id` and the `representative` who acted for them), read
-/// `FROM {from_where}`: one to the patient and one to the representative, each only where
-/// `patient_told` and `representative_told` say. `columns` and `values` are the job's own.
+/// The jobs of one notice about the row `x` (an appointment, a thread, a waitlist entry: a
+/// row with the patient's `national_id` and the `representative` who acted for them), read
+/// `FROM {from_where}`: one to the patient and one to each representative, only where
+/// `patient_told` and `representatives_told` say (`parents` as there). `columns` and
+/// `values` are the job's own.
 pub(crate) fn told_jobs(
     (columns, values): (&str, &str),
     from_where: &str,
-    x: &str,
+    (x, parents): (&str, bool),
     now: &str,
 ) -> [String; 2] {
     [
@@ -124,10 +128,11 @@ pub(crate) fn told_jobs(
             "INSERT INTO outbox ({columns}) SELECT {values} FROM {from_where} AND {}",
             patient_told(x, now)
         ),
+        // The comma join binds after `from_where`'s own joins, which never name `r`.
         format!(
-            "INSERT INTO outbox ({columns}, recipient) SELECT {values}, {x}.representative \
-             FROM {from_where} AND {}",
-            representative_told(x, now)
+            "INSERT INTO outbox ({columns}, recipient) SELECT DISTINCT {values}, r.representative \
+             FROM representation r, {from_where} AND {}",
+            representatives_told(x, "r", now, parents)
         ),
     ]
 }

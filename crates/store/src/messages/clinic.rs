@@ -19,7 +19,8 @@ static REPLY_NOTICES: LazyLock<[String; 2]> = LazyLock::new(|| {
             "t.clinic_id, $2, t.id, $3, $3",
         ),
         "thread t WHERE t.id = $1",
-        "t",
+        // A reply is told to whoever wrote, never to a parent the teenager did not ask.
+        ("t", false),
         "$3",
     )
 });

@@ -80,15 +80,15 @@ const REMINDER_MARGIN: SignedDuration = SignedDuration::from_mins(10);
 /// The kind is written out, not bound, so that the partial indexes on it apply in every plan.
 static SCHEDULE_REMINDERS: LazyLock<[Arc<str>; 2]> = LazyLock::new(|| {
     let reminder = NotificationKind::Reminder.code();
-    // The patient's reminder, and the representative's, as a booking's notices go
-    // (`rules::patient_told`, `rules::representative_told`).
-    let write = |recipient: &str, to: String| -> Arc<str> {
+    // The patient's reminder, and each representative's, as a booking's notices go
+    // (`rules::patient_told`, `rules::representatives_told`).
+    let write = |recipient: &str, representatives: &str, to: String| -> Arc<str> {
         format!(
             "INSERT INTO outbox (clinic_id, kind, appointment_id, created_at, next_attempt_at, \
                reminder_minutes, reminder_for, recipient) \
-             SELECT a.clinic_id, '{reminder}', a.id, $1, $1, r.minutes_before, a.starts_at, \
-               {recipient} \
-             FROM timebook_reminder r CROSS JOIN appointment a \
+             SELECT DISTINCT a.clinic_id, '{reminder}', a.id, $1, $1, r.minutes_before, \
+               a.starts_at, {recipient} \
+             FROM timebook_reminder r CROSS JOIN appointment a{representatives} \
              WHERE a.timebook_id = r.timebook_id AND a.status = 'booked' \
                AND a.starts_at > CASE WHEN $2 + r.minutes_before * 60 > $1 \
                                  THEN $2 + r.minutes_before * 60 ELSE $1 END \
@@ -105,8 +105,13 @@ static SCHEDULE_REMINDERS: LazyLock<[Arc<str>; 2]> = LazyLock::new(|| {
         .into()
     };
     [
-        write("NULL", rules::patient_told("a", "$1")),
-        write("a.representative", rules::representative_told("a", "$1")),
+        write("NULL", "", rules::patient_told("a", "$1")),
+        // `r` is the reminder here: the representation rows are `p`.
+        write(
+            "p.representative",
+            " CROSS JOIN representation p",
+            rules::representatives_told("a", "p", "$1", true),
+        ),
     ]
 });
 

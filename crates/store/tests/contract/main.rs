@@ -35,6 +35,7 @@ contract_tests!(
     a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen,
     a_session_acts_only_for_someone_a_relation_allows,
     replies_and_waitlist_offers_go_where_a_bookings_notices_go,
+    a_childs_parents_are_told_of_its_appointments_whoever_books_them,
     a_calendar_link_shows_the_patients_own_appointments_from_ninety_days_back,
     a_new_calendar_link_ends_the_old_and_switching_off_ends_it,
     a_freed_place_goes_to_the_first_in_line_and_is_held_for_them,

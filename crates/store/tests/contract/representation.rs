@@ -584,3 +584,104 @@ pub async fn replies_and_waitlist_offers_go_where_a_bookings_notices_go(db: Test
     );
     world.finish().await;
 }
+
+pub async fn a_childs_parents_are_told_of_its_appointments_whoever_books_them(db: TestDb) {
+    let world = World::new(db).await;
+    let (mother, father) = (World::person(1), World::person(2));
+    let child = born(2018, 3, 1, 100);
+    let teenager = born(2011, 3, 1, 101);
+    list(&world, &child, "Ola").await;
+    list(&world, &teenager, "Nora").await;
+    world
+        .store
+        .import_relations(
+            &operator(),
+            &[
+                relation(&mother, &child, RelationKind::Parent),
+                relation(&father, &child, RelationKind::Parent),
+                relation(&mother, &teenager, RelationKind::Parent),
+            ],
+        )
+        .await
+        .expect("import");
+    let start = world.clock.now() + SignedDuration::from_hours(72);
+    let slot = world.slot(start, 3).await;
+
+    // The office books for the child on the phone: the child and both parents are told.
+    let desk = Caller::staff(world.clinic.id, "resepsjon");
+    let booked = book_for(&world, &desk, &child, slot.id)
+        .await
+        .expect("the office books")
+        .id;
+    assert_eq!(
+        notices(&world).await,
+        vec![
+            (false, NotificationKind::Booked),
+            (true, NotificationKind::Booked),
+            (true, NotificationKind::Booked),
+        ]
+    );
+    // A teenager booking themself is told, and so is their parent, once.
+    book_for(
+        &world,
+        &Caller::patient(teenager.clone()),
+        &teenager,
+        slot.id,
+    )
+    .await
+    .expect("the teenager books");
+    assert_eq!(
+        notices(&world).await,
+        vec![
+            (false, NotificationKind::Booked),
+            (true, NotificationKind::Booked),
+        ]
+    );
+    // A parent moving it tells both parents, not the child.
+    let later = world.slot(start + SignedDuration::from_hours(1), 1).await;
+    world
+        .store
+        .move_appointment(
+            &Caller::representative(father.clone(), child.clone()),
+            &MoveRequest {
+                appointment: booked,
+                to: later.id,
+                hold: None,
+                version: None,
+            },
+        )
+        .await
+        .expect("the father moves it");
+    assert_eq!(
+        notices(&world).await,
+        vec![
+            (true, NotificationKind::Moved),
+            (true, NotificationKind::Moved),
+        ]
+    );
+    // A day before, the child's appointment is reminded to both parents and the teenager's
+    // to the teenager and their parent; nobody twice, however often the round runs.
+    world.advance(49 * 60);
+    world.store.schedule_reminders().await.expect("reminders");
+    world
+        .store
+        .schedule_reminders()
+        .await
+        .expect("reminders again");
+    // The jobs claimed above are claimed again after their lease: only the reminders count.
+    let reminders: Vec<_> = notices(&world)
+        .await
+        .into_iter()
+        .filter(|(_, kind)| *kind == NotificationKind::Reminder)
+        .collect();
+    assert_eq!(
+        reminders,
+        vec![
+            (false, NotificationKind::Reminder),
+            (true, NotificationKind::Reminder),
+            (true, NotificationKind::Reminder),
+            (true, NotificationKind::Reminder),
+        ]
+    );
+    world.finish().await;
+}
