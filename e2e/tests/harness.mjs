@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
@@ -55,6 +55,25 @@ export async function startTimebok({ listen = "127.0.0.1:0", env: extra = {}, co
   // The SQLite file, for a test that computes what a page should show from the data itself.
   const database = join(dir, "timebok.db");
   return { base, fhirToken, journalToken, database, stop: () => child.kill("SIGTERM") };
+}
+
+/**
+ * A clock for `timebok demo` that the test moves: the file `demo_clock` names, which the
+ * demo's store, worker and pages read "now" from. It starts at `start` and stands there until
+ * `set(date)` moves it; `now()` answers where it stands. `env` is the setting, for
+ * `startTimebok`.
+ */
+export function demoClock(start = new Date()) {
+  const file = join(mkdtempSync(join(tmpdir(), "timebok-clock-")), "now");
+  let now = start;
+  const set = (at) => {
+    // Written beside and renamed over it, so that the demo never reads half a time.
+    writeFileSync(`${file}.new`, at.toISOString());
+    renameSync(`${file}.new`, file);
+    now = at;
+  };
+  set(start);
+  return { env: { TIMEBOK_DEMO_CLOCK: file }, set, now: () => now };
 }
 
 /**

@@ -64,6 +64,9 @@ pub struct RawConfig {
     /// The server's key for CSRF tokens, the same in every process behind one site. Required
     /// by `serve` under the production profile; `demo` makes one.
     pub csrf_key: Option<String>,
+    /// A file whose content is the demo's time (see `demo_clock.rs`). Only `timebok demo`
+    /// honours it; the production profile and every other command refuse it.
+    pub demo_clock: Option<PathBuf>,
 }
 
 impl Default for RawConfig {
@@ -89,6 +92,7 @@ impl Default for RawConfig {
             fhir: web::fhir::FhirSettings::default(),
             api: web::ApiSettings::default(),
             csrf_key: None,
+            demo_clock: None,
         }
     }
 }
@@ -115,6 +119,8 @@ pub struct Settings {
     /// `csrf_key` as configured; see [`Settings::csrf_key`].
     pub csrf_key: Option<web::CsrfKey>,
     pub profile: Profile,
+    /// `demo_clock` as configured; `timebok demo` alone reads it.
+    pub demo_clock: Option<PathBuf>,
 }
 
 impl Settings {
@@ -221,6 +227,12 @@ pub enum ConfigError {
          network. Switch it off, or set profile = \"development\" on a test machine"
     )]
     PrivateHookHostsInProduction,
+    #[error(
+        "demo_clock is set, but profile is production: whoever can write its file decides \
+         what time bookings, holds, deadlines and reminders see. Remove demo_clock (or \
+         TIMEBOK_DEMO_CLOCK); it is for `timebok demo` and its tests"
+    )]
+    DemoClockInProduction,
 }
 
 /// Reads the configuration. An explicitly named file must exist; `timebok.toml` in the
@@ -248,6 +260,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "hsts",
             "client_address_header",
             "csrf_key",
+            "demo_clock",
         ]))
         // Client secrets and the rest of [oidc] may come from the environment, e.g.
         // TIMEBOK_OIDC_PATIENT__CLIENT_SECRET for oidc.patient.client_secret.
@@ -328,6 +341,9 @@ impl RawConfig {
         if self.fhir.allow_private_hook_hosts {
             return Err(ConfigError::PrivateHookHostsInProduction);
         }
+        if self.demo_clock.is_some() {
+            return Err(ConfigError::DemoClockInProduction);
+        }
         Ok(())
     }
 
@@ -382,6 +398,7 @@ impl RawConfig {
         Ok(Settings {
             csrf_key,
             profile: self.profile,
+            demo_clock: self.demo_clock,
             hsts: self.hsts,
             client_address_header: self
                 .client_address_header
@@ -497,6 +514,10 @@ mod tests {
         assert!(bad(|c| c.session_idle_minutes = 0).contains("session_idle_minutes"));
         assert!(bad(|c| c.public_url = Some("timebok.example.no".into())).contains("public_url"));
         assert!(bad(|c| c.csrf_key = Some("kort".into())).contains("csrf_key"));
+        assert!(
+            bad(|c| c.demo_clock = Some("/tmp/klokke".into()))
+                .contains("demo_clock is set, but profile is production")
+        );
         let mut development = RawConfig {
             demo_login: true,
             profile: Profile::Development,

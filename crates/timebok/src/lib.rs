@@ -4,6 +4,7 @@
 mod access;
 pub mod config;
 pub mod demo;
+mod demo_clock;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -68,6 +69,14 @@ pub enum AppError {
     Access(#[from] access::AccessError),
     #[error(transparent)]
     Web(#[from] web::BuildError),
+    #[error(transparent)]
+    DemoClock(#[from] demo_clock::DemoClockError),
+    #[error(
+        "demo_clock is set, but only `timebok demo` runs on a clock a file moves: serve, \
+         worker, migrate and access read the system's. Remove demo_clock (or \
+         TIMEBOK_DEMO_CLOCK)"
+    )]
+    DemoClockOutsideDemo,
 }
 
 pub async fn run(cli: Cli) -> Result<(), AppError> {
@@ -81,8 +90,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         demo_config(&mut raw)?;
     }
     let settings = raw.validate(cli.config.as_deref())?;
-    // The one clock of the process: the store, the worker and the pages all read it.
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock = clock(&cli.command, &settings)?;
     let store = store::open(&settings.database_url, settings.store, clock.clone()).await?;
     store.migrate().await?;
     tracing::info!(backend = store.backend(), "database ready");
@@ -114,6 +122,24 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 serve(store, clock, &settings).await
             }
         }
+    }
+}
+
+/// The one clock of the process: the store, the worker and the pages all read it. It is the
+/// system's, but in a demo whose `demo_clock` names a file: then the file's.
+fn clock(command: &Command, settings: &config::Settings) -> Result<Arc<dyn Clock>, AppError> {
+    match (&settings.demo_clock, command) {
+        (None, _) => Ok(Arc::new(SystemClock)),
+        (Some(path), Command::Demo { .. }) => {
+            let clock = demo_clock::FileClock::open(path)?;
+            println!(
+                "demo: the clock reads {}; it is now {}",
+                path.display(),
+                clock.now()
+            );
+            Ok(Arc::new(clock))
+        }
+        (Some(_), _) => Err(AppError::DemoClockOutsideDemo),
     }
 }
 

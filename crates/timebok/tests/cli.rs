@@ -94,6 +94,14 @@ impl Server {
     }
 }
 
+/// A test that fails before `terminate` leaves no server behind it.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn run(command: &mut Command) -> Output {
     command.output().expect("run timebok")
 }
@@ -574,5 +582,143 @@ async fn the_demo_prints_a_token_for_the_fhir_api() {
             .expect("GET");
         assert_eq!(answer.status().as_u16(), status);
     }
+    assert!(server.terminate().success());
+}
+
+/// `timebok demo` runs on the clock a file gives when `demo_clock` names one; nothing else
+/// takes it, and a file that gives no time stops the demo at its start.
+#[tokio::test]
+async fn only_the_demo_runs_on_a_clock_a_file_moves() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("now");
+    std::fs::write(&file, "2031-03-03T07:00:00+01:00").expect("write");
+
+    let refused = run(timebok(&db.url)
+        .env("TIMEBOK_DEMO_CLOCK", &file)
+        .env("TIMEBOK_LISTEN", "127.0.0.1:0")
+        .arg("serve"));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("demo_clock is set, but profile is production"),
+        "{}",
+        stderr(&refused)
+    );
+    let config = dir.path().join("timebok.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "profile = \"development\"\ndemo_clock = \"{}\"\n",
+            file.display()
+        ),
+    )
+    .expect("write");
+    for command in ["serve", "worker", "migrate"] {
+        let from_the_environment = run(timebok(&db.url)
+            .env("TIMEBOK_PROFILE", "development")
+            .env("TIMEBOK_DEMO_CLOCK", &file)
+            .env("TIMEBOK_LISTEN", "127.0.0.1:0")
+            .arg(command));
+        let from_the_file = run(timebok(&db.url)
+            .env("TIMEBOK_LISTEN", "127.0.0.1:0")
+            .arg("--config")
+            .arg(&config)
+            .arg(command));
+        for refused in [from_the_environment, from_the_file] {
+            assert!(!refused.status.success(), "{command}");
+            assert!(
+                stderr(&refused).contains("only `timebok demo` runs on a clock a file moves"),
+                "{command}: {}",
+                stderr(&refused)
+            );
+        }
+    }
+
+    let bad = dir.path().join("bad");
+    std::fs::write(&bad, "neste mandag").expect("write");
+    for (path, message) in [
+        (&bad, "says «neste mandag», which is neither an instant"),
+        (&dir.path().join("missing"), "demo_clock: cannot read"),
+    ] {
+        let refused = run(timebok(&db.url)
+            .env("TIMEBOK_DEMO_CLOCK", path)
+            .args(["demo", "--seed-only"]));
+        assert!(!refused.status.success());
+        assert!(stderr(&refused).contains(message), "{}", stderr(&refused));
+    }
+
+    // The demo seeds and serves on the file's time, and moves when the file is rewritten.
+    let server = Server::start({
+        let mut command = timebok(&db.url);
+        command.env("TIMEBOK_DEMO_CLOCK", &file).arg("demo");
+        command
+    });
+    assert!(
+        server.printed.contains(&format!(
+            "demo: the clock reads {}; it is now 2031-03-03T06:00:00Z",
+            file.display()
+        )),
+        "{:?}",
+        server.printed
+    );
+    let token = server
+        .printed
+        .iter()
+        .find_map(|line| {
+            line.strip_prefix("demo: FHIR API token (")?
+                .split_once("): ")
+        })
+        .map(|(_, token)| token.to_owned())
+        .expect("a token");
+    let client = reqwest::Client::new();
+    // The booking window now, and the first free slot, of the demo's first Vaksine schedule.
+    let schedule = async || -> (String, String) {
+        let bundle: serde_json::Value = client
+            .get(format!(
+                "{}/fhir/Schedule?service-type=vaksine",
+                server.base
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON");
+        let schedule = &bundle["entry"][0]["resource"];
+        let first_free = schedule["extension"]
+            .as_array()
+            .and_then(|extensions| {
+                extensions
+                    .iter()
+                    .find(|e| e["url"] == "urn:timebok:fhir:first-free-slot")
+            })
+            .and_then(|e| e["valueDateTime"].as_str())
+            .unwrap_or_else(|| panic!("the first free slot: {schedule}"));
+        let window = schedule["planningHorizon"]["start"]
+            .as_str()
+            .unwrap_or_else(|| panic!("planningHorizon: {schedule}"));
+        (window.to_owned(), first_free.to_owned())
+    };
+    // Seeded from the clock's Monday, 07:00: the first time is that morning at 08:00.
+    assert_eq!(
+        schedule().await,
+        (
+            "2031-03-03T07:30:00+01:00".to_owned(),
+            "2031-03-03T08:00:00+01:00".to_owned()
+        )
+    );
+    // Written beside and renamed over, as a test moves it: Monday's and Tuesday's times have
+    // passed.
+    let next = dir.path().join("now.new");
+    std::fs::write(&next, "2031-03-05T07:00:00+01:00").expect("write");
+    std::fs::rename(&next, &file).expect("rename");
+    assert_eq!(
+        schedule().await,
+        (
+            "2031-03-05T07:30:00+01:00".to_owned(),
+            "2031-03-05T08:00:00+01:00".to_owned()
+        )
+    );
     assert!(server.terminate().success());
 }
