@@ -44,6 +44,7 @@ contract_tests!(
     joining_is_refused_as_free_slots_are_and_twice_is_once,
     the_wall_clock_decides_across_the_change_to_summer_time,
     passes_racing_on_several_servers_never_offer_a_place_twice,
+    bestill_and_nei_takk_at_once_do_one_of_the_two,
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
     the_week_of_a_place_counts_places_holds_and_standing_bookings,
     an_invitation_lifts_the_limit_only_while_open_for_its_patient_and_timebook,

@@ -1,8 +1,9 @@
 //! Venteliste: a freed place goes to the first in line who wants it, held for them through
 //! the booking core; the blocked, those at the timebook's limit and those already offered
 //! another place are passed over; declined or expired, it goes to the next; accepted, it is
-//! booked through the core; a newly published slot is offered like a freed one; and several
-//! servers running the pass at once never offer one place twice.
+//! booked through the core; a newly published slot is offered like a freed one; several
+//! servers running the pass at once never offer one place twice; and «Bestill» and «Nei takk»
+//! at once do one of the two.
 
 use crate::common::{TestDb, World, oslo};
 use domain::{
@@ -754,5 +755,105 @@ pub async fn passes_racing_on_several_servers_never_offer_a_place_twice(db: Test
     assert_eq!(offered_slots.len(), 19);
     assert!(!offered_slots.contains(&held_slot));
     drop(servers);
+    world.finish().await;
+}
+
+/// Waits until `waiting` of the PostgreSQL database's connections wait for a row lock: the
+/// interleaving a case stages is then in place.
+async fn lock_waiters(world: &World, waiting: i64) {
+    for _ in 0..1_000 {
+        let now = count(
+            world,
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .await;
+        if now >= waiting {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{waiting} connections never waited for a lock");
+}
+
+/// A transaction of the test's own on PostgreSQL, to stage what another server does at the
+/// same moment.
+async fn staging(world: &World) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let pool = sqlx::PgPool::connect(&world.db.url).await.expect("connect");
+    pool.begin().await.expect("begin")
+}
+
+pub async fn bestill_and_nei_takk_at_once_do_one_of_the_two(db: TestDb) {
+    // Staged with PostgreSQL's row locks; SQLite's one writer never interleaves the two.
+    if !db.is_postgres() {
+        return;
+    }
+    let world = World::new(db).await;
+    let (_, appointment) = full_thursday(&world).await;
+    let first = World::person(2);
+    world
+        .cancel_as(&World::person(1), appointment)
+        .await
+        .expect("cancel");
+    assert_eq!(pass(&world).await.offered, 1);
+    let (offer, _) = offer_of(&world, &first).await.expect("offered");
+
+    // «Nei takk» on one server stops at the offer's hold, which a third transaction has
+    // locked; «Bestill» on another starts while it waits.
+    let mut third = staging(&world).await;
+    let hold: i64 = sqlx::query_scalar("SELECT hold_id FROM waitlist_offer WHERE id = $1")
+        .bind(offer)
+        .fetch_one(&mut *third)
+        .await
+        .expect("hold");
+    sqlx::query("SELECT 1 FROM slot_hold WHERE id = $1 FOR UPDATE")
+        .bind(hold)
+        .execute(&mut *third)
+        .await
+        .expect("lock");
+    let (declining, accepting) = (
+        world.db.open(world.clock.clone()).await,
+        world.db.open(world.clock.clone()).await,
+    );
+    let patient = first.clone();
+    let declined = tokio::spawn(async move { declining.decline_offer(&patient, offer).await });
+    lock_waiters(&world, 1).await;
+    let patient = first.clone();
+    let accepted =
+        tokio::spawn(async move { accepting.accept_offer(&patient, offer, &reason()).await });
+    lock_waiters(&world, 2).await;
+    third.commit().await.expect("commit");
+    let declined = declined.await.expect("decline").expect("decline");
+    let accepted = accepted.await.expect("accept");
+
+    // The one that came first did what it says; the other found the offer answered.
+    let state = world
+        .store
+        .patient_offer(&first, offer)
+        .await
+        .expect("offer")
+        .state;
+    let booked = world
+        .store
+        .planned_appointments(&first)
+        .await
+        .expect("planned")
+        .len();
+    match (declined, accepted) {
+        (true, Err(StoreError::Refused(Refusal::HoldLost))) => {
+            assert_eq!((state, booked), (OfferState::Declined, 0));
+        }
+        (false, Ok(_)) => assert_eq!((state, booked), (OfferState::Accepted, 1)),
+        other => panic!("both or neither: {other:?}, the offer {state:?}, {booked} booked"),
+    }
+    assert_eq!(
+        count(
+            &world,
+            "SELECT COUNT(*) FROM slot s WHERE s.booked + (SELECT COUNT(*) FROM slot_hold h \
+             WHERE h.slot_id = s.id) > s.capacity"
+        )
+        .await,
+        0
+    );
     world.finish().await;
 }
