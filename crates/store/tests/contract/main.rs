@@ -44,6 +44,8 @@ contract_tests!(
     joining_is_refused_as_free_slots_are_and_twice_is_once,
     the_wall_clock_decides_across_the_change_to_summer_time,
     passes_racing_on_several_servers_never_offer_a_place_twice,
+    a_pass_that_loses_races_for_the_first_in_line_offers_nobody_behind_them,
+    a_place_past_those_a_pass_lists_for_the_first_in_line_is_still_theirs,
     bestill_and_nei_takk_at_once_do_one_of_the_two,
     the_desk_finds_only_the_clinics_own_patients_in_any_case,
     the_week_of_a_place_counts_places_holds_and_standing_bookings,
