@@ -31,8 +31,14 @@ fn inputs(own: &[(&'static str, Type)]) -> Vec<(&'static str, Type)> {
     CALLER.iter().chain(own).copied().collect()
 }
 
+/// The patient's lock, first in every program. Whatever else answers a hold of theirs (a
+/// waitlist offer declined or left) takes it first too, so that it and a booking with that
+/// hold come one after the other.
+pub(crate) const PATIENT_LOCK: &str =
+    "SELECT 1 FROM patient p WHERE p.national_id = :patient FOR UPDATE";
+
 fn lock_patient() -> Step {
-    Step::Lock("SELECT 1 FROM patient p WHERE p.national_id = :patient FOR UPDATE".into())
+    Step::Lock(PATIENT_LOCK.into())
 }
 
 /// Locks the slot `:slot` in a statement of its own, like the patient: the verdict after it

@@ -231,6 +231,10 @@ static DECLINE: LazyLock<Positional> = LazyLock::new(|| {
     ))
 });
 
+/// The patient's lock, as the booking programs take it first.
+static LOCK_PATIENT: LazyLock<Positional> =
+    LazyLock::new(|| Positional::new(crate::booking::programs::PATIENT_LOCK));
+
 /// What a timebook's free slots ask of the patient: reach, service, block, list.
 static JOINABLE: LazyLock<Positional> = LazyLock::new(|| {
     Positional::new(&format!(
@@ -432,7 +436,7 @@ impl<D: Database> SqlStore<D> {
     /// Declines the open offer `offer` of the patient's and releases its hold, inside `tx`;
     /// whether there was one to decline.
     async fn close_offer(
-        tx: &mut impl Executor,
+        tx: &mut impl Transaction,
         now: i64,
         patient: &NationalId,
         offer: i64,
@@ -441,6 +445,10 @@ impl<D: Database> SqlStore<D> {
             .with("now", now)
             .with("offer", offer)
             .with("patient", patient.as_str());
+        // Under the patient's lock, as a booking takes it before it judges the offer's hold:
+        // without it, «Bestill» on another server could find the hold still there, book with
+        // it and commit after this, the patient booked and the offer declined.
+        tx.lock(Statement::named(&LOCK_PATIENT, &env)).await?;
         let hold: Option<(i64,)> = tx.fetch_optional(Statement::named(&DECLINE, &env)).await?;
         let Some((hold,)) = hold else {
             return Ok(false);

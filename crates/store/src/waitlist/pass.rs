@@ -14,9 +14,12 @@
 //!    clock, `domain::WaitlistWish::matches`) and no earlier entry got in this pass, through
 //!    the booking core's offer program. Whatever changed since the query is decided there,
 //!    under the slot's lock: a place another server offered or held in the meantime is
-//!    `unavailable` or taken, and the entry tries its next slot. After a burst (a day of
-//!    slots published for a long line) each pass serves a part of the line, and the next
-//!    passes the rest.
+//!    `unavailable` or taken, and the entry tries its next slot. An entry that wants a place
+//!    of the pass and ends it with none (it lost its tries, or earlier entries took every
+//!    place listed for it) stops its timebook's line there: a place it did not get to, or
+//!    one past the few listed for it, is its own before anyone's behind it, and the next
+//!    pass starts from it again. After a burst (a day of slots published for a long line)
+//!    each pass serves a part of the line, and the next passes the rest.
 
 use crate::booking::rules::{self, SlotRequest};
 use crate::booking::{caller_inputs, is_unique_violation, programs};
@@ -40,7 +43,8 @@ pub struct OfferRound {
 }
 
 /// How many slots one entry tries in one pass before it waits for the next: each try that
-/// fails lost a race, and the next pass starts from what is true then.
+/// fails lost a race, and the next pass starts from what is true then. The entries behind it
+/// in its timebook wait with it.
 const TRIES_PER_ENTRY: u8 = 3;
 
 static ANYTHING_TO_CLOSE: LazyLock<Positional> = LazyLock::new(|| {
@@ -103,7 +107,7 @@ fn minute_of_day() -> String {
 /// How many of each entry's earliest places one pass judges by the booking rules: enough for
 /// the places earlier entries take in the same pass, and few enough that a patient the rules
 /// refuse (at the timebook's limit, say) costs the pass little. An entry whose places all
-/// went to those before it gets the next ones at the next pass.
+/// went to those before it gets the next ones at the next pass, before anyone behind it.
 const JUDGED_PER_ENTRY: i64 = 5;
 
 /// Every waiting entry with the slots it may be offered, in line order and then by start.
@@ -142,7 +146,7 @@ static CANDIDATES: LazyLock<Positional> = LazyLock::new(|| {
            WHERE (e.weekdays / s.weekday_bit) % 2 = 1 \
              AND s.minute >= e.from_minute AND s.minute < e.to_minute AND {}) \
          SELECT e.id, e.national_id, e.weekdays, e.from_minute, e.to_minute, e.opens_at, \
-           e.closes_at, s.id, s.starts_at \
+           e.closes_at, s.id, s.starts_at, e.timebook_id \
          FROM ranked c \
            JOIN waitlist_entry e ON e.id = c.entry \
            JOIN timebook t ON t.id = e.timebook_id \
@@ -179,7 +183,7 @@ fn line() -> Caller {
 }
 
 /// One row of [`CANDIDATES`].
-type Candidate = (i64, String, i64, i64, i64, i64, i64, i64, i64);
+type Candidate = (i64, String, i64, i64, i64, i64, i64, i64, i64, i64);
 
 /// Whether a refusal is about the patient rather than the slot: their other slots would be
 /// refused too.
@@ -287,13 +291,19 @@ impl<D: Database> SqlStore<D> {
         let mut served: HashSet<i64> = HashSet::new();
         let mut given: HashSet<i64> = HashSet::new();
         let mut tries: HashMap<i64, u8> = HashMap::new();
+        // Each timebook's first entry in line that wants a place listed here: until it is
+        // served, nobody behind it is, since a place it lost, or one the pass did not list
+        // for it, is its own before theirs. The next pass starts from it again.
+        let mut first_wanting: HashMap<i64, i64> = HashMap::new();
         for row in &candidates {
-            let (entry, slot, start) = (row.0, row.7, row.8);
-            if served.contains(&entry) || given.contains(&slot) {
+            let (entry, slot, start, timebook) = (row.0, row.7, row.8, row.9);
+            if served.contains(&entry) {
                 continue;
             }
-            let tried = tries.entry(entry).or_insert(0);
-            if *tried >= TRIES_PER_ENTRY {
+            if let Some(first) = first_wanting.get(&timebook)
+                && *first != entry
+                && !served.contains(first)
+            {
                 continue;
             }
             let wish = match wishes.get(&entry) {
@@ -303,6 +313,14 @@ impl<D: Database> SqlStore<D> {
             let start =
                 rows::instant(start, "slot.starts_at")?.to_zoned_datetime(self.zone.clone());
             if !wish.matches(&start) {
+                continue;
+            }
+            first_wanting.insert(timebook, entry);
+            if given.contains(&slot) {
+                continue;
+            }
+            let tried = tries.entry(entry).or_insert(0);
+            if *tried >= TRIES_PER_ENTRY {
                 continue;
             }
             *tried += 1;

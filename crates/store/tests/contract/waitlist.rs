@@ -1,8 +1,10 @@
 //! Venteliste: a freed place goes to the first in line who wants it, held for them through
 //! the booking core; the blocked, those at the timebook's limit and those already offered
 //! another place are passed over; declined or expired, it goes to the next; accepted, it is
-//! booked through the core; a newly published slot is offered like a freed one; and several
-//! servers running the pass at once never offer one place twice.
+//! booked through the core; a newly published slot is offered like a freed one; several
+//! servers running the pass at once never offer one place twice; a pass gives nobody behind
+//! the first in line a place of theirs, even one it lost a race for or did not list; and
+//! «Bestill» and «Nei takk» at once do one of the two.
 
 use crate::common::{TestDb, World, oslo};
 use domain::{
@@ -777,5 +779,204 @@ pub async fn passes_racing_on_several_servers_never_offer_a_place_twice(db: Test
     assert_eq!(offered_slots.len(), 19);
     assert!(!offered_slots.contains(&held_slot));
     drop(servers);
+    world.finish().await;
+}
+
+pub async fn a_place_past_those_a_pass_lists_for_the_first_in_line_is_still_theirs(db: TestDb) {
+    let world = World::new(db).await;
+    // Seven places on Thursday morning, 08:00 to 09:30.
+    let mut slots = Vec::new();
+    for (hour, minute) in [(8, 0), (8, 15), (8, 30), (8, 45), (9, 0), (9, 15), (9, 30)] {
+        slots.push(world.slot(oslo(2026, 12, 17, hour, minute), 1).await.id.0);
+    }
+    let thursday = |from: Time| {
+        wish(
+            &[Weekday::Thursday],
+            (from, time(10, 0, 0, 0)),
+            (date(2026, 12, 17), date(2026, 12, 17)),
+        )
+    };
+    // Six patients in line take any of them; the seventh only those from 08:30.
+    let mut line = Vec::new();
+    for n in 20..27 {
+        let patient = world.patient(n).await;
+        let from = if n == 26 {
+            time(8, 30, 0, 0)
+        } else {
+            time(8, 0, 0, 0)
+        };
+        join(&world, &patient, thursday(from)).await;
+        line.push(patient);
+    }
+    // A pass judges each entry's earliest few places: the first five in line take the first
+    // five, and the sixth, whose few those were, has none. The seventh, listed later places,
+    // waits behind the sixth all the same.
+    assert_eq!(pass(&world).await.offered, 5);
+    assert_eq!(offer_of(&world, &line[5]).await, None);
+    assert_eq!(offer_of(&world, &line[6]).await, None);
+    assert_eq!(pass(&world).await.offered, 2);
+    for (patient, slot) in line.iter().zip(&slots) {
+        assert_eq!(
+            offer_of(&world, patient).await.map(|(_, offered)| offered),
+            Some(*slot),
+            "each in line gets the earliest place left"
+        );
+    }
+    world.finish().await;
+}
+
+/// Waits until `waiting` of the PostgreSQL database's connections wait for a row lock: the
+/// interleaving a case stages is then in place.
+async fn lock_waiters(world: &World, waiting: i64) {
+    for _ in 0..1_000 {
+        let now = count(
+            world,
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .await;
+        if now >= waiting {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{waiting} connections never waited for a lock");
+}
+
+/// A transaction of the test's own on PostgreSQL, to stage what another server does at the
+/// same moment.
+async fn staging(world: &World) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let pool = sqlx::PgPool::connect(&world.db.url).await.expect("connect");
+    pool.begin().await.expect("begin")
+}
+
+pub async fn a_pass_that_loses_races_for_the_first_in_line_offers_nobody_behind_them(db: TestDb) {
+    // Staged with PostgreSQL's row locks, which let the test see where the pass waits.
+    if !db.is_postgres() {
+        return;
+    }
+    let world = World::new(db).await;
+    let mut slots = Vec::new();
+    for minute in [0, 15, 30, 45] {
+        slots.push(world.slot(oslo(2026, 12, 17, 8, minute), 1).await.id.0);
+    }
+    let (first, second) = (world.patient(2).await, world.patient(3).await);
+    join(&world, &first, thursday_morning()).await;
+    join(&world, &second, thursday_morning()).await;
+
+    // Three patients hold the first three places on another server, committed after the
+    // pass has listed them free and while it waits for the first of them.
+    let mut other_server = staging(&world).await;
+    sqlx::query("SELECT 1 FROM slot WHERE id IN ($1, $2, $3) FOR UPDATE")
+        .bind(slots[0])
+        .bind(slots[1])
+        .bind(slots[2])
+        .execute(&mut *other_server)
+        .await
+        .expect("lock");
+    let until = store::Clock::now(world.clock.as_ref()).as_second() + 600;
+    for (n, slot) in (10u16..).zip(&slots[..3]) {
+        sqlx::query(
+            "INSERT INTO slot_hold (clinic_id, timebook_id, slot_id, national_id, expires_at) \
+             SELECT clinic_id, timebook_id, id, $1, $2 FROM slot WHERE id = $3",
+        )
+        .bind(World::person(n).as_str())
+        .bind(until)
+        .bind(slot)
+        .execute(&mut *other_server)
+        .await
+        .expect("hold");
+    }
+    let store = world.store.clone();
+    let racing = tokio::spawn(async move { store.offer_freed_places().await });
+    lock_waiters(&world, 1).await;
+    other_server.commit().await.expect("commit");
+
+    // The first in line lost three races; the fourth place is still theirs before the
+    // second's.
+    let round = racing.await.expect("pass").expect("pass");
+    assert_eq!(round.offered, 0);
+    assert_eq!(offer_of(&world, &second).await, None);
+    assert_eq!(pass(&world).await.offered, 1);
+    assert_eq!(
+        offer_of(&world, &first).await.map(|(_, slot)| slot),
+        Some(slots[3])
+    );
+    assert_eq!(offer_of(&world, &second).await, None);
+    world.finish().await;
+}
+
+pub async fn bestill_and_nei_takk_at_once_do_one_of_the_two(db: TestDb) {
+    // Staged with PostgreSQL's row locks; SQLite's one writer never interleaves the two.
+    if !db.is_postgres() {
+        return;
+    }
+    let world = World::new(db).await;
+    let (_, appointment) = full_thursday(&world).await;
+    let first = World::person(2);
+    world
+        .cancel_as(&World::person(1), appointment)
+        .await
+        .expect("cancel");
+    assert_eq!(pass(&world).await.offered, 1);
+    let (offer, _) = offer_of(&world, &first).await.expect("offered");
+
+    // «Nei takk» on one server stops at the offer's hold, which a third transaction has
+    // locked; «Bestill» on another starts while it waits.
+    let mut third = staging(&world).await;
+    let hold: i64 = sqlx::query_scalar("SELECT hold_id FROM waitlist_offer WHERE id = $1")
+        .bind(offer)
+        .fetch_one(&mut *third)
+        .await
+        .expect("hold");
+    sqlx::query("SELECT 1 FROM slot_hold WHERE id = $1 FOR UPDATE")
+        .bind(hold)
+        .execute(&mut *third)
+        .await
+        .expect("lock");
+    let (declining, accepting) = (
+        world.db.open(world.clock.clone()).await,
+        world.db.open(world.clock.clone()).await,
+    );
+    let patient = first.clone();
+    let declined = tokio::spawn(async move { declining.decline_offer(&patient, offer).await });
+    lock_waiters(&world, 1).await;
+    let patient = first.clone();
+    let accepted =
+        tokio::spawn(async move { accepting.accept_offer(&patient, offer, &reason()).await });
+    lock_waiters(&world, 2).await;
+    third.commit().await.expect("commit");
+    let declined = declined.await.expect("decline").expect("decline");
+    let accepted = accepted.await.expect("accept");
+
+    // The one that came first did what it says; the other found the offer answered.
+    let state = world
+        .store
+        .patient_offer(&first, offer)
+        .await
+        .expect("offer")
+        .state;
+    let booked = world
+        .store
+        .planned_appointments(&first)
+        .await
+        .expect("planned")
+        .len();
+    match (declined, accepted) {
+        (true, Err(StoreError::Refused(Refusal::HoldLost))) => {
+            assert_eq!((state, booked), (OfferState::Declined, 0));
+        }
+        (false, Ok(_)) => assert_eq!((state, booked), (OfferState::Accepted, 1)),
+        other => panic!("both or neither: {other:?}, the offer {state:?}, {booked} booked"),
+    }
+    assert_eq!(
+        count(
+            &world,
+            "SELECT COUNT(*) FROM slot s WHERE s.booked + (SELECT COUNT(*) FROM slot_hold h \
+             WHERE h.slot_id = s.id) > s.capacity"
+        )
+        .await,
+        0
+    );
     world.finish().await;
 }

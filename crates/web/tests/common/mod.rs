@@ -385,13 +385,20 @@ impl Portal {
     /// Another server on the same database with its own connections, as a second process
     /// would be; returns its base URL.
     pub async fn second_server(&self) -> String {
-        let state = self.state.on_store(self.db.open(self.clock.clone()).await);
+        self.second_server_with_store().await.0
+    }
+
+    /// Another server on the same database, with the store it serves from: its own pool,
+    /// for what that server's background work would do (a worker's waitlist pass, say).
+    pub async fn second_server_with_store(&self) -> (String, Arc<dyn Store>) {
+        let store = self.db.open(self.clock.clone()).await;
+        let state = self.state.on_store(store.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(timebok_web::serve(state, listener, std::future::pending()));
-        base
+        (base, store)
     }
 }
 
