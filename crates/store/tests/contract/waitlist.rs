@@ -939,11 +939,18 @@ pub async fn bestill_and_nei_takk_at_once_do_one_of_the_two(db: TestDb) {
         world.db.open(world.clock.clone()).await,
     );
     let patient = first.clone();
-    let declined = tokio::spawn(async move { declining.decline_offer(&patient, offer).await });
+    let declined = tokio::spawn(async move {
+        declining
+            .decline_offer(&Caller::patient(patient), offer)
+            .await
+    });
     lock_waiters(&world, 1).await;
     let patient = first.clone();
-    let accepted =
-        tokio::spawn(async move { accepting.accept_offer(&patient, offer, &reason()).await });
+    let accepted = tokio::spawn(async move {
+        accepting
+            .accept_offer(&Caller::patient(patient), offer, &reason())
+            .await
+    });
     lock_waiters(&world, 2).await;
     third.commit().await.expect("commit");
     let declined = declined.await.expect("decline").expect("decline");
