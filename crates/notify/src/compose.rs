@@ -63,7 +63,7 @@ fn invitation_notice(
         ("notice-invited", "notice-subject-invited")
     };
     let mut text = lang.text(
-        text_key,
+        &for_whom(text_key, delivery),
         &[
             ("first", delivery.first_name.as_str()),
             ("clinic", clinic),
@@ -449,7 +449,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_and_a_waitlist_offer_to_someone_acting_for_the_patient_name_the_patient() {
+    fn a_reply_an_offer_and_an_invitation_to_someone_acting_for_the_patient_name_the_patient() {
         let zone = domain::clinic_time_zone().expect("zone");
         let compose_for = |kind, mut delivery: Delivery| {
             delivery.on_behalf = true;
@@ -462,6 +462,11 @@ mod tests {
                     delivery(language, TimebookKind::Vaksine),
                 ),
                 (NotificationKind::WaitlistOffer, offered(language)),
+                (NotificationKind::Invited, invited(language, None)),
+                (
+                    NotificationKind::InvitationReminder,
+                    invited(language, None),
+                ),
             ] {
                 let text = compose_for(kind, delivery).text;
                 assert!(!text.contains("notice-"), "{language} {kind:?}: {text}");
@@ -478,6 +483,12 @@ mod tests {
             .text,
             "Helsenorge testlegekontor har svart på meldingen om Kari. Logg inn på Helsenorge og \
              velg Kari under «Bytt person» for å lese svaret."
+        );
+        assert_eq!(
+            compose_for(NotificationKind::Invited, invited("nb", None)).text,
+            "Helsenorge testlegekontor ber deg bestille time for Kari: Ta prøve på laboratoriet. \
+             Velg Kari under «Bytt person» og velg time her: \
+             https://timebok.example.no/bestill/4?maned=2026-01&dag=2026-01-12"
         );
         assert_eq!(
             compose_for(NotificationKind::WaitlistOffer, offered("nb")).text,

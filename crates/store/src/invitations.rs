@@ -7,6 +7,7 @@
 //! marks it in the booking's own transaction (`booking/programs.rs`).
 
 use crate::audit::{Entry, record};
+use crate::booking::rules;
 use crate::db::{Database, Executor, Transaction, q};
 use crate::rows;
 use crate::{NotificationKind, Result, SqlStore, StoreError};
@@ -16,6 +17,7 @@ use domain::{
     PersonName, Refusal, TimebookId,
 };
 use jiff::Timestamp;
+use std::sync::LazyLock;
 
 /// What the office sends: whom it invites to which timebook, for which days, with what words.
 #[derive(Debug, Clone)]
@@ -168,6 +170,24 @@ impl<D: Database> SqlStore<D> {
     }
 }
 
+/// An invitation's notice jobs (invitation `$1`, kind `$2`, at `$3`): to the patient, and to
+/// a child's parents, who book for them.
+static INVITATION_NOTICES: LazyLock<[String; 2]> = LazyLock::new(|| {
+    rules::told_jobs(
+        (
+            "clinic_id, kind, invitation_id, created_at, next_attempt_at",
+            "i.clinic_id, $2, i.id, $3, $3",
+        ),
+        "invitation i WHERE i.id = $1",
+        rules::About {
+            row: "i",
+            acting: "NULL",
+            parents: true,
+        },
+        "$3",
+    )
+});
+
 /// A notice job about an invitation, and its audit entry.
 struct Job<'a> {
     clinic: ClinicId,
@@ -180,17 +200,15 @@ struct Job<'a> {
 
 /// Writes the notice job and its audit entry in the invitation's transaction.
 async fn enqueue(tx: &mut impl Executor, actor: &Actor, job: Job<'_>) -> Result<()> {
-    tx.execute(
-        q(
-            "INSERT INTO outbox (clinic_id, kind, invitation_id, created_at, next_attempt_at) \
-           VALUES ($1, $2, $3, $4, $4)",
+    for notice in INVITATION_NOTICES.iter() {
+        tx.execute(
+            q(notice.as_str())
+                .bind(job.invitation)
+                .bind(job.kind.code())
+                .bind(job.at),
         )
-        .bind(job.clinic.0)
-        .bind(job.kind.code())
-        .bind(job.invitation)
-        .bind(job.at),
-    )
-    .await?;
+        .await?;
+    }
     record(
         tx,
         Entry {

@@ -31,6 +31,8 @@ notice-cancelled-by-patient-for = { $first }'s appointment for { $kind } at { $c
 notice-reminder-for = { $first } has an appointment for { $kind } at { $clinic } { $when }. Location: { $place }. Log in to { $portal } to see more.
 notice-moved-for = { $first }'s appointment for { $kind } at { $clinic } has moved to { $when }. Location: { $place }. Log in to { $portal } to see more.
 notice-message-reply-for = { $clinic } has answered the message about { $first }. Log in to { $portal } and choose { $first } under «Switch person» to read the answer.
+notice-invited-for = { $clinic } asks you to book an appointment for { $first }: { $service }. Choose { $first } under «Switch person» and a time here: { $link }
+notice-invitation-reminder-for = Remember to book an appointment for { $first } at { $clinic }: { $service }. Choose { $first } under «Switch person» and a time here: { $link }
 
 # Venteliste: a freed place held for the patient first in line.
 notice-waitlist-offer = { $first }, a free appointment for { $kind } at { $clinic } { $when } is held for you from the waiting list until { $until }. Location: { $place }. Book it or say no thanks here: { $link }

@@ -31,6 +31,8 @@ notice-cancelled-by-patient-for = { $first } sin time til { $kind } hos { $clini
 notice-reminder-for = { $first } har time til { $kind } hos { $clinic } { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
 notice-moved-for = { $first } sin time til { $kind } hos { $clinic } er endret til { $when }. Oppmøtested: { $place }. Logg inn på { $portal } for å se mer.
 notice-message-reply-for = { $clinic } har svart på meldingen om { $first }. Logg inn på { $portal } og velg { $first } under «Bytt person» for å lese svaret.
+notice-invited-for = { $clinic } ber deg bestille time for { $first }: { $service }. Velg { $first } under «Bytt person» og velg time her: { $link }
+notice-invitation-reminder-for = Husk å bestille time for { $first } hos { $clinic }: { $service }. Velg { $first } under «Bytt person» og velg time her: { $link }
 
 # Venteliste: a freed place held for the patient first in line.
 notice-waitlist-offer = { $first }, en ledig time til { $kind } hos { $clinic } { $when } er holdt av til deg fra ventelisten til kl. { $until }. Oppmøtested: { $place }. Bestill eller si nei takk her: { $link }

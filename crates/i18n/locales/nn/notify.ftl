@@ -31,6 +31,8 @@ notice-cancelled-by-patient-for = { $first } sin time til { $kind } hos { $clini
 notice-reminder-for = { $first } har time til { $kind } hos { $clinic } { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
 notice-moved-for = { $first } sin time til { $kind } hos { $clinic } er endra til { $when }. Oppmøtestad: { $place }. Logg inn på { $portal } for å sjå meir.
 notice-message-reply-for = { $clinic } har svart på meldinga om { $first }. Logg inn på { $portal } og vel { $first } under «Byt person» for å lese svaret.
+notice-invited-for = { $clinic } ber deg bestille time for { $first }: { $service }. Vel { $first } under «Byt person» og vel time her: { $link }
+notice-invitation-reminder-for = Hugs å bestille time for { $first } hos { $clinic }: { $service }. Vel { $first } under «Byt person» og vel time her: { $link }
 
 # Venteliste: a freed place held for the patient first in line.
 notice-waitlist-offer = { $first }, ein ledig time til { $kind } hos { $clinic } { $when } er halden av til deg frå ventelista til kl. { $until }. Oppmøtestad: { $place }. Bestill eller sei nei takk her: { $link }

@@ -165,7 +165,11 @@ fn patient_notice(kind: &str, condition: &str) -> [Step; 2] {
             "appointment a JOIN timebook t ON t.id = a.timebook_id \
              WHERE a.id = :appointment{condition}"
         ),
-        ("a", true),
+        rules::About {
+            row: "a",
+            acting: "a.representative",
+            parents: true,
+        },
         ":now",
     )
     .map(Step::Write)
@@ -408,7 +412,11 @@ fn offer() -> Program {
                     ),
                 ),
                 "waitlist_offer o JOIN waitlist_entry e ON e.id = o.entry_id WHERE o.id = :offer",
-                ("e", false),
+                rules::About {
+                    row: "e",
+                    acting: "e.representative",
+                    parents: false,
+                },
                 ":now",
             )
             .map(Step::Write),

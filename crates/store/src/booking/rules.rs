@@ -79,60 +79,74 @@ pub(crate) fn represents(patient: &str) -> String {
     )
 }
 
-/// The representatives told of a notice about the row `a` (an appointment, a thread, a
-/// waitlist entry), as the rows `r` of `representation`: the one who booked or moved it (wrote
-/// last, joined) for the patient, while their relation stands at `now`; and, with
-/// `parents`, every parent whose relation stands, whoever acted (the office, the child
-/// themself). A representative related by both the register and the identity provider is
-/// two rows: the jobs are written `DISTINCT`.
-pub(crate) fn representatives_told(a: &str, r: &str, now: &str, parents: bool) -> String {
+/// Whom a notice is about: the row `row` (an appointment, a thread, a waitlist entry, an
+/// invitation) with the patient's `national_id`; `acting`, the representative who acted for
+/// the patient (the row's `representative`, or `NULL` where nobody can); and whether the
+/// patient's `parents` are told whoever acted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct About<'a> {
+    pub row: &'a str,
+    pub acting: &'a str,
+    pub parents: bool,
+}
+
+/// The representatives told of a notice, as the rows `r` of `representation`: the one who
+/// booked or moved it (wrote last, joined) for the patient, while their relation stands at
+/// `now`; and, with `parents`, every parent whose relation stands, whoever acted (the office,
+/// the child themself). A representative related by both the register and the identity
+/// provider is two rows: the jobs are written `DISTINCT`.
+pub(crate) fn representatives_told(about: About<'_>, r: &str, now: &str) -> String {
+    let About {
+        row,
+        acting,
+        parents,
+    } = about;
     let parents = if parents {
         format!(" OR {r}.kind = '{}'", domain::RelationKind::Parent.code())
     } else {
         String::new()
     };
     format!(
-        "{r}.person = {a}.national_id AND ({r}.valid_until IS NULL OR {r}.valid_until > {now}) \
-         AND ({r}.representative = {a}.representative{parents})"
+        "{r}.person = {row}.national_id AND ({r}.valid_until IS NULL OR {r}.valid_until > {now}) \
+         AND ({r}.representative = {acting}{parents})"
     )
 }
 
-/// The notices of the appointment `a` go to its patient too, unless a parent acts for them: a
-/// child's own number is not where a parent's booking is confirmed. Someone with fullmakt and
-/// the person who gave it are both told.
-pub(crate) fn patient_told(a: &str, now: &str) -> String {
+/// The notices go to the patient too, unless a parent acted for them: a child's own number
+/// is not where a parent's booking is confirmed. Someone with fullmakt and the person who
+/// gave it are both told.
+pub(crate) fn patient_told(about: About<'_>, now: &str) -> String {
     format!(
-        "NOT ({a}.representative IS NOT NULL AND {})",
+        "NOT ({acting} IS NOT NULL AND {})",
         standing_relation(
-            &format!("{a}.representative"),
-            &format!("{a}.national_id"),
+            about.acting,
+            &format!("{}.national_id", about.row),
             Some(domain::RelationKind::Parent.code()),
             now
-        )
+        ),
+        acting = about.acting
     )
 }
 
-/// The jobs of one notice about the row `x` (an appointment, a thread, a waitlist entry: a
-/// row with the patient's `national_id` and the `representative` who acted for them), read
-/// `FROM {from_where}`: one to the patient and one to each representative, only where
-/// `patient_told` and `representatives_told` say (`parents` as there). `columns` and
-/// `values` are the job's own.
+/// The jobs of one notice, read `FROM {from_where}` (which names the row `about.row`): one to
+/// the patient and one to each representative, only where `patient_told` and
+/// `representatives_told` say. `columns` and `values` are the job's own.
 pub(crate) fn told_jobs(
     (columns, values): (&str, &str),
     from_where: &str,
-    (x, parents): (&str, bool),
+    about: About<'_>,
     now: &str,
 ) -> [String; 2] {
     [
         format!(
             "INSERT INTO outbox ({columns}) SELECT {values} FROM {from_where} AND {}",
-            patient_told(x, now)
+            patient_told(about, now)
         ),
         // The comma join binds after `from_where`'s own joins, which never name `r`.
         format!(
             "INSERT INTO outbox ({columns}, recipient) SELECT DISTINCT {values}, r.representative \
              FROM representation r, {from_where} AND {}",
-            representatives_told(x, "r", now, parents)
+            representatives_told(about, "r", now)
         ),
     ]
 }

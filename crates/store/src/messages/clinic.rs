@@ -20,7 +20,11 @@ static REPLY_NOTICES: LazyLock<[String; 2]> = LazyLock::new(|| {
         ),
         "thread t WHERE t.id = $1",
         // A reply is told to whoever wrote, never to a parent the teenager did not ask.
-        ("t", false),
+        rules::About {
+            row: "t",
+            acting: "t.representative",
+            parents: false,
+        },
         "$3",
     )
 });

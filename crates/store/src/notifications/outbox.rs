@@ -71,6 +71,13 @@ pub trait Outbox: Send + Sync {
 /// A reminder found twice is written once.
 const REMINDER_MARGIN: SignedDuration = SignedDuration::from_mins(10);
 
+/// A reminder is about the appointment `a`, told as its other notices are.
+const APPOINTMENT: rules::About<'static> = rules::About {
+    row: "a",
+    acting: "a.representative",
+    parents: true,
+};
+
 /// The reminders come due since `$2` (the last round, less the margin) up to `$1` (now): per
 /// timebook reminder, the booked appointments that start from its offset after `$2`, but not
 /// before now, to its offset after now. Each (timebook, reminder) pair reads a range of the
@@ -105,12 +112,12 @@ static SCHEDULE_REMINDERS: LazyLock<[Arc<str>; 2]> = LazyLock::new(|| {
         .into()
     };
     [
-        write("NULL", "", rules::patient_told("a", "$1")),
+        write("NULL", "", rules::patient_told(APPOINTMENT, "$1")),
         // `r` is the reminder here: the representation rows are `p`.
         write(
             "p.representative",
             " CROSS JOIN representation p",
-            rules::representatives_told("a", "p", "$1", true),
+            rules::representatives_told(APPOINTMENT, "p", "$1"),
         ),
     ]
 });

@@ -683,5 +683,41 @@ pub async fn a_childs_parents_are_told_of_its_appointments_whoever_books_them(db
             (true, NotificationKind::Reminder),
         ]
     );
+    // The office's innkalling of the two goes to each and to their parents, who book for
+    // them.
+    let today = world
+        .clock
+        .now()
+        .to_zoned_datetime(domain::clinic_time_zone().expect("zone"))
+        .date();
+    world
+        .store
+        .invite(
+            &world.staff,
+            world.clinic.id,
+            &store::NewInvitations {
+                timebook: world.timebook.id,
+                days: domain::InvitationDays::new(None, None, today).expect("days"),
+                message: None,
+                patients: vec![child.clone(), teenager.clone()],
+            },
+        )
+        .await
+        .expect("invited");
+    let invited: Vec<_> = notices(&world)
+        .await
+        .into_iter()
+        .filter(|(_, kind)| *kind == NotificationKind::Invited)
+        .collect();
+    assert_eq!(
+        invited,
+        vec![
+            (false, NotificationKind::Invited),
+            (false, NotificationKind::Invited),
+            (true, NotificationKind::Invited),
+            (true, NotificationKind::Invited),
+            (true, NotificationKind::Invited),
+        ]
+    );
     world.finish().await;
 }
