@@ -10,7 +10,7 @@
 //   4. prints each appointment it receives, one JSON line each, until stopped.
 //
 //   node e2e/journal/reference-journal.mjs --base http://127.0.0.1:8080 --token <journal token> \
-//     [--listen 127.0.0.1:0] [--days 5] [--patient 13116900216:Kari:Nordmann ...]
+//     [--listen 127.0.0.1:0] [--days 5] [--from 1] [--patient 13116900216:Kari:Nordmann ...]
 //
 // The token is a client bound to one clinic with the scopes system/Slot.rs, system/Slot.cud,
 // system/Patient.cruds, system/Appointment.cruds and system/Subscription.cruds; `timebok demo`
@@ -28,7 +28,7 @@ const FODSELSNUMMER = "urn:oid:2.16.578.1.12.4.1.4.1";
 const D_NUMMER = "urn:oid:2.16.578.1.12.4.1.4.2";
 
 function options(argv) {
-  const found = { listen: "127.0.0.1:0", days: 5, patients: [] };
+  const found = { listen: "127.0.0.1:0", days: 5, from: 1, patients: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const [name, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${name} needs a value`);
@@ -36,6 +36,7 @@ function options(argv) {
     else if (name === "--token") found.token = value;
     else if (name === "--listen") found.listen = value;
     else if (name === "--days") found.days = Number(value);
+    else if (name === "--from") found.from = Number(value);
     else if (name === "--patient") found.patients.push(value);
     else throw new Error(`unknown option ${name}`);
   }
@@ -80,25 +81,25 @@ function osloInstant(date, minutes) {
   return `${date.y}-${pad(date.m)}-${pad(date.d)}T${pad(hour)}:${pad(minute)}:00${offset}`;
 }
 
-/** The next `count` weekdays after today, in Oslo. */
-function weekdays(count) {
+/** `count` weekdays in Oslo, from the `from`th day after today (1: tomorrow) on. */
+function weekdays(count, from) {
   const days = [];
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Oslo" }).format(new Date());
   let [y, m, d] = today.split("-").map(Number);
-  while (days.length < count) {
+  for (let ahead = 1; days.length < count; ahead += 1) {
     const next = new Date(Date.UTC(y, m - 1, d + 1));
     [y, m, d] = [next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()];
     const weekday = next.getUTCDay();
-    if (weekday !== 0 && weekday !== 6) days.push({ y, m, d });
+    if (ahead >= from && weekday !== 0 && weekday !== 6) days.push({ y, m, d });
   }
   return days;
 }
 
 /** Afternoons, 13:00 to 16:00 in quarters: the demo's own slots are in the mornings. */
-function week(schedules, days) {
+function week(schedules, days, from) {
   const entries = [];
   for (const schedule of schedules) {
-    for (const day of weekdays(days)) {
+    for (const day of weekdays(days, from)) {
       for (let minutes = 13 * 60; minutes < 16 * 60; minutes += 15) {
         entries.push({
           resource: {
@@ -116,10 +117,10 @@ function week(schedules, days) {
   return { resourceType: "Bundle", type: "transaction", entry: entries };
 }
 
-async function publish(base, token, days) {
+async function publish(base, token, days, from) {
   const schedules = (await fhir(base, token, "GET", "Schedule")).entry?.map((e) => e.resource) ?? [];
   if (schedules.length === 0) throw new Error("the client's clinic has no Schedule to publish in");
-  const answer = await fhir(base, token, "POST", "", week(schedules, days));
+  const answer = await fhir(base, token, "POST", "", week(schedules, days, from));
   const created = answer.entry.filter((e) => e.response.status.startsWith("201")).length;
   say("published", { schedules: schedules.length, slots: answer.entry.length, created });
   // The answer's entries are in the Bundle's order: each schedule's slots together.
@@ -217,7 +218,7 @@ async function subscribe(base, token, endpoint, secret) {
 
 async function main() {
   const o = options(process.argv.slice(2));
-  const published = await publish(o.base, o.token, o.days);
+  const published = await publish(o.base, o.token, o.days, o.from);
   await keepList(o.base, o.token, o.patients);
   const receiver = await listen(o.listen, (bundle) => {
     for (const appointment of appointments(bundle)) say("received", appointment);

@@ -29,7 +29,9 @@ function printed(matches, ms = 10_000) {
 
 function startJournal(base, token) {
   // A synthetic fødselsnummer the demo does not list: the journal system puts it on the list.
-  const args = ["--base", base, "--token", token, "--days", "3", "--patient", "15818012354:Nina:Listesen"];
+  // From the third day on: the patient cancels the first slot online, which the timebook
+  // allows until 24 hours before; tomorrow's 13:00 is less than that after 13:00 today.
+  const args = ["--base", base, "--token", token, "--days", "3", "--from", "3", "--patient", "15818012354:Nina:Listesen"];
   const child = spawn(process.execPath, [journalScript, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
