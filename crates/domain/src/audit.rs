@@ -79,6 +79,8 @@ actions! {
     PatientListed => "patient.listed",
     PatientUnlisted => "patient.unlisted",
     PatientListImported => "patient_list.imported",
+    PractitionerSaved => "practitioner.saved",
+    PractitionerListChanged => "practitioner.list_changed",
     TemplateCreated => "template.created",
     TemplatePublished => "template.published",
     TemplateUnpublished => "template.unpublished",

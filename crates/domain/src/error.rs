@@ -8,6 +8,8 @@ pub enum DomainError {
     TooManyWords { max: usize },
     #[error("a HER-id is a positive whole number")]
     HerId,
+    #[error("an HPR number is a positive whole number of at most nine digits")]
+    HprNumber,
     #[error("an organisation number has nine digits, the last a valid check digit")]
     OrgNumber,
     #[error("a national id number has exactly 11 digits")]

@@ -36,4 +36,6 @@ row_id!(
     ThreadId,
     /// One message in a thread.
     MessageId,
+    /// A practitioner (fastlege) of one clinic.
+    PractitionerId,
 );

@@ -18,6 +18,7 @@ mod municipality;
 mod national_id;
 mod org_number;
 mod patient;
+mod practitioner;
 mod push_target;
 mod referral;
 mod reminders;
@@ -42,8 +43,8 @@ pub use error::DomainError;
 pub use her_id::HerId;
 pub use ics::{CalendarEvent, CalendarFeed, calendar_feed, calendar_file};
 pub use ids::{
-    AppointmentId, ClinicId, HoldId, LocationId, MessageId, ResourceId, SlotId, TemplateId,
-    ThreadId, TimebookId,
+    AppointmentId, ClinicId, HoldId, LocationId, MessageId, PractitionerId, ResourceId, SlotId,
+    TemplateId, ThreadId, TimebookId,
 };
 pub use invitation::{
     DEFAULT_INVITATION_DAYS, InvitationDays, InvitationDaysError, MAX_INVITATION_DAYS,
@@ -52,6 +53,7 @@ pub use municipality::Municipality;
 pub use national_id::{IdPolicy, NationalId, NationalIdKind};
 pub use org_number::OrgNumber;
 pub use patient::{Patient, PatientSearch};
+pub use practitioner::{HprNumber, Practitioner};
 pub use push_target::{
     AddressKind, BROWSER_PUSH_SERVICES, PushEndpoint, PushHost, PushTargetPolicy, PushTargetRefusal,
 };

@@ -64,7 +64,7 @@ pub use notifications::{
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
 pub use rate_counts::{Hits, RateCounts};
-pub use register::{Clinics, PatientList, Places, Register};
+pub use register::{Clinics, ListedPractitioner, PatientList, Places, Practitioners, Register};
 pub use representation::{
     NewRelation, Relation, RelationPage, RelationSource, Representations, Represented,
 };

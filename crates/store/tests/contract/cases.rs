@@ -10,6 +10,7 @@ pub use crate::logins::*;
 pub use crate::messages::*;
 pub use crate::outbox::*;
 pub use crate::patient_import::*;
+pub use crate::practitioners::*;
 pub use crate::rate::*;
 pub use crate::referrals::*;
 pub use crate::reminders::*;

@@ -20,6 +20,7 @@ mod logins;
 mod messages;
 mod outbox;
 mod patient_import;
+mod practitioners;
 mod rate;
 mod referrals;
 mod reminders;
@@ -31,6 +32,7 @@ mod usage;
 mod waitlist;
 
 contract_tests!(
+    each_practitioner_keeps_a_list_of_their_clinics_patients,
     a_parent_books_and_moves_for_their_child_only_while_the_relation_stands,
     a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen,
     a_session_acts_only_for_someone_a_relation_allows,

@@ -1,0 +1,198 @@
+//! Fastleger: each clinic's practitioners and their lists. A patient is on a practitioner's
+//! list while they are on that practitioner's clinic's list too: moved to another clinic,
+//! they are on none of the old clinic's practitioners' lists, without a write here.
+
+use crate::audit::{Entry, record};
+use crate::db::{Database, Executor, Transaction, q};
+use crate::rows::valid;
+use crate::{Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use domain::{
+    Actor, AuditAction, ClinicId, HprNumber, NationalId, PersonName, Practitioner, PractitionerId,
+};
+
+/// A practitioner and how many patients are on their list now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedPractitioner {
+    pub practitioner: Practitioner,
+    pub patients: u64,
+}
+
+#[async_trait]
+pub trait Practitioners: Send + Sync {
+    /// Adds the clinic's practitioner with this HPR number, or renames them. Audited.
+    async fn save_practitioner(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        hpr_number: HprNumber,
+        (first_name, last_name): (&PersonName, &PersonName),
+    ) -> Result<Practitioner>;
+
+    /// The clinic's practitioners by last and first name, each with their list's size.
+    async fn practitioners(&self, clinic_id: ClinicId) -> Result<Vec<ListedPractitioner>>;
+
+    /// Puts the patients on the practitioner's list, off any other practitioner's, in one
+    /// transaction with one audit entry. Only patients on the practitioner's clinic's list are
+    /// put there; answers how many were. Another clinic's practitioner is not found.
+    async fn list_with_practitioner(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        practitioner: PractitionerId,
+        patients: &[NationalId],
+    ) -> Result<u64>;
+
+    /// The practitioner whose list the patient is on, if any.
+    async fn practitioner_of(&self, patient: &NationalId) -> Result<Option<Practitioner>>;
+}
+
+type Row = (i64, i64, i64, String, String);
+
+fn practitioner((id, clinic_id, hpr, first, last): Row) -> Result<Practitioner> {
+    Ok(Practitioner {
+        id: PractitionerId(id),
+        clinic_id: ClinicId(clinic_id),
+        hpr_number: valid(HprNumber::new(hpr), "practitioner.hpr_number")?,
+        first_name: valid(PersonName::parse(&first), "practitioner.first_name")?,
+        last_name: valid(PersonName::parse(&last), "practitioner.last_name")?,
+    })
+}
+
+#[async_trait]
+impl<D: Database> Practitioners for SqlStore<D> {
+    async fn save_practitioner(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        hpr_number: HprNumber,
+        (first_name, last_name): (&PersonName, &PersonName),
+    ) -> Result<Practitioner> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let row: Row = tx
+            .fetch_one(
+                q(
+                    "INSERT INTO practitioner (clinic_id, hpr_number, first_name, last_name) \
+                   VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (clinic_id, hpr_number) DO UPDATE \
+                     SET first_name = excluded.first_name, last_name = excluded.last_name \
+                   RETURNING id, clinic_id, hpr_number, first_name, last_name",
+                )
+                .bind(clinic_id.0)
+                .bind(i64::from(hpr_number))
+                .bind(first_name.as_str())
+                .bind(last_name.as_str()),
+            )
+            .await?;
+        record(
+            &mut tx,
+            Entry {
+                at: now,
+                actor,
+                action: AuditAction::PractitionerSaved,
+                clinic_id: Some(clinic_id.0),
+                patient: None,
+                subject: format!("practitioner:{}", row.0),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        practitioner(row)
+    }
+
+    async fn practitioners(&self, clinic_id: ClinicId) -> Result<Vec<ListedPractitioner>> {
+        let rows: Vec<(i64, i64, i64, String, String, i64)> = self
+            .db
+            .pool()
+            .fetch_all(
+                q(
+                    "SELECT p.id, p.clinic_id, p.hpr_number, p.first_name, p.last_name, \
+                     (SELECT COUNT(*) FROM practitioner_list l \
+                        JOIN patient x ON x.national_id = l.national_id \
+                      WHERE l.practitioner_id = p.id AND x.clinic_id = p.clinic_id) \
+                   FROM practitioner p WHERE p.clinic_id = $1 \
+                   ORDER BY p.last_name, p.first_name, p.id",
+                )
+                .bind(clinic_id.0),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(id, clinic, hpr, first, last, listed)| {
+                Ok(ListedPractitioner {
+                    practitioner: practitioner((id, clinic, hpr, first, last))?,
+                    patients: u64::try_from(listed)
+                        .map_err(|_| StoreError::Corrupt("practitioner list size"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_with_practitioner(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        practitioner: PractitionerId,
+        patients: &[NationalId],
+    ) -> Result<u64> {
+        let now = self.now().as_second();
+        let mut tx = self.db.begin_write().await?;
+        let found: Option<(i64,)> = tx
+            .fetch_optional(
+                q("SELECT id FROM practitioner WHERE id = $1 AND clinic_id = $2")
+                    .bind(practitioner.0)
+                    .bind(clinic_id.0),
+            )
+            .await?;
+        found.ok_or(StoreError::NotFound("practitioner"))?;
+        let mut listed = 0;
+        for patient in patients {
+            listed += tx
+                .execute(
+                    q(
+                        "INSERT INTO practitioner_list (national_id, practitioner_id) \
+                       SELECT x.national_id, $2 FROM patient x \
+                       WHERE x.national_id = $1 AND x.clinic_id = $3 \
+                       ON CONFLICT (national_id) DO UPDATE \
+                         SET practitioner_id = excluded.practitioner_id",
+                    )
+                    .bind(patient.as_str())
+                    .bind(practitioner.0)
+                    .bind(clinic_id.0),
+                )
+                .await?;
+        }
+        record(
+            &mut tx,
+            Entry {
+                at: now,
+                actor,
+                action: AuditAction::PractitionerListChanged,
+                clinic_id: Some(clinic_id.0),
+                patient: None,
+                subject: format!("practitioner:{}:{listed}", practitioner.0),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(listed)
+    }
+
+    async fn practitioner_of(&self, patient: &NationalId) -> Result<Option<Practitioner>> {
+        let row: Option<Row> = self
+            .db
+            .pool()
+            .fetch_optional(
+                q(
+                    "SELECT p.id, p.clinic_id, p.hpr_number, p.first_name, p.last_name \
+                   FROM practitioner_list l \
+                     JOIN practitioner p ON p.id = l.practitioner_id \
+                     JOIN patient x ON x.national_id = l.national_id \
+                   WHERE l.national_id = $1 AND x.clinic_id = p.clinic_id",
+                )
+                .bind(patient.as_str()),
+            )
+            .await?;
+        row.map(practitioner).transpose()
+    }
+}
