@@ -205,6 +205,7 @@ mod completeness {
             "name",
             "item",
             "until",
+            "hpr",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

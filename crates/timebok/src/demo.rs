@@ -323,8 +323,23 @@ async fn list_patients(
         })
         .collect();
     store.import_relations(actor, &relations).await?;
+    // «Testfastlege», with every demo patient on her list.
+    let gp = store
+        .save_practitioner(
+            actor,
+            clinic,
+            domain::HprNumber::new(DEMO_HPR_NUMBER)?,
+            (&PersonName::parse("Test")?, &PersonName::parse("Fastlege")?),
+        )
+        .await?;
+    store
+        .list_with_practitioner(actor, clinic, gp.id, &ids)
+        .await?;
     Ok(())
 }
+
+/// The demo GP's HPR number: a made-up number, as the demo patients' are synthetic.
+const DEMO_HPR_NUMBER: i64 = 9_144_900;
 
 /// The default rules, except that vaccine doses for a booked koronavaksine time are ordered a
 /// week ahead: online cancellation closes seven days before. The demo thus shows both sides of

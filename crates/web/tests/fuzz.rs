@@ -436,7 +436,14 @@ fn query_names(path: &str) -> &'static [&'static str] {
         "/klinikk/bestill" => &["time"],
         "/klinikk/timeavtaler/{id}" => &["melding", "sted", "dag"],
         "/klinikk/bruk" | "/klinikk/bruk.csv" => &["timebok", "sted", "fra", "til"],
-        "/register/klinikker/{id}" => &["melding", "side", "lagt_til", "oppdatert", "uendret"],
+        "/register/klinikker/{id}" => &[
+            "melding",
+            "side",
+            "lagt_til",
+            "oppdatert",
+            "uendret",
+            "antall",
+        ],
         "/register/varsler" => &["provd"],
         "/register/representasjon" => &["side", "melding", "antall"],
         "/fhir/Schedule" => &["actor", "service-type", "_count"],
@@ -501,6 +508,8 @@ fn form_fields(path: &str) -> &'static [&'static str] {
         "/register/representasjon/fjern" => &["representant", "person"],
         "/register/klinikker/{id}/tjenester" => &["tjeneste", "tjeneste"],
         "/register/klinikker/{id}/pasienter" => &["fodselsnummer", "fornavn", "etternavn"],
+        "/register/klinikker/{id}/fastleger" => &["hpr", "fornavn", "etternavn"],
+        "/register/klinikker/{id}/fastleger/liste" => &["fastlege", "pasienter"],
         _ => &[],
     }
 }
@@ -541,6 +550,9 @@ const ALL_NAMES: &[&str] = &[
     "avslatt",
     "venteliste",
     "sted",
+    "hpr",
+    "fastlege",
+    "pasienter",
 ];
 
 /// Who sends a case.

@@ -546,3 +546,124 @@ async fn a_large_import_is_one_event_and_the_list_is_paged_on_postgres() {
     .await;
     a_large_import_is_one_event_and_the_list_is_shown_a_page_at_a_time(portal).await;
 }
+
+#[tokio::test]
+async fn the_operator_keeps_each_practitioners_list() {
+    let portal = portal(true).await;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let csrf = operator.csrf().await;
+    let clinic = portal
+        .number(&format!(
+            "SELECT clinic_id FROM timebook WHERE id = {}",
+            portal.timebook
+        ))
+        .await;
+    let page = format!("/register/klinikker/{clinic}");
+    let none = operator.get(&page).await.body;
+    assert!(none.contains("Legekontoret har ingen fastleger i registeret."));
+    assert!(!none.contains("Sett pasienter på fastlegens liste"));
+
+    // A mistyped HPR number or a missing name saves nothing and says so.
+    for (hpr, first) in [("91449OO", "Tove"), ("1234567890", "Tove"), ("9144900", "")] {
+        let refused = operator
+            .post(
+                &format!("{page}/fastleger"),
+                &[
+                    ("csrf", &csrf),
+                    ("hpr", hpr),
+                    ("fornavn", first),
+                    ("etternavn", "Fastlege"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            refused.location.as_deref(),
+            Some(format!("{page}?melding=fastlege-ugyldig#fastleger").as_str())
+        );
+    }
+    assert_eq!(portal.number("SELECT COUNT(*) FROM practitioner").await, 0);
+    let shown = operator
+        .get(&format!("{page}?melding=fastlege-ugyldig"))
+        .await
+        .body;
+    assert!(shown.contains("Fastlegen ble ikke lagret."));
+
+    let saved = operator
+        .post(
+            &format!("{page}/fastleger"),
+            &[
+                ("csrf", &csrf),
+                ("hpr", " 9144900 "),
+                ("fornavn", "Tove"),
+                ("etternavn", "Fastlege"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(format!("{page}?melding=fastlege-lagret#fastleger").as_str())
+    );
+    let id = portal.number("SELECT id FROM practitioner").await;
+    let listed = |text: String| {
+        let csrf = csrf.clone();
+        let operator = &operator;
+        let page = page.clone();
+        async move {
+            operator
+                .post(
+                    &format!("{page}/fastleger/liste"),
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("fastlege", &id.to_string()),
+                        ("pasienter", &text),
+                    ],
+                )
+                .await
+        }
+    };
+    // One line that is not a fødselsnummer puts nobody on the list.
+    let refused = listed(format!("{}\n123", portal.kari.as_str())).await;
+    assert_eq!(
+        refused.location.as_deref(),
+        Some(format!("{page}?melding=liste-ugyldig#fastleger").as_str())
+    );
+    assert_eq!(
+        portal
+            .number("SELECT COUNT(*) FROM practitioner_list")
+            .await,
+        0
+    );
+    // A patient on no list of the clinic's is left out, and the answer says how many were put.
+    let stranger = common::person(77);
+    let done = listed(format!(
+        "{}\n {} \n\n{}",
+        portal.kari.as_str(),
+        portal.ola.as_str(),
+        stranger.as_str()
+    ))
+    .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("{page}?melding=liste-satt&antall=2#fastleger").as_str())
+    );
+    let body = operator
+        .get(&format!("{page}?melding=liste-satt&antall=2"))
+        .await
+        .body;
+    assert!(body.contains("2 pasienter er satt på fastlegens liste."));
+    assert!(body.contains("Tove Fastlege"));
+    assert!(body.contains("HPR-nummer 9144900, 2 pasienter på listen"));
+    assert_eq!(
+        audited(&portal, domain::AuditAction::PractitionerSaved)
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        audited(&portal, domain::AuditAction::PractitionerListChanged)
+            .await
+            .len(),
+        1
+    );
+}

@@ -90,3 +90,18 @@ register-notification-hook = FHIR subscription { $id }
 register-notification-kind-invitation-sent = Invitation
 register-notification-kind-invitation-reminder = Invitation reminder
 register-notification-kind-waitlist-offer = Free appointment from the waiting list
+
+# Fastleger: each practitioner's list.
+register-practitioners = Regular GPs
+register-practitioners-none = The GP office has no regular GPs in the register.
+register-practitioner-about = HPR number { $hpr }, { $count } patients on the list
+register-practitioner-add = Add a regular GP
+register-practitioner-hpr = HPR number
+register-practitioner-saved = The regular GP has been saved.
+register-practitioner-invalid = The regular GP was not saved. Write the HPR number in digits only (at most 9), and the first and last name.
+register-practitioner-list = Put patients on the GP's list
+register-practitioner-who = Regular GP
+register-practitioner-patients = National identity numbers
+register-practitioner-list-hint = One national identity number per line. Only patients on the GP office's list are put on the GP's list; a patient has one regular GP.
+register-practitioner-list-invalid = Nobody was put on the list. Choose a regular GP and write valid national identity numbers, one per line.
+register-practitioner-listed = { $count } patients have been put on the GP's list.

@@ -90,3 +90,18 @@ register-notification-hook = FHIR-abonnement { $id }
 register-notification-kind-invitation-sent = Innkalling
 register-notification-kind-invitation-reminder = Påminnelse om innkalling
 register-notification-kind-waitlist-offer = Ledig time fra ventelisten
+
+# Fastleger: each practitioner's list.
+register-practitioners = Fastleger
+register-practitioners-none = Legekontoret har ingen fastleger i registeret.
+register-practitioner-about = HPR-nummer { $hpr }, { $count } pasienter på listen
+register-practitioner-add = Legg til fastlege
+register-practitioner-hpr = HPR-nummer
+register-practitioner-saved = Fastlegen er lagret.
+register-practitioner-invalid = Fastlegen ble ikke lagret. Skriv HPR-nummeret med bare sifre (høyst 9), og fornavn og etternavn.
+register-practitioner-list = Sett pasienter på fastlegens liste
+register-practitioner-who = Fastlege
+register-practitioner-patients = Fødselsnumre
+register-practitioner-list-hint = Ett fødselsnummer per linje. Bare pasienter på legekontorets liste settes på fastlegens liste; en pasient har én fastlege.
+register-practitioner-list-invalid = Ingen ble satt på listen. Velg en fastlege og skriv gyldige fødselsnumre, ett per linje.
+register-practitioner-listed = { $count } pasienter er satt på fastlegens liste.

@@ -90,3 +90,18 @@ register-notification-hook = FHIR-abonnement { $id }
 register-notification-kind-invitation-sent = Innkalling
 register-notification-kind-invitation-reminder = Påminning om innkalling
 register-notification-kind-waitlist-offer = Ledig time frå ventelista
+
+# Fastleger: each practitioner's list.
+register-practitioners = Fastlegar
+register-practitioners-none = Legekontoret har ingen fastlegar i registeret.
+register-practitioner-about = HPR-nummer { $hpr }, { $count } pasientar på lista
+register-practitioner-add = Legg til fastlege
+register-practitioner-hpr = HPR-nummer
+register-practitioner-saved = Fastlegen er lagra.
+register-practitioner-invalid = Fastlegen vart ikkje lagra. Skriv HPR-nummeret med berre siffer (høgst 9), og førenamn og etternamn.
+register-practitioner-list = Set pasientar på lista til fastlegen
+register-practitioner-who = Fastlege
+register-practitioner-patients = Fødselsnummer
+register-practitioner-list-hint = Eitt fødselsnummer per linje. Berre pasientar på lista til legekontoret blir sette på lista til fastlegen; ein pasient har éin fastlege.
+register-practitioner-list-invalid = Ingen vart sette på lista. Vel ein fastlege og skriv gyldige fødselsnummer, eitt per linje.
+register-practitioner-listed = { $count } pasientar er sette på lista til fastlegen.

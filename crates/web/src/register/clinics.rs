@@ -189,6 +189,7 @@ struct ClinicPage {
     previous_page: Option<u64>,
     next_page: Option<u64>,
     report: Vec<String>,
+    practitioners: Vec<super::practitioners::PractitionerLine>,
 }
 
 #[derive(Deserialize, Default)]
@@ -199,9 +200,15 @@ pub struct ClinicQuery {
     lagt_til: Option<u64>,
     oppdatert: Option<u64>,
     uendret: Option<u64>,
+    /// How many patients were put on a practitioner's list.
+    antall: Option<u64>,
 }
 
-async fn clinic(state: &AppState, operator: &OperatorUser, id: i64) -> Result<Clinic, Failure> {
+pub(super) async fn clinic(
+    state: &AppState,
+    operator: &OperatorUser,
+    id: i64,
+) -> Result<Clinic, Failure> {
     state
         .store
         .clinic(ClinicId(id))
@@ -286,6 +293,7 @@ async fn clinic_page(
             })
             .collect(),
         report: Vec::new(),
+        practitioners: super::practitioners::lines(state, operator, clinic.id).await?,
     })
 }
 
@@ -303,6 +311,14 @@ pub async fn show(
         Some("lagt-til") => Some(t.get("register-patient-added")),
         Some("fjernet") => Some(t.get("register-patient-removed")),
         Some("ugyldig") => Some(t.get("register-patient-invalid")),
+        Some("fastlege-lagret") => Some(t.get("register-practitioner-saved")),
+        Some("fastlege-ugyldig") => Some(t.get("register-practitioner-invalid")),
+        Some("liste-ugyldig") => Some(t.get("register-practitioner-list-invalid")),
+        Some("liste-satt") => Some(t.arg(
+            "register-practitioner-listed",
+            "count",
+            &query.antall.unwrap_or(0).to_string(),
+        )),
         Some("importert") => Some(t.args(
             "register-import-report",
             &[

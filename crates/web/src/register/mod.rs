@@ -4,6 +4,7 @@
 mod audit;
 mod clinics;
 mod notifications;
+mod practitioners;
 mod relations;
 
 use crate::authorization::{Audience::*, Routes};
@@ -29,6 +30,16 @@ pub fn routes() -> Routes {
             clinics::remove_patient,
         )
         .post("/register/klinikker/{id}/import", Operator, clinics::import)
+        .post(
+            "/register/klinikker/{id}/fastleger",
+            Operator,
+            practitioners::add,
+        )
+        .post(
+            "/register/klinikker/{id}/fastleger/liste",
+            Operator,
+            practitioners::list,
+        )
         .get("/register/logg", Operator, audit::form)
         .post("/register/logg", Operator, audit::search)
         .get(relations::PATH, Operator, relations::show)
