@@ -140,7 +140,7 @@ const RETURN_TO_SECONDS: i64 = 15 * 60;
 
 /// Sends the visitor to `to` (the login, «Bytt person»), which sends them on to `path` when
 /// done.
-pub fn returning_to(state: &AppState, path: &ReturnPath, to: &ReturnPath) -> Response {
+fn returning_to(state: &AppState, path: &ReturnPath, to: &ReturnPath) -> Response {
     crate::cookies::redirect_setting(
         crate::cookies::set(
             crate::cookies::RETURN_TO,
@@ -150,6 +150,12 @@ pub fn returning_to(state: &AppState, path: &ReturnPath, to: &ReturnPath) -> Res
         ),
         to,
     )
+}
+
+/// «Bytt person», which sends the patient on to `path` once they have chosen.
+pub fn choose_person_then(state: &AppState, path: &ReturnPath) -> Response {
+    let switch = ReturnPath::parse(SWITCH_PERSON).unwrap_or_default();
+    returning_to(state, path, &switch)
 }
 
 /// The patients' login page.

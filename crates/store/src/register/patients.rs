@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 /// Patients per statement of an import: 3,001 parameters, under SQLite's limit of 32,766 and
 /// PostgreSQL's of 65,535, and few enough round trips for a list of 50,000.
-const IMPORT_CHUNK: usize = 1000;
+pub(super) const IMPORT_CHUNK: usize = 1000;
 
 #[async_trait]
 pub trait PatientList: Send + Sync {
@@ -478,26 +478,28 @@ fn last_of_each(entries: &[ListEntry]) -> Vec<&ListEntry> {
 /// The stored rows of `count` patients named by `$1` to `$count`, locked on PostgreSQL so that
 /// what the import counts is what it changes.
 fn existing_rows(count: usize, lock: &str) -> String {
-    let mut sql = String::from(
-        "SELECT national_id, clinic_id, first_name, last_name FROM patient WHERE national_id IN (",
-    );
-    for n in 1..=count {
-        let _ = write!(sql, "{}${n}", if n == 1 { "" } else { ", " });
+    format!(
+        "SELECT national_id, clinic_id, first_name, last_name FROM patient \
+         WHERE national_id IN ({}) {lock}",
+        placeholders(1, count)
+    )
+}
+
+/// `$first, …`: `count` numbered parameters, for an `IN (…)` of a batch.
+pub(super) fn placeholders(first: usize, count: usize) -> String {
+    let mut list = String::new();
+    for n in first..first + count {
+        let _ = write!(list, "{}${n}", if n == first { "" } else { ", " });
     }
-    let _ = write!(sql, ") {lock}");
-    sql
+    list
 }
 
 /// Takes the patients `$2` to `$count+1` off the list of clinic `$1`.
 fn unlist_rows(count: usize) -> String {
-    let mut sql = String::from(
-        "UPDATE patient SET clinic_id = NULL WHERE clinic_id = $1 AND national_id IN (",
-    );
-    for n in 2..count + 2 {
-        let _ = write!(sql, "{}${n}", if n == 2 { "" } else { ", " });
-    }
-    sql.push(')');
-    sql
+    format!(
+        "UPDATE patient SET clinic_id = NULL WHERE clinic_id = $1 AND national_id IN ({})",
+        placeholders(2, count)
+    )
 }
 
 /// Puts `count` patients on the list of clinic `$1`: patient `n` is `$3n-1` to `$3n+1`.

@@ -2,8 +2,9 @@
 //! list while they are on that practitioner's clinic's list too: moved to another clinic,
 //! they are on none of the old clinic's practitioners' lists, without a write here.
 
+use super::patients::{IMPORT_CHUNK, placeholders};
 use crate::audit::{Entry, record};
-use crate::db::{Database, Executor, Transaction, q};
+use crate::db::{Database, Executor, Statement, Transaction, q};
 use crate::rows::valid;
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -45,6 +46,18 @@ pub trait Practitioners: Send + Sync {
 
     /// The practitioner whose list the patient is on, if any.
     async fn practitioner_of(&self, patient: &NationalId) -> Result<Option<Practitioner>>;
+}
+
+/// Puts the patients `$3` to `$count+2` of clinic `$2`'s list on practitioner `$1`'s, off any
+/// other practitioner's; a patient off the clinic's list is left out.
+fn list_rows(count: usize) -> String {
+    format!(
+        "INSERT INTO practitioner_list (national_id, practitioner_id) \
+         SELECT x.national_id, $1 FROM patient x \
+         WHERE x.clinic_id = $2 AND x.national_id IN ({}) \
+         ON CONFLICT (national_id) DO UPDATE SET practitioner_id = excluded.practitioner_id",
+        placeholders(3, count)
+    )
 }
 
 type Row = (i64, i64, i64, String, String);
@@ -146,21 +159,14 @@ impl<D: Database> Practitioners for SqlStore<D> {
             .await?;
         found.ok_or(StoreError::NotFound("practitioner"))?;
         let mut listed = 0;
-        for patient in patients {
-            listed += tx
-                .execute(
-                    q(
-                        "INSERT INTO practitioner_list (national_id, practitioner_id) \
-                       SELECT x.national_id, $2 FROM patient x \
-                       WHERE x.national_id = $1 AND x.clinic_id = $3 \
-                       ON CONFLICT (national_id) DO UPDATE \
-                         SET practitioner_id = excluded.practitioner_id",
-                    )
-                    .bind(patient.as_str())
+        for chunk in patients.chunks(IMPORT_CHUNK) {
+            let statement = chunk.iter().fold(
+                Statement::shared(list_rows(chunk.len()).into())
                     .bind(practitioner.0)
                     .bind(clinic_id.0),
-                )
-                .await?;
+                |statement, id| statement.bind(id.as_str()),
+            );
+            listed += tx.execute(statement).await?;
         }
         record(
             &mut tx,

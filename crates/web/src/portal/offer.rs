@@ -142,9 +142,7 @@ pub async fn show(
             // now: they choose the child, and come back here.
             let here = ReturnPath::parse(&format!("/venteliste/tilbud/{id}"))
                 .map_err(|_| Failure::new(t, crate::failure::Kind::NotFound))?;
-            let switch = ReturnPath::parse(crate::visitor::SWITCH_PERSON)
-                .map_err(|_| Failure::new(t, crate::failure::Kind::NotFound))?;
-            return Ok(crate::visitor::returning_to(&state, &here, &switch));
+            return Ok(crate::visitor::choose_person_then(&state, &here));
         }
         Err(error) => return Err(Failure::store(t, error)),
     };
