@@ -133,8 +133,11 @@ async fn clinic(
             .save_resource(
                 &actor,
                 timebook.id,
-                &ResourceName::parse(name)?,
-                &Description::parse("")?,
+                &store::NewPlace {
+                    name: &ResourceName::parse(name)?,
+                    description: &Description::parse("")?,
+                    practitioner: None,
+                },
                 &location,
             )
             .await?;
@@ -242,6 +245,7 @@ async fn book_all(
                 patient: patient.clone(),
                 slot: *slot,
                 reason: reason.clone(),
+                appointment_type: None,
                 hold: None,
                 idempotency: None,
             };

@@ -105,8 +105,11 @@ pub async fn seed(
             .save_resource(
                 &actor,
                 timebook.id,
-                &ResourceName::parse(name)?,
-                &Description::parse("")?,
+                &store::NewPlace {
+                    name: &ResourceName::parse(name)?,
+                    description: &Description::parse("")?,
+                    practitioner: None,
+                },
                 &location,
             )
             .await?;

@@ -76,6 +76,7 @@ actions! {
     TimebookNoticesSaved => "timebook.notices_saved",
     LocationSaved => "location.saved",
     ResourceSaved => "resource.saved",
+    AppointmentTypeSaved => "appointment_type.saved",
     PatientListed => "patient.listed",
     PatientUnlisted => "patient.unlisted",
     PatientListImported => "patient_list.imported",

@@ -190,6 +190,10 @@ refusals! {
     OtherTimebook => "other_timebook",
     /// The Idempotency-Key was used before for another request.
     KeyReused => "key_reused",
+    /// The place is a GP's, and the patient is not on that GP's list.
+    NotTheirPractitioner => "not_their_practitioner",
+    /// The appointment type is not one of the timebook's, or the slot is not its length.
+    TypeDoesNotFit => "type_does_not_fit",
 }
 
 #[cfg(test)]

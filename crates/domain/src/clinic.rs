@@ -36,6 +36,9 @@ pub struct Resource {
     pub name: ResourceName,
     pub description: Description,
     pub location: Location,
+    /// The GP whose place this is, in a timebook of «Konsultasjon med fastlegen»: only the
+    /// patients on their list book it.
+    pub practitioner: Option<crate::PractitionerId>,
 }
 
 /// A clinic's block (sperring) of a patient who misused the service.

@@ -10,6 +10,10 @@ pub enum DomainError {
     HerId,
     #[error("an HPR number is a positive whole number of at most nine digits")]
     HprNumber,
+    /// Each place of «Konsultasjon med fastlegen» is one of the clinic's GPs; no other
+    /// timebook's place is anyone's.
+    #[error("a GP consultation's place is one of the clinic's GPs, and only its places are")]
+    PractitionerPlace,
     #[error("an organisation number has nine digits, the last a valid check digit")]
     OrgNumber,
     #[error("a national id number has exactly 11 digits")]

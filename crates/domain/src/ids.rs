@@ -38,4 +38,6 @@ row_id!(
     MessageId,
     /// A practitioner (fastlege) of one clinic.
     PractitionerId,
+    /// A timebook's type of appointment, such as a double consultation.
+    AppointmentTypeId,
 );

@@ -5,6 +5,7 @@
 //! I/O or is async.
 
 mod appointment;
+mod appointment_type;
 mod audit;
 mod booking;
 mod clinic;
@@ -33,6 +34,7 @@ mod timebook;
 mod waitlist;
 
 pub use appointment::{Appointment, AppointmentStatus};
+pub use appointment_type::{AppointmentType, Attendance};
 pub use audit::{Actor, AuditAction, AuditEvent};
 pub use booking::{Caller, Patients, Policy, Reach, Refusal};
 pub use clinic::{Block, Clinic, Location, Resource};
@@ -43,8 +45,8 @@ pub use error::DomainError;
 pub use her_id::HerId;
 pub use ics::{CalendarEvent, CalendarFeed, calendar_feed, calendar_file};
 pub use ids::{
-    AppointmentId, ClinicId, HoldId, LocationId, MessageId, PractitionerId, ResourceId, SlotId,
-    TemplateId, ThreadId, TimebookId,
+    AppointmentId, AppointmentTypeId, ClinicId, HoldId, LocationId, MessageId, PractitionerId,
+    ResourceId, SlotId, TemplateId, ThreadId, TimebookId,
 };
 pub use invitation::{
     DEFAULT_INVITATION_DAYS, InvitationDays, InvitationDaysError, MAX_INVITATION_DAYS,
@@ -69,9 +71,9 @@ pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};
 pub use template::{PlannedSlot, SlotTemplate, Weekdays};
 pub use text::{
-    Address, BlockReason, CancelReason, ClinicName, Description, InfoText, InvitationMessage,
-    MessageText, MunicipalityName, PersonName, Reason, ResourceName, Subject, TextField,
-    count_characters, escape_xml, is_bidi_control, is_noncharacter,
+    Address, AppointmentTypeName, BlockReason, CancelReason, ClinicName, Description, InfoText,
+    InvitationMessage, MessageText, MunicipalityName, PersonName, Reason, ResourceName, Subject,
+    TextField, count_characters, escape_xml, is_bidi_control, is_noncharacter,
 };
 pub use time::{
     EARLIEST_DATE, EARLIEST_INSTANT, END_INSTANT, LATEST_DATE, check_date, check_instant,

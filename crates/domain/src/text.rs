@@ -19,6 +19,7 @@ pub enum TextField {
     /// «Finn pasient»'s search words.
     Search,
     InvitationMessage,
+    AppointmentTypeName,
 }
 
 impl std::fmt::Display for TextField {
@@ -38,6 +39,7 @@ impl std::fmt::Display for TextField {
             Self::MessageText => "message",
             Self::Search => "search",
             Self::InvitationMessage => "invitation message",
+            Self::AppointmentTypeName => "appointment type name",
         })
     }
 }
@@ -198,6 +200,8 @@ bounded_text! {
     /// up to 300 characters; empty for none. The clinic's own words, but kept out of logs
     /// like every text sent to a patient.
     InvitationMessage: InvitationMessage, 0..=300, multiline = true;
+    /// A type of appointment as patients choose it, such as «Dobbelttime».
+    AppointmentTypeName: AppointmentTypeName, 1..=60, multiline = false;
 }
 
 #[cfg(test)]
@@ -455,7 +459,8 @@ mod tests {
             CancelReason,
             Subject,
             MessageText,
-            InvitationMessage
+            InvitationMessage,
+            AppointmentTypeName
         );
 
         #[test]

@@ -1,10 +1,13 @@
 use crate::{BookingRules, ClinicId, DomainError, TimebookId};
 use serde::{Deserialize, Serialize};
 
-/// The four kinds of ressurstimebok the guide names.
+/// The kinds of timebook the guide names: «Konsultasjon med fastlegen», whose places are the
+/// clinic's GPs (each patient sees only their own), and the four ressurstimebøker, not tied to
+/// anyone. In the order «Hva trenger du?» lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TimebookKind {
+    Fastlege,
     Koronatest,
     Koronavaksine,
     Lab,
@@ -12,7 +15,8 @@ pub enum TimebookKind {
 }
 
 impl TimebookKind {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
+        Self::Fastlege,
         Self::Koronatest,
         Self::Koronavaksine,
         Self::Lab,
@@ -22,11 +26,18 @@ impl TimebookKind {
     /// The stable code used in the database, configuration and URLs.
     pub fn code(self) -> &'static str {
         match self {
+            Self::Fastlege => "fastlege",
             Self::Koronatest => "koronatest",
             Self::Koronavaksine => "koronavaksine",
             Self::Lab => "lab",
             Self::Vaksine => "vaksine",
         }
+    }
+
+    /// Whether each of the timebook's places is one of the clinic's GPs, booked only by the
+    /// patients on that GP's list.
+    pub fn practitioner_bound(self) -> bool {
+        self == Self::Fastlege
     }
 
     pub fn parse(code: &str) -> Result<Self, DomainError> {
@@ -39,6 +50,7 @@ impl TimebookKind {
     /// Fluent message of the patient title, «Time til … hos { $clinic }».
     pub fn title_message(self) -> &'static str {
         match self {
+            Self::Fastlege => "timebook-title-fastlege",
             Self::Koronatest => "timebook-title-koronatest",
             Self::Koronavaksine => "timebook-title-koronavaksine",
             Self::Lab => "timebook-title-lab",
@@ -49,6 +61,7 @@ impl TimebookKind {
     /// Fluent message of the label in «Hva trenger du?».
     pub fn service_label_message(self) -> &'static str {
         match self {
+            Self::Fastlege => "timebook-service-fastlege",
             Self::Koronatest => "timebook-service-koronatest",
             Self::Koronavaksine => "timebook-service-koronavaksine",
             Self::Lab => "timebook-service-lab",

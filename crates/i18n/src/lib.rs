@@ -89,6 +89,7 @@ mod tests {
         assert_eq!(
             titles,
             [
+                "Konsultasjon med fastlegen hos Helsenorge testlegekontor",
                 "Time til koronatest hos Helsenorge testlegekontor",
                 "Time til koronavaksine hos Helsenorge testlegekontor",
                 "Time til laboratoriet hos Helsenorge testlegekontor",
@@ -100,6 +101,7 @@ mod tests {
     #[test]
     fn service_labels_are_the_guides() {
         let label = |k: TimebookKind| Lang::Nb.text(k.service_label_message(), &[]);
+        assert_eq!(label(TimebookKind::Fastlege), "Konsultasjon med fastlegen");
         assert_eq!(label(TimebookKind::Koronavaksine), "Koronavaksine");
         assert_eq!(label(TimebookKind::Lab), "Ta prøve på laboratoriet");
         assert_eq!(label(TimebookKind::Vaksine), "Vaksine");
@@ -206,6 +208,7 @@ mod completeness {
             "item",
             "until",
             "hpr",
+            "type",
         ];
         let args: Vec<(&'static str, &str)> = NAMES.iter().map(|n| (*n, "x")).collect();
         for lang in Lang::ALL {

@@ -267,6 +267,7 @@ mod tests {
                 status: AppointmentStatus::Booked,
                 cancel_until: start,
                 version: 1,
+                appointment_type: None,
             }),
             invitation: None,
             waitlist_offer: None,

@@ -51,10 +51,10 @@ pub use messages::{
     ClinicMessages, Message, Messaging, PatientMessages, Sender, Thread, ThreadSummary,
 };
 pub use model::{
-    AppointmentRecord, AuditFilter, BlockedPatient, ChangeCursor, ChangeQuery, ClinicAppointment,
-    FreeSlot, Hold, Idempotency, ImportCounts, Integrity, ListEntry, ListField, NewSlot,
-    NotificationKind, OutboxJob, PatientPage, PlannedAppointment, PublishReport, SlotChange,
-    SlotChanged, SlotSpec, StoreSettings, StoredTemplate,
+    AppointmentRecord, AuditFilter, BlockedPatient, BookedType, ChangeCursor, ChangeQuery,
+    ClinicAppointment, FreeSlot, Hold, Idempotency, ImportCounts, Integrity, ListEntry, ListField,
+    NewSlot, NotificationKind, OutboxJob, PatientPage, PlannedAppointment, PublishReport,
+    SlotChange, SlotChanged, SlotSpec, StoreSettings, StoredTemplate,
 };
 pub use notifications::{
     ClaimedJob, ContactPreferences, Delivery, FailedJob, HookDelivery, InvitationNotice,
@@ -64,7 +64,10 @@ pub use notifications::{
 pub use postgres::PostgresStore;
 pub use publication::{Publication, Slots, Templates};
 pub use rate_counts::{Hits, RateCounts};
-pub use register::{Clinics, ListedPractitioner, PatientList, Places, Practitioners, Register};
+pub use register::{
+    Clinics, ListedPractitioner, NewAppointmentType, NewPlace, PatientList, Places, Practitioners,
+    Register,
+};
 pub use representation::{
     NewRelation, Relation, RelationPage, RelationSource, Representations, Represented,
 };

@@ -131,6 +131,16 @@ pub struct PlannedAppointment {
     pub cancel_until: Timestamp,
     /// Starts at 1 and grows by one with every change.
     pub version: i64,
+    /// The type it was booked as, in a timebook with types.
+    pub appointment_type: Option<BookedType>,
+}
+
+/// The type of appointment a booking was made as, as the patient is shown it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookedType {
+    pub id: domain::AppointmentTypeId,
+    pub name: domain::AppointmentTypeName,
+    pub attendance: domain::Attendance,
 }
 
 impl PlannedAppointment {

@@ -3,7 +3,7 @@
 
 use crate::schedules::{CatalogueEntry, FeedSlot};
 use crate::{
-    AppointmentRecord, ClinicAppointment, FreeSlot, NotificationKind, OutboxJob,
+    AppointmentRecord, BookedType, ClinicAppointment, FreeSlot, NotificationKind, OutboxJob,
     PlannedAppointment, Result, StoreError, StoredTemplate,
 };
 use domain::{
@@ -188,6 +188,7 @@ pub(crate) struct ResourceRow {
     pub location_id: i64,
     pub clinic_id: i64,
     pub address: String,
+    pub practitioner_id: Option<i64>,
 }
 
 impl ResourceRow {
@@ -206,6 +207,7 @@ impl ResourceRow {
                 address: self.address,
             }
             .into_domain()?,
+            practitioner: self.practitioner_id.map(domain::PractitionerId),
         })
     }
 }
@@ -352,6 +354,9 @@ pub(crate) struct PlannedRow {
     pub status: String,
     pub cancel_until: i64,
     pub version: i64,
+    pub appointment_type_id: Option<i64>,
+    pub type_name: Option<String>,
+    pub attendance: Option<String>,
 }
 
 impl PlannedRow {
@@ -374,6 +379,18 @@ impl PlannedRow {
             status: valid(AppointmentStatus::parse(&self.status), "appointment.status")?,
             cancel_until: instant(self.cancel_until, "appointment.cancel_until")?,
             version: self.version,
+            appointment_type: match (self.appointment_type_id, self.type_name, self.attendance) {
+                (Some(id), Some(name), Some(attendance)) => Some(BookedType {
+                    id: domain::AppointmentTypeId(id),
+                    name: valid(
+                        domain::AppointmentTypeName::parse(&name),
+                        "appointment_type.name",
+                    )?,
+                    attendance: domain::Attendance::parse(&attendance)
+                        .ok_or(StoreError::Corrupt("appointment_type.attendance"))?,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -392,6 +409,7 @@ pub(crate) struct CatalogueRow {
     pub description: String,
     pub location_id: i64,
     pub address: String,
+    pub practitioner_id: Option<i64>,
     pub earliest: i64,
     pub latest: i64,
 }
@@ -414,6 +432,7 @@ impl CatalogueRow {
             location_id: self.location_id,
             clinic_id: self.clinic_id,
             address: self.address,
+            practitioner_id: self.practitioner_id,
         }
         .into_domain()?;
         Ok(CatalogueEntry {

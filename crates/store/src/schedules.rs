@@ -157,6 +157,7 @@ fn catalogue(condition: &str) -> Positional {
            t.id AS timebook_id, t.kind, t.min_notice_minutes, t.horizon_days, \
            t.cancel_deadline_minutes, t.max_future_appointments, \
            r.id AS resource_id, r.name AS resource_name, r.description, r.location_id, l.address, \
+           r.practitioner_id, \
            {} AS earliest, {} AS latest \
          FROM resource r \
            JOIN timebook t ON t.id = r.timebook_id \

@@ -283,8 +283,11 @@ impl<'a> World<'a> {
                 .save_resource(
                     &system,
                     timebook.id,
-                    &ResourceName::parse("Rom 1").expect("name"),
-                    &Description::parse("").expect("description"),
+                    &store::NewPlace {
+                        name: &ResourceName::parse("Rom 1").expect("name"),
+                        description: &Description::parse("").expect("description"),
+                        practitioner: None,
+                    },
                     &location,
                 )
                 .await
@@ -353,6 +356,7 @@ impl<'a> World<'a> {
                 moving,
             } => {
                 let request = HoldRequest {
+                    appointment_type: None,
                     patient: self.patients[*patient].clone(),
                     slot: self.slots[*slot],
                     moving: moving.map(|n| self.appointment(n).0),
@@ -375,6 +379,7 @@ impl<'a> World<'a> {
                 key,
             } => {
                 let request = BookRequest {
+                    appointment_type: None,
                     patient: self.patients[*patient].clone(),
                     slot: self.slots[*slot],
                     reason: Reason::parse("Vaksine").expect("reason"),

@@ -270,20 +270,31 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
         )
         .await?;
     }
+    let gp = list_patients(store, &actor, clinic.id, &mut report).await?;
+    let (gp_timebook, gp_slots) = seed_gp_timebook(
+        store,
+        &actor,
+        (clinic.id, &location),
+        gp,
+        (today, six_weeks),
+    )
+    .await?;
+    timebooks.push(gp_timebook);
+    report.new_slots += gp_slots;
     report.timebooks = timebooks.len();
 
-    list_patients(store, &actor, clinic.id, &mut report).await?;
     seed_neighbour(store, &actor, (today, six_weeks)).await?;
     Ok(report)
 }
 
-/// The demo patients, on the clinic's list, one of them blocked.
+/// The demo patients, on the clinic's list, one of them blocked; all on the list of
+/// «Testfastlege», whose id this gives, but Ola Nordmann, who is on another GP's list.
 async fn list_patients(
     store: &dyn Store,
     actor: &Actor,
     clinic: domain::ClinicId,
     report: &mut DemoReport,
-) -> Result<(), DemoError> {
+) -> Result<domain::PractitionerId, DemoError> {
     let why = BlockReason::parse("Demo: gjentatt misbruk av timebestillingen")?;
     for (patient, id) in PATIENTS.iter().zip(demo_patient_ids()?) {
         store
@@ -323,7 +334,8 @@ async fn list_patients(
         })
         .collect();
     store.import_relations(actor, &relations).await?;
-    // «Testfastlege», with every demo patient on her list.
+    // «Testfastlege», with every demo patient on her list but Ola Nordmann, who is on the
+    // list of a GP who takes no bookings online.
     let gp = store
         .save_practitioner(
             actor,
@@ -332,14 +344,37 @@ async fn list_patients(
             (&PersonName::parse("Test")?, &PersonName::parse("Fastlege")?),
         )
         .await?;
-    store
-        .list_with_practitioner(actor, clinic, gp.id, &ids)
+    let other = store
+        .save_practitioner(
+            actor,
+            clinic,
+            domain::HprNumber::new(OTHER_HPR_NUMBER)?,
+            (&PersonName::parse("Annen")?, &PersonName::parse("Lege")?),
+        )
         .await?;
-    Ok(())
+    let ola = ids.get(OLA).cloned();
+    let hers: Vec<NationalId> = ids
+        .iter()
+        .filter(|id| Some(*id) != ola.as_ref())
+        .cloned()
+        .collect();
+    store
+        .list_with_practitioner(actor, clinic, gp.id, &hers)
+        .await?;
+    if let Some(ola) = ola {
+        store
+            .list_with_practitioner(actor, clinic, other.id, &[ola])
+            .await?;
+    }
+    Ok(gp.id)
 }
 
-/// The demo GP's HPR number: a made-up number, as the demo patients' are synthetic.
+/// The demo GPs' HPR numbers: made up, as the demo patients' numbers are synthetic.
 const DEMO_HPR_NUMBER: i64 = 9_144_900;
+const OTHER_HPR_NUMBER: i64 = 9_144_901;
+
+/// Ola Nordmann's place in [`PATIENTS`].
+const OLA: usize = 2;
 
 /// The default rules, except that vaccine doses for a booked koronavaksine time are ordered a
 /// week ahead: online cancellation closes seven days before. The demo thus shows both sides of
@@ -370,21 +405,95 @@ async fn publish_mornings(
         .save_resource(
             actor,
             timebook.id,
-            &ResourceName::parse(name)?,
-            &Description::parse(description)?,
+            &store::NewPlace {
+                name: &ResourceName::parse(name)?,
+                description: &Description::parse(description)?,
+                practitioner: None,
+            },
             location,
         )
         .await?;
+    publish_weekdays(
+        store,
+        actor,
+        resource.id,
+        ((8, 11), 15, capacity),
+        (first, last),
+    )
+    .await
+}
+
+/// Publishes weekday slots from one whole hour to another, of `minutes` and `capacity`.
+async fn publish_weekdays(
+    store: &dyn Store,
+    actor: &Actor,
+    resource: domain::ResourceId,
+    ((from, to), minutes, capacity): ((i8, i8), i64, u16),
+    (first, last): (Date, Date),
+) -> Result<usize, DemoError> {
     let template = SlotTemplate::new(
         Weekdays::MONDAY_TO_FRIDAY,
-        time(8, 0, 0, 0),
-        time(11, 0, 0, 0),
-        SlotLength::minutes(15)?,
+        time(from, 0, 0, 0),
+        time(to, 0, 0, 0),
+        SlotLength::minutes(minutes)?,
         Capacity::new(i64::from(capacity))?,
         first,
         last,
         first,
     )?;
-    let id = store.create_template(actor, resource.id, &template).await?;
+    let id = store.create_template(actor, resource, &template).await?;
     Ok(store.publish_template(actor, id).await?.created)
+}
+
+/// «Konsultasjon med fastlegen» with «Testfastlege»: her place, the types of consultation she
+/// offers, and afternoons of 20-minute slots followed by 40-minute ones for double
+/// consultations.
+async fn seed_gp_timebook(
+    store: &dyn Store,
+    actor: &Actor,
+    (clinic, location): (domain::ClinicId, &Location),
+    gp: domain::PractitionerId,
+    days: (Date, Date),
+) -> Result<(Timebook, usize), DemoError> {
+    let timebook = store
+        .save_timebook(
+            actor,
+            clinic,
+            TimebookKind::Fastlege,
+            BookingRules::default(),
+        )
+        .await?;
+    let place = store
+        .save_resource(
+            actor,
+            timebook.id,
+            &store::NewPlace {
+                name: &ResourceName::parse("Testfastlege")?,
+                description: &Description::parse("Din fastlege")?,
+                practitioner: Some(gp),
+            },
+            location,
+        )
+        .await?;
+    for (name, minutes, attendance) in [
+        ("Vanlig konsultasjon", 20, domain::Attendance::InPerson),
+        ("Dobbelttime", 40, domain::Attendance::InPerson),
+        ("Telefonkonsultasjon", 20, domain::Attendance::Telephone),
+    ] {
+        store
+            .save_appointment_type(
+                actor,
+                clinic,
+                timebook.id,
+                &store::NewAppointmentType {
+                    name: domain::AppointmentTypeName::parse(name)?,
+                    length: SlotLength::minutes(minutes)?,
+                    attendance,
+                },
+            )
+            .await?;
+    }
+    let ordinary = publish_weekdays(store, actor, place.id, ((12, 14), 20, 1), days).await?;
+    let double = publish_weekdays(store, actor, place.id, ((14, 16), 40, 1), days).await?;
+    Ok((timebook, ordinary + double))
 }

@@ -285,10 +285,28 @@ async fn demo_seeds_the_guides_example_once() {
     assert_eq!(
         kinds,
         [
+            TimebookKind::Fastlege,
             TimebookKind::Koronavaksine,
             TimebookKind::Lab,
             TimebookKind::Vaksine
         ]
+    );
+    // «Konsultasjon med fastlegen»: Testfastlege's place and her three types.
+    let consultation = timebooks
+        .iter()
+        .find(|t| t.kind == TimebookKind::Fastlege)
+        .expect("fastlege");
+    let places = store.resources(consultation.id).await.expect("places");
+    assert_eq!(places.len(), 1);
+    assert_eq!(places[0].name.as_str(), "Testfastlege");
+    assert!(places[0].practitioner.is_some());
+    let types = store
+        .appointment_types(consultation.id)
+        .await
+        .expect("types");
+    assert_eq!(
+        types.iter().map(|y| y.name.as_str()).collect::<Vec<_>>(),
+        ["Vanlig konsultasjon", "Telefonkonsultasjon", "Dobbelttime"]
     );
     let vaksine = timebooks
         .iter()

@@ -541,8 +541,11 @@ async fn a_resource_without_a_description_has_its_name_alone_as_the_schedules_co
         .save_resource(
             &domain::Actor::System,
             timebook,
-            &domain::ResourceName::parse("Fysioterapi").expect("name"),
-            &domain::Description::parse("").expect("an empty description"),
+            &store::NewPlace {
+                name: &domain::ResourceName::parse("Fysioterapi").expect("name"),
+                description: &domain::Description::parse("").expect("an empty description"),
+                practitioner: None,
+            },
             &existing[0].location,
         )
         .await

@@ -215,6 +215,7 @@ async fn a_booked_slot_is_neither_deleted_moved_nor_shrunk_below_its_bookings(po
             .book(
                 &Caller::patient(patient.clone()),
                 &BookRequest {
+                    appointment_type: None,
                     patient: patient.clone(),
                     slot: slot_id,
                     reason: Reason::parse("Influensavaksine").expect("reason"),

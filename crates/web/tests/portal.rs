@@ -244,6 +244,7 @@ async fn a_blocked_patient_gets_the_guides_message_and_no_slots() {
             .hold(
                 &domain::Caller::patient(portal.ola.clone()),
                 &store::HoldRequest {
+                    appointment_type: None,
                     patient: portal.ola.clone(),
                     slot: domain::SlotId(portal.slots[0]),
                     moving: None,

@@ -47,6 +47,7 @@ async fn book(portal: &Portal, patient: &NationalId, slot: i64) -> AppointmentId
         .book(
             &Caller::patient(patient.clone()),
             &BookRequest {
+                appointment_type: None,
                 patient: patient.clone(),
                 slot: SlotId(slot),
                 reason: Reason::parse("Influensavaksine").expect("reason"),

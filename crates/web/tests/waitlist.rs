@@ -78,6 +78,7 @@ async fn taken_by_another(portal: &Portal) -> (NationalId, domain::AppointmentId
         .book(
             &Caller::patient(viktig.clone()),
             &BookRequest {
+                appointment_type: None,
                 patient: viktig.clone(),
                 slot: domain::SlotId(portal.slots[1]),
                 reason: domain::Reason::parse("Vaksine").expect("reason"),

@@ -410,6 +410,7 @@ async fn booked_day(portal: &Portal) -> (Vec<i64>, Vec<(NationalId, i64, i64)>) 
                 .book(
                     &Caller::patient(patient.clone()),
                     &BookRequest {
+                        appointment_type: None,
                         patient: patient.clone(),
                         slot: SlotId(slot.id.0),
                         reason: Reason::parse("Vaksine").expect("reason"),

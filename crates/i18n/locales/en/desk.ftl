@@ -75,3 +75,4 @@ week-print-hint = The week can be printed from the browser; the forms are not pr
 week-none = The place has no times this week.
 week-today = today
 week-book = Book
+desk-refused-type = That slot does not suit the appointment type. Choose a slot of the right length.

@@ -38,3 +38,4 @@ notice-invitation-reminder-for = Remember to book an appointment for { $first } 
 notice-waitlist-offer = { $first }, a free appointment for { $kind } at { $clinic } { $when } is held for you from the waiting list until { $until }. Location: { $place }. Book it or say no thanks here: { $link }
 notice-waitlist-offer-for = A free appointment for { $first } for { $kind } at { $clinic } { $when } is held from the waiting list until { $until }. Location: { $place }. Book it or say no thanks here: { $link }
 notice-subject-waitlist-offer = A free appointment from the waiting list at { $clinic }
+notice-kind-fastlege = a consultation with your GP

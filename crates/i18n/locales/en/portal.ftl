@@ -154,3 +154,13 @@ message-xml-intro = This is how the message is exchanged with the journal system
 
 # Notification settings: a push service Timebok does not send to
 notify-push-refused = Your browser uses a notification service that this service does not send push notifications to. Use another browser, or choose SMS or e-mail.
+choose-type-does-not-fit = That time does not suit the appointment type you chose. Choose another time.
+type-title = What kind of appointment do you need?
+type-legend = Choose the type of appointment
+type-choose-error = Choose the kind of appointment you need
+type-in-person = { $name } ({ $minutes } min)
+type-telephone = { $name } ({ $minutes } min, the doctor calls you)
+type-chosen = Type of appointment: { $type }
+type-change = Choose another type of appointment
+review-type = Type of appointment: { $type }
+review-telephone = The doctor calls you at the phone number you have given.

@@ -6,3 +6,5 @@ timebook-service-koronatest = COVID-19 test
 timebook-service-koronavaksine = COVID-19 vaccine
 timebook-service-lab = Have a sample taken at the laboratory
 timebook-service-vaksine = Vaccine
+timebook-title-fastlege = Consultation with your GP at { $clinic }
+timebook-service-fastlege = Consultation with your GP

@@ -75,3 +75,4 @@ week-print-hint = Uken kan skrives ut fra nettleseren; skjemaene skrives ikke ut
 week-none = Stedet har ingen timer denne uken.
 week-today = i dag
 week-book = Bestill
+desk-refused-type = Timen passer ikke for den timetypen. Velg en time av riktig lengde.

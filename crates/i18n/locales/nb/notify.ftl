@@ -38,3 +38,4 @@ notice-invitation-reminder-for = Husk å bestille time for { $first } hos { $cli
 notice-waitlist-offer = { $first }, en ledig time til { $kind } hos { $clinic } { $when } er holdt av til deg fra ventelisten til kl. { $until }. Oppmøtested: { $place }. Bestill eller si nei takk her: { $link }
 notice-waitlist-offer-for = En ledig time for { $first } til { $kind } hos { $clinic } { $when } er holdt av fra ventelisten til kl. { $until }. Oppmøtested: { $place }. Bestill eller si nei takk her: { $link }
 notice-subject-waitlist-offer = Ledig time fra ventelisten hos { $clinic }
+notice-kind-fastlege = konsultasjon med fastlegen

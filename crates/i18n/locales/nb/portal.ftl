@@ -154,3 +154,13 @@ message-xml-intro = Slik utveksles meldingen med journalsystemet (Timeboks meldi
 
 # Varslingsinnstillinger: a push service Timebok does not send to
 notify-push-refused = Nettleseren din bruker en varslingstjeneste som denne tjenesten ikke sender push-varsel til. Bruk en annen nettleser, eller velg SMS eller e-post.
+choose-type-does-not-fit = Den tiden passer ikke for timetypen du valgte. Velg en annen tid.
+type-title = Hva slags time trenger du?
+type-legend = Velg type time
+type-choose-error = Velg hva slags time du trenger
+type-in-person = { $name } ({ $minutes } min)
+type-telephone = { $name } ({ $minutes } min, legen ringer deg)
+type-chosen = Type time: { $type }
+type-change = Velg en annen type time
+review-type = Type time: { $type }
+review-telephone = Legen ringer deg på telefonnummeret du har oppgitt.

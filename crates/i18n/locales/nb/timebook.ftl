@@ -6,3 +6,5 @@ timebook-service-koronatest = Koronatest
 timebook-service-koronavaksine = Koronavaksine
 timebook-service-lab = Ta prøve på laboratoriet
 timebook-service-vaksine = Vaksine
+timebook-title-fastlege = Konsultasjon med fastlegen hos { $clinic }
+timebook-service-fastlege = Konsultasjon med fastlegen

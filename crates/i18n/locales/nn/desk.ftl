@@ -75,3 +75,4 @@ week-print-hint = Veka kan skrivast ut frå nettlesaren; skjemaa blir ikkje skri
 week-none = Staden har ingen timar denne veka.
 week-today = i dag
 week-book = Bestill
+desk-refused-type = Timen passar ikkje for den timetypen. Vel ein time med rett lengd.

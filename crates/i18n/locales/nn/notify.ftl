@@ -38,3 +38,4 @@ notice-invitation-reminder-for = Hugs å bestille time for { $first } hos { $cli
 notice-waitlist-offer = { $first }, ein ledig time til { $kind } hos { $clinic } { $when } er halden av til deg frå ventelista til kl. { $until }. Oppmøtestad: { $place }. Bestill eller sei nei takk her: { $link }
 notice-waitlist-offer-for = Ein ledig time for { $first } til { $kind } hos { $clinic } { $when } er halden av frå ventelista til kl. { $until }. Oppmøtestad: { $place }. Bestill eller sei nei takk her: { $link }
 notice-subject-waitlist-offer = Ledig time frå ventelista hos { $clinic }
+notice-kind-fastlege = konsultasjon med fastlegen

@@ -154,3 +154,13 @@ message-xml-intro = Slik blir meldinga utveksla med journalsystemet (meldingsfor
 
 # Varslingsinnstillingar: a push service Timebok does not send to
 notify-push-refused = Nettlesaren din bruker ei varslingsteneste som denne tenesta ikkje sender push-varsel til. Bruk ein annan nettlesar, eller vel SMS eller e-post.
+choose-type-does-not-fit = Den tida passar ikkje for timetypen du valde. Vel ei anna tid.
+type-title = Kva slags time treng du?
+type-legend = Vel type time
+type-choose-error = Vel kva slags time du treng
+type-in-person = { $name } ({ $minutes } min)
+type-telephone = { $name } ({ $minutes } min, legen ringjer deg)
+type-chosen = Type time: { $type }
+type-change = Vel ein annan type time
+review-type = Type time: { $type }
+review-telephone = Legen ringjer deg på telefonnummeret du har oppgitt.

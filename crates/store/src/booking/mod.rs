@@ -40,8 +40,8 @@ use crate::db::named::{Env, Value};
 use crate::{Hold, Idempotency, NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
-    AppointmentId, AuditAction, Caller, CancelReason, HoldId, NationalId, Patients, Policy, Reach,
-    Reason, Refusal, SlotId,
+    AppointmentId, AppointmentTypeId, AuditAction, Caller, CancelReason, HoldId, NationalId,
+    Patients, Policy, Reach, Reason, Refusal, SlotId,
 };
 
 /// What a program answered: an outcome code (a [`Refusal`]'s, or what was done) and an id.
@@ -74,6 +74,8 @@ pub struct HoldRequest {
     pub moving: Option<AppointmentId>,
     /// The slot finder the patient came from, kept with the booking this hold becomes.
     pub referral: Option<domain::Referral>,
+    /// The type of appointment the patient chose; the slot must be its length.
+    pub appointment_type: Option<AppointmentTypeId>,
 }
 
 /// A booking, as asked for.
@@ -83,6 +85,8 @@ pub struct BookRequest {
     pub slot: SlotId,
     /// «Hva gjelder det?»
     pub reason: Reason,
+    /// The type of appointment, when the timebook has types; the slot must be its length.
+    pub appointment_type: Option<AppointmentTypeId>,
     /// The hold taken at «Se gjennom før du sender»; `None` books directly if a place is free.
     pub hold: Option<HoldId>,
     /// A machine client's retry key, with what the request asked for.
@@ -179,6 +183,7 @@ impl<D: Database> Booking for SqlStore<D> {
             .with("patient", request.patient.as_str())
             .with("hold_until", expires_at.as_second())
             .with("moving", request.moving.map(|a| a.0))
+            .with("appointment_type", request.appointment_type.map(|y| y.0))
             .with(
                 "referral_source",
                 request.referral.as_ref().and_then(|r| r.source()),
@@ -202,6 +207,7 @@ impl<D: Database> Booking for SqlStore<D> {
                 .with("slot", request.slot.0)
                 .with("patient", request.patient.as_str())
                 .with("reason", request.reason.as_str())
+                .with("appointment_type", request.appointment_type.map(|y| y.0))
                 .with("hold", request.hold.map(|h| h.0))
                 .with("idem_client", key.map(|k| k.client.as_str()))
                 .with("idem_key", key.map(|k| k.key.as_str()))

@@ -8,7 +8,7 @@ use super::rules::{self, Verdict};
 use crate::db::named::{Env, Positional};
 use crate::db::{Database, Executor, Statement};
 use crate::publication::Slots;
-use crate::register::Clinics;
+use crate::register::{Clinics, Places};
 use crate::rows::{
     AppointmentRecordRow, ClinicFields, FreeSlotRow, PlannedRow, ResourceRow, TimebookRow,
     clinic_fields, qualified, timebook_columns,
@@ -18,8 +18,8 @@ use crate::{
 };
 use async_trait::async_trait;
 use domain::{
-    AppointmentId, Caller, Clinic, ClinicId, DomainError, NationalId, Resource, ResourceId, Slot,
-    SlotId, Timebook, TimebookId,
+    AppointmentId, AppointmentType, AppointmentTypeId, Caller, Clinic, ClinicId, DomainError,
+    NationalId, Resource, ResourceId, Slot, SlotId, Timebook, TimebookId,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -40,8 +40,10 @@ pub struct Offer {
 pub struct OfferedTimebook {
     pub clinic: Clinic,
     pub timebook: Timebook,
-    /// Its places (steder), in the order they were made.
+    /// Its places (steder) the patient may book, in the order they were made.
     pub resources: Vec<Resource>,
+    /// Its types of appointment, shortest first; none when the patient picks a time only.
+    pub types: Vec<AppointmentType>,
 }
 
 /// A slot of an offered timebook, with where it is.
@@ -51,6 +53,8 @@ pub struct OfferedSlot {
     pub timebook: Timebook,
     pub resource: Resource,
     pub slot: Slot,
+    /// The timebook's types of appointment, as [`OfferedTimebook::types`].
+    pub types: Vec<AppointmentType>,
 }
 
 /// What «Velg time» asks for: the free days at one place, and one day's free slots.
@@ -62,6 +66,8 @@ pub struct CalendarRequest {
     pub dates: Option<(Date, Date)>,
     /// The day to show the free slots of when it has any; otherwise the first free day.
     pub day: Option<Date>,
+    /// The type of appointment chosen: only slots of its length are free for it.
+    pub appointment_type: Option<AppointmentTypeId>,
 }
 
 /// «Velg time»: an offered timebook, the place shown, its free days and one day's free slots.
@@ -161,12 +167,14 @@ fn timebook_verdict(verdict: &Verdict) -> Positional {
 }
 
 /// Offered to a patient: the caller reaches the clinic, the service is on, the patient is
-/// listed there. Not the block: a blocked patient is told at the calendar.
+/// listed there and, in a timebook of GPs, their GP has a place. Not the block: a blocked
+/// patient is told at the calendar.
 fn offered_rules() -> Verdict {
     Verdict(vec![
         rules::in_reach(":patient"),
         rules::service_on(),
         rules::on_the_list(":patient"),
+        rules::has_their_practitioner(":patient"),
     ])
 }
 
@@ -200,10 +208,23 @@ static OPEN: LazyLock<Positional> =
 static OFFERED_TIMEBOOKS: LazyLock<Positional> = LazyLock::new(|| {
     named(format!(
         "SELECT {} FROM timebook t \
-         WHERE t.clinic_id = :clinic_id AND {} AND {} ORDER BY t.kind, t.id",
+         WHERE t.clinic_id = :clinic_id AND {} AND {} AND {} ORDER BY t.kind, t.id",
         timebook_columns!(),
         rules::in_reach(":patient").passes(),
-        rules::service_on().passes()
+        rules::service_on().passes(),
+        rules::has_their_practitioner(":patient").passes()
+    ))
+});
+
+/// The timebook's places the caller may book for the patient: a patient sees only their own
+/// GP's place in a timebook of GPs, the office every place.
+static PLACES_FOR: LazyLock<Positional> = LazyLock::new(|| {
+    named(format!(
+        "SELECT r.id, r.timebook_id, r.name, r.description, r.location_id, l.clinic_id, \
+           l.address, r.practitioner_id \
+         FROM resource r JOIN location l ON l.id = r.location_id \
+         WHERE r.timebook_id = :timebook AND (NOT :self_service OR {}) ORDER BY r.id",
+        rules::place_for("r", ":patient")
     ))
 });
 
@@ -217,9 +238,11 @@ fn free_slot_query(select: &str, order: &str) -> Positional {
          FROM slot s LEFT JOIN {} h ON h.slot_id = s.id \
          WHERE s.timebook_id = :timebook AND s.starts_at >= :from AND s.starts_at < :to \
            AND (:place IS NULL OR s.resource_id = :place) \
-           AND {} AND {} AND {} AND {} \
+           AND {} AND {} AND {} AND {} AND {} AND {} \
          ORDER BY {order}",
         rules::counted_holds_by_slot(":patient", "h.timebook_id = :timebook"),
+        rules::at_their_place(":patient").passes(),
+        rules::type_fits(":appointment_type").passes(),
         rules::published().passes(),
         rules::window_bounds_of("timebook t WHERE t.id = :timebook"),
         rules::not_among_booked(":patient").passes(),
@@ -262,8 +285,10 @@ fn patient_appointments(condition: &str) -> Positional {
     named(format!(
         "SELECT a.id, a.clinic_id, c.name AS clinic_name, a.timebook_id, t.kind, \
            r.name AS resource_name, l.address, a.starts_at, s.length_minutes, a.reason, a.status, \
-           {} AS cancel_until, a.version \
+           {} AS cancel_until, a.version, a.appointment_type_id, y.name AS type_name, \
+           y.attendance \
          FROM {APPOINTMENT_PLACE} JOIN clinic c ON c.id = a.clinic_id \
+           LEFT JOIN appointment_type y ON y.id = a.appointment_type_id \
          WHERE {condition}",
         rules::cancel_until()
     ))
@@ -356,7 +381,9 @@ struct SlotRange {
 impl<D: Database> SqlStore<D> {
     /// The caller's inputs for a read about the patient, at the store's now.
     fn reading(&self, caller: &Caller, patient: &NationalId) -> Env {
-        caller_inputs(caller, self.now().as_second()).with("patient", patient.as_str())
+        caller_inputs(caller, self.now().as_second())
+            .with("patient", patient.as_str())
+            .with("appointment_type", None::<i64>)
     }
 
     /// Passes when the timebook exists and the verdict lets the caller through.
@@ -380,7 +407,7 @@ impl<D: Database> SqlStore<D> {
             .fetch_all(
                 crate::db::q(
                     "SELECT r.id, r.timebook_id, r.name, r.description, r.location_id, l.clinic_id, \
-                       l.address \
+                       l.address, r.practitioner_id \
                      FROM resource r JOIN location l ON l.id = r.location_id \
                      WHERE r.timebook_id = $1 ORDER BY r.id",
                 )
@@ -455,9 +482,18 @@ impl<D: Database> SqlStore<D> {
             return Err(refused(&code));
         }
         let timebook = judged.timebook.into_domain()?;
+        let places: Vec<ResourceRow> = self
+            .db
+            .pool()
+            .fetch_all(Statement::named(&PLACES_FOR, env))
+            .await?;
         let offered = OfferedTimebook {
             clinic: judged.clinic.into_domain(timebook.clinic_id)?,
-            resources: self.resources_of(timebook.id).await?,
+            resources: places
+                .into_iter()
+                .map(ResourceRow::into_domain)
+                .collect::<Result<_>>()?,
+            types: self.appointment_types(timebook.id).await?,
             timebook,
         };
         Ok((offered, judged.open_refusal.as_deref().map(refused)))
@@ -603,6 +639,7 @@ impl<D: Database> Offers for SqlStore<D> {
             timebook: offered.timebook,
             resource,
             slot,
+            types: offered.types,
         })
     }
 
@@ -661,7 +698,9 @@ impl<D: Database> Offers for SqlStore<D> {
             Some(refusal) => return Err(refusal),
             None => {}
         }
-        let env = env.with("place", place.0);
+        let env = env
+            .with("place", place.0)
+            .with("appointment_type", request.appointment_type.map(|y| y.0));
         calendar.days = self
             .free_days_in(&self.bounded(env.clone(), from, to)?)
             .await?;

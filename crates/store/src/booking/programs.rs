@@ -233,6 +233,7 @@ fn hold() -> Program {
             ("patient", Type::Text),
             ("hold_until", Type::Int),
             ("moving", Type::Int),
+            ("appointment_type", Type::Int),
             ("referral_source", Type::Text),
             ("booking_referral", Type::Text),
         ]),
@@ -291,6 +292,7 @@ fn book() -> Program {
             ("slot", Type::Int),
             ("patient", Type::Text),
             ("reason", Type::Text),
+            ("appointment_type", Type::Int),
             ("hold", Type::Int),
             ("idem_client", Type::Text),
             ("idem_key", Type::Text),
@@ -305,9 +307,9 @@ fn book() -> Program {
             take_place(),
             Step::WriteInto {
                 sql: "INSERT INTO appointment (clinic_id, timebook_id, slot_id, national_id, reason, \
-                        status, starts_at, booked_at, changed_at, representative) \
+                        status, starts_at, booked_at, changed_at, representative, appointment_type_id) \
                       SELECT s.clinic_id, s.timebook_id, s.id, :patient, :reason, 'booked', \
-                        s.starts_at, :now, :now, :representative \
+                        s.starts_at, :now, :now, :representative, :appointment_type \
                       FROM slot s WHERE s.id = :slot RETURNING id"
                     .into(),
                 into: "appointment",

@@ -196,6 +196,31 @@ pub(crate) fn on_the_list(patient: &str) -> Rule {
     )
 }
 
+/// Whether the place `r` (a row of `resource`) is one the patient may book themself: any
+/// place not bound to a GP, and a GP's place for the patients on that GP's list.
+pub(crate) fn place_for(r: &str, patient: &str) -> String {
+    format!(
+        "({r}.practitioner_id IS NULL OR EXISTS (SELECT 1 FROM practitioner_list pl \
+           WHERE pl.national_id = {patient} AND pl.practitioner_id = {r}.practitioner_id))"
+    )
+}
+
+/// A timebook of GPs' places («Konsultasjon med fastlegen») is offered to a patient only when
+/// one of its places is their GP's: a patient on another GP's list, or on none, is not shown
+/// it. The office books any patient with any of its GPs.
+pub(crate) fn has_their_practitioner(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::NotTheirPractitioner,
+        format!(
+            ":self_service AND EXISTS (SELECT 1 FROM resource r \
+               WHERE r.timebook_id = t.id AND r.practitioner_id IS NOT NULL) \
+             AND NOT EXISTS (SELECT 1 FROM resource r \
+               WHERE r.timebook_id = t.id AND r.practitioner_id IS NOT NULL AND {})",
+            place_for("r", patient)
+        ),
+    )
+}
+
 // --- The slot ---------------------------------------------------------------------------------
 
 /// Only a published slot is booked.
@@ -369,6 +394,33 @@ pub(crate) fn hold_live(patient: &str) -> Rule {
     )
 }
 
+/// The slot `s` is at a place the patient may book themself: a GP's place only for the
+/// patients on that GP's list. The office books any.
+pub(crate) fn at_their_place(patient: &str) -> Rule {
+    Rule::new(
+        Refusal::NotTheirPractitioner,
+        format!(
+            ":self_service AND NOT EXISTS (SELECT 1 FROM resource r WHERE r.id = s.resource_id \
+               AND {})",
+            place_for("r", patient)
+        ),
+    )
+}
+
+/// An appointment of the type `kind` (NULL for none) is booked into the slot `s` only when
+/// the type is one of the slot's timebook's and the slot is its length. See
+/// `domain::AppointmentType::fits`.
+pub(crate) fn type_fits(kind: &str) -> Rule {
+    Rule::new(
+        Refusal::TypeDoesNotFit,
+        format!(
+            "{kind} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM appointment_type y \
+               WHERE y.id = {kind} AND y.timebook_id = s.timebook_id \
+                 AND y.length_minutes = s.length_minutes)"
+        ),
+    )
+}
+
 /// An appointment moves only to a slot of its own timebook.
 pub(crate) fn same_timebook() -> Rule {
     Rule::new(Refusal::OtherTimebook, "s.timebook_id <> a.timebook_id")
@@ -518,6 +570,7 @@ pub(crate) fn timebook_rules(patient: &str) -> Verdict {
         service_on(),
         not_blocked(patient),
         on_the_list(patient),
+        has_their_practitioner(patient),
     ])
 }
 
@@ -549,11 +602,19 @@ pub(crate) fn slot_rules_for(request: SlotRequest, patient: &str) -> Verdict {
         SlotRequest::Offer | SlotRequest::Book => "NULL",
         SlotRequest::Move => ":appointment",
     };
+    // A moved appointment keeps its type; the waitlist offers places without one.
+    let kind = match request {
+        SlotRequest::Hold | SlotRequest::Book => ":appointment_type",
+        SlotRequest::Offer => "NULL",
+        SlotRequest::Move => "a.appointment_type_id",
+    };
     let mut rules = timebook_rules(patient).0;
     if request == SlotRequest::Move {
         rules.push(same_timebook());
     }
     rules.extend([
+        at_their_place(patient),
+        type_fits(kind),
         published(),
         in_window(),
         not_already_booked(patient),

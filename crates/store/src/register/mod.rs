@@ -10,7 +10,7 @@ mod practitioners;
 
 pub use clinics::Clinics;
 pub use patients::PatientList;
-pub use places::Places;
+pub use places::{NewAppointmentType, NewPlace, Places};
 pub use practitioners::{ListedPractitioner, Practitioners};
 
 /// Everything the register keeps.

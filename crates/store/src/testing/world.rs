@@ -59,9 +59,14 @@ pub async fn seed(store: &dyn Store, rules: BookingRules) -> (Clinic, Timebook, 
         .save_resource(
             &system,
             timebook.id,
-            &ResourceName::parse("Influensa").expect("name"),
-            &Description::parse("Dette er en influensavaksine som vises på Helsenorge")
+            &crate::NewPlace {
+                name: &ResourceName::parse("Influensa").expect("name"),
+                description: &Description::parse(
+                    "Dette er en influensavaksine som vises på Helsenorge",
+                )
                 .expect("desc"),
+                practitioner: None,
+            },
             &location,
         )
         .await
@@ -157,6 +162,7 @@ impl World {
             .book(
                 &Caller::patient(patient.clone()),
                 &BookRequest {
+                    appointment_type: None,
                     patient: patient.clone(),
                     slot,
                     reason: domain::Reason::parse("Influensavaksine").expect("reason"),
@@ -171,6 +177,7 @@ impl World {
     /// The patient holds a place in a slot themself.
     pub async fn hold_as(&self, patient: &NationalId, slot: SlotId) -> Result<Hold> {
         let request = HoldRequest {
+            appointment_type: None,
             patient: patient.clone(),
             slot,
             moving: None,

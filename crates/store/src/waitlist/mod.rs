@@ -632,6 +632,7 @@ impl<D: Database> Waitlist for SqlStore<D> {
             return Err(StoreError::Refused(Refusal::HoldLost));
         }
         let request = BookRequest {
+            appointment_type: None,
             patient: patient.clone(),
             slot: offer.slot,
             reason: reason.clone(),

@@ -15,6 +15,7 @@ use store::{
 
 fn request(patient: &domain::NationalId, slot: domain::SlotId) -> BookRequest {
     BookRequest {
+        appointment_type: None,
         patient: patient.clone(),
         slot,
         reason: Reason::parse("Andre dose").expect("reason"),
@@ -57,6 +58,7 @@ pub async fn an_appointment_moves_in_one_transaction_and_keeps_its_id(db: TestDb
         .hold(
             &caller,
             &HoldRequest {
+                appointment_type: None,
                 patient: kari.clone(),
                 slot: second.id,
                 moving: Some(booked.id),
@@ -172,8 +174,11 @@ pub async fn a_move_is_refused_by_the_rules_and_changes_nothing(db: TestDb) {
         .save_resource(
             &world.staff,
             lab.id,
-            &domain::ResourceName::parse("Blodprøve").expect("name"),
-            &domain::Description::parse("").expect("description"),
+            &store::NewPlace {
+                name: &domain::ResourceName::parse("Blodprøve").expect("name"),
+                description: &domain::Description::parse("").expect("description"),
+                practitioner: None,
+            },
             &world.resource.location,
         )
         .await
@@ -401,6 +406,7 @@ pub async fn a_client_bound_to_a_clinic_acts_nowhere_else(db: TestDb) {
                 .hold(
                     &client,
                     &HoldRequest {
+                        appointment_type: None,
                         patient: kari.clone(),
                         slot: other.id,
                         moving: None,
@@ -464,6 +470,7 @@ pub async fn a_service_switched_off_refuses_holds_and_bookings_but_not_a_retry(d
     let hold = world.hold_as(&ola, slot.id).await.expect("hold");
     let finder = Caller::client("Vaksinefinner", Reach::Everywhere);
     let keyed = BookRequest {
+        appointment_type: None,
         idempotency: Some(Idempotency {
             client: "Vaksinefinner".into(),
             key: "first-try".into(),
@@ -579,6 +586,7 @@ pub async fn an_idempotency_key_is_kept_a_day(db: TestDb) {
     let other = world.slot(oslo(2027, 1, 4, 8, 30), 1).await;
     let finder = Caller::client("Vaksinefinner", Reach::Everywhere);
     let keyed = |fingerprint: &str| BookRequest {
+        appointment_type: None,
         idempotency: Some(Idempotency {
             client: "Vaksinefinner".into(),
             key: "k".into(),

@@ -25,8 +25,11 @@ pub async fn the_calendar_shows_local_days_of_one_place_across_a_change_of_offse
         .save_resource(
             &world.staff,
             world.timebook.id,
-            &ResourceName::parse("Korona").expect("name"),
-            &Description::parse("Et annet rom").expect("description"),
+            &store::NewPlace {
+                name: &ResourceName::parse("Korona").expect("name"),
+                description: &Description::parse("Et annet rom").expect("description"),
+                practitioner: None,
+            },
             &world.resource.location,
         )
         .await
@@ -46,6 +49,7 @@ pub async fn the_calendar_shows_local_days_of_one_place_across_a_change_of_offse
         .expect("slot elsewhere");
     let caller = Caller::patient(kari.clone());
     let ask = |place, day| CalendarRequest {
+        appointment_type: None,
         place: Some(place),
         dates: Some((date(2027, 3, 22), date(2027, 3, 31))),
         day,
@@ -131,6 +135,7 @@ pub async fn the_calendar_is_refused_as_free_slots_are(db: TestDb) {
     let world = World::new(db).await;
     world.slot(oslo(2026, 12, 17, 8, 15), 1).await;
     let ask = |to| CalendarRequest {
+        appointment_type: None,
         place: None,
         dates: Some((date(2026, 12, 14), to)),
         day: None,

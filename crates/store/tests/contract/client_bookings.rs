@@ -30,6 +30,7 @@ fn request(
     key: Option<(&str, &str)>,
 ) -> BookRequest {
     BookRequest {
+        appointment_type: None,
         patient: patient.clone(),
         slot,
         reason: Reason::parse("Influensavaksine").expect("reason"),
@@ -68,6 +69,7 @@ pub async fn a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit(db
         .hold(
             &finder(),
             &store::HoldRequest {
+                appointment_type: None,
                 patient: kari.clone(),
                 slot: slot.id,
                 moving: None,
@@ -81,6 +83,7 @@ pub async fn a_client_books_and_holds_for_a_patient_and_is_named_in_the_audit(db
         .book(
             &finder(),
             &BookRequest {
+                appointment_type: None,
                 hold: Some(hold.id),
                 ..request(&kari, slot.id, None)
             },

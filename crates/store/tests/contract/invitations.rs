@@ -54,6 +54,7 @@ async fn book(world: &World, patient: &NationalId, slot: domain::SlotId) -> stor
         .book(
             &Caller::patient(patient.clone()),
             &BookRequest {
+                appointment_type: None,
                 patient: patient.clone(),
                 slot,
                 reason: domain::Reason::parse("Vaksine").expect("reason"),
@@ -110,8 +111,11 @@ pub async fn an_invitation_lifts_the_limit_only_while_open_for_its_patient_and_t
         .save_resource(
             &Actor::System,
             lab.id,
-            &domain::ResourceName::parse("Blodprøve").expect("name"),
-            &domain::Description::parse("").expect("description"),
+            &store::NewPlace {
+                name: &domain::ResourceName::parse("Blodprøve").expect("name"),
+                description: &domain::Description::parse("").expect("description"),
+                practitioner: None,
+            },
             &location,
         )
         .await

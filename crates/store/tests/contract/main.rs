@@ -14,6 +14,7 @@ mod cases;
 mod client_bookings;
 mod common;
 mod desk;
+mod gp_timebook;
 mod invitations;
 mod list_changes;
 mod logins;
@@ -32,6 +33,8 @@ mod usage;
 mod waitlist;
 
 contract_tests!(
+    only_a_gps_own_patients_see_and_book_their_consultations,
+    an_appointment_type_is_booked_into_slots_of_its_length,
     each_practitioner_keeps_a_list_of_their_clinics_patients,
     a_parent_books_and_moves_for_their_child_only_while_the_relation_stands,
     a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen,

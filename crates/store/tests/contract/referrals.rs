@@ -11,6 +11,7 @@ async fn hold_from(world: &World, patient: &NationalId, slot: SlotId, referral: 
         .hold(
             &Caller::patient(patient.clone()),
             &HoldRequest {
+                appointment_type: None,
                 patient: patient.clone(),
                 slot,
                 moving: None,

@@ -60,6 +60,7 @@ async fn book_for(
         .book(
             caller,
             &BookRequest {
+                appointment_type: None,
                 patient: person.clone(),
                 slot,
                 reason: Reason::parse("Vaksine").expect("reason"),

@@ -54,8 +54,11 @@ pub async fn usage_counts_each_place_by_local_week_and_never_another_clinics(db:
         .save_resource(
             &world.staff,
             world.timebook.id,
-            &ResourceName::parse("Korona").expect("name"),
-            &Description::parse("Et annet rom").expect("description"),
+            &store::NewPlace {
+                name: &ResourceName::parse("Korona").expect("name"),
+                description: &Description::parse("Et annet rom").expect("description"),
+                practitioner: None,
+            },
             &world.resource.location,
         )
         .await
@@ -146,8 +149,11 @@ pub async fn usage_counts_each_place_by_local_week_and_never_another_clinics(db:
         .save_resource(
             &system,
             other_book.id,
-            &ResourceName::parse("Influensa").expect("name"),
-            &Description::parse("Vaksine").expect("description"),
+            &store::NewPlace {
+                name: &ResourceName::parse("Influensa").expect("name"),
+                description: &Description::parse("Vaksine").expect("description"),
+                practitioner: None,
+            },
             &other_location,
         )
         .await

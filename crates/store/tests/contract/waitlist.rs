@@ -427,8 +427,11 @@ pub async fn a_newly_published_slot_is_offered_when_it_matches_the_wish(db: Test
         .save_resource(
             &Actor::System,
             world.timebook.id,
-            &domain::ResourceName::parse("Lunge").expect("name"),
-            &domain::Description::parse("").expect("description"),
+            &store::NewPlace {
+                name: &domain::ResourceName::parse("Lunge").expect("name"),
+                description: &domain::Description::parse("").expect("description"),
+                practitioner: None,
+            },
             &world.resource.location,
         )
         .await

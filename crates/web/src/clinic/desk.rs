@@ -32,6 +32,7 @@ pub fn refusal_message(refusal: Refusal) -> &'static str {
         Refusal::OutsideWindow => "desk-refused-started",
         Refusal::ServiceOff => "desk-refused-service-off",
         Refusal::NotOnList => "desk-not-on-list",
+        Refusal::TypeDoesNotFit => "desk-refused-type",
         Refusal::Stale => "desk-refused-stale",
         Refusal::NotBooked | Refusal::DeadlinePassed => "desk-refused-not-booked",
         Refusal::OtherTimebook => "desk-refused-other-timebook",
@@ -41,6 +42,7 @@ pub fn refusal_message(refusal: Refusal) -> &'static str {
         | Refusal::UnknownAppointment
         | Refusal::KeyReused
         | Refusal::Blocked
+        | Refusal::NotTheirPractitioner
         | Refusal::OverLimit => "desk-refused-unknown",
     }
 }
@@ -107,6 +109,7 @@ pub async fn picker(
         .checked_add(jiff::Span::new().days(PICKER_DAYS))
         .unwrap_or(day);
     let request = CalendarRequest {
+        appointment_type: None,
         place: Some(place.id),
         dates: Some((day, last)),
         day: Some(day),
@@ -489,6 +492,7 @@ pub async fn book(
         .await;
     };
     let request = BookRequest {
+        appointment_type: None,
         patient: found.patient.national_id.clone(),
         slot: SlotId(slot),
         reason,

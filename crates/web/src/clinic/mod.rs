@@ -66,6 +66,11 @@ pub fn routes(demo_login: bool) -> Routes {
             Staff,
             timebooks::save_place,
         )
+        .post(
+            "/klinikk/timeboker/{id}/timetyper",
+            Staff,
+            timebooks::save_type,
+        )
         .post("/klinikk/timer/{id}/slett", Staff, publishing::delete_slot)
         .post(
             "/klinikk/timer/{id}/{action}",

@@ -20,6 +20,14 @@ pub struct PlaceView {
     name: String,
     description: String,
     address: String,
+    /// Whose place it is, in a timebook of GPs.
+    practitioner: Option<String>,
+}
+
+/// One of the clinic's GPs, to choose as a place's.
+pub struct PractitionerChoice {
+    id: i64,
+    name: String,
 }
 
 pub struct TimebookView {
@@ -39,6 +47,11 @@ pub struct TimebookView {
     reminders_field: String,
     reminders_error: Option<String>,
     places: Vec<PlaceView>,
+    /// A timebook of GPs: each place is one of `practitioners`.
+    practitioner_bound: bool,
+    practitioners: Vec<PractitionerChoice>,
+    /// Its types of appointment, as the office reads them.
+    types: Vec<String>,
 }
 
 /// The reminders a timebook form sent back refused, to show again with the message.
@@ -94,6 +107,11 @@ fn reminders_text(t: crate::texts::T, reminders: &ReminderOffsets) -> String {
         .join(", ")
 }
 
+/// A GP as patients and staff read their name.
+fn full_name(practitioner: &domain::Practitioner) -> String {
+    format!("{} {}", practitioner.first_name, practitioner.last_name)
+}
+
 /// Each timebook with its rules, notices and places; `refused` shows one timebook's notices
 /// as typed, with their message.
 async fn timebook_views(
@@ -108,11 +126,27 @@ async fn timebook_views(
         .timebook_notices(staff.clinic_id)
         .await
         .map_err(|e| Failure::store(t, e))?;
+    let practitioners = state
+        .store
+        .practitioners(staff.clinic_id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let practitioner_name = |id: domain::PractitionerId| {
+        practitioners
+            .iter()
+            .find(|p| p.practitioner.id == id)
+            .map(|p| full_name(&p.practitioner))
+    };
     let mut views = Vec::new();
     for timebook in timebooks {
         let places = state
             .store
             .resources(timebook.id)
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+        let types = state
+            .store
+            .appointment_types(timebook.id)
             .await
             .map_err(|e| Failure::store(t, e))?;
         let saved = notices
@@ -137,7 +171,20 @@ async fn timebook_views(
                     name: r.name.to_string(),
                     description: r.description.to_string(),
                     address: r.location.address.to_string(),
+                    practitioner: r.practitioner.and_then(practitioner_name),
                 })
+                .collect(),
+            practitioner_bound: timebook.kind.practitioner_bound(),
+            practitioners: practitioners
+                .iter()
+                .map(|p| PractitionerChoice {
+                    id: p.practitioner.id.0,
+                    name: full_name(&p.practitioner),
+                })
+                .collect(),
+            types: types
+                .iter()
+                .map(|y| crate::portal::describe_type(t, y))
                 .collect(),
         };
         if let Some(refused) = refused.as_ref().filter(|r| r.timebook == timebook.id) {
@@ -212,6 +259,9 @@ pub async fn show(
         Some("regler-ugyldig") => Some(t.get("timebooks-rules-invalid")),
         Some("sted") => Some(t.get("timebooks-place-saved")),
         Some("sted-ugyldig") => Some(t.get("timebooks-place-invalid")),
+        Some("sted-fastlege") => Some(t.get("timebooks-place-practitioner-missing")),
+        Some("timetype") => Some(t.get("timebooks-type-saved")),
+        Some("timetype-ugyldig") => Some(t.get("timebooks-type-invalid")),
         Some("opprettet") => Some(t.get("timebooks-created")),
         _ => None,
     };
@@ -379,6 +429,8 @@ pub struct PlaceForm {
     navn: Option<String>,
     beskrivelse: Option<String>,
     adresse: Option<String>,
+    /// In a timebook of GPs: whose place it is.
+    fastlege: Option<String>,
 }
 
 pub async fn save_place(
@@ -389,7 +441,34 @@ pub async fn save_place(
 ) -> Result<Response, Failure> {
     let t = staff.visitor.t;
     let timebook = own(&state, &staff, id).await?;
-    let name = ResourceName::parse(form.navn.as_deref().unwrap_or_default());
+    let practitioner = if timebook.kind.practitioner_bound() {
+        let practitioners = state
+            .store
+            .practitioners(staff.clinic_id)
+            .await
+            .map_err(|e| Failure::store(t, e))?;
+        let wanted = form
+            .fastlege
+            .as_deref()
+            .and_then(|p| p.trim().parse::<i64>().ok());
+        match practitioners
+            .into_iter()
+            .find(|p| Some(p.practitioner.id.0) == wanted)
+        {
+            Some(found) => Some(found.practitioner),
+            None => {
+                return Ok(Redirect::to("/klinikk/timeboker?melding=sted-fastlege").into_response());
+            }
+        }
+    } else {
+        None
+    };
+    // A GP's place is named after the GP unless the office names it.
+    let typed = form.navn.as_deref().unwrap_or_default();
+    let name = match &practitioner {
+        Some(gp) if typed.trim().is_empty() => ResourceName::parse(&full_name(gp)),
+        _ => ResourceName::parse(typed),
+    };
     let description = Description::parse(form.beskrivelse.as_deref().unwrap_or_default());
     let address = Address::parse(form.adresse.as_deref().unwrap_or_default());
     let (Ok(name), Ok(description), Ok(address)) = (name, description, address) else {
@@ -402,7 +481,16 @@ pub async fn save_place(
         .map_err(|e| Failure::store(t, e))?;
     state
         .store
-        .save_resource(&staff.actor, timebook.id, &name, &description, &location)
+        .save_resource(
+            &staff.actor,
+            timebook.id,
+            &store::NewPlace {
+                name: &name,
+                description: &description,
+                practitioner: practitioner.map(|p| p.id),
+            },
+            &location,
+        )
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to("/klinikk/timeboker?melding=sted").into_response())
@@ -443,4 +531,51 @@ pub async fn create(
             .map_err(|e| Failure::store(t, e))?;
     }
     Ok(Redirect::to("/klinikk/timeboker?melding=opprettet").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TypeForm {
+    navn: Option<String>,
+    minutter: Option<String>,
+    telefon: Option<String>,
+}
+
+/// «Timetyper»: a type of appointment of the timebook, created or changed by its name.
+pub async fn save_type(
+    State(state): State<AppState>,
+    staff: StaffMember,
+    Path(id): Path<i64>,
+    Form(form): Form<TypeForm>,
+) -> Result<Response, Failure> {
+    let t = staff.visitor.t;
+    let timebook = own(&state, &staff, id).await?;
+    let name = domain::AppointmentTypeName::parse(form.navn.as_deref().unwrap_or_default());
+    let length = form
+        .minutter
+        .as_deref()
+        .and_then(|m| m.trim().parse::<i64>().ok())
+        .map(domain::SlotLength::minutes);
+    let (Ok(name), Some(Ok(length))) = (name, length) else {
+        return Ok(Redirect::to("/klinikk/timeboker?melding=timetype-ugyldig").into_response());
+    };
+    let attendance = if form.telefon.is_some() {
+        domain::Attendance::Telephone
+    } else {
+        domain::Attendance::InPerson
+    };
+    state
+        .store
+        .save_appointment_type(
+            &staff.actor,
+            staff.clinic_id,
+            timebook.id,
+            &store::NewAppointmentType {
+                name,
+                length,
+                attendance,
+            },
+        )
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(Redirect::to("/klinikk/timeboker?melding=timetype").into_response())
 }

@@ -114,6 +114,7 @@ async fn reserve(
         .book(
             &caller,
             &BookRequest {
+                appointment_type: None,
                 patient: request.patient.clone(),
                 slot: request.slot,
                 reason,
@@ -213,6 +214,7 @@ pub async fn hold(
         .hold(
             &caller,
             &HoldRequest {
+                appointment_type: None,
                 patient: request.patient.clone(),
                 slot: request.slot,
                 moving: None,

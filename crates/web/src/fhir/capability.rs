@@ -46,7 +46,7 @@ pub const SUPPORTED: &[Supported] = &[
             (
                 "service-type",
                 "token",
-                "the timebook kind: koronatest, koronavaksine, lab, vaksine",
+                "the timebook kind: fastlege, koronatest, koronavaksine, lab, vaksine",
             ),
         ],
         includes: &[],

@@ -156,6 +156,12 @@ pub fn problem(refusal: Refusal) -> Problem {
         Refusal::Blocked => Problem::PatientBlocked,
         Refusal::ServiceOff => Problem::BusinessRule("fhir-service-off", "SERVICE_OFF"),
         Refusal::NotOnList => Problem::BusinessRule("fhir-not-on-list", "NOT_ON_LIST"),
+        Refusal::NotTheirPractitioner => {
+            Problem::BusinessRule("fhir-not-their-practitioner", "NOT_ON_PRACTITIONERS_LIST")
+        }
+        Refusal::TypeDoesNotFit => {
+            Problem::BusinessRule("fhir-type-does-not-fit", "APPOINTMENT_TYPE_DOES_NOT_FIT")
+        }
         Refusal::OutsideWindow => {
             Problem::BusinessRule("fhir-outside-window", "OUTSIDE_BOOKING_WINDOW")
         }

@@ -1,5 +1,6 @@
 //! The booking journey: «Hva trenger du?», «Velg time», «Se gjennom før du sender», receipt.
 
+use super::appointment_type;
 use super::appointments::{own_appointment, title};
 use super::calendar::{self, Day};
 use super::refusals;
@@ -14,7 +15,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{
-    AppointmentId, DomainError, HoldId, Reason, Referral, Refusal, Resource, SlotId, TimebookId,
+    AppointmentId, AppointmentType, AppointmentTypeId, DomainError, HoldId, Reason, Referral,
+    Refusal, Resource, SlotId, TimebookId,
 };
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -170,6 +172,9 @@ struct ChoosePage {
     moving_note: Option<String>,
     /// «Sett meg på venteliste», at the place shown.
     waitlist_href: String,
+    /// The type of appointment chosen, carried in the forms, and what the page says of it.
+    appointment_type: Option<i64>,
+    type_note: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -186,6 +191,10 @@ pub struct ChooseQuery {
     booking_referral: Option<String>,
     /// «Endre time»: the patient's appointment to move to the slot they choose.
     endre: Option<String>,
+    /// The type of appointment chosen, in a timebook with types.
+    timetype: Option<String>,
+    /// Sent from the type's page: without a type, the patient is told to choose one.
+    valgt: Option<String>,
 }
 
 /// The appointment a form or link asks to move, parsed; nothing for none.
@@ -224,11 +233,14 @@ fn calendar_base(
     timebook_id: i64,
     place: Option<domain::ResourceId>,
     referral: &Option<Referral>,
-    moving: Option<AppointmentId>,
+    (moving, kind): (Option<AppointmentId>, Option<AppointmentTypeId>),
 ) -> String {
     let mut sted = place.map(|r| format!("sted={r}&")).unwrap_or_default();
     if let Some(moving) = moving {
         sted.push_str(&format!("endre={moving}&"));
+    }
+    if let Some(kind) = kind {
+        sted.push_str(&format!("timetype={kind}&"));
     }
     let Some(referral) = referral else {
         return format!("/bestill/{timebook_id}?{sted}");
@@ -340,8 +352,10 @@ fn calendar_request(
     query: &ChooseQuery,
     (first, last): (Date, Date),
     today: Date,
+    appointment_type: Option<AppointmentTypeId>,
 ) -> CalendarRequest {
     CalendarRequest {
+        appointment_type,
         place: query
             .sted
             .as_deref()
@@ -362,18 +376,22 @@ pub async fn choose_time(
     Query(query): Query<ChooseQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let (moving, moving_note) =
+    let (moving, moving_note, moved_type) =
         match moving(&state, &patient, timebook_id, query.endre.as_deref()).await? {
             Ok(moving) => (
                 moving.as_ref().map(|m| m.id),
-                moving.map(|m| t.arg("move-note", "when", &m.from)),
+                moving.as_ref().map(|m| t.arg("move-note", "when", &m.from)),
+                moving.and_then(|m| m.kind),
             ),
             Err(answer) => return Ok(answer),
         };
     let today = state.today();
     let first = first_of_month(query.maned.as_deref(), today);
     let last = first.last_of_month();
-    let request = calendar_request(&query, (first, last), today);
+    // A move keeps the appointment's type; otherwise the type asked for, which the store
+    // checks is the timebook's (any other finds no free slot).
+    let asked_type = moved_type.or_else(|| appointment_type::asked(query.timetype.as_deref()));
+    let request = calendar_request(&query, (first, last), today, asked_type);
     let answer = state
         .store
         .calendar(
@@ -384,9 +402,13 @@ pub async fn choose_time(
         )
         .await;
     let Calendar {
-        offered: OfferedTimebook {
-            clinic, resources, ..
-        },
+        offered:
+            OfferedTimebook {
+                clinic,
+                resources,
+                types,
+                ..
+            },
         place,
         blocked,
         days,
@@ -397,10 +419,21 @@ pub async fn choose_time(
         Err(StoreError::Refused(refusal)) => return refusals::respond(&patient, refusal, None),
         Err(error) => return Err(Failure::store(t, error)),
     };
+    let referral = Referral::from_link(query.source.as_deref(), query.booking_referral.as_deref());
+    let kind = appointment_type::chosen(&types, asked_type);
+    if kind.is_none() && !types.is_empty() && moving.is_none() {
+        return Ok(appointment_type::ask(
+            &patient,
+            timebook_id,
+            &types,
+            referral,
+            query.valgt.is_some(),
+        ));
+    }
     let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let chosen = resources.iter().find(|r| Some(r.id) == place);
-    let referral = Referral::from_link(query.source.as_deref(), query.booking_referral.as_deref());
-    let base = calendar_base(timebook_id, place, &referral, moving);
+    let kind_id = kind.map(|y| y.id);
+    let base = calendar_base(timebook_id, place, &referral, (moving, kind_id));
     let weeks = month(
         t,
         first,
@@ -437,6 +470,8 @@ pub async fn choose_time(
         moving: moving.map(|m| m.0),
         moving_note,
         waitlist_href: waitlist_href(timebook_id, place),
+        appointment_type: kind_id.map(|y| y.0),
+        type_note: kind.map(|y| t.arg("type-chosen", "type", &appointment_type::describe(t, y))),
     };
     Ok(html(&page).into_response())
 }
@@ -464,7 +499,7 @@ fn refused_at(
     patient: &Patient,
     error: StoreError,
     slot: &domain::Slot,
-    moving: Option<AppointmentId>,
+    (moving, kind): (Option<AppointmentId>, Option<AppointmentTypeId>),
 ) -> Result<Response, Failure> {
     let StoreError::Refused(refusal) = error else {
         return Err(Failure::store(patient.visitor.t, error));
@@ -473,6 +508,7 @@ fn refused_at(
     let href = |message: &str| {
         calendar_href(slot.timebook_id, slot.resource_id, day, Some(message))
             + &moving_param(moving)
+            + &appointment_type::type_param(kind)
     };
     refusals::respond(patient, refusal, Some(&href))
 }
@@ -484,6 +520,7 @@ pub struct HoldForm {
     #[serde(rename = "booking-referral")]
     booking_referral: Option<String>,
     endre: Option<String>,
+    timetype: Option<String>,
 }
 
 /// Choosing a slot holds it for the patient, then shows «Se gjennom før du sender».
@@ -518,7 +555,9 @@ pub async fn hold(
         Ok(moving) => moving.map(|m| m.id),
         Err(answer) => return Ok(answer),
     };
+    let kind = appointment_type::asked(form.timetype.as_deref());
     let request = HoldRequest {
+        appointment_type: kind,
         patient: patient.id.clone(),
         slot: slot.id,
         moving,
@@ -526,13 +565,14 @@ pub async fn hold(
     };
     match state.store.hold(&patient.caller(), &request).await {
         Ok(hold) => Ok(Redirect::to(&format!(
-            "/bestill/{timebook_id}/se-gjennom?time={}&hold={}{}",
+            "/bestill/{timebook_id}/se-gjennom?time={}&hold={}{}{}",
             slot.id,
             hold.id,
-            moving_param(moving)
+            moving_param(moving),
+            appointment_type::type_param(kind)
         ))
         .into_response()),
-        Err(error) => refused_at(&state, &patient, error, &slot, moving),
+        Err(error) => refused_at(&state, &patient, error, &slot, (moving, kind)),
     }
 }
 
@@ -560,6 +600,9 @@ struct ReviewPage {
     moving_from: Option<String>,
     /// Until when it could be cancelled online, or that it could not: said before sending.
     cancel_note: String,
+    /// The type of appointment chosen, carried in the form, and what the page says of it.
+    appointment_type: Option<i64>,
+    type_note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -567,12 +610,15 @@ pub struct ReviewQuery {
     time: Option<String>,
     hold: Option<String>,
     endre: Option<String>,
+    timetype: Option<String>,
 }
 
 /// The appointment being moved, with when it is now in words, once the patient may move it.
 struct Moving {
     id: AppointmentId,
     from: String,
+    /// Its type, which the move keeps.
+    kind: Option<AppointmentTypeId>,
 }
 
 /// The move a form or link names, checked; `Ok(None)` when it names none.
@@ -591,6 +637,7 @@ async fn moving(
             Ok(appointment) => Ok(Some(Moving {
                 id,
                 from: t.date_time_range(appointment.start, appointment.end(), &state.zone),
+                kind: appointment.appointment_type.map(|y| y.id),
             })),
             Err(answer) => Err(answer),
         },
@@ -637,7 +684,7 @@ async fn chosen(
         .await
     {
         Ok(chosen) => Ok(Ok(chosen)),
-        Err(error) => refused_at(state, patient, error, &slot, moving).map(Err),
+        Err(error) => refused_at(state, patient, error, &slot, (moving, None)).map(Err),
     }
 }
 
@@ -678,8 +725,10 @@ fn review_page(
     hold: i64,
     (reason, error): (String, Option<String>),
     (moving, cancel_note): (Option<&Moving>, String),
+    kind: Option<&AppointmentType>,
 ) -> ReviewPage {
     let t = patient.visitor.t;
+    let by_phone = kind.is_some_and(|y| y.attendance == domain::Attendance::Telephone);
     let count = domain::count_characters(reason.trim()).to_string();
     let day = state.day_of(chosen.slot.start);
     let errors = error
@@ -702,11 +751,15 @@ fn review_page(
             ],
         ),
         when: t.date_time_range(chosen.slot.start, chosen.slot.end(), &state.zone),
-        attendance: t.arg(
-            "review-attendance",
-            "address",
-            chosen.resource.location.address.as_str(),
-        ),
+        attendance: if by_phone {
+            t.get("review-telephone")
+        } else {
+            t.arg(
+                "review-attendance",
+                "address",
+                chosen.resource.location.address.as_str(),
+            )
+        },
         duration: t.arg(
             "review-duration",
             "minutes",
@@ -718,10 +771,13 @@ fn review_page(
         counter: t.arg("review-reason-counter", "count", &count),
         counter_template: t.arg("review-reason-counter", "count", "{count}"),
         back_href: calendar_href(chosen.timebook.id, chosen.resource.id, day, None)
-            + &moving_param(moving.map(|m| m.id)),
+            + &moving_param(moving.map(|m| m.id))
+            + &appointment_type::type_param(kind.map(|y| y.id)),
         moving: moving.map(|m| m.id.0),
         moving_from: moving.map(|m| t.arg("move-from", "when", &m.from)),
         cancel_note,
+        appointment_type: kind.map(|y| y.id.0),
+        type_note: kind.map(|y| t.arg("review-type", "type", y.name.as_str())),
     }
 }
 
@@ -754,6 +810,12 @@ pub async fn review(
         .and_then(|h| h.parse().ok())
         .ok_or(Failure::new(t, Kind::BadRequest))?;
     let note = cancel_note(&state, &patient, &chosen).await?;
+    let kind = moving
+        .as_ref()
+        .map_or(appointment_type::asked(query.timetype.as_deref()), |m| {
+            m.kind
+        });
+    let kind = appointment_type::chosen(&chosen.types, kind);
     let page = review_page(
         &state,
         &patient,
@@ -761,6 +823,7 @@ pub async fn review(
         hold,
         (String::new(), None),
         (moving.as_ref(), note),
+        kind,
     );
     Ok(html(&page).into_response())
 }
@@ -771,6 +834,7 @@ pub struct SendForm {
     hold: Option<String>,
     reason: Option<String>,
     endre: Option<String>,
+    timetype: Option<String>,
 }
 
 pub async fn send(
@@ -809,7 +873,7 @@ pub async fn send(
             Ok(id) => {
                 Ok(Redirect::to(&format!("/bestill/kvittering/{id}?endret=1")).into_response())
             }
-            Err(error) => refused_at(&state, &patient, error, &chosen.slot, moving),
+            Err(error) => refused_at(&state, &patient, error, &chosen.slot, (moving, None)),
         };
     }
     let typed = form.reason.unwrap_or_default();
@@ -821,6 +885,8 @@ pub async fn send(
                 ref other => crate::texts::text_refusal(other).unwrap_or("review-reason-missing"),
             };
             let note = cancel_note(&state, &patient, &chosen).await?;
+            let kind = appointment_type::asked(form.timetype.as_deref());
+            let kind = appointment_type::chosen(&chosen.types, kind);
             let page = review_page(
                 &state,
                 &patient,
@@ -828,11 +894,14 @@ pub async fn send(
                 hold,
                 (typed, Some(t.get(key))),
                 (None, note),
+                kind,
             );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
         }
     };
+    let kind = appointment_type::asked(form.timetype.as_deref());
     let request = BookRequest {
+        appointment_type: kind,
         patient: patient.id.clone(),
         slot: chosen.slot.id,
         reason,
@@ -843,7 +912,7 @@ pub async fn send(
         Ok(booked) => {
             Ok(Redirect::to(&format!("/bestill/kvittering/{}", booked.id)).into_response())
         }
-        Err(error) => refused_at(&state, &patient, error, &chosen.slot, None),
+        Err(error) => refused_at(&state, &patient, error, &chosen.slot, (None, kind)),
     }
 }
 

@@ -1,6 +1,8 @@
 //! The patient portal (innbygger): login in demo mode, Timeavtaler, and the booking journey of
 //! the guide: «Hva trenger du?», «Velg time», «Se gjennom før du sender», the receipt.
 
+mod appointment_type;
+pub(crate) use appointment_type::describe as describe_type;
 mod appointments;
 mod booking;
 mod calendar;

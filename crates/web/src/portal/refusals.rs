@@ -28,6 +28,7 @@ pub fn notice(refusal: Refusal) -> Notice {
         Refusal::Taken | Refusal::HoldLost => Notice::Calendar("opptatt"),
         Refusal::OverLimit | Refusal::AlreadyBooked => Notice::Calendar("grense"),
         Refusal::OutsideWindow => Notice::Calendar("vindu"),
+        Refusal::TypeDoesNotFit => Notice::Calendar("timetype"),
         Refusal::Blocked => Notice::Calendar(""),
         Refusal::ServiceOff => Notice::Services("stengt"),
         Refusal::DeadlinePassed | Refusal::NotBooked | Refusal::Stale => {
@@ -37,6 +38,7 @@ pub fn notice(refusal: Refusal) -> Notice {
         | Refusal::UnknownAppointment
         | Refusal::NotInReach
         | Refusal::NotOnList
+        | Refusal::NotTheirPractitioner
         | Refusal::OtherTimebook
         | Refusal::KeyReused => Notice::NotFound,
     }
@@ -75,6 +77,7 @@ pub fn calendar_notice(code: Option<&str>) -> Option<&'static str> {
         Some("opptatt") => Some("choose-taken"),
         Some("grense") => Some("choose-over-limit"),
         Some("vindu") => Some("choose-outside-window"),
+        Some("timetype") => Some("choose-type-does-not-fit"),
         _ => None,
     }
 }

@@ -168,9 +168,14 @@ async fn seed_clinics(
                 .save_resource(
                     &system,
                     timebook.id,
-                    &ResourceName::parse("Influensa").expect("name"),
-                    &Description::parse("Dette er en influensavaksine som vises på Helsenorge")
+                    &store::NewPlace {
+                        name: &ResourceName::parse("Influensa").expect("name"),
+                        description: &Description::parse(
+                            "Dette er en influensavaksine som vises på Helsenorge",
+                        )
                         .expect("d"),
+                        practitioner: None,
+                    },
                     &location,
                 )
                 .await
@@ -756,5 +761,6 @@ impl Browser {
 }
 
 pub fn hold_id(location: &str) -> String {
-    location.rsplit("hold=").next().expect("hold id").to_owned()
+    let after = location.rsplit("hold=").next().expect("hold id");
+    after.split('&').next().unwrap_or(after).to_owned()
 }
