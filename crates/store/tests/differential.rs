@@ -45,6 +45,10 @@ const STARTS: [i64; 9] = [
 const ADVANCES: [i64; 6] = [1, 30, 60, 6 * 60, 24 * 60, 7 * 24 * 60];
 /// An appointment index that names no appointment.
 const UNKNOWN: usize = 4;
+/// The GP's types of appointment: one of the slots' length, one that fits none.
+const TYPE_MINUTES: [i64; 2] = [15, 20];
+/// The patients on the GP's list; the others are on the clinic's list only.
+const GPS_PATIENTS: usize = 2;
 
 #[derive(Debug, Clone, Copy)]
 enum Who {
@@ -67,6 +71,7 @@ enum Op {
         patient: usize,
         slot: usize,
         moving: Option<usize>,
+        kind: Option<usize>,
     },
     Book {
         patient: usize,
@@ -74,6 +79,7 @@ enum Op {
         who: Who,
         with_hold: bool,
         key: Option<u8>,
+        kind: Option<usize>,
     },
     Move {
         appointment: usize,
@@ -112,16 +118,21 @@ fn who() -> impl Strategy<Value = Who> {
     ]
 }
 
+/// A type of appointment of the GP's timebook, by its place in [`TYPE_MINUTES`], or none.
+fn kind() -> impl Strategy<Value = Option<usize>> {
+    prop::option::weighted(0.3, 0..TYPE_MINUTES.len())
+}
+
 fn op(slots: usize) -> impl Strategy<Value = Op> {
     let patient = 0..PATIENTS;
     let slot = 0..slots;
     let appointment = 0..=UNKNOWN;
     prop_oneof![
         1 => (slot.clone(), any::<bool>()).prop_map(|(s, on)| Op::Publish(s, on)),
-        3 => (patient.clone(), slot.clone(), prop::option::of(appointment.clone()))
-            .prop_map(|(patient, slot, moving)| Op::Hold { patient, slot, moving }),
-        6 => (patient.clone(), slot.clone(), who(), any::<bool>(), prop::option::of(0..2u8))
-            .prop_map(|(patient, slot, who, with_hold, key)| Op::Book { patient, slot, who, with_hold, key }),
+        3 => (patient.clone(), slot.clone(), prop::option::of(appointment.clone()), kind())
+            .prop_map(|(patient, slot, moving, kind)| Op::Hold { patient, slot, moving, kind }),
+        6 => (patient.clone(), slot.clone(), who(), any::<bool>(), prop::option::of(0..2u8), kind())
+            .prop_map(|(patient, slot, who, with_hold, key, kind)| Op::Book { patient, slot, who, with_hold, key, kind }),
         3 => (appointment.clone(), slot, who(), any::<bool>())
             .prop_map(|(appointment, slot, who, with_hold)| Op::Move { appointment, slot, who, with_hold }),
         3 => (appointment, who(), prop::option::weighted(0.3, 1..4i64))
@@ -167,6 +178,8 @@ struct World<'a> {
     slots: Vec<SlotId>,
     resources: Vec<domain::ResourceId>,
     patients: Vec<NationalId>,
+    /// The GP's types of appointment, as [`TYPE_MINUTES`] lists them.
+    types: Vec<domain::AppointmentTypeId>,
     /// The case's appointments, with whose they are.
     appointments: Vec<(AppointmentId, usize)>,
     /// The last hold of each patient on each slot.
@@ -194,8 +207,8 @@ fn error(error: StoreError) -> Answer {
     }
 }
 
-/// The case's slots; the last is in the second timebook, so that moving there leaves the
-/// first.
+/// The case's slots; the last is in the second timebook, the GP's, so that moving there
+/// leaves the first.
 async fn add_slots(
     store: &dyn Store,
     resources: &[domain::ResourceId],
@@ -273,8 +286,24 @@ impl<'a> World<'a> {
             .await
             .expect("location");
         let rules = BookingRules::new(rules[0], rules[1], rules[2], rules[3]).expect("rules");
+        let gp = store
+            .save_practitioner(
+                &system,
+                clinic.id,
+                domain::HprNumber::new(9_144_900).expect("hpr"),
+                (
+                    &PersonName::parse("Test").expect("first"),
+                    &PersonName::parse("Fastlege").expect("last"),
+                ),
+            )
+            .await
+            .expect("practitioner");
         let mut resources = Vec::new();
-        for kind in [TimebookKind::Vaksine, TimebookKind::Lab] {
+        let mut types = Vec::new();
+        for (kind, practitioner) in [
+            (TimebookKind::Vaksine, None),
+            (TimebookKind::Fastlege, Some(gp.id)),
+        ] {
             let timebook = store
                 .save_timebook(&system, clinic.id, kind, rules)
                 .await
@@ -286,20 +315,45 @@ impl<'a> World<'a> {
                     &store::NewPlace {
                         name: &ResourceName::parse("Rom 1").expect("name"),
                         description: &Description::parse("").expect("description"),
-                        practitioner: None,
+                        practitioner,
                     },
                     &location,
                 )
                 .await
                 .expect("resource");
             resources.push(resource.id);
+            if practitioner.is_some() {
+                for minutes in TYPE_MINUTES {
+                    let kind = store
+                        .save_appointment_type(
+                            &system,
+                            clinic.id,
+                            timebook.id,
+                            &store::NewAppointmentType {
+                                name: domain::AppointmentTypeName::parse(&format!("{minutes} min"))
+                                    .expect("name"),
+                                length: SlotLength::minutes(minutes).expect("length"),
+                                attendance: domain::Attendance::InPerson,
+                            },
+                        )
+                        .await
+                        .expect("type");
+                    types.push(kind.id);
+                }
+            }
         }
+        let patients = list_patients(store, clinic.id).await;
+        store
+            .list_with_practitioner(&system, clinic.id, gp.id, &patients[..GPS_PATIENTS])
+            .await
+            .expect("GP's list");
         World {
             backend,
             clinic: clinic.id,
             slots: add_slots(store, &resources, slots).await,
             resources,
-            patients: list_patients(store, clinic.id).await,
+            patients,
+            types,
             appointments: Vec::new(),
             holds: std::collections::HashMap::new(),
             case,
@@ -354,9 +408,10 @@ impl<'a> World<'a> {
                 patient,
                 slot,
                 moving,
+                kind,
             } => {
                 let request = HoldRequest {
-                    appointment_type: None,
+                    appointment_type: kind.map(|k| self.types[k]),
                     patient: self.patients[*patient].clone(),
                     slot: self.slots[*slot],
                     moving: moving.map(|n| self.appointment(n).0),
@@ -377,9 +432,10 @@ impl<'a> World<'a> {
                 who,
                 with_hold,
                 key,
+                kind,
             } => {
                 let request = BookRequest {
-                    appointment_type: None,
+                    appointment_type: kind.map(|k| self.types[k]),
                     patient: self.patients[*patient].clone(),
                     slot: self.slots[*slot],
                     reason: Reason::parse("Vaksine").expect("reason"),

@@ -42,7 +42,12 @@ pub const SUPPORTED: &[Supported] = &[
         resource: "Schedule",
         interactions: &["search-type"],
         search: &[
-            ("actor", "reference", "Location/{id}: the place"),
+            (
+                "actor",
+                "reference",
+                "Location/{id}: the place; Practitioner/{id} or PractitionerRole/{id}: a GP's \
+                 Schedule of «Konsultasjon med fastlegen»",
+            ),
             (
                 "service-type",
                 "token",
@@ -93,6 +98,29 @@ pub const SUPPORTED: &[Supported] = &[
         operations: &[],
         scope: Scope::ReadSlots,
         documentation: "An oppmøtested of a Schedule the client may see.",
+        conditional: false,
+    },
+    Supported {
+        resource: "Practitioner",
+        interactions: &["read"],
+        search: &[],
+        includes: &[],
+        operations: &[],
+        scope: Scope::ReadSlots,
+        documentation: "A GP (fastlege) whose Schedule of «Konsultasjon med fastlegen» the \
+                        client may see, by HPR number. Only clients of the GP's own clinic see \
+                        those Schedules: their slots are for the patients on the GP's list.",
+        conditional: false,
+    },
+    Supported {
+        resource: "PractitionerRole",
+        interactions: &["read"],
+        search: &[],
+        includes: &[],
+        operations: &[],
+        scope: Scope::ReadSlots,
+        documentation: "The GP as fastlege at their clinic (HER-id), with the Locations where \
+                        patients meet them; its id is the Practitioner's.",
         conditional: false,
     },
     Supported {

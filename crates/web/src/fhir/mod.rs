@@ -53,6 +53,12 @@ pub fn routes() -> Routes {
         .get("/fhir/Schedule", read, search::schedules)
         .get("/fhir/Slot", read, search::slots)
         .get("/fhir/Location/{id}", read, search::location)
+        .get("/fhir/Practitioner/{id}", read, search::practitioner)
+        .get(
+            "/fhir/PractitionerRole/{id}",
+            read,
+            search::practitioner_role,
+        )
         .get("/fhir/$bulk-publish", Audience::Feed, bulk::manifest)
         .get(bulk::FILES[0].1, Audience::Feed, bulk::location_file)
         .get(bulk::FILES[1].1, Audience::Feed, bulk::schedule_file)

@@ -154,7 +154,7 @@ pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
         "identifier": [{ "system": HER_ID_SYSTEM, "value": view.clinic.her_id.to_string() }],
         "active": true,
         "serviceType": service_type(view.timebook.kind, &view.kind_label),
-        "actor": [location_reference(&view.resource.location)],
+        "actor": schedule_actors(view.resource),
         "comment": comment(view.resource),
     });
     if let Some(object) = schedule.as_object_mut() {
@@ -169,6 +169,56 @@ pub fn schedule(view: &ScheduleView<'_>, zone: &TimeZone) -> Value {
         }
     }
     schedule
+}
+
+/// Who and where a Schedule is for: its place's oppmøtested, and, for a GP's place in
+/// «Konsultasjon med fastlegen», the GP and their role at the clinic (one role per GP and
+/// clinic, so it shares the practitioner's id).
+fn schedule_actors(resource: &Resource) -> Value {
+    let mut actors = vec![location_reference(&resource.location)];
+    if let Some(practitioner) = resource.practitioner {
+        actors.push(json!({ "reference": format!("Practitioner/{}", practitioner.0) }));
+        actors.push(json!({ "reference": format!("PractitionerRole/{}", practitioner.0) }));
+    }
+    Value::Array(actors)
+}
+
+/// The Norwegian HPR number's identifier system (Helsepersonellregisteret).
+pub const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
+
+/// A GP of a clinic, identified by their HPR number.
+pub fn practitioner(practitioner: &domain::Practitioner) -> Value {
+    json!({
+        "resourceType": "Practitioner",
+        "id": practitioner.id.0.to_string(),
+        "identifier": [{ "system": HPR_SYSTEM, "value": practitioner.hpr_number.to_string() }],
+        "active": true,
+        "name": [{
+            "family": practitioner.last_name.as_str(),
+            "given": [practitioner.first_name.as_str()],
+        }],
+    })
+}
+
+/// A GP's role as fastlege at their clinic, with the places where patients meet them.
+pub fn practitioner_role(
+    practitioner: &domain::Practitioner,
+    clinic: &Clinic,
+    places: &[&Location],
+    label: &str,
+) -> Value {
+    json!({
+        "resourceType": "PractitionerRole",
+        "id": practitioner.id.0.to_string(),
+        "active": true,
+        "practitioner": { "reference": format!("Practitioner/{}", practitioner.id.0) },
+        "organization": {
+            "identifier": { "system": HER_ID_SYSTEM, "value": clinic.her_id.to_string() },
+            "display": clinic.name.as_str(),
+        },
+        "code": [{ "text": label }],
+        "location": places.iter().map(|l| location_reference(l)).collect::<Vec<_>>(),
+    })
 }
 
 pub fn location_reference(location: &Location) -> Value {

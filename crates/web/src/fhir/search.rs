@@ -21,15 +21,25 @@ const MAX_COUNT: u32 = 500;
 type Params = Vec<(String, String)>;
 
 /// Every schedule the client may see: its service is on, and it is in the client's reach.
+/// A GP's place («Konsultasjon med fastlegen») is seen only by clients of its own clinic: its
+/// slots are for the patients on that GP's list, not for a slot finder's public.
 pub(super) async fn visible(
     state: &AppState,
     client: &ApiClient,
 ) -> Result<Vec<CatalogueEntry>, Outcome> {
-    state
+    let reach = client.reach(state).await?;
+    let mut entries = state
         .store
-        .catalogue(client.reach(state).await?)
+        .catalogue(reach)
         .await
-        .map_err(|e| Outcome::store(client.t, e))
+        .map_err(|e| Outcome::store(client.t, e))?;
+    entries.retain(|e| shown_to(reach, e));
+    Ok(entries)
+}
+
+/// Whether a client of `reach` is shown the schedule: see [`visible`].
+fn shown_to(reach: domain::Reach, entry: &CatalogueEntry) -> bool {
+    entry.resource.practitioner.is_none() || matches!(reach, domain::Reach::Clinic(_))
 }
 
 /// One schedule, if the client may see it.
@@ -38,11 +48,13 @@ pub(super) async fn schedule_of(
     client: &ApiClient,
     resource: i64,
 ) -> Result<CatalogueEntry, Outcome> {
+    let reach = client.reach(state).await?;
     state
         .store
-        .schedule(client.reach(state).await?, domain::ResourceId(resource))
+        .schedule(reach, domain::ResourceId(resource))
         .await
         .map_err(|e| Outcome::store(client.t, e))?
+        .filter(|e| shown_to(reach, e))
         .ok_or_else(|| Outcome::new(client.t, Problem::NotFound))
 }
 
@@ -73,6 +85,33 @@ pub(super) fn id_of(value: &str, resource_type: &str) -> Option<i64> {
         .ok()
 }
 
+/// Whom a Schedule search asks for: a place's Location, or a GP as Practitioner or
+/// PractitionerRole (whose id is the Practitioner's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    Location(i64),
+    Practitioner(i64),
+}
+
+impl Actor {
+    fn names(self, entry: &CatalogueEntry) -> bool {
+        match self {
+            Self::Location(id) => entry.resource.location.id.0 == id,
+            Self::Practitioner(id) => entry.resource.practitioner.is_some_and(|p| p.0 == id),
+        }
+    }
+}
+
+/// `Location/12`, `12` (a Location), `Practitioner/3` or `PractitionerRole/3`.
+fn actor_of(value: &str) -> Option<Actor> {
+    for kind in ["PractitionerRole", "Practitioner"] {
+        if let Some(id) = value.strip_prefix(kind).and_then(|r| r.strip_prefix('/')) {
+            return id.parse().ok().map(Actor::Practitioner);
+        }
+    }
+    id_of(value, "Location").map(Actor::Location)
+}
+
 /// `code` or `system|code`.
 fn kind_of(value: &str) -> Option<TimebookKind> {
     let code = match value.split_once('|') {
@@ -97,7 +136,7 @@ pub async fn schedules(
     for (name, value) in &params {
         match name.as_str() {
             "actor" => {
-                actor = Some(id_of(value, "Location").ok_or(Outcome::new(
+                actor = Some(actor_of(value).ok_or(Outcome::new(
                     t,
                     Problem::Invalid("fhir-actor-invalid", "actor".into()),
                 ))?);
@@ -112,8 +151,7 @@ pub async fn schedules(
     }
     let mut matches = Vec::new();
     for entry in visible(&state, &client).await? {
-        if actor.is_some_and(|a| a != entry.resource.location.id.0)
-            || kind.is_some_and(|k| k != entry.timebook.kind)
+        if actor.is_some_and(|a| !a.names(&entry)) || kind.is_some_and(|k| k != entry.timebook.kind)
         {
             continue;
         }
@@ -435,4 +473,57 @@ pub async fn location(
         .find(|e| e.resource.location.id.0.to_string() == id)
         .map(|e| fhir_json(&resources::location(&e.resource.location, &e.clinic)))
         .ok_or(Outcome::new(client.t, Problem::NotFound))
+}
+
+/// A GP of a schedule the client may see, with that schedule's entries.
+async fn practitioner_of(
+    state: &AppState,
+    client: &ApiClient,
+    id: &str,
+) -> Result<(domain::Practitioner, Vec<CatalogueEntry>), Outcome> {
+    let not_found = || Outcome::new(client.t, Problem::NotFound);
+    let id = domain::PractitionerId(id.parse().map_err(|_| not_found())?);
+    let entries: Vec<CatalogueEntry> = visible(state, client)
+        .await?
+        .into_iter()
+        .filter(|e| e.resource.practitioner == Some(id))
+        .collect();
+    let clinic = entries.first().ok_or_else(not_found)?.clinic.id;
+    let practitioner = state
+        .store
+        .practitioners(clinic)
+        .await
+        .map_err(|e| Outcome::store(client.t, e))?
+        .into_iter()
+        .map(|listed| listed.practitioner)
+        .find(|p| p.id == id)
+        .ok_or_else(not_found)?;
+    Ok((practitioner, entries))
+}
+
+/// `Practitioner` read: a GP whose place is one of the schedules the client may see.
+pub async fn practitioner(
+    State(state): State<AppState>,
+    client: ApiClient,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, Outcome> {
+    let (practitioner, _) = practitioner_of(&state, &client, &id).await?;
+    Ok(fhir_json(&resources::practitioner(&practitioner)))
+}
+
+/// `PractitionerRole` read: that GP as fastlege at their clinic, where patients meet them.
+pub async fn practitioner_role(
+    State(state): State<AppState>,
+    client: ApiClient,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, Outcome> {
+    let (practitioner, entries) = practitioner_of(&state, &client, &id).await?;
+    let places: Vec<&domain::Location> = entries.iter().map(|e| &e.resource.location).collect();
+    let label = client.t.get(TimebookKind::Fastlege.service_label_message());
+    Ok(fhir_json(&resources::practitioner_role(
+        &practitioner,
+        &entries[0].clinic,
+        &places,
+        &label,
+    )))
 }
