@@ -34,13 +34,17 @@ async fn the_capability_statement_is_public_and_names_what_is_supported() {
             "Schedule",
             "Slot",
             "Location",
+            "Practitioner",
+            "PractitionerRole",
             "Appointment",
             "Patient",
             "Subscription"
         ]
     );
     assert_eq!(resources[1]["searchInclude"][0], "Slot:schedule");
-    let appointment = &resources[3];
+    assert_eq!(codes_of(&resources[3]), ["read"]);
+    assert_eq!(codes_of(&resources[4]), ["read"]);
+    let appointment = &resources[5];
     let interactions: Vec<&str> = appointment["interaction"]
         .as_array()
         .expect("interactions")
@@ -71,10 +75,159 @@ async fn the_capability_statement_is_public_and_names_what_is_supported() {
         codes(&resources[1]),
         ["search-type", "read", "create", "update", "delete"]
     );
-    assert_eq!(codes(&resources[4]), ["search-type", "update", "delete"]);
-    assert_eq!(resources[4]["conditionalUpdate"], true);
-    assert_eq!(resources[4]["conditionalDelete"], "single");
+    assert_eq!(codes(&resources[6]), ["search-type", "update", "delete"]);
+    assert_eq!(resources[6]["conditionalUpdate"], true);
+    assert_eq!(resources[6]["conditionalDelete"], "single");
     assert_eq!(codes(&body["rest"][0]), ["transaction"]);
+}
+
+/// The interaction codes a CapabilityStatement's resource lists.
+fn codes_of(resource: &Value) -> Vec<String> {
+    resource["interaction"]
+        .as_array()
+        .expect("interactions")
+        .iter()
+        .filter_map(|i| i["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_gps_schedule_names_the_gp_and_only_their_clinics_clients_see_it() {
+    let portal = fhir_portal().await;
+    let store = portal.store.clone();
+    let system = domain::Actor::System;
+    let clinic = store
+        .clinic_by_her_id(domain::HerId::new(1_001).expect("her"))
+        .await
+        .expect("read")
+        .expect("clinic");
+    let gp = store
+        .save_practitioner(
+            &system,
+            clinic.id,
+            domain::HprNumber::parse("9144900").expect("hpr"),
+            (
+                &domain::PersonName::parse("Test").expect("first"),
+                &domain::PersonName::parse("Fastlege").expect("last"),
+            ),
+        )
+        .await
+        .expect("gp");
+    let timebook = store
+        .save_timebook(
+            &system,
+            clinic.id,
+            domain::TimebookKind::Fastlege,
+            domain::BookingRules::default(),
+        )
+        .await
+        .expect("timebook");
+    let location = store
+        .save_location(
+            &system,
+            clinic.id,
+            &domain::Address::parse("Legeveien 1, 1325 Lysaker").expect("address"),
+        )
+        .await
+        .expect("location");
+    store
+        .save_resource(
+            &system,
+            timebook.id,
+            &store::NewPlace {
+                name: &domain::ResourceName::parse("Testfastlege").expect("name"),
+                description: &domain::Description::parse("Din fastlege").expect("description"),
+                practitioner: Some(gp.id),
+            },
+            &location,
+        )
+        .await
+        .expect("place");
+    let id = gp.id.0;
+
+    // A slot finder of every clinic is not shown it: its slots are for the GP's patients.
+    let all = get(&portal, Some(READER), "/fhir/Schedule").await;
+    assert_eq!(entries(&all.body, "match").len(), 4);
+    assert_eq!(
+        get(&portal, Some(READER), &format!("/fhir/Practitioner/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&portal, Some(BOUND), &format!("/fhir/Practitioner/{id}"))
+            .await
+            .status,
+        404
+    );
+
+    // The clinic's own journal system is, with the GP beside the place.
+    let own = get(
+        &portal,
+        Some(PUBLISHER),
+        "/fhir/Schedule?service-type=fastlege",
+    )
+    .await;
+    let schedules = entries(&own.body, "match");
+    assert_eq!(schedules.len(), 1, "{}", own.body);
+    let actors: Vec<&str> = schedules[0]["actor"]
+        .as_array()
+        .expect("actors")
+        .iter()
+        .filter_map(|a| a["reference"].as_str())
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            format!("Location/{}", location.id.0),
+            format!("Practitioner/{id}"),
+            format!("PractitionerRole/{id}")
+        ]
+    );
+    let by_gp = get(
+        &portal,
+        Some(PUBLISHER),
+        &format!("/fhir/Schedule?actor=Practitioner/{id}"),
+    )
+    .await;
+    assert_eq!(entries(&by_gp.body, "match").len(), 1);
+
+    let practitioner = get(
+        &portal,
+        Some(PUBLISHER),
+        &format!("/fhir/Practitioner/{id}"),
+    )
+    .await;
+    assert_eq!(practitioner.status, 200, "{}", practitioner.body);
+    assert_eq!(practitioner.body["resourceType"], "Practitioner");
+    assert_eq!(
+        practitioner.body["identifier"][0]["system"],
+        "urn:oid:2.16.578.1.12.4.1.4.4"
+    );
+    assert_eq!(practitioner.body["identifier"][0]["value"], "9144900");
+    assert_eq!(practitioner.body["name"][0]["family"], "Fastlege");
+    let role = get(
+        &portal,
+        Some(PUBLISHER),
+        &format!("/fhir/PractitionerRole/{id}"),
+    )
+    .await;
+    assert_eq!(role.status, 200, "{}", role.body);
+    assert_eq!(
+        role.body["practitioner"]["reference"],
+        format!("Practitioner/{id}")
+    );
+    assert_eq!(role.body["organization"]["identifier"]["value"], "1001");
+    assert_eq!(
+        role.body["location"][0]["reference"],
+        format!("Location/{}", location.id.0)
+    );
+    assert_eq!(
+        get(&portal, Some(PUBLISHER), "/fhir/Practitioner/nine")
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]

@@ -667,3 +667,74 @@ async fn the_operator_keeps_each_practitioners_list() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_operator_imports_several_gps_lists_from_one_file() {
+    let portal = portal(true).await;
+    let operator = Browser::new(&portal);
+    operator.operator_log_in().await;
+    let csrf = operator.csrf().await;
+    let clinic = portal
+        .number(&format!(
+            "SELECT clinic_id FROM timebook WHERE id = {}",
+            portal.timebook
+        ))
+        .await;
+    let page = format!("/register/klinikker/{clinic}");
+    for (hpr, first) in [("9144900", "Tove"), ("565505933", "Annen")] {
+        operator
+            .post(
+                &format!("{page}/fastleger"),
+                &[
+                    ("csrf", &csrf),
+                    ("hpr", hpr),
+                    ("fornavn", first),
+                    ("etternavn", "Fastlege"),
+                ],
+            )
+            .await;
+    }
+    let import = format!("{page}/fastleger/import");
+    let (kari, ola) = (portal.kari.as_str(), portal.ola.as_str());
+
+    // An unknown HPR number and a bad fødselsnummer: nothing changes, each line is named.
+    let bad = format!("hpr;fodselsnummer\n9144900;{kari}\n123456;{ola}\n565505933;123\n");
+    let refused = operator.post_file(&import, &csrf, "fil", &bad).await;
+    assert_eq!(refused.status, 422);
+    for text in [
+        "Linje 3: legekontoret har ingen fastlege med dette HPR-nummeret",
+        "Linje 4: ugyldig fødselsnummer",
+        "2 av 3 linjer er avvist",
+    ] {
+        assert!(refused.body.contains(text), "«{text}» missing");
+    }
+    assert_eq!(
+        portal
+            .number("SELECT COUNT(*) FROM practitioner_list")
+            .await,
+        0
+    );
+
+    // A good file puts each patient on their GP's list, in one go, and says how many.
+    let good = format!("HPR;Fødselsnummer\n9144900;{kari}\n565505933, {ola}\n");
+    let done = operator.post_file(&import, &csrf, "fil", &good).await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("{page}?melding=liste-satt&antall=2#fastleger").as_str())
+    );
+    let gp_of = |patient: &str| {
+        format!(
+            "SELECT p.hpr_number FROM practitioner_list l \
+             JOIN practitioner p ON p.id = l.practitioner_id WHERE l.national_id = '{patient}'"
+        )
+    };
+    assert_eq!(portal.number(&gp_of(kari)).await, 9_144_900);
+    assert_eq!(portal.number(&gp_of(ola)).await, 565_505_933);
+    assert_eq!(
+        audited(&portal, domain::AuditAction::PractitionerListChanged)
+            .await
+            .len(),
+        2,
+        "one entry for each GP's list"
+    );
+}

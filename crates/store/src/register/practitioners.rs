@@ -44,6 +44,17 @@ pub trait Practitioners: Send + Sync {
         patients: &[NationalId],
     ) -> Result<u64>;
 
+    /// Puts each list's patients on its practitioner's list, as
+    /// [`Practitioners::list_with_practitioner`] does, all in one transaction with an audit
+    /// entry for each practitioner: the register's import of fastlegelister. Answers how many
+    /// patients were put on a list.
+    async fn import_practitioner_lists(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        lists: &[(PractitionerId, Vec<NationalId>)],
+    ) -> Result<u64>;
+
     /// The practitioner whose list the patient is on, if any.
     async fn practitioner_of(&self, patient: &NationalId) -> Result<Option<Practitioner>>;
 }
@@ -148,40 +159,54 @@ impl<D: Database> Practitioners for SqlStore<D> {
         practitioner: PractitionerId,
         patients: &[NationalId],
     ) -> Result<u64> {
+        self.import_practitioner_lists(actor, clinic_id, &[(practitioner, patients.to_vec())])
+            .await
+    }
+
+    async fn import_practitioner_lists(
+        &self,
+        actor: &Actor,
+        clinic_id: ClinicId,
+        lists: &[(PractitionerId, Vec<NationalId>)],
+    ) -> Result<u64> {
         let now = self.now().as_second();
         let mut tx = self.db.begin_write().await?;
-        let found: Option<(i64,)> = tx
-            .fetch_optional(
-                q("SELECT id FROM practitioner WHERE id = $1 AND clinic_id = $2")
-                    .bind(practitioner.0)
-                    .bind(clinic_id.0),
+        let mut total = 0;
+        for (practitioner, patients) in lists {
+            let found: Option<(i64,)> = tx
+                .fetch_optional(
+                    q("SELECT id FROM practitioner WHERE id = $1 AND clinic_id = $2")
+                        .bind(practitioner.0)
+                        .bind(clinic_id.0),
+                )
+                .await?;
+            found.ok_or(StoreError::NotFound("practitioner"))?;
+            let mut listed = 0;
+            for chunk in patients.chunks(IMPORT_CHUNK) {
+                let statement = chunk.iter().fold(
+                    Statement::shared(list_rows(chunk.len()).into())
+                        .bind(practitioner.0)
+                        .bind(clinic_id.0),
+                    |statement, id| statement.bind(id.as_str()),
+                );
+                listed += tx.execute(statement).await?;
+            }
+            record(
+                &mut tx,
+                Entry {
+                    at: now,
+                    actor,
+                    action: AuditAction::PractitionerListChanged,
+                    clinic_id: Some(clinic_id.0),
+                    patient: None,
+                    subject: format!("practitioner:{}:{listed}", practitioner.0),
+                },
             )
             .await?;
-        found.ok_or(StoreError::NotFound("practitioner"))?;
-        let mut listed = 0;
-        for chunk in patients.chunks(IMPORT_CHUNK) {
-            let statement = chunk.iter().fold(
-                Statement::shared(list_rows(chunk.len()).into())
-                    .bind(practitioner.0)
-                    .bind(clinic_id.0),
-                |statement, id| statement.bind(id.as_str()),
-            );
-            listed += tx.execute(statement).await?;
+            total += listed;
         }
-        record(
-            &mut tx,
-            Entry {
-                at: now,
-                actor,
-                action: AuditAction::PractitionerListChanged,
-                clinic_id: Some(clinic_id.0),
-                patient: None,
-                subject: format!("practitioner:{}:{listed}", practitioner.0),
-            },
-        )
-        .await?;
         tx.commit().await?;
-        Ok(listed)
+        Ok(total)
     }
 
     async fn practitioner_of(&self, patient: &NationalId) -> Result<Option<Practitioner>> {

@@ -1662,7 +1662,7 @@ pub async fn services_switch_off_and_on_and_lists_are_kept(db: TestDb) {
             .await
             .expect("services")
             .len(),
-        4
+        domain::TimebookKind::ALL.len()
     );
     let missing = world
         .store

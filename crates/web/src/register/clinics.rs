@@ -428,6 +428,27 @@ pub async fn remove_patient(
     Ok(Redirect::to(&format!("/register/klinikker/{id}?melding=fjernet")).into_response())
 }
 
+/// The clinic's page again after an import it refused: nothing changed, and the report names
+/// each rejected line and why.
+pub(super) async fn refused_import(
+    state: &AppState,
+    operator: &OperatorUser,
+    clinic: &Clinic,
+    (count, rejected): (usize, &[(usize, &'static str)]),
+) -> Result<Response, Failure> {
+    let t = operator.visitor.t;
+    let mut page = clinic_page(state, operator, clinic, 1).await?;
+    page.notice = Some(t.args(
+        "register-import-refused",
+        &[
+            ("rejected", &rejected.len().to_string()),
+            ("lines", &count.to_string()),
+        ],
+    ));
+    page.report = lines::report(t, rejected);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+}
+
 /// One CSV line: `fødselsnummer;fornavn;etternavn` (a comma works too), read as the store
 /// reads every list entry.
 fn row(line: &str, policy: domain::IdPolicy) -> Result<ListEntry, &'static str> {
@@ -458,16 +479,7 @@ pub async fn import(
     let text = lines::joined(&fields, &["fil", "csv"]);
     let lines = lines::read_lines(&text, |line| row(line, state.id_policy));
     if !lines.rejected.is_empty() {
-        let mut page = clinic_page(&state, &operator, &clinic, 1).await?;
-        page.notice = Some(t.args(
-            "register-import-refused",
-            &[
-                ("rejected", &lines.rejected.len().to_string()),
-                ("lines", &lines.count.to_string()),
-            ],
-        ));
-        page.report = lines::report(t, &lines.rejected);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response());
+        return refused_import(&state, &operator, &clinic, (lines.count, &lines.rejected)).await;
     }
     let entries: Vec<ListEntry> = lines.entries.into_iter().map(|(_, e)| e).collect();
     let counts = state

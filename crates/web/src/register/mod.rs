@@ -40,6 +40,11 @@ pub fn routes() -> Routes {
             Operator,
             practitioners::list,
         )
+        .post(
+            "/register/klinikker/{id}/fastleger/import",
+            Operator,
+            practitioners::import,
+        )
         .get("/register/logg", Operator, audit::form)
         .post("/register/logg", Operator, audit::search)
         .get(relations::PATH, Operator, relations::show)

@@ -1,13 +1,15 @@
 //! «Fastleger» on a clinic's register page: the clinic's practitioners with the size of each
-//! one's list, adding one by HPR number, and putting patients of the clinic's list on a
-//! practitioner's list by their fødselsnumre.
+//! one's list, adding one by HPR number, putting patients of the clinic's list on a
+//! practitioner's list by their fødselsnumre, and importing the fastlegelister of several
+//! practitioners at once from a CSV file of `hpr;fødselsnummer` lines.
 
-use super::clinics::clinic;
+use super::clinics::{clinic, refused_import};
 use crate::AppState;
 use crate::failure::Failure;
+use crate::lines;
 use crate::visitor::OperatorUser;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{ClinicId, HprNumber, NationalId, PersonName, PractitionerId};
 use serde::Deserialize;
@@ -128,6 +130,78 @@ pub async fn list(
             PractitionerId(practitioner),
             &patients,
         )
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    Ok(Redirect::to(&format!(
+        "/register/klinikker/{id}?melding=liste-satt&antall={listed}#fastleger"
+    ))
+    .into_response())
+}
+
+/// One line of a fastlegeliste file: `hpr;fødselsnummer` (a comma works too).
+fn list_row(line: &str, policy: domain::IdPolicy) -> Result<(HprNumber, NationalId), &'static str> {
+    let fields: Vec<&str> = line.split([';', ',']).map(str::trim).collect();
+    let [hpr, id] = fields.as_slice() else {
+        return Err("register-practitioner-import-bad-columns");
+    };
+    let hpr = HprNumber::parse(hpr).map_err(|_| "register-practitioner-import-bad-hpr")?;
+    let id = NationalId::parse(id, policy).map_err(|_| "register-import-bad-id")?;
+    Ok((hpr, id))
+}
+
+/// Whether a file's first line is its header (`hpr;fodselsnummer`), not a patient.
+fn is_header(line: &str) -> bool {
+    line.trim_start().to_lowercase().starts_with("hpr")
+}
+
+/// «Importer fastlegelister»: a CSV file (`fil`) or pasted lines (`linjer`) of
+/// `hpr;fødselsnummer`, a header line allowed. Every line or none: a line that cannot be
+/// read, or names an HPR number the clinic has no practitioner with, changes nothing and
+/// comes back in a report; good lines are put on their practitioners' lists in one
+/// transaction.
+pub async fn import(
+    State(state): State<AppState>,
+    operator: OperatorUser,
+    Path(id): Path<i64>,
+    form: Multipart,
+) -> Result<Response, Failure> {
+    let t = operator.visitor.t;
+    let clinic = clinic(&state, &operator, id).await?;
+    let fields = lines::multipart_fields(t, form).await?;
+    let text = lines::joined(&fields, &["fil", "linjer"]);
+    let body = match text.lines().find(|l| !l.trim().is_empty()) {
+        Some(first) if is_header(first) => text.replacen(first, "", 1),
+        _ => text,
+    };
+    let mut read = lines::read_lines(&body, |line| list_row(line, state.id_policy));
+    let practitioners = state
+        .store
+        .practitioners(clinic.id)
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let mut lists: Vec<(PractitionerId, Vec<NationalId>)> = Vec::new();
+    for (number, (hpr, patient)) in std::mem::take(&mut read.entries) {
+        let Some(practitioner) = practitioners
+            .iter()
+            .find(|p| p.practitioner.hpr_number == hpr)
+            .map(|p| p.practitioner.id)
+        else {
+            read.rejected
+                .push((number, "register-practitioner-import-unknown-hpr"));
+            continue;
+        };
+        match lists.iter_mut().find(|(p, _)| *p == practitioner) {
+            Some((_, patients)) => patients.push(patient),
+            None => lists.push((practitioner, vec![patient])),
+        }
+    }
+    read.rejected.sort_by_key(|(number, _)| *number);
+    if !read.rejected.is_empty() || lists.is_empty() {
+        return refused_import(&state, &operator, &clinic, (read.count, &read.rejected)).await;
+    }
+    let listed = state
+        .store
+        .import_practitioner_lists(&operator.actor, clinic.id, &lists)
         .await
         .map_err(|e| Failure::store(t, e))?;
     Ok(Redirect::to(&format!(
