@@ -360,6 +360,15 @@ async fn the_office_gives_its_gp_a_place_and_types_on_timebooks() {
     assert_eq!(places.len(), 1);
     assert_eq!(places[0].name.as_str(), "Test Fastlege");
     assert_eq!(places[0].practitioner, Some(gp.id));
+    // «Publisering» and «Bruk av timebøkene» have it like any other.
+    let publishing = staff.get("/klinikk/publisering").await;
+    assert!(
+        publishing.body.contains("Test Fastlege"),
+        "{}",
+        publishing.body
+    );
+    let usage = staff.get("/klinikk/bruk").await;
+    assert!(usage.body.contains("Konsultasjon med fastlegen"));
 
     // Types: a bad length changes nothing; a good one is listed.
     let bad = staff
