@@ -25,6 +25,7 @@ mod publication;
 mod rate_counts;
 mod register;
 mod representation;
+mod requests;
 mod rows;
 mod schedules;
 mod sessions;
@@ -68,6 +69,7 @@ pub use register::{Clinics, ListedPractitioner, PatientList, Places, Practitione
 pub use representation::{
     NewRelation, Relation, RelationPage, RelationSource, Representations, Represented,
 };
+pub use requests::{AppointmentRequest, AppointmentRequests, NewRequest, RequestState, Sent};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
 pub use sessions::{ActingFor, PatientSessions, SessionPatient, Sessions, StaffSessions};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
@@ -148,6 +150,7 @@ pub trait Store:
     + Representations
     + CalendarLinks
     + Waitlist
+    + AppointmentRequests
     + Send
     + Sync
 {

@@ -489,6 +489,27 @@ pub(crate) fn key_alive(k: &str) -> String {
     format!("{k}.created_at >= :now - {KEY_LIFETIME_SECONDS}")
 }
 
+// --- Timeønsker -------------------------------------------------------------------------------
+
+/// The timebook takes requests for a time (timeønsker), alone or with slot picking.
+pub(crate) fn takes_requests() -> Rule {
+    Rule::new(
+        Refusal::ServiceOff,
+        "t.booking_mode NOT IN ('requests', 'both')",
+    )
+}
+
+/// The request `:request` is open and the patient's (`:patient`), and `:slot` is of its
+/// timebook: what answering it with a booking asks, under the patient's lock.
+pub(crate) fn request_open() -> Rule {
+    Rule::new(
+        Refusal::Stale,
+        "NOT EXISTS (SELECT 1 FROM appointment_request q JOIN slot qs ON qs.id = :slot \
+         WHERE q.id = :request AND q.national_id = :patient AND q.state = 'open' \
+           AND q.timebook_id = qs.timebook_id)",
+    )
+}
+
 // --- Verdicts ---------------------------------------------------------------------------------
 
 /// Rules checked in order: the first that refuses gives the answer.
@@ -518,6 +539,17 @@ pub(crate) fn timebook_rules(patient: &str) -> Verdict {
         service_on(),
         not_blocked(patient),
         on_the_list(patient),
+    ])
+}
+
+/// What a patient's request for a time in a timebook must pass. A blocked patient passes: the
+/// request is kept and answered with the guide's automatic reply, as a message is.
+pub(crate) fn request_rules(patient: &str) -> Verdict {
+    Verdict(vec![
+        in_reach(patient),
+        service_on(),
+        on_the_list(patient),
+        takes_requests(),
     ])
 }
 
