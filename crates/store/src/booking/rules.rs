@@ -174,6 +174,15 @@ pub(crate) fn service_on() -> Rule {
     )
 }
 
+/// A timebook that takes requests only (timeønsker) has no slots for patients to pick: they
+/// ask, and the office books. The office still books in it.
+pub(crate) fn slots_picked() -> Rule {
+    Rule::new(
+        Refusal::ServiceOff,
+        ":self_service AND t.booking_mode = 'requests'",
+    )
+}
+
 /// A patient the clinic has blocked does not book themself; the office still may.
 pub(crate) fn not_blocked(patient: &str) -> Rule {
     Rule::new(
@@ -537,6 +546,7 @@ pub(crate) fn timebook_rules(patient: &str) -> Verdict {
     Verdict(vec![
         in_reach(patient),
         service_on(),
+        slots_picked(),
         not_blocked(patient),
         on_the_list(patient),
     ])

@@ -122,6 +122,7 @@ pub async fn a_request_is_sent_only_where_the_timebook_takes_them(db: TestDb) {
             .set_booking_mode(&other_staff, other, world.timebook.id, BookingMode::Both)
             .await,
     );
+    let slot = world.slot(oslo(2026, 12, 15, 9, 0), 1).await;
     for mode in [BookingMode::Requests, BookingMode::Both] {
         world
             .store
@@ -136,6 +137,13 @@ pub async fn a_request_is_sent_only_where_the_timebook_takes_them(db: TestDb) {
                 .expect("mode"),
             mode
         );
+        // Taking requests only, the timebook has no slots for patients to pick.
+        let held = world.hold_as(&kari, slot.id).await;
+        if mode == BookingMode::Requests {
+            refused(held, Refusal::ServiceOff);
+        } else {
+            held.expect("held");
+        }
     }
     assert_eq!(audit_count(&world, AuditAction::BookingModeSaved).await, 2);
 
