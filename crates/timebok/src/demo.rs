@@ -271,6 +271,15 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
         .await?;
     }
     report.timebooks = timebooks.len();
+    // Vaksine takes requests for a time (timeønsker) as well as slot picking, to show both.
+    // Seeded again, it changes nothing.
+    if let Some(vaksine) = timebooks.iter().find(|t| t.kind == TimebookKind::Vaksine)
+        && store.booking_mode(vaksine.id).await? != domain::BookingMode::Both
+    {
+        store
+            .set_booking_mode(&actor, clinic.id, vaksine.id, domain::BookingMode::Both)
+            .await?;
+    }
 
     list_patients(store, &actor, clinic.id, &mut report).await?;
     seed_neighbour(store, &actor, (today, six_weeks)).await?;

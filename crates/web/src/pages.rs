@@ -114,6 +114,7 @@ impl Page {
             ("/klinikk/bruk", "staff-nav-usage"),
             ("/klinikk/innkalling", "staff-nav-invitations"),
             ("/klinikk/venteliste", "staff-nav-waitlist"),
+            ("/klinikk/timeonsker", "staff-nav-requests"),
         ];
         Self {
             logout: Some("/personale/logg-ut"),

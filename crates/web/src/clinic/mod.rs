@@ -3,12 +3,14 @@
 
 mod appointment;
 mod blocks;
+mod booking_mode;
 mod desk;
 mod inbox;
 mod invitations;
 mod login;
 mod overview;
 mod publishing;
+mod requests;
 mod timebooks;
 mod usage;
 mod waitlist;
@@ -79,6 +81,15 @@ pub fn routes(demo_login: bool) -> Routes {
         .post("/klinikk/sperring/opphev", Staff, blocks::unblock)
         .get("/klinikk/innkalling", Staff, invitations::show)
         .get("/klinikk/venteliste", Staff, waitlist::show)
+        .get("/klinikk/timeonsker", Staff, requests::list)
+        .get("/klinikk/timeonsker/{id}", Staff, requests::show)
+        .post("/klinikk/timeonsker/{id}/time", Staff, requests::give)
+        .post("/klinikk/timeonsker/{id}/svar", Staff, requests::reply)
+        .post(
+            "/klinikk/timeboker/{id}/bestillingsmate",
+            Staff,
+            booking_mode::save,
+        )
         .post("/klinikk/innkalling", Staff, invitations::send)
         .post(
             "/klinikk/innkalling/{id}/paminnelse",

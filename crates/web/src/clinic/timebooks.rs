@@ -39,6 +39,8 @@ pub struct TimebookView {
     reminders_field: String,
     reminders_error: Option<String>,
     places: Vec<PlaceView>,
+    /// How patients ask for a time: the choices, the saved one chosen.
+    modes: Vec<super::booking_mode::ModeChoice>,
 }
 
 /// The reminders a timebook form sent back refused, to show again with the message.
@@ -131,6 +133,7 @@ async fn timebook_views(
             reminders: reminders_text(t, &saved.reminders),
             reminders_field: format!("paminnelser-{}", timebook.id.0),
             reminders_error: None,
+            modes: super::booking_mode::choices(state, t, timebook.id).await?,
             places: places
                 .into_iter()
                 .map(|r| PlaceView {
@@ -213,6 +216,7 @@ pub async fn show(
         Some("sted") => Some(t.get("timebooks-place-saved")),
         Some("sted-ugyldig") => Some(t.get("timebooks-place-invalid")),
         Some("opprettet") => Some(t.get("timebooks-created")),
+        Some("bestillingsmate") => Some(t.get("timebooks-mode-saved")),
         _ => None,
     };
     Ok(html(&page).into_response())
@@ -257,7 +261,11 @@ pub async fn save_info(
 }
 
 /// A timebook of the staff member's own clinic.
-async fn own(state: &AppState, staff: &StaffMember, id: i64) -> Result<Timebook, Failure> {
+pub(super) async fn own(
+    state: &AppState,
+    staff: &StaffMember,
+    id: i64,
+) -> Result<Timebook, Failure> {
     let t = staff.visitor.t;
     let timebooks = state
         .store

@@ -170,6 +170,8 @@ struct ChoosePage {
     moving_note: Option<String>,
     /// «Sett meg på venteliste», at the place shown.
     waitlist_href: String,
+    /// «Be om en time i stedet», where the timebook takes requests as well.
+    request_href: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -370,6 +372,17 @@ pub async fn choose_time(
             ),
             Err(answer) => return Ok(answer),
         };
+    // A timebook that takes requests only has no slots to pick: the patient asks instead.
+    let mode = state
+        .store
+        .booking_mode(TimebookId(timebook_id))
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let request_href = (mode.takes_requests() && moving.is_none())
+        .then(|| super::requests::form_href(TimebookId(timebook_id)));
+    if let (false, Some(href)) = (mode.takes_slots(), &request_href) {
+        return Ok(Redirect::to(href).into_response());
+    }
     let today = state.today();
     let first = first_of_month(query.maned.as_deref(), today);
     let last = first.last_of_month();
@@ -437,6 +450,7 @@ pub async fn choose_time(
         moving: moving.map(|m| m.0),
         moving_note,
         waitlist_href: waitlist_href(timebook_id, place),
+        request_href,
     };
     Ok(html(&page).into_response())
 }
