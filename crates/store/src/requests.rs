@@ -316,6 +316,39 @@ impl<D: Database> SqlStore<D> {
     }
 }
 
+/// The office's reply as the first message of `thread`, told to the patient (or the one who
+/// sent the request for them) as any reply in a thread is.
+async fn write_reply(
+    tx: &mut impl Executor,
+    (actor, clinic): (&Actor, ClinicId),
+    thread: i64,
+    text: &MessageText,
+    now: i64,
+) -> Result<()> {
+    tx.execute(
+        q(
+            "INSERT INTO message (clinic_id, thread_id, sender, staff_user, body, sent_at) \
+           VALUES ($1, $2, 'clinic', $3, $4, $5)",
+        )
+        .bind(clinic.0)
+        .bind(thread)
+        .bind(actor.identifier())
+        .bind(text.as_str())
+        .bind(now),
+    )
+    .await?;
+    for notice in crate::messages::REPLY_NOTICES.iter() {
+        tx.execute(
+            q(notice.as_str())
+                .bind(thread)
+                .bind(crate::NotificationKind::MessageReply.code())
+                .bind(now),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl<D: Database> AppointmentRequests for SqlStore<D> {
     async fn booking_mode(&self, timebook: TimebookId) -> Result<BookingMode> {
@@ -588,27 +621,7 @@ impl<D: Database> AppointmentRequests for SqlStore<D> {
         if answered == 0 {
             return Err(StoreError::Refused(Refusal::Stale));
         }
-        tx.execute(
-            q(
-                "INSERT INTO message (clinic_id, thread_id, sender, staff_user, body, sent_at) \
-               VALUES ($1, $2, 'clinic', $3, $4, $5)",
-            )
-            .bind(clinic.0)
-            .bind(thread)
-            .bind(actor.identifier())
-            .bind(text.as_str())
-            .bind(now),
-        )
-        .await?;
-        for notice in crate::messages::REPLY_NOTICES.iter() {
-            tx.execute(
-                q(notice.as_str())
-                    .bind(thread)
-                    .bind(crate::NotificationKind::MessageReply.code())
-                    .bind(now),
-            )
-            .await?;
-        }
+        write_reply(&mut tx, (actor, clinic), thread, text, now).await?;
         record(
             &mut tx,
             Entry {

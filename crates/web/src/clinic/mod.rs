@@ -81,15 +81,6 @@ pub fn routes(demo_login: bool) -> Routes {
         .post("/klinikk/sperring/opphev", Staff, blocks::unblock)
         .get("/klinikk/innkalling", Staff, invitations::show)
         .get("/klinikk/venteliste", Staff, waitlist::show)
-        .get("/klinikk/timeonsker", Staff, requests::list)
-        .get("/klinikk/timeonsker/{id}", Staff, requests::show)
-        .post("/klinikk/timeonsker/{id}/time", Staff, requests::give)
-        .post("/klinikk/timeonsker/{id}/svar", Staff, requests::reply)
-        .post(
-            "/klinikk/timeboker/{id}/bestillingsmate",
-            Staff,
-            booking_mode::save,
-        )
         .post("/klinikk/innkalling", Staff, invitations::send)
         .post(
             "/klinikk/innkalling/{id}/paminnelse",
@@ -112,6 +103,20 @@ pub fn routes(demo_login: bool) -> Routes {
         routes = routes.post("/personale/logg-inn", Anyone, login::log_in);
     }
     routes
+}
+
+/// «Timeønsker» and how a timebook's patients ask for a time.
+pub fn request_routes() -> Routes {
+    Routes::new()
+        .get("/klinikk/timeonsker", Staff, requests::list)
+        .get("/klinikk/timeonsker/{id}", Staff, requests::show)
+        .post("/klinikk/timeonsker/{id}/time", Staff, requests::give)
+        .post("/klinikk/timeonsker/{id}/svar", Staff, requests::reply)
+        .post(
+            "/klinikk/timeboker/{id}/bestillingsmate",
+            Staff,
+            booking_mode::save,
+        )
 }
 
 /// One of the clinic's places (a timebook's steder).

@@ -357,22 +357,21 @@ fn calendar_request(
     }
 }
 
-pub async fn choose_time(
-    State(state): State<AppState>,
-    patient: Patient,
-    Path(timebook_id): Path<i64>,
-    Query(query): Query<ChooseQuery>,
-) -> Result<Response, Failure> {
+/// What «Velg time» shows besides the calendar — the appointment being moved and what the
+/// page says of it, and «Be om en time i stedet» where the timebook takes requests too — or
+/// where it sends the patient instead: a timebook that takes requests only has no slots to
+/// pick, and the patient asks.
+async fn before_calendar(
+    state: &AppState,
+    patient: &Patient,
+    timebook_id: i64,
+    endre: Option<&str>,
+) -> Result<Result<(Option<AppointmentId>, Option<String>, Option<String>), Response>, Failure> {
     let t = patient.visitor.t;
-    let (moving, moving_note) =
-        match moving(&state, &patient, timebook_id, query.endre.as_deref()).await? {
-            Ok(moving) => (
-                moving.as_ref().map(|m| m.id),
-                moving.map(|m| t.arg("move-note", "when", &m.from)),
-            ),
-            Err(answer) => return Ok(answer),
-        };
-    // A timebook that takes requests only has no slots to pick: the patient asks instead.
+    let moving = match moving(state, patient, timebook_id, endre).await? {
+        Ok(moving) => moving,
+        Err(answer) => return Ok(Err(answer)),
+    };
     let mode = state
         .store
         .booking_mode(TimebookId(timebook_id))
@@ -381,8 +380,27 @@ pub async fn choose_time(
     let request_href = (mode.takes_requests() && moving.is_none())
         .then(|| super::requests::form_href(TimebookId(timebook_id)));
     if let (false, Some(href)) = (mode.takes_slots(), &request_href) {
-        return Ok(Redirect::to(href).into_response());
+        return Ok(Err(Redirect::to(href).into_response()));
     }
+    Ok(Ok((
+        moving.as_ref().map(|m| m.id),
+        moving.map(|m| t.arg("move-note", "when", &m.from)),
+        request_href,
+    )))
+}
+
+pub async fn choose_time(
+    State(state): State<AppState>,
+    patient: Patient,
+    Path(timebook_id): Path<i64>,
+    Query(query): Query<ChooseQuery>,
+) -> Result<Response, Failure> {
+    let t = patient.visitor.t;
+    let (moving, moving_note, request_href) =
+        match before_calendar(&state, &patient, timebook_id, query.endre.as_deref()).await? {
+            Ok(shown) => shown,
+            Err(answer) => return Ok(answer),
+        };
     let today = state.today();
     let first = first_of_month(query.maned.as_deref(), today);
     let last = first.last_of_month();
