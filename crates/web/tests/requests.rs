@@ -463,3 +463,50 @@ async fn the_pages_speak_nynorsk_and_english() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_parent_asks_for_their_child_and_the_request_is_the_childs() {
+    let portal = portal(true).await;
+    let staff = Browser::new(&portal);
+    staff.staff_log_in(0).await;
+    set_mode(&portal, &staff, "both").await;
+    let child = common::represented_child(&portal, &portal.kari, 2019).await;
+    let parent = Browser::new(&portal);
+    parent.log_in_to_act_for(&portal.kari, &child).await;
+    let id = sent_id(&send(&parent, &portal, "Vaksine for barnet").await);
+    assert_eq!(
+        portal
+            .number(&format!(
+                "SELECT COUNT(*) FROM appointment_request WHERE id = {id} \
+                 AND national_id = '{}' AND representative = '{}'",
+                child.as_str(),
+                portal.kari.as_str()
+            ))
+            .await,
+        1,
+        "the child's request, sent by the parent"
+    );
+    // The office answers the child's request with an appointment for the child.
+    let csrf = staff.csrf().await;
+    let slot = portal.slots[2].to_string();
+    let page = staff
+        .post(
+            &format!("/klinikk/timeonsker/{id}/time"),
+            &[("csrf", &csrf), ("time", &slot)],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        portal
+            .number(&format!(
+                "SELECT COUNT(*) FROM appointment WHERE national_id = '{}' \
+                 AND slot_id = {slot} AND status = 'booked'",
+                child.as_str()
+            ))
+            .await,
+        1
+    );
+    let seen = parent.get("/timeavtaler").await;
+    assert!(seen.body.contains("Vaksine for barnet"), "{}", seen.body);
+    assert!(seen.body.contains("Legekontoret har gitt deg en time"));
+}
