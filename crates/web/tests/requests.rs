@@ -255,6 +255,7 @@ async fn staff_answer_with_an_appointment_or_a_reply_and_another_clinic_reaches_
         list.body.contains("href=\"/klinikk/timeonsker\""),
         "in the navigation"
     );
+    assert!(list.body.contains("Timeønsker (2)"), "with the count");
     let viewed = portal
         .number("SELECT COUNT(*) FROM audit_event WHERE action = 'request.viewed'")
         .await;
@@ -265,6 +266,10 @@ async fn staff_answer_with_an_appointment_or_a_reply_and_another_clinic_reaches_
     other.staff_log_in(1).await;
     let theirs = other.get("/klinikk/timeonsker").await;
     assert!(!theirs.body.contains("Influensavaksine, tidlig"));
+    assert!(
+        !theirs.body.contains("Timeønsker ("),
+        "no count of another clinic's"
+    );
     assert_eq!(
         other
             .get(&format!("/klinikk/timeonsker/{karis}"))

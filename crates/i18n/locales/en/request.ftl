@@ -21,6 +21,7 @@ request-status-title = Request for a time
 request-see = See the request
 request-see-appointments = To your appointments
 
+staff-nav-requests-count = Requests ({ $count })
 staff-nav-requests = Requests
 staff-requests-title = Requests for a time
 staff-requests-intro = Patients' requests for a time that wait for an answer, oldest first. Answer with an appointment or a message.

@@ -21,6 +21,7 @@ request-status-title = Timeønske
 request-see = Se timeønsket
 request-see-appointments = Til timeavtalene
 
+staff-nav-requests-count = Timeønsker ({ $count })
 staff-nav-requests = Timeønsker
 staff-requests-title = Timeønsker
 staff-requests-intro = Timeønsker fra pasienter som venter på svar, eldst først. Svar med en time eller en melding.

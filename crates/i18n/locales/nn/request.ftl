@@ -21,6 +21,7 @@ request-status-title = Timeønske
 request-see = Sjå timeønsket
 request-see-appointments = Til timeavtalane
 
+staff-nav-requests-count = Timeønske ({ $count })
 staff-nav-requests = Timeønske
 staff-requests-title = Timeønske
 staff-requests-intro = Timeønske frå pasientar som ventar på svar, eldst først. Svar med ein time eller ei melding.
