@@ -136,6 +136,11 @@ actions! {
     WaitlistOffered => "waitlist.offered",
     WaitlistOfferDeclined => "waitlist.offer_declined",
     WaitlistViewed => "waitlist.viewed",
+    RequestSent => "request.sent",
+    RequestAnsweredWithAppointment => "request.answered_with_appointment",
+    RequestReplied => "request.replied",
+    RequestViewed => "request.viewed",
+    BookingModeSaved => "timebook.booking_mode_saved",
 }
 
 /// One append-only entry of the audit log.

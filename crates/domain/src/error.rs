@@ -56,6 +56,8 @@ pub enum DomainError {
     BookingRule(&'static str),
     #[error("unknown timebook kind")]
     TimebookKind,
+    #[error("unknown booking mode")]
+    BookingMode,
     #[error("unknown appointment status")]
     AppointmentStatus,
     #[error("unknown weekday")]

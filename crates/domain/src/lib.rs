@@ -79,5 +79,5 @@ pub use time::{
     EARLIEST_DATE, EARLIEST_INSTANT, END_INSTANT, LATEST_DATE, check_date, check_instant,
     clinic_time_zone, parse_date, parse_instant,
 };
-pub use timebook::{Timebook, TimebookKind};
+pub use timebook::{BookingMode, Timebook, TimebookKind};
 pub use waitlist::{DEFAULT_WAITLIST_DAYS, MAX_WAITLIST_DAYS, WaitlistWish, WishError};

@@ -70,6 +70,46 @@ impl TimebookKind {
     }
 }
 
+/// How patients ask for a time in a timebook: by picking a free slot themself («Velg time»),
+/// by sending a request (timeønske) that the office answers, or either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BookingMode {
+    #[default]
+    Slots,
+    Requests,
+    Both,
+}
+
+impl BookingMode {
+    pub const ALL: [Self; 3] = [Self::Slots, Self::Requests, Self::Both];
+
+    /// The stable code used in the database and in forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Slots => "slots",
+            Self::Requests => "requests",
+            Self::Both => "both",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|mode| mode.code() == code)
+            .ok_or(DomainError::BookingMode)
+    }
+
+    /// Patients pick free slots themself.
+    pub fn takes_slots(self) -> bool {
+        matches!(self, Self::Slots | Self::Both)
+    }
+
+    /// Patients may send a request for a time.
+    pub fn takes_requests(self) -> bool {
+        matches!(self, Self::Requests | Self::Both)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timebook {
     pub id: TimebookId,
@@ -91,5 +131,16 @@ mod tests {
             TimebookKind::parse("tannlege"),
             Err(DomainError::TimebookKind)
         );
+    }
+
+    #[test]
+    fn booking_modes_round_trip_and_say_what_they_take() {
+        for mode in BookingMode::ALL {
+            assert_eq!(BookingMode::parse(mode.code()), Ok(mode));
+            assert!(mode.takes_slots() || mode.takes_requests());
+        }
+        assert!(!BookingMode::Requests.takes_slots());
+        assert!(!BookingMode::Slots.takes_requests());
+        assert_eq!(BookingMode::parse("alle"), Err(DomainError::BookingMode));
     }
 }

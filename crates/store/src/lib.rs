@@ -25,6 +25,7 @@ mod publication;
 mod rate_counts;
 mod register;
 mod representation;
+mod requests;
 mod rows;
 mod schedules;
 mod sessions;
@@ -71,6 +72,7 @@ pub use register::{
 pub use representation::{
     NewRelation, Relation, RelationPage, RelationSource, Representations, Represented,
 };
+pub use requests::{AppointmentRequest, AppointmentRequests, NewRequest, RequestState, Sent};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
 pub use sessions::{ActingFor, PatientSessions, SessionPatient, Sessions, StaffSessions};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
@@ -151,6 +153,7 @@ pub trait Store:
     + Representations
     + CalendarLinks
     + Waitlist
+    + AppointmentRequests
     + Send
     + Sync
 {

@@ -238,6 +238,33 @@ async fn add_slots(
     ids
 }
 
+/// The GP's types of appointment, as [`TYPE_MINUTES`] lists them.
+async fn gp_types(
+    store: &dyn Store,
+    clinic: ClinicId,
+    timebook: domain::TimebookId,
+) -> Vec<domain::AppointmentTypeId> {
+    let mut types = Vec::new();
+    for minutes in TYPE_MINUTES {
+        let kind = store
+            .save_appointment_type(
+                &Actor::System,
+                clinic,
+                timebook,
+                &store::NewAppointmentType {
+                    name: domain::AppointmentTypeName::parse(&format!("{minutes} min"))
+                        .expect("name"),
+                    length: SlotLength::minutes(minutes).expect("length"),
+                    attendance: domain::Attendance::InPerson,
+                },
+            )
+            .await
+            .expect("type");
+        types.push(kind.id);
+    }
+    types
+}
+
 /// The case's patients, on the clinic's list.
 async fn list_patients(store: &dyn Store, clinic: ClinicId) -> Vec<NationalId> {
     let mut patients = Vec::new();
@@ -323,23 +350,7 @@ impl<'a> World<'a> {
                 .expect("resource");
             resources.push(resource.id);
             if practitioner.is_some() {
-                for minutes in TYPE_MINUTES {
-                    let kind = store
-                        .save_appointment_type(
-                            &system,
-                            clinic.id,
-                            timebook.id,
-                            &store::NewAppointmentType {
-                                name: domain::AppointmentTypeName::parse(&format!("{minutes} min"))
-                                    .expect("name"),
-                                length: SlotLength::minutes(minutes).expect("length"),
-                                attendance: domain::Attendance::InPerson,
-                            },
-                        )
-                        .await
-                        .expect("type");
-                    types.push(kind.id);
-                }
+                types = gp_types(store, clinic.id, timebook.id).await;
             }
         }
         let patients = list_patients(store, clinic.id).await;

@@ -203,6 +203,34 @@ async fn demo_clinic(store: &dyn Store, actor: &Actor) -> Result<domain::Clinic,
         .await?)
 }
 
+/// The resource timebooks' places: kind, name, description and how many each slot takes.
+const RESOURCE_PLACES: [(TimebookKind, &str, &str, u16); 4] = [
+    (
+        TimebookKind::Vaksine,
+        "Influensa",
+        "Dette er en influensavaksine som vises på Helsenorge",
+        1,
+    ),
+    (
+        TimebookKind::Vaksine,
+        "Influensavaksine 2",
+        "Influensavaksine for deg over 65 år",
+        1,
+    ),
+    (
+        TimebookKind::Koronavaksine,
+        "Koronavaksine",
+        "Oppfriskningsdose mot covid-19",
+        5,
+    ),
+    (
+        TimebookKind::Lab,
+        "Laboratoriet",
+        "Blodprøver og andre prøver",
+        1,
+    ),
+];
+
 pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoError> {
     let actor = Actor::System;
     let clinic = demo_clinic(store, &actor).await?;
@@ -222,34 +250,8 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
         clinic: clinic.name.to_string(),
         ..DemoReport::default()
     };
-    let resources: [(TimebookKind, &str, &str, u16); 4] = [
-        (
-            TimebookKind::Vaksine,
-            "Influensa",
-            "Dette er en influensavaksine som vises på Helsenorge",
-            1,
-        ),
-        (
-            TimebookKind::Vaksine,
-            "Influensavaksine 2",
-            "Influensavaksine for deg over 65 år",
-            1,
-        ),
-        (
-            TimebookKind::Koronavaksine,
-            "Koronavaksine",
-            "Oppfriskningsdose mot covid-19",
-            5,
-        ),
-        (
-            TimebookKind::Lab,
-            "Laboratoriet",
-            "Blodprøver og andre prøver",
-            1,
-        ),
-    ];
     let mut timebooks: Vec<Timebook> = Vec::new();
-    for (kind, name, description, capacity) in resources {
+    for (kind, name, description, capacity) in RESOURCE_PLACES {
         let timebook = match timebooks.iter().find(|t| t.kind == kind) {
             Some(existing) => existing.clone(),
             None => {
@@ -282,6 +284,15 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<DemoReport, DemoE
     timebooks.push(gp_timebook);
     report.new_slots += gp_slots;
     report.timebooks = timebooks.len();
+    // Vaksine takes requests for a time (timeønsker) as well as slot picking, to show both.
+    // Seeded again, it changes nothing.
+    if let Some(vaksine) = timebooks.iter().find(|t| t.kind == TimebookKind::Vaksine)
+        && store.booking_mode(vaksine.id).await? != domain::BookingMode::Both
+    {
+        store
+            .set_booking_mode(&actor, clinic.id, vaksine.id, domain::BookingMode::Both)
+            .await?;
+    }
 
     seed_neighbour(store, &actor, (today, six_weeks)).await?;
     Ok(report)

@@ -142,6 +142,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
         .merge(assets::routes())
         .merge(portal::routes(state.demo_login))
         .merge(clinic::routes(state.demo_login))
+        .merge(clinic::request_routes())
         .merge(register::routes())
         .merge(oidc::routes())
         .merge(fhir::routes())

@@ -114,10 +114,21 @@ impl Page {
             ("/klinikk/bruk", "staff-nav-usage"),
             ("/klinikk/innkalling", "staff-nav-invitations"),
             ("/klinikk/venteliste", "staff-nav-waitlist"),
+            ("/klinikk/timeonsker", "staff-nav-requests"),
         ];
+        let mut nav = nav_links(visitor.t, &links, current);
+        // «Timeønsker (2)»: how many wait for an answer.
+        if let (Some(count @ 1..), Some(link)) = (
+            visitor.open_requests,
+            nav.iter_mut().find(|l| l.href == "/klinikk/timeonsker"),
+        ) {
+            link.label = visitor
+                .t
+                .arg("staff-nav-requests-count", "count", &count.to_string());
+        }
         Self {
             logout: Some("/personale/logg-ut"),
-            nav: nav_links(visitor.t, &links, current),
+            nav,
             nav_label: visitor.t.get("staff-nav"),
             acting_for: None,
             ..Self::new(visitor, title_key)

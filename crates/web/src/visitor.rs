@@ -23,6 +23,9 @@ pub struct Visitor {
     /// The client's address, for rate limits: from the trusted proxy's header when one is
     /// configured, otherwise from the connection.
     pub client: String,
+    /// For a staff member: how many requests for a time wait for their clinic's answer, for
+    /// the count in the navigation. A number, no patient's data.
+    pub open_requests: Option<u64>,
 }
 
 /// Whom a logged-in patient acts for.
@@ -131,6 +134,7 @@ impl FromRequestParts<AppState> for Visitor {
             patient,
             representation,
             client: client_address(parts, state),
+            open_requests: None,
         })
     }
 }
@@ -308,11 +312,19 @@ impl FromRequestParts<AppState> for StaffMember {
             return Ok(known.clone());
         }
         match staff_identity(parts, state).await? {
-            (visitor, actor @ domain::Actor::Staff { clinic_id, .. }) => Ok(Self {
-                visitor,
-                actor,
-                clinic_id,
-            }),
+            (mut visitor, actor @ domain::Actor::Staff { clinic_id, .. }) => {
+                let count = state
+                    .store
+                    .open_request_count(clinic_id)
+                    .await
+                    .map_err(|e| Failure::store(visitor.t, e).into_response())?;
+                visitor.open_requests = Some(count);
+                Ok(Self {
+                    visitor,
+                    actor,
+                    clinic_id,
+                })
+            }
             // The operator keeps the register, not a clinic's patients.
             (visitor, _) => Err(Failure::new(visitor.t, Kind::Forbidden).into_response()),
         }

@@ -334,6 +334,9 @@ impl World {
                 rng.pick(&["0", "1", "15", "30", "42", "1440"]).to_string()
             }
             "bekreftelse" => rng.pick(&["ja", "on"]).to_string(),
+            "mate" => rng.pick(&["slots", "requests", "both"]).to_string(),
+            "svar" => "Ring oss i januar.".into(),
+            "sendt" => "ja".into(),
             "paminnelser" => rng
                 .pick(&["48 t, 2 t", "24 t", "", "5 min", "2 t, 120 min"])
                 .to_string(),
@@ -410,6 +413,8 @@ fn query_names(path: &str) -> &'static [&'static str] {
         "/timeavtaler/kalender" => &["avslatt"],
         "/bestill/{timebook}/venteliste" => &["sted"],
         "/klinikk/venteliste" => &["timebok"],
+        "/timeonsker/{id}" => &["sendt"],
+        "/klinikk/timeonsker/{id}" => &["sted", "dag"],
         "/bestill" | "/klinikk" | "/klinikk/timeboker" | "/klinikk/sperring" | "/register" => {
             &["melding"]
         }
@@ -469,6 +474,10 @@ fn form_fields(path: &str) -> &'static [&'static str] {
             &["sted", "dag", "dag", "fra", "til", "forste", "siste"]
         }
         "/venteliste/tilbud/{id}/bestill" => &["reason"],
+        "/bestill/{timebook}/onske" => &["reason", "dag", "dag", "fra", "til", "forste", "siste"],
+        "/klinikk/timeonsker/{id}/time" => &["time", "sted", "dag"],
+        "/klinikk/timeonsker/{id}/svar" => &["svar"],
+        "/klinikk/timeboker/{id}/bestillingsmate" => &["mate"],
         "/varslinger" => &["kanal", "mobil", "epost", "sprak"],
         "/varslinger/push" => &["endpoint", "p256dh", "auth", "device"],
         "/varslinger/push/slett" => &["endpoint"],
@@ -553,6 +562,9 @@ const ALL_NAMES: &[&str] = &[
     "hpr",
     "fastlege",
     "pasienter",
+    "mate",
+    "svar",
+    "sendt",
 ];
 
 /// Who sends a case.

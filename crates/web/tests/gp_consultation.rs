@@ -50,11 +50,21 @@ async fn a_patient_books_a_double_consultation_with_their_own_gp() {
         .await
         .expect("gp");
     store
-        .list_with_practitioner(&system, clinic.id, gp.id, &[portal.kari.clone()])
+        .list_with_practitioner(
+            &system,
+            clinic.id,
+            gp.id,
+            std::slice::from_ref(&portal.kari),
+        )
         .await
         .expect("listed");
     store
-        .list_with_practitioner(&system, clinic.id, other.id, &[portal.ola.clone()])
+        .list_with_practitioner(
+            &system,
+            clinic.id,
+            other.id,
+            std::slice::from_ref(&portal.ola),
+        )
         .await
         .expect("listed");
     let timebook = store
@@ -116,7 +126,7 @@ async fn a_patient_books_a_double_consultation_with_their_own_gp() {
             .compatible()
             .expect("instant")
     };
-    let mut slot = |start, minutes| {
+    let slot = |start, minutes| {
         let store = store.clone();
         let system = system.clone();
         let place = place.id;

@@ -46,6 +46,9 @@ async fn fingerprint(portal: &Portal) -> Vec<i64> {
         "SELECT COUNT(*) FROM waitlist_entry WHERE state = 'waiting'",
         "SELECT COUNT(*) FROM waitlist_offer",
         "SELECT COUNT(*) FROM waitlist_offer WHERE state = 'open'",
+        "SELECT COUNT(*) FROM appointment_request",
+        "SELECT COUNT(*) FROM appointment_request WHERE state = 'open'",
+        "SELECT COUNT(*) FROM timebook WHERE booking_mode = 'slots'",
     ] {
         values.push(
             sqlx::query_scalar(sql)
@@ -85,7 +88,7 @@ fn fill(path: &str, ids: &[(&str, String)]) -> String {
 
 /// Valid values for every form field any route reads, so that a refusal comes from who is
 /// asking, never from a missing field.
-const PLAUSIBLE_FORM: [(&str, &str); 12] = [
+const PLAUSIBLE_FORM: [(&str, &str); 14] = [
     ("begrunnelse", "Legen er syk"),
     ("utfall", "fulfilled"),
     ("melding", "Hei"),
@@ -98,6 +101,8 @@ const PLAUSIBLE_FORM: [(&str, &str); 12] = [
     ("frist", "1440"),
     ("maks", "1"),
     ("endpoint", "https://push.example.net/kari"),
+    ("mate", "both"),
+    ("svar", "Ring oss i januar"),
 ];
 
 async fn call(
@@ -213,6 +218,52 @@ async fn kari_waits_and_is_offered(portal: &Portal) -> (String, String) {
     (entry.to_string(), offer.to_string())
 }
 
+/// Kari asks for a time in the first clinic's timebook, which takes requests; the request's id.
+async fn kari_asks_for_a_time(portal: &Portal) -> String {
+    let clinic = domain::ClinicId(
+        portal
+            .number(&format!(
+                "SELECT clinic_id FROM timebook WHERE id = {}",
+                portal.timebook
+            ))
+            .await,
+    );
+    portal
+        .store
+        .set_booking_mode(
+            &domain::Actor::System,
+            clinic,
+            domain::TimebookId(portal.timebook),
+            domain::BookingMode::Both,
+        )
+        .await
+        .expect("mode");
+    let wish = domain::WaitlistWish::new(
+        &[portal.day.weekday()],
+        (None, None),
+        (Some(portal.day), Some(portal.day)),
+        portal.day,
+    )
+    .expect("wish");
+    let sent = portal
+        .store
+        .send_request(
+            &domain::Caller::patient(portal.kari.clone()),
+            &portal.kari,
+            &store::NewRequest {
+                timebook: domain::TimebookId(portal.timebook),
+                reason: domain::Reason::parse("Vaksine").expect("reason"),
+                wish,
+            },
+        )
+        .await
+        .expect("sent");
+    match sent {
+        store::Sent::Open(id) => id.to_string(),
+        other => panic!("expected open, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn another_patients_or_clinics_objects_are_not_found() {
     let portal = portal(true).await;
@@ -236,6 +287,7 @@ async fn another_patients_or_clinics_objects_are_not_found() {
         .to_owned();
     let message = common::kari_first_message(&portal, &thread).await;
     let device = common::kari_push_device(&portal).await;
+    let request = kari_asks_for_a_time(&portal).await;
     let patient_ids = [
         ("timeavtaler", appointment.clone()),
         ("kvittering", appointment.clone()),
@@ -244,6 +296,7 @@ async fn another_patients_or_clinics_objects_are_not_found() {
         ("{message}", message.clone()),
         ("venteliste", entry),
         ("tilbud", offer),
+        ("timeonsker", request.clone()),
     ];
     let ola = Browser::new(&portal);
     ola.log_in(&portal.ola).await;
@@ -260,6 +313,7 @@ async fn another_patients_or_clinics_objects_are_not_found() {
         ("timer", portal.slots[1].to_string()),
         ("innkalling", portal.timebook.to_string()),
         ("{message}", message),
+        ("timeonsker", request),
     ];
     let before = fingerprint(&portal).await;
     let mut checked = 0;

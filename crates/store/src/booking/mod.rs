@@ -173,6 +173,45 @@ pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 
+impl<D: Database> SqlStore<D> {
+    /// Books as [`Booking::book`] does; with `answering`, the patient's open request for a
+    /// time (timeønske) is answered by the booking in its own transaction, and a request no
+    /// longer open refuses it (`Stale`).
+    pub(crate) async fn book_answering(
+        &self,
+        caller: &Caller,
+        request: &BookRequest,
+        answering: Option<i64>,
+    ) -> Result<Booked> {
+        let key = request.idempotency.as_ref();
+        let inputs = || {
+            caller_inputs(caller, self.now().as_second())
+                .with("slot", request.slot.0)
+                .with("patient", request.patient.as_str())
+                .with("reason", request.reason.as_str())
+                .with("appointment_type", request.appointment_type.map(|y| y.0))
+                .with("hold", request.hold.map(|h| h.0))
+                .with("idem_client", key.map(|k| k.client.as_str()))
+                .with("idem_key", key.map(|k| k.key.as_str()))
+                .with("fingerprint", key.map(|k| k.fingerprint.as_str()))
+                .with("request", answering)
+        };
+        let answer = match self.db.run(&programs::BOOK, inputs()).await {
+            // The other try's key is there now: asked again, the program answers from it.
+            Err(error) if key.is_some() && is_unique_violation(&error) => {
+                self.db.run(&programs::BOOK, inputs()).await?
+            }
+            answer => answer?,
+        };
+        let replayed = answer.outcome == "replayed";
+        let id = answer.id(&["booked", "replayed"])?;
+        Ok(Booked {
+            id: AppointmentId(id),
+            replayed,
+        })
+    }
+}
+
 #[async_trait]
 impl<D: Database> Booking for SqlStore<D> {
     async fn hold(&self, caller: &Caller, request: &HoldRequest) -> Result<Hold> {
@@ -201,31 +240,7 @@ impl<D: Database> Booking for SqlStore<D> {
     }
 
     async fn book(&self, caller: &Caller, request: &BookRequest) -> Result<Booked> {
-        let key = request.idempotency.as_ref();
-        let inputs = || {
-            caller_inputs(caller, self.now().as_second())
-                .with("slot", request.slot.0)
-                .with("patient", request.patient.as_str())
-                .with("reason", request.reason.as_str())
-                .with("appointment_type", request.appointment_type.map(|y| y.0))
-                .with("hold", request.hold.map(|h| h.0))
-                .with("idem_client", key.map(|k| k.client.as_str()))
-                .with("idem_key", key.map(|k| k.key.as_str()))
-                .with("fingerprint", key.map(|k| k.fingerprint.as_str()))
-        };
-        let answer = match self.db.run(&programs::BOOK, inputs()).await {
-            // The other try's key is there now: asked again, the program answers from it.
-            Err(error) if key.is_some() && is_unique_violation(&error) => {
-                self.db.run(&programs::BOOK, inputs()).await?
-            }
-            answer => answer?,
-        };
-        let replayed = answer.outcome == "replayed";
-        let id = answer.id(&["booked", "replayed"])?;
-        Ok(Booked {
-            id: AppointmentId(id),
-            replayed,
-        })
+        self.book_answering(caller, request, None).await
     }
 
     async fn move_appointment(

@@ -198,6 +198,47 @@ fn notify_subscribers(kind: &str) -> [Step; 2] {
     ]
 }
 
+/// Whether the office's request `:request` may be answered with this booking: checked under the
+/// patient's lock, which answering a request in any other way takes too, so that two answers
+/// to one request come one after the other and the second is refused.
+fn decide_request() -> Step {
+    Step::Decide {
+        sql: format!(
+            "SELECT {}, NULL",
+            Verdict(vec![rules::request_open()]).case()
+        ),
+        lock: "",
+        missing: None,
+    }
+}
+
+/// The request `:request` is answered by the booking `:appointment`, in its transaction, and
+/// the audit names the office's caller.
+fn answer_request() -> [Step; 2] {
+    [
+        Step::if_given(
+            "request",
+            Step::Write(
+                "UPDATE appointment_request SET state = 'booked', appointment_id = :appointment, \
+                   answered_at = :now, answered_by = :actor_id \
+                 WHERE id = :request AND state = 'open'"
+                    .into(),
+            ),
+        ),
+        Step::if_given(
+            "request",
+            Step::Write(format!(
+                "INSERT INTO audit_event (at, actor_kind, actor_id, action, clinic_id, national_id, \
+                   subject) \
+                 SELECT :now, :actor_kind, :actor_id, {}, q.clinic_id, q.national_id, \
+                   'appointment_request:' || q.id \
+                 FROM appointment_request q WHERE q.id = :request",
+                quoted(AuditAction::RequestAnsweredWithAppointment.code())
+            )),
+        ),
+    ]
+}
+
 /// The audit entry of a change to `:appointment`, naming the caller.
 fn audit_appointment(action: &str) -> Step {
     Step::Write(format!(
@@ -297,11 +338,13 @@ fn book() -> Program {
             ("idem_client", Type::Text),
             ("idem_key", Type::Text),
             ("fingerprint", Type::Text),
+            ("request", Type::Int),
         ]),
         vars: vec![("appointment", Type::Int)],
         steps: [
             lock_patient(),
             Step::if_given("idem_key", replay),
+            Step::if_given("request", decide_request()),
             lock_slot(),
             decide_slot(&rules::slot_rules(SlotRequest::Book)),
             take_place(),
@@ -319,6 +362,7 @@ fn book() -> Program {
         ]
         .into_iter()
         .chain(answer_offer())
+        .chain(answer_request())
         .chain([release_own_hold()])
         // The confirmation, as the timebook says; the subscribers hear of every booking.
         .chain(patient_notice(&booked, " AND t.confirm_booking"))

@@ -174,6 +174,15 @@ pub(crate) fn service_on() -> Rule {
     )
 }
 
+/// A timebook that takes requests only (timeønsker) has no slots for patients to pick: they
+/// ask, and the office books. The office still books in it.
+pub(crate) fn slots_picked() -> Rule {
+    Rule::new(
+        Refusal::ServiceOff,
+        ":self_service AND t.booking_mode = 'requests'",
+    )
+}
+
 /// A patient the clinic has blocked does not book themself; the office still may.
 pub(crate) fn not_blocked(patient: &str) -> Rule {
     Rule::new(
@@ -541,6 +550,27 @@ pub(crate) fn key_alive(k: &str) -> String {
     format!("{k}.created_at >= :now - {KEY_LIFETIME_SECONDS}")
 }
 
+// --- Timeønsker -------------------------------------------------------------------------------
+
+/// The timebook takes requests for a time (timeønsker), alone or with slot picking.
+pub(crate) fn takes_requests() -> Rule {
+    Rule::new(
+        Refusal::ServiceOff,
+        "t.booking_mode NOT IN ('requests', 'both')",
+    )
+}
+
+/// The request `:request` is open and the patient's (`:patient`), and `:slot` is of its
+/// timebook: what answering it with a booking asks, under the patient's lock.
+pub(crate) fn request_open() -> Rule {
+    Rule::new(
+        Refusal::Stale,
+        "NOT EXISTS (SELECT 1 FROM appointment_request q JOIN slot qs ON qs.id = :slot \
+         WHERE q.id = :request AND q.national_id = :patient AND q.state = 'open' \
+           AND q.timebook_id = qs.timebook_id)",
+    )
+}
+
 // --- Verdicts ---------------------------------------------------------------------------------
 
 /// Rules checked in order: the first that refuses gives the answer.
@@ -568,9 +598,21 @@ pub(crate) fn timebook_rules(patient: &str) -> Verdict {
     Verdict(vec![
         in_reach(patient),
         service_on(),
+        slots_picked(),
         not_blocked(patient),
         on_the_list(patient),
         has_their_practitioner(patient),
+    ])
+}
+
+/// What a patient's request for a time in a timebook must pass. A blocked patient passes: the
+/// request is kept and answered with the guide's automatic reply, as a message is.
+pub(crate) fn request_rules(patient: &str) -> Verdict {
+    Verdict(vec![
+        in_reach(patient),
+        service_on(),
+        on_the_list(patient),
+        takes_requests(),
     ])
 }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock};
 
 /// The reply's notice jobs (thread `$1`, kind `$2`, at `$3`): to the patient, to whoever
 /// wrote last for them, or to both, as a booking's notices go.
-static REPLY_NOTICES: LazyLock<[String; 2]> = LazyLock::new(|| {
+pub(crate) static REPLY_NOTICES: LazyLock<[String; 2]> = LazyLock::new(|| {
     rules::told_jobs(
         (
             "clinic_id, kind, thread_id, created_at, next_attempt_at",

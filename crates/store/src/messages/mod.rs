@@ -6,6 +6,7 @@ mod clinic;
 mod patients;
 
 pub use clinic::ClinicMessages;
+pub(crate) use clinic::REPLY_NOTICES;
 pub use patients::PatientMessages;
 
 use crate::audit::{Entry, record};

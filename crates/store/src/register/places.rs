@@ -97,6 +97,38 @@ impl AppointmentTypeRow {
     }
 }
 
+/// Checks that a place of a timebook of `kind` is a GP's exactly when the kind is bound to
+/// GPs, and that the GP is the clinic's; answers the GP's place there already, if any. A GP's
+/// place is found by its GP, so that renaming it keeps one place per GP.
+async fn gps_place<T: Transaction>(
+    tx: &mut T,
+    (clinic_id, timebook_id, kind): (i64, TimebookId, TimebookKind),
+    place: &NewPlace<'_>,
+) -> Result<Option<(i64,)>> {
+    if kind.practitioner_bound() != place.practitioner.is_some() {
+        return Err(DomainError::PractitionerPlace.into());
+    }
+    let Some(practitioner) = place.practitioner else {
+        return Ok(None);
+    };
+    let theirs: Option<(i64,)> = tx
+        .fetch_optional(
+            q("SELECT id FROM practitioner WHERE id = $1 AND clinic_id = $2")
+                .bind(practitioner.0)
+                .bind(clinic_id),
+        )
+        .await?;
+    if theirs.is_none() {
+        return Err(StoreError::NotFound("practitioner"));
+    }
+    tx.fetch_optional(
+        q("SELECT id FROM resource WHERE timebook_id = $1 AND practitioner_id = $2")
+            .bind(timebook_id.0)
+            .bind(practitioner.0),
+    )
+    .await
+}
+
 #[async_trait]
 impl<D: Database> Places for SqlStore<D> {
     async fn save_location(
@@ -231,33 +263,7 @@ impl<D: Database> Places for SqlStore<D> {
             return Err(StoreError::NotFound("location"));
         }
         let kind = valid(TimebookKind::parse(&kind), "timebook.kind")?;
-        if kind.practitioner_bound() != place.practitioner.is_some() {
-            return Err(DomainError::PractitionerPlace.into());
-        }
-        if let Some(practitioner) = place.practitioner {
-            let theirs: Option<(i64,)> = tx
-                .fetch_optional(
-                    q("SELECT id FROM practitioner WHERE id = $1 AND clinic_id = $2")
-                        .bind(practitioner.0)
-                        .bind(clinic_id),
-                )
-                .await?;
-            if theirs.is_none() {
-                return Err(StoreError::NotFound("practitioner"));
-            }
-        }
-        // A GP's place is found by its GP, so that renaming it keeps one place per GP.
-        let existing: Option<(i64,)> = match place.practitioner {
-            Some(practitioner) => {
-                tx.fetch_optional(
-                    q("SELECT id FROM resource WHERE timebook_id = $1 AND practitioner_id = $2")
-                        .bind(timebook_id.0)
-                        .bind(practitioner.0),
-                )
-                .await?
-            }
-            None => None,
-        };
+        let existing = gps_place(&mut tx, (clinic_id, timebook_id, kind), place).await?;
         let (id,): (i64,) = match existing {
             Some((id,)) => {
                 tx.fetch_one(

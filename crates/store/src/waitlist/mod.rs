@@ -273,18 +273,40 @@ impl<D: Database> SqlStore<D> {
             .date())
     }
 
+    /// A wish as a row stores it: the weekdays' mask, the minutes of the time of day, and the
+    /// start of its first day and of the day after its last. A request for a time
+    /// (timeønske) stores the days and times that suit the same way.
+    pub(crate) fn stored_wish(
+        &self,
+        weekdays: i64,
+        minutes: (i64, i64),
+        (opens_at, closes_at): (i64, i64),
+    ) -> Result<WaitlistWish> {
+        let first = self.local_date(opens_at, "opens_at")?;
+        // The wish closes at the start of the day after its last.
+        let after = self.local_date(closes_at, "closes_at")?;
+        let last = valid(after.yesterday(), "closes_at")?;
+        valid(
+            WaitlistWish::stored(weekdays, minutes, (first, last)),
+            "weekdays",
+        )
+    }
+
+    /// Where a wish's days begin and end, as [`Self::stored_wish`] reads them back.
+    pub(crate) fn wish_bounds(&self, wish: &WaitlistWish) -> Result<(i64, i64)> {
+        let opens_at = self.start_of(wish.first_day())?;
+        let after = wish
+            .last_day()
+            .tomorrow()
+            .map_err(|_| StoreError::Corrupt("waitlist days"))?;
+        Ok((opens_at, self.start_of(after)?))
+    }
+
     fn entry(&self, row: EntryRow) -> Result<WaitlistEntry> {
-        let first = self.local_date(row.opens_at, "waitlist_entry.opens_at")?;
-        // The entry closes at the start of the day after its last.
-        let after = self.local_date(row.closes_at, "waitlist_entry.closes_at")?;
-        let last = valid(after.yesterday(), "waitlist_entry.closes_at")?;
-        let wish = valid(
-            WaitlistWish::stored(
-                row.weekdays,
-                (row.from_minute, row.to_minute),
-                (first, last),
-            ),
-            "waitlist_entry.weekdays",
+        let wish = self.stored_wish(
+            row.weekdays,
+            (row.from_minute, row.to_minute),
+            (row.opens_at, row.closes_at),
         )?;
         let name = match (row.first_name, row.last_name) {
             (Some(first), Some(last)) => Some((
@@ -368,13 +390,7 @@ impl<D: Database> SqlStore<D> {
         join: &JoinWaitlist,
     ) -> Result<Joined> {
         let now = self.now().as_second();
-        let opens_at = self.start_of(join.wish.first_day())?;
-        let after = join
-            .wish
-            .last_day()
-            .tomorrow()
-            .map_err(|_| StoreError::Corrupt("waitlist days"))?;
-        let closes_at = self.start_of(after)?;
+        let (opens_at, closes_at) = self.wish_bounds(&join.wish)?;
         let (from, to) = join.wish.minutes();
         let mut tx = self.db.begin_write().await?;
         tx.execute(

@@ -116,12 +116,22 @@ pub async fn only_a_gps_own_patients_see_and_book_their_consultations(db: TestDb
     );
     world
         .store
-        .list_with_practitioner(&world.staff, world.clinic.id, hers, &[kari.clone()])
+        .list_with_practitioner(
+            &world.staff,
+            world.clinic.id,
+            hers,
+            std::slice::from_ref(&kari),
+        )
         .await
         .expect("listed");
     world
         .store
-        .list_with_practitioner(&world.staff, world.clinic.id, his, &[ola.clone()])
+        .list_with_practitioner(
+            &world.staff,
+            world.clinic.id,
+            his,
+            std::slice::from_ref(&ola),
+        )
         .await
         .expect("listed");
     let timebook = gp_timebook(&world).await;
@@ -267,7 +277,12 @@ pub async fn an_appointment_type_is_booked_into_slots_of_its_length(db: TestDb) 
     let hers = gp(&world, "9144900", "Test").await;
     world
         .store
-        .list_with_practitioner(&world.staff, world.clinic.id, hers, &[kari.clone()])
+        .list_with_practitioner(
+            &world.staff,
+            world.clinic.id,
+            hers,
+            std::slice::from_ref(&kari),
+        )
         .await
         .expect("listed");
     let timebook = gp_timebook(&world).await;

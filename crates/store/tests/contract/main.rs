@@ -26,6 +26,7 @@ mod rate;
 mod referrals;
 mod reminders;
 mod representation;
+mod requests;
 mod schedules;
 mod slot_publishing;
 mod subscriptions;
@@ -35,6 +36,11 @@ mod waitlist;
 contract_tests!(
     only_a_gps_own_patients_see_and_book_their_consultations,
     an_appointment_type_is_booked_into_slots_of_its_length,
+    a_request_is_sent_only_where_the_timebook_takes_them,
+    a_blocked_patients_request_gets_the_automatic_reply_at_once,
+    the_office_answers_with_an_appointment_booked_through_the_core,
+    the_office_answers_with_a_reply_the_patient_reads,
+    another_clinics_staff_neither_see_nor_answer_a_request,
     each_practitioner_keeps_a_list_of_their_clinics_patients,
     a_parent_books_and_moves_for_their_child_only_while_the_relation_stands,
     a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen,

@@ -3,12 +3,14 @@
 
 mod appointment;
 mod blocks;
+mod booking_mode;
 mod desk;
 mod inbox;
 mod invitations;
 mod login;
 mod overview;
 mod publishing;
+mod requests;
 mod timebooks;
 mod usage;
 mod waitlist;
@@ -48,29 +50,7 @@ pub fn routes(demo_login: bool) -> Routes {
             Staff,
             inbox::xml,
         )
-        .get("/klinikk/timeboker", Staff, timebooks::show)
-        .post("/klinikk/timeboker", Staff, timebooks::create)
-        .post("/klinikk/timeboker/info", Staff, timebooks::save_info)
-        .post(
-            "/klinikk/timeboker/{id}/regler",
-            Staff,
-            timebooks::save_rules,
-        )
-        .post(
-            "/klinikk/timeboker/{id}/varsler",
-            Staff,
-            timebooks::save_notices,
-        )
-        .post(
-            "/klinikk/timeboker/{id}/steder",
-            Staff,
-            timebooks::save_place,
-        )
-        .post(
-            "/klinikk/timeboker/{id}/timetyper",
-            Staff,
-            timebooks::save_type,
-        )
+        .merge(timebook_routes())
         .post("/klinikk/timer/{id}/slett", Staff, publishing::delete_slot)
         .post(
             "/klinikk/timer/{id}/{action}",
@@ -106,6 +86,48 @@ pub fn routes(demo_login: bool) -> Routes {
         routes = routes.post("/personale/logg-inn", Anyone, login::log_in);
     }
     routes
+}
+
+/// «Timebøker»: the office's info text and each timebook's rules, notices, places and types.
+fn timebook_routes() -> Routes {
+    Routes::new()
+        .get("/klinikk/timeboker", Staff, timebooks::show)
+        .post("/klinikk/timeboker", Staff, timebooks::create)
+        .post("/klinikk/timeboker/info", Staff, timebooks::save_info)
+        .post(
+            "/klinikk/timeboker/{id}/regler",
+            Staff,
+            timebooks::save_rules,
+        )
+        .post(
+            "/klinikk/timeboker/{id}/varsler",
+            Staff,
+            timebooks::save_notices,
+        )
+        .post(
+            "/klinikk/timeboker/{id}/steder",
+            Staff,
+            timebooks::save_place,
+        )
+        .post(
+            "/klinikk/timeboker/{id}/timetyper",
+            Staff,
+            timebooks::save_type,
+        )
+}
+
+/// «Timeønsker» and how a timebook's patients ask for a time.
+pub fn request_routes() -> Routes {
+    Routes::new()
+        .get("/klinikk/timeonsker", Staff, requests::list)
+        .get("/klinikk/timeonsker/{id}", Staff, requests::show)
+        .post("/klinikk/timeonsker/{id}/time", Staff, requests::give)
+        .post("/klinikk/timeonsker/{id}/svar", Staff, requests::reply)
+        .post(
+            "/klinikk/timeboker/{id}/bestillingsmate",
+            Staff,
+            booking_mode::save,
+        )
 }
 
 /// One of the clinic's places (a timebook's steder).

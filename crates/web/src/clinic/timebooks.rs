@@ -52,6 +52,8 @@ pub struct TimebookView {
     practitioners: Vec<PractitionerChoice>,
     /// Its types of appointment, as the office reads them.
     types: Vec<String>,
+    /// How patients ask for a time: the choices, the saved one chosen.
+    modes: Vec<super::booking_mode::ModeChoice>,
 }
 
 /// The reminders a timebook form sent back refused, to show again with the message.
@@ -165,6 +167,7 @@ async fn timebook_views(
             reminders: reminders_text(t, &saved.reminders),
             reminders_field: format!("paminnelser-{}", timebook.id.0),
             reminders_error: None,
+            modes: super::booking_mode::choices(state, t, timebook.id).await?,
             places: places
                 .into_iter()
                 .map(|r| PlaceView {
@@ -263,6 +266,7 @@ pub async fn show(
         Some("timetype") => Some(t.get("timebooks-type-saved")),
         Some("timetype-ugyldig") => Some(t.get("timebooks-type-invalid")),
         Some("opprettet") => Some(t.get("timebooks-created")),
+        Some("bestillingsmate") => Some(t.get("timebooks-mode-saved")),
         _ => None,
     };
     Ok(html(&page).into_response())
@@ -307,7 +311,11 @@ pub async fn save_info(
 }
 
 /// A timebook of the staff member's own clinic.
-async fn own(state: &AppState, staff: &StaffMember, id: i64) -> Result<Timebook, Failure> {
+pub(super) async fn own(
+    state: &AppState,
+    staff: &StaffMember,
+    id: i64,
+) -> Result<Timebook, Failure> {
     let t = staff.visitor.t;
     let timebooks = state
         .store

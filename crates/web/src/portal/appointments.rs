@@ -66,6 +66,7 @@ struct AppointmentsPage {
     upcoming: Vec<AppointmentView>,
     past: Vec<AppointmentView>,
     waitlist: Vec<super::waitlist::EntryView>,
+    requests: Vec<super::requests::RequestView>,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +93,7 @@ pub async fn list(
         .partition(|a| a.status == AppointmentStatus::Booked && a.end() > now);
     upcoming.reverse();
     let waitlist = super::waitlist::entries(&state, &patient).await?;
+    let requests = super::requests::views(&state, &patient).await?;
     let page = AppointmentsPage {
         page: Page::new(&patient.visitor, "appointments-title"),
         notice: notice
@@ -99,6 +101,7 @@ pub async fn list(
             .map(|_| t.get("appointments-cancelled-notice"))
             .or_else(|| super::waitlist::notice(notice.venteliste.as_deref()).map(|k| t.get(k))),
         waitlist,
+        requests,
         upcoming: upcoming
             .into_iter()
             .map(|a| view(&state, t, a, now))

@@ -175,6 +175,8 @@ struct ChoosePage {
     /// The type of appointment chosen, carried in the forms, and what the page says of it.
     appointment_type: Option<i64>,
     type_note: Option<String>,
+    /// «Be om en time i stedet», where the timebook takes requests as well.
+    request_href: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -263,6 +265,11 @@ fn first_of_month(text: Option<&str>, today: Date) -> Date {
 
 fn month_param(date: Date) -> String {
     date.strftime("%Y-%m").to_string()
+}
+
+/// «Velg time» in the month of `date`, from the calendar's own links' start.
+fn month_href(base: &str, date: Date) -> String {
+    format!("{base}maned={}", month_param(date))
 }
 
 /// «Velg time» at the day of a slot, with its place chosen and, if given, a notice: where
@@ -369,6 +376,71 @@ fn calendar_request(
     }
 }
 
+/// What «Velg time» shows besides the calendar.
+struct BesideCalendar {
+    /// The appointment being moved, and what the page says of it.
+    moving: Option<AppointmentId>,
+    moving_note: Option<String>,
+    /// The type of appointment the calendar is for: a moved appointment's own, which the
+    /// move keeps, or the one asked for, which the store checks is the timebook's (any other
+    /// finds no free slot).
+    asked_type: Option<AppointmentTypeId>,
+    /// «Be om en time i stedet», where the timebook takes requests too.
+    request_href: Option<String>,
+}
+
+/// What «Velg time» shows besides the calendar, or where it sends the patient instead: a
+/// timebook that takes requests only has no slots to pick, and the patient asks.
+async fn before_calendar(
+    state: &AppState,
+    patient: &Patient,
+    timebook_id: i64,
+    query: &ChooseQuery,
+) -> Result<Result<BesideCalendar, Response>, Failure> {
+    let t = patient.visitor.t;
+    let moving = match moving(state, patient, timebook_id, query.endre.as_deref()).await? {
+        Ok(moving) => moving,
+        Err(answer) => return Ok(Err(answer)),
+    };
+    let mode = state
+        .store
+        .booking_mode(TimebookId(timebook_id))
+        .await
+        .map_err(|e| Failure::store(t, e))?;
+    let request_href = (mode.takes_requests() && moving.is_none())
+        .then(|| super::requests::form_href(TimebookId(timebook_id)));
+    if let (false, Some(href)) = (mode.takes_slots(), &request_href) {
+        return Ok(Err(Redirect::to(href).into_response()));
+    }
+    Ok(Ok(BesideCalendar {
+        moving: moving.as_ref().map(|m| m.id),
+        moving_note: moving.as_ref().map(|m| t.arg("move-note", "when", &m.from)),
+        asked_type: match moving {
+            Some(moving) => moving.kind,
+            None => appointment_type::asked(query.timetype.as_deref()),
+        },
+        request_href,
+    }))
+}
+
+/// «Velg time»'s calendar from the store, or the answer to the core's refusal.
+async fn calendar_of(
+    state: &AppState,
+    patient: &Patient,
+    timebook: TimebookId,
+    request: CalendarRequest,
+) -> Result<Result<Calendar, Response>, Failure> {
+    let answer = state
+        .store
+        .calendar(&patient.caller(), &patient.id, timebook, request)
+        .await;
+    match answer {
+        Ok(calendar) => Ok(Ok(calendar)),
+        Err(StoreError::Refused(refusal)) => refusals::respond(patient, refusal, None).map(Err),
+        Err(error) => Err(Failure::store(patient.visitor.t, error)),
+    }
+}
+
 pub async fn choose_time(
     State(state): State<AppState>,
     patient: Patient,
@@ -376,31 +448,19 @@ pub async fn choose_time(
     Query(query): Query<ChooseQuery>,
 ) -> Result<Response, Failure> {
     let t = patient.visitor.t;
-    let (moving, moving_note, moved_type) =
-        match moving(&state, &patient, timebook_id, query.endre.as_deref()).await? {
-            Ok(moving) => (
-                moving.as_ref().map(|m| m.id),
-                moving.as_ref().map(|m| t.arg("move-note", "when", &m.from)),
-                moving.and_then(|m| m.kind),
-            ),
-            Err(answer) => return Ok(answer),
-        };
+    let BesideCalendar {
+        moving,
+        moving_note,
+        asked_type,
+        request_href,
+    } = match before_calendar(&state, &patient, timebook_id, &query).await? {
+        Ok(shown) => shown,
+        Err(answer) => return Ok(answer),
+    };
     let today = state.today();
     let first = first_of_month(query.maned.as_deref(), today);
     let last = first.last_of_month();
-    // A move keeps the appointment's type; otherwise the type asked for, which the store
-    // checks is the timebook's (any other finds no free slot).
-    let asked_type = moved_type.or_else(|| appointment_type::asked(query.timetype.as_deref()));
     let request = calendar_request(&query, (first, last), today, asked_type);
-    let answer = state
-        .store
-        .calendar(
-            &patient.caller(),
-            &patient.id,
-            TimebookId(timebook_id),
-            request,
-        )
-        .await;
     let Calendar {
         offered:
             OfferedTimebook {
@@ -414,33 +474,27 @@ pub async fn choose_time(
         days,
         day,
         slots,
-    } = match answer {
+    } = match calendar_of(&state, &patient, TimebookId(timebook_id), request).await? {
         Ok(calendar) => calendar,
-        Err(StoreError::Refused(refusal)) => return refusals::respond(&patient, refusal, None),
-        Err(error) => return Err(Failure::store(t, error)),
+        Err(answer) => return Ok(answer),
     };
     let referral = Referral::from_link(query.source.as_deref(), query.booking_referral.as_deref());
     let kind = appointment_type::chosen(&types, asked_type);
     if kind.is_none() && !types.is_empty() && moving.is_none() {
+        let asked = query.valgt.is_some();
         return Ok(appointment_type::ask(
             &patient,
             timebook_id,
             &types,
             referral,
-            query.valgt.is_some(),
+            asked,
         ));
     }
     let linked = query.tid.as_deref().and_then(|t| t.parse::<i64>().ok());
     let chosen = resources.iter().find(|r| Some(r.id) == place);
     let kind_id = kind.map(|y| y.id);
     let base = calendar_base(timebook_id, place, &referral, (moving, kind_id));
-    let weeks = month(
-        t,
-        first,
-        &base,
-        |date| days.binary_search(&date).is_ok(),
-        day,
-    );
+    let weeks = month(t, first, &base, |d| days.binary_search(&d).is_ok(), day);
     let slots = slot_buttons(&state, t, &slots, linked);
     let page = ChoosePage {
         page: Page::new(&patient.visitor, "choose-title"),
@@ -451,15 +505,9 @@ pub async fn choose_time(
         resources: places(&resources, place),
         month_param: month_param(first),
         month_label: t.month_year(first),
-        today_href: format!("{base}maned={}", month_param(today)),
-        previous_href: format!(
-            "{base}maned={}",
-            month_param(first.yesterday().unwrap_or(first))
-        ),
-        next_href: format!(
-            "{base}maned={}",
-            month_param(last.tomorrow().unwrap_or(last))
-        ),
+        today_href: month_href(&base, today),
+        previous_href: month_href(&base, first.yesterday().unwrap_or(first)),
+        next_href: month_href(&base, last.tomorrow().unwrap_or(last)),
         weekday_heads: calendar::weekday_heads(t),
         weeks,
         day_heading: day.map(|d| t.arg("choose-free-on", "date", &t.short_date(d))),
@@ -472,6 +520,7 @@ pub async fn choose_time(
         waitlist_href: waitlist_href(timebook_id, place),
         appointment_type: kind_id.map(|y| y.0),
         type_note: kind.map(|y| t.arg("type-chosen", "type", &appointment_type::describe(t, y))),
+        request_href,
     };
     Ok(html(&page).into_response())
 }

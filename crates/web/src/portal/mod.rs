@@ -14,6 +14,7 @@ mod messages;
 pub(crate) mod notifications;
 mod offer;
 mod refusals;
+mod requests;
 mod switch_person;
 mod waitlist;
 
@@ -56,6 +57,9 @@ pub fn routes(demo_login: bool) -> Routes {
         .get("/bestill/kvittering/{id}", Patient, booking::receipt)
         .get("/bestill/{timebook}/venteliste", Patient, waitlist::form)
         .post("/bestill/{timebook}/venteliste", Patient, waitlist::join)
+        .get("/bestill/{timebook}/onske", Patient, requests::form)
+        .post("/bestill/{timebook}/onske", Patient, requests::send)
+        .get("/timeonsker/{id}", Patient, requests::show)
         .post("/venteliste/{id}/forlat", Patient, waitlist::leave)
         .get("/venteliste/tilbud/{id}", Patient, offer::show)
         .post("/venteliste/tilbud/{id}/bestill", Patient, offer::book)

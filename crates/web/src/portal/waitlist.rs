@@ -148,10 +148,11 @@ pub struct PlaceChoice {
     chosen: bool,
 }
 
+/// A weekday's checkbox of «Hvilke dager passer?».
 pub struct DayBox {
-    number: i8,
-    label: String,
-    checked: bool,
+    pub(crate) number: i8,
+    pub(crate) label: String,
+    pub(crate) checked: bool,
 }
 
 #[derive(Template)]
@@ -173,19 +174,20 @@ struct JoinPage {
     back_href: String,
 }
 
-/// The form as typed, kept whole so that a refused form comes back filled in.
+/// The form as typed, kept whole so that a refused form comes back filled in. A request for
+/// a time (timeønske) asks for the days and times that suit with the same fields.
 #[derive(Default)]
-struct Typed {
-    place: String,
-    days: Vec<i8>,
-    from: String,
-    to: String,
-    first: String,
-    last: String,
+pub(super) struct Typed {
+    pub(super) place: String,
+    pub(super) days: Vec<i8>,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) first: String,
+    pub(crate) last: String,
 }
 
 impl Typed {
-    fn read(pairs: &[(String, String)]) -> Self {
+    pub(super) fn read(pairs: &[(String, String)]) -> Self {
         let mut typed = Self::default();
         for (key, value) in pairs {
             let value = value.trim().to_owned();
@@ -203,7 +205,7 @@ impl Typed {
     }
 
     /// Monday to Friday: where a patient starts.
-    fn weekdays() -> Self {
+    pub(super) fn weekdays() -> Self {
         Self {
             days: (1..=5).collect(),
             ..Self::default()
@@ -213,15 +215,15 @@ impl Typed {
 
 /// What is wrong with each part of the form, as message keys.
 #[derive(Default)]
-struct Problems {
-    place: Option<&'static str>,
-    weekdays: Option<&'static str>,
-    time: Option<&'static str>,
-    dates: Option<&'static str>,
+pub(super) struct Problems {
+    pub(super) place: Option<&'static str>,
+    pub(super) weekdays: Option<&'static str>,
+    pub(super) time: Option<&'static str>,
+    pub(super) dates: Option<&'static str>,
 }
 
 impl Problems {
-    fn any(&self) -> bool {
+    pub(super) fn any(&self) -> bool {
         self.place.is_some()
             || self.weekdays.is_some()
             || self.time.is_some()
@@ -281,6 +283,21 @@ fn place_field(
 fn parse(typed: &Typed, offered: &OfferedTimebook, today: Date) -> Result<JoinWaitlist, Problems> {
     let mut problems = Problems::default();
     let place = place_field(&typed.place, offered, &mut problems);
+    let wish = parse_wish(typed, today, problems)?;
+    Ok(JoinWaitlist {
+        timebook: offered.timebook.id,
+        place,
+        wish,
+    })
+}
+
+/// The weekdays, time of day and days the form says suit, or what is wrong with them and
+/// with the rest of the form (`problems`, found before).
+pub(super) fn parse_wish(
+    typed: &Typed,
+    today: Date,
+    mut problems: Problems,
+) -> Result<WaitlistWish, Problems> {
     let times = (
         time_field(&typed.from, &mut problems),
         time_field(&typed.to, &mut problems),
@@ -300,7 +317,7 @@ fn parse(typed: &Typed, offered: &OfferedTimebook, today: Date) -> Result<JoinWa
     if problems.any() {
         return Err(problems);
     }
-    let wish = WaitlistWish::new(&days, times, dates, today).map_err(|error| {
+    WaitlistWish::new(&days, times, dates, today).map_err(|error| {
         let mut problems = Problems::default();
         match error {
             WishError::NoWeekday => problems.weekdays = Some("waitlist-error-weekdays"),
@@ -312,12 +329,18 @@ fn parse(typed: &Typed, offered: &OfferedTimebook, today: Date) -> Result<JoinWa
             }
         }
         problems
-    })?;
-    Ok(JoinWaitlist {
-        timebook: offered.timebook.id,
-        place,
-        wish,
     })
+}
+
+/// The weekdays' checkboxes, ticked as typed.
+pub(super) fn day_boxes(t: T, typed: &Typed) -> Vec<DayBox> {
+    (1..=7)
+        .map(|number| DayBox {
+            number,
+            label: t.get(&format!("weekday-{number}")),
+            checked: typed.days.contains(&number),
+        })
+        .collect()
 }
 
 fn join_page(
@@ -338,13 +361,7 @@ fn join_page(
         label: r.name.to_string(),
         chosen: typed.place == r.id.0.to_string(),
     }));
-    let days = (1..=7)
-        .map(|number| DayBox {
-            number,
-            label: t.get(&format!("weekday-{number}")),
-            checked: typed.days.contains(&number),
-        })
-        .collect();
+    let days = day_boxes(t, &typed);
     JoinPage {
         page: Page::new(&patient.visitor, "waitlist-join-title"),
         timebook_id: offered.timebook.id.0,

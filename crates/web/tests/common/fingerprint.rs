@@ -34,6 +34,7 @@ pub const READ_ACTIONS: &[&str] = &[
     "patient.found",
     "patient_list.viewed",
     "representation.viewed",
+    "request.viewed",
     "thread.listed",
     "thread.viewed",
     "usage.viewed",
