@@ -66,7 +66,7 @@ describe("«Konsultasjon med fastlegen»", () => {
     await noViolations(kari, "«Velg time» of the GP");
     await fitsAt320(kari, "«Velg time» of the GP");
 
-    // Only the 40-minute slots of the afternoon are offered for a double consultation.
+    // Only the 40-minute slots are offered for a double consultation.
     const times = await kari.locator(".slots button").allTextContents();
     assert.ok(times.length > 0, "free double slots");
     const minutes = (clock) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));

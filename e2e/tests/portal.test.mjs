@@ -180,7 +180,12 @@ describe("the patient portal", () => {
     await tabTo(() => document.activeElement.textContent.trim() === "Bestill ny time");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: "Hva trenger du?" }).waitFor();
-    await tabTo(() => document.activeElement.labels?.[0]?.textContent === "Koronavaksine");
+    // The services are one radio group: one Tab stop, and the arrow keys choose within it.
+    await tabTo(() => document.activeElement.type === "radio");
+    for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement.labels?.[0]?.textContent)) !== "Koronavaksine"; i += 1) {
+      await page.keyboard.press("ArrowDown");
+    }
+    assert.equal(await page.evaluate(() => document.activeElement.labels?.[0]?.textContent), "Koronavaksine");
     await page.keyboard.press("Space");
     await tabTo(() => document.activeElement.textContent.trim() === "Neste");
     await page.keyboard.press("Enter");

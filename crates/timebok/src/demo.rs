@@ -457,8 +457,8 @@ async fn publish_weekdays(
 }
 
 /// «Konsultasjon med fastlegen» with «Testfastlege»: her place, the types of consultation she
-/// offers, and afternoons of 20-minute slots followed by 40-minute ones for double
-/// consultations.
+/// offers, and mornings of 20-minute slots followed by 40-minute ones for double
+/// consultations. (The afternoons are the reference journal system's to publish in.)
 async fn seed_gp_timebook(
     store: &dyn Store,
     actor: &Actor,
@@ -504,7 +504,7 @@ async fn seed_gp_timebook(
             )
             .await?;
     }
-    let ordinary = publish_weekdays(store, actor, place.id, ((12, 14), 20, 1), days).await?;
-    let double = publish_weekdays(store, actor, place.id, ((14, 16), 40, 1), days).await?;
+    let ordinary = publish_weekdays(store, actor, place.id, ((8, 10), 20, 1), days).await?;
+    let double = publish_weekdays(store, actor, place.id, ((10, 12), 40, 1), days).await?;
     Ok((timebook, ordinary + double))
 }
