@@ -253,7 +253,7 @@ async fn bad_patients_are_refused_as_the_registers_import_refuses_them(portal: P
                 p
             },
             "Patient.generalPractitioner",
-            "generalPractitioner must be the client's own clinic, by HER-id (urn:oid:2.16.578.1.12.4.1.2).",
+            "generalPractitioner must be the client's own clinic, by HER-id (urn:oid:2.16.578.1.12.4.1.2), and at most one of its GPs, by HPR number (urn:oid:2.16.578.1.12.4.1.4.4).",
         ),
         (
             {
@@ -443,7 +443,141 @@ async fn only_a_client_bound_to_one_clinic_keeps_a_list(portal: Portal) {
     assert_eq!(listed(&portal).await.len(), 3);
 }
 
+/// The patient as `patient` sends them, with the GP of HPR number `hpr` beside the clinic.
+fn with_gp(patient: Value, hpr: &str) -> Value {
+    let mut patient = patient;
+    patient["generalPractitioner"]
+        .as_array_mut()
+        .expect("general practitioners")
+        .push(json!({ "identifier": { "system": "urn:oid:2.16.578.1.12.4.1.4.4", "value": hpr } }));
+    patient
+}
+
+async fn a_patient_sent_with_a_gp_is_put_on_that_gps_list(portal: Portal) {
+    let clinic = clinic(&portal).await;
+    let gp = portal
+        .store
+        .save_practitioner(
+            &domain::Actor::System,
+            clinic.id,
+            domain::HprNumber::parse("9144900").expect("hpr"),
+            (
+                &domain::PersonName::parse("Test").expect("first"),
+                &domain::PersonName::parse("Fastlege").expect("last"),
+            ),
+        )
+        .await
+        .expect("gp");
+    let per = person(20);
+    let added = put(
+        &portal,
+        LIST_KEEPER,
+        &conditional(&per),
+        &[],
+        &with_gp(patient(&per, "Per", "Hansen"), "9144900"),
+    )
+    .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let named = &added.body["generalPractitioner"][1];
+    assert_eq!(named["type"], "Practitioner");
+    assert_eq!(named["identifier"]["value"], "9144900");
+    assert_eq!(named["display"], "Test Fastlege");
+    let gp_of = |id: NationalId| {
+        let store = portal.store.clone();
+        async move {
+            store
+                .practitioner_of(&id)
+                .await
+                .expect("read")
+                .map(|p| p.id)
+        }
+    };
+    assert_eq!(gp_of(per.clone()).await, Some(gp.id));
+    let read = get(&portal, Some(LIST_KEEPER), &conditional(&per)).await;
+    assert_eq!(
+        read.body["entry"][0]["resource"]["generalPractitioner"][1]["identifier"]["value"],
+        "9144900"
+    );
+    // Sent again without a GP, the patient stays on the GP's list.
+    let renamed = put(
+        &portal,
+        LIST_KEEPER,
+        &conditional(&per),
+        &[],
+        &patient(&per, "Per Olav", "Hansen"),
+    )
+    .await;
+    assert_eq!(renamed.status, 200);
+    assert_eq!(gp_of(per.clone()).await, Some(gp.id));
+
+    // A GP the clinic does not have, or two GPs: nothing changes.
+    let unknown = put(
+        &portal,
+        LIST_KEEPER,
+        &conditional(&per),
+        &[],
+        &with_gp(patient(&per, "Peder", "Hansen"), "565505933"),
+    )
+    .await;
+    assert_outcome(
+        &unknown,
+        422,
+        "invalid",
+        Some("Patient.generalPractitioner"),
+    );
+    let two = put(
+        &portal,
+        LIST_KEEPER,
+        &conditional(&per),
+        &[],
+        &with_gp(
+            with_gp(patient(&per, "Peder", "Hansen"), "9144900"),
+            "9144900",
+        ),
+    )
+    .await;
+    assert_outcome(&two, 422, "invalid", Some("Patient.generalPractitioner"));
+    let stored = portal
+        .store
+        .patient(&per)
+        .await
+        .expect("read")
+        .expect("listed");
+    assert_eq!(stored.first_name.as_str(), "Per Olav");
+
+    // In a transaction, with the list's other changes.
+    let bundle = json!({
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{
+            "resource": with_gp(patient(&portal.ola, "Ola", "Nordmann"), "9144900"),
+            "request": {
+                "method": "PUT",
+                "url": format!("Patient?identifier={}", portal.ola.as_str()),
+            },
+        }],
+    });
+    let done = post(&portal, LIST_KEEPER, "/fhir", &[], &bundle).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(gp_of(portal.ola.clone()).await, Some(gp.id));
+    let refused = json!({
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{
+            "resource": with_gp(patient(&portal.kari, "Kari", "Nordmann"), "565505933"),
+            "request": {
+                "method": "PUT",
+                "url": format!("Patient?identifier={}", portal.kari.as_str()),
+            },
+        }],
+    });
+    let refused = post(&portal, LIST_KEEPER, "/fhir", &[], &refused).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(gp_of(portal.kari.clone()).await, None);
+}
+
 on_both_databases!(
+    a_patient_sent_with_a_gp_is_put_on_that_gps_list,
     a_journal_system_reads_its_list_in_pages_and_each_view_is_audited,
     a_journal_system_adds_renames_and_removes_one_patient,
     bad_patients_are_refused_as_the_registers_import_refuses_them,

@@ -5,7 +5,7 @@
 use super::patients::{IMPORT_CHUNK, placeholders};
 use crate::audit::{Entry, record};
 use crate::db::{Database, Executor, Statement, Transaction, q};
-use crate::rows::valid;
+use crate::rows::{national_id, valid};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
@@ -57,6 +57,14 @@ pub trait Practitioners: Send + Sync {
 
     /// The practitioner whose list the patient is on, if any.
     async fn practitioner_of(&self, patient: &NationalId) -> Result<Option<Practitioner>>;
+
+    /// The practitioners of those of `patients` who are on a list of the clinic's
+    /// practitioners, in one read for a page of the list.
+    async fn practitioners_of(
+        &self,
+        clinic_id: ClinicId,
+        patients: &[NationalId],
+    ) -> Result<Vec<(NationalId, Practitioner)>>;
 }
 
 /// Puts the patients `$3` to `$count+2` of clinic `$2`'s list on practitioner `$1`'s, off any
@@ -225,5 +233,35 @@ impl<D: Database> Practitioners for SqlStore<D> {
             )
             .await?;
         row.map(practitioner).transpose()
+    }
+
+    async fn practitioners_of(
+        &self,
+        clinic_id: ClinicId,
+        patients: &[NationalId],
+    ) -> Result<Vec<(NationalId, Practitioner)>> {
+        let mut found = Vec::new();
+        for chunk in patients.chunks(IMPORT_CHUNK) {
+            let sql = format!(
+                "SELECT l.national_id, p.id, p.clinic_id, p.hpr_number, p.first_name, p.last_name \
+                 FROM practitioner_list l \
+                   JOIN practitioner p ON p.id = l.practitioner_id \
+                   JOIN patient x ON x.national_id = l.national_id \
+                 WHERE p.clinic_id = $1 AND x.clinic_id = p.clinic_id \
+                   AND l.national_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let statement = chunk.iter().fold(
+                Statement::shared(sql.into()).bind(clinic_id.0),
+                |statement, id| statement.bind(id.as_str()),
+            );
+            let rows: Vec<(String, i64, i64, i64, String, String)> =
+                self.db.pool().fetch_all(statement).await?;
+            for (number, id, clinic, hpr, first, last) in rows {
+                let patient = national_id(&number, "practitioner_list.national_id")?;
+                found.push((patient, practitioner((id, clinic, hpr, first, last))?));
+            }
+        }
+        Ok(found)
     }
 }

@@ -207,8 +207,10 @@ pub const SUPPORTED: &[Supported] = &[
         operations: &[],
         scope: Scope::PatientList,
         documentation: "The clinic's patient list (fastlegeliste), for a client bound to one \
-                        clinic: each Patient has the clinic as generalPractitioner (HER-id). \
-                        Patients are named by identifier, never by id: update is a \
+                        clinic: each Patient has the clinic as generalPractitioner (HER-id) \
+                        and, on one of its GPs' lists, that GP (Practitioner, HPR number); \
+                        a GP sent puts the patient on that GP's list, one not sent leaves \
+                        it as it was. Patients are named by identifier, never by id: update is a \
                         conditional PUT Patient?identifier=system|value (201 added, 200 \
                         updated), delete a conditional DELETE (204, also when not listed). \
                         Validated as the register's CSV import; many at once as a \

@@ -1,5 +1,6 @@
 //! The clinic's patient list (fastlegeliste) kept from its journal system, as Patient
-//! resources whose `generalPractitioner` is the clinic (by HER-id). A patient is addressed by
+//! resources whose `generalPractitioner` is the clinic (by HER-id) and, for a patient on one
+//! of its GPs' lists, that GP (a Practitioner by HPR number). A patient is addressed by
 //! their identifier (`identifier=system|number`) in conditional operations: Timebok keys a
 //! person by fødselsnummer or D-nummer and has no other id for them, and request paths are
 //! logged while queries are not, so a number never stands in a path.
@@ -11,7 +12,7 @@
 
 use super::input::{self, D_NUMMER_SYSTEM, FODSELSNUMMER_SYSTEM, identifier_system};
 use super::outcome::{Outcome, Problem};
-use super::resources::HER_ID_SYSTEM;
+use super::resources::{HER_ID_SYSTEM, HPR_SYSTEM};
 use super::search::{query_string, refuse_unknown};
 use super::{ApiClient, base_url, fhir_json};
 use crate::AppState;
@@ -20,7 +21,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use domain::{AuditAction, Clinic, IdPolicy, NationalId, Patient};
+use domain::{AuditAction, Clinic, HprNumber, IdPolicy, NationalId, Patient, Practitioner};
 use serde_json::{Value, json};
 use store::{ListEntry, ListField};
 
@@ -45,8 +46,20 @@ pub(super) async fn own_clinic(state: &AppState, client: &ApiClient) -> Result<C
         .ok_or_else(|| Outcome::new(t, Problem::Forbidden))
 }
 
-/// A patient of the list as FHIR shows them.
-fn patient_json(patient: &Patient, clinic: &Clinic) -> Value {
+/// A patient of the list as FHIR shows them, with their GP when they are on one's list.
+fn patient_json(patient: &Patient, clinic: &Clinic, gp: Option<&Practitioner>) -> Value {
+    let mut general = vec![json!({
+        "type": "Organization",
+        "identifier": { "system": HER_ID_SYSTEM, "value": clinic.her_id.to_string() },
+        "display": clinic.name.as_str(),
+    })];
+    if let Some(gp) = gp {
+        general.push(json!({
+            "type": "Practitioner",
+            "identifier": { "system": HPR_SYSTEM, "value": gp.hpr_number.to_string() },
+            "display": format!("{} {}", gp.first_name, gp.last_name),
+        }));
+    }
     json!({
         "resourceType": "Patient",
         "identifier": [{
@@ -57,12 +70,38 @@ fn patient_json(patient: &Patient, clinic: &Clinic) -> Value {
             "family": patient.last_name.as_str(),
             "given": [patient.first_name.as_str()],
         }],
-        "generalPractitioner": [{
-            "type": "Organization",
-            "identifier": { "system": HER_ID_SYSTEM, "value": clinic.her_id.to_string() },
-            "display": clinic.name.as_str(),
-        }],
+        "generalPractitioner": general,
     })
+}
+
+/// A patient as sent for the list: the list's entry, and the GP whose list they are to be on,
+/// when a `generalPractitioner` names one by HPR number.
+pub(super) struct SentPatient {
+    pub entry: ListEntry,
+    pub gp: Option<HprNumber>,
+}
+
+/// Reads `generalPractitioner`: the clinic by its HER-id, and at most one GP by HPR number;
+/// anything else is refused. Answers the GP's HPR number, if one is named.
+fn general_practitioners(value: &Value, clinic: &Clinic) -> Result<Option<HprNumber>, ()> {
+    let mut gp = None;
+    for named in value
+        .get("generalPractitioner")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let identifier = named.get("identifier");
+        let field = |name| identifier.and_then(|i| i.get(name)).and_then(Value::as_str);
+        match (field("system"), field("value")) {
+            (Some(HER_ID_SYSTEM), Some(her)) if her == clinic.her_id.to_string() => {}
+            (Some(HPR_SYSTEM), Some(hpr)) if gp.is_none() => {
+                gp = Some(HprNumber::parse(hpr).map_err(|_| ())?);
+            }
+            _ => return Err(()),
+        }
+    }
+    Ok(gp)
 }
 
 /// `identifier=system|number` (or the number alone) of a search or a conditional change.
@@ -104,7 +143,7 @@ pub(super) fn list_entry(
     policy: IdPolicy,
     clinic: &Clinic,
     at: &str,
-) -> Result<ListEntry, Outcome> {
+) -> Result<SentPatient, Outcome> {
     let wrong = |key, field: &str| Outcome::unprocessable(t, key, &format!("{at}.{field}"));
     if value.get("resourceType").and_then(Value::as_str) != Some("Patient") {
         return Err(Outcome::unprocessable(t, "fhir-expected-patient", at));
@@ -143,25 +182,8 @@ pub(super) fn list_entry(
         .and_then(|n| n.get("family"))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let gp_ok = value
-        .get("generalPractitioner")
-        .and_then(Value::as_array)
-        .is_none_or(|all| {
-            all.iter().all(|gp| {
-                let identifier = gp.get("identifier");
-                identifier
-                    .and_then(|i| i.get("system"))
-                    .and_then(Value::as_str)
-                    == Some(HER_ID_SYSTEM)
-                    && identifier
-                        .and_then(|i| i.get("value"))
-                        .and_then(Value::as_str)
-                        == Some(clinic.her_id.to_string().as_str())
-            })
-        });
-    if !gp_ok {
-        return Err(wrong("fhir-list-gp", "generalPractitioner"));
-    }
+    let gp = general_practitioners(value, clinic)
+        .map_err(|()| wrong("fhir-list-gp", "generalPractitioner"))?;
     let entry =
         ListEntry::parse(number, &given.join(" "), family, policy).map_err(
             |field| match field {
@@ -178,7 +200,79 @@ pub(super) fn list_entry(
             &format!("identifier[{index}].system"),
         ));
     }
-    Ok(entry)
+    Ok(SentPatient { entry, gp })
+}
+
+/// The GPs sent patients name, as the clinic's practitioners; a number none of them has is
+/// refused at `at(index)` before anything is written.
+async fn named_gps(
+    state: &AppState,
+    t: T,
+    clinic: &Clinic,
+    sent: &[(String, &SentPatient)],
+) -> Result<Vec<(domain::PractitionerId, Vec<NationalId>)>, Outcome> {
+    if sent.iter().all(|(_, s)| s.gp.is_none()) {
+        return Ok(Vec::new());
+    }
+    let practitioners = state
+        .store
+        .practitioners(clinic.id)
+        .await
+        .map_err(|e| Outcome::store(t, e))?;
+    let mut lists: Vec<(domain::PractitionerId, Vec<NationalId>)> = Vec::new();
+    for (at, patient) in sent {
+        let Some(hpr) = patient.gp else { continue };
+        let Some(gp) = practitioners
+            .iter()
+            .find(|p| p.practitioner.hpr_number == hpr)
+            .map(|p| p.practitioner.id)
+        else {
+            return Err(Outcome::unprocessable(
+                t,
+                "fhir-list-gp-unknown",
+                &format!("{at}.generalPractitioner"),
+            ));
+        };
+        match lists.iter_mut().find(|(p, _)| *p == gp) {
+            Some((_, patients)) => patients.push(patient.entry.national_id.clone()),
+            None => lists.push((gp, vec![patient.entry.national_id.clone()])),
+        }
+    }
+    Ok(lists)
+}
+
+/// Puts the patients the clinic has just listed on the lists of the GPs they were sent with.
+async fn put_on_gps_lists(
+    state: &AppState,
+    client: &ApiClient,
+    clinic: &Clinic,
+    lists: &[(domain::PractitionerId, Vec<NationalId>)],
+) -> Result<(), Outcome> {
+    if lists.is_empty() {
+        return Ok(());
+    }
+    let caller = client.caller(state).await?;
+    state
+        .store
+        .import_practitioner_lists(&caller.actor, clinic.id, lists)
+        .await
+        .map_err(|e| Outcome::store(client.t, e))?;
+    Ok(())
+}
+
+/// The GPs of the patients shown, for their `generalPractitioner`.
+async fn gps_of(
+    state: &AppState,
+    t: T,
+    clinic: &Clinic,
+    patients: &[Patient],
+) -> Result<Vec<(NationalId, Practitioner)>, Outcome> {
+    let ids: Vec<NationalId> = patients.iter().map(|p| p.national_id.clone()).collect();
+    state
+        .store
+        .practitioners_of(clinic.id, &ids)
+        .await
+        .map_err(|e| Outcome::store(t, e))
 }
 
 /// `GET /fhir/Patient`: the clinic's list, paged by `_count` and `_offset` in the register's
@@ -229,11 +323,12 @@ pub async fn search(
         .map_err(|e| Outcome::store(t, e))?;
     let after = offset.saturating_add(patients.len() as u64);
     let more = one.is_none() && after < total;
+    let gps = gps_of(&state, t, &clinic, &patients).await?;
     Ok(fhir_json(&searchset(
         base_url(&state),
         &params,
         more.then_some(after),
-        &patients,
+        (&patients, &gps),
         total,
         &clinic,
     )))
@@ -264,7 +359,7 @@ fn searchset(
     base: &str,
     params: &Params,
     next: Option<u64>,
-    patients: &[Patient],
+    (patients, gps): (&[Patient], &[(NationalId, Practitioner)]),
     total: u64,
     clinic: &Clinic,
 ) -> Value {
@@ -292,7 +387,13 @@ fn searchset(
     });
     let entries: Vec<Value> = patients
         .iter()
-        .map(|p| json!({ "resource": patient_json(p, clinic), "search": { "mode": "match" } }))
+        .map(|p| {
+            let gp = gps
+                .iter()
+                .find(|(id, _)| *id == p.national_id)
+                .map(|(_, gp)| gp);
+            json!({ "resource": patient_json(p, clinic, gp), "search": { "mode": "match" } })
+        })
         .collect();
     if let (false, Some(object)) = (entries.is_empty(), bundle.as_object_mut()) {
         object.insert("entry".into(), Value::Array(entries));
@@ -315,7 +416,9 @@ pub async fn update(
     let named = required_identifier(t, &params, state.id_policy)?;
     let clinic = own_clinic(&state, &client).await?;
     let value = input::json_body(t, &headers, &body, false)?;
-    let entry = list_entry(t, &value, state.id_policy, &clinic, "Patient")?;
+    let sent = list_entry(t, &value, state.id_policy, &clinic, "Patient")?;
+    let lists = named_gps(&state, t, &clinic, &[("Patient".into(), &sent)]).await?;
+    let entry = sent.entry;
     if entry.national_id != named {
         return Err(Outcome::unprocessable(
             t,
@@ -341,7 +444,13 @@ pub async fn update(
         )
         .await
         .map_err(|e| Outcome::store(t, e))?;
-    let mut response = fhir_json(&patient_json(&patient, &clinic));
+    put_on_gps_lists(&state, &client, &clinic, &lists).await?;
+    let gp = gps_of(&state, t, &clinic, std::slice::from_ref(&patient)).await?;
+    let mut response = fhir_json(&patient_json(
+        &patient,
+        &clinic,
+        gp.first().map(|(_, gp)| gp),
+    ));
     if !listed_before {
         *response.status_mut() = StatusCode::CREATED;
     }
@@ -402,6 +511,7 @@ pub(super) async fn change(
     client.require(super::Scope::PatientList)?;
     let clinic = own_clinic(state, client).await?;
     let mut list = Vec::with_capacity(entries.len());
+    let mut sent_gps: Vec<(String, SentPatient)> = Vec::new();
     let mut removed = Vec::new();
     let (put, deleted): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, _, r)| r.is_some());
     let put: std::collections::HashSet<&str> = put.iter().map(|(_, id, _)| id.as_str()).collect();
@@ -420,22 +530,26 @@ pub(super) async fn change(
             continue;
         };
         let at = format!("Bundle.entry[{index}].resource.ofType(Patient)");
-        let entry = list_entry(t, resource, state.id_policy, &clinic, &at)?;
-        if entry.national_id != *named {
+        let sent = list_entry(t, resource, state.id_policy, &clinic, &at)?;
+        if sent.entry.national_id != *named {
             return Err(Outcome::unprocessable(
                 t,
                 "fhir-list-identifier-mismatch",
                 &format!("{at}.identifier"),
             ));
         }
-        list.push(entry);
+        list.push(sent.entry.clone());
+        sent_gps.push((at, sent));
     }
+    let sent: Vec<(String, &SentPatient)> = sent_gps.iter().map(|(a, s)| (a.clone(), s)).collect();
+    let lists = named_gps(state, t, &clinic, &sent).await?;
     let caller = client.caller(state).await?;
     state
         .store
         .change_patient_list(&caller.actor, clinic.id, &list, &removed)
         .await
         .map_err(|e| Outcome::store(t, e))?;
+    put_on_gps_lists(state, client, &clinic, &lists).await?;
     let answered: Vec<Value> = entries
         .iter()
         .map(|(_, _, resource)| {
