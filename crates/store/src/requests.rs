@@ -381,6 +381,13 @@ impl<D: Database> AppointmentRequests for SqlStore<D> {
         if changed == 0 {
             return Err(StoreError::NotFound("timebook"));
         }
+        // Whether patients pick slots decides which a slot finder sees as free.
+        tx.execute(
+            q("UPDATE slot SET changed_at = $2 WHERE timebook_id = $1 AND starts_at > $2")
+                .bind(timebook.0)
+                .bind(now),
+        )
+        .await?;
         record(
             &mut tx,
             Entry {

@@ -1,7 +1,8 @@
 //! Free slots as machine clients see them (the FHIR API's Schedule and Slot): per resource,
 //! not per patient. Free means what the booking core would book for a patient now: published,
-//! inside the timebook's booking window, its service on, and with a place that neither a
-//! booking nor a live hold has taken. Every condition comes from the rules (`booking/rules.rs`).
+//! inside the timebook's booking window, its service on, its patients picking slots (not only
+//! asking for a time), and with a place that neither a booking nor a live hold has taken.
+//! Every condition comes from the rules (`booking/rules.rs`).
 
 use crate::booking::rules;
 use crate::db::named::{Env, Positional};
@@ -125,6 +126,7 @@ fn free_slot() -> String {
         rules::published().passes(),
         rules::window_bounds_of(RESOURCE_TIMEBOOK),
         rules::passes_for(RESOURCE_TIMEBOOK, &rules::service_on()),
+        rules::passes_for(RESOURCE_TIMEBOOK, &rules::slots_picked()),
         rules::place_left(":patient").passes(),
     ]
     .join(" AND ")
@@ -181,7 +183,7 @@ static SCHEDULE: LazyLock<Positional> = LazyLock::new(|| catalogue("AND r.id = :
 fn feed(condition: &str) -> Positional {
     Positional::new(&format!(
         "SELECT s.id, s.resource_id, s.starts_at, s.length_minutes, s.capacity - s.booked AS places_left, \
-           CASE WHEN {} AND {} AND {} AND {} THEN TRUE ELSE FALSE END AS free \
+           CASE WHEN {} AND {} AND {} AND {} AND {} THEN TRUE ELSE FALSE END AS free \
            , {} AS earliest \
          FROM slot s JOIN timebook t ON t.id = s.timebook_id \
          WHERE {condition} \
@@ -189,6 +191,7 @@ fn feed(condition: &str) -> Positional {
         rules::published().passes(),
         rules::window_bounds(),
         rules::service_on().passes(),
+        rules::slots_picked().passes(),
         rules::place_left_given("0").passes(),
         rules::earliest_start(":now"),
     ))

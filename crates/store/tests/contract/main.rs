@@ -41,6 +41,7 @@ contract_tests!(
     the_office_answers_with_an_appointment_booked_through_the_core,
     the_office_answers_with_a_reply_the_patient_reads,
     another_clinics_staff_neither_see_nor_answer_a_request,
+    a_requests_only_timebook_shows_no_free_slots_to_finders,
     each_practitioner_keeps_a_list_of_their_clinics_patients,
     a_parent_books_and_moves_for_their_child_only_while_the_relation_stands,
     a_fullmakt_tells_both_and_a_parents_access_ends_at_sixteen,

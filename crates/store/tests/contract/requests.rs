@@ -436,3 +436,48 @@ pub async fn another_clinics_staff_neither_see_nor_answer_a_request(db: TestDb) 
     assert_eq!(audit_count(&world, AuditAction::RequestViewed).await, 0);
     world.finish().await;
 }
+
+/// A slot finder sees as free what a patient may book: not the slots of a timebook that takes
+/// requests only, and a change of mode reaches a finder that asks what changed since.
+pub async fn a_requests_only_timebook_shows_no_free_slots_to_finders(db: TestDb) {
+    let world = World::new(db).await;
+    let slot = world.slot(oslo(2026, 12, 16, 9, 0), 1).await;
+    let (from, to) = (oslo(2026, 12, 14, 0, 0), oslo(2026, 12, 31, 0, 0));
+    let open = || async {
+        world
+            .store
+            .open_slots(world.resource.id, from, to, None, 10)
+            .await
+            .expect("open slots")
+            .into_iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>()
+    };
+    let fed = |feed: store::SlotFeed| feed.slots.iter().find(|s| s.id == slot.id).map(|s| s.free);
+    assert_eq!(open().await, vec![slot.id]);
+    let before = world.store.slot_feed(None).await.expect("feed");
+    assert_eq!(fed(before.clone()), Some(true));
+    world.advance(1);
+    for (mode, free) in [(BookingMode::Requests, false), (BookingMode::Both, true)] {
+        let since = world.store.slot_feed(None).await.expect("feed").at;
+        world.advance(1);
+        world
+            .store
+            .set_booking_mode(&world.staff, world.clinic.id, world.timebook.id, mode)
+            .await
+            .expect("mode");
+        assert_eq!(open().await.contains(&slot.id), free, "{mode:?}");
+        assert_eq!(
+            fed(world.store.slot_feed(None).await.expect("feed")),
+            Some(free)
+        );
+        // Asked for what changed since, the finder learns of it.
+        assert_eq!(
+            fed(world.store.slot_feed(Some(since)).await.expect("changes")),
+            Some(free),
+            "{mode:?}"
+        );
+        world.advance(1);
+    }
+    world.finish().await;
+}
