@@ -66,6 +66,13 @@ pub struct Practitioner {
     pub last_name: PersonName,
 }
 
+impl Practitioner {
+    /// The name as patients and staff read it: «Test Fastlege».
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

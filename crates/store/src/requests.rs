@@ -382,12 +382,7 @@ impl<D: Database> AppointmentRequests for SqlStore<D> {
             return Err(StoreError::NotFound("timebook"));
         }
         // Whether patients pick slots decides which a slot finder sees as free.
-        tx.execute(
-            q("UPDATE slot SET changed_at = $2 WHERE timebook_id = $1 AND starts_at > $2")
-                .bind(timebook.0)
-                .bind(now),
-        )
-        .await?;
+        crate::register::timebook_changed_for_finders(&mut tx, timebook, now).await?;
         record(
             &mut tx,
             Entry {

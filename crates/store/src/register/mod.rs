@@ -10,6 +10,7 @@ mod practitioners;
 
 pub use clinics::Clinics;
 pub use patients::PatientList;
+pub(crate) use places::timebook_changed_for_finders;
 pub use places::{NewAppointmentType, NewPlace, Places};
 pub use practitioners::{ListedPractitioner, Practitioners};
 

@@ -97,6 +97,23 @@ impl AppointmentTypeRow {
     }
 }
 
+/// Marks the timebook's future slots changed, in `tx`: a setting of the timebook (its window,
+/// how patients book) decides which of them a slot finder sees as free, and a finder that
+/// reads what changed since must hear of them.
+pub(crate) async fn timebook_changed_for_finders<T: Transaction>(
+    tx: &mut T,
+    timebook: TimebookId,
+    now: i64,
+) -> Result<()> {
+    tx.execute(
+        q("UPDATE slot SET changed_at = $2 WHERE timebook_id = $1 AND starts_at > $2")
+            .bind(timebook.0)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Checks that a place of a timebook of `kind` is a GP's exactly when the kind is bound to
 /// GPs, and that the GP is the clinic's; answers the GP's place there already, if any. A GP's
 /// place is found by its GP, so that renaming it keeps one place per GP.
@@ -206,12 +223,7 @@ impl<D: Database> Places for SqlStore<D> {
             give_default_reminders(&mut tx, row.id, now).await?;
         }
         // The booking window decides which slots a finder sees as free.
-        tx.execute(
-            q("UPDATE slot SET changed_at = $2 WHERE timebook_id = $1 AND starts_at > $2")
-                .bind(row.id)
-                .bind(now),
-        )
-        .await?;
+        timebook_changed_for_finders(&mut tx, TimebookId(row.id), now).await?;
         record(
             &mut tx,
             Entry {

@@ -109,11 +109,6 @@ fn reminders_text(t: crate::texts::T, reminders: &ReminderOffsets) -> String {
         .join(", ")
 }
 
-/// A GP as patients and staff read their name.
-fn full_name(practitioner: &domain::Practitioner) -> String {
-    format!("{} {}", practitioner.first_name, practitioner.last_name)
-}
-
 /// Each timebook with its rules, notices and places; `refused` shows one timebook's notices
 /// as typed, with their message.
 async fn timebook_views(
@@ -137,7 +132,7 @@ async fn timebook_views(
         practitioners
             .iter()
             .find(|p| p.practitioner.id == id)
-            .map(|p| full_name(&p.practitioner))
+            .map(|p| p.practitioner.full_name())
     };
     let mut views = Vec::new();
     for timebook in timebooks {
@@ -182,7 +177,7 @@ async fn timebook_views(
                 .iter()
                 .map(|p| PractitionerChoice {
                     id: p.practitioner.id.0,
-                    name: full_name(&p.practitioner),
+                    name: p.practitioner.full_name(),
                 })
                 .collect(),
             types: types
@@ -474,7 +469,7 @@ pub async fn save_place(
     // A GP's place is named after the GP unless the office names it.
     let typed = form.navn.as_deref().unwrap_or_default();
     let name = match &practitioner {
-        Some(gp) if typed.trim().is_empty() => ResourceName::parse(&full_name(gp)),
+        Some(gp) if typed.trim().is_empty() => ResourceName::parse(&gp.full_name()),
         _ => ResourceName::parse(typed),
     };
     let description = Description::parse(form.beskrivelse.as_deref().unwrap_or_default());

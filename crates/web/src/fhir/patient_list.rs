@@ -57,7 +57,7 @@ fn patient_json(patient: &Patient, clinic: &Clinic, gp: Option<&Practitioner>) -
         general.push(json!({
             "type": "Practitioner",
             "identifier": { "system": HPR_SYSTEM, "value": gp.hpr_number.to_string() },
-            "display": format!("{} {}", gp.first_name, gp.last_name),
+            "display": gp.full_name(),
         }));
     }
     json!({

@@ -39,7 +39,7 @@ pub async fn lines(
             let p = listed.practitioner;
             PractitionerLine {
                 id: p.id.0,
-                name: format!("{} {}", p.first_name, p.last_name),
+                name: p.full_name(),
                 about: t.args(
                     "register-practitioner-about",
                     &[
