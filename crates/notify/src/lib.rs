@@ -6,10 +6,12 @@ mod config;
 mod error;
 mod hook;
 pub mod push;
+mod push_encryption;
 mod sms;
 mod smtp;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod vapid;
 mod worker;
 
 pub use compose::{Notice, Portal, compose, invitation_link};

@@ -1,5 +1,5 @@
-//! Web Push (RFC 8030) with VAPID (RFC 8292), the payload encrypted for the browser
-//! (RFC 8291) by `web-push` and posted with `reqwest`.
+//! Web Push (RFC 8030) with VAPID (RFC 8292, [`crate::vapid`]), the payload encrypted for the
+//! browser (RFC 8291, [`crate::push_encryption`]) and posted with `reqwest`.
 //!
 //! The endpoint comes from a patient's browser, so the worker checks it before each send:
 //! https, a known push service where the operator asks for that, and a public address. The
@@ -10,13 +10,14 @@
 
 use crate::config::PushConfig;
 use crate::error::{SendError, http_failure};
+use crate::push_encryption::{MessageSecrets, encrypt};
+use crate::vapid::VapidKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::{PushHost, PushSubscription, PushTargetPolicy, PushTargetRefusal};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use web_push::{ContentEncoding, SubscriptionInfo, VapidSignatureBuilder, WebPushMessageBuilder};
 
 /// How long a push service keeps a notice for a device that is offline.
 const TIME_TO_LIVE_SECONDS: u32 = 24 * 60 * 60;
@@ -32,15 +33,15 @@ pub enum PushOutcome {
 
 pub struct PushSender {
     client: reqwest::Client,
-    private_key: String,
+    key: VapidKey,
     subject: String,
     policy: PushTargetPolicy,
 }
 
 impl PushSender {
     pub fn new(config: &PushConfig, timeout: Duration) -> Result<Self, String> {
-        let public = public_key(&config.vapid_private_key)?;
-        if public != config.vapid_public_key.trim() {
+        let key = VapidKey::from_base64(&config.vapid_private_key).map_err(|e| e.to_string())?;
+        if key.public_key() != config.vapid_public_key.trim() {
             return Err("vapid_public_key does not belong to vapid_private_key".into());
         }
         if !config.subject.starts_with("mailto:") && !config.subject.starts_with("https://") {
@@ -50,7 +51,7 @@ impl PushSender {
         let client = checked_client(&policy, timeout)?;
         Ok(Self {
             client,
-            private_key: config.vapid_private_key.trim().to_owned(),
+            key,
             subject: config.subject.clone(),
             policy,
         })
@@ -72,34 +73,32 @@ impl PushSender {
         if let Err(refusal) = check_url(&self.policy, &url) {
             return refused(&host, refusal);
         }
-        let info = SubscriptionInfo::new(to.endpoint(), to.p256dh(), to.auth());
-        let message = (|| {
-            let mut signature = VapidSignatureBuilder::from_base64(&self.private_key, &info)?;
-            signature.add_claim("sub", self.subject.as_str());
-            let mut builder = WebPushMessageBuilder::new(&info);
-            builder.set_ttl(TIME_TO_LIVE_SECONDS);
-            builder.set_payload(ContentEncoding::Aes128Gcm, payload);
-            builder.set_vapid_signature(signature.build()?);
-            builder.build()
-        })();
-        let message = match message {
-            Ok(message) => message,
+        // The subscription's keys were checked as base64url when it was stored.
+        let browser_key = URL_SAFE_NO_PAD.decode(to.p256dh()).unwrap_or_default();
+        let auth_secret = URL_SAFE_NO_PAD.decode(to.auth()).unwrap_or_default();
+        let body = MessageSecrets::random()
+            .and_then(|secrets| encrypt(&browser_key, &auth_secret, payload, &secrets));
+        let body = match body {
+            Ok(body) => body,
             Err(error) => {
                 return PushOutcome::Failed(SendError::Refused(format!(
                     "the push message could not be built: {error}"
                 )));
             }
         };
-        let mut request = self.client.post(url).header("TTL", message.ttl.to_string());
-        if let Some(payload) = message.payload {
-            request = request
-                .header("Content-Encoding", payload.content_encoding.to_str())
-                .header("Content-Type", "application/octet-stream");
-            for (name, value) in payload.crypto_headers {
-                request = request.header(name, value);
-            }
-            request = request.body(payload.content);
-        }
+        // RFC 8292 §2: the audience is the push resource's origin, its port included.
+        let audience = url.origin().ascii_serialization();
+        let authorization = self
+            .key
+            .authorization(&audience, &self.subject, wall_clock_seconds());
+        let request = self
+            .client
+            .post(url)
+            .header("TTL", TIME_TO_LIVE_SECONDS.to_string())
+            .header("Content-Encoding", "aes128gcm")
+            .header("Content-Type", "application/octet-stream")
+            .header("Authorization", authorization)
+            .body(body);
         match request.send().await {
             Ok(response) => match response.status().as_u16() {
                 200..=299 => PushOutcome::Delivered,
@@ -229,23 +228,29 @@ async fn resolve_checked(
 
 /// The public key (uncompressed P-256 point, base64url) of a VAPID private key.
 pub fn public_key(private_key: &str) -> Result<String, String> {
-    let builder = VapidSignatureBuilder::from_base64_no_sub(private_key.trim())
-        .map_err(|_| "vapid_private_key is not a base64url P-256 private key".to_owned())?;
-    Ok(URL_SAFE_NO_PAD.encode(builder.get_public_key()))
+    VapidKey::from_base64(private_key)
+        .map(|key| key.public_key().to_owned())
+        .map_err(|e| e.to_string())
 }
 
 /// A new VAPID key pair, `(public, private)`, both base64url without padding.
 pub fn generate_vapid_keys() -> Result<(String, String), String> {
-    // Almost every 32 random bytes are a valid P-256 scalar; try again on the rare miss.
-    for _ in 0..16 {
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| format!("no randomness: {e}"))?;
-        let private = URL_SAFE_NO_PAD.encode(secret);
-        if let Ok(public) = public_key(&private) {
-            return Ok((public, private));
-        }
-    }
-    Err("could not generate a key".into())
+    let key = VapidKey::generate().map_err(|e| e.to_string())?;
+    Ok((key.public_key().to_owned(), key.private_key()))
+}
+
+/// The push service checks a VAPID signature's expiry against the real time, so it is signed
+/// by the real time even where the application runs on a set clock (the demo's, the tests').
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a push service compares the expiry with its own real clock"
+)]
+fn wall_clock_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 #[cfg(test)]

@@ -222,10 +222,9 @@ pub async fn push_is_encrypted_for_the_subscription_and_gone_devices_are_forgott
     let push_service = HttpPeer::start(201).await;
     let (vapid_public, vapid_private) = notify::push::generate_vapid_keys().expect("vapid");
     // The browser's side: its key pair and auth secret, as a PushSubscription holds them.
-    let (browser, auth) = ece::generate_keypair_and_auth_secret().expect("browser keys");
-    let components = browser.raw_components().expect("components");
-    let browser_public = URL_SAFE_NO_PAD.encode(components.public_key());
-    let auth_text = URL_SAFE_NO_PAD.encode(auth);
+    let browser = crate::browser::Browser::new();
+    let browser_public = URL_SAFE_NO_PAD.encode(browser.public_key());
+    let auth_text = URL_SAFE_NO_PAD.encode(browser.auth);
 
     let patient = world.patient(1).await;
     // The push service runs on loopback here, which only a development set-up admits.
@@ -317,11 +316,11 @@ pub async fn push_is_encrypted_for_the_subscription_and_gone_devices_are_forgott
             .expect("base64"),
     )
     .expect("json");
-    // web-push names the origin without its port; real push services are on 443.
-    assert_eq!(claims["aud"], "http://127.0.0.1");
+    // The push resource's origin, its port included (RFC 8292 §2).
+    assert_eq!(claims["aud"], push_service.url(""));
     assert_eq!(claims["sub"], "mailto:drift@timebok.example");
 
-    let plain = ece::decrypt(&components, &auth, &request.body).expect("RFC 8291 decryption");
+    let plain = browser.decrypt(&request.body);
     let payload: serde_json::Value = serde_json::from_slice(&plain).expect("json payload");
     assert_eq!(payload["body"], GUIDE_TEXT);
     assert_eq!(payload["title"], "Timeavtale hos Helsenorge testlegekontor");

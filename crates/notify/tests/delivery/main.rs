@@ -8,6 +8,7 @@
 
 extern crate timebok_notify as notify;
 
+mod browser;
 mod cases;
 
 /// Runs each case of `cases.rs` once per backend.
