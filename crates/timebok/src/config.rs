@@ -49,6 +49,12 @@ pub struct RawConfig {
     /// The header a trusted reverse proxy puts the client's address in, such as
     /// `x-forwarded-for`; absent, the connection's own address counts.
     pub client_address_header: Option<String>,
+    /// The header a trusted reverse proxy puts its request id in, such as `x-request-id`:
+    /// Timebok logs that id and answers with it. Absent, each request gets an id of its own,
+    /// and a client's own header is not believed.
+    pub request_id_header: Option<String>,
+    /// `text` (the default) or `json`, one object per line, for log shippers.
+    pub log_format: crate::logging::LogFormat,
     /// Rate limits (per process).
     pub rate_limits: web::limits::LimitSettings,
     /// Where Prometheus reads `/metrics`, on its own port; off when absent.
@@ -85,6 +91,8 @@ impl Default for RawConfig {
             profile: Profile::Production,
             hsts: false,
             client_address_header: None,
+            request_id_header: None,
+            log_format: crate::logging::LogFormat::Text,
             rate_limits: web::limits::LimitSettings::default(),
             metrics_listen: None,
             notify: notify::NotifyConfig::default(),
@@ -110,6 +118,8 @@ pub struct Settings {
     pub demo_login: bool,
     pub hsts: bool,
     pub client_address_header: Option<String>,
+    pub request_id_header: Option<String>,
+    pub log_format: crate::logging::LogFormat,
     pub rate_limits: web::limits::LimitSettings,
     pub metrics_listen: Option<SocketAddr>,
     pub notify: notify::NotifyConfig,
@@ -259,6 +269,8 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "profile",
             "hsts",
             "client_address_header",
+            "request_id_header",
+            "log_format",
             "csrf_key",
             "demo_clock",
         ]))
@@ -400,10 +412,9 @@ impl RawConfig {
             profile: self.profile,
             demo_clock: self.demo_clock,
             hsts: self.hsts,
-            client_address_header: self
-                .client_address_header
-                .map(|h| h.trim().to_ascii_lowercase())
-                .filter(|h| !h.is_empty()),
+            client_address_header: header_name(self.client_address_header),
+            request_id_header: header_name(self.request_id_header),
+            log_format: self.log_format,
             rate_limits: self.rate_limits,
             metrics_listen,
             notify: self.notify,
@@ -426,6 +437,12 @@ impl RawConfig {
             demo_login: self.demo_login,
         })
     }
+}
+
+/// A header's name as configured: lower case, and none if left empty.
+fn header_name(name: Option<String>) -> Option<String> {
+    name.map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
 }
 
 #[cfg(test)]

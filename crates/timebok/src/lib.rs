@@ -1,10 +1,11 @@
-//! The `timebok` command: serve, migrate, demo. `main.rs` only sets up logging and exits
-//! with the outcome; everything else is here, where the tests can reach it.
+//! The `timebok` command: serve, migrate, demo. `main.rs` only runs it and exits with the
+//! outcome; everything else, logging too, is here, where the tests can reach it.
 
 mod access;
 pub mod config;
 pub mod demo;
 mod demo_clock;
+pub mod logging;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -90,6 +91,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         demo_config(&mut raw)?;
     }
     let settings = raw.validate(cli.config.as_deref())?;
+    logging::init(settings.log_format);
     let clock = clock(&cli.command, &settings)?;
     let store = store::open(&settings.database_url, settings.store, clock.clone()).await?;
     store.migrate().await?;
@@ -288,6 +290,7 @@ async fn serve(
                 .transpose()?,
             rate_limits: settings.rate_limits,
             client_address_header: settings.client_address_header.clone(),
+            request_id_header: settings.request_id_header.clone(),
             oidc: settings.oidc.clone(),
             fhir: settings.fhir.clone(),
             api: settings.api,

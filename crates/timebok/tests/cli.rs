@@ -40,11 +40,15 @@ struct Server {
 }
 
 impl Server {
-    fn start(mut command: Command) -> Self {
+    fn start(command: Command) -> Self {
+        Self::start_logging_to(command, Stdio::inherit())
+    }
+
+    fn start_logging_to(mut command: Command, log: impl Into<Stdio>) -> Self {
         let mut child = command
             .env("TIMEBOK_LISTEN", "127.0.0.1:0")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("start timebok");
         let stdout = child.stdout.take().expect("stdout");
@@ -739,4 +743,93 @@ async fn only_the_demo_runs_on_a_clock_a_file_moves() {
         )
     );
     assert!(server.terminate().success());
+}
+
+/// For a log shipper: one JSON object per line, and every line written while a request is
+/// served names it by the id the trusted proxy gave it (or one of Timebok's own), the same id
+/// the answer carries. Even at the debug level, no line holds what a client put in a path.
+#[tokio::test]
+async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
+    let db = TestDb::sqlite().await;
+    let log_file = tempfile::NamedTempFile::new().expect("log file");
+    let mut command = timebok(&db.url);
+    command
+        .arg("serve")
+        .env("TIMEBOK_LOG", "debug")
+        .env("TIMEBOK_LOG_FORMAT", "json")
+        .env("TIMEBOK_REQUEST_ID_HEADER", "X-Request-Id");
+    let server =
+        Server::start_logging_to(command, log_file.reopen().expect("the log file, to write"));
+    let client = reqwest::Client::new();
+    let from_proxy = client
+        .get(format!("{}/healthz", server.base))
+        .header("x-request-id", "proxy-7f3a")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(from_proxy.status(), 200);
+    assert_eq!(from_proxy.headers()["x-request-id"], "proxy-7f3a");
+    let number = "01017012345";
+    let made_up = client
+        .get(format!(
+            "{}/fhir/Patient/{number}/x?identifier={number}",
+            server.base
+        ))
+        .header("x-request-id", "two words")
+        .send()
+        .await
+        .expect("GET");
+    let own_id = made_up.headers()["x-request-id"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(
+        own_id.len() == 32 && own_id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "an id that could not be logged safely is replaced: {own_id}"
+    );
+    assert!(server.terminate().success());
+
+    let log = std::fs::read_to_string(log_file.path()).expect("log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let of_request = |id: &str| {
+        lines
+            .iter()
+            .filter(|line| line["span"]["request_id"] == id)
+            .collect::<Vec<_>>()
+    };
+    let healthz = of_request("proxy-7f3a");
+    assert!(
+        healthz.len() >= 2,
+        "the request's start and end are logged with its id: {log}"
+    );
+    assert!(
+        healthz
+            .iter()
+            .all(|line| line["span"]["route"] == "/healthz")
+    );
+    let unrouted = of_request(&own_id);
+    assert!(!unrouted.is_empty(), "{log}");
+    assert!(
+        unrouted
+            .iter()
+            .all(|line| line["span"]["route"] == "(no route)")
+    );
+    for line in &lines {
+        if line["span"]["name"] == "request" {
+            assert!(
+                line["span"]["request_id"]
+                    .as_str()
+                    .is_some_and(|id| !id.is_empty()),
+                "a request's line without its id: {line}"
+            );
+        }
+    }
+    assert!(
+        !log.contains(number),
+        "a number from the path was logged: {log}"
+    );
+    assert!(!log.contains("two words"));
 }

@@ -31,6 +31,8 @@ pub struct AppSettings {
     /// The header a trusted reverse proxy puts the client's address in (its last entry), such
     /// as `x-forwarded-for`; without it, the address of the connection.
     pub client_address_header: Option<String>,
+    /// The header a trusted reverse proxy puts its request id in, such as `x-request-id`.
+    pub request_id_header: Option<String>,
     pub oidc: oidc::OidcSettings,
     pub fhir: fhir::FhirSettings,
     /// The FHIR API's share of the process.
@@ -82,6 +84,7 @@ impl AppState {
             push: settings.push,
             hsts: settings.hsts,
             client_address_header: settings.client_address_header,
+            request_id_header: settings.request_id_header,
             oidc: Arc::new(oidc),
             fhir: Arc::new(fhir::Clients::new(settings.fhir)?),
             public_url: settings.public_url,

@@ -24,6 +24,7 @@ mod panics;
 mod portal;
 mod public_url;
 mod register;
+mod request_id;
 mod sessions;
 mod texts;
 mod tokens;
@@ -68,6 +69,9 @@ pub struct AppState {
     /// The header a trusted reverse proxy puts the client's address in (its last entry), such
     /// as `x-forwarded-for`; without it, the address of the connection.
     pub client_address_header: Option<String>,
+    /// The header a trusted reverse proxy puts its request id in, such as `x-request-id`:
+    /// that id is logged and answered. Without it, every request gets an id of its own.
+    pub request_id_header: Option<String>,
     /// The OpenID providers of the three logins, where configured.
     pub oidc: Arc<oidc::Providers>,
     /// The FHIR API's clients.
@@ -126,15 +130,29 @@ pub fn route_table(state: AppState) -> Vec<authorization::Rule> {
     routes(state).1
 }
 
-/// A request's span: its method and path, never its query, which may carry a fødselsnummer
-/// (the FHIR API's `patient.identifier`), nor the token of a calendar link's path.
+/// A request's span: its id, its method and its route as the router knows it
+/// (`/fhir/Appointment/{id}`), never the path the client sent, which may carry anything (a
+/// fødselsnummer, a calendar link's token), nor the query, which may carry a fødselsnummer
+/// (the FHIR API's `patient.identifier`).
 fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(UNROUTED, axum::extract::MatchedPath::as_str);
+    let id = request
+        .extensions()
+        .get::<request_id::RequestId>()
+        .map_or("", |id| id.0.as_str());
     tracing::info_span!(
         "request",
+        request_id = %id,
         method = %request.method(),
-        path = %portal::loggable_path(request.uri().path()),
+        route = %route,
     )
 }
+
+/// The route logged for a request no route matched.
+const UNROUTED: &str = "(no route)";
 
 fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
     let (routes, rules) = authorization::Routes::new()
@@ -162,6 +180,10 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
             headers::add,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_id::assign,
+        ))
         .with_state(state);
     (router, rules)
 }

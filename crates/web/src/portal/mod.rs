@@ -19,7 +19,6 @@ mod switch_person;
 mod waitlist;
 
 pub(crate) use booking::calendar_href;
-pub(crate) use calendar_feed::loggable_path;
 pub(crate) use waitlist::wish_text;
 
 use crate::authorization::{Audience::*, Routes};

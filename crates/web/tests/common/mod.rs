@@ -239,6 +239,7 @@ fn app_settings(
         }),
         rate_limits: limits,
         client_address_header: Some("x-forwarded-for".into()),
+        request_id_header: None,
         oidc,
         fhir,
         api,
