@@ -141,6 +141,7 @@ actions! {
     RequestReplied => "request.replied",
     RequestViewed => "request.viewed",
     BookingModeSaved => "timebook.booking_mode_saved",
+    RetentionApplied => "retention.applied",
 }
 
 /// One append-only entry of the audit log.

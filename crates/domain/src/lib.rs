@@ -24,6 +24,7 @@ mod push_target;
 mod referral;
 mod reminders;
 mod representation;
+mod retention;
 mod return_path;
 mod rules;
 mod slot;
@@ -66,6 +67,7 @@ pub use reminders::{
 pub use representation::{
     Access, FULL_ACCESS_BELOW_AGE, NO_ACCESS_FROM_AGE, RelationKind, access, access_ends, age_on,
 };
+pub use retention::{MIN_AUDIT_DAYS, RetentionError, RetentionPolicy};
 pub use return_path::{ReturnPath, ReturnPathError};
 pub use rules::BookingRules;
 pub use slot::{Capacity, Slot, SlotLength};

@@ -204,6 +204,12 @@ bounded_text! {
     AppointmentTypeName: AppointmentTypeName, 1..=60, multiline = false;
 }
 
+impl Reason {
+    /// What a reason reads once retention has erased it: no words of the patient's, and one
+    /// character, so that it is still a valid reason.
+    pub const ERASED: &'static str = "–";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ use crate::hook::{HookPayload, HookSender};
 use crate::push::{PushOutcome, PushSender};
 use crate::sms::SmsSender;
 use crate::smtp::SmtpSender;
+use domain::RetentionPolicy;
 use domain::{AppointmentStatus, Channel};
 use futures_util::stream::{self, StreamExt};
 use jiff::SignedDuration;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::{
     ClaimedJob, Clock, Delivery, HookStatus, JobOutcome, NotificationKind, Notifications,
-    OfferRound, SkipReason, StoreError, Waitlist,
+    OfferRound, Retention, RetentionPass, SkipReason, StoreError, Waitlist,
 };
 
 /// The configured channels; a channel without configuration is `None`.
@@ -46,6 +47,10 @@ pub struct Worker {
     /// When this worker last offered freed places: a busy worker claims batch after batch,
     /// and once a second is soon enough for a place to reach the next in line.
     offered: std::sync::Mutex<Option<jiff::Timestamp>>,
+    /// What the worker deletes once it is no longer needed, when the program gives it, and
+    /// when it last did: once an hour.
+    retention: Option<(Arc<dyn Retention>, RetentionPolicy)>,
+    retained: std::sync::Mutex<Option<jiff::Timestamp>>,
     config: NotifyConfig,
     zone: TimeZone,
 }
@@ -96,6 +101,8 @@ impl Worker {
             hooks: None,
             waitlist: None,
             offered: std::sync::Mutex::new(None),
+            retention: None,
+            retained: std::sync::Mutex::new(None),
             config,
             zone,
         })
@@ -118,6 +125,13 @@ impl Worker {
     /// out, goes to the next in line within `poll_seconds`, and its notice in the same round.
     pub fn with_waitlist(mut self, waitlist: Arc<dyn Waitlist>) -> Self {
         self.waitlist = Some(waitlist);
+        self
+    }
+
+    /// The worker, applying `policy` too: once an hour, at the start of a round, it deletes or
+    /// anonymises what the policy no longer keeps.
+    pub fn with_retention(mut self, store: Arc<dyn Retention>, policy: RetentionPolicy) -> Self {
+        self.retention = Some((store, policy));
         self
     }
 
@@ -164,6 +178,26 @@ impl Worker {
                 Ok(_) => {}
                 // The notices already due still go out; the next round offers again.
                 Err(error) => tracing::warn!(%error, "the waitlist pass failed"),
+            }
+        }
+        if let Some((store, policy)) = &self.retention
+            && due(&self.retained, now, SignedDuration::from_hours(1))
+        {
+            match store.apply_retention(policy).await {
+                Ok(pass) if pass != RetentionPass::default() => tracing::info!(
+                    reasons = pass.reasons + pass.requests,
+                    threads = pass.threads,
+                    messages = pass.messages,
+                    notifications = pass.notifications,
+                    sessions = pass.sessions,
+                    login_attempts = pass.login_attempts,
+                    idempotency_keys = pass.idempotency_keys,
+                    audit_events = pass.audit_events,
+                    "retention pass"
+                ),
+                Ok(_) => {}
+                // Nothing is lost by waiting: the next hour's pass deletes the same and more.
+                Err(error) => tracing::warn!(%error, "the retention pass failed"),
             }
         }
         let lease = SignedDuration::from_secs(i64::from(self.config.lease_seconds));

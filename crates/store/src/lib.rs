@@ -26,6 +26,7 @@ mod rate_counts;
 mod register;
 mod representation;
 mod requests;
+mod retention;
 mod rows;
 mod schedules;
 mod sessions;
@@ -73,6 +74,7 @@ pub use representation::{
     NewRelation, Relation, RelationPage, RelationSource, Representations, Represented,
 };
 pub use requests::{AppointmentRequest, AppointmentRequests, NewRequest, RequestState, Sent};
+pub use retention::{Retention, RetentionPass};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
 pub use sessions::{ActingFor, PatientSessions, SessionPatient, Sessions, StaffSessions};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
@@ -154,6 +156,7 @@ pub trait Store:
     + CalendarLinks
     + Waitlist
     + AppointmentRequests
+    + Retention
     + Send
     + Sync
 {

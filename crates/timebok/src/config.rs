@@ -73,6 +73,8 @@ pub struct RawConfig {
     /// A file whose content is the demo's time (see `demo_clock.rs`). Only `timebok demo`
     /// honours it; the production profile and every other command refuse it.
     pub demo_clock: Option<PathBuf>,
+    /// How long reasons, messages, notifications and the audit log are kept.
+    pub retention: domain::RetentionPolicy,
 }
 
 impl Default for RawConfig {
@@ -101,6 +103,7 @@ impl Default for RawConfig {
             api: web::ApiSettings::default(),
             csrf_key: None,
             demo_clock: None,
+            retention: domain::RetentionPolicy::default(),
         }
     }
 }
@@ -131,6 +134,7 @@ pub struct Settings {
     pub profile: Profile,
     /// `demo_clock` as configured; `timebok demo` alone reads it.
     pub demo_clock: Option<PathBuf>,
+    pub retention: domain::RetentionPolicy,
 }
 
 impl Settings {
@@ -178,6 +182,8 @@ pub enum ConfigError {
     MissingFile(PathBuf),
     #[error("configuration: {0}")]
     Unreadable(#[from] Box<figment::Error>),
+    #[error(transparent)]
+    Retention(#[from] domain::RetentionError),
     #[error("listen = «{0}» is not an address with a port, such as 127.0.0.1:8080")]
     Listen(String),
     #[error(
@@ -290,6 +296,11 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
                 .only(&["public_feed"])
                 .map(|key| format!("fhir.{}", key.as_str()).into()),
         )
+        // The periods of [retention], e.g. TIMEBOK_RETENTION__MESSAGE_DAYS.
+        .merge(
+            Env::prefixed("TIMEBOK_RETENTION__")
+                .map(|key| format!("retention.{}", key.as_str()).into()),
+        )
         .extract()
         .map_err(|e| ConfigError::Unreadable(Box::new(e)))
 }
@@ -399,6 +410,7 @@ impl RawConfig {
             .map(|text| text.parse().map_err(|_| ConfigError::MetricsListen(text)))
             .transpose()?;
         self.notify.check().map_err(ConfigError::Notify)?;
+        self.retention.check()?;
         if !(5..=720).contains(&self.session_idle_minutes) {
             return Err(ConfigError::SessionIdle(self.session_idle_minutes));
         }
@@ -411,6 +423,7 @@ impl RawConfig {
             csrf_key,
             profile: self.profile,
             demo_clock: self.demo_clock,
+            retention: self.retention,
             hsts: self.hsts,
             client_address_header: header_name(self.client_address_header),
             request_id_header: header_name(self.request_id_header),

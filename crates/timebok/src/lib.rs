@@ -241,7 +241,11 @@ fn worker(
     let notifications = web::fhir::SubscriptionNotifications::new(public_url)
         .map_err(|e| AppError::Notify(e.to_string()))?;
     notify::Worker::new(store.clone(), clock, config)
-        .map(|worker| worker.with_waitlist(store))
+        .map(|worker| {
+            worker
+                .with_waitlist(store.clone())
+                .with_retention(store, settings.retention)
+        })
         .and_then(|worker| {
             worker.with_hooks(
                 web::fhir::hook_targets(settings.fhir.allow_private_hook_hosts),
@@ -249,6 +253,42 @@ fn worker(
             )
         })
         .map_err(AppError::Notify)
+}
+
+/// What the web application is built with, from the configuration.
+async fn app_settings(
+    store: &dyn Store,
+    settings: &config::Settings,
+    public_url: &web::PublicUrl,
+) -> Result<web::AppSettings, AppError> {
+    Ok(web::AppSettings {
+        public_url: public_url.clone(),
+        id_policy: settings.id_policy,
+        demo_login: settings.demo_login,
+        demo_patients: demo::demo_patients().map_err(demo::DemoError::from)?,
+        demo_staff: demo::demo_staff(store).await?,
+        secure_cookies: settings.secure_cookies,
+        hsts: settings.hsts,
+        push: settings
+            .notify
+            .push
+            .as_ref()
+            .map(|push| {
+                Ok::<_, AppError>(web::PushSettings {
+                    public_key: push.vapid_public_key.clone(),
+                    targets: push.target_policy().map_err(AppError::Notify)?,
+                })
+            })
+            .transpose()?,
+        rate_limits: settings.rate_limits,
+        client_address_header: settings.client_address_header.clone(),
+        request_id_header: settings.request_id_header.clone(),
+        oidc: settings.oidc.clone(),
+        fhir: settings.fhir.clone(),
+        api: settings.api,
+        csrf_key: settings.csrf_key()?,
+        public_url_configured: settings.public_url.is_some(),
+    })
 }
 
 async fn serve(
@@ -266,38 +306,8 @@ async fn serve(
     let public_url = settings.public_url_at(address)?;
     // Checked before anything is served, so a bad [oidc] or [fhir] section stops the process
     // at once.
-    let state = web::AppState::build(
-        store.clone(),
-        clock.clone(),
-        web::AppSettings {
-            public_url: public_url.clone(),
-            id_policy: settings.id_policy,
-            demo_login: settings.demo_login,
-            demo_patients: demo::demo_patients().map_err(demo::DemoError::from)?,
-            demo_staff: demo::demo_staff(store.as_ref()).await?,
-            secure_cookies: settings.secure_cookies,
-            hsts: settings.hsts,
-            push: settings
-                .notify
-                .push
-                .as_ref()
-                .map(|push| {
-                    Ok::<_, AppError>(web::PushSettings {
-                        public_key: push.vapid_public_key.clone(),
-                        targets: push.target_policy().map_err(AppError::Notify)?,
-                    })
-                })
-                .transpose()?,
-            rate_limits: settings.rate_limits,
-            client_address_header: settings.client_address_header.clone(),
-            request_id_header: settings.request_id_header.clone(),
-            oidc: settings.oidc.clone(),
-            fhir: settings.fhir.clone(),
-            api: settings.api,
-            csrf_key: settings.csrf_key()?,
-            public_url_configured: settings.public_url.is_some(),
-        },
-    )?;
+    let app_settings = app_settings(store.as_ref(), settings, &public_url).await?;
+    let state = web::AppState::build(store.clone(), clock.clone(), app_settings)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = move || {
         let mut stopped = stopped.clone();

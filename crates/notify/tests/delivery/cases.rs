@@ -8,7 +8,7 @@ use notify::testing::{HttpPeer, SmtpServer};
 use notify::{NotifyConfig, PushConfig, SmsConfig, SmtpConfig, TlsMode, Worker};
 use std::sync::Arc;
 use store::testing::{TestDb, World, oslo};
-use store::{NotificationKind, Store};
+use store::{Clock as _, NotificationKind, Store};
 
 const GUIDE_TEXT: &str = "Kari, du har fått time til vaksine hos Helsenorge testlegekontor \
     16.12.2026, kl. 08:00. Oppmøtested: Influensaveien 3a, 1325 Lysaker. \
@@ -852,5 +852,62 @@ pub async fn a_freed_place_is_offered_and_notified_in_one_round_and_a_closed_off
     let round = worker.run_once().await.expect("round");
     assert_eq!((round.claimed, round.skipped, round.sent), (1, 1, 0));
     assert_eq!(sms_texts(&gateway).len(), 1);
+    world.finish().await;
+}
+
+async fn retention_passes(world: &World) -> usize {
+    world
+        .store
+        .audit_events(&store::AuditFilter {
+            action: Some(domain::AuditAction::RetentionApplied),
+            ..store::AuditFilter::default()
+        })
+        .await
+        .expect("audit")
+        .len()
+}
+
+async fn reason_of(world: &World, id: AppointmentId) -> String {
+    let appointment = world.store.appointment(id).await.expect("read");
+    appointment.reason.as_str().to_owned()
+}
+
+/// The worker applies retention at the start of a round, once an hour: a reason past its
+/// period is erased by the next round, and a round within the hour does not run it again
+/// (each pass writes one audit entry).
+pub async fn the_worker_applies_retention_once_an_hour(db: TestDb) {
+    let world = World::new(db).await;
+    let policy = domain::RetentionPolicy {
+        reason_days: 1,
+        ..domain::RetentionPolicy::default()
+    };
+    let first = book(&world, 1, ContactSettings::default()).await;
+    let worker = worker(&world, config()).with_retention(world.store.clone(), policy);
+    worker.run_once().await.expect("round");
+    worker.run_once().await.expect("round");
+    assert_eq!(retention_passes(&world).await, 1, "once within the hour");
+    assert_eq!(
+        reason_of(&world, first).await,
+        "Influensavaksine",
+        "not yet a day past"
+    );
+
+    world.advance(4 * 24 * 60);
+    let second = world
+        .book(2, world.clock.now() + SignedDuration::from_hours(1))
+        .await
+        .id;
+    worker.run_once().await.expect("round");
+    assert_eq!(retention_passes(&world).await, 2);
+    assert_eq!(reason_of(&world, first).await, domain::Reason::ERASED);
+    assert_eq!(
+        reason_of(&world, second).await,
+        "Influensavaksine",
+        "still ahead"
+    );
+
+    world.advance(2 * 24 * 60);
+    worker.run_once().await.expect("round");
+    assert_eq!(reason_of(&world, second).await, domain::Reason::ERASED);
     world.finish().await;
 }

@@ -35,6 +35,7 @@ macro_rules! delivery_tests {
 }
 
 delivery_tests!(
+    the_worker_applies_retention_once_an_hour,
     a_slow_gateway_answer_does_not_hold_up_the_batch,
     the_booking_e_mail_has_the_guides_text_and_a_calendar_file,
     the_sms_goes_through_the_gateway_without_the_reason,

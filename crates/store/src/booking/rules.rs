@@ -547,7 +547,12 @@ pub const KEY_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 
 /// Whether the key `k` still answers for the booking it made.
 pub(crate) fn key_alive(k: &str) -> String {
-    format!("{k}.created_at >= :now - {KEY_LIFETIME_SECONDS}")
+    key_alive_as_of(k, ":now")
+}
+
+/// [`key_alive`] as of the instant in the parameter `now` (`:now`, or `$1` outside a program).
+pub(crate) fn key_alive_as_of(k: &str, now: &str) -> String {
+    format!("{k}.created_at >= {now} - {KEY_LIFETIME_SECONDS}")
 }
 
 // --- Timeønsker -------------------------------------------------------------------------------

@@ -36,3 +36,33 @@ impl<D: Database> SqlStore<D> {
         tx.commit().await
     }
 }
+
+/// How many ended sessions and login attempts [`forget_ended`] deleted.
+pub(crate) struct Ended {
+    pub sessions: u64,
+    pub login_attempts: u64,
+}
+
+/// Deletes the sessions that have ended, by their lifetime (`expires_at` by `now`) or by
+/// going unused since `idle_since`, and the login attempts that ran out. The one place that
+/// says when a session is over for good; logging in clears the ended ones through it too.
+pub(crate) async fn forget_ended(
+    tx: &mut impl Executor,
+    now: i64,
+    idle_since: i64,
+) -> Result<Ended> {
+    let mut sessions = 0;
+    for table in [
+        q("DELETE FROM session WHERE expires_at <= $1 OR last_seen_at <= $2"),
+        q("DELETE FROM staff_session WHERE expires_at <= $1 OR last_seen_at <= $2"),
+    ] {
+        sessions += tx.execute(table.bind(now).bind(idle_since)).await?;
+    }
+    let login_attempts = tx
+        .execute(q("DELETE FROM login_attempt WHERE expires_at <= $1").bind(now))
+        .await?;
+    Ok(Ended {
+        sessions,
+        login_attempts,
+    })
+}

@@ -49,8 +49,12 @@ impl<D: Database> StaffSessions for SqlStore<D> {
         let now = self.now();
         let expires_at = now.saturating_add(lifetime).unwrap_or(now);
         let mut tx = self.db.begin_write().await?;
-        tx.execute(q("DELETE FROM staff_session WHERE expires_at <= $1").bind(now.as_second()))
-            .await?;
+        super::forget_ended(
+            &mut tx,
+            now.as_second(),
+            now.as_second() - self.settings.session_idle.as_secs(),
+        )
+        .await?;
         tx.execute(
             q(
                 "INSERT INTO staff_session (token_hash, role, user_name, clinic_id, created_at, \

@@ -17,6 +17,7 @@ pub use crate::referrals::*;
 pub use crate::reminders::*;
 pub use crate::representation::*;
 pub use crate::requests::*;
+pub use crate::retention::*;
 pub use crate::schedules::*;
 pub use crate::slot_publishing::*;
 pub use crate::subscriptions::*;

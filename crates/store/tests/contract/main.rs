@@ -27,6 +27,7 @@ mod referrals;
 mod reminders;
 mod representation;
 mod requests;
+mod retention;
 mod schedules;
 mod slot_publishing;
 mod subscriptions;
@@ -34,6 +35,7 @@ mod usage;
 mod waitlist;
 
 contract_tests!(
+    retention_erases_each_kind_when_its_period_has_passed,
     only_a_gps_own_patients_see_and_book_their_consultations,
     an_appointment_type_is_booked_into_slots_of_its_length,
     a_request_is_sent_only_where_the_timebook_takes_them,
