@@ -33,6 +33,12 @@ pub enum StoreError {
         index: usize,
         error: Box<StoreError>,
     },
+    #[error(
+        "on PostgreSQL, back up with pg_dump and restore with pg_restore (README, «Backup and restore»)"
+    )]
+    BackupByPgDump,
+    #[error("the backup's file name is not UTF-8")]
+    BackupPath,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]

@@ -169,6 +169,10 @@ pub trait Store:
     /// How many times since the process started a statement waited longer than
     /// [`LONG_CONNECTION_WAIT`] for a database connection.
     fn long_connection_waits(&self) -> u64;
+    /// Writes a consistent copy of the whole database to the new file `to`, while the store
+    /// serves: SQLite's `VACUUM INTO` reads it in one transaction. PostgreSQL is backed up
+    /// with its own tools instead.
+    async fn backup(&self, to: &std::path::Path) -> Result<()>;
 }
 
 #[async_trait]
@@ -188,6 +192,18 @@ impl<D: Database> Store for SqlStore<D> {
 
     fn long_connection_waits(&self) -> u64 {
         self.db.waits().long_waits()
+    }
+
+    async fn backup(&self, to: &std::path::Path) -> Result<()> {
+        if self.db.dialect() != db::Dialect::Sqlite {
+            return Err(StoreError::BackupByPgDump);
+        }
+        let path = to.to_str().ok_or(StoreError::BackupPath)?;
+        self.db
+            .pool()
+            .execute(q("VACUUM INTO $1").bind(path))
+            .await?;
+        Ok(())
     }
 }
 

@@ -2,6 +2,7 @@
 //! outcome; everything else, logging too, is here, where the tests can reach it.
 
 mod access;
+mod backup;
 pub mod config;
 pub mod demo;
 mod demo_clock;
@@ -42,6 +43,11 @@ enum Command {
     Worker,
     /// Print a new VAPID key pair for Web Push, as lines for the [notify.push] section.
     VapidKeys,
+    /// Write a consistent copy of the SQLite database to the new FILE, while Timebok serves.
+    Backup { file: PathBuf },
+    /// Put the backup FILE in place of the SQLite database. Stop every Timebok process on
+    /// the database first.
+    Restore { file: PathBuf },
     /// Who may log in as staff or operator, beyond what their provider's claims give.
     Access {
         #[command(subcommand)]
@@ -71,6 +77,8 @@ pub enum AppError {
     #[error(transparent)]
     Web(#[from] web::BuildError),
     #[error(transparent)]
+    Backup(#[from] backup::BackupError),
+    #[error(transparent)]
     DemoClock(#[from] demo_clock::DemoClockError),
     #[error(
         "demo_clock is set, but only `timebok demo` runs on a clock a file moves: serve, \
@@ -92,12 +100,21 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     }
     let settings = raw.validate(cli.config.as_deref())?;
     logging::init(settings.log_format);
+    if let Command::Restore { file } = &cli.command {
+        backup::restore(&settings.database_url, file).await?;
+        println!("timebok: restored {}", file.display());
+    }
     let clock = clock(&cli.command, &settings)?;
     let store = store::open(&settings.database_url, settings.store, clock.clone()).await?;
     store.migrate().await?;
     tracing::info!(backend = store.backend(), "database ready");
     match cli.command {
-        Command::Migrate | Command::VapidKeys => Ok(()),
+        Command::Migrate | Command::VapidKeys | Command::Restore { .. } => Ok(()),
+        Command::Backup { file } => {
+            backup::backup(store.as_ref(), &file).await?;
+            println!("timebok: backed up to {}", file.display());
+            Ok(())
+        }
         Command::Access { command } => Ok(access::run(store.as_ref(), command).await?),
         Command::Serve => serve(store, clock, &settings).await,
         Command::Worker => {

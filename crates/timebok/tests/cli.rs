@@ -833,3 +833,80 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
     );
     assert!(!log.contains("two words"));
 }
+
+/// The rows of `table` in the SQLite database at `url`.
+async fn rows(url: &str, table: &'static str) -> i64 {
+    use sqlx::Connection as _;
+    let mut connection = sqlx::SqliteConnection::connect(url).await.expect("connect");
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut connection)
+        .await
+        .expect("count")
+}
+
+/// An operator backs up the SQLite database while Timebok serves, and restores it into
+/// another: the same rows, and Timebok serves the restored one. What is not a backup, or a
+/// file already there, is refused with a message and changes nothing.
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_into_a_database_timebok_serves() {
+    let db = TestDb::sqlite().await;
+    let seeded = run(timebok(&db.url).args(["demo", "--seed-only"]));
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let mut serving = timebok(&db.url);
+    serving.env("TIMEBOK_PROFILE", "development").arg("serve");
+    let server = Server::start(serving);
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("timebok-backup.db");
+    let taken = run(timebok(&db.url).arg("backup").arg(&file));
+    assert!(taken.status.success(), "{}", stderr(&taken));
+    let again = run(timebok(&db.url).arg("backup").arg(&file));
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(server.terminate().success());
+
+    let other = TestDb::sqlite().await;
+    let restored = run(timebok(&other.url).arg("restore").arg(&file));
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    for table in ["slot", "appointment", "patient", "audit_event"] {
+        assert_eq!(
+            rows(&other.url, table).await,
+            rows(&db.url, table).await,
+            "{table}"
+        );
+    }
+    let mut serving = timebok(&other.url);
+    serving.arg("serve");
+    let server = Server::start(serving);
+    let (status, _) = server.get("/readyz").await;
+    assert_eq!(status, 200);
+    assert!(server.terminate().success());
+
+    let not_a_backup = dir.path().join("notes.txt");
+    std::fs::write(&not_a_backup, "not a database").expect("write");
+    let slots = rows(&other.url, "slot").await;
+    let refused = run(timebok(&other.url).arg("restore").arg(&not_a_backup));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("is not a Timebok database"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        rows(&other.url, "slot").await,
+        slots,
+        "nothing was replaced"
+    );
+    let on_postgres = run(timebok("postgres://nobody@127.0.0.1:1/none")
+        .arg("restore")
+        .arg(&file));
+    assert!(
+        stderr(&on_postgres).contains("pg_restore"),
+        "{}",
+        stderr(&on_postgres)
+    );
+}
