@@ -258,7 +258,7 @@ fn jti() -> String {
 }
 
 fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+    store::Clock::now(&store::SystemClock).as_second()
 }
 
 /// A DPoP-bound access token for `fhir-dpop`, bound to `key`: asked for with a proof of it.

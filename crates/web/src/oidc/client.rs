@@ -269,12 +269,14 @@ impl Provider {
     }
 
     /// Exchanges the code, verifies the ID token (signature, issuer, audience, expiry, nonce)
-    /// and returns its claims with the token itself, kept for the logout.
+    /// and returns its claims with the token itself, kept for the logout. `now` dates a client
+    /// assertion.
     pub async fn finish(
         &self,
         code: String,
         pkce_verifier: String,
         nonce: String,
+        now: jiff::Timestamp,
     ) -> Result<(IdClaims, String), ProviderError> {
         let (client, _) = self.client().await?;
         let mut request = client
@@ -285,13 +287,11 @@ impl Provider {
             .token_uri()
             .ok_or(ProviderError::NoTokenEndpoint)?
             .as_str();
-        // Signed by the wall clock: the provider judges it by its own, not the application's.
-        let now = jiff::Timestamp::now().as_second();
         if let Some(assertion) = self.auth.assertion(
             &self.settings.client_id,
             token_endpoint,
             self.issuer.as_str(),
-            now,
+            now.as_second(),
         )? {
             request = request
                 .add_extra_param("client_assertion_type", JWT_BEARER)

@@ -354,7 +354,7 @@ async fn answer(
         return Ok(refused(&state, &visitor, flow, Outcome::StateMismatch).await);
     };
     let (claims, id_token) = match provider
-        .finish(code, attempt.pkce_verifier, attempt.nonce)
+        .finish(code, attempt.pkce_verifier, attempt.nonce, state.now())
         .await
     {
         Ok(done) => done,
