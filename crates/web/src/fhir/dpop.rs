@@ -183,6 +183,43 @@ mod tests {
     }
 
     #[test]
+    fn a_proof_signed_rs256_or_es256_holds_for_its_request() {
+        for pem in [
+            include_str!("../jose/test-rsa.pem"),
+            include_str!("../jose/test-ec.pem"),
+        ] {
+            let key = jose::SigningKey::parse(pem, None).expect("key");
+            let jwk = key.public_jwk();
+            let jkt = jose::thumbprint(&jwk).expect("thumbprint");
+            let url = "https://timebok.example/fhir/Slot";
+            let proof = key
+                .sign_jwt(
+                    &serde_json::json!({ "typ": "dpop+jwt", "jwk": jwk }),
+                    &serde_json::json!({
+                        "htm": "GET", "htu": url, "iat": 1_000, "jti": "j-1",
+                        "ath": jose::sha256_base64url(b"the-token"),
+                    }),
+                )
+                .expect("signed");
+            let request = ProofRequest {
+                method: "GET",
+                url,
+                access_token: "the-token",
+                jkt: &jkt,
+                now: 1_100,
+            };
+            let (stored, until) = check(&proof, &request).expect(key.alg());
+            assert_eq!(stored, crate::tokens::hash(&format!("{jkt}:j-1")));
+            assert_eq!(until, 1_000 + WINDOW_SECONDS);
+            let late = ProofRequest {
+                now: 1_000 + WINDOW_SECONDS + 1,
+                ..request
+            };
+            assert!(matches!(check(&proof, &late), Err(ProofError::Time)));
+        }
+    }
+
+    #[test]
     fn a_proof_of_another_form_is_refused_before_its_claims_are_read() {
         let b = |value: &str| URL_SAFE_NO_PAD.encode(value);
         let cases = [
