@@ -208,7 +208,7 @@ mod tests {
                 jkt: &jkt,
                 now: 1_100,
             };
-            let (stored, until) = check(&proof, &request).expect(key.alg());
+            let (stored, until) = check(&proof, &request).expect("a good proof");
             assert_eq!(stored, crate::tokens::hash(&format!("{jkt}:j-1")));
             assert_eq!(until, 1_000 + WINDOW_SECONDS);
             let late = ProofRequest {
