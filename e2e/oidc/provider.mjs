@@ -1,10 +1,14 @@
 // A real OpenID provider on loopback for Timebok's tests, built on the `oidc-provider` package.
 //
-//   node e2e/oidc/provider.mjs <Timebok's base URL> <people as JSON>
+//   node e2e/oidc/provider.mjs <Timebok's base URL> <people as JSON> [options as JSON]
 //
 // It registers three clients, `timebok-patient`, `timebok-staff` and `timebok-operator` (secret:
 // `secret-` and the flow), each redirecting to `<base>/innlogging/<pasient|personale|drift>/svar`, and prints
 // `issuer: http://127.0.0.1:<port>` once it listens.
+//
+// A fourth, `timebok-staff-jwt`, logs staff in as HelseID's clients do: no secret, but a client
+// assertion signed with Timebok's key (`private_key_jwt`). Its public keys are read from Timebok's
+// JWKS at `<base>/.well-known/jwks.json`, or are the option `staffKeys` (a list of public JWKs).
 //
 // As an OAuth 2.0 authorization server it also registers the FHIR API's machine clients (see
 // `machineClients`), which get JWT access tokens for the resource `urn:timebok:fhir` with the
@@ -15,12 +19,13 @@
 import Provider from "oidc-provider";
 import { createServer } from "node:http";
 
-const [base, peopleJson] = process.argv.slice(2);
+const [base, peopleJson, optionsJson] = process.argv.slice(2);
 if (!base || !peopleJson) {
   console.error("usage: provider.mjs <timebok base URL> <people as JSON>");
   process.exit(2);
 }
 const people = JSON.parse(peopleJson);
+const options = JSON.parse(optionsJson || "{}");
 // Timebok's flows and the path segment of each one's redirect URI.
 const flows = { patient: "pasient", staff: "personale", operator: "drift" };
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -29,19 +34,21 @@ const server = createServer();
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
-// Machine clients: id, the scopes they may have, and the clinic claim in their tokens.
+// Machine clients: id, the scopes they may have, and the clinic claim in their tokens. A client
+// with `dpop` gets access tokens bound to its DPoP key (RFC 9449).
 const machineClients = [
   { id: "fhir-reader", scope: "system/Slot.rs" },
   { id: "fhir-booker", scope: "system/Slot.rs system/Appointment.cruds" },
   { id: "fhir-clinic", scope: "system/Slot.rs system/Appointment.cruds", clinic: "1002" },
   { id: "fhir-stranger", scope: "system/Slot.rs", clinic: "999999" },
   { id: "fhir-unbound", scope: "system/Slot.rs" },
+  { id: "fhir-dpop", scope: "system/Slot.rs system/Appointment.cruds", dpop: true },
 ];
 const fhirResource = "urn:timebok:fhir";
 
 const provider = new Provider(issuer, {
   clients: [
-    ...machineClients.map(({ id, scope }) => ({
+    ...machineClients.map(({ id, scope, dpop }) => ({
       client_id: id,
       client_secret: `secret-${id}`,
       grant_types: ["client_credentials"],
@@ -49,6 +56,7 @@ const provider = new Provider(issuer, {
       response_types: [],
       scope,
       token_endpoint_auth_method: "client_secret_basic",
+      ...(dpop ? { dpop_bound_access_tokens: true } : {}),
     })),
     ...Object.entries(flows).map(([flow, segment]) => ({
     client_id: `timebok-${flow}`,
@@ -59,7 +67,20 @@ const provider = new Provider(issuer, {
     response_types: ["code"],
     token_endpoint_auth_method: "client_secret_basic",
   })),
+    {
+      client_id: "timebok-staff-jwt",
+      redirect_uris: [`${base}/innlogging/personale/svar`],
+      post_logout_redirect_uris: [`${base}/personale/logg-inn`],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "private_key_jwt",
+      ...(options.staffKeys ? { jwks: { keys: options.staffKeys } } : { jwks_uri: `${base}/.well-known/jwks.json` }),
+    },
   ],
+  // Timebok's JWKS is on loopback, which the provider's guard against server-side request
+  // forgery refuses to fetch from; that guard is lifted for Timebok's own address only.
+  fetch: (url, { dispatcher, ...init }) =>
+    globalThis.fetch(url, String(url).startsWith(`${base}/`) ? init : { dispatcher, ...init }),
   pkce: { required: () => true },
   scopes: ["openid", "offline_access", "system/Slot.rs", "system/Appointment.cruds"],
   acrValues: ["idporten-loa-substantial", "idporten-loa-high"],

@@ -236,8 +236,8 @@ export function freePort() {
  * Starts the test OpenID provider (e2e/oidc/provider.mjs) for a Timebok at `base`, with
  * `people` as the accounts it knows.
  */
-export async function startProvider(base, people) {
-  const child = spawn(process.execPath, [join(root, "e2e", "oidc", "provider.mjs"), base, JSON.stringify(people)], {
+export async function startProvider(base, people, options = {}) {
+  const child = spawn(process.execPath, [join(root, "e2e", "oidc", "provider.mjs"), base, JSON.stringify(people), JSON.stringify(options)], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   const issuer = await new Promise((resolve, reject) => {

@@ -1,8 +1,14 @@
 // Login through a real OpenID provider (oidc-provider on loopback) in headless Chromium: a
 // patient through "ID-porten", staff through "HelseID", and the refusal pages, each checked
-// with axe-core. Timebok reads its [oidc] settings from the environment here.
+// with axe-core. Timebok reads its [oidc] settings from the environment here. Staff log in as
+// HelseID's clients do: with no secret, but a client assertion signed with Timebok's RSA key
+// (private_key_jwt), which the provider checks against Timebok's published JWKS.
 
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { axeViolations, clickAndSee, freePort, launch, startProvider, startTimebok } from "./harness.mjs";
 
@@ -30,6 +36,18 @@ function client(flow) {
   };
 }
 
+/** The staff client's private key, a PEM file as an operator would configure it. */
+function staffKeyFile() {
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), "timebok-key-")), "helseid.pem");
+  writeFileSync(file, privateKey, { mode: 0o600 });
+  return file;
+}
+
 before(async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -39,7 +57,10 @@ before(async () => {
     env: {
       TIMEBOK_PUBLIC_URL: base,
       ...client("PATIENT"),
-      ...client("STAFF"),
+      TIMEBOK_OIDC_STAFF__CLIENT_ID: "timebok-staff-jwt",
+      TIMEBOK_OIDC_STAFF__PRIVATE_KEY_FILE: staffKeyFile(),
+      TIMEBOK_OIDC_STAFF__DISCOVERY_URL: `${provider.issuer}/.well-known/openid-configuration`,
+      TIMEBOK_OIDC_STAFF__SCOPES: '["openid", "profile"]',
       TIMEBOK_OIDC_STAFF__CLINIC_CLAIM: "clinic",
       TIMEBOK_OIDC_STAFF__ROLE_CLAIM: "roles",
       TIMEBOK_OIDC_STAFF__ROLE_VALUE: "timebok",
@@ -77,7 +98,12 @@ describe("login through an OpenID provider", () => {
     assert.equal(new URL(page.url()).pathname, "/logg-inn", "the session has ended");
   });
 
-  test("staff log in with HelseID, their clinic from the claims", async () => {
+  test("staff log in with HelseID by a client assertion, their clinic from the claims", async () => {
+    const jwks = await (await fetch(`${server.base}/.well-known/jwks.json`)).json();
+    assert.equal(jwks.keys.length, 1);
+    assert.equal(jwks.keys[0].kty, "RSA");
+    assert.equal(jwks.keys[0].alg, "RS256");
+    assert.equal(jwks.keys[0].d, undefined, "no private part is published");
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${server.base}/personale/logg-inn`);
     assert.deepEqual(await axeViolations(page), []);

@@ -15,6 +15,7 @@ mod calendar_links;
 mod clock;
 mod db;
 mod desk;
+mod dpop_proofs;
 mod error;
 mod invitations;
 mod messages;
@@ -47,6 +48,7 @@ pub use calendar_links::{CalendarLink, CalendarLinks, LinkedCalendar};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::waits::LONG_WAIT as LONG_CONNECTION_WAIT;
 pub use desk::{Desk, FoundPatient, WeekAppointment, WeekSlot};
+pub use dpop_proofs::DpopProofs;
 pub use error::StoreError;
 pub use invitations::{Invitation, InvitationState, Invitations, InviteReport, NewInvitations};
 pub use messages::{
@@ -149,6 +151,7 @@ pub trait Store:
     + Notifications
     + Audit
     + RateCounts
+    + DpopProofs
     + Subscriptions
     + Usage
     + Invitations

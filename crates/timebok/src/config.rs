@@ -280,8 +280,9 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "csrf_key",
             "demo_clock",
         ]))
-        // Client secrets and the rest of [oidc] may come from the environment, e.g.
-        // TIMEBOK_OIDC_PATIENT__CLIENT_SECRET for oidc.patient.client_secret.
+        // Client secrets, keys and the rest of [oidc] may come from the environment, e.g.
+        // TIMEBOK_OIDC_PATIENT__CLIENT_SECRET for oidc.patient.client_secret or
+        // TIMEBOK_OIDC_STAFF__PRIVATE_KEY_JWK for oidc.staff.private_key_jwk.
         .merge(
             Env::prefixed("TIMEBOK_OIDC_")
                 .map(|key| format!("oidc.{}", key.as_str().replace("__", ".")).into()),

@@ -482,6 +482,41 @@ async fn login_settings_are_checked_before_serving() {
         "a missing secret is named: {}",
         stderr(&refused)
     );
+    // A client key (private_key_jwt) that cannot be read or used stops the start, named.
+    let staff_with = |name: &str, value: &str| {
+        let mut command = timebok(&db.url);
+        command
+            .env("TIMEBOK_PUBLIC_URL", "https://timebok.example")
+            .env(
+                "TIMEBOK_OIDC_STAFF__DISCOVERY_URL",
+                "https://helseid.example",
+            )
+            .env("TIMEBOK_OIDC_STAFF__CLIENT_ID", "timebok")
+            .env(name, value)
+            .arg("serve");
+        run(&mut command)
+    };
+    let refused = staff_with(
+        "TIMEBOK_OIDC_STAFF__PRIVATE_KEY_FILE",
+        "/nonexistent/helseid.pem",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("[oidc.staff] private_key_file /nonexistent/helseid.pem"),
+        "{}",
+        stderr(&refused)
+    );
+    // A JWK from the environment arrives as the JSON it is; this one lacks its private part.
+    let refused = staff_with(
+        "TIMEBOK_OIDC_STAFF__PRIVATE_KEY_JWK",
+        r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("private_key_jwk: not a private JWK"),
+        "{}",
+        stderr(&refused)
+    );
     // The FHIR API's authorization server, from the environment too.
     let refused = run(timebok(&db.url)
         .env("TIMEBOK_FHIR_OAUTH__ISSUER", "helseid.example")

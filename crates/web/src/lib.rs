@@ -13,6 +13,7 @@ mod failure;
 pub mod fhir;
 mod headers;
 mod health;
+mod jose;
 pub mod limits;
 mod lines;
 mod logout;

@@ -440,3 +440,109 @@ async fn the_providers_claims_say_whom_a_patient_may_act_for() {
         1
     );
 }
+
+/// A portal whose staff log in as HelseID's clients do: `timebok-staff-jwt`, no secret, a
+/// client assertion signed with `key`. The provider reads the client's public keys from
+/// `staff_keys`, or else from Timebok's JWKS.
+async fn portal_with_a_client_key(
+    key: &common::keys::EcKey,
+    staff_keys: Option<Vec<serde_json::Value>>,
+) -> Option<(Portal, Provider)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let people = serde_json::json!({
+        "ole": { "acr": "idporten-loa-high", "claims": { "name": "Ole Lege", "clinic": "1001", "roles": ["timebok"] } },
+    });
+    let options = match staff_keys {
+        Some(keys) => serde_json::json!({ "staffKeys": keys }),
+        None => serde_json::json!({}),
+    };
+    let provider = common::provider::start_with(&base, &people, &options)?;
+    let oidc = serde_json::from_value(serde_json::json!({
+        "staff": {
+            "discovery_url": provider.issuer,
+            "client_id": "timebok-staff-jwt",
+            "private_key_jwk": key.private_jwk(),
+            "key_id": "timebok-1",
+            "scopes": ["openid", "profile"],
+            "clinic_claim": "clinic", "role_claim": "roles", "role_value": "timebok",
+        },
+    }))
+    .expect("settings");
+    let portal = portal_with(Options {
+        oidc,
+        listener: Some(listener),
+        ..Options::default()
+    })
+    .await;
+    Some((portal, provider))
+}
+
+#[tokio::test]
+async fn staff_log_in_with_a_client_assertion_whose_key_timebok_publishes() {
+    let key = common::keys::EcKey::new();
+    let Some((portal, _provider)) = portal_with_a_client_key(&key, None).await else {
+        return;
+    };
+    let browser = fresh_browser(&portal);
+    let jwks = browser.get("/.well-known/jwks.json").await;
+    assert_eq!(jwks.status, 200);
+    let published: serde_json::Value = serde_json::from_str(&jwks.body).expect("JSON");
+    let mut expected = key.public_jwk(Some("timebok-1"));
+    expected["alg"] = "ES256".into();
+    expected["use"] = "sig".into();
+    assert_eq!(published, serde_json::json!({ "keys": [expected] }));
+    assert!(!jwks.body.contains("\"d\""), "no private part");
+
+    // The provider fetches that JWKS to check the assertion.
+    let page = log_in(&browser, "/innlogging/personale", "ole").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/klinikk"));
+    assert_eq!(browser.get("/klinikk").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_client_assertion_signed_with_another_key_logs_nobody_in() {
+    let key = common::keys::EcKey::new();
+    let registered = common::keys::EcKey::new();
+    // The key registered at the provider: Timebok's own, then another under the same kid.
+    for (public, works) in [
+        (key.public_jwk(Some("timebok-1")), true),
+        (registered.public_jwk(Some("timebok-1")), false),
+    ] {
+        let Some((portal, _provider)) = portal_with_a_client_key(&key, Some(vec![public])).await
+        else {
+            return;
+        };
+        let browser = fresh_browser(&portal);
+        let page = log_in(&browser, "/innlogging/personale", "ole").await;
+        if works {
+            assert_eq!(page.status, 303, "{}", page.body);
+            assert_eq!(browser.get("/klinikk").await.status, 200);
+        } else {
+            assert_eq!(page.status, 502, "{}", page.body);
+            assert!(page.body.contains("får ikke kontakt"), "{}", page.body);
+            assert_ne!(browser.get("/klinikk").await.status, 200);
+            assert_eq!(
+                audited(&portal, AuditAction::LoginRefused).await,
+                ["staff:provider"]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_a_client_key_timebok_publishes_no_keys() {
+    let Some((portal, _provider)) = portal_and_provider(None).await else {
+        return;
+    };
+    assert_eq!(
+        fresh_browser(&portal)
+            .get("/.well-known/jwks.json")
+            .await
+            .status,
+        404
+    );
+}

@@ -560,6 +560,7 @@ async fn only_these_routes_are_open_to_anyone() {
         open,
         [
             "GET /",
+            "GET /.well-known/jwks.json",
             "GET /fhir/metadata",
             "GET /healthz",
             "GET /innlogging/{flow}",

@@ -1,4 +1,6 @@
 fhir-unauthenticated = The request lacks a valid access token (Authorization: Bearer …).
+fhir-dpop-invalid-proof = The DPoP proof is missing or does not hold for this request (method, URL, time, access token hash, key), or it was used before.
+fhir-dpop-invalid-token = The access token is bound to a key: send it as «Authorization: DPoP …» with a DPoP proof. An unbound token goes as «Authorization: Bearer …».
 fhir-forbidden = The client may not do this. It needs another scope.
 fhir-not-found = Not found, or the client may not see it.
 fhir-busy = The service has too many requests right now. Try again in a second.

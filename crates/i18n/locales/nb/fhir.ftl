@@ -1,4 +1,6 @@
 fhir-unauthenticated = Forespørselen mangler et gyldig tilgangstoken (Authorization: Bearer …).
+fhir-dpop-invalid-proof = DPoP-beviset mangler eller stemmer ikke med denne forespørselen (metode, URL, tid, hash av tilgangstokenet, nøkkel), eller det er brukt før.
+fhir-dpop-invalid-token = Tilgangstokenet er bundet til en nøkkel: send det som «Authorization: DPoP …» med et DPoP-bevis. Et ubundet token sendes som «Authorization: Bearer …».
 fhir-forbidden = Klienten har ikke tilgang til dette. Den trenger et annet scope.
 fhir-not-found = Finnes ikke, eller klienten har ikke tilgang til det.
 fhir-busy = Tjenesten har for mange forespørsler akkurat nå. Prøv igjen om et sekund.

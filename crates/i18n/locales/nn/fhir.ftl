@@ -1,4 +1,6 @@
 fhir-unauthenticated = Førespurnaden manglar eit gyldig tilgangstoken (Authorization: Bearer …).
+fhir-dpop-invalid-proof = DPoP-provet manglar eller stemmer ikkje med denne førespurnaden (metode, URL, tid, hash av tilgangstokenet, nøkkel), eller det er brukt før.
+fhir-dpop-invalid-token = Tilgangstokenet er bunde til ein nøkkel: send det som «Authorization: DPoP …» med eit DPoP-prov. Eit ubunde token blir sendt som «Authorization: Bearer …».
 fhir-forbidden = Klienten har ikkje tilgang til dette. Han treng eit anna scope.
 fhir-not-found = Finst ikkje, eller klienten har ikkje tilgang til det.
 fhir-busy = Tenesta har for mange førespurnader akkurat no. Prøv igjen om eit sekund.

@@ -4,6 +4,7 @@ pub use crate::calendar_links::*;
 pub use crate::client_bookings::*;
 use crate::common::{TestDb, World, oslo, start_of_tests};
 pub use crate::desk::*;
+pub use crate::dpop::*;
 pub use crate::gp_timebook::*;
 pub use crate::invitations::*;
 pub use crate::list_changes::*;

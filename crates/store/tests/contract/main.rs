@@ -14,6 +14,7 @@ mod cases;
 mod client_bookings;
 mod common;
 mod desk;
+mod dpop;
 mod gp_timebook;
 mod invitations;
 mod list_changes;
@@ -73,6 +74,7 @@ contract_tests!(
     each_change_notifies_every_subscription_of_the_clinic_in_numbered_order,
     a_subscribers_later_change_waits_until_the_earlier_is_done_or_failed,
     hits_are_counted_per_key_and_window,
+    a_dpop_proof_is_used_once_while_its_window_lasts_on_every_server,
     the_calendar_shows_local_days_of_one_place_across_a_change_of_offset,
     the_calendar_is_refused_as_free_slots_are,
     a_patient_reads_only_their_own_appointment,

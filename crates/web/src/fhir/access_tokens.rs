@@ -72,7 +72,7 @@ pub enum TokenError {
     Audience,
     #[error("expired or not yet valid")]
     Time,
-    #[error("bound to a key (DPoP or mTLS) whose proof Timebok does not check")]
+    #[error("bound to a certificate (mTLS), whose proof Timebok does not check")]
     SenderConstrained,
     #[error("the issuer's keys could not be fetched: {0}")]
     Keys(String),
@@ -85,6 +85,9 @@ pub struct TokenClient {
     pub scopes: Vec<String>,
     /// The clinic claim's values, when the claim is configured and present.
     pub clinic_claim: Option<Vec<String>>,
+    /// The thumbprint of the key the token is bound to (`cnf.jkt`): it is good only with a
+    /// DPoP proof signed with that key.
+    pub bound_to: Option<String>,
 }
 
 struct Keys {
@@ -238,10 +241,18 @@ impl AccessTokens {
             return Err(TokenError::Time);
         }
         // A token bound to its client's key is only good with a proof of that key; taken
-        // as a bare bearer token, anyone holding it could use it.
-        if claims.get("cnf").is_some() {
-            return Err(TokenError::SenderConstrained);
-        }
+        // as a bare bearer token, anyone holding it could use it. DPoP's proof is checked
+        // (see `dpop`); a certificate's (mTLS) is not, so such a token is refused.
+        let bound_to = match claims.get("cnf") {
+            None => None,
+            Some(cnf) => Some(
+                cnf.get("jkt")
+                    .and_then(Value::as_str)
+                    .filter(|jkt| !jkt.is_empty())
+                    .ok_or(TokenError::SenderConstrained)?
+                    .to_owned(),
+            ),
+        };
         let name = claims
             .get(&self.settings.name_claim)
             .or_else(|| claims.get("sub"))
@@ -265,6 +276,7 @@ impl AccessTokens {
             name,
             scopes,
             clinic_claim,
+            bound_to,
         })
     }
 }
@@ -314,6 +326,7 @@ mod tests {
                 name: "vaksinefinner".into(),
                 scopes: vec!["system/Slot.rs".into(), "openid".into()],
                 clinic_claim: Some(vec!["974589095".into()]),
+                bound_to: None,
             }
         );
         assert_eq!(
@@ -350,9 +363,32 @@ mod tests {
         assert!(check(serde_json::json!({ "aud": "other" }), 1_000_000).is_some());
         assert!(check(serde_json::json!({ "exp": null }), 1_000_000).is_some());
         assert!(
-            check(serde_json::json!({ "cnf": { "jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" } }), 1_000_000)
-                .is_some(),
-            "a DPoP-bound token without its proof"
+            check(
+                serde_json::json!({ "cnf": { "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" } }),
+                1_000_000
+            )
+            .is_some(),
+            "a token bound to a certificate"
+        );
+    }
+
+    #[test]
+    fn a_dpop_bound_token_names_its_key() {
+        let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+        let read = tokens(None)
+            .read_claims(
+                &claims(serde_json::json!({ "cnf": { "jkt": jkt } })),
+                1_000_000,
+            )
+            .expect("claims");
+        assert_eq!(read.bound_to.as_deref(), Some(jkt));
+        assert!(
+            tokens(None)
+                .read_claims(
+                    &claims(serde_json::json!({ "cnf": { "jkt": "" } })),
+                    1_000_000
+                )
+                .is_err()
         );
     }
 }

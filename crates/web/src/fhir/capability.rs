@@ -378,7 +378,9 @@ pub fn statement() -> Value {
                 "description": format!(
                     "Bearer tokens: access tokens from the configured OAuth 2.0 authorization \
                      server (client credentials, such as HelseID) or static tokens from the \
-                     configuration. SMART v2 system scopes: {} reads Schedules, Slots, \
+                     configuration. An access token bound to a key (cnf.jkt) goes under the \
+                     DPoP scheme with a DPoP proof (RFC 9449, ES256 or RS256) for each \
+                     request. SMART v2 system scopes: {} reads Schedules, Slots, \
                      Locations and the bulk publication; {} books, reads and cancels \
                      Appointments; {} publishes, changes and deletes the clinic's Slots; {} \
                      reads and keeps the clinic's patient list; {} subscribes to the clinic's \

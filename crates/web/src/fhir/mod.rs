@@ -14,6 +14,7 @@ mod bulk;
 mod capability;
 mod changes;
 mod clients;
+mod dpop;
 mod feed_cache;
 mod input;
 pub(crate) mod outcome;
@@ -185,25 +186,20 @@ impl FromRequestParts<AppState> for ApiClient {
             return Ok(known.clone());
         }
         let t = outcome::language(&parts.headers);
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|token| !token.is_empty());
         let refuse = |problem| Outcome::new(t, problem).into_response();
-        let Some(token) = token else {
+        let Some(shown) = Shown::read(&parts.headers) else {
             return Err(refuse(Problem::Unauthenticated));
         };
-        if let Some(client) = state.fhir.find(token) {
+        if let Shown::Bearer(token) = shown
+            && let Some(client) = state.fhir.find(token)
+        {
             return Ok(Self {
                 client: client.clone(),
                 t,
             });
         }
         match &state.fhir.access_tokens {
-            Some(tokens) => access_token_client(state, tokens, token)
+            Some(tokens) => access_token_client(state, tokens, shown, parts)
                 .await
                 .map(|client| Self { client, t })
                 .map_err(refuse),
@@ -212,15 +208,91 @@ impl FromRequestParts<AppState> for ApiClient {
     }
 }
 
+/// A token as the request shows it in `Authorization`: as a bearer token, or under the DPoP
+/// scheme with a proof beside it (the scheme's name in any case, RFC 9110 §11.1).
+#[derive(Clone, Copy)]
+enum Shown<'a> {
+    Bearer(&'a str),
+    Dpop(&'a str),
+}
+
+impl<'a> Shown<'a> {
+    fn read(headers: &'a axum::http::HeaderMap) -> Option<Self> {
+        let (scheme, token) = headers.get(AUTHORIZATION)?.to_str().ok()?.split_once(' ')?;
+        let token = token.trim();
+        if token.is_empty() {
+            None
+        } else if scheme.eq_ignore_ascii_case("Bearer") {
+            Some(Self::Bearer(token))
+        } else if scheme.eq_ignore_ascii_case("DPoP") {
+            Some(Self::Dpop(token))
+        } else {
+            None
+        }
+    }
+
+    fn token(self) -> &'a str {
+        match self {
+            Self::Bearer(token) | Self::Dpop(token) => token,
+        }
+    }
+}
+
+/// A bound token needs the DPoP scheme and a good proof for this request; an unbound one the
+/// bearer scheme.
+async fn check_binding(
+    state: &AppState,
+    shown: Shown<'_>,
+    bound_to: Option<&str>,
+    parts: &Parts,
+    now: i64,
+) -> Result<(), Problem> {
+    let jkt = match (shown, bound_to) {
+        (Shown::Bearer(_), None) => return Ok(()),
+        (Shown::Dpop(_), Some(jkt)) => jkt,
+        (Shown::Bearer(_), Some(_)) | (Shown::Dpop(_), None) => {
+            tracing::info!("access token refused: shown under the wrong scheme");
+            return Err(Problem::Dpop(outcome::DpopRefusal::InvalidToken));
+        }
+    };
+    let proofs: Vec<&str> = parts
+        .headers
+        .get_all("dpop")
+        .iter()
+        .map(|v| v.to_str().unwrap_or_default())
+        .collect();
+    let url = state.public_url.join(parts.uri.path());
+    let request = dpop::ProofRequest {
+        method: parts.method.as_str(),
+        url: &url,
+        access_token: shown.token(),
+        jkt,
+        now,
+    };
+    dpop::verify(&proofs, &request, state.store.as_ref())
+        .await
+        .map_err(|error| match error {
+            dpop::ProofError::Store(error) => {
+                tracing::warn!(%error, "the DPoP proofs seen could not be checked");
+                Problem::Unavailable
+            }
+            refused => {
+                tracing::info!(reason = %refused, "DPoP proof refused");
+                Problem::Dpop(outcome::DpopRefusal::InvalidProof)
+            }
+        })
+}
+
 /// The client an access token speaks for, bound to its clinic when the token names one.
 async fn access_token_client(
     state: &AppState,
     tokens: &access_tokens::AccessTokens,
-    token: &str,
+    shown: Shown<'_>,
+    parts: &Parts,
 ) -> Result<clients::Client, Problem> {
     let now = state.now().as_second();
     let verified = tokens
-        .verify(token, now)
+        .verify(shown.token(), now)
         .await
         .map_err(|error| match error {
             access_tokens::TokenError::Keys(_) => {
@@ -232,6 +304,7 @@ async fn access_token_client(
                 Problem::Unauthenticated
             }
         })?;
+    check_binding(state, shown, verified.bound_to.as_deref(), parts, now).await?;
     let scopes = verified
         .scopes
         .iter()

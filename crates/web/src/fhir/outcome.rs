@@ -89,6 +89,27 @@ pub enum Problem {
     TooLarge(&'static str),
     /// Subscribing takes a client bound to one clinic.
     NotBound,
+    /// A DPoP-bound access token without a good proof, or shown the wrong way.
+    Dpop(DpopRefusal),
+}
+
+/// The two ways a DPoP request is refused, each its own `WWW-Authenticate` error (RFC 9449,
+/// section 7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DpopRefusal {
+    /// The `DPoP` header is missing or its proof does not hold for this request.
+    InvalidProof,
+    /// A bound token shown as a bearer token, or an unbound one under the DPoP scheme.
+    InvalidToken,
+}
+
+impl DpopRefusal {
+    fn challenge(self) -> &'static str {
+        match self {
+            Self::InvalidProof => "DPoP error=\"invalid_dpop_proof\", algs=\"ES256 RS256\"",
+            Self::InvalidToken => "DPoP error=\"invalid_token\", algs=\"ES256 RS256\"",
+        }
+    }
 }
 
 /// A problem, in the client's language.
@@ -234,12 +255,30 @@ impl IntoResponse for Outcome {
             Problem::RateLimited(seconds) => Some(seconds),
             _ => None,
         };
+        let challenge = match &self.problem {
+            Problem::Dpop(refusal) => refusal.challenge(),
+            _ => "Bearer",
+        };
         let (status, code, machine_code, diagnostics, at) = match self.problem {
             Problem::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 "login",
                 "UNAUTHENTICATED",
                 text("fhir-unauthenticated"),
+                None,
+            ),
+            Problem::Dpop(DpopRefusal::InvalidProof) => (
+                StatusCode::UNAUTHORIZED,
+                "login",
+                "INVALID_DPOP_PROOF",
+                text("fhir-dpop-invalid-proof"),
+                None,
+            ),
+            Problem::Dpop(DpopRefusal::InvalidToken) => (
+                StatusCode::UNAUTHORIZED,
+                "login",
+                "UNAUTHENTICATED",
+                text("fhir-dpop-invalid-token"),
                 None,
             ),
             Problem::Forbidden => (
@@ -463,7 +502,7 @@ impl IntoResponse for Outcome {
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
+                axum::http::HeaderValue::from_static(challenge),
             );
         }
         response

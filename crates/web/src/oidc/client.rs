@@ -2,6 +2,7 @@
 //! hour so rotated signing keys are picked up, and the two calls Timebok makes of it: the
 //! authorization URL and the code exchange with ID token verification.
 
+use super::client_auth::{ClientAuth, ClientAuthError, JWT_BEARER};
 use super::settings::ProviderSettings;
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod,
@@ -11,10 +12,10 @@ use openidconnect::core::{
     CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AdditionalProviderMetadata, AsyncHttpClient, AuthenticationContextClass,
-    AuthenticationFlow, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
-    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpRequest,
-    HttpResponse, IdTokenFields, IssuerUrl, LanguageTag, Nonce, PkceCodeChallenge,
+    AdditionalClaims, AdditionalProviderMetadata, AsyncHttpClient, AuthType,
+    AuthenticationContextClass, AuthenticationFlow, AuthorizationCode, Client, ClientId,
+    ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    HttpRequest, HttpResponse, IdTokenFields, IssuerUrl, LanguageTag, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope, StandardErrorResponse,
     StandardTokenResponse,
 };
@@ -97,6 +98,8 @@ pub enum ProviderError {
     Verification(String),
     #[error("bad configuration: {0}")]
     Configuration(String),
+    #[error(transparent)]
+    ClientAuth(#[from] ClientAuthError),
 }
 
 /// reqwest as the HTTP client of `openidconnect`, without following redirects: a redirect
@@ -152,6 +155,7 @@ pub struct Authorization {
 
 pub struct Provider {
     pub settings: ProviderSettings,
+    auth: ClientAuth,
     issuer: IssuerUrl,
     redirect: RedirectUrl,
     http: Http,
@@ -160,6 +164,7 @@ pub struct Provider {
 
 impl Provider {
     pub fn new(settings: ProviderSettings, redirect_url: String) -> Result<Self, ProviderError> {
+        let auth = ClientAuth::from_settings(&settings)?;
         let issuer = settings
             .discovery_url
             .trim_end_matches('/')
@@ -176,11 +181,17 @@ impl Provider {
             .map_err(|e| ProviderError::Configuration(e.to_string()))?;
         Ok(Self {
             settings,
+            auth,
             issuer,
             redirect,
             http: Http(http),
             discovered: Mutex::new(None),
         })
+    }
+
+    /// The public key this client signs its assertions with, if it does.
+    pub fn public_key(&self) -> Option<serde_json::Value> {
+        self.auth.public_key()
     }
 
     /// The provider's origin, where a logout form's redirect goes on to.
@@ -209,9 +220,14 @@ impl Provider {
         let client = OidcClient::from_provider_metadata(
             metadata,
             ClientId::new(self.settings.client_id.clone()),
-            Some(ClientSecret::new(self.settings.client_secret.clone())),
+            self.auth.secret().map(|s| ClientSecret::new(s.to_owned())),
         )
         .set_redirect_uri(self.redirect.clone());
+        // Without a secret the client_id goes in the body, beside the assertion.
+        let client = match self.auth {
+            ClientAuth::Secret(_) => client,
+            ClientAuth::PrivateKeyJwt { .. } => client.set_auth_type(AuthType::RequestBody),
+        };
         *discovered = Some(Discovered {
             at: Instant::now(),
             client: client.clone(),
@@ -253,18 +269,35 @@ impl Provider {
     }
 
     /// Exchanges the code, verifies the ID token (signature, issuer, audience, expiry, nonce)
-    /// and returns its claims with the token itself, kept for the logout.
+    /// and returns its claims with the token itself, kept for the logout. `now` dates a client
+    /// assertion.
     pub async fn finish(
         &self,
         code: String,
         pkce_verifier: String,
         nonce: String,
+        now: jiff::Timestamp,
     ) -> Result<(IdClaims, String), ProviderError> {
         let (client, _) = self.client().await?;
-        let response = client
+        let mut request = client
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|_| ProviderError::NoTokenEndpoint)?
-            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier));
+        let token_endpoint = client
+            .token_uri()
+            .ok_or(ProviderError::NoTokenEndpoint)?
+            .as_str();
+        if let Some(assertion) = self.auth.assertion(
+            &self.settings.client_id,
+            token_endpoint,
+            self.issuer.as_str(),
+            now.as_second(),
+        )? {
+            request = request
+                .add_extra_param("client_assertion_type", JWT_BEARER)
+                .add_extra_param("client_assertion", assertion);
+        }
+        let response = request
             .request_async(&self.http)
             .await
             .map_err(|e| ProviderError::Exchange(e.to_string()))?;

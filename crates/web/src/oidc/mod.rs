@@ -5,13 +5,14 @@
 //! browser, once, within ten minutes.
 
 mod client;
+mod client_auth;
 mod identity;
 mod settings;
 
 pub(crate) use identity::{clinic_named, values_of};
 
 pub use client::ProviderError;
-pub use settings::{OidcSettings, ProviderSettings};
+pub use settings::{AssertionAudience, OidcSettings, ProviderSettings};
 
 use crate::authorization::{Audience::Anyone, Routes};
 use crate::failure::{Failure, Kind};
@@ -48,7 +49,12 @@ impl Providers {
     pub fn new(settings: OidcSettings, public_url: &PublicUrl) -> Result<Self, ProviderError> {
         let provider = |flow: LoginFlow, settings: Option<ProviderSettings>| {
             settings
-                .map(|s| Provider::new(s, public_url.join(&format!("{}/svar", start_path(flow)))))
+                .map(|s| {
+                    Provider::new(s, public_url.join(&format!("{}/svar", start_path(flow))))
+                        .map_err(|e| {
+                            ProviderError::Configuration(format!("[oidc.{}] {e}", flow.code()))
+                        })
+                })
                 .transpose()
         };
         let patient = provider(LoginFlow::Patient, settings.patient)?;
@@ -84,6 +90,22 @@ impl Providers {
 
     pub fn offers(&self, flow: LoginFlow) -> bool {
         self.get(flow).is_some()
+    }
+
+    /// The public keys Timebok's client assertions are signed with, once each: what a provider
+    /// reads at [`JWKS_PATH`] where it fetches keys rather than having them registered.
+    pub fn public_keys(&self) -> Vec<serde_json::Value> {
+        let mut keys: Vec<serde_json::Value> = Vec::new();
+        for key in [&self.patient, &self.staff, &self.operator]
+            .into_iter()
+            .flatten()
+            .filter_map(Provider::public_key)
+        {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        keys
     }
 
     /// Where the provider sends the browser once the session has ended there too.
@@ -125,12 +147,32 @@ fn flow_named(segment: &str) -> Option<LoginFlow> {
         .find(|flow| start_path(*flow).rsplit('/').next() == Some(segment))
 }
 
+/// Where Timebok publishes the public keys of its client assertions.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
 pub fn routes() -> Routes {
-    Routes::new().get("/innlogging/{flow}", Anyone, start).get(
-        "/innlogging/{flow}/svar",
-        Anyone,
-        answer,
+    Routes::new()
+        .get("/innlogging/{flow}", Anyone, start)
+        .get("/innlogging/{flow}/svar", Anyone, answer)
+        .get(JWKS_PATH, Anyone, jwks)
+}
+
+/// Timebok's JWKS: the public keys of every login that uses `private_key_jwt`. Not found
+/// where none does.
+async fn jwks(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Failure> {
+    let keys = state.oidc.public_keys();
+    if keys.is_empty() {
+        return Err(Failure::new(visitor.t, Kind::NotFound));
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/jwk-set+json"),
+            // Providers fetch it now and then; a rotated key reaches them within minutes.
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        serde_json::json!({ "keys": keys }).to_string(),
     )
+        .into_response())
 }
 
 /// Why a login did not complete, each with its own page.
@@ -312,7 +354,7 @@ async fn answer(
         return Ok(refused(&state, &visitor, flow, Outcome::StateMismatch).await);
     };
     let (claims, id_token) = match provider
-        .finish(code, attempt.pkce_verifier, attempt.nonce)
+        .finish(code, attempt.pkce_verifier, attempt.nonce, state.now())
         .await
     {
         Ok(done) => done,

@@ -1,6 +1,7 @@
 //! How each login's OpenID provider is configured: `[oidc]` in timebok.toml.
 
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// The three logins. Each one left out is simply not offered. The redirect URIs to register
 /// at each provider are `<public_url>/innlogging/<pasient|personale|drift>/svar`.
@@ -21,7 +22,20 @@ pub struct ProviderSettings {
     /// The provider's discovery document (`…/.well-known/openid-configuration`) or its issuer.
     pub discovery_url: String,
     pub client_id: String,
-    pub client_secret: String,
+    /// The client's secret, sent with HTTP Basic (`client_secret_basic`). Leave it out where
+    /// the client authenticates with a key instead.
+    pub client_secret: Option<String>,
+    /// `private_key_jwt` (RFC 7523): a file holding the client's private key, PEM or a JWK,
+    /// RSA (RS256) or P-256 (ES256). HelseID gives its confidential clients keys, not secrets.
+    pub private_key_file: Option<PathBuf>,
+    /// The same key inline as a JWK, such as from `TIMEBOK_OIDC_STAFF__PRIVATE_KEY_JWK`.
+    pub private_key_jwk: Option<String>,
+    /// The key's `kid`, as registered at the provider, where the JWK names none. Default: the
+    /// key's thumbprint (RFC 7638).
+    pub key_id: Option<String>,
+    /// The `aud` of the client assertions: the provider's token endpoint, or its issuer.
+    #[serde(default)]
+    pub assertion_audience: AssertionAudience,
     /// Scopes asked for besides `openid`.
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -46,6 +60,16 @@ pub struct ProviderSettings {
     /// it replaces what the provider said before; the register's relations stand beside it.
     /// Left out, only the register's relations count.
     pub representation_claim: Option<String>,
+}
+
+/// Whom a client assertion is addressed to. The token endpoint is what RFC 7523 names; newer
+/// servers, HelseID among them, also take (or want) their issuer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssertionAudience {
+    #[default]
+    TokenEndpoint,
+    Issuer,
 }
 
 fn pid() -> String {

@@ -18,6 +18,8 @@
 //!   change of a rule, …) is kept.
 //! - `rate_count`: the rate limits count every attempt, refused ones above all; that is what
 //!   they are for.
+//! - `dpop_proof`: a DPoP proof is used up by the request it came with, also when that
+//!   request is then refused, so that it cannot be tried again.
 //! - the migrations table, which no request touches.
 
 use sha2::{Digest, Sha256};
@@ -50,7 +52,7 @@ const MOVING_COLUMNS: &[(&str, &str)] = &[
 ];
 
 /// Tables that count attempts, refused ones included.
-const COUNTERS: &[&str] = &["rate_count"];
+const COUNTERS: &[&str] = &["rate_count", "dpop_proof"];
 
 /// One table's rows and the hash of their content.
 #[derive(Debug, Clone, PartialEq, Eq)]

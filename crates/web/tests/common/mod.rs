@@ -12,6 +12,7 @@
 
 pub mod fhir;
 pub mod fingerprint;
+pub mod keys;
 pub mod provider;
 
 use domain::{

@@ -27,6 +27,15 @@ pub fn e2e_dir() -> PathBuf {
 /// Starts the provider for a Timebok at `base`. `None` (the test is skipped, and says so) where
 /// Node.js or the e2e packages are missing, except under CI, where that fails the test.
 pub fn start(base: &str, people: &serde_json::Value) -> Option<Provider> {
+    start_with(base, people, &serde_json::json!({}))
+}
+
+/// The provider with `options` (see `provider.mjs`), such as the staff client's public keys.
+pub fn start_with(
+    base: &str,
+    people: &serde_json::Value,
+    options: &serde_json::Value,
+) -> Option<Provider> {
     let ready = e2e_dir().join("node_modules/oidc-provider").exists()
         && Command::new("node").arg("--version").output().is_ok();
     if !ready {
@@ -41,6 +50,7 @@ pub fn start(base: &str, people: &serde_json::Value) -> Option<Provider> {
         .arg(e2e_dir().join("oidc/provider.mjs"))
         .arg(base)
         .arg(people.to_string())
+        .arg(options.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
