@@ -17,6 +17,7 @@ mod db;
 mod desk;
 mod error;
 mod invitations;
+pub mod measure;
 mod messages;
 mod model;
 mod notifications;
@@ -74,7 +75,10 @@ pub use representation::{
 };
 pub use requests::{AppointmentRequest, AppointmentRequests, NewRequest, RequestState, Sent};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
-pub use sessions::{ActingFor, PatientSessions, SessionPatient, Sessions, StaffSessions};
+pub use sessions::{
+    ActingFor, LiveSessions, PatientSessions, SessionCounts, SessionPatient, Sessions,
+    StaffSessions,
+};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use sqlite::SqliteStore;
 pub use subscriptions::{
@@ -166,6 +170,25 @@ pub trait Store:
     /// How many times since the process started a statement waited longer than
     /// [`LONG_CONNECTION_WAIT`] for a database connection.
     fn long_connection_waits(&self) -> u64;
+    /// The database pool's connections now.
+    fn pool_status(&self) -> PoolStatus;
+}
+
+/// A database pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// The most it opens (`max_connections`).
+    pub max: u32,
+    /// Open now, idle or in use.
+    pub open: u32,
+    /// Open and idle.
+    pub idle: u32,
+}
+
+impl PoolStatus {
+    pub fn in_use(self) -> u32 {
+        self.open.saturating_sub(self.idle)
+    }
 }
 
 #[async_trait]
@@ -185,6 +208,10 @@ impl<D: Database> Store for SqlStore<D> {
 
     fn long_connection_waits(&self) -> u64 {
         self.db.waits().long_waits()
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        self.db.pool_status()
     }
 }
 
