@@ -152,7 +152,9 @@ fn grew(before: &Scrape, after: &Scrape, name: &str, labels: &[(&str, &str)]) ->
 /// The portal with the FHIR API, the test login, two logins a minute and a clock the test
 /// moves.
 async fn metered_portal() -> (Portal, Arc<store::ManualClock>) {
-    let clock = Arc::new(store::ManualClock::new(jiff::Timestamp::now()));
+    let clock = Arc::new(store::ManualClock::new(store::Clock::now(
+        &store::SystemClock,
+    )));
     let portal = portal_with(Options {
         demo_login: true,
         fhir: settings(),
@@ -248,7 +250,12 @@ async fn a_booking_through_the_portal_counts_for_the_portal_by_its_route() {
         ) > 0.0,
         "every statement's wait for a connection is timed"
     );
-    // Read from the database at the scrape: Kari's session, her booking's notice, the pool.
+    read_at_the_scrape(&after);
+    labelled_by_template(&portal, &after);
+}
+
+/// Read from the database at the scrape: Kari's session, her booking's notice, the pool.
+fn read_at_the_scrape(after: &Scrape) {
     assert_eq!(after.sum("timebok_sessions", &[("kind", "patient")]), 1.0);
     assert_eq!(after.sum("timebok_sessions", &[("kind", "staff")]), 0.0);
     assert_eq!(
@@ -258,7 +265,10 @@ async fn a_booking_through_the_portal_counts_for_the_portal_by_its_route() {
     let max = after.sum("timebok_database_connections_max", &[]);
     assert!(max >= 1.0, "{}", after.text);
     assert!(after.sum("timebok_database_connections", &[]) <= max);
-    // A route's label is its template: never an id, a query or a fødselsnummer.
+}
+
+/// A route's label is its template: never an id, a query or a fødselsnummer.
+fn labelled_by_template(portal: &Portal, after: &Scrape) {
     for route in after.label_values(HTTP, "route") {
         assert!(
             portal.rules.iter().any(|rule| rule.path == route),
