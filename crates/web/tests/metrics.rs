@@ -608,6 +608,16 @@ async fn every_metric_the_dashboard_names_is_exported_and_every_one_exported_is_
         "the dashboard names metrics /metrics does not export: {missing:?}\n{}",
         scraped.text
     );
+    // A route the dashboard picks out («Velg time») is a route template the scrape labels.
+    let mut exprs = Vec::new();
+    collect_exprs(&dashboard, &mut exprs);
+    let routes = scraped.label_values(HTTP, "route");
+    for expr in &exprs {
+        for picked in expr.split("route=\"").skip(1) {
+            let route = picked.split('"').next().unwrap_or_default();
+            assert!(routes.iter().any(|r| r == route), "{route} in {expr}");
+        }
+    }
     assert!(!scraped.exports("timebok_no_such_metric"));
     assert!(
         !scraped.exports("timebok_notifications_bucket"),
