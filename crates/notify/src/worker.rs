@@ -338,7 +338,7 @@ impl Worker {
                     status,
                     "subscription notification delivered"
                 );
-                Ok(Ending::Sent)
+                count(job, None, Ending::Sent)
             }
             Err(error) => {
                 tracing::info!(job = job.id, subscription, %error, "subscription notification not delivered");
@@ -394,7 +394,7 @@ impl Worker {
             channel = channel.code(),
             "notification sent"
         );
-        Ok(Ending::Sent)
+        count(job, Some(channel), Ending::Sent)
     }
 
     /// Sends to every device; the number that took it, or the first failure when none did.
@@ -446,7 +446,7 @@ impl Worker {
             reason = reason.code(),
             "notification not sent"
         );
-        Ok(Ending::Skipped)
+        count(job, None, Ending::Skipped)
     }
 
     async fn record_failure(
@@ -462,10 +462,10 @@ impl Worker {
             .await?;
         if last_try {
             tracing::warn!(job = job.id, attempt = job.attempt, %error, "notification failed for good");
-            Ok(Ending::Failed)
+            count(job, channel, Ending::Failed)
         } else {
             tracing::info!(job = job.id, attempt = job.attempt, %error, "notification will be tried again");
-            Ok(Ending::Retrying)
+            count(job, channel, Ending::Retrying)
         }
     }
 }
@@ -487,11 +487,34 @@ fn due(
     due
 }
 
+#[derive(Debug, Clone, Copy)]
 enum Ending {
     Sent,
     Skipped,
     Retrying,
     Failed,
+}
+
+impl Ending {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Skipped => "skipped",
+            Self::Retrying => "retrying",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Counts how a try of `job` ended, on `channel` where one was chosen.
+fn count(job: &ClaimedJob, channel: Option<Channel>, ending: Ending) -> Result<Ending, StoreError> {
+    let channel = if job.subscription_id.is_some() {
+        "subscription"
+    } else {
+        channel.map_or("none", Channel::code)
+    };
+    metrics::counter!(store::measure::NOTIFICATION_DELIVERIES, "channel" => channel, "outcome" => ending.code()).increment(1);
+    Ok(ending)
 }
 
 /// The wait after try number `attempt`: the base, doubled for each earlier try, capped.

@@ -18,6 +18,7 @@ mod desk;
 mod dpop_proofs;
 mod error;
 mod invitations;
+pub mod measure;
 mod messages;
 mod model;
 mod notifications;
@@ -78,7 +79,10 @@ pub use representation::{
 pub use requests::{AppointmentRequest, AppointmentRequests, NewRequest, RequestState, Sent};
 pub use retention::{Retention, RetentionPass};
 pub use schedules::{CatalogueEntry, FeedSlot, Schedules, SlotCursor, SlotFeed};
-pub use sessions::{ActingFor, PatientSessions, SessionPatient, Sessions, StaffSessions};
+pub use sessions::{
+    ActingFor, LiveSessions, PatientSessions, SessionCounts, SessionPatient, Sessions,
+    StaffSessions,
+};
 pub use sessions::{LoginAttempt, LoginFlow, Logins, StaffAccess};
 pub use sqlite::SqliteStore;
 pub use subscriptions::{
@@ -176,6 +180,25 @@ pub trait Store:
     /// serves: SQLite's `VACUUM INTO` reads it in one transaction. PostgreSQL is backed up
     /// with its own tools instead.
     async fn backup(&self, to: &std::path::Path) -> Result<()>;
+    /// The database pool's connections now.
+    fn pool_status(&self) -> PoolStatus;
+}
+
+/// A database pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// The most it opens (`max_connections`).
+    pub max: u32,
+    /// Open now, idle or in use.
+    pub open: u32,
+    /// Open and idle.
+    pub idle: u32,
+}
+
+impl PoolStatus {
+    pub fn in_use(self) -> u32 {
+        self.open.saturating_sub(self.idle)
+    }
 }
 
 #[async_trait]
@@ -207,6 +230,10 @@ impl<D: Database> Store for SqlStore<D> {
             .execute(q("VACUUM INTO $1").bind(path))
             .await?;
         Ok(())
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        self.db.pool_status()
     }
 }
 

@@ -279,6 +279,7 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             "log_format",
             "csrf_key",
             "demo_clock",
+            "metrics_listen",
         ]))
         // Client secrets, keys and the rest of [oidc] may come from the environment, e.g.
         // TIMEBOK_OIDC_PATIENT__CLIENT_SECRET for oidc.patient.client_secret or

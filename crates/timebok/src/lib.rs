@@ -119,9 +119,12 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve => serve(store, clock, &settings).await,
         Command::Worker => {
             let public_url = settings.public_url_at(settings.listen)?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            serve_metrics(&settings, store.clone(), clock.clone(), until(stopped)).await?;
             let worker = worker(store, clock, &settings, &public_url)?;
             println!("timebok: notification worker running");
             worker.run(shutdown_signal()).await;
+            let _ = stop.send(true);
             tracing::info!("worker stopped cleanly");
             Ok(())
         }
@@ -326,33 +329,20 @@ async fn serve(
     let app_settings = app_settings(store.as_ref(), settings, &public_url).await?;
     let state = web::AppState::build(store.clone(), clock.clone(), app_settings)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let until_stopped = move || {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        }
-    };
+    // Before the worker starts, so that its first counts are kept.
+    serve_metrics(
+        settings,
+        store.clone(),
+        clock.clone(),
+        until(stopped.clone()),
+    )
+    .await?;
     let worker = if settings.notify.run_in_serve {
         let worker = worker(store.clone(), clock, settings, &public_url)?;
-        Some(tokio::spawn(worker.run(until_stopped())))
+        Some(tokio::spawn(worker.run(until(stopped))))
     } else {
         None
     };
-    if let Some(address) = settings.metrics_listen {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|source| AppError::Listen { address, source })?;
-        let metrics = web::metrics_router(store.clone());
-        let until = until_stopped();
-        tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, metrics)
-                .with_graceful_shutdown(until)
-                .await
-            {
-                tracing::warn!(%error, "metrics listener stopped");
-            }
-        });
-    }
     // On stdout, so that scripts and tests can find a port chosen by the system (listen = …:0).
     println!("timebok: listening on http://{address}");
     let served = web::serve(state, listener, shutdown_signal())
@@ -365,6 +355,37 @@ async fn serve(
     }
     served?;
     tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Resolves once `stopped` says stop.
+async fn until(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// `/metrics` on `metrics_listen`, when it is configured, until `until` resolves. `serve` and
+/// `worker` each serve their own process's, so each needs its own address.
+async fn serve_metrics(
+    settings: &config::Settings,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    until: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let Some(address) = settings.metrics_listen else {
+        return Ok(());
+    };
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|source| AppError::Listen { address, source })?;
+    let metrics = web::metrics_router(store, clock);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, metrics)
+            .with_graceful_shutdown(until)
+            .await
+        {
+            tracing::warn!(%error, "metrics listener stopped");
+        }
+    });
     Ok(())
 }
 

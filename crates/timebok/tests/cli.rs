@@ -139,6 +139,90 @@ async fn serve_answers_health_and_readiness_and_stops_on_sigterm() {
     assert!(server.terminate().success(), "a clean stop exits with 0");
 }
 
+/// A port free a moment ago, for a listener whose address the test must know beforehand.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn metrics_text(port: u16) -> String {
+    let response = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("scrape");
+    assert_eq!(response.status().as_u16(), 200);
+    response.text().await.expect("text")
+}
+
+#[tokio::test]
+async fn serve_and_worker_each_serve_their_own_metrics() {
+    let db = TestDb::sqlite().await;
+    let (serve_port, worker_port) = (free_port(), free_port());
+    let mut command = timebok(&db.url);
+    command
+        .arg("serve")
+        .env("TIMEBOK_METRICS_LISTEN", format!("127.0.0.1:{serve_port}"));
+    let server = Server::start(command);
+    assert_eq!(server.get("/healthz").await.0, 200);
+    let served = metrics_text(serve_port).await;
+    assert!(
+        served.contains("# TYPE timebok_notifications gauge"),
+        "{served}"
+    );
+    assert!(
+        served.contains("# TYPE timebok_http_request_duration_seconds histogram")
+            && served.contains("route=\"/healthz\""),
+        "{served}"
+    );
+    assert!(
+        reqwest::get(format!("{}/metrics", server.base))
+            .await
+            .expect("GET")
+            .status()
+            .as_u16()
+            == 404,
+        "the public listener has no /metrics"
+    );
+
+    let mut command = timebok(&db.url);
+    command
+        .arg("worker")
+        .env("TIMEBOK_METRICS_LISTEN", format!("127.0.0.1:{worker_port}"));
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the worker");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let printed: Vec<String> = lines
+        .by_ref()
+        .map(|line| line.expect("read stdout"))
+        .take_while(|line| line != "timebok: notification worker running")
+        .collect();
+    let worker = Server {
+        child,
+        base: String::new(),
+        printed,
+    };
+    let scraped = metrics_text(worker_port).await;
+    assert!(
+        scraped.contains("# TYPE timebok_notifications gauge"),
+        "{scraped}"
+    );
+    assert!(
+        scraped.contains("timebok_database_connections_max"),
+        "{scraped}"
+    );
+    assert!(
+        !scraped.contains("route=\"/healthz\""),
+        "the worker's process serves no pages: {scraped}"
+    );
+    assert!(worker.terminate().success());
+    assert!(server.terminate().success());
+}
+
 /// Processes behind one site must accept each other's forms, so production will not make up
 /// a key of its own.
 #[tokio::test]

@@ -86,6 +86,7 @@ pub async fn admit(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let Some(place) = state.api_budget.enter().await else {
+        crate::exporter::refused_by("api-budget");
         let t = crate::fhir::outcome_language(request.headers());
         let mut response = Outcome::busy(t).into_response();
         response

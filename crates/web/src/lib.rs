@@ -9,6 +9,7 @@ mod conversation;
 mod cookies;
 mod csrf;
 mod dialogmelding;
+mod exporter;
 mod failure;
 pub mod fhir;
 mod headers;
@@ -17,7 +18,6 @@ mod jose;
 pub mod limits;
 mod lines;
 mod logout;
-mod metrics;
 mod notices;
 pub mod oidc;
 mod pages;
@@ -41,7 +41,7 @@ use tower_http::trace::TraceLayer;
 pub use api_budget::ApiSettings;
 pub use app::{AppSettings, BuildError, PublicUrl, PublicUrlError, serve};
 pub use csrf::{CsrfKey, CsrfKeyError};
-pub use metrics::metrics_router;
+pub use exporter::{install as install_metrics, metrics_router};
 pub use panics::{catch_panics, log_panics_without_their_message};
 pub use tokens::random as random_token;
 
@@ -181,6 +181,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
             headers::add,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(exporter::track))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_id::assign,

@@ -76,7 +76,7 @@ impl LimitSettings {
 }
 
 impl Scope {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::Login => "login",
             Self::BookingPerPatient => "booking-patient",
@@ -112,6 +112,14 @@ impl RateLimits {
 
     /// Counts a request of `scope` by `key`, or says in how many seconds to try again.
     pub async fn check(&self, scope: Scope, key: &str) -> Result<(), u64> {
+        let checked = self.count(scope, key).await;
+        if checked.is_err() {
+            crate::exporter::refused_by(scope.code());
+        }
+        checked
+    }
+
+    async fn count(&self, scope: Scope, key: &str) -> Result<(), u64> {
         if self.store.counts_are_shared() {
             let (limit, window) = self.settings.rule(scope);
             // A fødselsnummer or an address is a key here; the table keeps only its hash.

@@ -449,7 +449,7 @@ async fn metrics_count_the_outbox_by_state() {
         .await
         .expect("bind");
     let address = listener.local_addr().expect("addr");
-    let router = timebok_web::metrics_router(portal.store.clone());
+    let router = timebok_web::metrics_router(portal.store.clone(), portal.clock.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
     let text = reqwest::get(format!("http://{address}/metrics"))
         .await

@@ -37,6 +37,7 @@ pub(crate) use steps::CompiledSteps;
 
 use crate::db::Database;
 use crate::db::named::{Env, Value};
+use crate::measure::Operation;
 use crate::{Hold, Idempotency, NotificationKind, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use domain::{
@@ -183,6 +184,16 @@ impl<D: Database> SqlStore<D> {
         request: &BookRequest,
         answering: Option<i64>,
     ) -> Result<Booked> {
+        let booking = self.book_unmeasured(caller, request, answering);
+        crate::measure::booking(Operation::Book, caller, booking).await
+    }
+
+    async fn book_unmeasured(
+        &self,
+        caller: &Caller,
+        request: &BookRequest,
+        answering: Option<i64>,
+    ) -> Result<Booked> {
         let key = request.idempotency.as_ref();
         let inputs = || {
             caller_inputs(caller, self.now().as_second())
@@ -215,6 +226,36 @@ impl<D: Database> SqlStore<D> {
 #[async_trait]
 impl<D: Database> Booking for SqlStore<D> {
     async fn hold(&self, caller: &Caller, request: &HoldRequest) -> Result<Hold> {
+        crate::measure::booking(
+            Operation::Hold,
+            caller,
+            self.hold_unmeasured(caller, request),
+        )
+        .await
+    }
+
+    async fn book(&self, caller: &Caller, request: &BookRequest) -> Result<Booked> {
+        self.book_answering(caller, request, None).await
+    }
+
+    async fn move_appointment(
+        &self,
+        caller: &Caller,
+        request: &MoveRequest,
+    ) -> Result<AppointmentId> {
+        let moving = self.move_unmeasured(caller, request);
+        crate::measure::booking(Operation::Move, caller, moving).await
+    }
+
+    async fn cancel(&self, caller: &Caller, request: &CancelRequest) -> Result<AppointmentId> {
+        let cancelling = self.cancel_unmeasured(caller, request);
+        crate::measure::booking(Operation::Cancel, caller, cancelling).await
+    }
+}
+
+/// The operations themselves; [`Booking`] counts and times each.
+impl<D: Database> SqlStore<D> {
+    async fn hold_unmeasured(&self, caller: &Caller, request: &HoldRequest) -> Result<Hold> {
         let now = self.now();
         let expires_at = now.saturating_add(self.settings.hold_for).unwrap_or(now);
         let env = caller_inputs(caller, now.as_second())
@@ -239,11 +280,7 @@ impl<D: Database> Booking for SqlStore<D> {
         })
     }
 
-    async fn book(&self, caller: &Caller, request: &BookRequest) -> Result<Booked> {
-        self.book_answering(caller, request, None).await
-    }
-
-    async fn move_appointment(
+    async fn move_unmeasured(
         &self,
         caller: &Caller,
         request: &MoveRequest,
@@ -257,7 +294,11 @@ impl<D: Database> Booking for SqlStore<D> {
         Ok(AppointmentId(id))
     }
 
-    async fn cancel(&self, caller: &Caller, request: &CancelRequest) -> Result<AppointmentId> {
+    async fn cancel_unmeasured(
+        &self,
+        caller: &Caller,
+        request: &CancelRequest,
+    ) -> Result<AppointmentId> {
         let (status, job, action) = match caller.policy {
             Policy::SelfService => (
                 domain::AppointmentStatus::CancelledByPatient,

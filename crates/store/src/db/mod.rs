@@ -148,11 +148,23 @@ pub trait Database: Send + Sync + 'static {
     fn pool(&self) -> Self::Conn<'_>;
     /// The long waits for a connection (and, on SQLite, for the one writer), counted.
     fn waits(&self) -> &waits::ConnectionWaits;
+    /// The pool's connections now.
+    fn pool_status(&self) -> crate::PoolStatus;
     /// A transaction that may write: `BEGIN IMMEDIATE` on SQLite, whose deferred
     /// transactions fail when they upgrade; plain `BEGIN` on PostgreSQL.
     async fn begin_write(&self) -> Result<Self::Tx>;
     /// Runs a booking program in one transaction.
     async fn run(&self, program: &'static Program, env: Env) -> Result<Answer>;
+}
+
+/// The connections of a sqlx pool: its limit, those open, and those idle among them.
+pub(crate) fn pool_status<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> crate::PoolStatus {
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+    crate::PoolStatus {
+        max: pool.options().get_max_connections(),
+        open: pool.size(),
+        idle,
+    }
 }
 
 /// The pool and transaction handles of one sqlx backend, reading and writing [`Statement`]s.

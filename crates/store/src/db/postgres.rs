@@ -52,6 +52,10 @@ impl Database for PgDb {
         &self.waits
     }
 
+    fn pool_status(&self) -> crate::PoolStatus {
+        super::pool_status(&self.pool)
+    }
+
     async fn begin_write(&self) -> Result<Tx> {
         let started = std::time::Instant::now();
         let transaction = self.pool.begin().await;

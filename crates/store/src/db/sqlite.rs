@@ -63,6 +63,10 @@ impl Database for SqliteDb {
         &self.waits
     }
 
+    fn pool_status(&self) -> crate::PoolStatus {
+        super::pool_status(&self.pool)
+    }
+
     async fn begin_write(&self) -> Result<Tx> {
         let started = std::time::Instant::now();
         let transaction = self.pool.begin_with("BEGIN IMMEDIATE").await;

@@ -1,6 +1,6 @@
 //! How often statements wait long for a database connection. Under overload sqlx would warn
 //! once per waiting statement (seventeen thousand lines in a few minutes of a rush); instead
-//! the long waits are counted for `/metrics` and logged at most once per interval, with how
+//! every wait is timed for `/metrics`, and the long waits are counted and logged at most once per interval, with how
 //! many there were since the last line.
 
 use std::sync::Mutex;
@@ -23,6 +23,7 @@ pub struct ConnectionWaits {
 impl ConnectionWaits {
     /// Counts a wait for a connection, and logs the count when the interval allows.
     pub fn note(&self, waited: Duration) {
+        metrics::histogram!(crate::measure::CONNECTION_WAIT).record(waited);
         if waited < LONG_WAIT {
             return;
         }

@@ -186,4 +186,6 @@ pub struct OutboxCounts {
     pub sent: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// When the oldest pending job was written: how far behind the worker is.
+    pub oldest_pending: Option<Timestamp>,
 }

@@ -525,14 +525,15 @@ impl<D: Database> Outbox for SqlStore<D> {
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts> {
-        let (pending, sent, skipped, failed): (i64, i64, i64, i64) = self
+        let (pending, sent, skipped, failed, oldest): (i64, i64, i64, i64, Option<i64>) = self
             .db
             .pool()
             .fetch_one(q("SELECT \
                    COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NULL THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN sent_at IS NOT NULL AND skipped IS NOT NULL THEN 1 ELSE 0 END), 0), \
-                   COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                   COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+                   MIN(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN created_at END) \
                  FROM outbox"))
             .await?;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
@@ -541,6 +542,9 @@ impl<D: Database> Outbox for SqlStore<D> {
             sent: count(sent),
             skipped: count(skipped),
             failed: count(failed),
+            oldest_pending: oldest
+                .map(|at| crate::rows::instant(at, "outbox.created_at"))
+                .transpose()?,
         })
     }
 }

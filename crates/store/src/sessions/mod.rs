@@ -12,11 +12,54 @@ pub use staff::StaffSessions;
 
 use crate::db::{Database, Executor, Transaction, q};
 use crate::{Result, SqlStore};
+use async_trait::async_trait;
 
 /// Every session, and the logins that lead to them.
-pub trait Sessions: PatientSessions + StaffSessions + Logins {}
+pub trait Sessions: PatientSessions + StaffSessions + Logins + LiveSessions {}
 
-impl<T: PatientSessions + StaffSessions + Logins> Sessions for T {}
+impl<T: PatientSessions + StaffSessions + Logins + LiveSessions> Sessions for T {}
+
+/// How many sessions are live now (neither expired nor idle too long), for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionCounts {
+    /// Patients' (a representative's too).
+    pub patients: u64,
+    pub staff: u64,
+    pub operators: u64,
+}
+
+#[async_trait]
+pub trait LiveSessions: Send + Sync {
+    async fn live_sessions(&self) -> Result<SessionCounts>;
+}
+
+#[async_trait]
+impl<D: Database> LiveSessions for SqlStore<D> {
+    async fn live_sessions(&self) -> Result<SessionCounts> {
+        let now = self.now().as_second();
+        let seen_since = now - self.settings.session_idle.as_secs();
+        let (patients, staff, operators): (i64, i64, i64) = self
+            .db
+            .pool()
+            .fetch_one(
+                q("SELECT \
+                     (SELECT COUNT(*) FROM session WHERE expires_at > $1 AND last_seen_at > $2), \
+                     (SELECT COUNT(*) FROM staff_session \
+                       WHERE role = 'staff' AND expires_at > $1 AND last_seen_at > $2), \
+                     (SELECT COUNT(*) FROM staff_session \
+                       WHERE role = 'operator' AND expires_at > $1 AND last_seen_at > $2)")
+                .bind(now)
+                .bind(seen_since),
+            )
+            .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(SessionCounts {
+            patients: count(patients),
+            staff: count(staff),
+            operators: count(operators),
+        })
+    }
+}
 
 impl<D: Database> SqlStore<D> {
     /// Records that a session was used, at most once a minute, so that reading a page is not

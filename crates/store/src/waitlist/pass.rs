@@ -256,9 +256,21 @@ impl<D: Database> SqlStore<D> {
         patient: &NationalId,
         slot: SlotId,
     ) -> Result<Option<i64>> {
+        let caller = Caller::waitlist(patient.clone());
+        let offering = self.offer_unmeasured(&caller, entry, patient, slot);
+        crate::measure::booking(crate::measure::Operation::Offer, &caller, offering).await
+    }
+
+    async fn offer_unmeasured(
+        &self,
+        caller: &Caller,
+        entry: i64,
+        patient: &NationalId,
+        slot: SlotId,
+    ) -> Result<Option<i64>> {
         let now = self.now();
         let until = now.saturating_add(self.settings.offer_for).unwrap_or(now);
-        let env = caller_inputs(&Caller::waitlist(patient.clone()), now.as_second())
+        let env = caller_inputs(caller, now.as_second())
             .with("slot", slot.0)
             .with("patient", patient.as_str())
             .with("entry", entry)

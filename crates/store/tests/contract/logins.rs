@@ -2,7 +2,7 @@
 
 use crate::common::{TestDb, World};
 use domain::{AuditAction, ClinicId};
-use store::{AuditFilter, LoginAttempt, LoginFlow};
+use store::{AuditFilter, LoginAttempt, LoginFlow, SessionCounts};
 
 fn attempt(flow: LoginFlow) -> LoginAttempt {
     LoginAttempt {
@@ -194,6 +194,53 @@ pub async fn sessions_keep_the_providers_id_token(db: TestDb) {
             .expect("read"),
         None,
         "the token goes with the session"
+    );
+    world.finish().await;
+}
+
+pub async fn live_sessions_and_the_pool_are_counted_for_the_metrics(db: TestDb) {
+    let world = World::new(db).await;
+    let store = &world.store;
+    let hours = jiff::SignedDuration::from_hours(1);
+    assert_eq!(
+        store.live_sessions().await.expect("count"),
+        SessionCounts::default()
+    );
+    let kari = world.patient(1).await;
+    let ola = world.patient(2).await;
+    store
+        .open_session("kari", &kari, hours)
+        .await
+        .expect("open");
+    store.open_session("ola", &ola, hours).await.expect("open");
+    store
+        .open_staff_session("staff", &world.staff, hours)
+        .await
+        .expect("open staff");
+    let operator = domain::Actor::Operator {
+        user: "drift".into(),
+    };
+    store
+        .open_staff_session("operator", &operator, hours)
+        .await
+        .expect("open operator");
+    let live = |patients, staff, operators| SessionCounts {
+        patients,
+        staff,
+        operators,
+    };
+    assert_eq!(store.live_sessions().await.expect("count"), live(2, 1, 1));
+    store.close_session("ola").await.expect("close");
+    assert_eq!(store.live_sessions().await.expect("count"), live(1, 1, 1));
+    // Idle past session_idle (30 minutes in the tests' settings): no longer live.
+    world.advance(31);
+    assert_eq!(store.live_sessions().await.expect("count"), live(0, 0, 0));
+
+    let pool = store.pool_status();
+    assert!(pool.max >= 1 && pool.open <= pool.max, "{pool:?}");
+    assert!(
+        pool.idle <= pool.open && pool.in_use() <= pool.open,
+        "{pool:?}"
     );
     world.finish().await;
 }

@@ -113,6 +113,8 @@ contract_tests!(
     push_subscriptions_are_per_device_and_only_the_owners,
     a_claimed_job_is_leased_and_finished_once,
     failed_tries_wait_then_fail_and_can_be_retried,
+    the_outbox_tells_when_its_oldest_pending_job_was_written,
+    live_sessions_and_the_pool_are_counted_for_the_metrics,
     reminders_are_written_once_and_only_for_booked_appointments,
     reminders_at_48_and_2_hours_are_each_written_once_at_their_moment,
     a_round_after_a_pause_writes_what_came_due_but_nothing_after_the_start,

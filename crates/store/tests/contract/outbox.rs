@@ -496,3 +496,32 @@ pub async fn concurrent_claims_never_hand_out_one_job_twice(db: TestDb) {
     drop(stores);
     world.finish().await;
 }
+
+pub async fn the_outbox_tells_when_its_oldest_pending_job_was_written(db: TestDb) {
+    let world = World::new(db).await;
+    let empty = world.store.outbox_counts().await.expect("counts");
+    assert_eq!(empty.oldest_pending, None);
+    let first_written = store::Clock::now(world.clock.as_ref());
+    bookings(&world, 1).await;
+    world.advance(10);
+    bookings_from(&world, 1, 1).await;
+    let counts = world.store.outbox_counts().await.expect("counts");
+    assert_eq!(counts.pending, 2);
+    assert_eq!(
+        counts.oldest_pending.map(|at| at.as_second()),
+        Some(first_written.as_second())
+    );
+    let claimed = world.store.claim_jobs(1, LEASE, "w").await.expect("claim");
+    world
+        .store
+        .finish_job(&claimed[0], JobOutcome::Sent(Channel::Sms))
+        .await
+        .expect("finish");
+    let counts = world.store.outbox_counts().await.expect("counts");
+    assert_eq!(
+        counts.oldest_pending.map(|at| at.as_second()),
+        Some(first_written.as_second() + 600),
+        "the job left is the one written ten minutes later"
+    );
+    world.finish().await;
+}
