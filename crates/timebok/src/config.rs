@@ -464,6 +464,32 @@ fn header_name(name: Option<String>) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// README's «Running in production» configuration is one an operator can use as written.
+    #[test]
+    fn the_production_example_in_readme_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("## Running in production")
+            .nth(1)
+            .expect("the section");
+        let example = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("its TOML");
+        let raw: RawConfig = Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(Toml::string(example))
+            .extract()
+            .expect("the example reads");
+        let settings = raw
+            .validate(Some(Path::new("/etc/timebok/timebok.toml")))
+            .expect("the example is valid");
+        assert_eq!(settings.profile, Profile::Production);
+        assert!(settings.oidc.staff.is_some() && settings.oidc.patient.is_some());
+        assert!(!settings.notify.run_in_serve);
+        assert_eq!(settings.log_format, crate::logging::LogFormat::Json);
+    }
+
     #[test]
     fn defaults_are_valid_and_put_the_database_beside_the_config() {
         let settings = RawConfig::default()
