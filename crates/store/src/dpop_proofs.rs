@@ -4,7 +4,6 @@
 use crate::db::{Database, Executor, q};
 use crate::{Result, SqlStore};
 use async_trait::async_trait;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 #[async_trait]
 pub trait DpopProofs: Send + Sync {
@@ -13,7 +12,7 @@ pub trait DpopProofs: Send + Sync {
     async fn first_use_of_proof(&self, key: &str, until: jiff::Timestamp) -> Result<bool>;
 }
 
-static LAST_SWEEP: AtomicI64 = AtomicI64::new(0);
+static SWEEP: crate::db::sweeps::Sweep = crate::db::sweeps::Sweep::new();
 
 #[async_trait]
 impl<D: Database> DpopProofs for SqlStore<D> {
@@ -33,12 +32,7 @@ impl<D: Database> DpopProofs for SqlStore<D> {
                 .bind(now),
             )
             .await?;
-        let last = LAST_SWEEP.load(Ordering::Relaxed);
-        if now - last >= 60
-            && LAST_SWEEP
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+        if SWEEP.due(now) {
             self.db
                 .pool()
                 .execute(q("DELETE FROM dpop_proof WHERE expires_at < $1").bind(now))

@@ -4,7 +4,6 @@
 use crate::db::{Database, Dialect, Executor, q};
 use crate::{Result, SqlStore};
 use async_trait::async_trait;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Windows older than this are deleted, at most once a minute per process.
 const KEEP_SECONDS: i64 = 24 * 3600;
@@ -27,7 +26,7 @@ pub trait RateCounts: Send + Sync {
     async fn count_hit(&self, key: &str, window_seconds: u64) -> Result<Hits>;
 }
 
-static LAST_SWEEP: AtomicI64 = AtomicI64::new(0);
+static SWEEP: crate::db::sweeps::Sweep = crate::db::sweeps::Sweep::new();
 
 #[async_trait]
 impl<D: Database> RateCounts for SqlStore<D> {
@@ -52,12 +51,7 @@ impl<D: Database> RateCounts for SqlStore<D> {
                 .bind(start),
             )
             .await?;
-        let last = LAST_SWEEP.load(Ordering::Relaxed);
-        if now - last >= 60
-            && LAST_SWEEP
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+        if SWEEP.due(now) {
             self.db
                 .pool()
                 .execute(

@@ -63,9 +63,7 @@ impl<D: Database> Retention for SqlStore<D> {
             forget_threads(&mut tx, days_before(now, policy.message_days)).await?;
         let notifications =
             forget_notifications(&mut tx, days_before(now, policy.notification_days)).await?;
-        let ended =
-            crate::sessions::forget_ended(&mut tx, now, now - self.settings.session_idle.as_secs())
-                .await?;
+        let ended = self.forget_ended(&mut tx, now).await?;
         // The booking core's own rule for how long a key can be replayed.
         let spent_keys = format!(
             "DELETE FROM idempotency_key WHERE NOT ({})",

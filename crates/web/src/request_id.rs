@@ -43,7 +43,7 @@ fn new_id() -> String {
     static COUNT: AtomicU64 = AtomicU64::new(0);
     let mut bytes = [0u8; 16];
     match getrandom::fill(&mut bytes) {
-        Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        Ok(()) => crate::tokens::hex(&bytes),
         Err(_) => format!("n{}", COUNT.fetch_add(1, Ordering::Relaxed)),
     }
 }

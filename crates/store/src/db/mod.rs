@@ -8,6 +8,7 @@
 pub(crate) mod named;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
+pub(crate) mod sweeps;
 pub(crate) mod waits;
 
 use crate::Result;

@@ -102,12 +102,7 @@ impl<D: Database> Logins for SqlStore<D> {
         let now = self.now();
         let expires_at = now.saturating_add(lifetime).unwrap_or(now);
         let mut tx = self.db.begin_write().await?;
-        super::forget_ended(
-            &mut tx,
-            now.as_second(),
-            now.as_second() - self.settings.session_idle.as_secs(),
-        )
-        .await?;
+        self.forget_ended(&mut tx, now.as_second()).await?;
         tx.execute(
             q("INSERT INTO login_attempt (state_hash, flow, pkce_verifier, nonce, created_at, expires_at) \
                VALUES ($1, $2, $3, $4, $5, $6)")

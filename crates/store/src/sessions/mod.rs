@@ -2,6 +2,24 @@
 //! (`staff.rs`), kept in the database so that any number of servers share them. Cookies hold
 //! a token; the tables hold only its hash.
 
+/// When a session is live: not past its lifetime (`expires_at` after the instant in the
+/// parameter `now`) and used since the instant in `seen_since` (`session_idle_minutes` ago).
+/// `table` is the table's alias with its dot, or empty. Every read, count and sweep of
+/// sessions says it through this one condition.
+macro_rules! live_session {
+    ($table:literal, $now:literal, $seen_since:literal) => {
+        concat!(
+            $table,
+            "expires_at > ",
+            $now,
+            " AND ",
+            $table,
+            "last_seen_at > ",
+            $seen_since
+        )
+    };
+}
+
 mod logins;
 mod patients;
 mod staff;
@@ -37,19 +55,21 @@ pub trait LiveSessions: Send + Sync {
 impl<D: Database> LiveSessions for SqlStore<D> {
     async fn live_sessions(&self) -> Result<SessionCounts> {
         let now = self.now().as_second();
-        let seen_since = now - self.settings.session_idle.as_secs();
         let (patients, staff, operators): (i64, i64, i64) = self
             .db
             .pool()
             .fetch_one(
-                q("SELECT \
-                     (SELECT COUNT(*) FROM session WHERE expires_at > $1 AND last_seen_at > $2), \
-                     (SELECT COUNT(*) FROM staff_session \
-                       WHERE role = 'staff' AND expires_at > $1 AND last_seen_at > $2), \
-                     (SELECT COUNT(*) FROM staff_session \
-                       WHERE role = 'operator' AND expires_at > $1 AND last_seen_at > $2)")
+                q(concat!(
+                    "SELECT (SELECT COUNT(*) FROM session WHERE ",
+                    live_session!("", "$1", "$2"),
+                    "), (SELECT COUNT(*) FROM staff_session WHERE role = 'staff' AND ",
+                    live_session!("", "$1", "$2"),
+                    "), (SELECT COUNT(*) FROM staff_session WHERE role = 'operator' AND ",
+                    live_session!("", "$1", "$2"),
+                    ")"
+                ))
                 .bind(now)
-                .bind(seen_since),
+                .bind(self.seen_since(now)),
             )
             .await?;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
@@ -86,26 +106,38 @@ pub(crate) struct Ended {
     pub login_attempts: u64,
 }
 
-/// Deletes the sessions that have ended, by their lifetime (`expires_at` by `now`) or by
-/// going unused since `idle_since`, and the login attempts that ran out. The one place that
-/// says when a session is over for good; logging in clears the ended ones through it too.
-pub(crate) async fn forget_ended(
-    tx: &mut impl Executor,
-    now: i64,
-    idle_since: i64,
-) -> Result<Ended> {
-    let mut sessions = 0;
-    for table in [
-        q("DELETE FROM session WHERE expires_at <= $1 OR last_seen_at <= $2"),
-        q("DELETE FROM staff_session WHERE expires_at <= $1 OR last_seen_at <= $2"),
-    ] {
-        sessions += tx.execute(table.bind(now).bind(idle_since)).await?;
+impl<D: Database> SqlStore<D> {
+    /// The instant a session must have been used since to be live at `now`.
+    pub(crate) fn seen_since(&self, now: i64) -> i64 {
+        now - self.settings.session_idle.as_secs()
     }
-    let login_attempts = tx
-        .execute(q("DELETE FROM login_attempt WHERE expires_at <= $1").bind(now))
-        .await?;
-    Ok(Ended {
-        sessions,
-        login_attempts,
-    })
+
+    /// Deletes the sessions that are no longer live at `now`, and the login attempts that ran
+    /// out. Logging in clears the ended ones through it too, and so does retention.
+    pub(crate) async fn forget_ended(&self, tx: &mut impl Executor, now: i64) -> Result<Ended> {
+        let mut sessions = 0;
+        for table in [
+            q(concat!(
+                "DELETE FROM session WHERE NOT (",
+                live_session!("", "$1", "$2"),
+                ")"
+            )),
+            q(concat!(
+                "DELETE FROM staff_session WHERE NOT (",
+                live_session!("", "$1", "$2"),
+                ")"
+            )),
+        ] {
+            sessions += tx
+                .execute(table.bind(now).bind(self.seen_since(now)))
+                .await?;
+        }
+        let login_attempts = tx
+            .execute(q("DELETE FROM login_attempt WHERE expires_at <= $1").bind(now))
+            .await?;
+        Ok(Ended {
+            sessions,
+            login_attempts,
+        })
+    }
 }

@@ -84,12 +84,7 @@ impl<D: Database> PatientSessions for SqlStore<D> {
         let now = self.now();
         let expires_at = now.saturating_add(lifetime).unwrap_or(now);
         let mut tx = self.db.begin_write().await?;
-        super::forget_ended(
-            &mut tx,
-            now.as_second(),
-            now.as_second() - self.settings.session_idle.as_secs(),
-        )
-        .await?;
+        self.forget_ended(&mut tx, now.as_second()).await?;
         tx.execute(
             q("INSERT INTO session (token_hash, national_id, created_at, expires_at, last_seen_at) \
                VALUES ($1, $2, $3, $4, $3)")
@@ -118,7 +113,8 @@ impl<D: Database> PatientSessions for SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q("SELECT s.national_id, s.last_seen_at, s.acting_for, \
+                q(concat!(
+                    "SELECT s.national_id, s.last_seen_at, s.acting_for, \
                      (SELECT MIN(r.kind) FROM representation r \
                       WHERE r.representative = s.national_id AND r.person = s.acting_for \
                         AND (r.valid_until IS NULL OR r.valid_until > $2)), \
@@ -127,10 +123,12 @@ impl<D: Database> PatientSessions for SqlStore<D> {
                       WHERE r.representative = s.national_id \
                         AND (r.valid_until IS NULL OR r.valid_until > $2)) \
                    FROM session s \
-                   WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3")
+                   WHERE s.token_hash = $1 AND ",
+                    live_session!("s.", "$2", "$3")
+                ))
                 .bind(token_hash)
                 .bind(now)
-                .bind(now - self.settings.session_idle.as_secs()),
+                .bind(self.seen_since(now)),
             )
             .await?;
         let Some((id, last_seen, acting_for, kind, first_name, represents_anyone)) = row else {

@@ -49,12 +49,7 @@ impl<D: Database> StaffSessions for SqlStore<D> {
         let now = self.now();
         let expires_at = now.saturating_add(lifetime).unwrap_or(now);
         let mut tx = self.db.begin_write().await?;
-        super::forget_ended(
-            &mut tx,
-            now.as_second(),
-            now.as_second() - self.settings.session_idle.as_secs(),
-        )
-        .await?;
+        self.forget_ended(&mut tx, now.as_second()).await?;
         tx.execute(
             q(
                 "INSERT INTO staff_session (token_hash, role, user_name, clinic_id, created_at, \
@@ -80,13 +75,14 @@ impl<D: Database> StaffSessions for SqlStore<D> {
             .db
             .pool()
             .fetch_optional(
-                q(
+                q(concat!(
                     "SELECT role, user_name, clinic_id, last_seen_at FROM staff_session \
-                   WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
-                )
+                     WHERE token_hash = $1 AND ",
+                    live_session!("", "$2", "$3")
+                ))
                 .bind(token_hash)
                 .bind(now)
-                .bind(now - self.settings.session_idle.as_secs()),
+                .bind(self.seen_since(now)),
             )
             .await?;
         let Some(row) = row else {

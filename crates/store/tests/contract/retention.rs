@@ -21,6 +21,18 @@ async fn write(world: &World, patient: &domain::NationalId, words: &str) -> doma
         .expect("write")
 }
 
+/// The audit log's entries about `patient`.
+async fn audited(world: &World, patient: &domain::NationalId) -> Vec<domain::AuditEvent> {
+    world
+        .store
+        .audit_events(&AuditFilter {
+            patient: Some(patient.clone()),
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit")
+}
+
 /// Every job due now is sent.
 async fn deliver_all(world: &World) -> usize {
     let jobs = world
@@ -94,14 +106,7 @@ pub async fn retention_erases_each_kind_when_its_period_has_passed(db: TestDb) {
     let kept = world.store.appointment(second.id).await.expect("reads");
     assert_eq!(kept.reason.as_str(), "Influensavaksine");
 
-    let before = world
-        .store
-        .audit_events(&AuditFilter {
-            patient: Some(kari.clone()),
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("audit");
+    let before = audited(&world, &kari).await;
     assert!(!before.is_empty(), "the booking was audited");
 
     // Four hundred days on: Kari's thread is a year and more quiet, Ola's not yet.
@@ -128,14 +133,7 @@ pub async fn retention_erases_each_kind_when_its_period_has_passed(db: TestDb) {
         pass.audit_events > 0,
         "the first days' entries are past 365 days"
     );
-    let after = world
-        .store
-        .audit_events(&AuditFilter {
-            patient: Some(kari.clone()),
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("audit");
+    let after = audited(&world, &kari).await;
     assert!(after.is_empty(), "{after:?}");
 
     // A second pass finds nothing more to do.
