@@ -239,6 +239,10 @@ async fn clients_need_a_known_token_and_the_right_scope() {
     assert_eq!(none.headers["www-authenticate"], "Bearer");
     let unknown = get(&portal, Some("not-a-token-of-anyone-0123456789abc"), &path).await;
     assert_outcome(&unknown, 401, "login", None);
+    assert_eq!(
+        unknown.headers["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
     let booker = get(&portal, Some(BOOKER), &path).await;
     assert_outcome(&booker, 403, "forbidden", None);
     assert_eq!(get(&portal, Some(READER), &path).await.status, 200);

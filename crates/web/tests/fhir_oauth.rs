@@ -199,7 +199,21 @@ async fn forged_altered_or_foreign_tokens_are_refused() {
     ] {
         let answer = get(&portal, Some(forged), "/fhir/Schedule").await;
         assert_outcome(&answer, 401, "login", None);
+        assert_eq!(
+            answer.headers["www-authenticate"], "Bearer error=\"invalid_token\"",
+            "{forged}"
+        );
+        // Under the DPoP scheme, the same token is refused in that scheme's challenge.
+        let answer = get_with_proofs(&portal.base, forged, "/fhir/Schedule", &[]).await;
+        assert_refused(&answer, "invalid_token", forged);
     }
+    // Without a token, both schemes the API takes are offered.
+    let none = get(&portal, None, "/fhir/Schedule").await;
+    assert_outcome(&none, 401, "login", None);
+    assert_eq!(
+        none.headers["www-authenticate"],
+        "Bearer, DPoP algs=\"ES256 RS256\""
+    );
     assert_eq!(
         get(&portal, Some(&reader), "/fhir/Schedule").await.status,
         200,

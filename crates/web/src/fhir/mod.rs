@@ -188,7 +188,8 @@ impl FromRequestParts<AppState> for ApiClient {
         let t = outcome::language(&parts.headers);
         let refuse = |problem| Outcome::new(t, problem).into_response();
         let Some(shown) = Shown::read(&parts.headers) else {
-            return Err(refuse(Problem::Unauthenticated));
+            let dpop = state.fhir.access_tokens.is_some();
+            return Err(refuse(Problem::Unauthenticated { dpop }));
         };
         if let Shown::Bearer(token) = shown
             && let Some(client) = state.fhir.find(token)
@@ -203,7 +204,7 @@ impl FromRequestParts<AppState> for ApiClient {
                 .await
                 .map(|client| Self { client, t })
                 .map_err(refuse),
-            None => Err(refuse(Problem::Unauthenticated)),
+            None => Err(refuse(shown.refused())),
         }
     }
 }
@@ -228,6 +229,14 @@ impl<'a> Shown<'a> {
             Some(Self::Dpop(token))
         } else {
             None
+        }
+    }
+
+    /// What a refused token is answered, in the challenge of the scheme it came under.
+    fn refused(self) -> Problem {
+        match self {
+            Self::Bearer(_) => Problem::InvalidToken,
+            Self::Dpop(_) => Problem::Dpop(outcome::DpopRefusal::InvalidToken),
         }
     }
 
@@ -301,7 +310,7 @@ async fn access_token_client(
             }
             refused => {
                 tracing::info!(reason = %refused, "access token refused");
-                Problem::Unauthenticated
+                shown.refused()
             }
         })?;
     check_binding(state, shown, verified.bound_to.as_deref(), parts, now).await?;

@@ -27,8 +27,13 @@ pub fn language(headers: &HeaderMap) -> T {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// No token, or one nobody was given.
-    Unauthenticated,
+    /// No token: the challenge names the schemes the API takes, DPoP too where the
+    /// authorization server's tokens are taken (RFC 9449, section 7.1).
+    Unauthenticated {
+        dpop: bool,
+    },
+    /// A bearer token nobody was given, forged, expired or for another audience.
+    InvalidToken,
     /// The client's scopes do not cover this.
     Forbidden,
     NotFound,
@@ -257,10 +262,12 @@ impl IntoResponse for Outcome {
         };
         let challenge = match &self.problem {
             Problem::Dpop(refusal) => refusal.challenge(),
+            Problem::Unauthenticated { dpop: true } => "Bearer, DPoP algs=\"ES256 RS256\"",
+            Problem::InvalidToken => "Bearer error=\"invalid_token\"",
             _ => "Bearer",
         };
         let (status, code, machine_code, diagnostics, at) = match self.problem {
-            Problem::Unauthenticated => (
+            Problem::Unauthenticated { .. } | Problem::InvalidToken => (
                 StatusCode::UNAUTHORIZED,
                 "login",
                 "UNAUTHENTICATED",
