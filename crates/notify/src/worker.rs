@@ -25,6 +25,7 @@ use store::{
     ClaimedJob, Clock, Delivery, HookStatus, JobOutcome, NotificationKind, Notifications,
     OfferRound, Retention, RetentionPass, SkipReason, StoreError, Waitlist,
 };
+use tracing::Instrument;
 
 /// The configured channels; a channel without configuration is `None`.
 struct Channels {
@@ -218,7 +219,14 @@ impl Worker {
             .max(1);
         // Owned jobs: a stream of borrowed ones makes the worker's future not `Send`.
         let mut endings = stream::iter(jobs)
-            .map(|job| async move { (job.id, self.deliver(&job).await) })
+            .map(|job| async move {
+                let span = delivery_span(&job);
+                let ending = self.deliver(&job).instrument(span.clone()).await;
+                if let Ok(ending) = &ending {
+                    span.record("notification.outcome", ending.code());
+                }
+                (job.id, ending)
+            })
             .buffer_unordered(at_once);
         while let Some((job, ending)) = endings.next().await {
             match ending {
@@ -504,6 +512,24 @@ impl Ending {
             Self::Failed => "failed",
         }
     }
+}
+
+/// A delivery's span in the traces, the parent of its statements: the kind of notice and
+/// how the try ended, never its address or text.
+fn delivery_span(job: &ClaimedJob) -> tracing::Span {
+    let kind = if job.subscription_id.is_some() {
+        "subscription"
+    } else {
+        job.kind.code()
+    };
+    tracing::info_span!(
+        target: "timebok::trace",
+        "delivery",
+        otel.name = %format_args!("deliver {kind}"),
+        notification.kind = kind,
+        notification.attempt = job.attempt,
+        notification.outcome = tracing::field::Empty,
+    )
 }
 
 /// Counts how a try of `job` ended, on `channel` where one was chosen.

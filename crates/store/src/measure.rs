@@ -4,11 +4,15 @@
 //! (the store's own tests, a process with no `metrics_listen`) these cost next to nothing.
 //!
 //! The names are here, once; the web crate describes them beside the exporter.
+//!
+//! For OpenTelemetry traces, each operation of the booking core is a span too, and each
+//! statement one (`db::statement_span`), with the target [`TRACE_TARGET`].
 
 use crate::{Result, StoreError};
 use domain::{Actor, Caller};
 use std::future::Future;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// Holds, bookings, moves, cancellations and offers, by `operation`, `channel` and `outcome`.
 pub const BOOKING_OPERATIONS: &str = "timebok_booking_operations_total";
@@ -24,6 +28,12 @@ pub const NOTIFICATION_DELIVERIES: &str = "timebok_notification_deliveries_total
 /// How long each statement or transaction waited for a database connection (on SQLite, a
 /// write also for the one writer).
 pub const CONNECTION_WAIT: &str = "timebok_database_connection_wait_seconds";
+
+/// The target of the spans made for the traces alone: the booking core's, each statement's,
+/// each request's (in the web crate) and each notification delivery's. The process's log
+/// filter leaves them out, so a log line's span stays the request's, with its id. Span
+/// macros need the target written out; this is the one place that names it for a filter.
+pub const TRACE_TARGET: &str = "timebok::trace";
 
 /// What the booking core was asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,11 +105,21 @@ pub(crate) async fn booking<T: Done>(
     work: impl Future<Output = Result<T>>,
 ) -> Result<T> {
     let started = Instant::now();
-    let result = work.await;
     let channel = channel(&caller.actor);
+    let span = tracing::info_span!(
+        target: "timebok::trace",
+        "booking",
+        otel.name = %format_args!("booking {}", operation.code()),
+        booking.operation = operation.code(),
+        booking.channel = channel,
+        booking.outcome = tracing::field::Empty,
+        booking.refusal = tracing::field::Empty,
+    );
+    let result = work.instrument(span.clone()).await;
     let outcome = match &result {
         Ok(done) => done.outcome(),
         Err(StoreError::Refused(refusal)) => {
+            span.record("booking.refusal", refusal.code());
             metrics::counter!(
                 BOOKING_REFUSALS,
                 "operation" => operation.code(),
@@ -111,6 +131,7 @@ pub(crate) async fn booking<T: Done>(
         }
         Err(_) => "error",
     };
+    span.record("booking.outcome", outcome);
     metrics::counter!(
         BOOKING_OPERATIONS,
         "operation" => operation.code(),

@@ -75,6 +75,8 @@ pub struct RawConfig {
     pub demo_clock: Option<PathBuf>,
     /// How long reasons, messages, notifications and the audit log are kept.
     pub retention: domain::RetentionPolicy,
+    /// OpenTelemetry traces to a collector; off unless `otlp_endpoint` is set.
+    pub traces: crate::traces::TraceSettings,
 }
 
 impl Default for RawConfig {
@@ -104,6 +106,7 @@ impl Default for RawConfig {
             csrf_key: None,
             demo_clock: None,
             retention: domain::RetentionPolicy::default(),
+            traces: crate::traces::TraceSettings::default(),
         }
     }
 }
@@ -135,6 +138,7 @@ pub struct Settings {
     /// `demo_clock` as configured; `timebok demo` alone reads it.
     pub demo_clock: Option<PathBuf>,
     pub retention: domain::RetentionPolicy,
+    pub traces: crate::traces::TraceSettings,
 }
 
 impl Settings {
@@ -184,6 +188,8 @@ pub enum ConfigError {
     Unreadable(#[from] Box<figment::Error>),
     #[error(transparent)]
     Retention(#[from] domain::RetentionError),
+    #[error(transparent)]
+    Traces(#[from] crate::traces::TraceError),
     #[error("listen = «{0}» is not an address with a port, such as 127.0.0.1:8080")]
     Listen(String),
     #[error(
@@ -297,6 +303,10 @@ pub fn load(file: Option<&Path>) -> Result<RawConfig, ConfigError> {
             Env::prefixed("TIMEBOK_FHIR_")
                 .only(&["public_feed"])
                 .map(|key| format!("fhir.{}", key.as_str()).into()),
+        )
+        // [traces], e.g. TIMEBOK_TRACES__OTLP_ENDPOINT.
+        .merge(
+            Env::prefixed("TIMEBOK_TRACES__").map(|key| format!("traces.{}", key.as_str()).into()),
         )
         // The periods of [retention], e.g. TIMEBOK_RETENTION__MESSAGE_DAYS.
         .merge(
@@ -413,6 +423,7 @@ impl RawConfig {
             .transpose()?;
         self.notify.check().map_err(ConfigError::Notify)?;
         self.retention.check()?;
+        self.traces.check()?;
         if !(5..=720).contains(&self.session_idle_minutes) {
             return Err(ConfigError::SessionIdle(self.session_idle_minutes));
         }
@@ -426,6 +437,7 @@ impl RawConfig {
             profile: self.profile,
             demo_clock: self.demo_clock,
             retention: self.retention,
+            traces: self.traces,
             hsts: self.hsts,
             client_address_header: header_name(self.client_address_header),
             request_id_header: header_name(self.request_id_header),

@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 mod demo_clock;
 pub mod logging;
+pub mod traces;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -80,6 +81,8 @@ pub enum AppError {
     Backup(#[from] backup::BackupError),
     #[error(transparent)]
     DemoClock(#[from] demo_clock::DemoClockError),
+    #[error(transparent)]
+    Traces(#[from] traces::TraceError),
     #[error(
         "demo_clock is set, but only `timebok demo` runs on a clock a file moves: serve, \
          worker, migrate and access read the system's. Remove demo_clock (or \
@@ -99,16 +102,26 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         demo_config(&mut raw)?;
     }
     let settings = raw.validate(cli.config.as_deref())?;
-    logging::init(settings.log_format);
-    if let Command::Restore { file } = &cli.command {
+    let traces = traces::Tracing::start(&settings.traces)?;
+    logging::init(settings.log_format, traces.as_ref());
+    let outcome = run_command(cli.command, &settings).await;
+    if let Some(traces) = traces {
+        // The SDK's thread sends the last batch; the runtime's threads are not held up.
+        let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
+    }
+    outcome
+}
+
+async fn run_command(command: Command, settings: &config::Settings) -> Result<(), AppError> {
+    if let Command::Restore { file } = &command {
         backup::restore(&settings.database_url, file).await?;
         println!("timebok: restored {}", file.display());
     }
-    let clock = clock(&cli.command, &settings)?;
+    let clock = clock(&command, settings)?;
     let store = store::open(&settings.database_url, settings.store, clock.clone()).await?;
     store.migrate().await?;
     tracing::info!(backend = store.backend(), "database ready");
-    match cli.command {
+    match command {
         Command::Migrate | Command::VapidKeys | Command::Restore { .. } => Ok(()),
         Command::Backup { file } => {
             backup::backup(store.as_ref(), &file).await?;
@@ -116,12 +129,12 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Access { command } => Ok(access::run(store.as_ref(), command).await?),
-        Command::Serve => serve(store, clock, &settings).await,
+        Command::Serve => serve(store, clock, settings).await,
         Command::Worker => {
             let public_url = settings.public_url_at(settings.listen)?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            serve_metrics(&settings, store.clone(), clock.clone(), until(stopped)).await?;
-            let worker = worker(store, clock, &settings, &public_url)?;
+            serve_metrics(settings, store.clone(), clock.clone(), until(stopped)).await?;
+            let worker = worker(store, clock, settings, &public_url)?;
             println!("timebok: notification worker running");
             worker.run(shutdown_signal()).await;
             let _ = stop.send(true);
@@ -141,7 +154,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             if seed_only {
                 Ok(())
             } else {
-                serve(store, clock, &settings).await
+                serve(store, clock, settings).await
             }
         }
     }

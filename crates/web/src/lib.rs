@@ -26,6 +26,7 @@ mod portal;
 mod public_url;
 mod register;
 mod request_id;
+mod server_span;
 mod sessions;
 mod texts;
 mod tokens;
@@ -153,7 +154,7 @@ fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
 }
 
 /// The route logged for a request no route matched.
-const UNROUTED: &str = "(no route)";
+pub(crate) const UNROUTED: &str = "(no route)";
 
 fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
     let (routes, rules) = authorization::Routes::new()
@@ -181,6 +182,7 @@ fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
             headers::add,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(server_span::trace))
         .layer(axum::middleware::from_fn(exporter::track))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -34,6 +34,14 @@ impl Dialect {
         }
     }
 
+    /// The database's name in OpenTelemetry's conventions, for the traces.
+    pub fn system_name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgresql",
+        }
+    }
+
     /// A row lock clause, such as `FOR UPDATE OF s`: PostgreSQL's; SQLite needs none because
     /// its write transactions are exclusive. For a statement whose rows are read; one that
     /// only locks goes through [`Transaction::lock`] instead.
@@ -43,6 +51,32 @@ impl Dialect {
             Self::Postgres => clause,
         }
     }
+}
+
+/// A statement's span in the traces, the connection's wait included: its operation (`SELECT`,
+/// `BEGIN`), the database, and its SQL, whose values are always bound parameters and never
+/// part of the text. Made only inside a span the traces see (a request's, a delivery's),
+/// so that the worker's polls each second do not each become a trace; never without traces.
+pub(crate) fn statement_span(dialect: Dialect, sql: &str) -> tracing::Span {
+    if !tracing::span_enabled!(target: "timebok::trace", tracing::Level::INFO)
+        || tracing::Span::current().is_none()
+    {
+        return tracing::Span::none();
+    }
+    let operation = sql
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    tracing::info_span!(
+        target: "timebok::trace",
+        "statement",
+        otel.name = %operation,
+        otel.kind = "client",
+        db.system.name = dialect.system_name(),
+        db.operation.name = %operation,
+        db.query.text = sql,
+    )
 }
 
 /// One statement and the values for its `$1`, `$2`, ….
@@ -229,22 +263,27 @@ macro_rules! sqlx_handles {
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Vec<R>> {
+                let span = $crate::db::statement_span($dialect, statement.sql.as_str());
                 let query = query_as(statement)?;
-                Ok(query.fetch_all(&mut *self.connection().await?).await?)
+                let rows = async { query.fetch_all(&mut *self.connection().await?).await };
+                Ok(tracing::Instrument::instrument(rows, span).await?)
             }
 
             async fn fetch_optional<R: $crate::db::Decode>(
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Option<R>> {
+                let span = $crate::db::statement_span($dialect, statement.sql.as_str());
                 let query = query_as(statement)?;
-                Ok(query.fetch_optional(&mut *self.connection().await?).await?)
+                let row = async { query.fetch_optional(&mut *self.connection().await?).await };
+                Ok(tracing::Instrument::instrument(row, span).await?)
             }
 
             async fn execute(&mut self, statement: $crate::db::Statement) -> $crate::Result<u64> {
+                let span = $crate::db::statement_span($dialect, statement.sql.as_str());
                 let query = query(statement)?;
-                Ok(query
-                    .execute(&mut *self.connection().await?)
+                let done = async { query.execute(&mut *self.connection().await?).await };
+                Ok(tracing::Instrument::instrument(done, span)
                     .await?
                     .rows_affected())
             }
@@ -256,19 +295,24 @@ macro_rules! sqlx_handles {
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Vec<R>> {
-                Ok(query_as(statement)?.fetch_all(&mut *self.0).await?)
+                let span = $crate::db::statement_span($dialect, statement.sql.as_str());
+                let rows = query_as(statement)?.fetch_all(&mut *self.0);
+                Ok(tracing::Instrument::instrument(rows, span).await?)
             }
 
             async fn fetch_optional<R: $crate::db::Decode>(
                 &mut self,
                 statement: $crate::db::Statement,
             ) -> $crate::Result<Option<R>> {
-                Ok(query_as(statement)?.fetch_optional(&mut *self.0).await?)
+                let span = $crate::db::statement_span($dialect, statement.sql.as_str());
+                let row = query_as(statement)?.fetch_optional(&mut *self.0);
+                Ok(tracing::Instrument::instrument(row, span).await?)
             }
 
             async fn execute(&mut self, statement: $crate::db::Statement) -> $crate::Result<u64> {
-                Ok(query(statement)?
-                    .execute(&mut *self.0)
+                let span = $crate::db::statement_span($dialect, statement.sql.as_str());
+                let done = query(statement)?.execute(&mut *self.0);
+                Ok(tracing::Instrument::instrument(done, span)
                     .await?
                     .rows_affected())
             }
@@ -277,7 +321,8 @@ macro_rules! sqlx_handles {
         #[async_trait::async_trait]
         impl $crate::db::Transaction for Tx {
             async fn commit(self) -> $crate::Result<()> {
-                Ok(self.0.commit().await?)
+                let span = $crate::db::statement_span($dialect, "COMMIT");
+                Ok(tracing::Instrument::instrument(self.0.commit(), span).await?)
             }
 
             fn dialect(&self) -> $crate::db::Dialect {

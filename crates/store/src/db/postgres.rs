@@ -58,7 +58,8 @@ impl Database for PgDb {
 
     async fn begin_write(&self) -> Result<Tx> {
         let started = std::time::Instant::now();
-        let transaction = self.pool.begin().await;
+        let span = super::statement_span(self.dialect(), "BEGIN");
+        let transaction = tracing::Instrument::instrument(self.pool.begin(), span).await;
         self.waits.note(started.elapsed());
         Ok(Tx(transaction?))
     }

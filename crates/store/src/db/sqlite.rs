@@ -69,7 +69,9 @@ impl Database for SqliteDb {
 
     async fn begin_write(&self) -> Result<Tx> {
         let started = std::time::Instant::now();
-        let transaction = self.pool.begin_with("BEGIN IMMEDIATE").await;
+        let span = super::statement_span(self.dialect(), "BEGIN");
+        let transaction =
+            tracing::Instrument::instrument(self.pool.begin_with("BEGIN IMMEDIATE"), span).await;
         self.waits.note(started.elapsed());
         Ok(Tx(transaction?))
     }
