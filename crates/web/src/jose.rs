@@ -5,9 +5,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use p256::ecdsa::signature::Signer as _;
+use p256::pkcs8::DecodePrivateKey as _;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
+use rsa::signature::{RandomizedSigner, SignatureEncoding};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -34,7 +36,7 @@ pub struct SignError;
 
 enum KeyPair {
     Rsa(Box<rsa::RsaPrivateKey>),
-    P256(p256::ecdsa::SigningKey),
+    P256(p256::SecretKey),
 }
 
 /// A private key Timebok signs with, and the `kid` its public half is published under.
@@ -83,7 +85,7 @@ impl SigningKey {
         } else if let Ok(key) =
             p256::SecretKey::from_pkcs8_pem(pem).or_else(|_| p256::SecretKey::from_sec1_pem(pem))
         {
-            KeyPair::P256(key.into())
+            KeyPair::P256(key)
         } else {
             return Err(KeyError::Pem);
         };
@@ -108,18 +110,7 @@ impl SigningKey {
                 .map_err(|_| KeyError::Jwk("n, e, d, p, q"))?;
                 KeyPair::Rsa(Box::new(key))
             }
-            Some("EC") => {
-                // The EC reader takes the key's own members only; `kid`, `use` and `alg`, as
-                // HelseID's JWKs have them, are read here.
-                let member = |name: &str| jwk.get(name).cloned().unwrap_or(Value::Null);
-                let own = json!({
-                    "kty": "EC", "crv": member("crv"), "x": member("x"), "y": member("y"),
-                    "d": member("d"),
-                });
-                p256::SecretKey::from_jwk_str(&own.to_string())
-                    .map(|key| KeyPair::P256(key.into()))
-                    .map_err(|_| KeyError::Jwk("crv P-256, x, y, d"))?
-            }
+            Some("EC") => KeyPair::P256(ec_key(&jwk).ok_or(KeyError::Jwk("crv P-256, x, y, d"))?),
             _ => return Err(KeyError::Jwk("kty")),
         };
         let own_kid = jwk.get("kid").and_then(Value::as_str);
@@ -163,14 +154,12 @@ impl SigningKey {
                 "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
             }),
             KeyPair::P256(key) => {
-                let point = key.verifying_key().to_encoded_point(false);
-                let coordinate =
-                    |c: Option<&p256::FieldBytes>| c.map(|c| URL_SAFE_NO_PAD.encode(c));
+                let (x, y) = coordinates(&key.public_key());
                 json!({
                     "kty": "EC",
                     "crv": "P-256",
-                    "x": coordinate(point.x()),
-                    "y": coordinate(point.y()),
+                    "x": URL_SAFE_NO_PAD.encode(x),
+                    "y": URL_SAFE_NO_PAD.encode(y),
                 })
             }
         };
@@ -210,12 +199,40 @@ impl SigningKey {
                     .map_err(|_| SignError)
             }
             KeyPair::P256(key) => {
-                let signature: p256::ecdsa::Signature =
-                    key.try_sign(message).map_err(|_| SignError)?;
+                let signature: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(key)
+                    .try_sign(message)
+                    .map_err(|_| SignError)?;
                 Ok(signature.to_bytes().to_vec())
             }
         }
     }
+}
+
+/// A P-256 point's affine coordinates, 32 bytes each: its uncompressed SEC1 form is
+/// `04 ‖ x ‖ y`.
+fn coordinates(key: &p256::PublicKey) -> (Vec<u8>, Vec<u8>) {
+    let point = key.to_sec1_bytes();
+    let (x, y) = point
+        .get(1..)
+        .unwrap_or_default()
+        .split_at(point.len().saturating_sub(1) / 2);
+    (x.to_vec(), y.to_vec())
+}
+
+/// The private P-256 key of an EC JWK (RFC 7518, section 6.2): `d`, whose public point must
+/// be the `x` and `y` the JWK gives. Its other members (`kid`, `use`, `alg`, as HelseID's
+/// JWKs have them) are read by the caller.
+fn ec_key(jwk: &Value) -> Option<p256::SecretKey> {
+    let bytes = |name: &str| {
+        let text = jwk.get(name).and_then(Value::as_str)?;
+        URL_SAFE_NO_PAD.decode(text).ok()
+    };
+    if jwk.get("crv").and_then(Value::as_str) != Some("P-256") {
+        return None;
+    }
+    let key = p256::SecretKey::from_slice(&bytes("d")?).ok()?;
+    let (x, y) = coordinates(&key.public_key());
+    (bytes("x")? == x && bytes("y")? == y).then_some(key)
 }
 
 /// base64url(SHA-256(bytes)), as `ath`, `jkt` and thumbprints are written.
@@ -249,6 +266,23 @@ pub fn thumbprint(jwk: &Value) -> Option<String> {
     Some(sha256_base64url(required.as_bytes()))
 }
 
+/// The private JWK of a P-256 key in PEM, as a provider's self-service gives one.
+#[cfg(test)]
+pub(crate) fn private_jwk(pem: &str) -> String {
+    let key = SigningKey::from_pem(pem, None).expect("a P-256 key");
+    let KeyPair::P256(secret) = &key.pair else {
+        panic!("not a P-256 key");
+    };
+    let mut jwk = key.public_jwk();
+    for member in ["alg", "use", "kid"] {
+        if let Some(members) = jwk.as_object_mut() {
+            members.remove(member);
+        }
+    }
+    jwk["d"] = URL_SAFE_NO_PAD.encode(secret.to_bytes()).into();
+    jwk.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +294,8 @@ mod tests {
     const RSA_PKCS8: &str = include_str!("jose/test-rsa.pem");
     /// A P-256 key made for these tests only, with `openssl ecparam -genkey`.
     const EC_SEC1: &str = include_str!("jose/test-ec.pem");
+    /// Another, in PKCS#8, with `openssl genpkey -algorithm EC`.
+    const EC_OTHER: &str = include_str!("jose/test-ec-other.pem");
 
     fn verifies(key: &SigningKey, jwt: &str) -> bool {
         let public: CoreJsonWebKey =
@@ -299,8 +335,7 @@ mod tests {
 
     #[test]
     fn a_private_jwk_is_read_and_named_by_its_thumbprint_without_a_kid() {
-        let ec = p256::SecretKey::from_sec1_pem(EC_SEC1).expect("ec");
-        let jwk = ec.to_jwk_string();
+        let jwk = private_jwk(EC_SEC1);
         let key = SigningKey::parse(&jwk, None).expect("key");
         assert_eq!(key.alg(), "ES256");
         assert_eq!(
@@ -321,6 +356,26 @@ mod tests {
             SigningKey::parse(&with_alg.to_string(), None),
             Err(KeyError::Alg(_))
         ));
+    }
+
+    #[test]
+    fn an_ec_jwk_whose_point_is_not_its_keys_is_refused() {
+        let mut jwk: Value = serde_json::from_str(&private_jwk(EC_SEC1)).expect("JSON");
+        let other = private_jwk(EC_OTHER);
+        let other: Value = serde_json::from_str(&other).expect("JSON");
+        jwk["y"] = other["y"].clone();
+        assert!(
+            SigningKey::parse(&jwk.to_string(), None).is_err(),
+            "y of another key"
+        );
+        jwk["x"] = other["x"].clone();
+        assert!(
+            SigningKey::parse(&jwk.to_string(), None).is_err(),
+            "another key's point"
+        );
+        jwk = serde_json::from_str(&private_jwk(EC_SEC1)).expect("JSON");
+        jwk["crv"] = "P-384".into();
+        assert!(SigningKey::parse(&jwk.to_string(), None).is_err());
     }
 
     #[test]

@@ -151,10 +151,7 @@ mod tests {
     }
 
     fn ec_jwk() -> String {
-        p256::SecretKey::from_sec1_pem(include_str!("../jose/test-ec.pem"))
-            .expect("key")
-            .to_jwk_string()
-            .to_string()
+        crate::jose::private_jwk(include_str!("../jose/test-ec.pem"))
     }
 
     #[test]

@@ -24,13 +24,22 @@ impl EcKey {
 
     /// The private key as a JWK, as HelseID hands it out.
     pub fn private_jwk(&self) -> String {
-        self.secret.to_jwk_string().to_string()
+        let mut jwk = self.public_jwk(None);
+        jwk["d"] = URL_SAFE_NO_PAD.encode(self.secret.to_bytes()).into();
+        jwk.to_string()
     }
 
-    /// The public key as a JWK, `kid` added where given.
+    /// The public key as a JWK, `kid` added where given: its point's coordinates from the
+    /// uncompressed SEC1 form, `04 ‖ x ‖ y`.
     pub fn public_jwk(&self, kid: Option<&str>) -> Value {
-        let mut jwk: Value =
-            serde_json::from_str(&self.secret.public_key().to_jwk_string()).expect("JWK");
+        let point = self.secret.public_key().to_sec1_bytes();
+        assert_eq!((point.len(), point[0]), (65, 4), "an uncompressed point");
+        let mut jwk = json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..]),
+        });
         if let Some(kid) = kid {
             jwk["kid"] = kid.into();
         }
