@@ -1,5 +1,7 @@
 //! A stand-in for the SMS gateway on loopback: it takes every message with 200, as a
-//! gateway does, and counts them and when the last one came.
+//! gateway does, and counts them and when the last one came. With `--traces` it is the
+//! OpenTelemetry collector too: it takes every OTLP/HTTP export with 200 and counts them and
+//! their bytes.
 
 use axum::Router;
 use axum::extract::State;
@@ -12,9 +14,19 @@ use std::time::Instant;
 pub struct Received {
     count: AtomicU64,
     last: Mutex<Option<Instant>>,
+    trace_exports: AtomicU64,
+    trace_bytes: AtomicU64,
 }
 
 impl Received {
+    /// The OTLP exports received, and their bytes.
+    pub fn traces(&self) -> (u64, u64) {
+        (
+            self.trace_exports.load(Ordering::SeqCst),
+            self.trace_bytes.load(Ordering::SeqCst),
+        )
+    }
+
     pub fn count(&self) -> u64 {
         self.count.load(Ordering::SeqCst)
     }
@@ -32,16 +44,35 @@ async fn take(State(received): State<Arc<Received>>) -> &'static str {
     r#"{"status": "accepted"}"#
 }
 
-/// Starts the gateway; answers its URL and the counts.
-pub async fn start() -> std::io::Result<(String, Arc<Received>)> {
+async fn take_traces(
+    State(received): State<Arc<Received>>,
+    body: axum::body::Bytes,
+) -> ([(&'static str, &'static str); 1], Vec<u8>) {
+    received.trace_exports.fetch_add(1, Ordering::SeqCst);
+    received.trace_bytes.fetch_add(
+        u64::try_from(body.len()).unwrap_or(u64::MAX),
+        Ordering::SeqCst,
+    );
+    // An empty ExportTraceServiceResponse: every span accepted.
+    ([("content-type", "application/x-protobuf")], Vec::new())
+}
+
+/// Starts the gateway; answers its SMS URL, its base (the collector's OTLP/HTTP address) and
+/// the counts.
+pub async fn start() -> std::io::Result<(String, String, Arc<Received>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let received = Arc::new(Received::default());
     let app = Router::new()
         .route("/sms", post(take))
+        .route("/v1/traces", post(take_traces))
         .with_state(received.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Ok((format!("http://{address}/sms"), received))
+    Ok((
+        format!("http://{address}/sms"),
+        format!("http://{address}"),
+        received,
+    ))
 }

@@ -65,6 +65,10 @@ pub struct HttpArgs {
     /// Seconds of pgbench for the raw database ceiling.
     #[arg(long, default_value_t = 10)]
     pgbench_seconds: u32,
+    /// Turn the server's OpenTelemetry traces on, this share of requests sampled (0–1), sent
+    /// to a collector the benchmark answers on loopback; off when absent.
+    #[arg(long)]
+    traces: Option<f64>,
 }
 
 impl HttpArgs {
@@ -241,13 +245,14 @@ async fn on_backend(
         clinic.quiet_day,
         seeding.elapsed().as_secs_f64()
     );
-    let (sms_url, sms) = gateway::start().await?;
+    let (sms_url, collector, sms) = gateway::start().await?;
     let dir = tempfile::tempdir()?;
     let config = server::config_toml(&server::ServerConfig {
         database_url: url,
         max_connections: args.server_pool,
         sms_url: &sms_url,
         clinic_her_id: seed::HER_ID,
+        traces: args.traces.map(|ratio| (collector.as_str(), ratio)),
     });
     let server = Server::start(binary, dir.path(), &config).await?;
     let mut bench = Bench {
@@ -272,15 +277,29 @@ async fn on_backend(
         "double-booked or miscounted slots: {double}; appointments in the database: {}",
         bench.direct.appointments().await?
     );
+    let ok = !bench.failed && double == 0;
+    let direct = stop_server(bench).await;
+    direct.close().await;
+    drop(store);
+    Ok(ok)
+}
+
+/// Prints the server's peak memory, stops it, and prints what its traces sent (the last batch
+/// goes out as it stops); answers the direct connection, still open.
+async fn stop_server(bench: Bench<'_>) -> Direct {
     println!(
         "peak RSS of the server: {:.0} MiB",
         bench.server.peak_rss_mib()
     );
-    let ok = !bench.failed && double == 0;
     bench.server.stop().await;
-    bench.direct.close().await;
-    drop(store);
-    Ok(ok)
+    if bench.args.traces.is_some() {
+        let (exports, bytes) = bench.sms.traces();
+        println!(
+            "traces: {exports} OTLP exports, {:.1} MiB, received by the collector",
+            bytes as f64 / (1024.0 * 1024.0)
+        );
+    }
+    bench.direct
 }
 
 async fn scenarios(bench: &mut Bench<'_>) -> Result<(), HttpError> {

@@ -19,6 +19,8 @@ pub struct ServerConfig<'a> {
     pub max_connections: u32,
     pub sms_url: &'a str,
     pub clinic_her_id: i64,
+    /// `[traces]`: the collector and the share of requests traced, when traces are on.
+    pub traces: Option<(&'a str, f64)>,
 }
 
 /// The configuration `timebok serve` reads: the development profile with the test login and
@@ -30,7 +32,14 @@ pub fn config_toml(config: &ServerConfig) -> String {
         max_connections,
         sms_url,
         clinic_her_id,
+        traces,
     } = config;
+    let traces = match traces {
+        Some((endpoint, ratio)) => {
+            format!("\n[traces]\notlp_endpoint = \"{endpoint}\"\nsample_ratio = {ratio:?}\n")
+        }
+        None => String::new(),
+    };
     format!(
         r#"database_url = "{database_url}"
 listen = "127.0.0.1:0"
@@ -56,7 +65,7 @@ name = "timebok-bench"
 token = "{FHIR_TOKEN}"
 scopes = ["system/Slot.rs", "system/Appointment.cruds"]
 clinic_her_id = {clinic_her_id}
-"#
+{traces}"#
     )
 }
 
