@@ -35,10 +35,32 @@ pub(crate) fn http_outcome(service: &str, status: reqwest::StatusCode) -> Result
 pub(crate) fn http_failure(service: &str, error: &reqwest::Error) -> SendError {
     let what = if error.is_timeout() {
         "timed out"
+    } else if error.is_connect() && certificate_refused(error) {
+        "could not be reached: its TLS certificate was not accepted (no trusted root issued it, \
+         or it does not name the host)"
     } else if error.is_connect() {
         "could not be reached"
     } else {
         "failed"
     };
     SendError::Temporary(format!("{service} {what}"))
+}
+
+/// Whether a connection failed on the peer's certificate: rustls' error, which the TLS stream
+/// hands up wrapped in I/O errors. An I/O error's `source` skips the error it wraps, so the
+/// walk goes into it instead.
+fn certificate_refused(error: &reqwest::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(current) = cause {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return matches!(tls, rustls::Error::InvalidCertificate(_));
+        }
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
 }
