@@ -9,102 +9,11 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 use store::testing::TestDb;
 
-const BIN: &str = env!("CARGO_BIN_EXE_timebok");
+mod common;
 
-/// The key `serve` needs under the production profile.
-const CSRF_KEY: &str = "a-key-for-the-tests-of-the-command-0123456789";
-
-/// A `timebok` command with a clean environment: only what a test sets.
-fn timebok(database_url: &str) -> Command {
-    let mut command = Command::new(BIN);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TIMEBOK_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("TIMEBOK_DATABASE_URL", database_url)
-        .env("TIMEBOK_LOG", "warn")
-        .env("TIMEBOK_CSRF_KEY", CSRF_KEY);
-    command
-}
-
-struct Server {
-    child: Child,
-    base: String,
-    /// What it printed before it listened.
-    printed: Vec<String>,
-}
-
-impl Server {
-    fn start(command: Command) -> Self {
-        Self::start_logging_to(command, Stdio::inherit())
-    }
-
-    fn start_logging_to(mut command: Command, log: impl Into<Stdio>) -> Self {
-        let mut child = command
-            .env("TIMEBOK_LISTEN", "127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("start timebok");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut printed = Vec::new();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("timebok printed its address")
-                .expect("read stdout");
-            if let Some(address) = line.strip_prefix("timebok: listening on ") {
-                break address.to_owned();
-            }
-            printed.push(line);
-        };
-        Self {
-            child,
-            base,
-            printed,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let response = reqwest::get(format!("{}{path}", self.base))
-            .await
-            .expect("HTTP request");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON body"))
-    }
-
-    /// Sends SIGTERM and waits for the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
-        assert!(sent.success());
-        for _ in 0..100 {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        panic!("timebok did not stop within 5 seconds of SIGTERM");
-    }
-}
-
-/// A test that fails before `terminate` leaves no server behind it.
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{Server, timebok};
 
 fn run(command: &mut Command) -> Output {
     command.output().expect("run timebok")

@@ -13,10 +13,11 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use store::testing::TestDb;
 
-const BIN: &str = env!("CARGO_BIN_EXE_timebok");
+mod common;
+
+use common::{Server, timebok, wait_until};
 
 /// An HTTPS server that answers every POST with 200 and prints its body as a line.
 const GATEWAY: &str = r#"
@@ -154,118 +155,37 @@ fn gateway(dir: &Path) -> (Running, u16, Arc<Mutex<Vec<String>>>) {
 }
 
 /// `timebok demo` with its SMS gateway at `url`, certificates checked against `roots` when
-/// given: its address and the FHIR API's token.
-fn demo(
-    dir: &Path,
-    database_url: &str,
-    url: &str,
-    roots: Option<&Path>,
-) -> (Running, String, String) {
+/// given.
+fn demo(dir: &Path, database_url: &str, url: &str, roots: Option<&Path>) -> Server {
     let config = dir.join(format!("timebok-{}.toml", roots.is_some()));
     std::fs::write(
         &config,
         format!(
-            "[notify.sms]\nurl = \"{url}\"\nbody_template = '{{\"to\": \"{{{{to}}}}\", \"text\": \"{{{{text}}}}\"}}'\n"
+            "[notify.sms]\nurl = \"{url}\"\n\
+             body_template = '{{\"to\": \"{{{{to}}}}\", \"text\": \"{{{{text}}}}\"}}'\n"
         ),
     )
     .expect("config");
-    let mut command = Command::new(BIN);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TIMEBOK_") || key.starts_with("SSL_CERT") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = timebok(database_url);
     if let Some(roots) = roots {
         command.env("SSL_CERT_FILE", roots);
     }
-    let mut child = command
-        .arg("--config")
-        .arg(&config)
-        .arg("demo")
-        .env("TIMEBOK_DATABASE_URL", database_url)
-        .env("TIMEBOK_LISTEN", "127.0.0.1:0")
-        .env("TIMEBOK_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start timebok");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut token = None;
-    let base = loop {
-        let line = lines.next().expect("a line").expect("stdout");
-        if let Some((_, rest)) = line.split_once("demo: FHIR API token (") {
-            token = rest.split_once("): ").map(|(_, token)| token.to_owned());
-        }
-        if let Some(address) = line.strip_prefix("timebok: listening on ") {
-            break address.to_owned();
-        }
-    };
-    (Running(child), base, token.expect("the demo's token"))
+    command.arg("--config").arg(&config).arg("demo");
+    Server::start(command)
 }
 
 /// Books the first free vaksine slot for the demo's Kari Nordmann, whose notices go by SMS.
-async fn book_for_kari(base: &str, token: &str) {
-    let client = reqwest::Client::new();
-    let get = |path: String| {
-        client
-            .get(format!("{base}{path}"))
-            .bearer_auth(token)
-            .send()
-    };
-    let schedules: serde_json::Value = get("/fhir/Schedule?service-type=vaksine".into())
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("JSON");
-    let schedule = schedules["entry"][0]["resource"]["id"]
-        .as_str()
-        .expect("a schedule");
-    let slots: serde_json::Value = get(format!(
-        "/fhir/Slot?schedule=Schedule/{schedule}&status=free"
-    ))
-    .await
-    .expect("GET")
-    .json()
-    .await
-    .expect("JSON");
-    let slot = slots["entry"][0]["resource"]["id"]
-        .as_str()
-        .expect("a free slot");
+async fn book_for_kari(demo: &Server) {
+    let token = demo.demo_token();
+    let slot = demo.first_free_slot(&token).await;
     let kari = timebok::demo::demo_patients()
         .expect("the demo's patients")
         .into_iter()
         .find(|(name, _)| name.starts_with("Kari"))
         .map(|(_, number)| number)
         .expect("Kari");
-    let booked = client
-        .post(format!("{base}/fhir/Appointment"))
-        .bearer_auth(token)
-        .header("content-type", "application/fhir+json")
-        .body(
-            serde_json::json!({
-                "resourceType": "Appointment",
-                "status": "booked",
-                "description": "Influensavaksine",
-                "slot": [{ "reference": format!("Slot/{slot}") }],
-                "participant": [{
-                    "actor": { "identifier": {
-                        "system": "urn:oid:2.16.578.1.12.4.1.4.1",
-                        "value": kari.as_str(),
-                    } },
-                    "status": "accepted",
-                }],
-            })
-            .to_string(),
-        )
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(
-        booked.status(),
-        201,
-        "{}",
-        booked.text().await.unwrap_or_default()
-    );
+    demo.book(&token, &slot, &kari, "Influensavaksine", &[])
+        .await;
 }
 
 #[tokio::test]
@@ -277,50 +197,40 @@ async fn the_sms_gateway_over_https_is_trusted_through_the_platforms_roots_only(
 
     // The CA among the roots: the booking's SMS reaches the gateway over TLS.
     let db = TestDb::sqlite().await;
-    let (trusting, base, token) = demo(dir.path(), &db.url, &url, Some(&dir.path().join("ca.pem")));
-    book_for_kari(&base, &token).await;
-    let mut waited = Duration::ZERO;
-    while !received
-        .lock()
-        .expect("lock")
-        .iter()
-        .any(|body| body.contains("+4791234567"))
-    {
-        assert!(
-            waited < Duration::from_secs(20),
-            "no SMS for Kari reached the gateway: {:?}",
-            received.lock().expect("lock")
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        waited += Duration::from_millis(100);
-    }
+    let roots = dir.path().join("ca.pem");
+    let trusting = demo(dir.path(), &db.url, &url, Some(&roots));
+    book_for_kari(&trusting).await;
+    wait_until(20, "no SMS for Kari reached the gateway", async || {
+        received
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|body| body.contains("+4791234567"))
+    })
+    .await;
     drop(trusting);
 
     // The same, without the CA: the handshake fails and the gateway gets nothing; the notice
     // stays in the outbox to be tried again.
     let before = received.lock().expect("lock").len();
     let db = TestDb::sqlite().await;
-    let (_doubting, base, token) = demo(dir.path(), &db.url, &url, None);
-    book_for_kari(&base, &token).await;
+    let doubting = demo(dir.path(), &db.url, &url, None);
+    book_for_kari(&doubting).await;
     let tried = "SELECT last_error FROM outbox \
                  WHERE kind = 'appointment.booked' AND sent_at IS NULL AND last_error IS NOT NULL";
-    let mut waited = Duration::ZERO;
-    let error = loop {
+    let mut error = String::new();
+    wait_until(20, "the SMS was not tried", async || {
         use sqlx::Connection as _;
         let mut connection = sqlx::SqliteConnection::connect(&db.url)
             .await
             .expect("connect");
-        let error: Option<Option<String>> = sqlx::query_scalar(tried)
+        let recorded: Option<String> = sqlx::query_scalar(tried)
             .fetch_optional(&mut connection)
             .await
             .expect("the outbox");
-        if let Some(error) = error {
-            break error.unwrap_or_default();
-        }
-        assert!(waited < Duration::from_secs(20), "the SMS was not tried");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        waited += Duration::from_millis(100);
-    };
+        recorded.map(|recorded| error = recorded).is_some()
+    })
+    .await;
     assert!(
         error.contains("SMS gateway") && error.contains("certificate"),
         "{error}"

@@ -12,13 +12,12 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::{Span, span::SpanKind};
 use prost::Message as _;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use store::testing::TestDb;
 
-const BIN: &str = env!("CARGO_BIN_EXE_timebok");
+mod common;
+
+use common::{Server, timebok, wait_until};
 
 /// What the collector received: each export's bytes as sent, and the spans in them.
 #[derive(Default)]
@@ -79,56 +78,19 @@ fn text(attributes: &[KeyValue], key: &str) -> Option<String> {
         })
 }
 
-struct Demo {
-    child: Child,
-    base: String,
-    printed: Vec<String>,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn demo(database_url: &str, collector: &str, log: std::fs::File) -> Demo {
-    let mut command = Command::new(BIN);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TIMEBOK_") || key.starts_with("OTEL_") {
-            command.env_remove(key);
-        }
-    }
-    let mut child = command
+/// `timebok demo` sending its traces to `collector`, logging JSON at the debug level to `log`.
+fn demo(database_url: &str, collector: &str, log: std::fs::File) -> Server {
+    let mut command = timebok(database_url);
+    command
         .arg("demo")
-        .env("TIMEBOK_DATABASE_URL", database_url)
-        .env("TIMEBOK_LISTEN", "127.0.0.1:0")
         .env("TIMEBOK_LOG", "debug")
         .env("TIMEBOK_LOG_FORMAT", "json")
         .env("TIMEBOK_TRACES__OTLP_ENDPOINT", collector)
         .env("TIMEBOK_TRACES__ACCEPT_TRACEPARENT", "true")
         .env("TIMEBOK_TRACES__SERVICE_NAME", "timebok-test")
         // The SDK's batches go out every 100 ms instead of every 5 s.
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start timebok");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut printed = Vec::new();
-    let base = loop {
-        let line = lines.next().expect("a line").expect("stdout");
-        if let Some(address) = line.strip_prefix("timebok: listening on ") {
-            break address.to_owned();
-        }
-        printed.push(line);
-    };
-    Demo {
-        child,
-        base,
-        printed,
-    }
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100");
+    Server::start_logging_to(command, log)
 }
 
 /// A booking through the FHIR API is one trace, continuing the caller's: the request's span
@@ -142,44 +104,8 @@ async fn a_booking_is_one_trace_from_the_request_to_its_statements() {
     let (endpoint, received) = collector().await;
     let log = tempfile::NamedTempFile::new().expect("log file");
     let demo = demo(&db.url, &endpoint, log.reopen().expect("the log, to write"));
-    let token = demo
-        .printed
-        .iter()
-        .find_map(|line| {
-            line.strip_prefix("demo: FHIR API token (")?
-                .split_once("): ")
-        })
-        .map(|(_, token)| token.to_owned())
-        .expect("the demo's token");
-    let client = reqwest::Client::new();
-    let get = |path: String| {
-        client
-            .get(format!("{}{path}", demo.base))
-            .bearer_auth(&token)
-            .send()
-    };
-    let schedules: serde_json::Value = get("/fhir/Schedule?service-type=vaksine".into())
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("JSON");
-    let schedule = schedules["entry"][0]["resource"]["id"]
-        .as_str()
-        .expect("a schedule")
-        .to_owned();
-    let slots: serde_json::Value = get(format!(
-        "/fhir/Slot?schedule=Schedule/{schedule}&status=free"
-    ))
-    .await
-    .expect("GET")
-    .json()
-    .await
-    .expect("JSON");
-    let slot = slots["entry"][0]["resource"]["id"]
-        .as_str()
-        .expect("a free slot")
-        .to_owned();
+    let token = demo.demo_token();
+    let slot = demo.first_free_slot(&token).await;
 
     // A patient on the demo clinic's list, not the one it blocked.
     let blocked = demo
@@ -196,43 +122,26 @@ async fn a_booking_is_one_trace_from_the_request_to_its_statements() {
     let reason = "Hoste og feber siden mandag";
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller_span = "00f067aa0ba902b7";
-    let booked = client
-        .post(format!("{}/fhir/Appointment", demo.base))
+    let traceparent = format!("00-{trace_id}-{caller_span}-01");
+    demo.book(
+        &token,
+        &slot,
+        &patient,
+        reason,
+        &[("traceparent", traceparent.as_str())],
+    )
+    .await;
+    // A search by the number: its query must not reach the traces either.
+    let search = reqwest::Client::new()
+        .get(format!(
+            "{}/fhir/Appointment?patient.identifier={}",
+            demo.base,
+            patient.as_str()
+        ))
         .bearer_auth(&token)
-        .header("content-type", "application/fhir+json")
-        .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
-        .body(
-            serde_json::json!({
-                "resourceType": "Appointment",
-                "status": "booked",
-                "description": reason,
-                "slot": [{ "reference": format!("Slot/{slot}") }],
-                "participant": [{
-                    "actor": { "identifier": {
-                        "system": "urn:oid:2.16.578.1.12.4.1.4.1",
-                        "value": patient.as_str(),
-                    } },
-                    "status": "accepted",
-                }],
-            })
-            .to_string(),
-        )
         .send()
         .await
-        .expect("POST");
-    assert_eq!(
-        booked.status(),
-        201,
-        "{}",
-        booked.text().await.unwrap_or_default()
-    );
-    // A search by the number: its query must not reach the traces either.
-    let search = get(format!(
-        "/fhir/Appointment?patient.identifier={}",
-        patient.as_str()
-    ))
-    .await
-    .expect("GET");
+        .expect("GET");
     assert!(search.status().is_success() || search.status().is_client_error());
 
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
@@ -244,30 +153,23 @@ async fn a_booking_is_one_trace_from_the_request_to_its_statements() {
             .map(|(_, span)| span.clone())
             .collect()
     };
-    let mut waited = Duration::ZERO;
-    let spans = loop {
-        {
+    wait_until(
+        15,
+        "no trace of the booking and its notice reached the collector",
+        async || {
             let received = received.lock().expect("lock");
-            let spans = spans_of_trace(&received);
             let delivered = received
                 .spans
                 .iter()
                 .any(|(_, span)| span.name.starts_with("deliver "));
-            if spans
-                .iter()
-                .any(|span| span.name == "POST /fhir/Appointment")
-                && delivered
-            {
-                break spans;
-            }
-        }
-        assert!(
-            waited < Duration::from_secs(15),
-            "no trace of the booking and its notice reached the collector"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        waited += Duration::from_millis(100);
-    };
+            delivered
+                && spans_of_trace(&received)
+                    .iter()
+                    .any(|span| span.name == "POST /fhir/Appointment")
+        },
+    )
+    .await;
+    let spans = spans_of_trace(&received.lock().expect("lock"));
 
     let server = spans
         .iter()

@@ -137,10 +137,7 @@ pub fn route_table(state: AppState) -> Vec<authorization::Rule> {
 /// fødselsnummer, a calendar link's token), nor the query, which may carry a fødselsnummer
 /// (the FHIR API's `patient.identifier`).
 fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
-    let route = request
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map_or(UNROUTED, axum::extract::MatchedPath::as_str);
+    let route = route(request);
     let id = request
         .extensions()
         .get::<request_id::RequestId>()
@@ -154,7 +151,15 @@ fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
 }
 
 /// The route logged for a request no route matched.
-pub(crate) const UNROUTED: &str = "(no route)";
+const UNROUTED: &str = "(no route)";
+
+/// A request's route template as the router matched it, for its spans.
+pub(crate) fn route<B>(request: &axum::http::Request<B>) -> &str {
+    request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(UNROUTED, axum::extract::MatchedPath::as_str)
+}
 
 fn routes(state: AppState) -> (Router, Vec<authorization::Rule>) {
     let (routes, rules) = authorization::Routes::new()

@@ -7,7 +7,7 @@
 //! Like the log's request span, it names the route, never the path or the query the client
 //! sent, which may carry a fødselsnummer.
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use opentelemetry::propagation::Extractor;
@@ -15,10 +15,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 pub async fn trace(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(crate::UNROUTED, MatchedPath::as_str);
+    let route = crate::route(&request);
     let method = request.method().as_str();
     let span = tracing::info_span!(
         target: "timebok::trace",
